@@ -1,0 +1,39 @@
+"""How the CLI prints: exactly one JSON object with ``--json``, readable text otherwise."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from bot.store import LetterRecord
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+def emit_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def letter_json(rec: LetterRecord) -> dict[str, Any]:
+    """The letter object of the JSON contract (``letters``, ``show``)."""
+    return {
+        "id": rec.id,
+        "subject": rec.subject,
+        "sender": rec.sender,
+        "signatory": rec.signatory,
+        "recipient": rec.recipient,
+        "date": rec.date,
+        "reference": rec.reference,
+        "contact": rec.contact,
+        "pages": rec.pages,
+        "sentences": rec.sentence_count,
+    }
+
+
+def cite(letter: int, page: int, sentence: int) -> str:
+    return f"[letter {letter}, p. {page}, s. {sentence}]"

@@ -1,0 +1,302 @@
+"""Find the letterhead side column, running page headers and return addresses.
+
+Runs on the damaged-form projection (see :mod:`bot.core.layout`), so one set of rules serves
+clean, damaged and PDF-extracted text. The rules describe the Dutch government letter layout
+(Rijkshuisstijl): a side column with visiting address, postbus, website, contact person,
+phone and e-mail, ``ons kenmerk`` and the standard lines ``bij beantwoording de datum en ons
+kenmerk vermelden`` and ``wilt u slechts één zaak in uw brief behandelen``; continuation pages
+headed by ``pagina N van M``, ``datum`` and ``ons kenmerk``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.core.lexicon import is_rare_word
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE
+
+CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
+
+# Items of the side column. ``consumes`` items take the free words that follow them (a name,
+# a function) up to the next item.
+_ITEMS: list[tuple[str, re.Pattern[str], bool]] = [
+    (
+        "beantwoording",
+        re.compile(
+            r"bij beantwoording(?: de)?(?: datum)?(?: en)?(?: ons)?(?: kenmerk)?(?: vermelden)?\.?"
+        ),
+        True,
+    ),
+    (
+        "wiltu",
+        re.compile(r"wilt u slechts(?: n| een)?(?: zaak)?(?: in uw)?(?: brief)?(?: behandelen)?\.?"),
+        True,
+    ),
+    ("postbus", re.compile(r"postbus(?: [a-z]{1,2}\b)?(?: (?P<city>" + CITY + "))?"), True),
+    (
+        "www",
+        re.compile(r"(?:https? )?www\.(?:[a-z0-9-]+\.)*[a-z0-9-]+(?:\. ?(?:nl|com|org|eu|net))?"),
+        True,
+    ),
+    ("contact", re.compile(r"contactpersoon|inlichtingen bij|behandeld door"), True),
+    ("kenmerk", re.compile(r"(?:ons|uw) kenmerk|onze referentie|uw referentie"), True),
+    ("email", re.compile(r"[a-z0-9][a-z0-9.-]* [a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:nl|com|org|eu|net)"), False),
+    ("phone", re.compile(r"[tmf]|tel\.?|telefoon|fax|mobiel"), False),
+    ("datum", re.compile(r"datum(?: " + MONTH_RE + ")?"), False),
+    ("copies", re.compile(r"(?:kopie|afschrift)(?:en)? aan"), False),
+    ("bijlage", re.compile(r"bijlagen?(?: [a-z]\b)?|uw brief(?: van)?(?: " + MONTH_RE + ")?"), False),
+    ("marking", re.compile(r"ongerubricee\w*"), False),
+]
+_STRONG = re.compile(
+    r"\b(?:bij beantwoording|wilt u slechts|postbus|www\.|contactpersoon|ons kenmerk|uw kenmerk)"
+)
+_CONSUMERS = {"contact", "copies"}
+_MAX_CONSUMED = 12
+_PAGE = re.compile(r"\bpagina van\b")
+_RETURN = re.compile(r"\bretouradres postbus(?: [a-z]{1,2}\b)? " + CITY)
+_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(slots=True)
+class Block:
+    """A stretch of the projection that is layout, not letter body."""
+
+    kind: str  # "column", "page-header" or "return-address"
+    start: int  # projection offsets
+    end: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _match_item(text: str, pos: int) -> tuple[str, re.Match[str]] | None:
+    for name, pattern, _strong in _ITEMS:
+        m = pattern.match(text, pos)
+        if m and (m.end() == len(text) or text[m.end()] == " "):
+            return name, m
+    return None
+
+
+def _next_token(text: str, pos: int) -> re.Match[str] | None:
+    return _TOKEN.match(text, pos) if pos < len(text) else None
+
+
+def _grow_column(text: str, start: int) -> tuple[int, dict[str, str], set[str]]:
+    """Extend a side-column block rightwards from ``start``; returns end, fields, item kinds."""
+    pos = start
+    end = start
+    kinds: set[str] = set()
+    fields: dict[str, str] = {}
+    consuming: str | None = None
+    consumed: list[str] = []
+
+    def flush() -> None:
+        nonlocal consuming, consumed
+        if consuming and consumed:
+            fields.setdefault(consuming, " ".join(consumed))
+        consuming, consumed = None, []
+
+    while pos < len(text):
+        found = _match_item(text, pos)
+        if found:
+            name, m = found
+            flush()
+            kinds.add(name)
+            if name == "postbus" and m.group("city"):
+                fields.setdefault("city", m.group("city"))
+            if name == "kenmerk":
+                # A reference made of letters survives the damage (``ons kenmerk bnrm``).
+                ref = _next_token(text, m.end() + 1)
+                if ref and len(ref.group()) <= 6 and is_rare_word(ref.group()):
+                    end = ref.end()
+                    pos = end + 1
+                    continue
+            if name in _CONSUMERS:
+                consuming = name
+            end = m.end()
+            pos = end + 1
+            continue
+        tok = _next_token(text, pos)
+        if tok is None:
+            break
+        if consuming and len(consumed) < _MAX_CONSUMED and _may_consume(tok.group()):
+            consumed.append(tok.group())
+            end = tok.end()
+            pos = end + 1
+            continue
+        break
+    flush()
+    return end, fields, kinds
+
+
+def _may_consume(tok: str) -> bool:
+    """A name or function word in the column; a period only after an initial or a title."""
+    if not tok.endswith("."):
+        return True
+    return len(tok) <= 4 or "." in tok[:-1]
+
+
+def _extend_address_left(text: str, start: int, city: str | None) -> int:
+    """Take in the visiting address that precedes the postbus: ``turfmarkt dp den haag``."""
+    before = text[:start].rstrip()
+    toks = list(_TOKEN.finditer(before))
+    if len(toks) < 3:
+        return start
+    city_toks = city.split() if city else None
+    i = len(toks)
+    if city_toks:
+        n = len(city_toks)
+        if [t.group() for t in toks[i - n : i]] != city_toks:
+            return start
+        i -= n
+    else:
+        i -= 2 if i >= 2 and toks[i - 2].group() in {"den", "de", "het", "s"} else 1
+    if i < 2 or not re.fullmatch(r"[a-z]{2}", toks[i - 1].group()):
+        return start
+    i -= 1  # postcode letters
+    # The street: one rare word, or two when both are rare (``lange voorhout`` stays partly).
+    j = i - 1
+    if toks[j].group().endswith(".") or toks[j].group() in FUNCTION_WORDS:
+        return toks[i].start()
+    first = j
+    while first - 1 >= 0 and i - first < 3 and is_rare_word(toks[first - 1].group()):
+        if toks[first - 1].group().endswith("."):
+            break
+        first -= 1
+    return toks[first].start()
+
+
+def _absorb_phrase_left(text: str, start: int, phrases: list[list[str]]) -> int:
+    """Take in an organisation name printed just above the column (``bureau nationaal ...``)."""
+    toks = list(_TOKEN.finditer(text[:start].rstrip()))
+    if not toks:
+        return start
+    words = [t.group() for t in toks]
+    i = len(words)
+    # an acronym in brackets, e.g. (BNRM), survives as a lone rare token
+    if i and len(words[i - 1]) <= 5 and is_rare_word(words[i - 1]) and i >= 3:
+        i_acr = i - 1
+    else:
+        i_acr = i
+    best = len(words)
+    for phrase in phrases:
+        for cut in (i_acr, i):
+            k = _suffix_match(words[:cut], phrase)
+            if k >= 2:
+                s = cut - k
+                if s > 0 and words[s - 1] == "bureau":
+                    s -= 1
+                best = min(best, s)
+    return toks[best].start() if best < len(words) else start
+
+
+def _suffix_match(words: list[str], phrase: list[str]) -> int:
+    """Length of the longest tail of ``words`` that is a contiguous part of ``phrase``
+    starting at the phrase's beginning (organisation names are printed from their start)."""
+    best = 0
+    for k in range(min(len(words), len(phrase)), 1, -1):
+        if words[len(words) - k :] == phrase[:k]:
+            best = k
+            break
+    return best
+
+
+def _absorb_phrase_right(text: str, end: int, phrases: list[list[str]]) -> int:
+    toks = list(_TOKEN.finditer(text, end))[:40]
+    words = [t.group() for t in toks]
+    i = 1 if words and words[0] == "bureau" else 0
+    best = 0
+    for phrase in phrases:
+        k = 0
+        while i + k < len(words) and k < len(phrase) and words[i + k] == phrase[k]:
+            k += 1
+        if k >= 2:
+            n = i + k
+            if n < len(words) and len(words[n]) <= 5 and is_rare_word(words[n]):
+                n += 1  # acronym
+            best = max(best, n)
+    return toks[best - 1].end() if best else end
+
+
+_HEADER_ITEM = re.compile(
+    r"(?:datum(?: " + MONTH_RE + r")?|ons kenmerk|uw kenmerk|ongerubricee\w*)(?= |$)"
+)
+_NOT_HEADER_BEFORE = {"op", "zie", "de", "deze", "die", "van", "in", "naar", "per", "en", "tot"}
+_NOT_HEADER_AFTER = {"het", "de", "dit", "deze", "een", "dat", "die"}
+
+
+def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple[int, int] | None:
+    start, end = m.start(), m.end()
+    prev = text[:start].rstrip().rsplit(" ", 1)[-1] if start else ""
+    nxt_tok = _next_token(text, end + 1)
+    nxt = nxt_tok.group() if nxt_tok else ""
+    items = 0
+    pos = end
+    while True:
+        pos2 = _absorb_phrase_right(text, pos, phrases)
+        if pos2 != pos:
+            pos = pos2
+            items += 1
+            continue
+        hm = _HEADER_ITEM.match(text, pos + 1) if pos + 1 < len(text) else None
+        if hm:
+            pos = hm.end()
+            items += 1
+            continue
+        break
+    if items == 0 and (prev in _NOT_HEADER_BEFORE or nxt in _NOT_HEADER_AFTER):
+        return None
+    return start, pos
+
+
+@dataclass(slots=True)
+class Layout:
+    blocks: list[Block]  # sorted, non-overlapping
+    page_headers: list[int]  # projection offsets where a running page header begins
+    return_address: tuple[int, int] | None = None  # the ``retouradres`` line above the address
+
+
+def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout:
+    """All layout blocks in a projection, and where running page headers begin."""
+    phrases = org_phrases or []
+    headers: list[int] = []
+    blocks: list[Block] = []
+    covered_until = -1
+    for m in _STRONG.finditer(text):
+        if m.start() < covered_until:
+            continue
+        end, fields, kinds = _grow_column(text, m.start())
+        strong = kinds & {"beantwoording", "wiltu", "postbus", "www", "contact", "kenmerk"}
+        if not (len(strong) >= 2 or kinds & {"beantwoording", "wiltu"}):
+            continue
+        start = m.start()
+        if "postbus" in kinds and text.startswith("postbus", start):
+            start = _extend_address_left(text, start, fields.get("city"))
+        start = _absorb_phrase_left(text, start, phrases)
+        blocks.append(Block("column", start, end, fields))
+        covered_until = end
+    ret = _RETURN.search(text)
+    if ret:
+        blocks.append(Block("return-address", ret.start(), ret.end()))
+    for m in _PAGE.finditer(text):
+        span = _page_header(text, m, phrases)
+        if span:
+            blocks.append(Block("page-header", *span))
+            headers.append(span[0])
+    return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None)
+
+
+def _merge(blocks: list[Block]) -> list[Block]:
+    blocks.sort(key=lambda b: (b.start, -b.end))
+    merged: list[Block] = []
+    for b in blocks:
+        if merged and b.start <= merged[-1].end + 1:
+            last = merged[-1]
+            if b.end > last.end:
+                last.end = b.end
+            for k, v in b.fields.items():
+                last.fields.setdefault(k, v)
+            if last.kind != b.kind and "column" in (last.kind, b.kind):
+                last.kind = "column"
+            continue
+        merged.append(b)
+    return merged

@@ -1,0 +1,52 @@
+"""Turn the bytes of a ``.txt`` file into text, or refuse with a reason a person understands."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.core.models import LetterError
+
+_CONTROL_OK = {"\n", "\t", "\f", "\r"}
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text letter: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    Refuses binary data (NUL bytes or many control characters) and text that decodes to
+    mostly replacement characters. Returns NFC text with ``\\r\\n`` folded to ``\\n``.
+    """
+    if not data.strip():
+        raise LetterError("the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LetterError("unreadable encoding (broken UTF-16)") from exc
+    else:
+        if b"\x00" in data[:65536]:
+            raise LetterError("this is a binary file, not a text letter")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode_legacy(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise LetterError("this is a binary file, not a text letter (it contains NUL characters)")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in _CONTROL_OK)
+    if controls > max(8, len(sample) // 100):
+        raise LetterError("this is a binary file, not a text letter")
+    if sample.count("\ufffd") > max(8, len(sample) // 50):
+        raise LetterError("unreadable encoding: most characters could not be decoded")
+    text = "".join(
+        ch for ch in text if ch in _CONTROL_OK or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return unicodedata.normalize("NFC", text)
+
+
+def _decode_legacy(data: bytes) -> str:
+    """Windows-1252 is what Dutch office software wrote before UTF-8; Latin-1 never fails."""
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

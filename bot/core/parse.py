@@ -1,0 +1,462 @@
+"""Parse a Dutch policy letter (clean, damaged or PDF-extracted text) into a ParsedLetter.
+
+Pipeline, all pure functions:
+
+1. project the text to its damaged form (:mod:`bot.core.layout`), so that one set of layout
+   rules serves every input;
+2. find the letterhead column, page headers and return address (:mod:`bot.core.boilerplate`),
+   and the frame: subject, salutation, body, closing, signature (:mod:`bot.core.frame`);
+3. cut the body out of the original text, skipping layout blocks, stray page numbers and
+   footnotes, joining what a page break split, and undoing end-of-line hyphenation;
+4. find section headings, split sentences (:mod:`bot.core.segment`), repair accent gaps
+   (:mod:`bot.core.repair`) and fold each sentence for matching (:func:`bot.core.text.fold`).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from array import array
+from dataclasses import dataclass, field
+
+from bot.core.boilerplate import find_layout
+from bot.core.frame import Frame, find_frame, org_phrases
+from bot.core.headings import split_inline_headings
+from bot.core.layout import Pages, Projection, pages_from_form_feeds, pages_from_headers, project
+from bot.core.lexicon import zipf
+from bot.core.metadata import extract_metadata
+from bot.core.models import LetterError, ParsedLetter, Repair, Section, Sentence, SourceKind
+from bot.core.repair import repair_text
+from bot.core.segment import split_sentences
+from bot.core.text import fold, looks_damaged
+from bot.core.vocabulary import FUNCTION_WORDS
+
+PARSER_VERSION = "1"
+MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
+
+_FOOTNOTE_REF = re.compile(r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:)]|$)|(?<=[a-zà-ÿ]{3}[.,;:)])\d{1,2}(?=\s|$)")
+_BULLET = re.compile(r"^\s*(?:[•·▪◦●■□➢►\-–—*]|\(?[a-z0-9]{1,2}[.)])\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]’”])")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[‘“])\s+")
+_SPACES = re.compile(r"\s+")
+_MARKING = re.compile(r"ongerubricee|\bpag\w* \d+ van \d+", re.IGNORECASE)
+_DUTCH_COMMON = frozenset(
+    """
+    de het een en van in is dat op te voor met zijn niet aan er ook als door bij om of worden
+    wordt deze die dit naar over kan tot uit nog meer hun u ik heeft hebben zal moet dan maar
+    """.split()
+)
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int  # original offsets of the kept part of a printed line
+    end: int
+    heading: bool = False
+    bullet: bool = False
+
+
+@dataclass(slots=True)
+class _Body:
+    text: str = ""
+    to_orig: array = field(default_factory=lambda: array("l"))
+    breaks: list[int] = field(default_factory=list)
+    headings: dict[int, str] = field(default_factory=dict)  # body offset -> heading text
+
+
+def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLetter:
+    """Parse one letter. Raises :class:`LetterError` when the text is not a letter."""
+    if len(original) > MAX_CHARS:
+        raise LetterError(f"the text is too long for a letter ({len(original):,} characters)")
+    if not original.strip():
+        raise LetterError("the file is empty")
+    damaged = looks_damaged(original)
+    proj = project(original)
+    _check_dutch(proj.text)
+
+    layout = find_layout(proj.text)
+    frame = find_frame(proj.text, layout)
+    phrases = org_phrases(proj.text, frame)
+    if phrases:
+        layout = find_layout(proj.text, phrases)
+        frame = find_frame(proj.text, layout)
+    if not (layout.blocks or frame.salutation or frame.closing or frame.subject):
+        raise LetterError(
+            "this does not look like a letter: no salutation, closing, subject or letterhead"
+        )
+
+    removed = sorted(
+        _widen(original, proj.orig_start(b.start), proj.orig_end(b.end))
+        for b in layout.blocks
+    )
+    pages = pages_from_form_feeds(original) or pages_from_headers(
+        [proj.orig_start(p) for p in _real_page_headers(proj, layout.page_headers)], original
+    )
+    assert frame.body is not None
+    region = (proj.orig_start(frame.body.start), proj.orig_end(frame.body.end))
+    if frame.body.start >= len(proj.text):
+        region = (len(original), len(original))
+    if not damaged:
+        removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed))
+    lines = _kept_lines(original, region, removed)
+    if damaged:
+        _drop_citation_tails(original, lines)
+    else:
+        _mark_headings(original, lines)
+    body = _build_body(original, lines, damaged=damaged)
+
+    spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
+    letter = ParsedLetter(
+        original=original,
+        source_kind=source_kind,
+        damaged=damaged,
+        pages=pages.count,
+        metadata=extract_metadata(original, proj, layout, frame, damaged=damaged),
+    )
+    _assemble(letter, body, spans, pages, damaged)
+    if not letter.sentences:
+        raise LetterError("no letter text found after removing the letterhead")
+    return letter
+
+
+def _check_dutch(projected: str) -> None:
+    words = projected.split()
+    if len(words) < 8:
+        raise LetterError("too little text to be a letter")
+    sample = words[:3000]
+    share = sum(1 for w in sample if w in _DUTCH_COMMON) / len(sample)
+    if share < 0.12:
+        raise LetterError("this does not look like Dutch text, so not a letter briefbot can read")
+
+
+def _real_page_headers(proj: Projection, headers: list[int]) -> list[int]:
+    """Drop a header printed twice on one page: a page holds real text before the next one."""
+    out: list[int] = []
+    for h in sorted(headers):
+        if out and sum(ch.isalpha() for ch in proj.text[out[-1] : h]) < 150:
+            continue
+        out.append(h)
+    return out
+
+
+def _widen(original: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a block over neighbouring lines that hold no letters (page numbers, reference
+    numbers, the year of a date)."""
+    n = len(original)
+    # backwards over whitespace and letterless lines
+    s = start
+    while True:
+        i = s
+        while i > 0 and original[i - 1] in " \t\f":
+            i -= 1
+        if i > 0 and original[i - 1] == "\n":
+            line_start = original.rfind("\n", 0, i - 1) + 1
+            if not any(ch.isalpha() for ch in original[line_start : i - 1]):
+                s = line_start
+                if line_start == 0:
+                    break
+                continue
+        break
+    # forwards: the rest of this line when it has no letters, then letterless lines
+    e = end
+    nl = original.find("\n", e)
+    line_end = n if nl < 0 else nl
+    if not any(ch.isalpha() for ch in original[e:line_end]) and "\n" in original[e : line_end + 1]:
+        e = line_end
+        while e < n:
+            nxt = original.find("\n", e + 1)
+            nxt_end = n if nxt < 0 else nxt
+            if any(ch.isalpha() for ch in original[e + 1 : nxt_end]):
+                break
+            e = nxt_end
+    return s, e
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+_NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]*$", re.MULTILINE)
+_NOTE_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]+\S", re.MULTILINE)
+
+
+def _footnotes_and_numbers(
+    original: str, region: tuple[int, int], removed: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Clean text only: footnotes (a number line, then the note, up to the letterhead or the
+    end of the page) and stray page numbers."""
+    out: list[tuple[int, int]] = []
+    starts = sorted(s for s, _ in removed)
+    a, b = region
+    for m in _NUMBER_LINE.finditer(original, a, b):
+        line_end = m.end()
+        out.append((m.start(), line_end))
+        nxt = _next_stop(original, line_end, starts)
+        following = original[line_end:nxt]
+        if following.count("\n") <= 8 and any(ch.isalpha() for ch in following):
+            out.append((line_end, nxt))
+    return out
+
+
+def _next_stop(original: str, pos: int, starts: list[int]) -> int:
+    ff = original.find("\f", pos)
+    stop = len(original) if ff < 0 else ff
+    for s in starts:
+        if s >= pos:
+            stop = min(stop, s)
+            break
+    return stop
+
+
+def _kept_lines(original: str, region: tuple[int, int], removed: list[tuple[int, int]]) -> list[_Line]:
+    """The printed lines of the body region with removed spans cut out."""
+    a, b = region
+    pieces: list[tuple[int, int]] = []
+    pos = a
+    for s, e in removed:
+        if e <= pos or s >= b:
+            continue
+        if s > pos:
+            pieces.append((pos, s))
+        pos = max(pos, e)
+    if pos < b:
+        pieces.append((pos, b))
+    lines: list[_Line] = []
+    for s, e in pieces:
+        i = s
+        while i < e:
+            j = original.find("\n", i, e)
+            j = e if j < 0 else j
+            seg_s, seg_e = i, j
+            while seg_s < seg_e and original[seg_s] in " \t\f\r":
+                seg_s += 1
+            while seg_e > seg_s and original[seg_e - 1] in " \t\f\r":
+                seg_e -= 1
+            if seg_e > seg_s:
+                lines.append(_Line(seg_s, seg_e))
+            i = j + 1
+    return lines
+
+
+_CITATION = re.compile(
+    r"\b(?:kamerstukken|handelingen|https?|www\.|stb\.|stcrt\.|trb\.|ibid|idem|pp\."
+    r"|zie (?:ook )?(?:tabel|pagina|p\.|blz\.|noot|bijlage|hoofdstuk|paragraaf|kamerstukken)"
+    r"|den haag[a-z ]{0,40}\.|[a-z]+ \.$)"
+)
+_FINITE = frozenset(
+    """
+    is zijn was waren wordt worden werd werden heeft hebben had hadden kan kunnen moet moeten
+    zal zullen wil willen blijkt blijken gaat gaan geldt gelden staat staan lijkt ben heb hoop
+    verzoek vraag pleit beveel acht constateer vind vindt zou zouden mag mogen
+    """.split()
+)
+
+
+def _drop_citation_tails(original: str, lines: list[_Line]) -> None:
+    """Damaged text only: footnotes lose their numbers and stay in the running text, just
+    before the letterhead or the next page. Cut a tail of reference-like sentences (and a
+    reference that interrupts a sentence) off each piece that a layout block ends."""
+    for ln in lines[:-1]:
+        window_start = max(ln.start, ln.end - 600)
+        window = original[window_start : ln.end]
+        spans = split_sentences(window, damaged=True)
+        if not spans:
+            continue
+        cut = None
+        anchored = False
+        for a, b in reversed(spans):
+            sent = window[a:b]
+            words = sent.split()
+            has_anchor = _CITATION.search(sent) is not None
+            verbless = not any(w.strip(".") in _FINITE for w in words)
+            if has_anchor and (verbless or len(words) <= 12):
+                cut, anchored = a, True
+                continue
+            if cut is not None and verbless and len(words) <= 14:
+                cut = a
+                continue
+            if has_anchor or " zie " in sent:
+                m = re.search(r"\b(?:kamerstukken|handelingen|https?|www\.)", sent) or re.search(
+                    r"\bzie (?=[^.]*\b(?:blz|pp?|pagina|rapport\w*|tabel|hoofdstuk|bijlage)\b)",
+                    sent,
+                )
+                if m and m.start() > 0:
+                    cut, anchored = a + m.start(), True
+            break
+        if cut is not None and anchored:
+            new_end = window_start + cut
+            while new_end > ln.start and original[new_end - 1] == " ":
+                new_end -= 1
+            ln.end = max(ln.start, new_end)
+
+
+def _mark_headings(original: str, lines: list[_Line]) -> None:
+    """A heading: a short line after a finished sentence, before a capitalised line, without
+    final punctuation and not ending in a function word."""
+    if len(lines) < 3:
+        return
+    lengths = [ln.end - ln.start for ln in lines]
+    typical = statistics.median(lengths)
+    for k, ln in enumerate(lines):
+        text = original[ln.start : ln.end]
+        if _BULLET.match(text) and k > 0:
+            ln.bullet = True
+        if k == 0 or k == len(lines) - 1:
+            continue
+        prev = original[lines[k - 1].start : lines[k - 1].end].rstrip()
+        nxt = original[lines[k + 1].start : lines[k + 1].end].lstrip()
+        words = text.split()
+        if not (1 <= len(words) <= 10 and len(text) <= max(20, 0.75 * typical)):
+            continue
+        if text[-1] in ".,;:!?" or not (text[0].isupper() or text[0].isdigit()):
+            continue
+        if not prev or prev[-1] not in ".!?:":
+            continue
+        if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "‘“'\"(•-–"):
+            continue
+        last = words[-1].lower().strip("()")
+        if last in FUNCTION_WORDS:
+            continue
+        letters = sum(ch.isalpha() for ch in text)
+        if letters < 0.6 * len(text.replace(" ", "")) or _MARKING.search(text):
+            continue
+        ln.heading = True
+
+
+def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
+    out: list[str] = []
+    omap = array("l")
+    body = _Body()
+
+    def emit(s: str, at: int) -> None:
+        for k, ch in enumerate(s):
+            out.append(ch)
+            omap.append(at + k)
+
+    def space(at: int) -> None:
+        if out and out[-1] != " ":
+            out.append(" ")
+            omap.append(at)
+
+    for k, ln in enumerate(lines):
+        text = original[ln.start : ln.end]
+        if ln.heading:
+            space(ln.start)
+            body.breaks.append(len(out))
+            body.headings[len(out)] = _SPACES.sub(" ", text).strip()
+            emit(text, ln.start)
+            body.breaks.append(len(out))
+            continue
+        if ln.bullet:
+            space(ln.start)
+            body.breaks.append(len(out))
+            m = _BULLET.match(text)
+            if m and not re.match(r"\(?[a-z0-9]", text.strip()):
+                text_start = ln.start + m.end()
+                text = original[text_start : ln.end]
+                ln = _Line(text_start, ln.end)
+        # end-of-line hyphenation: ``concept-`` + ``wetsvoorstel``
+        if out and out[-1] == "-" and not damaged and k > 0 and text[:1].islower():
+            prev_word = _word_before(out)
+            next_word = re.match(r"[a-zà-ÿ]+", text)
+            joined = prev_word + (next_word.group() if next_word else "")
+            if prev_word and next_word and zipf(joined) > 0:
+                out.pop()
+                omap.pop()
+            emit(text, ln.start)
+            continue
+        space(ln.start)
+        emit(text, ln.start)
+    body.text = "".join(out)
+    body.to_orig = omap
+    return body
+
+
+def _word_before(out: list[str]) -> str:
+    i = len(out) - 1  # the hyphen
+    j = i
+    while j > 0 and out[j - 1].isalpha():
+        j -= 1
+    return "".join(out[j:i]).lower()
+
+
+_LONE_PERIODS = re.compile(r"(?<=\s)\.(?:\s\.)*(?=\s)")
+
+
+def _clean_sentence(text: str, damaged: bool) -> str:
+    if damaged:
+        text = _LONE_PERIODS.sub(" ", text)  # what is left of ``6.5.1`` once digits are gone
+    else:
+        text = _FOOTNOTE_REF.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    return text
+
+
+def _assemble(
+    letter: ParsedLetter, body: _Body, spans: list[tuple[int, int]], pages: Pages, damaged: bool
+) -> None:
+    heading_at = body.headings
+    heading_starts = sorted(heading_at)
+    units: list[tuple[str, int, int]] = []  # ("h"|"s", start, end)
+    for s, e in spans:
+        kind = "h" if s in heading_at or any(h <= s < h + len(heading_at[h]) for h in heading_starts) else "s"
+        units.append((kind, s, e))
+    if damaged:
+        units = split_inline_headings(body.text, units, letter.metadata.subject)
+
+    section = -1
+    number = 0
+    for kind, s, e in units:
+        if kind == "h":
+            letter.sections.append(Section(heading=_clean_sentence(body.text[s:e], damaged)))
+            section = len(letter.sections) - 1
+            continue
+        if section < 0:
+            letter.sections.append(Section(heading=None))
+            section = 0
+        raw = _clean_sentence(body.text[s:e], damaged)
+        if not raw:
+            continue
+        number += 1
+        repaired, fixes = repair_text(raw, damaged=damaged)
+        o_start = body.to_orig[s]
+        o_end = body.to_orig[e - 1] + 1
+        letter.sentences.append(
+            Sentence(
+                number=number,
+                section=section,
+                page=pages.page_of(o_start),
+                start=o_start,
+                end=o_end,
+                text=repaired,
+                original=letter.original[o_start:o_end],
+                norm=fold(repaired),
+            )
+        )
+        letter.repairs.extend(Repair(number, f.from_text, f.to_text) for f in fixes)
+    # drop sections that ended up empty (a heading right before another heading)
+    used = {s.section for s in letter.sentences}
+    if len(used) != len(letter.sections):
+        remap: dict[int, int] = {}
+        kept: list[Section] = []
+        for i, sec in enumerate(letter.sections):
+            if i in used:
+                remap[i] = len(kept)
+                kept.append(sec)
+        letter.sections = kept
+        for sent in letter.sentences:
+            sent.section = remap[sent.section]
+
+
+def frame_of(original: str) -> Frame:
+    """The frame of a letter, for diagnostics and tests."""
+    proj = project(original)
+    return find_frame(proj.text, find_layout(proj.text))

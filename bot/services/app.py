@@ -1,0 +1,156 @@
+"""The application core: one store, the in-memory indexes, and the services built on them.
+
+Both the CLI and the Discord bot create one :class:`Briefbot` and call its services. Letters
+enter and leave only through :meth:`Briefbot.add_path`, :meth:`Briefbot.add_upload` and
+:meth:`Briefbot.remove_letter`, so every index hears about every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from bot.services import letters as letter_svc
+from bot.services.scope import Scope
+from bot.settings import Settings
+from bot.store import LetterRecord, Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+class LetterIndex(Protocol):
+    """A service that keeps derived data or an in-memory index of the letters."""
+
+    async def load(self) -> None:
+        """Prepare; cheap. Heavy in-memory indexes are built by ``warm`` or on first use."""
+
+    async def warm(self) -> None:
+        """Build the in-memory index now (the bot calls this at start, in the background)."""
+
+    async def on_letter_added(self, letter: LetterRecord) -> None:
+        """Compute and store derived data for a new letter, and index it."""
+
+    async def on_letter_removed(self, letter_id: int) -> None:
+        """Forget a deleted letter."""
+
+
+class Catalog:
+    """Every letter's record in memory: titles for autocomplete, owners for scoping."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, LetterRecord] = {}
+
+    def visible(self, scope: Scope) -> list[LetterRecord]:
+        return [r for r in self.by_id.values() if scope.allows(r.guild_id)]
+
+    def allows(self, scope: Scope, letter_id: int) -> bool:
+        rec = self.by_id.get(letter_id)
+        return rec is not None and scope.allows(rec.guild_id)
+
+
+class Briefbot:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        from bot.services.ask import AskService
+        from bot.services.quotes import QuoteService
+        from bot.services.recommendations import RecommendationService
+
+        self.store = store
+        self.settings = settings
+        self.catalog = Catalog()
+        self.recommendations = RecommendationService(self)
+        self.quotes = QuoteService(self)
+        self.answers = AskService(self)
+        self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, db_path: Path | None = None, seed: bool = True
+    ) -> Briefbot:
+        store = await open_store(db_path or settings.db_path)
+        app = cls(store, settings)
+        try:
+            await app._start(seed=seed)
+        except BaseException:
+            await store.close()
+            raise
+        return app
+
+    async def _start(self, *, seed: bool) -> None:
+        for rec in await self.store.letters.list(guild_id=None, include_all=True):
+            self.catalog.by_id[rec.id] = rec
+        if seed and not self.catalog.by_id:
+            await self.add_path([self.settings.letters_dir])
+        for index in self._indexes:
+            await index.load()
+
+    async def warm(self) -> None:
+        """Build every in-memory index now instead of on first use."""
+        for index in self._indexes:
+            await index.warm()
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def __aenter__(self) -> Briefbot:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ letters in and out
+
+    async def _added(self, record: LetterRecord) -> None:
+        self.catalog.by_id[record.id] = record
+        for index in self._indexes:
+            await index.on_letter_added(record)
+
+    async def add_path(
+        self, paths: Sequence[str | Path], *, guild_id: int | None = None, on_file=None
+    ) -> letter_svc.IngestReport:
+        async with self._write_lock:
+            report = await letter_svc.ingest_paths(
+                self.store, paths, guild_id=guild_id, on_file=on_file
+            )
+            for item in report.ingested:
+                if item.status == "added" or item.letter.id not in self.catalog.by_id:
+                    await self._added(item.letter)
+        return report
+
+    async def add_upload(
+        self, data: bytes, *, filename: str, guild_id: int | None
+    ) -> tuple[LetterRecord, bool, int]:
+        async with self._write_lock:
+            record, created, repairs = await letter_svc.ingest_upload(
+                self.store, data, filename=filename, guild_id=guild_id
+            )
+            if created:
+                await self._added(record)
+        return record, created, repairs
+
+    async def remove_letter(self, letter_id: int, *, guild_id: int | None) -> bool:
+        async with self._write_lock:
+            removed = await self.store.letters.delete(letter_id, guild_id=guild_id)
+            if removed:
+                self.catalog.by_id.pop(letter_id, None)
+                for index in self._indexes:
+                    await index.on_letter_removed(letter_id)
+        return removed
+
+    # ------------------------------------------------------------------ lookups
+
+    async def resolve_letter(self, ref: str, scope: Scope) -> LetterRecord:
+        """A letter by id or slug among those ``scope`` may see; LookupError otherwise."""
+        ref = ref.strip()
+        rec = None
+        if ref.isdigit():
+            rec = self.catalog.by_id.get(int(ref))
+        if rec is None:
+            lowered = ref.lower()
+            rec = next((r for r in self.catalog.by_id.values() if r.slug.lower() == lowered), None)
+        if rec is None or not scope.allows(rec.guild_id):
+            raise LookupError(f"no letter {ref!r}")
+        return rec

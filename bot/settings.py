@@ -1,0 +1,51 @@
+"""All settings in one typed place, read from the environment or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = Path("data/briefbot.sqlite3")
+
+
+class Settings(BaseSettings):
+    """briefbot's settings. Each field is read from the environment variable named in ``alias``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+    db_path: Path = Field(default=DEFAULT_DB, alias="BRIEFBOT_DB")
+    dev_guild: int | None = Field(default=None, alias="BRIEFBOT_DEV_GUILD")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    letters_dir: Path = Field(default=REPO_ROOT / "data" / "letters", alias="BRIEFBOT_LETTERS_DIR")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, alias="BRIEFBOT_MAX_UPLOAD_BYTES")
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("dev_guild", mode="before")
+    @classmethod
+    def _blank_guild_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper() or "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,119 @@
+"""The storage interface. Services depend on these protocols, never on a backend.
+
+The SQLite backend lives in ``bot.store.sqlite``; another backend (PostgreSQL) can be added by
+implementing the same protocols.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from bot.core.models import ParsedLetter
+from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+
+
+class StoreError(Exception):
+    """Base class of every error the store raises on purpose."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was written by a newer briefbot than this one."""
+
+
+class MigrationError(StoreError):
+    """A schema migration could not be applied; the database keeps its previous version."""
+
+
+class InvalidLetterError(StoreError, ValueError):
+    """A parsed letter that cannot be stored as given; nothing of it was written."""
+
+
+class InvalidQueryError(StoreError, ValueError):
+    """A full-text query the search engine rejects."""
+
+
+class LetterRepository(Protocol):
+    async def add(
+        self,
+        parsed: ParsedLetter,
+        *,
+        slug_hint: str,
+        source_path: str,
+        content_hash: str,
+        guild_id: int | None,
+        parser_version: str,
+    ) -> tuple[LetterRecord, bool]:
+        """Store a whole letter atomically; ``(existing, False)`` if its content is already
+        stored in that scope (then nothing is written)."""
+        ...
+
+    async def get(self, letter_id: int) -> LetterRecord | None: ...
+
+    async def resolve(self, ref: str, *, guild_id: int | None) -> LetterRecord | None:
+        """An id (as text) or slug, among the letters visible to ``guild_id``."""
+        ...
+
+    async def list(
+        self, *, guild_id: int | None, include_all: bool = False
+    ) -> builtins.list[LetterRecord]:
+        """Letters visible to ``guild_id`` (its own + global), or every letter."""
+        ...
+
+    async def count(self) -> int: ...
+
+    async def delete(self, letter_id: int, *, guild_id: int | None) -> bool:
+        """Delete a letter owned by exactly that scope; False if there is none."""
+        ...
+
+    async def original(self, letter_id: int) -> str | None: ...
+
+    async def sections(self, letter_id: int) -> builtins.list[SectionRecord]: ...
+
+    async def sentences(self, letter_id: int) -> builtins.list[SentenceRecord]: ...
+
+    async def sentence(self, letter_id: int, number: int) -> SentenceRecord | None: ...
+
+    async def sentences_by_ids(self, ids: Sequence[int]) -> builtins.list[SentenceRecord]:
+        """In the order of ``ids``; unknown ids are skipped."""
+        ...
+
+    async def repairs(self, letter_id: int) -> builtins.list[RepairRecord]: ...
+
+    def iter_all_sentences(self, batch: int = 5000) -> AsyncIterator[SentenceRecord]:
+        """Every sentence in id order, fetched ``batch`` rows at a time."""
+        ...
+
+    async def fts_search(
+        self, match_expr: str, *, limit: int, letter_ids: Sequence[int] | None = None
+    ) -> builtins.list[tuple[int, float]]:
+        """``(sentence_id, bm25)`` best first; a lower (more negative) bm25 is a better match."""
+        ...
+
+
+class MetaRepository(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class Store(Protocol):
+    """An open store. Also an async context manager that closes it on exit."""
+
+    @property
+    def letters(self) -> LetterRepository: ...
+
+    @property
+    def meta(self) -> MetaRepository: ...
+
+    @property
+    def schema_version(self) -> int: ...
+
+    async def integrity_check(self) -> list[str]: ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Store: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
