@@ -16,6 +16,7 @@ from bot.cli import letters as letters_cmds
 from bot.cli.output import emit_json, err
 from bot.settings import get_settings
 
+
 def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
     # Sub-commands must not overwrite what was given before the command name.
     db_default = None if top else argparse.SUPPRESS

@@ -19,5 +19,7 @@ async def opened_store(args: argparse.Namespace, *, seed: bool = True) -> AsyncI
             report = await ensure_seeded(store, get_settings().letters_dir)
             if report and not args.json:
                 for item in report.ingested:
-                    err.print(f"[dim]first use: added the bundled letter {item.letter.title!r}[/dim]")
+                    err.print(
+                        f"[dim]first use: added the bundled letter {item.letter.title!r}[/dim]"
+                    )
         yield store

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, STOPWORDS
 
 CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
 
@@ -30,22 +30,37 @@ _ITEMS: list[tuple[str, re.Pattern[str], bool]] = [
     ),
     (
         "wiltu",
-        re.compile(r"wilt u slechts(?: n| een)?(?: zaak)?(?: in uw)?(?: brief)?(?: behandelen)?\.?"),
+        re.compile(
+            r"wilt u slechts(?: n| een)?(?: zaak)?(?: in uw)?(?: brief)?(?: behandelen)?\.?"
+        ),
         True,
     ),
     ("postbus", re.compile(r"postbus(?: [a-z]{1,2}\b)?(?: (?P<city>" + CITY + "))?"), True),
     (
         "www",
-        re.compile(r"(?:https? )?www\.(?:[a-z0-9-]+\.)*[a-z0-9-]+(?:\. ?(?:nl|com|org|eu|net))?"),
+        re.compile(
+            r"(?:https? )?www\.[a-z0-9]*(?:[. ][a-z0-9]+){0,4}?\. ?(?:nl|com|org|eu|net|be|info|int)\b"
+            r"|(?:https? )?www\.[a-z0-9.]+"
+        ),
         True,
     ),
     ("contact", re.compile(r"contactpersoon|inlichtingen bij|behandeld door"), True),
     ("kenmerk", re.compile(r"(?:ons|uw) kenmerk|onze referentie|uw referentie"), True),
-    ("email", re.compile(r"[a-z0-9][a-z0-9.-]* [a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:nl|com|org|eu|net)"), False),
+    (
+        "email",
+        re.compile(
+            r"[a-z0-9][a-z0-9.]*(?: [a-z0-9]+){1,3}?(?:\.[a-z0-9]+)*\.(?:nl|com|org|eu|net|be)\b"
+        ),
+        False,
+    ),
     ("phone", re.compile(r"[tmf]|tel\.?|telefoon|fax|mobiel"), False),
     ("datum", re.compile(r"datum(?: " + MONTH_RE + ")?"), False),
     ("copies", re.compile(r"(?:kopie|afschrift)(?:en)? aan"), False),
-    ("bijlage", re.compile(r"bijlagen?(?: [a-z]\b)?|uw brief(?: van)?(?: " + MONTH_RE + ")?"), False),
+    (
+        "bijlage",
+        re.compile(r"bijlagen?(?: [a-z]\b)?|uw brief(?: van)?(?: " + MONTH_RE + ")?"),
+        False,
+    ),
     ("marking", re.compile(r"ongerubricee\w*"), False),
 ]
 _STRONG = re.compile(
@@ -99,14 +114,17 @@ def _grow_column(text: str, start: int) -> tuple[int, dict[str, str], set[str]]:
         found = _match_item(text, pos)
         if found:
             name, m = found
+            # A contact block may list several people, each with phone and e-mail.
+            keep_contact = consuming in {"contact", "contact-more"} and name in {"phone", "email"}
             flush()
+            if keep_contact:
+                consuming = "contact-more"
             kinds.add(name)
             if name == "postbus" and m.group("city"):
                 fields.setdefault("city", m.group("city"))
             if name == "kenmerk":
-                # A reference made of letters survives the damage (``ons kenmerk bnrm``).
                 ref = _next_token(text, m.end() + 1)
-                if ref and len(ref.group()) <= 6 and is_rare_word(ref.group()):
+                if ref and _is_reference_rest(ref.group()):
                     end = ref.end()
                     pos = end + 1
                     continue
@@ -126,6 +144,14 @@ def _grow_column(text: str, start: int) -> tuple[int, dict[str, str], set[str]]:
         break
     flush()
     return end, fields, kinds
+
+
+def _is_reference_rest(tok: str) -> bool:
+    """What damage leaves of a reference such as ``4471-B`` or ``BNRM/2012``: a short token
+    of letters that is not a common word (``b``, ``ma``, ``bnrm``)."""
+    if tok in STOPWORDS or tok.endswith("."):
+        return False
+    return len(tok) <= 2 or (len(tok) <= 6 and is_rare_word(tok))
 
 
 def _may_consume(tok: str) -> bool:
@@ -241,6 +267,10 @@ def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple
         if hm:
             pos = hm.end()
             items += 1
+            if hm.group().endswith("kenmerk"):
+                ref = _next_token(text, pos + 1)
+                if ref and _is_reference_rest(ref.group()):
+                    pos = ref.end()
             continue
         break
     if items == 0 and (prev in _NOT_HEADER_BEFORE or nxt in _NOT_HEADER_AFTER):
@@ -291,8 +321,7 @@ def _merge(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         if merged and b.start <= merged[-1].end + 1:
             last = merged[-1]
-            if b.end > last.end:
-                last.end = b.end
+            last.end = max(last.end, b.end)
             for k, v in b.fields.items():
                 last.fields.setdefault(k, v)
             if last.kind != b.kind and "column" in (last.kind, b.kind):

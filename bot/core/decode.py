@@ -22,6 +22,8 @@ def decode_text(data: bytes) -> str:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise LetterError("unreadable encoding (broken UTF-16)") from exc
+    elif _looks_utf16(data):
+        text = data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be", errors="replace")
     else:
         if b"\x00" in data[:65536]:
             raise LetterError("this is a binary file, not a text letter")
@@ -50,3 +52,13 @@ def _decode_legacy(data: bytes) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every other byte of Latin text is NUL."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return False
+    even_nul = sample[0::2].count(0) / len(sample[0::2])
+    odd_nul = sample[1::2].count(0) / len(sample[1::2])
+    return max(even_nul, odd_nul) > 0.8 and min(even_nul, odd_nul) < 0.05

@@ -11,9 +11,17 @@ from dataclasses import dataclass
 
 from bot.core.boilerplate import Layout
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import CLOSING_RE, FUNCTION_WORDS, ROLE_WORDS, SALUTATION_RE, TITLES
+from bot.core.vocabulary import (
+    CLOSING_RE,
+    FUNCTION_WORDS,
+    MONTHS,
+    ROLE_WORDS,
+    SALUTATION_RE,
+    TITLES,
+)
 
 _TOKEN = re.compile(r"\S+")
+_SIGNATURE_SKIP = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
 _SUBJECT = re.compile(r"\bonderwerp\b")
 _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
@@ -59,7 +67,10 @@ def find_frame(text: str, layout: Layout) -> Frame:
     n = len(text)
     head_limit = max(600, n // 3)
 
-    subj = next((m for m in _SUBJECT.finditer(text, 0, head_limit) if not _inside_block(layout, m.start())), None)
+    subj = next(
+        (m for m in _SUBJECT.finditer(text, 0, head_limit) if not _inside_block(layout, m.start())),
+        None,
+    )
     sal_from = subj.end() if subj else 0
     sal = None
     for m in _SALUTATION.finditer(text, sal_from, min(n, sal_from + head_limit)):
@@ -176,7 +187,25 @@ def _signature(text: str, start: int, layout: Layout, frame: Frame) -> None:
         limit = nxt
     toks = list(_TOKEN.finditer(text, start, limit))[:40]
     i = 0
-    while i < len(toks) and toks[i].group().rstrip(".") in {"dhr", "mw", "mevr", "mevrouw", "de", "heer"}:
+    # Skip what a page header or scanning debris put between the closing and the name.
+    while i < len(toks):
+        w = toks[i].group().rstrip(".")
+        if (
+            w in _SIGNATURE_SKIP
+            or w in MONTHS
+            or (len(w) <= 2 and not toks[i].group().endswith("."))
+        ):
+            i += 1
+            continue
+        break
+    while i < len(toks) and toks[i].group().rstrip(".") in {
+        "dhr",
+        "mw",
+        "mevr",
+        "mevrouw",
+        "de",
+        "heer",
+    }:
         i += 1
     name = []
     while i < len(toks) and len(name) < 6:
@@ -190,7 +219,9 @@ def _signature(text: str, start: int, layout: Layout, frame: Frame) -> None:
     role = []
     while i < len(toks) and len(role) < 14:
         g = toks[i].group()
-        if g in {"bijlage", "bijlagen", "deze", "zie", "cc", "kopie", "afschrift"} or g.startswith(("http", "www.")):
+        if g in {"bijlage", "bijlagen", "deze", "zie", "cc", "kopie", "afschrift"} or g.startswith(
+            ("http", "www.")
+        ):
             break
         role.append(toks[i])
         i += 1

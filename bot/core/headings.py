@@ -20,25 +20,92 @@ from bot.core.lexicon import looks_like_verb_form
 from bot.core.vocabulary import FUNCTION_WORDS, STOPWORDS
 
 _VERBISH = frozenset(
-    """
-    is zijn was waren wordt worden werd werden heeft hebben had hadden kan kunnen moet moeten
-    zal zullen wil willen blijkt blijken gaat gaan komt komen staat staan ligt liggen lijkt
-    lijken vindt vinden doet doen maakt maken geeft geven
-    """.split()
+    [
+        "is",
+        "zijn",
+        "was",
+        "waren",
+        "wordt",
+        "worden",
+        "werd",
+        "werden",
+        "heeft",
+        "hebben",
+        "had",
+        "hadden",
+        "kan",
+        "kunnen",
+        "moet",
+        "moeten",
+        "zal",
+        "zullen",
+        "wil",
+        "willen",
+        "blijkt",
+        "blijken",
+        "gaat",
+        "gaan",
+        "komt",
+        "komen",
+        "staat",
+        "staan",
+        "ligt",
+        "liggen",
+        "lijkt",
+        "lijken",
+        "vindt",
+        "vinden",
+        "doet",
+        "doen",
+        "maakt",
+        "maken",
+        "geeft",
+        "geven",
+    ]
 )
 # What may follow a heading. A subject pronoun or a subordinating conjunction cannot continue a
 # sentence-initial noun phrase, so they mark a heading on their own; a determiner or a repeat
 # of the heading's first word does so only when the phrase is a theme of the letter.
 _SUBJECTS = frozenset({"ik", "wij", "we"})
 _SUBORDINATORS = frozenset({"omdat", "hoewel", "aangezien", "doordat"})
-_DETERMINERS = frozenset({"de", "het", "een", "deze", "dit", "ieder", "iedere", "elk", "elke", "alle"})
+_DETERMINERS = frozenset(
+    {"de", "het", "een", "deze", "dit", "ieder", "iedere", "elk", "elke", "alle"}
+)
 _ARTICLES = frozenset({"de", "het", "een"})
 _ADVERBS = frozenset(
-    """
-    daarbij hieronder hierboven graag tenslotte ten tot verder bovendien daarnaast eveneens
-    kortom allereerst voorts eerst hiertoe daartoe daarvoor hiervoor hiermee daarmee hierdoor
-    daardoor bijvoorbeeld tevens evenzeer immers uiteraard vanzelfsprekend wellicht ongetwijfeld
-    """.split()
+    [
+        "daarbij",
+        "hieronder",
+        "hierboven",
+        "graag",
+        "tenslotte",
+        "ten",
+        "tot",
+        "verder",
+        "bovendien",
+        "daarnaast",
+        "eveneens",
+        "kortom",
+        "allereerst",
+        "voorts",
+        "eerst",
+        "hiertoe",
+        "daartoe",
+        "daarvoor",
+        "hiervoor",
+        "hiermee",
+        "daarmee",
+        "hierdoor",
+        "daardoor",
+        "bijvoorbeeld",
+        "tevens",
+        "evenzeer",
+        "immers",
+        "uiteraard",
+        "vanzelfsprekend",
+        "wellicht",
+        "ongetwijfeld",
+    ]
 )
 
 

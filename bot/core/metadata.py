@@ -18,7 +18,9 @@ _DATE_BARE = re.compile(
     r"\b(?P<day>\d{1,2})\s+(?P<month>" + MONTH_RE + r")\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-_REFERENCE = re.compile(r"\bons kenmerk\b[\s:]*(?P<ref>[A-Za-z]*\d[\w/.\-]*(?: \d+)*)", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\bons kenmerk\b[\s:]*(?P<ref>[A-Za-z]*\d[\w/.\-]*(?: \d+)*)", re.IGNORECASE
+)
 _COPIES = re.compile(
     r"\b(?:(?:een )?(?:afschrift|kopie)(?:en)? (?:van deze brief )?(?:\w+ ){0,5}?(?:aan|naar)"
     r"|deze brief is (?:ook |tevens )?(?:verzonden|gestuurd) (?:aan|naar))\s+(?P<who>[^.]{3,200})",
@@ -133,7 +135,9 @@ def _copies(original: str, proj: Projection) -> str | None:
         return None
     who = Span(m.start("who"), m.end("who"))
     # stop at the letterhead or the end of the clause
-    stop = re.search(r"\b(?:bij beantwoording|ons kenmerk|met vriendelijke|hoogachtend)\b", who.text(proj.text))
+    stop = re.search(
+        r"\b(?:bij beantwoording|ons kenmerk|met vriendelijke|hoogachtend)\b", who.text(proj.text)
+    )
     if stop:
         who = Span(who.start, who.start + stop.start())
     return _orig(proj, original, who)

@@ -34,17 +34,63 @@ from bot.core.vocabulary import FUNCTION_WORDS
 PARSER_VERSION = "1"
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 
-_FOOTNOTE_REF = re.compile(r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:)]|$)|(?<=[a-zà-ÿ]{3}[.,;:)])\d{1,2}(?=\s|$)")
+_FOOTNOTE_REF = re.compile(
+    r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:)]|$)|(?<=[a-zà-ÿ'’][.,;:)])\d{1,2}(?=\s|$)"
+)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●■□➢►\-–—*]|\(?[a-z0-9]{1,2}[.)])\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]’”])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[‘“])\s+")
 _SPACES = re.compile(r"\s+")
 _MARKING = re.compile(r"ongerubricee|\bpag\w* \d+ van \d+", re.IGNORECASE)
+_ENGLISH_COMMON = frozenset(
+    "the of and to is that for on with as are this be was were it by from have has not".split()
+)
 _DUTCH_COMMON = frozenset(
-    """
-    de het een en van in is dat op te voor met zijn niet aan er ook als door bij om of worden
-    wordt deze die dit naar over kan tot uit nog meer hun u ik heeft hebben zal moet dan maar
-    """.split()
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "van",
+        "in",
+        "is",
+        "dat",
+        "op",
+        "te",
+        "voor",
+        "met",
+        "zijn",
+        "niet",
+        "aan",
+        "er",
+        "ook",
+        "als",
+        "door",
+        "bij",
+        "om",
+        "of",
+        "worden",
+        "wordt",
+        "deze",
+        "die",
+        "dit",
+        "naar",
+        "over",
+        "kan",
+        "tot",
+        "uit",
+        "nog",
+        "meer",
+        "hun",
+        "u",
+        "ik",
+        "heeft",
+        "hebben",
+        "zal",
+        "moet",
+        "dan",
+        "maar",
+    ]
 )
 
 
@@ -86,14 +132,16 @@ def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLet
         )
 
     removed = sorted(
-        _widen(original, proj.orig_start(b.start), proj.orig_end(b.end))
-        for b in layout.blocks
+        _widen(original, proj.orig_start(b.start), proj.orig_end(b.end)) for b in layout.blocks
     )
     pages = pages_from_form_feeds(original) or pages_from_headers(
         [proj.orig_start(p) for p in _real_page_headers(proj, layout.page_headers)], original
     )
     assert frame.body is not None
-    region = (proj.orig_start(frame.body.start), proj.orig_end(frame.body.end))
+    region = (
+        _skip_punctuation(original, proj.orig_end(frame.body.start)),
+        proj.orig_end(frame.body.end),
+    )
     if frame.body.start >= len(proj.text):
         region = (len(original), len(original))
     if not damaged:
@@ -119,13 +167,21 @@ def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLet
     return letter
 
 
+def _skip_punctuation(original: str, pos: int) -> int:
+    """The body begins at its first word: skip the comma after a salutation and the like."""
+    while pos < len(original) and not (original[pos].isalnum() or original[pos] in "‘“'\"(["):
+        pos += 1
+    return pos
+
+
 def _check_dutch(projected: str) -> None:
     words = projected.split()
     if len(words) < 8:
         raise LetterError("too little text to be a letter")
     sample = words[:3000]
     share = sum(1 for w in sample if w in _DUTCH_COMMON) / len(sample)
-    if share < 0.12:
+    english = sum(1 for w in sample if w in _ENGLISH_COMMON) / len(sample)
+    if share < 0.12 or english > share:
         raise LetterError("this does not look like Dutch text, so not a letter briefbot can read")
 
 
@@ -214,7 +270,9 @@ def _next_stop(original: str, pos: int, starts: list[int]) -> int:
     return stop
 
 
-def _kept_lines(original: str, region: tuple[int, int], removed: list[tuple[int, int]]) -> list[_Line]:
+def _kept_lines(
+    original: str, region: tuple[int, int], removed: list[tuple[int, int]]
+) -> list[_Line]:
     """The printed lines of the body region with removed spans cut out."""
     a, b = region
     pieces: list[tuple[int, int]] = []
@@ -250,11 +308,52 @@ _CITATION = re.compile(
     r"|den haag[a-z ]{0,40}\.|[a-z]+ \.$)"
 )
 _FINITE = frozenset(
-    """
-    is zijn was waren wordt worden werd werden heeft hebben had hadden kan kunnen moet moeten
-    zal zullen wil willen blijkt blijken gaat gaan geldt gelden staat staan lijkt ben heb hoop
-    verzoek vraag pleit beveel acht constateer vind vindt zou zouden mag mogen
-    """.split()
+    [
+        "is",
+        "zijn",
+        "was",
+        "waren",
+        "wordt",
+        "worden",
+        "werd",
+        "werden",
+        "heeft",
+        "hebben",
+        "had",
+        "hadden",
+        "kan",
+        "kunnen",
+        "moet",
+        "moeten",
+        "zal",
+        "zullen",
+        "wil",
+        "willen",
+        "blijkt",
+        "blijken",
+        "gaat",
+        "gaan",
+        "geldt",
+        "gelden",
+        "staat",
+        "staan",
+        "lijkt",
+        "ben",
+        "heb",
+        "hoop",
+        "verzoek",
+        "vraag",
+        "pleit",
+        "beveel",
+        "acht",
+        "constateer",
+        "vind",
+        "vindt",
+        "zou",
+        "zouden",
+        "mag",
+        "mogen",
+    ]
 )
 
 
@@ -407,7 +506,11 @@ def _assemble(
     heading_starts = sorted(heading_at)
     units: list[tuple[str, int, int]] = []  # ("h"|"s", start, end)
     for s, e in spans:
-        kind = "h" if s in heading_at or any(h <= s < h + len(heading_at[h]) for h in heading_starts) else "s"
+        kind = (
+            "h"
+            if s in heading_at or any(h <= s < h + len(heading_at[h]) for h in heading_starts)
+            else "s"
+        )
         units.append((kind, s, e))
     if damaged:
         units = split_inline_headings(body.text, units, letter.metadata.subject)

@@ -12,14 +12,38 @@ import re
 
 from bot.core.vocabulary import ABBREVIATIONS
 
-_CANDIDATE = re.compile(r"[.!?]+[\"'’”)\]]*(?=\s|$)")
-_TITLES_NEVER_FINAL = frozenset("drs dr mr ir ing prof mw mevr dhr hr st".split())
+# A sentence end, with a footnote number that may stick to it: ``... in Nederland.2 Zo``.
+_CANDIDATE = re.compile(
+    r"[.!?]+[\"'’”)\]]*(?=\s|$)|(?<=[^\W\d_]|[)])[.!?]+[\"'’”)\]]*\d{1,2}(?=\s)"
+)
+_TITLES_NEVER_FINAL = frozenset(
+    ["drs", "dr", "mr", "ir", "ing", "prof", "mw", "mevr", "dhr", "hr", "st"]
+)
 # In damaged text a number such as ``2.2`` leaves a lone period: ``artikel . sub lid j``.
 _NUMBER_NOUNS = frozenset(
-    "artikel artikelen art lid sub hoofdstuk paragraaf par onderdeel tabel figuur bijlage "
-    "versie nr nummer punt blz pagina noot".split()
+    [
+        "artikel",
+        "artikelen",
+        "art",
+        "lid",
+        "sub",
+        "hoofdstuk",
+        "paragraaf",
+        "par",
+        "onderdeel",
+        "tabel",
+        "figuur",
+        "bijlage",
+        "versie",
+        "nr",
+        "nummer",
+        "punt",
+        "blz",
+        "pagina",
+        "noot",
+    ]
 )
-_CONTINUATIONS = frozenset("sub lid en of tot onder jo juncto tm".split())
+_CONTINUATIONS = frozenset(["sub", "lid", "en", "of", "tot", "onder", "jo", "juncto", "tm"])
 MAX_SENTENCE_CHARS = 1200
 
 
@@ -30,7 +54,7 @@ def _token_before(text: str, dot: int) -> str:
     return text[i:dot]
 
 
-def _is_abbreviation(tok: str, next_char: str, damaged: bool) -> bool:
+def _is_abbreviation(tok: str, next_char: str, damaged: bool, prev_word: str = "") -> bool:
     t = tok.lower().lstrip("(\"'‘“[")
     if not t:
         return False
@@ -40,7 +64,8 @@ def _is_abbreviation(tok: str, next_char: str, damaged: bool) -> bool:
         # ``etc.`` or ``Sr.`` may close a sentence; a capital after them says it did.
         return damaged or not next_char.isupper()
     if len(t) == 1 and t.isalpha():
-        return True  # an initial
+        return not (t == "s" and prev_word.endswith(("a", "e", "i", "o", "u", "y")))
+        # an initial; but ``regio s.`` is what damage leaves of ``regio's.``
     if "." in t:
         parts = t.split(".")
         if all(len(p) <= 3 for p in parts) and all(p.isalpha() for p in parts if p):
@@ -48,7 +73,9 @@ def _is_abbreviation(tok: str, next_char: str, damaged: bool) -> bool:
     return False
 
 
-def split_sentences(text: str, *, damaged: bool, breaks: list[int] | None = None) -> list[tuple[int, int]]:
+def split_sentences(
+    text: str, *, damaged: bool, breaks: list[int] | None = None
+) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` in ``text``, whitespace trimmed, in order.
 
     ``breaks`` are offsets a sentence may never cross (a heading, a list item).
@@ -73,7 +100,8 @@ def _split_region(text: str, start: int, end: int, damaged: bool) -> list[tuple[
         next_char = rest[:1]
         if text[first] == "." and first > start and not text[first - 1].isspace():
             tok = _token_before(text, first)
-            if _is_abbreviation(tok, next_char, damaged):
+            prev_word = text[max(start, first - len(tok) - 40) : first - len(tok)].rsplit(None, 1)
+            if _is_abbreviation(tok, next_char, damaged, prev_word[-1] if prev_word else ""):
                 continue
         elif text[first] == "." and damaged and first > start:
             prev_tok = text[start:first].rsplit(None, 1)[-1:] or [""]

@@ -9,6 +9,9 @@ cancels ``tasks.loop`` loops, closes the bot, restores the globals and asserts t
 bot called no route the server lacks (``server.unhandled == []``).
 """
 
+# Timeouts as parameters are the point of these helpers.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +31,7 @@ from discord.ext import tasks
 
 from tests.discord_server.server import DiscordTestServer
 
-_patch_depth = 0
+_active_patches: list[DiscordTestServer] = []
 
 
 class BotCrashedError(AssertionError):
@@ -42,8 +45,7 @@ class UnhandledRoutesError(AssertionError):
 @contextlib.contextmanager
 def patch_discord(server: DiscordTestServer) -> Iterator[None]:
     """Point discord.py at ``server`` for the duration of the block (not re-entrant)."""
-    global _patch_depth
-    if _patch_depth:
+    if _active_patches:
         raise RuntimeError("discord.py is already patched for another test server")
     saved = (
         discord.http.Route.BASE,
@@ -53,11 +55,11 @@ def patch_discord(server: DiscordTestServer) -> Iterator[None]:
     discord.http.Route.BASE = server.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
     discord.asset.Asset.BASE = server.base_url
-    _patch_depth += 1
+    _active_patches.append(server)
     try:
         yield
     finally:
-        _patch_depth -= 1
+        _active_patches.remove(server)
         (
             discord.http.Route.BASE,
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
@@ -126,7 +128,9 @@ async def _wait_ready(runner: BotRunner, timeout: float) -> None:
     # P13: wait_until_ready() only works after login(); READY implies login happened.
     waiter = asyncio.ensure_future(runner.bot.wait_until_ready())
     try:
-        done, _ = await asyncio.wait({waiter, runner.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, runner.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         runner.assert_alive()
         if waiter not in done:
             raise TimeoutError(
@@ -185,7 +189,9 @@ async def running_bot(
             elif not task.cancelled():
                 task.exception()  # mark retrieved
             if crashed_early and not body_failed:
-                raise BotCrashedError(f"the bot's runner task died during the test: {crash!r}") from crash
+                raise BotCrashedError(
+                    f"the bot's runner task died during the test: {crash!r}"
+                ) from crash
             if crashed_early and body_failed:
                 # Keep the test's own exception but make the crash visible in the report.
                 exc = sys.exc_info()[1]

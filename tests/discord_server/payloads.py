@@ -161,9 +161,7 @@ def guild_payload(
         "emojis": [],
         "stickers": [],
         "roles": [role_payload(r) for r in guild.roles.values()],
-        "channels": [
-            channel_payload(c) for c in guild.channels.values() if not c.deleted
-        ],
+        "channels": [channel_payload(c) for c in guild.channels.values() if not c.deleted],
         "threads": [],
         "members": [member_payload(m) for m in members],
         "voice_states": [],
@@ -366,7 +364,7 @@ def interaction_payload(
     interaction_id: int,
     token: str,
     application_id: int,
-    type: int,  # noqa: A002
+    type: int,
     data: Mapping[str, Any],
     user: User,
     channel: Channel,
@@ -443,22 +441,22 @@ def form_error_body(problems: Sequence[Problem]) -> dict[str, Any]:
     return error_body(ErrorCode.INVALID_FORM_BODY, "Invalid Form Body", errors)
 
 
-def _max_len(
-    problems: list[Problem], path: tuple[str | int, ...], value: Any, limit: int
-) -> None:
+def _max_len(problems: list[Problem], path: tuple[str | int, ...], value: Any, limit: int) -> None:
     if isinstance(value, str) and len(value) > limit:
-        problems.append(
-            (path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
-        )
+        problems.append((path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."))
 
 
-def validate_message_body(body: Mapping[str, Any], *, prefix: tuple[str | int, ...] = ()) -> list[Problem]:
+def validate_message_body(
+    body: Mapping[str, Any], *, prefix: tuple[str | int, ...] = ()
+) -> list[Problem]:
     """Check content (2000), embeds (10, title 256, description 4096, 25 fields, 6000 total)."""
     problems: list[Problem] = []
     _max_len(problems, (*prefix, "content"), body.get("content"), 2000)
     embeds = body.get("embeds") or []
     if len(embeds) > 10:
-        problems.append(((*prefix, "embeds"), "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length."))
+        problems.append(
+            ((*prefix, "embeds"), "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        )
     total = 0
     for i, embed in enumerate(embeds):
         path = (*prefix, "embeds", i)
@@ -487,7 +485,11 @@ def validate_message_body(body: Mapping[str, Any], *, prefix: tuple[str | int, .
             total += len(fld.get("name") or "") + len(fld.get("value") or "")
     if total > 6000:
         problems.append(
-            ((*prefix, "embeds"), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+            (
+                (*prefix, "embeds"),
+                "MAX_EMBED_SIZE_EXCEEDED",
+                "Embed size exceeds maximum size of 6000",
+            )
         )
     return problems
 
@@ -506,12 +508,16 @@ def validate_commands(commands: Sequence[Mapping[str, Any]]) -> list[Problem]:
         name = cmd.get("name") or ""
         key = (ctype, name)
         if key in seen:
-            problems.append(((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"duplicate {name!r}"))
+            problems.append(
+                ((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"duplicate {name!r}")
+            )
         seen.add(key)
         if ctype == 1:
             _check_chat_input(problems, (i,), cmd)
         elif not 1 <= len(name) <= 32:
-            problems.append(((i, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."))
+            problems.append(
+                ((i, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+            )
     return problems
 
 
@@ -520,7 +526,9 @@ def _check_chat_input(
 ) -> None:
     name = cmd.get("name") or ""
     if not _COMMAND_NAME_RE.match(name) or name != name.lower():
-        problems.append(((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}"))
+        problems.append(
+            ((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+        )
     desc = cmd.get("description") or ""
     if not 1 <= len(desc) <= 100:
         problems.append(
@@ -528,13 +536,17 @@ def _check_chat_input(
         )
     options = cmd.get("options") or []
     if len(options) > 25:
-        problems.append(((*path, "options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
+        problems.append(
+            ((*path, "options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        )
     names: set[str] = set()
     seen_optional = False
     for j, opt in enumerate(options):
         opath = (*path, "options", j)
         if opt.get("name") in names:
-            problems.append(((*opath, "name"), "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME", "duplicate"))
+            problems.append(
+                ((*opath, "name"), "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME", "duplicate")
+            )
         names.add(opt.get("name") or "")
         if opt.get("type") in (1, 2):
             _check_chat_input(problems, opath, opt)
@@ -552,18 +564,30 @@ def _check_chat_input(
             seen_optional = True
         oname = opt.get("name") or ""
         if not _COMMAND_NAME_RE.match(oname) or oname != oname.lower():
-            problems.append(((*opath, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {oname!r}"))
+            problems.append(
+                ((*opath, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {oname!r}")
+            )
         odesc = opt.get("description") or ""
         if not 1 <= len(odesc) <= 100:
             problems.append(
-                ((*opath, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+                (
+                    (*opath, "description"),
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 100 in length.",
+                )
             )
         choices = opt.get("choices") or []
         if len(choices) > 25:
-            problems.append(((*opath, "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
+            problems.append(
+                ((*opath, "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            )
         if choices and opt.get("autocomplete"):
             problems.append(
-                ((*opath, "autocomplete"), "APPLICATION_COMMAND_OPTIONS_AUTOCOMPLETE_CHOICES", "Autocomplete and choices are mutually exclusive")
+                (
+                    (*opath, "autocomplete"),
+                    "APPLICATION_COMMAND_OPTIONS_AUTOCOMPLETE_CHOICES",
+                    "Autocomplete and choices are mutually exclusive",
+                )
             )
 
 
@@ -573,16 +597,26 @@ def validate_choices(choices: Any) -> list[Problem]:
     if not isinstance(choices, list):
         return [(("data", "choices"), "BASE_TYPE_REQUIRED", "This field is required")]
     if len(choices) > 25:
-        problems.append((("data", "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
+        problems.append(
+            (("data", "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        )
     for i, choice in enumerate(choices):
         name = choice.get("name") if isinstance(choice, dict) else None
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             problems.append(
-                (("data", "choices", i, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+                (
+                    ("data", "choices", i, "name"),
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 100 in length.",
+                )
             )
         value = choice.get("value") if isinstance(choice, dict) else None
         if isinstance(value, str) and len(value) > 100:
             problems.append(
-                (("data", "choices", i, "value"), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+                (
+                    ("data", "choices", i, "value"),
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 100 or fewer in length.",
+                )
             )
     return problems

@@ -13,6 +13,9 @@ See the package docstring (:mod:`tests.discord_server`) for usage. In short::
             assert rec.content == "hi"
 """
 
+# The waiting helpers take ``timeout=`` on purpose: test code reads better with it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -43,9 +46,9 @@ from tests.discord_server.state import (
     ErrorCode,
     Fault,
     Guild,
+    Intents,
     InteractionRecord,
     InteractionType,
-    Intents,
     Member,
     Message,
     MessageFlags,
@@ -67,7 +70,12 @@ API_PREFIX = "/api/v10"
 
 # Routes whose requests are not subject to the per-route bucket enforcement.
 _EXEMPT_FROM_RATE_LIMITS = ("POST /interactions/", "GET /gateway")
-_WEBHOOK_ROUTE_PREFIX = ("POST /webhooks/", "GET /webhooks/", "PATCH /webhooks/", "DELETE /webhooks/")
+_WEBHOOK_ROUTE_PREFIX = (
+    "POST /webhooks/",
+    "GET /webhooks/",
+    "PATCH /webhooks/",
+    "DELETE /webhooks/",
+)
 _NO_AUTH_PREFIXES = ("POST /interactions/", *_WEBHOOK_ROUTE_PREFIX)
 # Flags a bot may set on a channel message / an interaction response.
 _CHANNEL_MESSAGE_FLAGS = (
@@ -178,9 +186,7 @@ class GatewaySession:
     RESUME can replay what the bot missed while disconnected.
     """
 
-    def __init__(
-        self, session_id: str, identify: dict[str, Any], max_backlog: int
-    ) -> None:
+    def __init__(self, session_id: str, identify: dict[str, Any], max_backlog: int) -> None:
         self.session_id = session_id
         self.identify = identify
         self.intents = int(identify.get("intents") or 0)
@@ -369,7 +375,10 @@ class DiscordTestServer:
             app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        # discord.py's connector has no connection limit: a burst of 1,000 requests opens
+        # 1,000 sockets at once. With the default backlog (128) the kernel drops SYNs and
+        # clients stall for the 1 s SYN retransmit, so ask for a deep accept queue.
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=4096)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -450,7 +459,7 @@ class DiscordTestServer:
         guild: Guild,
         name: str,
         *,
-        type: int = ChannelType.GUILD_TEXT,  # noqa: A002
+        type: int = ChannelType.GUILD_TEXT,
         topic: str | None = None,
         bot_permissions: int | None = None,
     ) -> Channel:
@@ -491,7 +500,9 @@ class DiscordTestServer:
             return self.state.dm_channel(where)
         return self.state.channels[where]
 
-    def messages(self, where: Channel | User | int, *, from_bot: bool | None = None) -> list[Message]:
+    def messages(
+        self, where: Channel | User | int, *, from_bot: bool | None = None
+    ) -> list[Message]:
         """Non-deleted messages of a channel (a ``User`` means the DM channel), oldest first."""
         channel = self.channel_of(where)
         msgs = channel.history()
@@ -874,6 +885,8 @@ class DiscordTestServer:
         """``author`` posts in ``channel``; dispatches MESSAGE_CREATE (with ``guild_id`` in
         guilds). Content is withheld from the bot without MESSAGE_CONTENT unless it
         mentions the bot."""
+        if self.session is None:
+            raise RuntimeError("no gateway session: the bot has not identified")
         if channel.deleted:
             raise ValueError(f"channel {channel.id} is deleted")
         guild = self.state.guild_of(channel)
@@ -919,8 +932,6 @@ class DiscordTestServer:
         if reference is not None:
             msg.message_reference = _reference_payload(reference)
         self._store(channel, msg)
-        if self.session is None:
-            raise RuntimeError("no gateway session: the bot has not identified")
         await self._echo("MESSAGE_CREATE", msg)
         self._changed()
         return msg
@@ -1065,7 +1076,10 @@ class DiscordTestServer:
         cmd = self.state.find_command(name, guild)
         if cmd is None:
             known = sorted(
-                {*self.state.global_commands, *self.state.guild_commands.get(guild.id if guild else 0, {})}
+                {
+                    *self.state.global_commands,
+                    *self.state.guild_commands.get(guild.id if guild else 0, {}),
+                }
             )
             raise LookupError(
                 f"command {name!r} is not registered here (did the bot sync?); registered: {known}"
@@ -1073,7 +1087,11 @@ class DiscordTestServer:
         if channel.is_dm:
             contexts = cmd.raw.get("contexts")
             dm_ok = cmd.raw.get("dm_permission")
-            if cmd.guild_id is not None or (contexts is not None and 1 not in contexts) or dm_ok is False:
+            if (
+                cmd.guild_id is not None
+                or (contexts is not None and 1 not in contexts)
+                or dm_ok is False
+            ):
                 raise LookupError(f"command {name!r} is not available in DMs")
         return cmd
 
@@ -1117,14 +1135,18 @@ class DiscordTestServer:
         if focused is not None:
             unknown.discard(focused[0])
         if unknown:
-            raise ValueError(f"{where!r} has no option(s) {sorted(unknown)}; it has {list(by_name)}")
+            raise ValueError(
+                f"{where!r} has no option(s) {sorted(unknown)}; it has {list(by_name)}"
+            )
         out: list[dict[str, Any]] = []
         for opt in schema:
             name = opt["name"]
             if focused is not None and name == focused[0]:
                 if not opt.get("autocomplete"):
                     raise ValueError(f"option {name!r} of {where!r} has no autocomplete")
-                out.append({"type": opt["type"], "name": name, "value": focused[1], "focused": True})
+                out.append(
+                    {"type": opt["type"], "name": name, "value": focused[1], "focused": True}
+                )
                 continue
             if name not in given:
                 if opt.get("required") and focused is None:
@@ -1230,9 +1252,7 @@ class DiscordTestServer:
         token = "itk" + secrets.token_hex(32)
         guild = self.state.guild_of(channel)
         member = guild.member(user) if guild is not None else None
-        app_perms = (
-            guild.bot_permissions_in(channel) if guild is not None else Permissions.ALL
-        )
+        app_perms = guild.bot_permissions_in(channel) if guild is not None else Permissions.ALL
         message_data = None
         if source_message is not None:
             message_data = P.message_payload(source_message)
@@ -1516,9 +1536,7 @@ class DiscordTestServer:
             raise _err(fault.status, fault.code, fault.message or f"{fault.status}")
         return
 
-    def _fault_user_matches(
-        self, user_id: int, params: Mapping[str, str], body: Any
-    ) -> bool:
+    def _fault_user_matches(self, user_id: int, params: Mapping[str, str], body: Any) -> bool:
         if params.get("user_id") == str(user_id) or params.get("member_id") == str(user_id):
             return True
         cid = parse_snowflake(params.get("channel_id"))
@@ -1526,9 +1544,7 @@ class DiscordTestServer:
             channel = self.state.channels.get(cid)
             if channel is not None and channel.recipient is not None:
                 return channel.recipient.id == user_id
-        if isinstance(body, dict) and str(body.get("recipient_id")) == str(user_id):
-            return True
-        return False
+        return isinstance(body, dict) and str(body.get("recipient_id")) == str(user_id)
 
     def _rate_limited_error(
         self, retry_after: float, *, is_global: bool, bucket: str, limit: int
@@ -1579,7 +1595,9 @@ class DiscordTestServer:
         if limit is None:
             return {}
         major = "+".join(
-            params[k] for k in ("channel_id", "guild_id", "webhook_id", "webhook_token") if k in params
+            params[k]
+            for k in ("channel_id", "guild_id", "webhook_id", "webhook_token")
+            if k in params
         )
         key = (route_key, major)
         bucket = self._buckets.get(key)
@@ -1617,9 +1635,7 @@ class DiscordTestServer:
         ctx: _Ctx,
         rec: InteractionRecord | None = None,
     ) -> _HTTPError:
-        error = ProtocolError(
-            kind, code, message, rec.id if rec else None, ctx.record
-        )
+        error = ProtocolError(kind, code, message, rec.id if rec else None, ctx.record)
         self.protocol_errors.append(error)
         if rec is not None:
             rec.errors.append(error)
@@ -1690,7 +1706,9 @@ class DiscordTestServer:
         _, scope = self._commands_scope(ctx)
         return 200, [P.command_payload(c) for c in scope.values()]
 
-    def _make_command(self, raw: dict[str, Any], guild_id: int | None, existing: Command | None) -> Command:
+    def _make_command(
+        self, raw: dict[str, Any], guild_id: int | None, existing: Command | None
+    ) -> Command:
         return Command(
             id=existing.id if existing else self.state.snowflake(),
             application_id=self.application.id,
@@ -1769,8 +1787,10 @@ class DiscordTestServer:
                 raise _err(403, ErrorCode.MISSING_ACCESS, "Missing Access")
             if send and not perms & Permissions.SEND_MESSAGES:
                 raise _err(403, ErrorCode.MISSING_PERMISSIONS, "Missing Permissions")
-        elif send and channel.recipient is not None and (
-            not channel.recipient.accepts_dms or channel.recipient.bot
+        elif (
+            send
+            and channel.recipient is not None
+            and (not channel.recipient.accepts_dms or channel.recipient.bot)
         ):
             raise _err(403, ErrorCode.CANNOT_SEND_TO_USER, "Cannot send messages to this user")
         return channel, guild
@@ -1820,7 +1840,10 @@ class DiscordTestServer:
 
     async def _h_get_messages(self, ctx: _Ctx) -> _Response:
         channel, guild = self._channel_param(ctx)
-        if guild is not None and not guild.bot_permissions_in(channel) & Permissions.READ_MESSAGE_HISTORY:
+        if (
+            guild is not None
+            and not guild.bot_permissions_in(channel) & Permissions.READ_MESSAGE_HISTORY
+        ):
             return 200, []
         query = ctx.record.query
         limit = max(1, min(100, int(query.get("limit", "50"))))
@@ -1852,8 +1875,10 @@ class DiscordTestServer:
             existing = self._nonces.get((channel.id, str(nonce)))
             if existing is not None:
                 return 200, self._rest_message(existing)
-        if guild is not None and ctx.files and not (
-            guild.bot_permissions_in(channel) & Permissions.ATTACH_FILES
+        if (
+            guild is not None
+            and ctx.files
+            and not (guild.bot_permissions_in(channel) & Permissions.ATTACH_FILES)
         ):
             raise _err(403, ErrorCode.MISSING_PERMISSIONS, "Missing Permissions")
         msg = self._new_bot_message(channel, body, ctx.files, flag_mask=_CHANNEL_MESSAGE_FLAGS)
@@ -1868,7 +1893,11 @@ class DiscordTestServer:
         channel, _ = self._channel_param(ctx)
         msg = self._message_param(ctx, channel)
         if msg.author.id != self.bot_user.id:
-            raise _err(403, ErrorCode.CANNOT_EDIT_OTHERS_MESSAGE, "Cannot edit a message authored by another user")
+            raise _err(
+                403,
+                ErrorCode.CANNOT_EDIT_OTHERS_MESSAGE,
+                "Cannot edit a message authored by another user",
+            )
         self._edit_message(msg, ctx.json, ctx.files, flag_mask=_CHANNEL_MESSAGE_FLAGS)
         await self._echo("MESSAGE_UPDATE", msg)
         return 200, self._rest_message(msg)
@@ -1976,7 +2005,16 @@ class DiscordTestServer:
         )
         if result.error:
             raise _HTTPError(
-                400, P.form_error_body([(("allowed_mentions",), "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE", result.error)])
+                400,
+                P.form_error_body(
+                    [
+                        (
+                            ("allowed_mentions",),
+                            "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                            result.error,
+                        )
+                    ]
+                ),
             )
         return result
 
@@ -2000,7 +2038,12 @@ class DiscordTestServer:
         embeds = list(body.get("embeds") or [])
         components = list(body.get("components") or [])
         if not allow_empty and not (
-            content or embeds or attachments or components or body.get("sticker_ids") or body.get("poll")
+            content
+            or embeds
+            or attachments
+            or components
+            or body.get("sticker_ids")
+            or body.get("poll")
         ):
             raise _err(400, ErrorCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message")
         reference = None
@@ -2110,7 +2153,11 @@ class DiscordTestServer:
         ctype = int(body.get("type") or 0)
         if rec is None or rec.token != ctx.params["webhook_token"]:
             raise self._protocol_error(
-                "unknown_interaction", 404, ErrorCode.UNKNOWN_INTERACTION, "Unknown interaction", ctx
+                "unknown_interaction",
+                404,
+                ErrorCode.UNKNOWN_INTERACTION,
+                "Unknown interaction",
+                ctx,
             )
 
         def attempt(status: int, accepted: bool) -> None:
@@ -2162,7 +2209,9 @@ class DiscordTestServer:
                 )
                 rec.message = resource_message = msg
             elif ctype == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
-                flags = MessageFlags.LOADING | (int(data.get("flags") or 0) & MessageFlags.EPHEMERAL)
+                flags = MessageFlags.LOADING | (
+                    int(data.get("flags") or 0) & MessageFlags.EPHEMERAL
+                )
                 msg = self._new_bot_message(
                     rec.channel,
                     {},
@@ -2230,7 +2279,10 @@ class DiscordTestServer:
                 ctx,
                 rec,
             )
-        if rec.response_type is None or rec.type == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
+        if (
+            rec.response_type is None
+            or rec.type == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE
+        ):
             raise self._protocol_error(
                 "webhook_before_ack",
                 404,
@@ -2445,7 +2497,12 @@ class DiscordTestServer:
                     await conn.send(frame)
             session.seq += 1
             frame = json.dumps(
-                {"op": 0, "t": "RESUMED", "s": session.seq, "d": {"_trace": ["discord-test-server"]}},
+                {
+                    "op": 0,
+                    "t": "RESUMED",
+                    "s": session.seq,
+                    "d": {"_trace": ["discord-test-server"]},
+                },
                 separators=(",", ":"),
             )
             session.backlog.append((session.seq, frame))
@@ -2563,7 +2620,9 @@ def _find_component(items: Iterable[Any], custom_id: str) -> dict[str, Any] | No
     return None
 
 
-def _check_range(opt: Mapping[str, Any], value: float, lo_key: str, hi_key: str, where: str) -> None:
+def _check_range(
+    opt: Mapping[str, Any], value: float, lo_key: str, hi_key: str, where: str
+) -> None:
     lo, hi = opt.get(lo_key), opt.get(hi_key)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ValueError(

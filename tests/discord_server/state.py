@@ -893,9 +893,7 @@ class ServerState:
         self._command_version = itertools.count(1)
         owner = self.add_user("owner")
         self.bot_user = self.add_user(bot_name, bot=True)
-        self.application = Application(
-            id=self.bot_user.id, name=app_name or bot_name, owner=owner
-        )
+        self.application = Application(id=self.bot_user.id, name=app_name or bot_name, owner=owner)
 
     # -- creation ----------------------------------------------------------------------
 
@@ -907,9 +905,7 @@ class ServerState:
         global_name: str | None = None,
         id: int | None = None,
     ) -> User:
-        user = User(
-            id=id or self.snowflake(), username=username, global_name=global_name, bot=bot
-        )
+        user = User(id=id or self.snowflake(), username=username, global_name=global_name, bot=bot)
         self.users[user.id] = user
         return user
 

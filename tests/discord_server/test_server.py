@@ -25,7 +25,6 @@ from tests.discord_server import (
     Intents,
     MessageFlags,
     Permissions,
-    RateLimit,
     UnhandledRoutesError,
     Upload,
     User,
@@ -53,7 +52,9 @@ class VoteView(discord.ui.View):
 class SampleBot(commands.Bot):
     """A couple of app commands, a button view and a DM echo."""
 
-    def __init__(self, *, intents: discord.Intents | None = None, guild_id: int | None = None) -> None:
+    def __init__(
+        self, *, intents: discord.Intents | None = None, guild_id: int | None = None
+    ) -> None:
         super().__init__(
             command_prefix="!",
             intents=intents or discord.Intents.default(),
@@ -173,6 +174,11 @@ class SampleBot(commands.Bot):
             tree.add_command(gonly, guild=guild)
             self.synced_guild = await tree.sync(guild=guild)
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s here before every non-initial IDENTIFY (after
+        # INVALID_SESSION); a test bot does not need to respect the identify rate limit.
+        return None
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # The bug /twice exists to show: a listener answering an interaction the tree
         # also answers.
@@ -272,7 +278,9 @@ async def test_login_and_sync_schema_captured_exactly(world: World) -> None:
 async def test_slash_reply_in_guild_and_dm(world: World) -> None:
     server = world.server
     async with running_bot(server, SampleBot()):
-        rec = await server.slash("echo", {"text": "hi", "shout": True}, user=world.alice, channel=world.general)
+        rec = await server.slash(
+            "echo", {"text": "hi", "shout": True}, user=world.alice, channel=world.general
+        )
         await server.wait_for_response(rec)
         assert rec.response_type == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
         assert rec.content == "HI" and not rec.ephemeral
@@ -283,7 +291,9 @@ async def test_slash_reply_in_guild_and_dm(world: World) -> None:
         await server.wait_for_response(dm)
         assert dm.content == "in dm" and dm.channel.is_dm
         # subcommand group
-        sub = await server.slash("admin digest run", {"count": 7}, user=world.bob, channel=world.general)
+        sub = await server.slash(
+            "admin digest run", {"count": 7}, user=world.bob, channel=world.general
+        )
         await server.wait_for_response(sub)
         assert sub.content == "digest x7"
         server.assert_no_protocol_errors()
@@ -297,7 +307,9 @@ async def test_slash_helper_validates_like_a_discord_client(world: World) -> Non
         with pytest.raises(ValueError, match="requires option 'text'"):
             await server.slash("echo", user=world.alice, channel=world.general)
         with pytest.raises(ValueError, match="expects a bool"):
-            await server.slash("echo", {"text": "x", "shout": "yes"}, user=world.alice, channel=world.general)
+            await server.slash(
+                "echo", {"text": "x", "shout": "yes"}, user=world.alice, channel=world.general
+            )
         with pytest.raises(ValueError, match="is a group"):
             await server.slash("admin", user=world.alice, channel=world.general)
 
@@ -315,10 +327,15 @@ async def test_ephemeral_flag(world: World) -> None:
 async def test_autocomplete_choices(world: World) -> None:
     server = world.server
     async with running_bot(server, SampleBot()):
-        rec = await server.autocomplete("weather", "city", "Be", user=world.alice, channel=world.general)
+        rec = await server.autocomplete(
+            "weather", "city", "Be", user=world.alice, channel=world.general
+        )
         await server.wait_for_response(rec)
         assert rec.response_type == CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
-        assert rec.choices == [{"name": "Berlin", "value": "Berlin"}, {"name": "Bern", "value": "Bern"}]
+        assert rec.choices == [
+            {"name": "Berlin", "value": "Berlin"},
+            {"name": "Bern", "value": "Bern"},
+        ]
 
 
 async def test_guild_only_command(world: World) -> None:
@@ -349,10 +366,14 @@ async def test_original_response_edit_and_embed(world: World) -> None:
     server = world.server
     async with running_bot(server, SampleBot()):
         rec = await server.slash("edit", user=world.alice, channel=world.general)
-        await server.wait_for_request("PATCH /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}")
+        await server.wait_for_request(
+            "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
+        )
         assert rec.content == "v2" and rec.embeds[0]["title"] == "Digest"
         assert rec.message is not None and rec.message.edits[0]["content"] == "v1"
-        gets = server.requests_for("GET /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}")
+        gets = server.requests_for(
+            "GET /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
+        )
         assert gets[0].params["message_id"] == "@original" and gets[0].status == 200
 
 
@@ -378,7 +399,10 @@ async def test_attachment_option_download_and_file_upload(world: World) -> None:
     async with running_bot(server, SampleBot()):
         data = b"hello world"
         rec = await server.slash(
-            "upload", {"file": Upload("notes.txt", data, "text/plain")}, user=world.alice, channel=world.general
+            "upload",
+            {"file": Upload("notes.txt", data, "text/plain")},
+            user=world.alice,
+            channel=world.general,
         )
         await server.wait_for_response(rec)
         assert rec.content == f"notes.txt: 11 bytes {hashlib.sha256(data).hexdigest()[:8]}"
@@ -388,7 +412,9 @@ async def test_attachment_option_download_and_file_upload(world: World) -> None:
         assert rec.message is not None
         (att,) = rec.message.attachments
         assert (att.filename, att.data) == ("reversed.txt", data[::-1])
-        callback = server.requests_for("POST /interactions/{webhook_id}/{webhook_token}/callback")[0]
+        callback = server.requests_for("POST /interactions/{webhook_id}/{webhook_token}/callback")[
+            0
+        ]
         assert callback.files == [("files[0]", "reversed.txt", 11)]
 
 
@@ -444,19 +470,27 @@ async def test_mention_pings(world: World) -> None:
     server = world.server
     async with running_bot(server, SampleBot()):
         text = f"@everyone look {world.alice.mention}"
-        unsafe = await server.slash("say", {"text": text, "safe": False}, user=world.bob, channel=world.general)
+        unsafe = await server.slash(
+            "say", {"text": text, "safe": False}, user=world.bob, channel=world.general
+        )
         msg = await server.wait_for_message(world.general, lambda m: m.content == text)
         assert sorted(msg.pinged) == sorted(["@everyone", world.alice.mention])
         assert msg.mention_everyone and msg.pings_everyone
         await server.wait_for_response(unsafe)
 
-        await server.slash("say", {"text": "@everyone again"}, user=world.bob, channel=world.general)
-        safe = await server.wait_for_message(world.general, lambda m: m.content == "@everyone again")
+        await server.slash(
+            "say", {"text": "@everyone again"}, user=world.bob, channel=world.general
+        )
+        safe = await server.wait_for_message(
+            world.general, lambda m: m.content == "@everyone again"
+        )
         assert safe.allowed_mentions == {"parse": []}
         assert safe.pinged == [] and not safe.mention_everyone
 
         # an interaction reply without allowed_mentions pings too
-        rec = await server.slash("echo", {"text": "@here hi"}, user=world.bob, channel=world.general)
+        rec = await server.slash(
+            "echo", {"text": "@here hi"}, user=world.bob, channel=world.general
+        )
         await server.wait_for_response(rec)
         assert rec.message is not None and rec.message.pinged == ["@here"]
 
@@ -480,6 +514,28 @@ async def test_429_is_retried_by_discord_py(world: World) -> None:
         assert posts[1].time - posts[0].time >= 0.05
         assert fault.hits == 1
         assert [m.id for m in server.messages(world.general)] == [sent.id]
+
+
+async def test_global_429_and_slow_responses(world: World) -> None:
+    server = world.server
+    async with running_bot(server, SampleBot()) as runner:
+        channel = runner.bot.get_channel(world.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        server.add_fault(Fault.rate_limited(retry_after=0.05, is_global=True))
+        await channel.send("after a global 429")
+        posts = server.requests_for("POST /channels/{channel_id}/messages")
+        assert [p.status for p in posts] == [429, 200]
+        assert posts[0].response == {
+            "message": "You are being rate limited.",
+            "retry_after": 0.05,
+            "global": True,
+            "code": 0,
+        }
+        slow = server.add_fault(Fault.slow("GET /channels/{channel_id}", delay=0.2))
+        start = time.monotonic()
+        fetched = await runner.bot.fetch_channel(world.general.id)
+        assert fetched.id == world.general.id and time.monotonic() - start >= 0.2
+        assert slow.hits == 1
 
 
 async def test_500_then_success(world: World) -> None:
@@ -512,23 +568,22 @@ async def test_rate_limit_buckets_are_enforced_and_respected(world: World) -> No
         assert server.rate_limited_count == sum(1 for p in posts if p.status == 429)
 
 
-async def test_rate_limit_headers(world: World) -> None:
+async def test_rate_limit_headers_make_discord_py_wait(world: World) -> None:
     server = world.server
-    server.set_rate_limit("POST /channels/{channel_id}/messages", 2, 10.0)
+    route = "POST /channels/{channel_id}/messages"
+    server.set_rate_limit(route, 2, 0.3)
     async with running_bot(server, SampleBot()) as runner:
         channel = runner.bot.get_channel(world.general.id)
         assert isinstance(channel, discord.TextChannel)
-        await channel.send("one")
-        await channel.send("two")
-        posts = server.requests_for("POST /channels/{channel_id}/messages")
-        assert [p.status for p in posts] == [200, 200]
-        # a third post would have to wait ~10 s: discord.py pre-emptively sleeps
-        task = asyncio.create_task(channel.send("three"))
-        await server.settle(0.1)
-        assert not task.done() and len(server.requests_for("POST /channels/{channel_id}/messages")) == 2
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        for text in ("one", "two", "three"):
+            await channel.send(text)
+        posts = server.requests_for(route)
+        assert [p.status for p in posts] == [200, 200, 200]  # no 429: discord.py waited
+        headers = posts[0].response_headers
+        assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == ("2", "1")
+        assert float(headers["X-RateLimit-Reset-After"]) <= 0.3
+        assert posts[1].response_headers["X-RateLimit-Bucket"] == headers["X-RateLimit-Bucket"]
+        assert posts[2].time - posts[0].time >= 0.29
 
 
 async def test_forbidden_and_not_found(world: World) -> None:
@@ -623,34 +678,37 @@ async def test_answering_twice_is_flagged(world: World) -> None:
 
 
 async def test_three_second_window() -> None:
-    async with DiscordTestServer(interaction_response_window=0.2) as server:
+    async with DiscordTestServer(interaction_response_window=0.3) as server:
         w = populate(server)
         async with running_bot(server, SampleBot()):
-            late = await server.slash("slowreply", {"delay": 0.35}, user=w.alice, channel=w.general)
+            late = await server.slash("slowreply", {"delay": 0.5}, user=w.alice, channel=w.general)
             await server.wait_for_response(late)
             assert not late.acknowledged
             assert late.callbacks[0].status == 404
             assert [(e.kind, e.code) for e in late.errors] == [("unknown_interaction", 10062)]
-            on_time = await server.slash("slowreply", {"delay": 0.0}, user=w.alice, channel=w.general)
+            on_time = await server.slash(
+                "slowreply", {"delay": 0.0}, user=w.alice, channel=w.general
+            )
             await server.wait_for_response(on_time)
             assert on_time.acknowledged and on_time.content == "finally"
+            # the window can be switched off at any time (e.g. while debugging)
+            server.interaction_response_window = None
+            slow = await server.slash("slowreply", {"delay": 0.5}, user=w.alice, channel=w.general)
+            await server.wait_for_response(slow)
+            assert slow.acknowledged and slow.latency is not None and slow.latency >= 0.5
 
 
-async def test_window_can_be_disabled_and_token_expires() -> None:
-    async with DiscordTestServer(
-        interaction_response_window=None, interaction_token_ttl=0.3
-    ) as server:
+async def test_interaction_token_expires() -> None:
+    async with DiscordTestServer(interaction_token_ttl=0.6) as server:
         w = populate(server)
         bot = SampleBot()
         async with running_bot(server, bot):
-            rec = await server.slash("slowreply", {"delay": 0.25}, user=w.alice, channel=w.general)
-            await server.wait_for_response(rec)
-            assert rec.acknowledged
-            later = await server.slash("later", {"delay": 0.4}, user=w.alice, channel=w.general)
-            await server.wait_until(lambda: bool(bot.errors), timeout=3)
-            assert later.content == "first" and later.followups == []
-            assert isinstance(bot.errors[0], discord.HTTPException)
-            assert bot.errors[0].code == 50027
+            rec = await server.slash("later", {"delay": 0.8}, user=w.alice, channel=w.general)
+            await server.wait_until(lambda: bool(bot.errors), timeout=5)
+            assert rec.content == "first" and rec.followups == []
+            error = bot.errors[0]
+            assert isinstance(error, discord.HTTPException) and error.code == 50027
+            assert [e.kind for e in rec.errors] == ["invalid_webhook_token"]
 
 
 # ======================================================================================
@@ -669,7 +727,9 @@ async def test_gateway_drop_resume_and_replay(world: World) -> None:
         assert server.connections[-1].path == "/gateway/resume/"  # READY.resume_gateway_url
         reply = await server.wait_for_message(world.alice)
         assert reply.content == "you said: while away"
-        rec = await server.slash("echo", {"text": "still here"}, user=world.alice, channel=world.general)
+        rec = await server.slash(
+            "echo", {"text": "still here"}, user=world.alice, channel=world.general
+        )
         await server.wait_for_response(rec)
         assert rec.content == "still here"
 
@@ -691,7 +751,9 @@ async def test_invalid_session_reidentifies(world: World) -> None:
         await server.invalidate_session(resumable=False)
         await server.wait_for_ready(2)
         assert server.identify_count == 2 and server.session is not first_session
-        rec = await server.slash("echo", {"text": "new session"}, user=world.alice, channel=world.general)
+        rec = await server.slash(
+            "echo", {"text": "new session"}, user=world.alice, channel=world.general
+        )
         await server.wait_for_response(rec)
         assert rec.content == "new session"
 
