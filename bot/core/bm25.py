@@ -18,11 +18,13 @@ Thread-safe: every public method takes the index's lock (searches are short).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,7 @@ B = 0.75
 # Pending postings are merged into the main segment past max(MIN_PENDING, main / PENDING_RATIO).
 MIN_PENDING = 262_144
 PENDING_RATIO = 2
+MIN_SHARED = 5  # letters a compound part shares with a related term, at least
 
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
 
@@ -55,6 +58,7 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer("dutch_porter")
         self._stop = _STOP | frozenset(fold(w) for w in extra_stopwords)
         self._cache: dict[str, str | None] = {}
+        self._surface: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def terms(self, text: str) -> list[str]:
@@ -76,7 +80,13 @@ class Analyzer:
                 stem = self._stemmer.stemWord(word)
         if len(self._cache) < 2_000_000:
             self._cache[word] = stem
+            if stem is not None:
+                self._surface.setdefault(stem, word)
         return stem
+
+    def surface(self, stem: str) -> str:
+        """The first word seen with this stem (the stem itself if none was)."""
+        return self._surface.get(stem, stem)
 
 
 class BM25Index:
@@ -105,6 +115,10 @@ class BM25Index:
         self._p_term = array("i")
         self._p_row = array("i")
         self._p_tf = array("f")
+        # sorted terms and reversed terms, for related(); rebuilt when the vocabulary grows
+        self._forward: list[str] = []
+        self._backward: list[str] = []
+        self._affix_size = -1
 
     # ------------------------------------------------------------------ size
 
@@ -228,61 +242,72 @@ class BM25Index:
         return list(dict.fromkeys(self.analyzer.terms(query)))
 
     def search(
-        self, query: str, k: int = 10, *, letter_ids: Collection[int] | None = None
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        letter_ids: Collection[int] | None = None,
+        expansions: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     ) -> list[BM25Hit]:
-        """The ``k`` best sentences for ``query``, best first; only of ``letter_ids`` if given."""
+        """The ``k`` best sentences for ``query``, best first; only of ``letter_ids`` if given.
+
+        ``expansions`` maps a query term to related index terms with a weight in (0, 1]
+        (see :meth:`related`): a sentence with a related term scores that share of its BM25
+        weight, and covers the query term by that share.
+        """
         terms = self.query_terms(query)
         if not terms or k < 1:
             return []
+        groups = [
+            [(term, 1.0)]
+            + [(alt, float(w)) for alt, w in (expansions or {}).get(term, ()) if alt != term]
+            for term in terms
+        ]
         with self._lock:
-            return self._search(terms, k, letter_ids)
+            return self._search(groups, k, letter_ids)
 
     def _search(
-        self, terms: list[str], k: int, letter_ids: Collection[int] | None
+        self,
+        groups: list[list[tuple[str, float]]],
+        k: int,
+        letter_ids: Collection[int] | None,
     ) -> list[BM25Hit]:
         n = self._n_alive
         if n == 0:
             return []
         avgdl = max(self._total_len / n, 1.0)
-        known = [(t, self._vocab[t]) for t in terms if t in self._vocab]
         # Unknown terms still count in the idf mass: a question about something absent is
         # not well covered by a sentence that matches only its common words.
         idf_unknown = math.log(1 + (n + 0.5) / 0.5)
-        idfs = {tid: math.log(1 + (n - self._df[tid] + 0.5) / (self._df[tid] + 0.5))
-                for _, tid in known}  # fmt: skip
-        total_idf = sum(idfs.values()) + idf_unknown * (len(terms) - len(known))
-        if not known or total_idf <= 0:
-            return []
-        p_term = np.frombuffer(self._p_term, dtype=np.int32)
-        p_row = np.frombuffer(self._p_row, dtype=np.int32)
-        p_tf = np.frombuffer(self._p_tf, dtype=np.float32)
-        n_main_terms = len(self._indptr) - 1
         scores = np.zeros(self._n_rows, dtype=np.float32)
         cover = np.zeros(self._n_rows, dtype=np.float32)
         touched = []
-        for _, tid in known:
-            parts_r, parts_f = [], []
-            if tid < n_main_terms:
-                a, b = self._indptr[tid], self._indptr[tid + 1]
-                parts_r.append(self._rows[a:b])
-                parts_f.append(self._tf[a:b])
-            if len(p_term):
-                sel = p_term == tid
-                parts_r.append(p_row[sel])
-                parts_f.append(p_tf[sel])
-            rows = np.concatenate(parts_r) if len(parts_r) > 1 else parts_r[0]
-            if not len(rows):
-                continue
-            tf = np.concatenate(parts_f) if len(parts_f) > 1 else parts_f[0]
-            dl = self._len[rows]
-            idf = idfs[tid]
-            # a row appears at most once per term, so fancy-index addition is exact
-            scores[rows] += (
-                idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl / avgdl))
-            )
-            cover[rows] += idf
-            touched.append(rows)
-        if not touched:
+        total_idf = 0.0
+        for group in groups:
+            known = [(self._vocab[t], w) for t, w in group if t in self._vocab and w > 0]
+            head = group[0][0]
+            if head in self._vocab:
+                group_idf = self._idf(self._vocab[head], n)
+            else:  # an unknown word: as rare as its rarest related term, at most
+                group_idf = max([self._idf(tid, n) for tid, _ in known], default=idf_unknown)
+            total_idf += group_idf
+            group_cover = None
+            for tid, weight in known:
+                rows, tf = self._postings(tid)
+                if not len(rows):
+                    continue
+                dl = self._len[rows]
+                # a row appears at most once per term, so fancy-index addition is exact
+                scores[rows] += (weight * self._idf(tid, n) * tf * (self.k1 + 1)) / (
+                    tf + self.k1 * (1 - self.b + self.b * dl / avgdl)
+                )
+                if group_cover is None:
+                    group_cover = np.zeros(self._n_rows, dtype=np.float32)
+                np.maximum.at(group_cover, rows, weight)
+                touched.append(rows)
+            if group_cover is not None:
+                cover += group_cover * group_idf
+        if not touched or total_idf <= 0:
             return []
         cand = np.unique(np.concatenate(touched))
         cand = cand[self._alive[cand]]
@@ -292,10 +317,7 @@ class BM25Index:
         if not len(cand):
             return []
         cand_scores = scores[cand]
-        if len(cand) > k:
-            top = np.argpartition(-cand_scores, k - 1)[:k]
-        else:
-            top = np.arange(len(cand))
+        top = np.argpartition(-cand_scores, k - 1)[:k] if len(cand) > k else np.arange(len(cand))
         # ties broken by row (insertion order), so results are deterministic
         top = top[np.lexsort((cand[top], -cand_scores[top]))]
         return [
@@ -307,6 +329,95 @@ class BM25Index:
             )
             for i in top
         ]
+
+    def _idf(self, tid: int, n: int) -> float:
+        df = int(self._df[tid])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        parts_r, parts_f = [], []
+        if tid < len(self._indptr) - 1:
+            a, b = self._indptr[tid], self._indptr[tid + 1]
+            parts_r.append(self._rows[a:b])
+            parts_f.append(self._tf[a:b])
+        if len(self._p_term):
+            p_term = np.frombuffer(self._p_term, dtype=np.int32)
+            sel = p_term == tid
+            if sel.any():
+                parts_r.append(np.frombuffer(self._p_row, dtype=np.int32)[sel])
+                parts_f.append(np.frombuffer(self._p_tf, dtype=np.float32)[sel])
+        if not parts_r:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        if len(parts_r) == 1:
+            return parts_r[0], parts_f[0]
+        return np.concatenate(parts_r), np.concatenate(parts_f)
+
+    # ------------------------------------------------------------------ related terms
+
+    def df(self, term: str) -> int:
+        """In how many indexed sentences ``term`` (an index term) occurs."""
+        tid = self._vocab.get(term)
+        return 0 if tid is None else int(self._df[tid])
+
+    def related(self, term: str, *, limit: int = 40) -> list[str]:
+        """Index terms that share a long head or tail with ``term``: the other parts of Dutch
+        compounds (``coalitieakkoord`` -> ``regeerakkoord``, ``akkoord``; ``kinderporno`` ->
+        ``kinderpornografie``). Longest shared part first; candidates only: the caller checks
+        that they mean the same (``bot.services.ask`` asks the embeddings)."""
+        if len(term) < MIN_SHARED + 1:
+            return []
+        with self._lock:
+            self._refresh_affixes()
+            found: dict[str, None] = {}
+            # shared tail (the head of a compound), then shared start (its modifier)
+            for size in range(len(term) - 1, MIN_SHARED - 1, -1):
+                for other in self._with_suffix(term[-size:]):
+                    if other != term and self._df[self._vocab[other]] > 0:
+                        found.setdefault(other)
+                if len(found) >= limit:
+                    break
+            for size in range(len(term) - 1, MIN_SHARED, -1):
+                if len(found) >= limit:
+                    break
+                for other in self._with_prefix(term[:size]):
+                    if other != term and self._df[self._vocab[other]] > 0:
+                        found.setdefault(other)
+            return list(found)[:limit]
+
+    def surface(self, term: str) -> str:
+        """A word as written that has index term ``term`` (for embedding it)."""
+        return self.analyzer.surface(term)
+
+    def _refresh_affixes(self) -> None:
+        size = len(self._vocab)
+        if self._affix_size == size:
+            return
+        new = list(itertools.islice(self._vocab, max(self._affix_size, 0), None))
+        if self._affix_size < 0 or len(new) > 5000:
+            self._forward = sorted(self._vocab)
+            self._backward = sorted(w[::-1] for w in self._vocab)
+        else:
+            for word in new:
+                bisect.insort(self._forward, word)
+                bisect.insort(self._backward, word[::-1])
+        self._affix_size = size
+
+    def _with_prefix(self, prefix: str, cap: int = 200) -> list[str]:
+        i = bisect.bisect_left(self._forward, prefix)
+        out = []
+        while i < len(self._forward) and self._forward[i].startswith(prefix) and len(out) < cap:
+            out.append(self._forward[i])
+            i += 1
+        return out
+
+    def _with_suffix(self, suffix: str, cap: int = 200) -> list[str]:
+        rev = suffix[::-1]
+        i = bisect.bisect_left(self._backward, rev)
+        out = []
+        while i < len(self._backward) and self._backward[i].startswith(rev) and len(out) < cap:
+            out.append(self._backward[i][::-1])
+            i += 1
+        return out
 
 
 def _grown(arr: np.ndarray, need: int) -> np.ndarray:

@@ -7,6 +7,7 @@ clean, damaged and PDF-extracted text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.boilerplate import Layout
@@ -27,6 +28,26 @@ _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
 _POSTBUS_TAIL = re.compile(r"\s?postbus(?: [a-z]{1,2})? (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
 _STREET_TAIL = re.compile(r"\s?(?P<street>[a-z]+) [a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
+
+
+class LineBreaks:
+    """Where clean text starts a new line, seen from the projection."""
+
+    def __init__(self, original: str, to_orig: Sequence[int]) -> None:
+        self.original = original
+        self.to_orig = to_orig
+
+    def capital_line_between(self, a: int, b: int) -> bool:
+        """True when, between projection positions ``a`` (exclusive end of a token) and ``b``
+        (start of the next), the original breaks the line and the next line opens with a
+        capital letter or a digit."""
+        if b >= len(self.to_orig) or a <= 0:
+            return False
+        gap = self.original[self.to_orig[a - 1] + 1 : self.to_orig[b] + 1]
+        if "\n" not in gap:
+            return False
+        first = gap.rsplit("\n", 1)[1].lstrip()[:1]
+        return first.isupper() or first.isdigit()
 
 
 @dataclass(slots=True)
@@ -62,7 +83,8 @@ def _inside_block(layout: Layout, pos: int) -> bool:
     return any(b.start <= pos < b.end for b in layout.blocks)
 
 
-def find_frame(text: str, layout: Layout) -> Frame:
+def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> Frame:
+    """``breaks`` (clean text only) tells where the original text started a new line."""
     frame = Frame()
     n = len(text)
     head_limit = max(600, n // 3)
@@ -91,7 +113,7 @@ def find_frame(text: str, layout: Layout) -> Frame:
             recipient_words = set(rec.text(text).split())
 
     if subj:
-        end = _subject_end(text, subj.end(), sal.start() if sal else None, layout)
+        end = _subject_end(text, subj.end(), sal.start() if sal else None, layout, breaks)
         if end > subj.end() + 1:
             frame.subject = Span(subj.end() + 1, end)
 
@@ -144,7 +166,9 @@ def _recipient_span(text: str, start: int, end: int) -> Span | None:
     return Span(s, s + len(chunk))
 
 
-def _subject_end(text: str, start: int, salutation: int | None, layout: Layout) -> int:
+def _subject_end(
+    text: str, start: int, salutation: int | None, layout: Layout, breaks: LineBreaks | None
+) -> int:
     limit = len(text) if salutation is None else salutation
     nxt = _block_at_or_after(layout, start + 1)
     if nxt is not None:
@@ -156,9 +180,12 @@ def _subject_end(text: str, start: int, salutation: int | None, layout: Layout) 
         limit = label.start()
     toks = list(_TOKEN.finditer(text, start, limit))[:30]
     end = start
-    for t in toks:
+    for i, t in enumerate(toks):
         end = t.end()
         if t.group().endswith(".") and len(t.group()) > 3:
+            break
+        # clean text: the subject line ends where a new line starts with a capital
+        if breaks is not None and i + 1 < len(toks) and breaks.capital_line_between(t.end(), toks[i + 1].start()):
             break
     return end
 

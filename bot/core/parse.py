@@ -20,7 +20,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from bot.core.boilerplate import find_layout
-from bot.core.frame import Frame, find_frame, org_phrases
+from bot.core.frame import Frame, LineBreaks, find_frame, org_phrases
 from bot.core.headings import split_inline_headings
 from bot.core.layout import Pages, Projection, pages_from_form_feeds, pages_from_headers, project
 from bot.core.lexicon import zipf
@@ -120,12 +120,13 @@ def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLet
     proj = project(original)
     _check_dutch(proj.text)
 
+    breaks = None if damaged else LineBreaks(original, proj.to_orig)
     layout = find_layout(proj.text)
-    frame = find_frame(proj.text, layout)
+    frame = find_frame(proj.text, layout, breaks)
     phrases = org_phrases(proj.text, frame)
     if phrases:
         layout = find_layout(proj.text, phrases)
-        frame = find_frame(proj.text, layout)
+        frame = find_frame(proj.text, layout, breaks)
     if not (layout.blocks or frame.salutation or frame.closing or frame.subject):
         raise LetterError(
             "this does not look like a letter: no salutation, closing, subject or letterhead"

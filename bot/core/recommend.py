@@ -80,7 +80,8 @@ _RELATIVE = frozenset({"die", "welke", "waarin", "waarop", "waarmee", "waardoor"
 _RELATIVE_FAR = frozenset({"welke", "waarin", "waarop", "waarmee", "waardoor"})
 _MODAL = re.compile(r"\b(?P<m>moet|moeten|dient|dienen|behoort|behoren)\b")
 _PAST_OR_COUNTERFACTUAL = re.compile(
-    r"\b(?:moest|moesten|diende|dienden|hadden moeten|had moeten|had \w+ moeten|hadden \w+ moeten)\b"
+    r"\b(?:moest|moesten|diende|dienden|hadden moeten|had moeten|had \w+ moeten"
+    r"|hadden \w+ moeten)\b"
 )
 # A modal reported from someone else: "volgens de nota moet", "artikel 7 bepaalt ... moet".
 _REPORTED = re.compile(
@@ -97,7 +98,8 @@ _REQUEST = _rx(
     r"\bverzoek ik\b",
     r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,5}?verzoeken\b",
     r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op\b",
-    r"\b(?:ik )?roep (?:ik )?(?:u|uw|de|het|alle|hen|jullie|iedereen|partijen)\b(?: \w+){0,10}? op\b",
+    r"\b(?:ik )?roep (?:ik )?(?:u|uw|de|het|alle|hen|jullie|iedereen|partijen)\b"
+    r"(?: \w+){0,10}? op\b",
     r"\bik roep\b",
     r"\b(?:ik vraag|vraag ik) (?!me af\b|mij af\b)(?:\w+ ){0,3}?"
     r"(?:u|uw|de|het|hierbij|daarom|nogmaals|graag|alle|aandacht|om)\b",
@@ -123,25 +125,29 @@ _ADVICE = _rx(
     r"\b(?:ik stel|stel ik) (?:u )?(?:\w+ ){0,2}?voor\b",
     r"\bverdient (?:het )?(?:\w+ ){0,2}?aanbeveling\b",
     r"\baan te bevelen\b",
+    r"\b(?:ik zou|zou ik) (?:\w+ ){0,3}?graag (?:\w+ ){0,2}?zien\b",
+    r"\b(?:zie ik|ik zie) (?:\w+ ){0,6}?graag\b",
+    r"\bkan (?:ik )?(?:mij|me) (?:\w+ ){0,3}?voorstellen dat\b",
+    r"\b(?:ik meen|meen ik) (?:\w+ ){0,3}?dat (?:\w+ ){0,20}?(?:kan|kunnen|moet|moeten|zou)\b",
+)
+
+# Hedged advice: weaker than an explicit "ik pleit", so tried after the pleas.
+_ADVICE_HEDGED = _rx(
     r"\bwenselijk\b",
     r"\braadzaam\b",
     r"(?<!on)\bgewenst\b",
-    r"\b(?:ik zou|zou ik) (?:\w+ ){0,3}?graag (?:\w+ ){0,2}?zien\b",
-    r"\b(?:zie ik|ik zie) (?:\w+ ){0,6}?graag\b",
     r"\bzou(?:den)? (?:\w+ ){0,12}?moeten\b",
     r"\bhet zou (?:\w+ ){0,3}?(?:waardevol|goed|verstandig|nuttig|zinvol) zijn\b",
-    r"\bkan (?:ik )?(?:mij|me) (?:\w+ ){0,3}?voorstellen dat\b",
-    r"\b(?:ik meen|meen ik) (?:\w+ ){0,3}?dat (?:\w+ ){0,20}?(?:kan|kunnen|moet|moeten|zou)\b",
 )
 
 _PLEA = _rx(
     r"\bpleit (?:ik|er)\b",
     r"\bik pleit\b",
-    r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,4}?pleiten\b",
+    r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,7}?pleiten\b",
     r"\bop het standpunt (?:\w+ ){0,2}?dat\b",
     r"\b(?:ik blijf|blijf ik|ik benadruk|benadruk ik) (?:\w+ ){0,6}?(?:benadrukken|belang)\b",
     r"\b(?:ik onderschrijf|onderschrijf ik|ik ondersteun|ondersteun ik|ik steun|steun ik)\b"
-    r" (?:\w+ ){0,8}?(?:aanbeveling|aanbevelingen|advies|adviezen|voorstel|wetsvoorstel|pleidooi)\b",
+    r" (?:\w+ ){0,8}?(?:aanbeveling|aanbevelingen|advies|adviezen|pleidooi)\b",
     r"\bwil ik u (?:\w+ ){0,4}?wijzen op\b|\bik wil u (?:\w+ ){0,4}?wijzen op\b",
 )
 
@@ -149,32 +155,36 @@ _CONCERN = _rx(
     r"\bzorgelijk(?:e|er)?\b|\bzorgwekkend\b|\bverontrustend\b|\balarmerend\b",
     r"\b(?:maak|maken) (?:ik )?(?:mij|me|wij|ons) (?:\w+ ){0,3}?zorgen\b",
     r"\bbaart (?:\w+ ){0,3}?zorg(?:en)?\b",
-    r"\b(?:aanleiding tot|bestaat er|uit mijn|mijn|hun|onze) (?:\w+ )?zorg(?:en)?\b(?! voor| aan| te| op| bij| die| in de| van)",
+    r"\b(?:aanleiding tot|bestaat er|uit mijn|mijn|hun|onze) (?:\w+ )?zorg(?:en)?\b"
+    r"(?! voor| aan| te| op| bij| die| in de| van)",
     r"\bzorg(?:en)? over\b",
-    r"\bzorgpunt(?:en)?\b",
+    r"\bzorgpunt(?:en)?\b|\b(?:\w+ )?aandachtspunt(?:en)? (?:is|zijn|blijft|blijven) dat\b",
     r"\bbezorgd(?:heid)?\b",
     r"\bbetreur\w*\b|\bspijtig\b|\bjammer\b",
     r"\b(?:ik vrees|vrees ik|ben (?:ik )?bang dat)\b",
     r"\bbezwa(?:ar|ren)\b(?! tegen maken)",
     r"\bonwenselijk\w*\b|\bongewenst\b|\bonaanvaardbaar\b|\bonacceptabel\b",
-    r"\b(?:bestaat|ontstaat|is) (?:er )?(?:\w+ ){0,2}?risico\b|\brisico bestaat\b",
+    r"\b(?:bestaat|ontstaat|is) (?:er )?(?:\w+ ){0,3}?risico\b|\brisico bestaat\b",
     r"\bin gevaar\b|\bonder druk\b",
     r"\bschiet (?:\w+ ){0,4}?tekort\b|\btekort schiet\b|\btekortschiet\b",
     r"\been (?:groot )?gemis\b|\bik mis\b|\bcontraproductief\b",
     r"\bontbreekt\b",
     r"\b(?:nog|vooralsnog|altijd) (?:\w+ ){0,2}?(?:onduidelijk|onbekend)\b",
+    r"\bniet duidelijk\b",
     r"\bte (?:minimaal|weinig|beperkt|vaak|traag|gering)\b",
     r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) af\b",
-    r"\bniet (?:\w+ ){0,2}?(?:gewaarborgd|geborgd)\b|\bonvoldoende (?:\w+ ){0,2}?(?:gewaarborgd|geborgd)\b",
+    r"\b(?:niet|onvoldoende) (?:\w+ ){0,2}?(?:gewaarborgd|geborgd)\b",
 )
 
 _REQUIREMENT = _rx(
     r"\b(?:is|zijn|acht|vind|vindt) (?:\w+ ){0,12}?van (?:\w+ )?belang\b",
     r"\bvan (?:\w+ )?belang (?:is|zijn|blijft|blijven)\b",
-    r"\bvan (?:groot|cruciaal|evident|essentieel|wezenlijk|bijzonder|het grootste|eminent) belang\b",
+    r"\bvan (?:groot|cruciaal|evident|essentieel|wezenlijk|bijzonder|het grootste|eminent)"
+    r" belang\b",
     r"\bbelangrijk (?:dat|om)\b",
     r"\bnoodzakelijk\w*\b|\bnoodzaak\b|\bonontbeerlijk\b|\bessentieel\b|\bcruciaal\b|\bonmisbaar\b",
-    r"(?<!zo )(?<!indien )(?<!waar )(?<!de )(?<!het )(?<!als )\bnodig\b(?! heeft| hebben| had| hadden)",
+    r"(?<!zo )(?<!indien )(?<!waar )(?<!de )(?<!het )(?<!als )\bnodig\b"
+    r"(?! heeft| hebben| had| hadden)",
     r"\b(?:hoort|horen|behoort|behoren) (?:\w+ ){0,8}?thuis\b|\bthuishoort\b|\bthuishoren\b",
     r"\b(?:hoort|horen) (?:niet |ook |wel )?(?:in|op|bij)\b",
     r"\bhoren (?:\w+ ){0,3}?(?:duidelijke|goede|heldere)\b",
@@ -192,6 +202,7 @@ _ORDERED: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("request", _REQUEST),
     ("advice", _ADVICE),
     ("plea", _PLEA),
+    ("advice", _ADVICE_HEDGED),
     ("concern", _CONCERN),
     ("requirement", _REQUIREMENT),
 )
@@ -200,9 +211,9 @@ _MIN_WORDS = 3
 # Doubt is a concern even when it names a desirable thing: "ik vraag me af of dit wenselijk is".
 _DOUBT = re.compile(r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) (?:\w+ ){0,2}?af\b|\bik betwijfel\b")
 # A normative word inside the name of a programme or campaign is a name, not a statement.
-_NAMED = re.compile(
-    r"\b(?:programma|actieplan|campagne|project|wet|rapport|rapportage)\b(?: \w+){1,4}$"
-)
+_NAMED = re.compile(r"\b(?:programma|actieplan|campagne|project)(?: \w+){1,2}$")
+# "welk probleem deze maatregel zou moeten oplossen": an indirect question, not advice.
+_INDIRECT = re.compile(r"\b(?:of|welk|welke|wat|hoe|wie|waarom|hetgeen|wanneer)\b(?: \w+){0,8}$")
 
 
 def is_closing_formula(text: str) -> bool:
@@ -259,7 +270,11 @@ def classify(text: str) -> Cue | None:
         if m:
             if kind == "advice" and _PAST_OR_COUNTERFACTUAL.search(m.group(0)):
                 continue
-            if kind == "advice" and "moeten" in m.group(0) and _REPORTED.search(f):
+            if (
+                kind == "advice"
+                and "moeten" in m.group(0)
+                and (_REPORTED.search(f) or _INDIRECT.search(f[: m.start()].rstrip()))
+            ):
                 continue
             return Cue(kind, _trim(m.group(0)))
     if question:

@@ -237,7 +237,7 @@ CLOSING_RE = (
     r"|met (?:de meeste )?hoogachting|hoogachtend|met groet(?:en)?)"
 )
 
-SALUTATION_RE = r"(?:(?:zeer |hoog)?geachte|excellentie|beste)"
+SALUTATION_RE = r"(?:(?:zeer |hoog)?geachte|excellenties?|beste|lieve|dames en heren)"
 
 # Words that begin a role or organisation line in a signature or contact block.
 ROLE_WORDS = frozenset(

@@ -56,6 +56,7 @@ class Briefbot:
         from bot.services.ask import AskService
         from bot.services.quotes import QuoteService
         from bot.services.recommendations import RecommendationService
+        from bot.services.summary import SummaryService
 
         self.store = store
         self.settings = settings
@@ -63,6 +64,7 @@ class Briefbot:
         self.recommendations = RecommendationService(self)
         self.quotes = QuoteService(self)
         self.answers = AskService(self)
+        self.summaries = SummaryService(self)
         self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
         self._write_lock = asyncio.Lock()
 

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.models import ParsedLetter
+from bot.store.digests import SqliteDigestRepository
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+
+if TYPE_CHECKING:
+    from bot.store.derived import (
+        LetterTopicRecord,
+        RecommendationRow,
+        StoredRecommendation,
+        TopicCountRecord,
+        TopicRow,
+    )
+    from bot.store.vectors import StoredVector
 
 
 class StoreError(Exception):
@@ -98,6 +109,49 @@ class MetaRepository(Protocol):
     async def set(self, key: str, value: str) -> None: ...
 
 
+class RecommendationRepository(Protocol):
+    """Topics and recommendations derived from the letters (see ``bot.store.derived``)."""
+
+    async def replace(
+        self,
+        letter_id: int,
+        *,
+        topics: Sequence[TopicRow],
+        recommendations: Sequence[RecommendationRow],
+        version: str,
+    ) -> bool: ...
+
+    async def versions(self) -> dict[int, str]: ...
+
+    async def delete_orphan_topics(self) -> int: ...
+
+    async def letter_topics(self) -> builtins.list[LetterTopicRecord]: ...
+
+    async def topic_counts(self) -> builtins.list[TopicCountRecord]: ...
+
+    async def list(
+        self, letter_ids: Sequence[int], *, topic: str | None = None
+    ) -> builtins.list[StoredRecommendation]: ...
+
+
+class VectorRepository(Protocol):
+    """Sentence embeddings derived from the letters (see ``bot.store.vectors``)."""
+
+    async def replace(
+        self, letter_id: int, vectors: Sequence[tuple[int, bytes]], *, version: str
+    ) -> bool: ...
+
+    async def versions(self) -> dict[int, str]: ...
+
+    async def for_letter(self, letter_id: int) -> builtins.list[StoredVector]: ...
+
+    def iter_all(self, batch: int = 20_000) -> AsyncIterator[builtins.list[StoredVector]]: ...
+
+    async def count(self, letter_id: int | None = None) -> int: ...
+
+    async def delete(self, letter_id: int) -> None: ...
+
+
 class Store(Protocol):
     """An open store. Also an async context manager that closes it on exit."""
 
@@ -106,6 +160,15 @@ class Store(Protocol):
 
     @property
     def meta(self) -> MetaRepository: ...
+
+    @property
+    def vectors(self) -> VectorRepository: ...
+
+    @property
+    def recommendations(self) -> RecommendationRepository: ...
+
+    @property
+    def digests(self) -> SqliteDigestRepository: ...
 
     @property
     def schema_version(self) -> int: ...

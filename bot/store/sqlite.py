@@ -31,7 +31,10 @@ from bot.store.base import (
     MigrationError,
     SchemaTooNewError,
 )
+from bot.store.derived import SqliteRecommendationRepository
+from bot.store.digests import SqliteDigestRepository
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+from bot.store.vectors import SqliteVectorRepository
 
 BUSY_TIMEOUT_MS = 5000
 PRAGMAS = (
@@ -539,6 +542,9 @@ class SqliteStore:
         self._schema_version = schema_version
         self._letters = SqliteLetterRepository(self._db)
         self._meta = SqliteMetaRepository(self._db)
+        self._vectors = SqliteVectorRepository(self._db)
+        self._recommendations = SqliteRecommendationRepository(self._db)
+        self._digests = SqliteDigestRepository(self._db)
         self._closed = False
 
     @property
@@ -548,6 +554,18 @@ class SqliteStore:
     @property
     def meta(self) -> SqliteMetaRepository:
         return self._meta
+
+    @property
+    def vectors(self) -> SqliteVectorRepository:
+        return self._vectors
+
+    @property
+    def digests(self) -> SqliteDigestRepository:
+        return self._digests
+
+    @property
+    def recommendations(self) -> SqliteRecommendationRepository:
+        return self._recommendations
 
     @property
     def schema_version(self) -> int:

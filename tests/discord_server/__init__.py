@@ -15,7 +15,7 @@ Quick start
 
     import discord
     from discord.ext import commands
-    from tests.discord_server import DiscordTestServer, Upload, running_bot
+    from tests.discord_server import DiscordTestServer, running_bot
 
     class MyBot(commands.Bot):
         def __init__(self) -> None:
@@ -24,15 +24,20 @@ Quick start
                 intents=discord.Intents.default(),
                 guild_ready_timeout=0.01,   # else on_ready waits 2 s (P2)
             )
+
         async def setup_hook(self) -> None:
-            await self.tree.sync()
+            @self.tree.command(description="Echo text back")
+            async def echo(interaction: discord.Interaction, text: str) -> None:
+                await interaction.response.send_message(text)
+
+            await self.tree.sync()      # the server records the schema; slash() uses it
 
     async def test_echo() -> None:
         async with DiscordTestServer() as server:
             guild = server.add_guild("Test guild")
             general = server.add_channel(guild, "general")
             alice = server.add_user("alice")
-            server.add_member(guild, alice, permissions=0)
+            server.add_member(guild, alice)   # permissions: @everyone's (or pass an int)
             async with running_bot(server, MyBot()) as runner:
                 rec = await server.slash("echo", {"text": "hi"}, user=alice, channel=general)
                 await server.wait_for_response(rec)
@@ -96,7 +101,8 @@ Observing (no sleeps: every wait is event-driven and has a timeout)
   ``server.protocol_errors`` (``already_acknowledged`` 40060, ``unknown_interaction``
   10062 for late or unknown callbacks, ``invalid_webhook_token`` 50027 after the token
   TTL, ``webhook_before_ack`` ...), ``filtered_events``, ``identify_count``,
-  ``resume_count``, ``command_schemas(guild=None)``.
+  ``resume_count``, ``command_schemas(guild=None)``, ``response_latencies()``,
+  ``internal_errors`` (bugs of the server itself).
 
 Faults
 ------
@@ -111,8 +117,32 @@ Faults
 * Gateway: ``drop_gateway()`` (TCP abort; ``code=`` to close with a code),
   ``send_reconnect()`` (op 7), ``invalidate_session(resumable=False)`` (op 9);
   events dispatched while the bot is away are replayed on RESUME.
-* ``DiscordTestServer(interaction_response_window=3.0)`` (``None`` disables the 3 s rule),
-  ``interaction_token_ttl=900``, ``heartbeat_interval`` (seconds).
+* ``DiscordTestServer(interaction_response_window=3.0)`` (``None`` disables the 3 s rule,
+  also at runtime), ``interaction_token_ttl=900``, ``heartbeat_interval`` (seconds).
+
+Pitfalls found while building this (in addition to P1-P17 of the notes)
+----------------------------------------------------------------------
+* P18: after INVALID_SESSION (or any non-initial IDENTIFY) discord.py sleeps 5 s in
+  ``Client.before_identify_hook``; test bots can override it with a no-op.
+* P19: discord.py's connector has no connection limit, so a burst of N concurrent REST
+  calls opens N sockets. The server listens with a deep backlog (4096) so the kernel does
+  not drop SYNs (which stalled clients for the 1 s SYN retransmit). For very large bursts
+  (thousands of concurrent ``send()``s) mind the fd limit, or give the bot
+  ``connector=aiohttp.TCPConnector(limit=100)``.
+* P20: a 429 without a ``Via`` header is treated by discord.py as a Cloudflare ban
+  (``HTTPException``, no retry); the server always sends ``Via``.
+* P21: discord.py retries 500/502/504/524 after sleeping ``1 + 2 * try`` seconds, so a
+  500 fault costs a test at least 1 s. Bugs inside the server therefore answer 400 and are
+  collected in ``server.internal_errors`` (``running_bot`` fails the test on them).
+* Without the GUILD_MEMBERS intent GUILD_CREATE carries only the bot's own member (as on
+  Discord; ``member_count`` is the real count). discord.py does not chunk then, so
+  ``guild.get_member(user_id)`` is ``None`` for users: use ``interaction.user``.
+
+Measured on 2 CPUs (server and bot in one process, machine shared): 1,000 slash
+interactions with 50 in flight take about 1 s (p50 dispatch-to-callback 20-40 ms);
+10,000 concurrent ``channel.send()`` calls over 20 channels take 8-20 s, with a 250/s
+per-channel bucket enforced and no 429s (discord.py honours the headers). The server's
+own code is under a fifth of that CPU time; the rest is discord.py and aiohttp.
 """
 
 from tests.discord_server.harness import (

@@ -159,7 +159,8 @@ async def running_bot(
     bot's ``tasks.loop`` loops (found on the bot and its cogs, plus ``loops``), ``await
     bot.close()``, wait for the task, restore discord.py's globals; then raise
     :class:`BotCrashedError` if the task had died, or :class:`UnhandledRoutesError` if
-    ``server.unhandled`` is not empty (unless ``check_unhandled=False``).
+    ``server.unhandled`` is not empty (unless ``check_unhandled=False``), or an
+    ``AssertionError`` if the test server itself raised (``server.internal_errors``).
     """
     with patch_discord(server):
         task = asyncio.create_task(bot.start(token), name=f"bot-runner-{id(bot):x}")
@@ -197,6 +198,10 @@ async def running_bot(
                 exc = sys.exc_info()[1]
                 if exc is not None:
                     exc.add_note(f"[discord_server] the bot's runner task had died: {crash!r}")
+    if server.internal_errors:
+        raise AssertionError(
+            f"the discord test server itself failed: {server.internal_errors!r}"
+        ) from server.internal_errors[0]
     if check_unhandled and server.unhandled:
         lines = "\n".join(f"  {r.method} {r.path}" for r in server.unhandled)
         raise UnhandledRoutesError(f"the bot called routes the test server lacks:\n{lines}")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 # --------------------------------------------------------------------------------------
 # Constants
@@ -746,7 +747,7 @@ class Fault:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RateLimit:
     """A fixed-window bucket: ``limit`` requests per ``per`` seconds per route + major params."""
 
@@ -1022,7 +1023,7 @@ class ServerState:
             id=aid,
             filename=filename,
             data=data,
-            url=f"{base_url}/attachments/{channel_id}/{aid}/{filename}",
+            url=f"{base_url}/attachments/{channel_id}/{aid}/{quote(filename)}",
             **extra,
         )
         self.attachments[aid] = att

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 import pytest
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from tests.discord_server import (
     BotCrashedError,
@@ -194,6 +194,32 @@ class SampleBot(commands.Bot):
             return
         if message.guild is None:
             await message.channel.send(f"you said: {message.content}")
+
+
+class DigestBot(SampleBot):
+    """Posts a scheduled "digest" into a channel from a tasks.loop."""
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+        self.posted = 0
+
+    async def setup_hook(self) -> None:
+        await super().setup_hook()
+        self.digest.start()
+
+    @tasks.loop(seconds=0.02)
+    async def digest(self) -> None:
+        channel = self.get_channel(self.channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        self.posted += 1
+        await channel.send(
+            f"digest #{self.posted}", allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @digest.before_loop
+    async def before_digest(self) -> None:
+        await self.wait_until_ready()
 
 
 # ======================================================================================
@@ -643,6 +669,10 @@ async def test_channel_and_guild_delete(world: World) -> None:
         assert exc.value.code == 10003
         await server.delete_guild(other)
         await server.wait_until(lambda: bot.get_guild(other.id) is None)
+        joined = server.add_guild("Joined later")
+        news = server.add_channel(joined, "news")
+        await server.announce_guild(joined)
+        await server.wait_until(lambda: bot.get_channel(news.id) is not None)
 
 
 async def test_channel_post_with_file_multipart(world: World) -> None:
@@ -655,6 +685,17 @@ async def test_channel_post_with_file_multipart(world: World) -> None:
         assert await sent.attachments[0].read() == b"a,b\n1,2\n"
         (stored,) = server.messages(world.general)
         assert stored.content == "report" and stored.attachments[0].data == b"a,b\n1,2\n"
+
+
+async def test_scheduled_posts_and_loops_cancelled_at_teardown(world: World) -> None:
+    server = world.server
+    bot = DigestBot(world.general.id)
+    async with running_bot(server, bot) as runner:
+        await server.wait_for_message(world.general, lambda m: m.content == "digest #3")
+        assert runner.bot.is_ready()
+    # P14: the harness cancelled the loop before closing the bot
+    assert bot.digest in runner.loops and not bot.digest.is_running()
+    assert all(m.allowed_mentions == {"parse": []} for m in server.messages(world.general))
 
 
 # ======================================================================================

@@ -1,0 +1,119 @@
+"""The Discord client: loads the cogs, syncs commands when they changed, owns background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.chat.errors import on_app_command_error
+from bot.chat.i18n import Translator
+from bot.chat.replies import NO_MENTIONS
+from bot.chat.sync import sync_commands
+from bot.services.app import Briefbot
+from bot.services.clock import Clock, SystemClock
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Guilds and direct messages; no privileged intents (DM text arrives without them)."""
+    value = discord.Intents.none()
+    value.guilds = True
+    value.dm_messages = True
+    return value
+
+
+class BriefBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        app: Briefbot | None = None,
+        sync: bool = True,
+        clock: Clock | None = None,
+        **kw: Any,
+    ) -> None:
+        kw.setdefault("intents", intents())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            **kw,
+        )
+        self.settings = settings
+        self.app: Briefbot | None = app
+        self._owns_app = app is None
+        self._sync_on_start = sync
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.clock: Clock = clock or SystemClock()
+
+    @property
+    def core(self) -> Briefbot:
+        if self.app is None:
+            raise RuntimeError("the bot is not set up yet")
+        return self.app
+
+    async def setup_hook(self) -> None:
+        from bot.chat.cogs import admin, answers, dm, letters
+
+        if self.app is None:
+            self.app = await Briefbot.open(self.settings)
+        await self.tree.set_translator(Translator())
+        self.tree.on_error = on_app_command_error
+        for cog in (letters.Letters(self), answers.Answers(self), dm.DirectMessages(self), admin.Admin(self)):
+            await self.add_cog(cog)
+        await self._maybe_load_digests()
+        if self._sync_on_start:
+            await sync_commands(
+                self.tree,
+                self.core.store,
+                application_id=self.application_id,
+                dev_guild=self.settings.dev_guild,
+            )
+        self.spawn(self.core.warm(), name="warm-indexes")
+
+    async def _maybe_load_digests(self) -> None:
+        try:
+            from bot.chat.cogs import digests
+        except ImportError:
+            return
+        await self.add_cog(digests.Digests(self))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Start a background task that is kept referenced and whose failure is logged."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("background task failed", exc_info=exc, extra={"task": task.get_name()})
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for name in list(self.cogs):
+            await self.remove_cog(name)
+        await super().close()
+        if self._owns_app and self.app is not None:
+            await self.app.close()
+            self.app = None
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected",
+            extra={"user": str(self.user), "guilds": len(self.guilds)},
+        )

@@ -1,0 +1,1 @@
+"""Slash commands and event handlers, one cog per area."""

@@ -1,0 +1,343 @@
+"""``/digest set|subscribe|status|preview|off`` and the task that delivers digests on time."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.common import cooldown, lang, scope_of
+from bot.chat.digest_render import render
+from bot.chat.embeds import embed
+from bot.chat.errors import UserFacingError
+from bot.chat.i18n import cmd, t
+from bot.chat.replies import NO_MENTIONS, defer, respond
+from bot.core.schedule import parse_zone
+from bot.services.digests import DeliveryError, Digest, DigestScheduler, DigestService
+from bot.store.digests import Subscription
+
+if TYPE_CHECKING:
+    from bot.chat.client import BriefBot
+
+log = logging.getLogger(__name__)
+
+# Discord error codes that will not go away by retrying: pause the subscription.
+PERMANENT = {
+    10003: "the channel was deleted",
+    10013: "the user is unknown",
+    50001: "the bot has no access to the channel",
+    50013: "the bot lacks permission to post there",
+    50007: "the user does not accept direct messages",
+}
+
+
+def _when(sub: Subscription, digest: Digest) -> str:
+    return digest.due_date.strftime("%d-%m-%Y") if digest.language == "nl" else digest.due_date.isoformat()
+
+
+class DiscordSender:
+    """Posts digests through discord.py (which retries 429s and 5xx itself)."""
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+
+    async def _destination(self, sub: Subscription) -> discord.abc.Messageable:
+        try:
+            if sub.kind == "channel":
+                assert sub.channel_id is not None
+                channel = self.bot.get_channel(sub.channel_id) or await self.bot.fetch_channel(sub.channel_id)
+                if not isinstance(channel, discord.abc.Messageable):
+                    raise DeliveryError("the channel cannot hold messages", permanent=True)
+                return channel
+            user = self.bot.get_user(sub.user_id) or await self.bot.fetch_user(sub.user_id)
+            return user.dm_channel or await user.create_dm()
+        except discord.HTTPException as exc:
+            raise _classify(exc) from exc
+
+    async def send(self, sub: Subscription, digest: Digest) -> int:
+        destination = await self._destination(sub)
+        first: int | None = None
+        try:
+            for embeds in render(digest, when=_when(sub, digest)):
+                message = await destination.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+                first = first or message.id
+        except discord.HTTPException as exc:
+            raise _classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"network: {exc}", permanent=False) from exc
+        assert first is not None
+        return first
+
+    async def find_sent(self, sub: Subscription, digest: Digest) -> int | None:
+        try:
+            destination = await self._destination(sub)
+            async for message in destination.history(limit=50):  # type: ignore[attr-defined]
+                if self.bot.user and message.author.id != self.bot.user.id:
+                    continue
+                if any(digest.marker in (e.footer.text or "") for e in message.embeds):
+                    return message.id
+        except (discord.HTTPException, DeliveryError, aiohttp.ClientError):
+            return None
+        return None
+
+    async def notify_paused(self, sub: Subscription, reason: str) -> None:
+        target = f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", sub.language)
+        user = self.bot.get_user(sub.user_id) or await self.bot.fetch_user(sub.user_id)
+        await user.send(
+            t("digest.paused_notice", sub.language, target=target, reason=reason),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+def _classify(exc: discord.HTTPException) -> DeliveryError:
+    code = getattr(exc, "code", 0) or 0
+    if code in PERMANENT:
+        return DeliveryError(PERMANENT[code], permanent=True, code=code)
+    if isinstance(exc, discord.NotFound):
+        return DeliveryError("the channel or user is gone", permanent=True, code=code)
+    if isinstance(exc, discord.Forbidden):
+        return DeliveryError("the bot is not allowed to post there", permanent=True, code=code)
+    return DeliveryError(f"Discord error {exc.status} {code}", permanent=False, code=code)
+
+
+class Digests(commands.Cog):
+    digest = app_commands.Group(name=cmd("digest"), description=cmd("digest.desc"))
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+        self.service = DigestService(bot.core, clock=bot.clock)
+        self.sender = DiscordSender(bot)
+        self.scheduler = DigestScheduler(self.service, self.sender)
+        self._task = None
+
+    async def cog_load(self) -> None:
+        self._task = self.bot.spawn(self.scheduler.run(), name="digest-scheduler")
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    # ------------------------------------------------------------------ commands
+
+    async def _save(
+        self,
+        interaction: discord.Interaction,
+        *,
+        kind: Literal["channel", "user"],
+        channel: discord.abc.GuildChannel | None,
+        time: str,
+        timezone: str,
+        topics: str | None,
+        language: str | None,
+        frequency: str,
+        skip_empty: bool,
+    ) -> None:
+        lg = lang(interaction)
+        await defer(interaction, ephemeral=True)
+        sub = await self.service.subscribe(
+            kind=kind,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=channel.id if channel else None,
+            time_text=time,
+            timezone=timezone,
+            topics=[p.strip() for p in (topics or "").split(",") if p.strip()],
+            language=language or lg,
+            frequency=frequency,
+            skip_empty=skip_empty,
+        )
+        await respond(interaction, content=self._saved_text(sub, lg), ephemeral=True)
+
+    def _saved_text(self, sub: Subscription, lg: str) -> str:
+        zone = parse_zone(sub.timezone)
+        target = f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", lg)
+        return t(
+            "digest.saved",
+            lg,
+            target=target,
+            frequency=t_choice(sub.frequency, lg),
+            time=sub.local_time,
+            zone=sub.timezone,
+            next=sub.next_due.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        )
+
+    @digest.command(name=cmd("digest-set"), description=cmd("digest-set.desc"))
+    @app_commands.guild_only()
+    @app_commands.rename(
+        channel=cmd("opt.channel"), time=cmd("opt.time"), timezone=cmd("opt.timezone"),
+        topics=cmd("opt.topics"), language=cmd("opt.language"), frequency=cmd("opt.frequency"),
+        skip_empty=cmd("opt.skip_empty"),
+    )  # fmt: skip
+    @app_commands.describe(
+        channel=cmd("opt.channel.desc"), time=cmd("opt.time.desc"), timezone=cmd("opt.timezone.desc"),
+        topics=cmd("opt.topics.desc"), language=cmd("opt.language.desc"),
+        frequency=cmd("opt.frequency.desc"), skip_empty=cmd("opt.skip_empty.desc"),
+    )  # fmt: skip
+    @app_commands.choices(
+        language=[app_commands.Choice(name=cmd("choice.nl"), value="nl"), app_commands.Choice(name=cmd("choice.en"), value="en")],
+        frequency=[
+            app_commands.Choice(name=cmd("choice.daily"), value="daily"),
+            app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
+            app_commands.Choice(name=cmd("choice.weekly"), value="weekly"),
+        ],
+    )
+    @cooldown
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str = "Europe/Amsterdam",
+        topics: str | None = None,
+        language: str | None = None,
+        frequency: str = "daily",
+        skip_empty: bool = False,
+    ) -> None:
+        perms = interaction.permissions
+        if not (perms.manage_guild or perms.administrator):
+            raise app_commands.MissingPermissions(["manage_guild"])
+        await self._save(
+            interaction, kind="channel", channel=channel, time=time, timezone=timezone,
+            topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+        )  # fmt: skip
+
+    @digest.command(name=cmd("digest-subscribe"), description=cmd("digest-subscribe.desc"))
+    @app_commands.rename(
+        time=cmd("opt.time"), timezone=cmd("opt.timezone"), topics=cmd("opt.topics"),
+        language=cmd("opt.language"), frequency=cmd("opt.frequency"), skip_empty=cmd("opt.skip_empty"),
+    )  # fmt: skip
+    @app_commands.describe(
+        time=cmd("opt.time.desc"), timezone=cmd("opt.timezone.desc"), topics=cmd("opt.topics.desc"),
+        language=cmd("opt.language.desc"), frequency=cmd("opt.frequency.desc"),
+        skip_empty=cmd("opt.skip_empty.desc"),
+    )  # fmt: skip
+    @app_commands.choices(
+        language=[app_commands.Choice(name=cmd("choice.nl"), value="nl"), app_commands.Choice(name=cmd("choice.en"), value="en")],
+        frequency=[
+            app_commands.Choice(name=cmd("choice.daily"), value="daily"),
+            app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
+            app_commands.Choice(name=cmd("choice.weekly"), value="weekly"),
+        ],
+    )
+    @cooldown
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str = "Europe/Amsterdam",
+        topics: str | None = None,
+        language: str | None = None,
+        frequency: str = "daily",
+        skip_empty: bool = False,
+    ) -> None:
+        await self._save(
+            interaction, kind="user", channel=None, time=time, timezone=timezone,
+            topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+        )  # fmt: skip
+
+    async def _visible(self, interaction: discord.Interaction) -> list[Subscription]:
+        """The user's own digest, and in a server that server's channel digests."""
+        out = []
+        mine = await self.service.for_target(user_id=interaction.user.id)
+        if mine:
+            out.append(mine)
+        if interaction.guild_id is not None:
+            out.extend(
+                s for s in await self.service.repo.list(guild_id=interaction.guild_id) if s.kind == "channel"
+            )
+        return out
+
+    @digest.command(name=cmd("digest-status"), description=cmd("digest-status.desc"))
+    @cooldown
+    async def status(self, interaction: discord.Interaction) -> None:
+        lg = lang(interaction)
+        await defer(interaction, ephemeral=True)
+        subs = await self._visible(interaction)
+        if not subs:
+            await respond(interaction, content=t("digest.none", lg), ephemeral=True)
+            return
+        lines = []
+        for s in subs:
+            zone = parse_zone(s.timezone)
+            state = (
+                t("digest.paused", lg, reason=s.paused_reason)
+                if s.paused_reason
+                else t("digest.next", lg, when=s.next_due.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+            )
+            lines.append(
+                t(
+                    "digest.status_line",
+                    lg,
+                    target=f"<#{s.channel_id}>" if s.kind == "channel" else t("digest.your_dms", lg),
+                    frequency=t_choice(s.frequency, lg),
+                    time=s.local_time,
+                    zone=s.timezone,
+                    topics=", ".join(s.topics) or t("digest.all_topics", lg),
+                    language=s.language,
+                    state=state,
+                )
+            )
+        await respond(interaction, embeds=[embed("/digest status", lg, description="\n".join(lines))], ephemeral=True)
+
+    def _pick(self, subs: list[Subscription], interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> Subscription | None:
+        if channel is not None:
+            return next((s for s in subs if s.kind == "channel" and s.channel_id == channel.id), None)
+        return next((s for s in subs if s.kind == "user"), None) or next(iter(subs), None)
+
+    @digest.command(name=cmd("digest-preview"), description=cmd("digest-preview.desc"))
+    @app_commands.rename(channel=cmd("opt.channel"))
+    @app_commands.describe(channel=cmd("opt.channel.desc"))
+    @cooldown
+    async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        lg = lang(interaction)
+        await defer(interaction, ephemeral=True)
+        sub = self._pick(await self._visible(interaction), interaction, channel)
+        if sub is None:
+            await respond(interaction, content=t("digest.none", lg), ephemeral=True)
+            return
+        digest = await self.service.preview(sub)
+        messages = render(digest, when=_when(sub, digest))
+        for embeds in messages:
+            await respond(interaction, embeds=embeds, ephemeral=True)
+
+    @digest.command(name=cmd("digest-off"), description=cmd("digest-off.desc"))
+    @app_commands.rename(channel=cmd("opt.channel"))
+    @app_commands.describe(channel=cmd("opt.channel.desc"))
+    @cooldown
+    async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        lg = lang(interaction)
+        if channel is not None:
+            perms = interaction.permissions
+            if interaction.guild_id is None or not (perms.manage_guild or perms.administrator):
+                raise app_commands.MissingPermissions(["manage_guild"])
+        await defer(interaction, ephemeral=True)
+        sub = self._pick(await self._visible(interaction), interaction, channel)
+        if sub is None or (channel is None and sub.kind != "user"):
+            raise UserFacingError(t("digest.none", lg))
+        await self.service.off(sub.id)
+        await respond(interaction, content=t("digest.off_done", lg), ephemeral=True)
+
+    @set_.autocomplete("topics")
+    @subscribe.autocomplete("topics")
+    async def _topics_ac(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            head, _, last = current.rpartition(",")
+            prefix = (head + ", ") if head else ""
+            out = []
+            for slug, name in self.bot.core.recommendations.suggest_topics(last.strip(), scope_of(interaction)):
+                out.append(app_commands.Choice(name=(prefix + name)[:100], value=(prefix + slug)[:100]))
+            return out[:25]
+        except Exception:
+            log.exception("topic autocomplete failed")
+            return []
+
+
+def t_choice(value: str, lg: str) -> str:
+    from bot.chat.i18n import COMMAND_TEXT
+
+    en, nl = COMMAND_TEXT[f"choice.{value}"]
+    return nl if lg == "nl" else en

@@ -1,0 +1,155 @@
+"""``/letters``, ``/help``, ``/letter add`` and ``/letter remove``."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.common import cooldown, lang, letter_choices, scope_of
+from bot.chat.embeds import embed, paged
+from bot.chat.errors import UserFacingError
+from bot.chat.i18n import cmd, t
+from bot.chat.replies import defer, respond
+from bot.chat.views import Paginator
+from bot.core.models import LetterError
+
+if TYPE_CHECKING:
+    from bot.chat.client import BriefBot
+
+log = logging.getLogger(__name__)
+
+
+def _require_manage_guild(interaction: discord.Interaction) -> None:
+    """Checked when the command runs, whatever ``default_permissions`` a server overrode."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    perms = interaction.permissions
+    if not (perms.manage_guild or perms.administrator):
+        raise app_commands.MissingPermissions(["manage_guild"])
+
+
+class Letters(commands.Cog):
+    letter = app_commands.Group(
+        name=cmd("letter"),
+        description=cmd("letter.desc"),
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name=cmd("letters"), description=cmd("letters.desc"))
+    @app_commands.rename(public=cmd("opt.public"))
+    @app_commands.describe(public=cmd("opt.public.desc"))
+    @cooldown
+    async def letters(self, interaction: discord.Interaction, public: bool = True) -> None:
+        lg = lang(interaction)
+        records = sorted(self.bot.core.catalog.visible(scope_of(interaction)), key=lambda r: r.id)
+        if not records:
+            await respond(interaction, content=t("no_letters", lg), ephemeral=True)
+            return
+        blocks = [
+            f"**{r.id}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
+            f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
+            f"{r.pages} p. · {r.sentence_count} zinnen"
+            for r in records
+        ]
+        pages = paged(t("letters.title", lg), blocks, lg)
+        view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
+        msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
+        if view:
+            view.message = msg
+
+    @app_commands.command(name=cmd("help"), description=cmd("help.desc"))
+    async def help(self, interaction: discord.Interaction) -> None:
+        lg = lang(interaction)
+        await respond(
+            interaction,
+            embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))],
+            ephemeral=True,
+        )
+
+    @letter.command(name=cmd("letter-add"), description=cmd("letter-add.desc"))
+    @app_commands.rename(file=cmd("opt.file"))
+    @app_commands.describe(file=cmd("opt.file.desc"))
+    @cooldown
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        _require_manage_guild(interaction)
+        lg = lang(interaction)
+        limit = self.bot.settings.max_upload_bytes
+        if file.size > limit:  # refused before anything is downloaded
+            raise UserFacingError(
+                t("letter.too_big", lg, size=f"{file.size / 1024 / 1024:.1f}", limit=limit // 1024 // 1024)
+            )
+        await defer(interaction)
+        data = await file.read()
+        if len(data) > limit:
+            raise UserFacingError(
+                t("letter.too_big", lg, size=f"{len(data) / 1024 / 1024:.1f}", limit=limit // 1024 // 1024)
+            )
+        try:
+            record, created, repairs = await self.bot.core.add_upload(
+                data, filename=file.filename, guild_id=interaction.guild_id
+            )
+        except LetterError as exc:
+            raise UserFacingError(
+                t("letter.refused", lg, name=discord.utils.escape_markdown(file.filename), reason=exc)
+            ) from exc
+        log.info(
+            "letter uploaded",
+            extra={"guild": interaction.guild_id, "letter": record.id, "created": created},
+        )
+        if not created:
+            await respond(interaction, content=t("letter.unchanged", lg, id=record.id))
+            return
+        await respond(
+            interaction,
+            content=t(
+                "letter.added",
+                lg,
+                title=discord.utils.escape_markdown(record.title),
+                id=record.id,
+                pages=record.pages,
+                sentences=record.sentence_count,
+                repairs=repairs,
+            ),
+        )
+
+    @letter.command(name=cmd("letter-remove"), description=cmd("letter-remove.desc"))
+    @app_commands.rename(letter=cmd("opt.letter"))
+    @app_commands.describe(letter=cmd("opt.letter.desc"))
+    @cooldown
+    async def remove(self, interaction: discord.Interaction, letter: str) -> None:
+        _require_manage_guild(interaction)
+        lg = lang(interaction)
+        await defer(interaction, ephemeral=True)
+        record = None
+        try:
+            record = await self.bot.core.resolve_letter(letter, scope_of(interaction))
+        except LookupError:
+            pass
+        if record is None or record.guild_id != interaction.guild_id:
+            raise UserFacingError(t("letter.not_removable", lg, ref=letter[:50]))
+        await self.bot.core.remove_letter(record.id, guild_id=interaction.guild_id)
+        log.info("letter removed", extra={"guild": interaction.guild_id, "letter": record.id})
+        await respond(
+            interaction,
+            content=t("letter.removed", lg, id=record.id, title=discord.utils.escape_markdown(record.title)),
+            ephemeral=True,
+        )
+
+    @remove.autocomplete("letter")
+    async def _remove_letter_ac(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        own = [
+            c
+            for c in letter_choices(self.bot, interaction, current)
+            if (rec := self.bot.core.catalog.by_id.get(int(c.value))) and rec.guild_id == interaction.guild_id
+        ]
+        return own

@@ -1,0 +1,141 @@
+"""Service answers as embeds, shared by slash commands and direct messages.
+
+Every cited sentence shows letter, page and sentence number; matched spans are highlighted;
+text from letters or users is escaped so that it can never format, ping or break the embed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.chat.embeds import FIELD_VALUE_MAX, cite, clip, embed, paged
+from bot.chat.i18n import t
+
+if TYPE_CHECKING:
+    from bot.services.app import Briefbot
+    from bot.services.quotes import QuoteMatch
+    from bot.services.recommendations import RecommendationsAnswer
+    from bot.services.summary import Summary
+
+KIND = {
+    "nl": {
+        "request": "verzoek",
+        "plea": "pleidooi",
+        "advice": "advies",
+        "requirement": "vereiste",
+        "concern": "zorg",
+    },
+    "en": {
+        "request": "request",
+        "plea": "plea",
+        "advice": "advice",
+        "requirement": "requirement",
+        "concern": "concern",
+    },
+}
+
+
+def esc(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def source_of(app: Briefbot, letter_id: int) -> str:
+    rec = app.catalog.by_id.get(letter_id)
+    if rec is None:
+        return f"#{letter_id}"
+    return clip(f"#{rec.id} {rec.title}" + (f" ({rec.date})" if rec.date else ""), 120)
+
+
+def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Embed]:
+    rec = summary.letter
+    title = t("summary.title", lang, title=rec.title)
+    blocks = []
+    if rec.date or rec.signatory:
+        blocks.append(f"*{esc(' · '.join(p for p in (rec.date, rec.signatory) if p))}*")
+    for i, s in enumerate(summary.sentences, 1):
+        blocks.append(f"{i}. {esc(s.text)} ({cite(lang, s.letter_id, s.page, s.sentence)})")
+    return paged(title, blocks, lang, source=source_of(app, rec.id))
+
+
+def recommendation_pages(
+    app: Briefbot, answer: RecommendationsAnswer, lang: str
+) -> list[discord.Embed]:
+    if answer.topic:
+        title = t("recommendations.topic_title", lang, topic=answer.name(answer.topic))
+    else:
+        title = t("recommendations.title", lang)
+    blocks = []
+    for group, recs in answer.grouped():
+        lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
+        for r in recs:
+            kind = KIND[lang].get(r.kind, r.kind)
+            lines.append(
+                f"• *{kind}*: “{esc(r.text)}” ({cite(lang, r.letter_id, r.page, r.sentence)})"
+            )
+        blocks.append("\n".join(lines))
+    letters = {r.letter_id for r in answer.recommendations}
+    source = source_of(app, next(iter(letters))) if len(letters) == 1 else ""
+    return paged(title, _split_groups(blocks), lang, source=source)
+
+
+def _split_groups(blocks: list[str]) -> list[str]:
+    """A topic group longer than a page is split between its items, not inside one."""
+    out = []
+    for block in blocks:
+        if len(block) < 3300:
+            out.append(block)
+            continue
+        current: list[str] = []
+        size = 0
+        for line in block.split("\n"):
+            if current and size + len(line) > 3300:
+                out.append("\n".join(current))
+                current, size = [], 0
+            current.append(line)
+            size += len(line) + 1
+        out.append("\n".join(current))
+    return out
+
+
+def highlight(text: str, span: tuple[int, int]) -> str:
+    a, b = span
+    if not (0 <= a < b <= len(text)):
+        return esc(text)
+    return f"{esc(text[:a])}**{esc(text[a:b])}**{esc(text[b:])}"
+
+
+def quote_embed(app: Briefbot, match: QuoteMatch, lang: str) -> discord.Embed:
+    e = embed(
+        t("quote.title", lang, score=match.score),
+        lang,
+        source=source_of(app, match.letter_id),
+        description=clip(
+            f"“{highlight(match.text, match.span)}”\n"
+            f"— {cite(lang, match.letter_id, match.page, match.sentence)}",
+            4000,
+        ),
+    )
+    if match.before:
+        e.add_field(name=t("quote.before", lang), value=clip(esc(match.before), FIELD_VALUE_MAX), inline=False)
+    if match.after:
+        e.add_field(name=t("quote.after", lang), value=clip(esc(match.after), FIELD_VALUE_MAX), inline=False)
+    return e
+
+
+def topic_pages(topics: list, lang: str) -> list[discord.Embed]:
+    blocks = [f"**{esc(tc.name)}** (`{tc.slug}`): {tc.recommendations}" for tc in topics]
+    return paged(t("topics.title", lang), blocks, lang)
+
+
+def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:  # noqa: ANN001
+    blocks = [esc(answer.text)] if answer.text else []
+    sources = []
+    for p in answer.passages:
+        sources.append(f"• “{esc(p.text)}” ({cite(lang, p.letter_id, p.page, p.sentence)})")
+    if sources:
+        blocks.append(f"__{t('ask.sources', lang)}__\n" + "\n".join(sources))
+    letters = {p.letter_id for p in answer.passages}
+    source = source_of(app, next(iter(letters))) if len(letters) == 1 else ""
+    return paged(t("ask.title", lang), _split_groups(blocks), lang, source=source)

@@ -1,0 +1,298 @@
+"""Extractive summaries of a letter (or of one section or topic of it): pure, offline, no model.
+
+Given the sentences of a letter, :func:`choose` returns the numbers of the ``k`` key sentences in
+letter order. Methods (compared in ``bench/summary_methods.py``, the choice explained in
+docs/summaries.md):
+
+``lead``
+    the first ``k`` usable sentences (baseline);
+``textrank``
+    PageRank over the cosine-similarity graph of TF-IDF vectors of stemmed words;
+``lexrank``
+    PageRank over the graph of pairs whose cosine similarity passes a threshold (0.1);
+``textrank-mmr`` / ``lexrank-mmr``
+    the centrality, then Maximal Marginal Relevance selection (lambda 0.6) against redundancy;
+``policy`` (the default)
+    TextRank with MMR, and priors for the genre: the author's recommendations, requests and
+    concerns (:mod:`bot.core.recommend`) weigh more; meta sentences ("hieronder licht ik toe")
+    weigh less; sentences whose numbers the damage deleted ("in de periode tot steeg ... met en"),
+    very short and very long sentences weigh less; headings, salutations, thanks, closing
+    formulas and scanner debris are never chosen.
+
+Every chosen sentence is a whole sentence of the letter, so a summary states nothing the letter
+does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import Stemmer
+
+from bot.core.recommend import classify, is_closing_formula
+from bot.core.text import fold
+from bot.core.vocabulary import NEGATIONS, STOPWORDS
+
+Method = Literal["lead", "textrank", "lexrank", "textrank-mmr", "lexrank-mmr", "policy"]
+METHODS: tuple[Method, ...] = (
+    "lead",
+    "textrank",
+    "lexrank",
+    "textrank-mmr",
+    "lexrank-mmr",
+    "policy",
+)
+DEFAULT_METHOD: Method = "policy"
+MMR_LAMBDA = 0.6
+LEXRANK_THRESHOLD = 0.1
+DAMPING = 0.85
+SECTION_PENALTY = 0.1
+NEAR_DUPLICATE = 0.9  # a sentence this similar to one already chosen adds nothing
+ASK_PRIOR = 2.0  # request, advice, plea
+CONCERN_PRIOR = 1.4  # concern, requirement
+CONCLUSION_PRIOR = 1.25  # "daarom", "dan ook", "derhalve": the author draws the conclusion
+MIN_WORDS = 6
+LONG_WORDS = 70
+
+_STEMMER = Stemmer.Stemmer("dutch_porter")
+_STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySentence:
+    number: int
+    text: str
+    norm: str
+    section: int | None = None
+    heading: str | None = None  # the heading of its section, to drop a heading-only sentence
+
+
+# --------------------------------------------------------------------------- sentence priors
+
+_SALUTATION = re.compile(r"^(?:zeer |hoog)?geachte\b|^excellentie|^beste\b|^l\.s\b")
+_THANKS = re.compile(
+    r"\b(?:ik dank u|dank ik u|mijn dank|met (?:veel )?(?:belangstelling|waardering|aandacht) "
+    r"(?:heb|nam) ik|ik waardeer het|ik stel het (?:bijzonder )?op prijs)\b"
+)
+_META = re.compile(
+    r"\b(?:hieronder|hierna|navolgende|onderstaande|in deze brief|met deze brief|middels deze brief"
+    r"|treft u|licht ik|zal ik (?:\w+ ){0,3}?(?:toelichten|ingaan|uiteenzetten))\b"
+)
+_CONCLUSION = re.compile(
+    r"\b(?:daarom|dan ook|derhalve|kortom|concluderend|alles afwegend|samenvattend|om die reden)\b"
+)
+_FINITE = (
+    "steeg|stegen|daalde|daalden|lijken|lijkt|heeft|hebben|werd|werden|neemt|nam|bedraagt"
+    "|bedroeg|verscheen|is|was|waren"
+)
+# A number deleted by the damage leaves a preposition before a conjunction or a finite verb
+# ("in de periode tot steeg ... met en sindsdien", "de cijfers over lijken", "tussen en").
+_DELETED_NUMBER = re.compile(
+    rf"\b(?:tot|tussen|sinds|vanaf|per|circa|ruim|bijna|ongeveer) (?:en|of|{_FINITE})\b"
+    rf"|\b(?:over|in|met|van) (?:steeg|stegen|daalde|daalden|lijken|lijkt|heeft|hebben|bedraagt"
+    rf"|bedroeg)\b"
+    r"|\bmet en\b|\bvan tot\b|\btot en met (?:de|het|een|en)\b"
+    r"|^(?:in|sinds) (?:is|was|heeft|werd)\b"
+)
+
+
+def is_debris(text: str) -> bool:
+    """Scanner or layout debris: few letters, many symbols ("~/•~ ~J/~:/J)~ L...J~.")."""
+    letters = sum(ch.isalpha() for ch in text)
+    return letters < 0.6 * max(1, len(text.replace(" ", "")))
+
+
+def has_deleted_numbers(text: str) -> bool:
+    """True when the damage deleted numbers so that the sentence reads badly."""
+    if any(ch.isdigit() for ch in text):
+        return False
+    return bool(_DELETED_NUMBER.search(fold(text)))
+
+
+def is_boilerplate(text: str, heading: str | None = None) -> bool:
+    """Never part of a summary: closing formulas, salutations, thanks, headings, debris."""
+    f = fold(text)
+    if not f or is_debris(text):
+        return True
+    if heading and f == fold(heading):
+        return True
+    if _SALUTATION.search(f) or _THANKS.search(f):
+        return True
+    return is_closing_formula(text)
+
+
+def prior(s: SummarySentence) -> float:
+    """How much a sentence may count in a summary: 0 never, 1 neutral, more for the author's
+    recommendations and concerns."""
+    if is_boilerplate(s.text, s.heading):
+        return 0.0
+    n_words = len(fold(s.text).split())
+    if n_words < 3:
+        return 0.0
+    weight = 1.0
+    if n_words < MIN_WORDS:
+        weight *= 0.3
+    elif n_words > LONG_WORDS:
+        weight *= 0.5
+    if _META.search(fold(s.text)):
+        weight *= 0.4
+    if has_deleted_numbers(s.text):
+        weight *= 0.3
+    if _CONCLUSION.search(fold(s.text)):
+        weight *= CONCLUSION_PRIOR
+    cue = classify(s.text)
+    if cue is not None:
+        weight *= ASK_PRIOR if cue.kind in ("request", "advice", "plea") else CONCERN_PRIOR
+    return weight
+
+
+# --------------------------------------------------------------------------- vectors and graphs
+
+
+def _terms(text: str) -> list[str]:
+    return _STEMMER.stemWords([w for w in fold(text).split() if w not in _STOP and len(w) > 1])
+
+
+def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
+    """Rows: L2-normalised TF-IDF vectors of stemmed content words (IDF within the letter)."""
+    docs = [_terms(t) for t in texts]
+    vocab: dict[str, int] = {}
+    for d in docs:
+        for w in d:
+            vocab.setdefault(w, len(vocab))
+    m = np.zeros((len(docs), max(1, len(vocab))), dtype=np.float64)
+    for i, d in enumerate(docs):
+        for w in d:
+            m[i, vocab[w]] += 1.0
+    df = (m > 0).sum(axis=0)
+    idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
+    m = np.log1p(m) * idf
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1.0, norms)
+
+
+def pagerank(weights: np.ndarray, damping: float = DAMPING, iterations: int = 100) -> np.ndarray:
+    n = weights.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    w = weights.copy()
+    np.fill_diagonal(w, 0.0)
+    out = w.sum(axis=1, keepdims=True)
+    # a sentence similar to none spreads its weight evenly (a dangling node)
+    trans = np.where(out > 0, w / np.where(out == 0, 1.0, out), 1.0 / n)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        new = (1 - damping) / n + damping * trans.T @ rank
+        if np.abs(new - rank).sum() < 1e-9:
+            return new
+        rank = new
+    return rank
+
+
+def centrality(sim: np.ndarray, method: str) -> np.ndarray:
+    if method.startswith("lexrank"):
+        return pagerank((sim > LEXRANK_THRESHOLD).astype(np.float64))
+    return pagerank(sim)
+
+
+def mmr(
+    relevance: np.ndarray,
+    sim: np.ndarray,
+    k: int,
+    lam: float = MMR_LAMBDA,
+    *,
+    sections: Sequence[object] | None = None,
+    section_penalty: float = 0.0,
+) -> list[int]:
+    """Maximal Marginal Relevance: indexes of ``k`` items, each the best trade-off between its
+    relevance and its similarity to those already chosen. With ``sections``, each item already
+    chosen from the same section also costs ``section_penalty``, so the summary covers the
+    letter's parts."""
+    chosen: list[int] = []
+    candidates = [i for i in range(len(relevance)) if relevance[i] > 0]
+    top = relevance.max() if len(relevance) else 0.0
+    rel = relevance / top if top > 0 else relevance
+    while candidates and len(chosen) < k:
+        if chosen:
+            redundancy = sim[np.ix_(candidates, chosen)].max(axis=1)
+        else:
+            redundancy = np.zeros(len(candidates))
+        scores = lam * rel[candidates] - (1 - lam) * redundancy
+        scores = np.where(redundancy >= NEAR_DUPLICATE, -np.inf, scores)
+        if sections is not None and section_penalty:
+            taken = [sections[i] for i in chosen]
+            scores = scores - section_penalty * np.array(
+                [taken.count(sections[i]) for i in candidates], dtype=np.float64
+            )
+        if not np.isfinite(scores).any():
+            break
+        best = candidates[int(np.argmax(scores))]
+        chosen.append(best)
+        candidates.remove(best)
+    return chosen
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def choose(
+    sentences: Sequence[SummarySentence], k: int, *, method: Method = DEFAULT_METHOD
+) -> list[int]:
+    """The numbers of at most ``k`` key sentences, in letter order."""
+    if k < 1 or not sentences:
+        return []
+    if method not in METHODS:
+        raise ValueError(f"unknown summary method {method!r}; choose one of {', '.join(METHODS)}")
+    priors = np.array([prior(s) for s in sentences])
+    usable = [i for i, p in enumerate(priors) if p > 0]
+    if not usable:
+        return []
+    if method == "lead":
+        return sorted(sentences[i].number for i in usable[:k])
+    subset = [sentences[i] for i in usable]
+    sim = tfidf_matrix([s.norm or s.text for s in subset])
+    sim = sim @ sim.T
+    central = centrality(sim, method)
+    if method == "policy":
+        central = central * priors[usable]
+    if method == "policy":
+        picked = mmr(
+            central, sim, k, sections=[s.section for s in subset], section_penalty=SECTION_PENALTY
+        )
+    elif method.endswith("mmr"):
+        picked = mmr(central, sim, k)
+    else:
+        picked = list(np.argsort(-central, kind="stable")[:k])
+    return sorted(subset[i].number for i in picked)
+
+
+def length_of(length: int | str) -> int:
+    """3/5/10 or ``short``/``default``/``long`` (any int 1..20) -> a number of sentences."""
+    named = {
+        "short": 3,
+        "kort": 3,
+        "default": 5,
+        "standaard": 5,
+        "normal": 5,
+        "long": 10,
+        "lang": 10,
+    }
+    if isinstance(length, bool):
+        raise ValueError("length must be a number of sentences or short/default/long")
+    if isinstance(length, str):
+        key = length.strip().lower()
+        if key in named:
+            return named[key]
+        if not key.isdigit():
+            raise ValueError(
+                f"unknown summary length {length[:40]!r}: use short (3), default (5), long (10) "
+                "or a number from 1 to 20"
+            )
+        length = int(key)
+    if not 1 <= length <= 20:
+        raise ValueError("a summary has 1 to 20 sentences")
+    return int(length)

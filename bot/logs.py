@@ -1,0 +1,82 @@
+"""Structured log lines (``key=value``), with secrets redacted before anything is written.
+
+Every record passes :class:`Redactor`, which replaces the bot token (and anything that looks
+like a Discord token) with ``[redacted]``, whatever logger it came from: discord.py's own
+loggers included. DM text is never passed to the logger by briefbot's code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+# A Discord bot token: three base64url parts separated by dots (id.timestamp.hmac).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,}")
+_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+class Redactor(logging.Filter):
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self.secrets = [s for s in (secrets or []) if s]
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return _TOKEN_SHAPE.sub("[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        for key, value in list(vars(record).items()):
+            if key not in _RESERVED and isinstance(value, str):
+                setattr(record, key, self.scrub(value))
+        return True
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``ts=2026-11-28T05:31:57.123Z level=INFO logger=bot.chat msg="..." command=quote ...``"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        parts = [
+            f"ts={ts}Z",
+            f"level={record.levelname}",
+            f"logger={record.name}",
+            f"msg={_quote(record.getMessage())}",
+        ]
+        for key, value in vars(record).items():
+            if key not in _RESERVED and not key.startswith("_"):
+                parts.append(f"{key}={_quote(str(value))}")
+        line = " ".join(parts)
+        if record.exc_text or record.exc_info:
+            exc = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+            line += " exc=" + _quote(exc)
+        return line
+
+
+def _quote(value: str) -> str:
+    if value and not any(ch in value for ch in ' "=\n\t'):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> Redactor:
+    """Route every logger (briefbot's and discord.py's) through one redacting handler."""
+    handler = logging.StreamHandler(sys.stderr)
+    redactor = Redactor(secrets)
+    handler.addFilter(redactor)
+    handler.setFormatter(KeyValueFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
+    return redactor

@@ -1,0 +1,289 @@
+"""Fuzzy quote lookup and quote autocomplete (issue 3), over an in-memory index.
+
+``find`` answers "which sentence is this half-remembered fragment from?": the best sentences
+with a 0-100 score, the matched span and the sentences around it. ``suggest`` serves Discord
+autocomplete from memory. The index (:mod:`bot.core.quote_index`) is built by ``warm`` (or the
+first query) from every stored sentence and kept up to date by the letter hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.core.quote_index import QuoteHit, QuoteIndex, QuoteIndexBuilder, QuoteRow
+from bot.services.scope import Scope
+from bot.store import LetterRecord, SentenceRecord, Store
+
+if TYPE_CHECKING:
+    from bot.services.app import Briefbot
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 25
+CHOICE_CHARS = 100  # Discord's limit for an autocomplete choice's name and value
+_REF = re.compile(r"\s*(\d{1,18})\s*:\s*(\d{1,9})\s*")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    text: str  # the whole sentence as stored (cleaned, repaired)
+    score: int  # 0-100; 100 is an exact fragment
+    letter_id: int
+    page: int  # the page on which the sentence starts
+    sentence: int  # 1-based sentence number in the letter
+    before: str | None  # the previous sentence of the letter, None for the first
+    after: str | None  # the next sentence, None for the last
+    span: tuple[int, int]  # character offsets of the matched part inside ``text``
+
+    @property
+    def ref(self) -> str:
+        """A stable reference to this sentence, as autocomplete values carry it."""
+        return f"{self.letter_id}:{self.sentence}"
+
+
+def _row(rec: SentenceRecord) -> QuoteRow:
+    return QuoteRow(
+        sentence_id=rec.id,
+        letter_id=rec.letter_id,
+        number=rec.number,
+        page=rec.page,
+        text=rec.text,
+        norm=rec.norm,
+    )
+
+
+async def build_quote_index(store: Store, *, batch: int = 20_000) -> QuoteIndex:
+    """Read every sentence from ``store`` and index it; the CPU work runs in worker threads."""
+    builder = QuoteIndexBuilder()
+    chunk: list[QuoteRow] = []
+    async for rec in store.letters.iter_all_sentences(batch=5000):
+        chunk.append(_row(rec))
+        if len(chunk) >= batch:
+            await asyncio.to_thread(builder.add, chunk)
+            chunk = []
+    if chunk:
+        await asyncio.to_thread(builder.add, chunk)
+    return await asyncio.to_thread(builder.finish)
+
+
+def trim_heap() -> None:
+    """Give freed heap memory back to the OS (glibc ``malloc_trim``; a no-op elsewhere).
+
+    Building the index churns through millions of short-lived objects in worker threads, whose
+    malloc arenas otherwise keep the freed memory: at 1M sentences about 200 MiB of RSS.
+    """
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def choice_name(hit: QuoteHit) -> str:
+    """At most 100 characters of the sentence for an autocomplete list: its start, or, when
+    the match lies further on, the stretch around the match."""
+    text = _SPACES.sub(" ", hit.text).strip() or "(empty sentence)"
+    if len(text) <= CHOICE_CHARS:
+        return text
+    start = hit.span[0] if hit.text.strip() == text else 0
+    if start + 40 <= CHOICE_CHARS - 1:
+        return text[: CHOICE_CHARS - 1].rstrip() + "…"
+    cut = max(0, min(start - 20, len(text) - (CHOICE_CHARS - 2)))
+    piece = text[cut : cut + CHOICE_CHARS - 2].strip()
+    return ("…" + piece + "…")[:CHOICE_CHARS]
+
+
+class QuoteService:
+    """Implements the ``LetterIndex`` protocol of :mod:`bot.services.app`."""
+
+    def __init__(self, app: Briefbot) -> None:
+        self.app = app
+        self._index: QuoteIndex | None = None
+        self._lock: asyncio.Lock | None = None
+        self._visible: dict[Scope, tuple[int, frozenset[int]]] = {}
+        self._generation = 0
+        self._warm_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ LetterIndex
+
+    async def load(self) -> None:
+        """Nothing to prepare: the index is built by ``warm`` or the first query."""
+
+    async def warm(self) -> None:
+        await self._ensure()
+
+    async def on_letter_added(self, letter: LetterRecord) -> None:
+        self._changed()
+        lock = self._get_lock()
+        if self._index is None and not lock.locked():
+            return  # not built yet: the build will read the letter from the store
+        async with lock:
+            index = self._index
+            if index is None or letter.id in index:
+                return
+            records = await self.app.store.letters.sentences(letter.id)
+            if records:
+                await asyncio.to_thread(index.add_letter, [_row(r) for r in records])
+
+    async def on_letter_removed(self, letter_id: int) -> None:
+        self._changed()
+        lock = self._get_lock()
+        if self._index is None and not lock.locked():
+            return
+        async with lock:
+            if self._index is not None:
+                await asyncio.to_thread(self._index.remove_letter, letter_id)
+
+    # ------------------------------------------------------------------ queries
+
+    async def find(
+        self, text: str, *, scope: Scope, letter: str | None = None, limit: int = 5
+    ) -> list[QuoteMatch]:
+        """The sentences ``text`` is most likely quoted from, best first.
+
+        ``text`` is a fragment as remembered (case, accents, punctuation, hyphens, typos, missing
+        words and word order do not matter), or a reference ``"<letter id>:<sentence>"`` as
+        :meth:`suggest` returns. ``letter`` (id or slug) limits the search to one letter.
+        Returns [] when nothing matches well enough. Raises ValueError for an empty text and
+        LookupError for a letter ``scope`` cannot see.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("give a few words of the sentence you are looking for")
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        allowed: Collection[int] | None
+        if letter is not None and str(letter).strip():
+            record = await self.app.resolve_letter(str(letter), scope)
+            allowed = (record.id,)
+        else:
+            allowed = self._allowed(scope)
+        index = await self._ensure()
+        ref = _REF.fullmatch(text)
+        if ref:
+            hit = index.get(int(ref[1]), int(ref[2]))
+            if hit is not None and (allowed is None or hit.letter_id in allowed):
+                return [self._match(hit)] if self._may_see(scope, hit) else []
+        hits = await asyncio.to_thread(index.search, text, letters=allowed, limit=limit)
+        return [self._match(h) for h in hits if self._may_see(scope, h)]
+
+    async def get(self, ref: str, *, scope: Scope) -> QuoteMatch:
+        """The sentence a ``"<letter id>:<sentence>"`` reference names; LookupError otherwise."""
+        m = _REF.fullmatch(ref) if isinstance(ref, str) else None
+        if not m:
+            raise LookupError(f"{ref!r} is not a sentence reference like '12:34'")
+        index = await self._ensure()
+        hit = index.get(int(m[1]), int(m[2]))
+        if hit is None or not self._may_see(scope, hit):
+            raise LookupError(f"no sentence {ref.strip()!r}")
+        return self._match(hit)
+
+    def suggest(
+        self, prefix: str, scope: Scope, limit: int = 25, *, letter: str | None = None
+    ) -> list[tuple[str, str]]:
+        """Autocomplete choices ``(name, value)`` for what the user has typed so far: name = the
+        sentence (at most 100 characters), value = ``"<letter id>:<sentence>"``. Served from
+        memory, synchronous, never raises; [] until the index is built (which this starts)."""
+        try:
+            index = self._index
+            if index is None:
+                self._start_warm()
+                return []
+            if not isinstance(prefix, str) or not prefix.strip():
+                return []
+            limit = max(1, min(int(limit), MAX_LIMIT))
+            allowed: Collection[int] | None
+            if letter is not None and str(letter).strip():
+                record = self._letter_in_scope(str(letter), scope)
+                if record is None:
+                    return []
+                allowed = (record.id,)
+            else:
+                allowed = self._allowed(scope)
+            out = []
+            for hit in index.suggest(prefix, letters=allowed, limit=limit):
+                if self._may_see(scope, hit):
+                    out.append((choice_name(hit), f"{hit.letter_id}:{hit.number}"))
+            return out
+        except Exception:
+            log.exception("quote autocomplete failed for %r", prefix)
+            return []
+
+    # ------------------------------------------------------------------ internals
+
+    def _get_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _ensure(self) -> QuoteIndex:
+        index = self._index
+        if index is not None:
+            return index
+        async with self._get_lock():
+            if self._index is None:
+                self._index = await build_quote_index(self.app.store)
+                await asyncio.to_thread(trim_heap)
+                log.info("quote index built: %d sentences", len(self._index))
+            return self._index
+
+    def _start_warm(self) -> None:
+        if self._warm_task is not None and not self._warm_task.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._warm_task = loop.create_task(self.warm())
+
+    def _changed(self) -> None:
+        self._generation += 1
+        self._visible.clear()
+
+    def _allowed(self, scope: Scope) -> frozenset[int] | None:
+        """The letter ids ``scope`` may see (None: all), cached until a letter comes or goes."""
+        if scope.everything:
+            return None
+        catalog = self.app.catalog
+        key = self._generation + len(catalog.by_id) * 1_000_003
+        cached = self._visible.get(scope)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        ids = frozenset(r.id for r in catalog.visible(scope))
+        if len(self._visible) > 256:
+            self._visible.clear()
+        self._visible[scope] = (key, ids)
+        return ids
+
+    def _may_see(self, scope: Scope, hit: QuoteHit) -> bool:
+        return self.app.catalog.allows(scope, hit.letter_id)
+
+    def _letter_in_scope(self, ref: str, scope: Scope) -> LetterRecord | None:
+        ref = ref.strip()
+        catalog = self.app.catalog
+        rec = catalog.by_id.get(int(ref)) if ref.isascii() and ref.isdigit() else None
+        if rec is None:
+            lowered = ref.lower()
+            rec = next((r for r in catalog.by_id.values() if r.slug.lower() == lowered), None)
+        return rec if rec is not None and scope.allows(rec.guild_id) else None
+
+    @staticmethod
+    def _match(hit: QuoteHit) -> QuoteMatch:
+        return QuoteMatch(
+            text=hit.text,
+            score=hit.score,
+            letter_id=hit.letter_id,
+            page=hit.page,
+            sentence=hit.number,
+            before=hit.before,
+            after=hit.after,
+            span=hit.span,
+        )

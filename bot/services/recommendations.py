@@ -1,0 +1,310 @@
+"""Recommendations per topic, and the topics of the letters.
+
+When a letter is added, :class:`RecommendationService` finds every recommendation, request,
+plea, requirement and concern of its author (:mod:`bot.core.recommend`), the letter's topics and
+each recommendation's topics (:mod:`bot.core.topics`), and stores them in one transaction with
+the analyser version (``derived`` kind ``recommendations``). Letters stored before, or by an
+older analyser, are analysed again by :meth:`RecommendationService.load`.
+
+Queries read the store; the topic catalogue (which letter has which topics, and how many
+recommendations on each) is kept in memory, so that :meth:`RecommendationService.suggest_topics`
+answers Discord autocomplete without touching the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.core.recommend import RECOMMEND_VERSION, classify
+from bot.core.summarize import is_debris
+from bot.core.text import fold
+from bot.core.topics import (
+    THEMES,
+    TOPICS_VERSION,
+    TopicRef,
+    TopicSentence,
+    clean_query,
+    close_topics,
+    extract_topics,
+    resolve_topic,
+    sentence_topics,
+    slugify,
+    synonyms_of,
+)
+from bot.services.scope import Scope
+from bot.store.derived import RecommendationRow, TopicRow
+from bot.store.records import LetterRecord, SentenceRecord
+
+if TYPE_CHECKING:
+    from bot.services.app import Briefbot
+
+log = logging.getLogger(__name__)
+
+VERSION = f"rec{RECOMMEND_VERSION}-top{TOPICS_VERSION}"
+MAX_TOPIC_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    text: str
+    kind: str  # request, advice, plea, requirement, concern
+    topics: list[str]  # slugs; the first is the primary topic
+    letter_id: int
+    page: int
+    sentence: int
+    cue: str | None = None
+    section_heading: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCount:
+    slug: str
+    name: str
+    recommendations: int
+
+
+@dataclass(slots=True)
+class RecommendationsAnswer:
+    topic: str | None  # the resolved topic slug, None when no topic was asked
+    recommendations: list[Recommendation] = field(default_factory=list)
+    topic_names: dict[str, str] = field(default_factory=dict)  # slug -> Dutch name
+
+    def name(self, slug: str) -> str:
+        return self.topic_names.get(slug, slug.replace("-", " "))
+
+    def grouped(self) -> list[tuple[TopicCount, list[Recommendation]]]:
+        """The recommendations grouped for display, each shown once: under the asked topic,
+        or else under its primary topic; groups in the order they first appear."""
+        groups: dict[str, list[Recommendation]] = {}
+        for rec in self.recommendations:
+            slug = self.topic or (rec.topics[0] if rec.topics else "overig")
+            groups.setdefault(slug, []).append(rec)
+        return [
+            (TopicCount(slug, self.name(slug), len(recs)), recs) for slug, recs in groups.items()
+        ]
+
+
+# --------------------------------------------------------------------------- the analysis (pure)
+
+
+def analyse_letter(
+    sentences: Sequence[SentenceRecord], subject: str | None
+) -> tuple[list[TopicRow], list[RecommendationRow]]:
+    """A letter's topics and recommendations. CPU work: run it in a thread."""
+    ts = [TopicSentence(s.number, s.text, s.section_id, s.section_heading) for s in sentences]
+    letter_topics = extract_topics(ts, subject)
+    cues = {}
+    for s in sentences:
+        if is_debris(s.text):
+            continue
+        cue = classify(s.text)
+        if cue is not None:
+            cues[s.number] = cue
+    per_sentence = sentence_topics(ts, letter_topics, cues)
+    rows = [
+        RecommendationRow(n, cues[n].kind, cues[n].cue, tuple(per_sentence.get(n, ())))
+        for n in sorted(cues)
+    ]
+    topics = [TopicRow(t.slug, t.name, round(t.weight, 4)) for t in letter_topics.topics]
+    known = {t.slug for t in topics}
+    theme_names = {t.slug: t.name for t in THEMES}
+    for row in rows:
+        for slug in row.topics:
+            if slug not in known:
+                known.add(slug)
+                topics.append(TopicRow(slug, theme_names.get(slug, slug.replace("-", " ")), 0.0))
+    return topics, rows
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class RecommendationService:
+    def __init__(self, app: Briefbot) -> None:
+        self.app = app
+        # letter id -> slug -> weight; letter id -> slug -> recommendations; slug -> name
+        self._letter_topics: dict[int, dict[str, float]] = {}
+        self._counts: dict[int, Counter[str]] = {}
+        self._names: dict[str, str] = {}
+        self._loaded = False
+
+    # ---- LetterIndex
+
+    async def load(self) -> None:
+        """Analyse the letters that lack current derived data, then load the topic catalogue."""
+        versions = await self.app.store.recommendations.versions()
+        stale = [lid for lid in sorted(self.app.catalog.by_id) if versions.get(lid) != VERSION]
+        for letter_id in stale:
+            await self._derive(self.app.catalog.by_id[letter_id])
+        if stale:
+            log.info("analysed recommendations and topics of %d letter(s)", len(stale))
+        await self._load_catalogue()
+
+    async def warm(self) -> None:
+        if not self._loaded:
+            await self._load_catalogue()
+
+    async def on_letter_added(self, letter: LetterRecord) -> None:
+        await self._derive(letter)
+
+    async def on_letter_removed(self, letter_id: int) -> None:
+        self._letter_topics.pop(letter_id, None)
+        self._counts.pop(letter_id, None)
+        await self.app.store.recommendations.delete_orphan_topics()
+
+    async def _derive(self, letter: LetterRecord) -> None:
+        sentences = await self.app.store.letters.sentences(letter.id)
+        topics, rows = await asyncio.to_thread(analyse_letter, sentences, letter.subject)
+        stored = await self.app.store.recommendations.replace(
+            letter.id, topics=topics, recommendations=rows, version=VERSION
+        )
+        if not stored:
+            return
+        self._letter_topics[letter.id] = {t.slug: t.weight for t in topics}
+        counts: Counter[str] = Counter()
+        for row in rows:
+            counts.update(set(row.topics))
+        self._counts[letter.id] = counts
+        for t in topics:
+            self._names.setdefault(t.slug, t.name)
+
+    async def _load_catalogue(self) -> None:
+        letter_topics: dict[int, dict[str, float]] = defaultdict(dict)
+        names: dict[str, str] = {}
+        for row in await self.app.store.recommendations.letter_topics():
+            letter_topics[row.letter_id][row.slug] = row.weight
+            names[row.slug] = row.name
+        counts: dict[int, Counter[str]] = defaultdict(Counter)
+        for c in await self.app.store.recommendations.topic_counts():
+            counts[c.letter_id][c.slug] = c.recommendations
+        self._letter_topics = dict(letter_topics)
+        self._counts = dict(counts)
+        self._names = names
+        self._loaded = True
+
+    # ---- scoping
+
+    def _letter_ids(self, scope: Scope) -> list[int]:
+        return sorted(r.id for r in self.app.catalog.visible(scope))
+
+    def _visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
+        slugs: dict[str, float] = {}
+        for lid in letter_ids:
+            for slug, weight in self._letter_topics.get(lid, {}).items():
+                slugs[slug] = max(slugs.get(slug, 0.0), weight) + self._counts.get(
+                    lid, Counter()
+                ).get(slug, 0)
+        ordered = sorted(slugs, key=lambda s: (-slugs[s], s))
+        return [TopicRef(s, self._names.get(s, s.replace("-", " "))) for s in ordered]
+
+    async def _letters(self, scope: Scope, letter: str | None) -> list[int]:
+        if letter is None:
+            return self._letter_ids(scope)
+        if not letter.strip():
+            raise ValueError("name a letter by its id or slug")
+        record = await self.app.resolve_letter(letter[:200], scope)
+        return [record.id]
+
+    # ---- queries
+
+    async def resolve_topic(self, topic: str, scope: Scope) -> str:
+        """The slug of the topic the user means, among the topics of letters ``scope`` sees.
+        ValueError for an empty topic; LookupError, naming close topics, for an unknown one."""
+        if not self._loaded:
+            await self._load_catalogue()
+        if len(topic) > MAX_TOPIC_CHARS * 5:
+            raise ValueError("that topic is too long; use a word or two")
+        if not clean_query(topic):
+            raise ValueError("name a topic, e.g. 'mensenhandel' (`topics` lists them)")
+        refs = self._visible_topics(self._letter_ids(scope))
+        slug = resolve_topic(topic, refs)
+        if slug is None:
+            close = close_topics(topic, refs) or refs[:5]
+            hint = ", ".join(f"{r.name} ({r.slug})" for r in close) if close else "none yet"
+            raise LookupError(f"no topic {topic[:60]!r}; topics that come close: {hint}")
+        return slug
+
+    async def recommendations(
+        self, scope: Scope, *, topic: str | None = None, letter: str | None = None
+    ) -> RecommendationsAnswer:
+        """The recommendations of the letters ``scope`` sees (of one ``letter``, on one
+        ``topic``), in letter order."""
+        letter_ids = await self._letters(scope, letter)
+        slug = await self.resolve_topic(topic, scope) if topic is not None else None
+        rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
+        recs = [
+            Recommendation(
+                text=r.text,
+                kind=r.kind,
+                topics=list(r.topics),
+                letter_id=r.letter_id,
+                page=r.page,
+                sentence=r.sentence_number,
+                cue=r.cue,
+                section_heading=r.section_heading,
+            )
+            for r in rows
+            if self.app.catalog.allows(scope, r.letter_id)
+        ]
+        names = {s: self._names.get(s, s.replace("-", " ")) for r in recs for s in r.topics}
+        if slug:
+            names[slug] = self._names.get(slug, slug.replace("-", " "))
+        return RecommendationsAnswer(slug, recs, names)
+
+    async def topics(self, scope: Scope, *, letter: str | None = None) -> list[TopicCount]:
+        """The topics of the letters ``scope`` sees (or of one letter), with how many
+        recommendations each has there; most recommendations first."""
+        if not self._loaded:
+            await self._load_catalogue()
+        letter_ids = await self._letters(scope, letter)
+        counts: Counter[str] = Counter()
+        present: set[str] = set()
+        for lid in letter_ids:
+            present.update(self._letter_topics.get(lid, {}))
+            counts.update(self._counts.get(lid, Counter()))
+        out = [
+            TopicCount(slug, self._names.get(slug, slug.replace("-", " ")), counts.get(slug, 0))
+            for slug in present | set(counts)
+        ]
+        out.sort(key=lambda t: (-t.recommendations, t.name))
+        return out
+
+    def topic_name(self, slug: str) -> str:
+        return self._names.get(slug, slug.replace("-", " "))
+
+    def topic_terms(self, slug: str) -> tuple[str, ...]:
+        """What marks the topic in a sentence: the theme's terms, else its name."""
+        return synonyms_of(slug) or (self.topic_name(slug),)
+
+    def letter_topic_weights(self, letter_id: int) -> dict[str, float]:
+        return dict(self._letter_topics.get(letter_id, {}))
+
+    def suggest_topics(self, prefix: str, scope: Scope, limit: int = 25) -> list[tuple[str, str]]:
+        """(slug, name) of topics for autocomplete, from memory; never raises."""
+        try:
+            limit = max(0, min(int(limit), 25))
+            refs = self._visible_topics(self._letter_ids(scope))
+            q = fold(prefix[:100]) if prefix else ""
+            if not q:
+                return [(r.slug, r.name) for r in refs[:limit]]
+            first: list[TopicRef] = []
+            second: list[TopicRef] = []
+            for r in refs:
+                keys = [
+                    fold(r.name),
+                    r.slug.replace("-", " "),
+                    *(fold(s) for s in synonyms_of(r.slug)),
+                ]
+                if any(k.startswith(q) for k in keys):
+                    first.append(r)
+                elif any(q in k for k in keys) or q in slugify(r.name):
+                    second.append(r)
+            return [(r.slug, r.name) for r in (first + second)[:limit]]
+        except Exception:  # autocomplete must never fail
+            log.exception("suggest_topics failed")
+            return []

@@ -1,0 +1,183 @@
+"""Summaries of a letter, of one of its sections, or of what it says on a topic.
+
+The key sentences, whole and in letter order, each cited (letter, page, sentence), chosen by
+:func:`bot.core.summarize.choose` (TextRank with MMR and genre priors; see docs/summaries.md).
+
+Which letter is summarised:
+
+- ``letter`` given: that letter (an id or slug among those the scope may see);
+- ``topic`` without ``letter``: the letter that ``scope`` sees with the greatest weight on the
+  topic (the share of its sentences on it, more for a topic in its subject or a heading), the
+  most recent one on a tie;
+- neither: the most recent letter the scope sees, by the date printed on the letter when it is
+  a full date, else by the moment it was added.
+
+With a ``topic``, the summary is of the section whose heading the topic names, else of the
+letter's sentences on the topic (those that mention it, and the sections headed by it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
+from bot.core.text import fold
+from bot.core.topics import SentenceTerms, mentions, slugify
+from bot.services.scope import Scope
+from bot.store.records import LetterRecord, SentenceRecord
+
+if TYPE_CHECKING:
+    from bot.services.app import Briefbot
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LEADING_PUNCT = re.compile(r"^[\s,;:.)\]]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    text: str
+    letter_id: int
+    page: int
+    sentence: int
+    section_heading: str | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    letter: LetterRecord
+    sentences: list[Cited] = field(default_factory=list)
+    topic: str | None = None  # the resolved topic slug, when a topic was asked
+    section: str | None = None  # the heading of the summarised section, when one was
+    method: str = DEFAULT_METHOD
+
+
+def _recency(rec: LetterRecord) -> tuple[str, str]:
+    date = rec.date if rec.date and _ISO_DATE.match(rec.date) else ""
+    return date, rec.added_at.isoformat()
+
+
+def most_recent(letters: list[LetterRecord]) -> LetterRecord | None:
+    return max(letters, key=_recency) if letters else None
+
+
+def _cite(s: SentenceRecord) -> Cited:
+    text = _LEADING_PUNCT.sub("", s.text) or s.text
+    return Cited(text, s.letter_id, s.page, s.number, s.section_heading)
+
+
+def _section_named(sentences: list[SentenceRecord], topic: str) -> str | None:
+    """The heading of a section that ``topic`` names (folded equal or a word prefix)."""
+    q = fold(topic)
+    if not q:
+        return None
+    headings = list(dict.fromkeys(s.section_heading for s in sentences if s.section_heading))
+    for h in headings:
+        if fold(h) == q:
+            return h
+    if len(q) >= 4:
+        for h in headings:
+            if fold(h).startswith(q) or f" {q}" in f" {fold(h)}":
+                return h
+    return None
+
+
+async def summarize(
+    app: Briefbot,
+    *,
+    scope: Scope,
+    letter: str | None = None,
+    topic: str | None = None,
+    length: int | str = 5,
+) -> Summary:
+    """Summarise a letter (or a section or topic of it). ValueError for a bad length or an
+    empty topic; LookupError for a letter or topic the scope does not have."""
+    k = length_of(length)
+    if topic is not None and not fold(topic[:1000]):
+        raise ValueError("name a topic, e.g. 'mensenhandel'")
+    if letter is not None and not letter.strip():
+        raise ValueError("name a letter by its id or slug")
+
+    record: LetterRecord | None = None
+    slug: str | None = None
+    if letter is not None:
+        record = await app.resolve_letter(letter[:200], scope)
+    sentences: list[SentenceRecord] = []
+    section: str | None = None
+
+    if topic is not None and record is not None:
+        sentences = await app.store.letters.sentences(record.id)
+        section = _section_named(sentences, topic)
+        if section is None:
+            slug = await app.recommendations.resolve_topic(topic, scope)
+    elif topic is not None:
+        slug = await app.recommendations.resolve_topic(topic, scope)
+        candidates = [
+            (app.recommendations.letter_topic_weights(r.id).get(slug), r)
+            for r in app.catalog.visible(scope)
+        ]
+        weighted = [(w, r) for w, r in candidates if w is not None]
+        if not weighted:
+            raise LookupError(f"no letter is about {app.recommendations.topic_name(slug)!r}")
+        record = max(weighted, key=lambda wr: (wr[0], _recency(wr[1])))[1]
+    elif record is None:
+        record = most_recent(app.catalog.visible(scope))
+        if record is None:
+            raise LookupError("there are no letters yet; add one first")
+
+    assert record is not None
+    if not sentences:
+        sentences = await app.store.letters.sentences(record.id)
+    if topic is not None and section is None:
+        section = _section_named(sentences, topic)
+
+    if section is not None:
+        pool = [s for s in sentences if s.section_heading == section]
+    elif slug is not None:
+        terms = app.recommendations.topic_terms(slug)
+        tagged = {
+            r.sentence
+            for r in (
+                await app.recommendations.recommendations(scope, topic=slug, letter=str(record.id))
+            ).recommendations
+        }
+        pool = [
+            s
+            for s in sentences
+            if s.number in tagged
+            or mentions(SentenceTerms.of(s.text), terms)
+            or (s.section_heading and slugify(s.section_heading) == slug)
+        ]
+        if not pool:
+            raise LookupError(
+                f"letter {record.slug!r} says nothing about "
+                f"{app.recommendations.topic_name(slug)!r}"
+            )
+    else:
+        pool = sentences
+
+    items = [
+        SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
+    ]
+    chosen = set(await asyncio.to_thread(choose, items, k))
+    cited = [_cite(s) for s in pool if s.number in chosen]
+    return Summary(letter=record, sentences=cited, topic=slug, section=section)
+
+
+class SummaryService:
+    """The same, as an object on the application (``app.summaries.summarize(...)``)."""
+
+    def __init__(self, app: Briefbot) -> None:
+        self.app = app
+
+    async def summarize(
+        self,
+        *,
+        scope: Scope,
+        letter: str | None = None,
+        topic: str | None = None,
+        length: int | str = 5,
+    ) -> Summary:
+        return await summarize(self.app, scope=scope, letter=letter, topic=topic, length=length)

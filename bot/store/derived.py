@@ -1,0 +1,219 @@
+"""Derived data of the letters (SQLite, migration 0002): topics, recommendations, versions.
+
+Written by :class:`bot.services.recommendations.RecommendationService` when a letter is added
+(one transaction per letter) and read back to answer ``recommendations`` and ``topics``. Topics
+are shared between letters by slug; a topic no letter uses any more is deleted.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.store.sqlite import _Db
+
+RECOMMENDATIONS_KIND = "recommendations"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    slug: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRow:
+    """One recommendation to store: its sentence, kind, cue and topic slugs (first = primary)."""
+
+    sentence_number: int
+    kind: str
+    cue: str | None
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredRecommendation:
+    """A stored recommendation with its sentence (text, page, section heading)."""
+
+    id: int
+    letter_id: int
+    sentence_number: int
+    kind: str
+    cue: str | None
+    position: int
+    text: str
+    page: int
+    section_heading: str | None
+    topics: tuple[str, ...]  # slugs, in the order stored (the first is the primary topic)
+
+
+@dataclass(frozen=True, slots=True)
+class LetterTopicRecord:
+    letter_id: int
+    slug: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCountRecord:
+    letter_id: int
+    slug: str
+    recommendations: int
+
+
+async def _fetchall(conn: Any, sql: str, params: Sequence[Any] = ()) -> builtins.list[sqlite3.Row]:
+    return builtins.list(await conn.execute_fetchall(sql, params))
+
+
+class SqliteRecommendationRepository:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    async def replace(
+        self,
+        letter_id: int,
+        *,
+        topics: Sequence[TopicRow],
+        recommendations: Sequence[RecommendationRow],
+        version: str,
+    ) -> bool:
+        """Store a letter's topics and recommendations in place of any it had, and record
+        ``version``, in one transaction. False (nothing written) if the letter is gone."""
+        async with self._db.write() as conn:
+            exists = await _fetchall(conn, "SELECT 1 FROM letters WHERE id = ?", (letter_id,))
+            if not exists:
+                return False
+            await conn.execute("DELETE FROM recommendations WHERE letter_id = ?", (letter_id,))
+            await conn.execute("DELETE FROM letter_topics WHERE letter_id = ?", (letter_id,))
+            names = {t.slug: t.name for t in topics}
+            used = {slug for r in recommendations for slug in r.topics}
+            await conn.executemany(
+                "INSERT INTO topics (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING",
+                [(slug, names.get(slug, slug.replace("-", " "))) for slug in names.keys() | used],
+            )
+            ids = {
+                row[0]: row[1]
+                for row in await _fetchall(
+                    conn,
+                    "SELECT slug, id FROM topics WHERE slug IN (SELECT value FROM json_each(?))",
+                    (json.dumps(sorted(names.keys() | used)),),
+                )
+            }
+            weights = {t.slug: t.weight for t in topics}
+            await conn.executemany(
+                "INSERT INTO letter_topics (letter_id, topic_id, weight) VALUES (?, ?, ?)",
+                [(letter_id, ids[slug], float(weights.get(slug, 0.0))) for slug in sorted(ids)],
+            )
+            for position, rec in enumerate(recommendations):
+                cursor = await conn.execute(
+                    "INSERT INTO recommendations (letter_id, sentence_number, kind, cue, position)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (letter_id, rec.sentence_number, rec.kind, rec.cue, position),
+                )
+                rec_id = cursor.lastrowid
+                await cursor.close()
+                # rowid order keeps the topics' order: the first is the primary topic
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO recommendation_topics (recommendation_id, topic_id)"
+                    " VALUES (?, ?)",
+                    [(rec_id, ids[slug]) for slug in rec.topics if slug in ids],
+                )
+            await conn.execute(
+                "INSERT INTO derived (letter_id, kind, version) VALUES (?, ?, ?)"
+                " ON CONFLICT (letter_id, kind) DO UPDATE SET version = excluded.version",
+                (letter_id, RECOMMENDATIONS_KIND, version),
+            )
+            await conn.execute(
+                "DELETE FROM topics WHERE id NOT IN (SELECT topic_id FROM letter_topics)"
+            )
+        return True
+
+    async def versions(self) -> dict[int, str]:
+        """letter id -> version of its stored recommendations."""
+        async with self._db.read() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT letter_id, version FROM derived WHERE kind = ?",
+                (RECOMMENDATIONS_KIND,),
+            )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def delete_orphan_topics(self) -> int:
+        """Delete topics no letter uses (after a letter was deleted); returns how many."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM topics WHERE id NOT IN (SELECT topic_id FROM letter_topics)"
+            )
+            count = cursor.rowcount
+            await cursor.close()
+        return count
+
+    async def letter_topics(self) -> builtins.list[LetterTopicRecord]:
+        """Every letter's topics (for the in-memory topic catalogue)."""
+        async with self._db.read() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT lt.letter_id, t.slug, t.name, lt.weight FROM letter_topics AS lt"
+                " JOIN topics AS t ON t.id = lt.topic_id ORDER BY lt.letter_id, lt.weight DESC",
+            )
+        return [LetterTopicRecord(int(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in rows]
+
+    async def topic_counts(self) -> builtins.list[TopicCountRecord]:
+        """How many recommendations each letter has on each topic."""
+        async with self._db.read() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT r.letter_id, t.slug, count(*) FROM recommendations AS r"
+                " JOIN recommendation_topics AS rt ON rt.recommendation_id = r.id"
+                " JOIN topics AS t ON t.id = rt.topic_id GROUP BY r.letter_id, t.slug",
+            )
+        return [TopicCountRecord(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def list(
+        self, letter_ids: Sequence[int], *, topic: str | None = None
+    ) -> builtins.list[StoredRecommendation]:
+        """Recommendations of ``letter_ids`` (on ``topic`` when given), in letter order."""
+        if not letter_ids:
+            return []
+        sql = """
+            SELECT r.id, r.letter_id, r.sentence_number, r.kind, r.cue, r.position,
+                   s.text, s.page, c.heading,
+                   (SELECT json_group_array(t.slug) FROM
+                        (SELECT t2.slug FROM recommendation_topics AS rt2
+                         JOIN topics AS t2 ON t2.id = rt2.topic_id
+                         WHERE rt2.recommendation_id = r.id ORDER BY rt2.rowid) AS t) AS slugs
+            FROM recommendations AS r
+            JOIN sentences AS s ON s.letter_id = r.letter_id AND s.number = r.sentence_number
+            JOIN sections AS c ON c.id = s.section_id
+            WHERE r.letter_id IN (SELECT value FROM json_each(?))
+        """
+        params: builtins.list[Any] = [json.dumps(builtins.list(letter_ids))]
+        if topic is not None:
+            sql += """ AND r.id IN (SELECT rt.recommendation_id FROM recommendation_topics AS rt
+                        JOIN topics AS t ON t.id = rt.topic_id WHERE t.slug = ?)"""
+            params.append(topic)
+        sql += " ORDER BY r.letter_id, r.position"
+        async with self._db.read() as conn:
+            rows = await _fetchall(conn, sql, params)
+        return [
+            StoredRecommendation(
+                id=int(r[0]),
+                letter_id=int(r[1]),
+                sentence_number=int(r[2]),
+                kind=str(r[3]),
+                cue=r[4],
+                position=int(r[5]),
+                text=str(r[6]),
+                page=int(r[7]),
+                section_heading=r[8],
+                topics=tuple(json.loads(r[9] or "[]")),
+            )
+            for r in rows
+        ]

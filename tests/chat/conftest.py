@@ -1,0 +1,110 @@
+"""A real briefbot (real discord.py client, real SQLite file, real services) connected over
+loopback to the project's protocol-level Discord test server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.chat.client import BriefBot
+from bot.services.app import Briefbot
+from bot.services.clock import Clock
+from bot.settings import Settings
+from tests.discord_server import DiscordTestServer, running_bot
+from tests.discord_server.state import Channel, Guild, Permissions, User
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
+
+
+class TestBot(BriefBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py waits 5 s before a re-IDENTIFY; not in tests
+
+
+@dataclass
+class Env:
+    server: DiscordTestServer
+    bot: BriefBot
+    app: Briefbot
+    settings: Settings
+    guild: Guild
+    channel: Channel
+    other_guild: Guild
+    other_channel: Channel
+    admin: User  # Manage Server in `guild`
+    member: User  # plain member of `guild`
+    outsider: User  # admin of `other_guild`
+    owner: User  # the application's owner
+
+    async def run(self, command: str, options: dict | None = None, *, user: User | None = None, channel: Channel | None | str = "default", locale: str = "en-US"):
+        where = self.channel if channel == "default" else channel
+        rec = await self.server.slash(command, options or {}, user=user or self.member, channel=where, locale=locale)
+        await self.server.wait_for_response(rec, timeout=15)
+        if rec.response_type == 5:  # deferred: wait for the answer
+            await self.server.wait_for_followups(rec, 1, timeout=30)
+        return rec
+
+
+def make_settings(tmp_path: Path, **extra: object) -> Settings:
+    values = {
+        "BRIEFBOT_DB": tmp_path / "bot.sqlite3",
+        "BRIEFBOT_LETTERS_DIR": BUNDLED,
+        "DISCORD_TOKEN": "test-token",
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+def populate(server: DiscordTestServer) -> dict:
+    """Two servers, a manager, a member and the other server's manager."""
+    guild = server.add_guild("Beleid")
+    channel = server.add_channel(guild, "brieven")
+    other = server.add_guild("Elders")
+    other_channel = server.add_channel(other, "algemeen")
+    admin = server.add_user("admin")
+    member = server.add_user("lid")
+    outsider = server.add_user("buur")
+    server.add_member(guild, admin, permissions=Permissions.DEFAULT | Permissions.MANAGE_GUILD)
+    server.add_member(guild, member)
+    server.add_member(other, outsider, permissions=Permissions.DEFAULT | Permissions.MANAGE_GUILD)
+    return {
+        "guild": guild, "channel": channel, "other_guild": other, "other_channel": other_channel,
+        "admin": admin, "member": member, "outsider": outsider, "owner": server.application.owner,
+    }  # fmt: skip
+
+
+@asynccontextmanager
+async def bot_on(
+    server: DiscordTestServer, world: dict, settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[Env]:
+    """Start briefbot (app + client) against an existing server; stop it on exit."""
+    app = await Briefbot.open(settings)
+    bot = TestBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
+    try:
+        async with running_bot(server, bot):
+            yield Env(server, bot, app, settings, **world)
+    finally:
+        await app.close()
+
+
+async def start_env(
+    tmp_path: Path,
+    *,
+    server_kwargs: dict | None = None,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+) -> AsyncIterator[Env]:
+    async with DiscordTestServer(**(server_kwargs or {})) as server:
+        world = populate(server)
+        async with bot_on(server, world, settings or make_settings(tmp_path), clock=clock) as env:
+            yield env
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    async for e in start_env(tmp_path):
+        yield e

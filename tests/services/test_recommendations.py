@@ -1,0 +1,253 @@
+"""Recommendations and topics through a real Briefbot on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.core.recommend import is_closing_formula
+from bot.core.text import fold
+from bot.services.app import Briefbot
+from bot.services.recommendations import VERSION
+from bot.services.scope import OPERATOR, Scope
+from bot.settings import Settings
+from tests.letters import HandmadeLetter
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
+
+
+def online_letter() -> HandmadeLetter:
+    """A handmade letter on another subject, with its own recommendations."""
+    return HandmadeLetter(
+        subject="Beeldmateriaal van seksueel misbruik op internet",
+        page1=[
+            "Met deze brief informeer ik u over de verspreiding van kinderpornografie via",
+            "Nederlandse servers.",
+            "Verwijderen van beeldmateriaal",
+            "Het aantal meldingen van beeldmateriaal is de afgelopen jaren sterk gestegen. Ik",
+            "beveel u aan hostingbedrijven te verplichten kinderpornografisch materiaal binnen",
+            "een dag te verwijderen, zodat slachtoffers niet opnieuw",
+        ],
+        page2=[
+            "worden getroffen. Ik pleit daarnaast voor een webcrawler die het openbare internet",
+            "doorzoekt naar bekend materiaal.",
+            "Hulp aan slachtoffers",
+            "Slachtoffers van online misbruik vinden nog te weinig passende therapie. Het is van",
+            "groot belang dat therapeuten hiervoor worden opgeleid.",
+        ],
+    )
+
+
+async def open_app(tmp_path: Path, letters: Path = BUNDLED) -> Briefbot:
+    settings = Settings(BRIEFBOT_DB=str(tmp_path / "b.sqlite3"), BRIEFBOT_LETTERS_DIR=str(letters))
+    return await Briefbot.open(settings)
+
+
+@pytest.fixture
+async def app(tmp_path: Path):
+    app = await open_app(tmp_path)
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+async def test_page_break_request_is_found_whole(app: Briefbot) -> None:
+    answer = await app.recommendations.recommendations(OPERATOR)
+    found = [r for r in answer.recommendations if "beroep op u" in r.text]
+    assert len(found) == 1
+    rec = found[0]
+    assert rec.kind == "request"
+    assert "regeerakkoord" in rec.text and "coördinatie" in rec.text
+    assert rec.text.rstrip().endswith("het geval is.")
+    assert rec.page == 1
+    assert {"regeerakkoord", "coordinatie", "mensenhandel"} <= set(rec.topics)
+    letter = app.catalog.by_id[rec.letter_id]
+    stored = await app.store.letters.sentence(letter.id, rec.sentence)
+    assert stored is not None and stored.text == rec.text
+
+
+async def test_no_boilerplate_and_letter_order(app: Briefbot) -> None:
+    answer = await app.recommendations.recommendations(OPERATOR)
+    assert len(answer.recommendations) >= 10
+    for rec in answer.recommendations:
+        assert not is_closing_formula(rec.text)
+        assert "veel succes" not in fold(rec.text)
+        assert "afschrift" not in fold(rec.text)
+        assert rec.kind in {"request", "plea", "advice", "requirement", "concern"}
+        assert rec.topics
+    numbers = [r.sentence for r in answer.recommendations]
+    assert numbers == sorted(numbers)
+
+
+async def test_grouped_by_topic_each_once(app: Briefbot) -> None:
+    answer = await app.recommendations.recommendations(OPERATOR)
+    groups = answer.grouped()
+    assert len(groups) >= 3
+    seen = []
+    for topic, recs in groups:
+        assert topic.recommendations == len(recs)
+        assert topic.name
+        for rec in recs:
+            assert rec.topics[0] == topic.slug
+            seen.append((rec.letter_id, rec.sentence))
+    assert sorted(seen) == sorted((r.letter_id, r.sentence) for r in answer.recommendations)
+
+
+@pytest.mark.parametrize(
+    ("query", "slug", "word"),
+    [
+        ("kinderporno", "kinderpornografie", "kinderpornografie"),
+        ("coördinatie", "coordinatie", "co"),
+        ("Coordinatie", "coordinatie", "co"),
+        ("regeerakkoord", "regeerakkoord", "regeerakkoord"),
+        ("coalitieakkoord", "regeerakkoord", "regeerakkoord"),
+        ("online misbruik", "online-seksueel-geweld", "online"),
+        ("sekswerk", "prostitutie", "prostitu"),
+    ],
+)
+async def test_topic_synonyms_find_the_recommendations(
+    app: Briefbot, query: str, slug: str, word: str
+) -> None:
+    answer = await app.recommendations.recommendations(OPERATOR, topic=query)
+    assert answer.topic == slug
+    assert answer.recommendations
+    assert all(slug in r.topics for r in answer.recommendations)
+    assert any(word in fold(r.text) for r in answer.recommendations)
+    groups = answer.grouped()
+    assert [t.slug for t, _ in groups] == [slug]
+
+
+@pytest.mark.parametrize("query", ["xyzzy", "quantumfysica"])
+async def test_unknown_topic_names_close_topics(app: Briefbot, query: str) -> None:
+    with pytest.raises(LookupError, match="topics that come close"):
+        await app.recommendations.recommendations(OPERATOR, topic=query)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!!", "🙂", '"', "*", "-"])
+async def test_empty_topic_is_a_value_error(app: Briefbot, query: str) -> None:
+    with pytest.raises(ValueError):
+        await app.recommendations.recommendations(OPERATOR, topic=query)
+
+
+@pytest.mark.parametrize("query", ["NEAR(", "OR", "x" * 10_000, "mensenhandel OR *"])
+async def test_odd_topics_fail_cleanly(app: Briefbot, query: str) -> None:
+    try:
+        answer = await app.recommendations.recommendations(OPERATOR, topic=query)
+    except (LookupError, ValueError):
+        return
+    assert answer.topic is not None  # it resolved to a real topic: then it must hold
+
+
+async def test_unknown_letter(app: Briefbot) -> None:
+    with pytest.raises(LookupError):
+        await app.recommendations.recommendations(OPERATOR, letter="no-such-letter")
+    with pytest.raises(ValueError):
+        await app.recommendations.recommendations(OPERATOR, letter="  ")
+
+
+async def test_topics_counts_match_recommendations(app: Briefbot) -> None:
+    topics = await app.recommendations.topics(OPERATOR)
+    slugs = [t.slug for t in topics]
+    assert len(slugs) == len(set(slugs))
+    assert {"mensenhandel", "seksueel-geweld-tegen-kinderen", "regeerakkoord"} <= set(slugs)
+    counts = [t.recommendations for t in topics]
+    assert counts == sorted(counts, reverse=True)
+    for t in topics[:5]:
+        answer = await app.recommendations.recommendations(OPERATOR, topic=t.slug)
+        assert len(answer.recommendations) == t.recommendations
+
+
+async def test_scope_hides_another_servers_letter(app: Briefbot) -> None:
+    data = online_letter().text().encode("utf-8")
+    record, created, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
+    assert created
+    mine, other = Scope(guild_id=42), Scope(guild_id=7)
+
+    answer = await app.recommendations.recommendations(mine, topic="kinderporno")
+    letters = {r.letter_id for r in answer.recommendations}
+    assert record.id in letters
+    texts = [r.text for r in answer.recommendations if r.letter_id == record.id]
+    assert any(t.startswith("Ik beveel u aan hostingbedrijven") for t in texts)  # page break
+
+    hidden = await app.recommendations.recommendations(other)
+    assert record.id not in {r.letter_id for r in hidden.recommendations}
+    with pytest.raises(LookupError):
+        await app.recommendations.recommendations(other, letter=str(record.id))
+    other_topics = {t.slug for t in await app.recommendations.topics(other)}
+    mine_topics = {t.slug for t in await app.recommendations.topics(mine)}
+    assert "verwijderen-van-beeldmateriaal" not in other_topics  # a heading of that letter
+    assert "verwijderen-van-beeldmateriaal" in mine_topics
+    assert all(
+        s != "verwijderen-van-beeldmateriaal"
+        for s, _ in app.recommendations.suggest_topics("verw", other)
+    )
+    assert ("verwijderen-van-beeldmateriaal", "verwijderen van beeldmateriaal") in (
+        app.recommendations.suggest_topics("verw", mine)
+    )
+
+
+async def test_removing_a_letter_forgets_its_recommendations_and_topics(
+    app: Briefbot, tmp_path: Path
+) -> None:
+    data = online_letter().text().encode("utf-8")
+    record, _, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
+    assert await app.remove_letter(record.id, guild_id=42)
+    answer = await app.recommendations.recommendations(OPERATOR)
+    assert record.id not in {r.letter_id for r in answer.recommendations}
+    assert "verwijderen-van-beeldmateriaal" not in {
+        t.slug for t in await app.recommendations.topics(OPERATOR)
+    }
+    with sqlite3.connect(tmp_path / "b.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT count(*) FROM topics WHERE slug = 'verwijderen-van-beeldmateriaal'"
+        ).fetchone()[0]
+        orphans = conn.execute(
+            "SELECT count(*) FROM topics WHERE id NOT IN (SELECT topic_id FROM letter_topics)"
+        ).fetchone()[0]
+    assert rows == 0 and orphans == 0
+
+
+async def test_derived_version_is_recorded_and_stale_data_is_recomputed(tmp_path: Path) -> None:
+    app = await open_app(tmp_path)
+    await app.close()
+    db = tmp_path / "b.sqlite3"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(
+            "SELECT version FROM derived WHERE kind = 'recommendations'"
+        ).fetchall() == [(VERSION,)]
+        before = conn.execute("SELECT count(*) FROM recommendations").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM recommendations")
+        conn.execute("DELETE FROM letter_topics")
+        conn.execute("UPDATE derived SET version = 'old' WHERE kind = 'recommendations'")
+    assert before >= 10
+    app = await open_app(tmp_path)
+    try:
+        answer = await app.recommendations.recommendations(OPERATOR)
+        assert len(answer.recommendations) == before
+        assert await app.recommendations.topics(OPERATOR)
+    finally:
+        await app.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(
+            "SELECT version FROM derived WHERE kind = 'recommendations'"
+        ).fetchall() == [(VERSION,)]
+
+
+async def test_suggest_topics_from_memory(app: Briefbot) -> None:
+    everything = app.recommendations.suggest_topics("", OPERATOR)
+    assert 0 < len(everything) <= 25
+    assert all(isinstance(s, str) and isinstance(n, str) for s, n in everything)
+    kin = app.recommendations.suggest_topics("kind", OPERATOR)
+    assert kin and all("kind" in fold(n) or "kind" in s for s, n in kin)
+    assert app.recommendations.suggest_topics("kinderporno", OPERATOR)[0][0] == "kinderpornografie"
+    assert app.recommendations.suggest_topics("coörd", OPERATOR)[0][0] == "coordinatie"
+    assert len(app.recommendations.suggest_topics("", OPERATOR, limit=3)) == 3
+    for odd in ["zzzz", "NEAR(", "x" * 10_000]:
+        assert app.recommendations.suggest_topics(odd, OPERATOR) == []
+    for odd in ["🙂", '"', "\x00", "   "]:  # nothing to match on: the usual list
+        assert app.recommendations.suggest_topics(odd, OPERATOR) == everything
+    assert app.recommendations.suggest_topics("kind", OPERATOR, limit=-5) == []
