@@ -1,5 +1,213 @@
-"""``briefbot summary``, ``recommendations``, ``quote``, ``ask``, ``topics`` (issue 3)."""
+"""``briefbot summary``, ``recommendations``, ``quote``, ``ask``, ``topics``.
+
+JSON contracts (one object on stdout with ``--json``):
+
+* summary         -> {"letter": ID, "sentences": [{"text", "letter", "page", "sentence"}]}
+* recommendations -> {"topic": T|null, "recommendations": [{"text", "kind", "topics", "letter",
+                      "page", "sentence"}]}
+* quote           -> {"matches": [{"text", "score", "letter", "page", "sentence", "before",
+                      "after"}]}
+* ask             -> {"answer": str, "passages": [{"text", "score", "letter", "page", "sentence"}]}
+* topics          -> {"topics": [{"slug", "name", "recommendations"}]}
+"""
 
 from __future__ import annotations
 
-COMMANDS: list = []  # type: ignore[type-arg]
+import argparse
+from typing import Any
+
+from rich.markup import escape
+
+from bot.cli.common import opened_app
+from bot.cli.output import cite, emit_json, err, out
+from bot.services.app import Briefbot
+from bot.services.scope import OPERATOR
+
+
+def _length(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _configure_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--letter", help="letter id or slug (default: the most recent letter)")
+    p.add_argument("--topic", help="summarise one topic or section")
+    p.add_argument(
+        "--length", type=_length, default=5, help="3 (short), 5 (default), 10 (long), or 1-20"
+    )
+
+
+async def summary(args: argparse.Namespace) -> int:
+    async with opened_app(args) as app:
+        result = await app.summaries.summarize(
+            scope=OPERATOR, letter=args.letter, topic=args.topic, length=args.length
+        )
+    if args.json:
+        emit_json(
+            {
+                "letter": result.letter.id,
+                "sentences": [
+                    {"text": s.text, "letter": s.letter_id, "page": s.page, "sentence": s.sentence}
+                    for s in result.sentences
+                ],
+            }
+        )
+        return 0
+    out.print(f"[bold]{escape(result.letter.title)}[/bold] (letter {result.letter.id})")
+    for s in result.sentences:
+        out.print(f"- {escape(s.text)} [dim]{cite(s.letter_id, s.page, s.sentence)}[/dim]")
+    return 0
+
+
+def _configure_recommendations(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--topic", help="a topic, e.g. coördinatie or kinderporno")
+    p.add_argument("--letter", help="letter id or slug")
+
+
+async def recommendations(args: argparse.Namespace) -> int:
+    async with opened_app(args) as app:
+        answer = await app.recommendations.recommendations(
+            OPERATOR, topic=args.topic, letter=args.letter
+        )
+    if args.json:
+        emit_json(
+            {
+                "topic": answer.topic,
+                "recommendations": [
+                    {
+                        "text": r.text,
+                        "kind": r.kind,
+                        "topics": list(r.topics),
+                        "letter": r.letter_id,
+                        "page": r.page,
+                        "sentence": r.sentence,
+                    }
+                    for r in answer.recommendations
+                ],
+            }
+        )
+        return 0
+    if not answer.recommendations:
+        out.print("no recommendations found")
+    for group, recs in answer.grouped():
+        out.print(f"\n[bold]{escape(group.name)}[/bold] ({group.recommendations})")
+        for r in recs:
+            out.print(
+                f"- [italic]{r.kind}[/italic]: {escape(r.text)} "
+                f"[dim]{cite(r.letter_id, r.page, r.sentence)}[/dim]"
+            )
+    return 0
+
+
+def _configure_quote(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", metavar="TEXT", help="the fragment you remember")
+    p.add_argument("--letter", help="letter id or slug")
+    p.add_argument("--limit", type=int, default=5, help="how many matches (default 5)")
+
+
+async def quote(args: argparse.Namespace) -> int:
+    async with opened_app(args) as app:
+        matches = await app.quotes.find(args.text, scope=OPERATOR, letter=args.letter, limit=args.limit)
+    if args.json:
+        emit_json(
+            {
+                "matches": [
+                    {
+                        "text": m.text,
+                        "score": m.score,
+                        "letter": m.letter_id,
+                        "page": m.page,
+                        "sentence": m.sentence,
+                        "before": m.before,
+                        "after": m.after,
+                    }
+                    for m in matches
+                ]
+            }
+        )
+        return 0
+    if not matches:
+        out.print("no match: no sentence is close enough to that fragment")
+    for m in matches:
+        a, b = m.span
+        shown = f"{escape(m.text[:a])}[bold]{escape(m.text[a:b])}[/bold]{escape(m.text[b:])}"
+        out.print(f"{m.score:>3}  {shown} [dim]{cite(m.letter_id, m.page, m.sentence)}[/dim]")
+    return 0
+
+
+def _configure_ask(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", metavar="TEXT", help="a question in Dutch or English")
+
+
+async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[str, Any]]]:
+    """The answer and its cited passages, following a summary/recommendations/quote route."""
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    if answer.route == "summary":
+        result = await app.summaries.summarize(scope=OPERATOR, topic=answer.route_arg)
+        passages = [
+            {"text": s.text, "score": 1.0, "letter": s.letter_id, "page": s.page, "sentence": s.sentence}
+            for s in result.sentences
+        ]
+        return " ".join(s.text for s in result.sentences), passages
+    if answer.route == "recommendations":
+        try:
+            recs = await app.recommendations.recommendations(OPERATOR, topic=answer.route_arg)
+        except LookupError:
+            recs = await app.recommendations.recommendations(OPERATOR)
+        passages = [
+            {"text": r.text, "score": 1.0, "letter": r.letter_id, "page": r.page, "sentence": r.sentence}
+            for r in recs.recommendations
+        ]
+        return "\n".join(p["text"] for p in passages) or answer.text, passages
+    if answer.route == "quote" and answer.route_arg:
+        matches = await app.quotes.find(answer.route_arg, scope=OPERATOR, limit=3)
+        passages = [
+            {"text": m.text, "score": m.score / 100, "letter": m.letter_id, "page": m.page, "sentence": m.sentence}
+            for m in matches
+        ]
+        if passages:
+            return passages[0]["text"], passages
+    passages = [
+        {"text": p.text, "score": round(p.score, 4), "letter": p.letter_id, "page": p.page, "sentence": p.sentence}
+        for p in answer.passages
+    ]
+    return answer.text, passages
+
+
+async def ask(args: argparse.Namespace) -> int:
+    async with opened_app(args) as app:
+        text, passages = await answer_question(app, args.text)
+    if args.json:
+        emit_json({"answer": text, "passages": passages})
+        return 0
+    out.print(escape(text))
+    for p in passages:
+        out.print(f"  [dim]{cite(p['letter'], p['page'], p['sentence'])}[/dim] {escape(p['text'])}")
+    return 0
+
+
+def _configure_topics(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--letter", help="letter id or slug")
+
+
+async def topics(args: argparse.Namespace) -> int:
+    async with opened_app(args) as app:
+        found = await app.recommendations.topics(OPERATOR, letter=args.letter)
+    if args.json:
+        emit_json(
+            {"topics": [{"slug": t.slug, "name": t.name, "recommendations": t.recommendations} for t in found]}
+        )
+        return 0
+    if not found:
+        err.print("no topics yet")
+    for t in found:
+        out.print(f"{t.recommendations:>4}  {escape(t.name)} [dim]({t.slug})[/dim]")
+    return 0
+
+
+COMMANDS = [
+    ("summary", "the key sentences of a letter, section or topic", _configure_summary, summary),
+    ("recommendations", "recommendations per topic", _configure_recommendations, recommendations),
+    ("quote", "find the exact sentence from a fragment", _configure_quote, quote),
+    ("ask", "answer a question with cited passages", _configure_ask, ask),
+    ("topics", "topics with their number of recommendations", _configure_topics, topics),
+]

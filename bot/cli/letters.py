@@ -9,9 +9,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot.cli.common import opened_store
+from bot.cli.common import opened_app
 from bot.cli.output import emit_json, err, letter_json, out
 from bot.services import letters as svc
+from bot.services.scope import OPERATOR
 
 
 def _configure_ingest(p: argparse.ArgumentParser) -> None:
@@ -21,7 +22,7 @@ def _configure_ingest(p: argparse.ArgumentParser) -> None:
 async def ingest(args: argparse.Namespace) -> int:
     files, _ = svc.expand_paths(args.paths)
     show_bar = not args.json and len(files) > 3
-    async with opened_store(args, seed=False) as store:
+    async with opened_app(args, seed=False) as app:
         if show_bar:
             with Progress(
                 TextColumn("ingesting"),
@@ -32,13 +33,12 @@ async def ingest(args: argparse.Namespace) -> int:
                 transient=True,
             ) as progress:
                 task = progress.add_task("", total=len(files))
-                report = await svc.ingest_paths(
-                    store,
+                report = await app.add_path(
                     args.paths,
                     on_file=lambda f: progress.update(task, advance=1, description=f.name),
                 )
         else:
-            report = await svc.ingest_paths(store, args.paths)
+            report = await app.add_path(args.paths)
     if args.json:
         emit_json(
             {
@@ -65,8 +65,8 @@ async def ingest(args: argparse.Namespace) -> int:
 
 
 async def list_letters(args: argparse.Namespace) -> int:
-    async with opened_store(args) as store:
-        records = await svc.list_letters(store)
+    async with opened_app(args) as app:
+        records = sorted(app.catalog.visible(OPERATOR), key=lambda r: r.id)
     if args.json:
         emit_json({"letters": [letter_json(r) for r in records]})
         return 0
@@ -91,8 +91,8 @@ def _configure_show(p: argparse.ArgumentParser) -> None:
 
 
 async def show(args: argparse.Namespace) -> int:
-    async with opened_store(args) as store:
-        view = await svc.show_letter(store, args.letter)
+    async with opened_app(args) as app:
+        view = await svc.letter_view(app.store, await app.resolve_letter(args.letter, OPERATOR))
     by_section: dict[int, list] = {}
     for s in view.sentences:
         by_section.setdefault(s.section_id, []).append(s)

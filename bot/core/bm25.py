@@ -39,6 +39,9 @@ B = 0.75
 MIN_PENDING = 262_144
 PENDING_RATIO = 2
 MIN_SHARED = 5  # letters a compound part shares with a related term, at least
+# A related term (an expansion of weight w) covers its query term by min(1, w * this): it ranks
+# below the term itself but is as much evidence that the sentence is about it.
+EXPANSION_COVER = 2.0
 
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
 
@@ -111,6 +114,8 @@ class BM25Index:
         self._indptr = np.zeros(1, dtype=np.int64)
         self._rows = np.zeros(0, dtype=np.int32)
         self._tf = np.zeros(0, dtype=np.float32)
+        # per posting: the BM25 term-frequency part, with the average length at merge time
+        self._part = np.zeros(0, dtype=np.float32)
         # pending segment
         self._p_term = array("i")
         self._p_row = array("i")
@@ -228,6 +233,7 @@ class BM25Index:
         order = np.argsort(terms, kind="stable")  # rows stay ascending within a term
         self._rows = np.ascontiguousarray(rows[order])
         self._tf = np.ascontiguousarray(tfs[order])
+        self._part = self._tf_part(self._rows, self._tf)
         counts = np.bincount(terms, minlength=n_terms)
         self._indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=self._indptr[1:])
@@ -253,7 +259,7 @@ class BM25Index:
 
         ``expansions`` maps a query term to related index terms with a weight in (0, 1]
         (see :meth:`related`): a sentence with a related term scores that share of its BM25
-        weight, and covers the query term by that share.
+        weight, and covers the query term by ``min(1, weight * EXPANSION_COVER)``.
         """
         terms = self.query_terms(query)
         if not terms or k < 1:
@@ -281,7 +287,6 @@ class BM25Index:
         idf_unknown = math.log(1 + (n + 0.5) / 0.5)
         scores = np.zeros(self._n_rows, dtype=np.float32)
         cover = np.zeros(self._n_rows, dtype=np.float32)
-        touched = []
         total_idf = 0.0
         for group in groups:
             known = [(self._vocab[t], w) for t, w in group if t in self._vocab and w > 0]
@@ -291,25 +296,23 @@ class BM25Index:
             else:  # an unknown word: as rare as its rarest related term, at most
                 group_idf = max([self._idf(tid, n) for tid, _ in known], default=idf_unknown)
             total_idf += group_idf
-            group_cover = None
+            group_cover = np.zeros(self._n_rows, dtype=np.float32) if len(known) > 1 else None
             for tid, weight in known:
-                rows, tf = self._postings(tid)
+                rows, part = self._postings(tid, avgdl)
                 if not len(rows):
                     continue
-                dl = self._len[rows]
                 # a row appears at most once per term, so fancy-index addition is exact
-                scores[rows] += (weight * self._idf(tid, n) * tf * (self.k1 + 1)) / (
-                    tf + self.k1 * (1 - self.b + self.b * dl / avgdl)
-                )
+                scores[rows] += np.float32(weight * self._idf(tid, n)) * part
+                credit = np.float32(min(1.0, weight * EXPANSION_COVER))
                 if group_cover is None:
-                    group_cover = np.zeros(self._n_rows, dtype=np.float32)
-                np.maximum.at(group_cover, rows, weight)
-                touched.append(rows)
+                    cover[rows] += credit * np.float32(group_idf)
+                else:
+                    group_cover[rows] = np.maximum(group_cover[rows], credit)
             if group_cover is not None:
-                cover += group_cover * group_idf
-        if not touched or total_idf <= 0:
+                cover += group_cover * np.float32(group_idf)
+        if total_idf <= 0:
             return []
-        cand = np.unique(np.concatenate(touched))
+        cand = np.flatnonzero(scores[: self._n_rows])
         cand = cand[self._alive[cand]]
         if letter_ids is not None:
             allowed = np.fromiter(letter_ids, dtype=np.int64)
@@ -334,18 +337,29 @@ class BM25Index:
         df = int(self._df[tid])
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+    def _tf_part(self, rows: np.ndarray, tf: np.ndarray, avgdl: float | None = None) -> np.ndarray:
+        if avgdl is None:
+            avgdl = max(self._total_len / max(self._n_alive, 1), 1.0)
+        dl = self._len[rows]
+        k1, b = np.float32(self.k1), np.float32(self.b)
+        return (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / np.float32(avgdl)))).astype(np.float32)
+
+    def _postings(self, tid: int, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and term-frequency parts of a term: a slice of the main segment (computed
+        with the average length at the last merge) plus its pending postings."""
         parts_r, parts_f = [], []
         if tid < len(self._indptr) - 1:
             a, b = self._indptr[tid], self._indptr[tid + 1]
             parts_r.append(self._rows[a:b])
-            parts_f.append(self._tf[a:b])
+            parts_f.append(self._part[a:b])
         if len(self._p_term):
             p_term = np.frombuffer(self._p_term, dtype=np.int32)
             sel = p_term == tid
             if sel.any():
-                parts_r.append(np.frombuffer(self._p_row, dtype=np.int32)[sel])
-                parts_f.append(np.frombuffer(self._p_tf, dtype=np.float32)[sel])
+                rows = np.frombuffer(self._p_row, dtype=np.int32)[sel]
+                tf = np.frombuffer(self._p_tf, dtype=np.float32)[sel]
+                parts_r.append(rows)
+                parts_f.append(self._tf_part(rows, tf, avgdl))
         if not parts_r:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         if len(parts_r) == 1:

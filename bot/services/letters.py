@@ -196,19 +196,8 @@ async def ensure_seeded(store: Store, letters_dir: Path) -> IngestReport | None:
     return await ingest_paths(store, [letters_dir])
 
 
-async def list_letters(store: Store, *, guild_id: int | None = None) -> list[LetterRecord]:
-    return await store.letters.list(guild_id=guild_id)
-
-
-async def resolve_letter(store: Store, ref: str, *, guild_id: int | None = None) -> LetterRecord:
-    record = await store.letters.resolve(ref.strip(), guild_id=guild_id)
-    if record is None:
-        raise LookupError(f"no letter {ref!r}; `briefbot letters` lists the letters")
-    return record
-
-
-async def show_letter(store: Store, ref: str, *, guild_id: int | None = None) -> LetterView:
-    record = await resolve_letter(store, ref, guild_id=guild_id)
+async def letter_view(store: Store, record: LetterRecord) -> LetterView:
+    """Everything ``show`` prints about one (already resolved) letter."""
     return LetterView(
         letter=record,
         sections=await store.letters.sections(record.id),

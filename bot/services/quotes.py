@@ -98,9 +98,10 @@ def choice_name(hit: QuoteHit) -> str:
     start = hit.span[0] if hit.text.strip() == text else 0
     if start + 40 <= CHOICE_CHARS - 1:
         return text[: CHOICE_CHARS - 1].rstrip() + "…"
-    cut = max(0, min(start - 20, len(text) - (CHOICE_CHARS - 2)))
-    piece = text[cut : cut + CHOICE_CHARS - 2].strip()
-    return ("…" + piece + "…")[:CHOICE_CHARS]
+    cut = max(0, start - 20)
+    if len(text) - cut <= CHOICE_CHARS - 1:  # the match is near the end: show the end
+        return "…" + text[len(text) - (CHOICE_CHARS - 1) :].lstrip()
+    return "…" + text[cut : cut + CHOICE_CHARS - 2].strip() + "…"
 
 
 class QuoteService:

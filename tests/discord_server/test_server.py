@@ -607,7 +607,7 @@ async def test_rate_limit_headers_make_discord_py_wait(world: World) -> None:
         assert [p.status for p in posts] == [200, 200, 200]  # no 429: discord.py waited
         headers = posts[0].response_headers
         assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == ("2", "1")
-        assert float(headers["X-RateLimit-Reset-After"]) <= 0.3
+        assert float(headers["X-RateLimit-Reset-After"]) <= 0.31  # rounded up to the ms
         assert posts[1].response_headers["X-RateLimit-Bucket"] == headers["X-RateLimit-Bucket"]
         assert posts[2].time - posts[0].time >= 0.29
 

@@ -1,0 +1,164 @@
+"""Interactions under load, through the protocol-level Discord test server.
+
+    python bench/discord_load.py [--letters 10000] [--interactions 1000] [--concurrency 50]
+
+Starts the real bot on a synthetic store (10,000 letters, about 1 million sentences, from
+``bench/synthetic.py``), warms its indexes, then fires ``--interactions`` mixed interactions
+(slash commands and autocomplete, many users) ``--concurrency`` at a time. Prints p50/p95/p99
+time from dispatch to the first response (answer or defer), the share answered within 3 s,
+event-loop lag while under load, and memory. Targets: all within 3 s, p99 < 250 ms, lag < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import REPO, peak_rss_mb
+
+sys.path.insert(0, str(REPO))
+
+from bench.synthetic import ensure_synthetic_db  # noqa: E402
+from bot.chat.client import BriefBot  # noqa: E402
+from bot.services.app import Briefbot  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.discord_server import DiscordTestServer, running_bot  # noqa: E402
+from tests.discord_server.state import Permissions  # noqa: E402
+
+QUERIES = [
+    "coördinatie van de aanpak van mensenhandel",
+    "beroep op u dit onderwerp in het regeerakkoord",
+    "preventie gericht op het voorkomen van daderschap",
+    "kinderpornografie op nederlandse servers",
+    "signalering van slachtoffers verbeteren",
+]
+QUESTIONS = [
+    "Wat vindt de rapporteur van het coalitieakkoord?",
+    "What does the letter say about prevention?",
+    "Hoe staat het met de capaciteit van de politie?",
+]
+
+
+class BenchBot(BriefBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+class LagMonitor:
+    """How late a 10 ms sleep wakes up: the event loop's responsiveness."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            self.samples.append(max(0.0, loop.time() - t - 0.01))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+async def run(args: argparse.Namespace) -> None:
+    db = ensure_synthetic_db(args.letters)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "bench.sqlite3"
+        work.write_bytes(db.read_bytes())
+        settings = Settings(
+            BRIEFBOT_DB=work, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters", DISCORD_TOKEN="bench"
+        )
+        t = time.perf_counter()
+        app = await Briefbot.open(settings, seed=False)
+        sentences = sum(r.sentence_count for r in app.catalog.by_id.values())
+        await app.warm()
+        warm_s = time.perf_counter() - t
+        async with DiscordTestServer(interaction_response_window=None) as server:
+            guild = server.add_guild("Bench")
+            channel = server.add_channel(guild, "bench")
+            users = [server.add_user(f"user{i}") for i in range(args.users)]
+            for u in users:
+                server.add_member(guild, u, permissions=Permissions.DEFAULT)
+            bot = BenchBot(settings, app=app, guild_ready_timeout=0.01)
+            async with running_bot(server, bot, ready_timeout=120):
+                rng = random.Random(7)
+                lag = LagMonitor()
+                gate = asyncio.Semaphore(args.concurrency)
+                records = []
+
+                async def fire(i: int) -> None:
+                    user = users[i % len(users)]
+                    kind = i % 8
+                    async with gate:
+                        if kind == 0:
+                            rec = await server.slash("summary", {"length": 3}, user=user, channel=channel)
+                        elif kind == 1:
+                            rec = await server.slash("recommendations", {"topic": "mensenhandel"}, user=user, channel=channel)
+                        elif kind == 2:
+                            rec = await server.slash("quote", {"text": rng.choice(QUERIES)}, user=user, channel=channel)
+                        elif kind == 3:
+                            rec = await server.slash("ask", {"question": rng.choice(QUESTIONS)}, user=user, channel=channel)
+                        elif kind == 4:
+                            rec = await server.slash("letters", {}, user=user, channel=channel)
+                        elif kind == 5:
+                            rec = await server.autocomplete("quote", "text", rng.choice(QUERIES)[:12], user=user, channel=channel)
+                        elif kind == 6:
+                            rec = await server.autocomplete("summary", "letter", "brief", user=user, channel=channel)
+                        else:
+                            rec = await server.autocomplete("recommendations", "topic", "kind", user=user, channel=channel)
+                        await server.wait_for_response(rec, timeout=60)
+                        if rec.response_type == 5:
+                            await server.wait_for_followups(rec, 1, timeout=120)
+                        records.append(rec)
+
+                lag.start()
+                t = time.perf_counter()
+                await asyncio.gather(*(fire(i) for i in range(args.interactions)))
+                elapsed = time.perf_counter() - t
+                lag.stop()
+                first = [r.latency * 1000 for r in records]
+                done = [
+                    ((r.followups[-1].timestamp if r.followups else None), r)
+                    for r in records
+                ]
+                del done
+                within = sum(1 for r in records if r.latency < 3.0)
+                print(f"briefbot Discord load: {len(records)} interactions, {args.concurrency} at a time")
+                print(f"store: {len(app.catalog.by_id):,} letters, {sentences:,} sentences; open + warm {warm_s:.1f} s")
+                print(f"dispatch -> first response (ms): p50 {pct(first, .5):.1f}  p95 {pct(first, .95):.1f}  p99 {pct(first, .99):.1f}  max {max(first):.1f}")
+                print(f"answered or deferred within 3 s: {within}/{len(records)}")
+                print(f"event-loop lag (ms): p50 {pct(lag.samples, .5) * 1000:.1f}  p99 {pct(lag.samples, .99) * 1000:.1f}  max {max(lag.samples) * 1000:.1f}")
+                print(f"throughput: {len(records) / elapsed:.0f} interactions/s; peak RSS {peak_rss_mb():.0f} MiB")
+                print(f"protocol errors: {len(server.protocol_errors)}")
+                _ = statistics
+        await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--letters", type=int, default=10_000)
+    parser.add_argument("--interactions", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--users", type=int, default=500)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""``briefbot summary/recommendations/quote/ask/topics --json``: the stable contracts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(list(argv))
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    return code, json.loads(lines[0])
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "answers.sqlite3")
+
+
+CITED = {"text", "letter", "page", "sentence"}
+
+
+def test_summary_contract_and_lengths(capsys, db):
+    for length, expected in (("3", 3), ("short", 3), ("5", 5), ("long", 10)):
+        code, data = run(capsys, "--db", db, "summary", "--length", length, "--json")
+        assert code == 0
+        assert set(data) == {"letter", "sentences"}
+        assert len(data["sentences"]) == expected
+        numbers = [s["sentence"] for s in data["sentences"]]
+        assert numbers == sorted(numbers)  # letter order
+        for s in data["sentences"]:
+            assert set(s) == CITED and s["letter"] == data["letter"]
+
+
+def test_recommendations_contract_and_synonym(capsys, db):
+    code, data = run(capsys, "--db", db, "recommendations", "--json")
+    assert code == 0 and data["topic"] is None
+    assert len(data["recommendations"]) >= 5
+    for r in data["recommendations"]:
+        assert set(r) == {"text", "kind", "topics", "letter", "page", "sentence"}
+        assert r["kind"] in {"request", "plea", "advice", "requirement", "concern"}
+        assert isinstance(r["topics"], list)
+    whole = [r for r in data["recommendations"] if "terugkomen en binnen het kabinet" in r["text"]]
+    assert whole and whole[0]["text"].startswith("ik doe daarom een beroep op u")
+    code, data = run(capsys, "--db", db, "recommendations", "--topic", "kinderporno", "--json")
+    assert code == 0 and data["topic"]
+    assert any("kinderpornografie" in r["text"] for r in data["recommendations"])
+
+
+def test_quote_contract_accent_insensitive_and_no_match(capsys, db):
+    code, data = run(capsys, "--db", db, "quote", "de coördinatie van de aanpak van mensenhandel", "--json")
+    assert code == 0
+    best = data["matches"][0]
+    assert set(best) == {"text", "score", "letter", "page", "sentence", "before", "after"}
+    assert "co" in best["text"] and 0 <= best["score"] <= 100
+    code, data = run(capsys, "--db", db, "quote", "xqzv plumbo wrrtk", "--json")
+    assert code == 0 and data == {"matches": []}
+    code, data = run(capsys, "--db", db, "quote", "geweld", "--limit", "2", "--json")
+    assert len(data["matches"]) <= 2
+
+
+@pytest.mark.parametrize("text", ['"', "*", "NEAR(", "OR", "-", "🙂🙂", "x" * 10000])
+def test_hostile_queries_never_crash(capsys, db, text):
+    code, data = main(["--db", db, "quote", text, "--json"]), None
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert code in (0, 1)
+    assert ("matches" in data and isinstance(data["matches"], list)) or "error" in data
+
+
+def test_ask_contract(capsys, db):
+    code, data = run(capsys, "--db", db, "ask", "Waarom hoort mensenhandel in het coalitieakkoord?", "--json")
+    assert code == 0
+    assert set(data) == {"answer", "passages"}
+    assert data["answer"]
+    assert any("regeerakkoord" in p["text"] for p in data["passages"])
+    for p in data["passages"]:
+        assert set(p) == {"text", "score", "letter", "page", "sentence"}
+
+
+def test_topics_contract(capsys, db):
+    code, data = run(capsys, "--db", db, "topics", "--json")
+    assert code == 0
+    assert data["topics"]
+    for t in data["topics"]:
+        assert set(t) == {"slug", "name", "recommendations"}
+        assert t["slug"] == t["slug"].lower() and " " not in t["slug"]
+
+
+def test_unknown_letter_and_topic_are_clear_errors(capsys, db):
+    code, data = run(capsys, "--db", db, "summary", "--letter", "9999", "--json")
+    assert code == 1 and "9999" in data["error"]
+    code, data = run(capsys, "--db", db, "recommendations", "--topic", "ruimtevaart", "--json")
+    assert code == 1 and "ruimtevaart" in data["error"]
+    code, data = run(capsys, "--db", db, "quote", "   ", "--json")
+    assert code == 1 and data["error"]

@@ -1,0 +1,134 @@
+"""BM25 over stemmed, stopword-filtered sentences (bot.core.bm25)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.core import bm25 as bm25_module
+from bot.core.bm25 import Analyzer, BM25Index
+
+LETTER_A = [
+    (1, "De aanpak van mensenhandel hoort niet op de reservebank."),
+    (2, "Ik doe een beroep op u dit onderwerp in het regeerakkoord op te nemen."),
+    (3, "Slachtoffers van mensenhandel worden alleen gevonden wanneer actief gezocht wordt."),
+]
+LETTER_B = [
+    (11, "Gemeenten kopen de jeugdzorg in de eigen regio in."),
+    (12, "Er is geen capaciteit voor de opvang van slachtoffers."),
+    (13, "De financiering van het Centrum Seksueel Geweld is onzeker."),
+]
+
+
+def make_index() -> BM25Index:
+    index = BM25Index()
+    index.add(1, LETTER_A)
+    index.add(2, LETTER_B)
+    return index
+
+
+def test_terms_are_stemmed_folded_and_keep_negations() -> None:
+    terms = Analyzer().terms("De Slachtoffers van de coördinatie zijn NIET gevonden, geen hulp!")
+    assert "slachtoffer" in terms  # stemmed
+    assert "coordinatie" in terms  # accents folded
+    analyzer = Analyzer()
+    assert "niet" in terms and analyzer.terms("geen")[0] in terms  # negations kept
+    assert "de" not in terms and "van" not in terms  # stopwords dropped
+
+
+def test_search_ranks_the_matching_sentence_first() -> None:
+    hits = make_index().search("regeerakkoord", 3)
+    assert [h.sentence_id for h in hits] == [2]
+    assert hits[0].letter_id == 1
+    assert hits[0].coverage == pytest.approx(1.0)
+
+
+def test_inflected_forms_match() -> None:
+    hits = make_index().search("het slachtoffer", 5)
+    assert {h.sentence_id for h in hits} == {3, 12}
+
+
+def test_coverage_counts_unknown_terms() -> None:
+    hits = make_index().search("regeerakkoord appeltaart", 3)
+    assert hits[0].sentence_id == 2
+    assert 0.2 < hits[0].coverage < 0.8
+
+
+def test_letter_filter_and_removal() -> None:
+    index = make_index()
+    assert {h.sentence_id for h in index.search("slachtoffers", 5, letter_ids=[2])} == {12}
+    assert index.search("slachtoffers", 5, letter_ids=[]) == []
+    assert index.remove_letter(1) == 3
+    assert len(index) == 3
+    assert {h.sentence_id for h in index.search("slachtoffers mensenhandel", 5)} == {12}
+    index.flush()  # drops the removed rows
+    assert {h.sentence_id for h in index.search("slachtoffers", 5)} == {12}
+    assert index.remove_letter(1) == 0
+
+
+def test_re_adding_a_letter_replaces_it() -> None:
+    index = make_index()
+    index.add(1, [(21, "Een geheel nieuwe zin over kinderpornografie.")])
+    assert index.search("reservebank", 5) == []
+    assert [h.sentence_id for h in index.search("kinderpornografie", 5)] == [21]
+
+
+def test_queries_without_terms_give_nothing() -> None:
+    index = make_index()
+    for query in ("", "   ", "de het een", "?!", "😀", '"', "*", "NEAR(", "OR", "-"):
+        assert index.search(query, 5) == []
+
+
+def test_expansions_weigh_less_and_cover_the_query_term() -> None:
+    index = make_index()
+    assert index.search("coalitieakkoord", 5) == []
+    assert "regeerakkoord" in index.related("coalitieakkoord")
+    hits = index.search(
+        "coalitieakkoord", 5, expansions={"coalitieakkoord": [("regeerakkoord", 0.5)]}
+    )
+    assert [h.sentence_id for h in hits] == [2]
+    assert hits[0].coverage == pytest.approx(min(1.0, 0.5 * bm25_module.EXPANSION_COVER))
+    full = index.search("regeerakkoord", 5)[0].score
+    assert hits[0].score == pytest.approx(0.5 * full, rel=1e-5)
+
+
+def test_related_finds_compound_parts_only() -> None:
+    index = BM25Index()
+    index.add(
+        1, [(1, "Het regeerakkoord en het bestuursakkoord."), (2, "Een akkoord."), (3, "Woord.")]
+    )
+    related = index.related("coalitieakkoord")
+    assert {"regeerakkoord", "bestuursakkoord", "akkoord"} <= set(related)
+    assert "woord" not in related  # shares fewer than MIN_SHARED letters
+    assert index.related("akk") == []
+
+
+def test_merge_keeps_results_identical() -> None:
+    """Pending and merged postings, and compaction after removals, give the same answers."""
+    rng = random.Random(3)
+    words = [f"woord{i}" for i in range(200)]
+    letters = {
+        lid: [(lid * 1000 + j, " ".join(rng.choices(words, k=8))) for j in range(20)]
+        for lid in range(1, 41)
+    }
+    incremental = BM25Index()
+    for lid, sentences in letters.items():
+        incremental.add(lid, sentences)
+    for lid in range(1, 41, 3):
+        incremental.remove_letter(lid)
+    incremental.flush()
+    fresh = BM25Index()
+    for lid, sentences in letters.items():
+        if (lid - 1) % 3:
+            fresh.add(lid, sentences)
+    for query in ("woord1 woord2", "woord150", "woord7 woord8 woord9"):
+        a = [(h.sentence_id, round(h.score, 4)) for h in incremental.search(query, 10)]
+        b = [(h.sentence_id, round(h.score, 4)) for h in fresh.search(query, 10)]
+        assert a == b and a
+
+
+def test_long_input_is_handled() -> None:
+    index = make_index()
+    hits = index.search("mensenhandel " * 2000, 5)
+    assert {h.sentence_id for h in hits} == {1, 3}

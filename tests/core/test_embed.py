@@ -1,0 +1,121 @@
+"""Sentence embeddings and the dense index (bot.core.embed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.embed import (
+    DIM,
+    DenseIndex,
+    Embedder,
+    from_blob,
+    from_blobs,
+    in_context,
+    model_version,
+    normalise,
+    to_blob,
+)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder(threads=1)
+
+
+def random_unit(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return normalise(rng.standard_normal((n, DIM)).astype(np.float32))
+
+
+def test_model_version_names_model_and_format() -> None:
+    version = model_version()
+    assert version.startswith("usem3-") and version.endswith("/512/f16")
+
+
+def test_encode_is_normalised_and_multilingual(embedder: Embedder) -> None:
+    vecs = embedder.encode(
+        [
+            "Slachtoffers van mensenhandel worden uitgebuit.",
+            "Victims of human trafficking are exploited.",
+            "Het recept voor appeltaart vraagt om zure appels.",
+        ]
+    )
+    assert vecs.shape == (3, DIM) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
+
+
+def test_empty_texts_get_zero_vectors(embedder: Embedder) -> None:
+    vecs = embedder.encode(["", "   ", "mensenhandel"])
+    assert not vecs[0].any() and not vecs[1].any() and vecs[2].any()
+    assert embedder.encode([]).shape == (0, DIM)
+
+
+def test_blob_round_trip_is_float16() -> None:
+    vec = random_unit(1)[0]
+    blob = to_blob(vec)
+    assert len(blob) == DIM * 2
+    assert np.allclose(from_blob(blob), vec, atol=1e-3)
+    assert from_blobs([blob, blob]).shape == (2, DIM)
+    with pytest.raises(ValueError):
+        from_blobs([blob[:-2]])
+    with pytest.raises(ValueError):
+        to_blob(np.zeros(3))
+
+
+def test_in_context_mixes_neighbours() -> None:
+    vecs = random_unit(3)
+    mixed = in_context(vecs, 0.3)
+    assert np.allclose(np.linalg.norm(mixed, axis=1), 1.0, atol=1e-5)
+    assert mixed[1] @ vecs[0] > vecs[1] @ vecs[0]
+    assert np.allclose(in_context(vecs[:1]), vecs[:1], atol=1e-6)
+
+
+def test_exact_search_filters_and_removes() -> None:
+    vecs = random_unit(30)
+    index = DenseIndex()
+    index.add(1, list(range(100, 110)), vecs[:10])
+    index.add(2, list(range(200, 220)), vecs[10:])
+    hits = index.search(vecs[12], 3)
+    assert hits[0].sentence_id == 202 and hits[0].letter_id == 2
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+    scoped = index.search(vecs[12], 3, letter_ids=[1])
+    assert scoped and all(h.sentence_id in range(100, 110) for h in scoped)
+    assert index.search(vecs[12], 3, letter_ids=[]) == []
+    assert index.search(np.zeros(DIM), 3) == []
+    assert index.remove_letter(2) == 20
+    assert all(h.letter_id == 1 for h in index.search(vecs[12], 10))
+    assert index.similarity(vecs[3], [(103, 1), (202, 2)]) == [pytest.approx(1.0, abs=1e-5), None]
+
+
+def test_inverted_file_agrees_with_exact_search() -> None:
+    """Past ``ivf_min`` rows the index probes lists; its top hits match the exact ones."""
+    rng = np.random.default_rng(5)
+    centres = random_unit(40, seed=9)
+    labels = rng.integers(0, 40, 6000)
+    vecs = normalise(centres[labels] + 0.35 * random_unit(6000, seed=11))
+    exact = DenseIndex(ivf_min=10**9)
+    ivf = DenseIndex(ivf_min=2000)
+    for lid in range(60):
+        rows = slice(lid * 100, (lid + 1) * 100)
+        ids = list(range(lid * 100, (lid + 1) * 100))
+        exact.add(lid, ids, vecs[rows])
+        ivf.add(lid, ids, vecs[rows], maintain=False)
+    ivf.optimize()
+    assert ivf.uses_ivf and not exact.uses_ivf
+    queries = normalise(centres[:20] + 0.2 * random_unit(20, seed=13))
+    agree = 0
+    for q in queries:
+        a = {h.sentence_id for h in exact.search(q, 10)}
+        b = {h.sentence_id for h in ivf.search(q, 10)}
+        agree += len(a & b)
+    assert agree / 200 > 0.9
+    # letters added after training land in the tail and are found; removed ones are not
+    new = normalise(centres[3] + 0.01 * random_unit(1, seed=17))
+    ivf.add(999, [99_999], new)
+    assert ivf.search(new[0], 1)[0].sentence_id == 99_999
+    ivf.remove_letter(999)
+    assert all(h.sentence_id != 99_999 for h in ivf.search(new[0], 5))
+    # a narrow scope is answered exactly
+    assert {h.letter_id for h in ivf.search(queries[0], 5, letter_ids=[7])} == {7}

@@ -1,0 +1,203 @@
+"""Questions through a real Briefbot on a temporary SQLite file (bot.services.ask)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.core.embed import Embedder, model_version
+from bot.core.text import fold
+from bot.services.app import Briefbot
+from bot.services.ask import Answer
+from bot.services.scope import OPERATOR, Scope
+from bot.settings import Settings
+from tests.letters import HandmadeLetter
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
+OWN_GUILD = 111
+OTHER_GUILD = 222
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(BRIEFBOT_DB=str(tmp_path / "b.sqlite3"), BRIEFBOT_LETTERS_DIR=str(BUNDLED))
+
+
+@pytest.fixture
+async def app(tmp_path: Path):
+    app = await Briefbot.open(settings_for(tmp_path))
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+def texts(answer: Answer, n: int = 3) -> list[str]:
+    return [fold(p.text) for p in answer.passages[:n]]
+
+
+async def test_paraphrase_finds_the_regeerakkoord_passage(app: Briefbot) -> None:
+    answer = await app.answers.ask("Wat staat er over het coalitieakkoord?", scope=OPERATOR)
+    assert answer.found and answer.route is None
+    assert any("regeerakkoord" in t for t in texts(answer))
+    assert "regeerakkoord" in fold(answer.text)
+    assert all(0.0 <= p.score <= 1.0 for p in answer.passages)
+    first = answer.passages[0]
+    record = await app.store.letters.sentence(first.letter_id, first.sentence)
+    assert record is not None and record.text == first.text and record.page == first.page
+    assert "[1, p." in answer.text
+
+
+async def test_english_question_finds_the_dutch_passage(app: Briefbot) -> None:
+    answer = await app.answers.ask("Why did the number of reported victims fall?", scope=OPERATOR)
+    assert answer.found
+    assert any("daling" in t for t in texts(answer))
+    assert answer.text.startswith("According to")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat is het recept voor appeltaart?",
+        "What is the capital of Australia?",
+        "asdfgh qwerty zxcvb",
+        "NEAR( OR -",
+    ],
+)
+async def test_nonsense_is_not_answered(app: Briefbot, question: str) -> None:
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert not answer.found
+    assert answer.passages == []
+    assert "geen passage" in answer.text or "no passage" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "route", "arg"),
+    [
+        ("Geef een samenvatting van de brief over mensenhandel", "summary", "mensenhandel"),
+        ("Summarize the letter", "summary", None),
+        ("Welke aanbevelingen doet de rapporteur over mensenhandel?", "recommendations",
+         "mensenhandel"),
+        ("What does the rapporteur recommend about prevention?", "recommendations",
+         "prevention"),
+        ("Waar staat 'de aanpak van mensenhandel hoort niet op de reservebank'?", "quote",
+         "de aanpak van mensenhandel hoort niet op de reservebank"),
+        ('Where does it say "actief naar hen gezocht"?', "quote", "actief naar hen gezocht"),
+    ],
+)  # fmt: skip
+async def test_routing_labels_the_question(
+    app: Briefbot, question: str, route: str, arg: str | None
+) -> None:
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert (answer.route, answer.route_arg) == (route, arg)
+
+
+async def test_quoted_text_also_finds_its_sentence(app: Briefbot) -> None:
+    answer = await app.answers.ask(
+        "Waar staat 'de aanpak van mensenhandel hoort niet op de reservebank'?", scope=OPERATOR
+    )
+    assert answer.found and "reservebank" in texts(answer, 1)[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   \n\t", "x" * 10_000, "?!?!", "😀😀😀", '"', "*", "NEAR(", "OR", "-", "é"],
+)
+async def test_bad_input_gives_an_empty_answer(app: Briefbot, question: str) -> None:
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert not answer.found and answer.passages == [] and answer.text
+
+
+async def test_unknown_letter_is_a_lookup_error(app: Briefbot) -> None:
+    with pytest.raises(LookupError):
+        await app.answers.ask("regeerakkoord", scope=OPERATOR, letter="no-such-letter")
+    letter = next(iter(app.catalog.by_id.values()))
+    answer = await app.answers.ask("regeerakkoord", scope=OPERATOR, letter=letter.slug)
+    assert answer.found and {p.letter_id for p in answer.passages} == {letter.id}
+
+
+async def test_embeddings_are_stored_at_ingest_and_reused(tmp_path: Path) -> None:
+    app = await Briefbot.open(settings_for(tmp_path))
+    try:
+        (letter,) = app.catalog.by_id.values()
+        assert await app.store.vectors.count(letter.id) == letter.sentence_count > 0
+        assert (await app.store.vectors.versions())[letter.id] == model_version()
+        before = await app.store.vectors.for_letter(letter.id)
+    finally:
+        await app.close()
+    app = await Briefbot.open(settings_for(tmp_path))
+    try:
+        fresh = Embedder()
+        app.answers.embedder = fresh
+        await app.warm()
+        assert not fresh.loaded  # the index was built from stored vectors, nothing embedded
+        assert await app.store.vectors.for_letter(letter.id) == before
+        answer = await app.answers.ask("coalitieakkoord", scope=OPERATOR)
+        assert answer.found and fresh.loaded  # only the question was embedded
+    finally:
+        await app.close()
+
+
+async def test_missing_or_stale_vectors_are_backfilled(tmp_path: Path) -> None:
+    app = await Briefbot.open(settings_for(tmp_path))
+    await app.close()
+    with sqlite3.connect(tmp_path / "b.sqlite3") as conn:
+        conn.execute("DELETE FROM sentence_vectors")
+        conn.execute("UPDATE derived SET version = 'old-model' WHERE kind = 'vectors'")
+    app = await Briefbot.open(settings_for(tmp_path))
+    try:
+        (letter,) = app.catalog.by_id.values()
+        assert await app.store.vectors.count() == 0  # load() stays cheap
+        answer = await app.answers.ask("Wat staat er over het coalitieakkoord?", scope=OPERATOR)
+        assert answer.found
+        assert await app.store.vectors.count(letter.id) == letter.sentence_count
+        assert (await app.store.vectors.versions())[letter.id] == model_version()
+    finally:
+        await app.close()
+
+
+async def test_scope_hides_other_guilds_letters(app: Briefbot) -> None:
+    await app.warm()  # the guild letter is then added to built indexes
+    data = HandmadeLetter().text().encode()
+    record, created, _ = await app.add_upload(data, filename="opvang.txt", guild_id=OWN_GUILD)
+    assert created
+    assert await app.store.vectors.count(record.id) == record.sentence_count
+    question = "What about supervision of the quality requirements?"
+    own = await app.answers.ask(question, scope=Scope(guild_id=OWN_GUILD))
+    assert own.found and own.passages[0].letter_id == record.id
+    assert "kwaliteitseisen" in texts(own, 1)[0]
+    operator = await app.answers.ask(question, scope=OPERATOR)
+    assert operator.passages[0].letter_id == record.id
+    for scope in (Scope(guild_id=OTHER_GUILD), Scope()):
+        other = await app.answers.ask(question, scope=scope)
+        assert all(p.letter_id != record.id for p in other.passages)
+        assert "kwaliteitseisen" not in fold(other.text)
+    with pytest.raises(LookupError):
+        await app.answers.ask(question, scope=Scope(guild_id=OTHER_GUILD), letter=str(record.id))
+
+
+async def test_removed_letter_is_forgotten(app: Briefbot) -> None:
+    data = HandmadeLetter().text().encode()
+    record, _, _ = await app.add_upload(data, filename="opvang.txt", guild_id=OWN_GUILD)
+    question = "What about supervision of the quality requirements?"
+    assert (await app.answers.ask(question, scope=OPERATOR)).passages[0].letter_id == record.id
+    assert await app.remove_letter(record.id, guild_id=OWN_GUILD)
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert all(p.letter_id != record.id for p in answer.passages)
+    assert await app.store.vectors.count(record.id) == 0
+
+
+async def test_vector_repository_refuses_foreign_sentences(app: Briefbot) -> None:
+    (letter,) = app.catalog.by_id.values()
+    before = await app.store.vectors.for_letter(letter.id)
+    blob = before[0].vector
+    assert not await app.store.vectors.replace(letter.id, [(10**9, blob)], version="x")
+    assert not await app.store.vectors.replace(10**9, [], version="x")
+    assert await app.store.vectors.for_letter(letter.id) == before
+    assert [v.sentence_id for v in before] == sorted(v.sentence_id for v in before)
+    batches = [rows async for rows in app.store.vectors.iter_all(batch=7)]
+    assert sum(len(b) for b in batches) == len(before) and max(len(b) for b in batches) == 7
+    await app.store.vectors.delete(letter.id)
+    assert await app.store.vectors.count() == 0
+    assert letter.id not in await app.store.vectors.versions()
