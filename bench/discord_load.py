@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -24,12 +23,12 @@ from common import REPO, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
-from bench.synthetic import ensure_synthetic_db  # noqa: E402
-from bot.chat.client import BriefBot  # noqa: E402
-from bot.services.app import Briefbot  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.discord_server import DiscordTestServer, running_bot  # noqa: E402
-from tests.discord_server.state import Permissions  # noqa: E402
+from bench.synthetic import ensure_synthetic_db
+from bot.chat.client import BriefBot
+from bot.services.app import Briefbot
+from bot.settings import Settings
+from tests.discord_server import DiscordTestServer, running_bot
+from tests.discord_server.state import Permissions
 
 QUERIES = [
     "coördinatie van de aanpak van mensenhandel",
@@ -108,21 +107,45 @@ async def run(args: argparse.Namespace) -> None:
                     kind = i % 8
                     async with gate:
                         if kind == 0:
-                            rec = await server.slash("summary", {"length": 3}, user=user, channel=channel)
+                            rec = await server.slash(
+                                "summary", {"length": 3}, user=user, channel=channel
+                            )
                         elif kind == 1:
-                            rec = await server.slash("recommendations", {"topic": "mensenhandel"}, user=user, channel=channel)
+                            rec = await server.slash(
+                                "recommendations",
+                                {"topic": "mensenhandel"},
+                                user=user,
+                                channel=channel,
+                            )
                         elif kind == 2:
-                            rec = await server.slash("quote", {"text": rng.choice(QUERIES)}, user=user, channel=channel)
+                            rec = await server.slash(
+                                "quote", {"text": rng.choice(QUERIES)}, user=user, channel=channel
+                            )
                         elif kind == 3:
-                            rec = await server.slash("ask", {"question": rng.choice(QUESTIONS)}, user=user, channel=channel)
+                            rec = await server.slash(
+                                "ask",
+                                {"question": rng.choice(QUESTIONS)},
+                                user=user,
+                                channel=channel,
+                            )
                         elif kind == 4:
                             rec = await server.slash("letters", {}, user=user, channel=channel)
                         elif kind == 5:
-                            rec = await server.autocomplete("quote", "text", rng.choice(QUERIES)[:12], user=user, channel=channel)
+                            rec = await server.autocomplete(
+                                "quote",
+                                "text",
+                                rng.choice(QUERIES)[:12],
+                                user=user,
+                                channel=channel,
+                            )
                         elif kind == 6:
-                            rec = await server.autocomplete("summary", "letter", "brief", user=user, channel=channel)
+                            rec = await server.autocomplete(
+                                "summary", "letter", "brief", user=user, channel=channel
+                            )
                         else:
-                            rec = await server.autocomplete("recommendations", "topic", "kind", user=user, channel=channel)
+                            rec = await server.autocomplete(
+                                "recommendations", "topic", "kind", user=user, channel=channel
+                            )
                         await server.wait_for_response(rec, timeout=60)
                         if rec.response_type == 5:
                             await server.wait_for_followups(rec, 1, timeout=120)
@@ -134,20 +157,23 @@ async def run(args: argparse.Namespace) -> None:
                 elapsed = time.perf_counter() - t
                 lag.stop()
                 first = [r.latency * 1000 for r in records]
-                done = [
-                    ((r.followups[-1].timestamp if r.followups else None), r)
-                    for r in records
-                ]
-                del done
                 within = sum(1 for r in records if r.latency < 3.0)
-                print(f"briefbot Discord load: {len(records)} interactions, {args.concurrency} at a time")
-                print(f"store: {len(app.catalog.by_id):,} letters, {sentences:,} sentences; open + warm {warm_s:.1f} s")
-                print(f"dispatch -> first response (ms): p50 {pct(first, .5):.1f}  p95 {pct(first, .95):.1f}  p99 {pct(first, .99):.1f}  max {max(first):.1f}")
-                print(f"answered or deferred within 3 s: {within}/{len(records)}")
-                print(f"event-loop lag (ms): p50 {pct(lag.samples, .5) * 1000:.1f}  p99 {pct(lag.samples, .99) * 1000:.1f}  max {max(lag.samples) * 1000:.1f}")
-                print(f"throughput: {len(records) / elapsed:.0f} interactions/s; peak RSS {peak_rss_mb():.0f} MiB")
-                print(f"protocol errors: {len(server.protocol_errors)}")
-                _ = statistics
+                lag_ms = [x * 1000 for x in lag.samples]
+                report = [
+                    f"briefbot Discord load: {len(records)} interactions, "
+                    f"{args.concurrency} at a time, {args.users} users",
+                    f"store: {len(app.catalog.by_id):,} letters, {sentences:,} sentences; "
+                    f"open + warm {warm_s:.1f} s",
+                    f"dispatch -> first response (ms): p50 {pct(first, 0.5):.1f}  "
+                    f"p95 {pct(first, 0.95):.1f}  p99 {pct(first, 0.99):.1f}  max {max(first):.1f}",
+                    f"answered or deferred within 3 s: {within}/{len(records)}",
+                    f"event-loop lag (ms): p50 {pct(lag_ms, 0.5):.1f}  p99 {pct(lag_ms, 0.99):.1f}"
+                    f"  max {max(lag_ms):.1f}",
+                    f"throughput: {len(records) / elapsed:.0f} interactions/s; "
+                    f"peak RSS {peak_rss_mb():.0f} MiB",
+                    f"protocol errors: {len(server.protocol_errors)}",
+                ]
+                print("\n".join(report))
         await app.close()
 
 

@@ -66,7 +66,12 @@ class BriefBot(commands.Bot):
             self.app = await Briefbot.open(self.settings)
         await self.tree.set_translator(Translator())
         self.tree.on_error = on_app_command_error
-        for cog in (letters.Letters(self), answers.Answers(self), dm.DirectMessages(self), admin.Admin(self)):
+        for cog in (
+            letters.Letters(self),
+            answers.Answers(self),
+            dm.DirectMessages(self),
+            admin.Admin(self),
+        ):
             await self.add_cog(cog)
         await self._maybe_load_digests()
         if self._sync_on_start:

@@ -42,7 +42,9 @@ def choice(name: str, value: str) -> app_commands.Choice[str]:
     return app_commands.Choice(name=clip(name, CHOICE_NAME_MAX), value=value[:100])
 
 
-def letter_choices(bot: BriefBot, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+def letter_choices(
+    bot: BriefBot, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """Letters visible here whose id, slug or title contains what was typed (from memory)."""
     try:
         needle = current.strip().lower()

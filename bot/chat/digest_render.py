@@ -10,8 +10,20 @@ from bot.chat.i18n import t
 from bot.services.digests import Cited, Digest
 
 _KIND = {
-    "nl": {"request": "verzoek", "plea": "pleidooi", "advice": "advies", "requirement": "vereiste", "concern": "zorg"},
-    "en": {"request": "request", "plea": "plea", "advice": "advice", "requirement": "requirement", "concern": "concern"},
+    "nl": {
+        "request": "verzoek",
+        "plea": "pleidooi",
+        "advice": "advies",
+        "requirement": "vereiste",
+        "concern": "zorg",
+    },
+    "en": {
+        "request": "request",
+        "plea": "plea",
+        "advice": "advice",
+        "requirement": "requirement",
+        "concern": "concern",
+    },
 }
 
 
@@ -26,15 +38,17 @@ def _embed(title: str, blocks: list[str], footer: str) -> list[discord.Embed]:
     out: list[discord.Embed] = []
     current: list[str] = []
     size = 0
-    for block in blocks:
-        block = clip(block, DESCRIPTION_MAX - 100)  # a single sentence over 3,900 chars: none seen
+    for raw in blocks:
+        block = clip(raw, DESCRIPTION_MAX - 100)  # a single sentence over 3,900 chars: none seen
         if current and size + len(block) + 1 > DESCRIPTION_MAX - 100:
             out.append(discord.Embed(title=title, description="\n".join(current), colour=COLOUR))
             current, size = [], 0
         current.append(block)
         size += len(block) + 1
     if current or not out:
-        out.append(discord.Embed(title=title, description="\n".join(current) or None, colour=COLOUR))
+        out.append(
+            discord.Embed(title=title, description="\n".join(current) or None, colour=COLOUR)
+        )
     for e in out:
         e.set_footer(text=footer)
     return out
@@ -50,7 +64,9 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
         header.append(t("digest.late", lang, time=when))
     if digest.empty:
         header.append(t("digest.nothing_new", lang))
-    head = discord.Embed(title=clip(header[0], 256), description="\n".join(header[1:]) or None, colour=COLOUR)
+    head = discord.Embed(
+        title=clip(header[0], 256), description="\n".join(header[1:]) or None, colour=COLOUR
+    )
     head.set_footer(text=footer)
     embeds.append(head)
     for letter in digest.new_letters:
@@ -82,7 +98,9 @@ def _into_messages(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
     total = 0
     for e in embeds:
         n = _size(e)
-        if messages[-1] and (len(messages[-1]) >= EMBEDS_PER_MESSAGE or total + n > EMBED_TOTAL_MAX):
+        if messages[-1] and (
+            len(messages[-1]) >= EMBEDS_PER_MESSAGE or total + n > EMBED_TOTAL_MAX
+        ):
             messages.append([])
             total = 0
         messages[-1].append(e)

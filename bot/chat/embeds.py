@@ -58,8 +58,8 @@ def paged(
     ``limit`` characters, numbered when there is more than one."""
     pages: list[list[str]] = [[]]
     size = 0
-    for block in blocks:
-        block = clip(block, limit)
+    for raw in blocks:
+        block = clip(raw, limit)
         if pages[-1] and size + len(block) + 2 > limit:
             pages.append([])
             size = 0

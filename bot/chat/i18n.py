@@ -14,7 +14,10 @@ from discord import app_commands
 COMMAND_TEXT: dict[str, tuple[str, str]] = {
     # commands
     "summary": ("summary", "samenvatting"),
-    "summary.desc": ("Summarise a letter, a section or a topic", "Vat een brief, deel of onderwerp samen"),
+    "summary.desc": (
+        "Summarise a letter, a section or a topic",
+        "Vat een brief, deel of onderwerp samen",
+    ),
     "recommendations": ("recommendations", "aanbevelingen"),
     "recommendations.desc": (
         "The recommendations of the letters, grouped per topic",
@@ -30,7 +33,10 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
     "letters": ("letters", "brieven"),
     "letters.desc": ("List the letters briefbot knows", "Toon de brieven die briefbot kent"),
     "topics": ("topics", "onderwerpen"),
-    "topics.desc": ("List the topics with their recommendations", "Toon de onderwerpen met aanbevelingen"),
+    "topics.desc": (
+        "List the topics with their recommendations",
+        "Toon de onderwerpen met aanbevelingen",
+    ),
     "help": ("help", "help"),
     "help.desc": ("How to use briefbot", "Zo gebruik je briefbot"),
     "letter": ("letter", "brief"),
@@ -41,9 +47,15 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
         "Voeg een brief (.txt of .pdf) toe voor deze server",
     ),
     "letter-remove": ("remove", "verwijderen"),
-    "letter-remove.desc": ("Remove one of this server's letters", "Verwijder een brief van deze server"),
+    "letter-remove.desc": (
+        "Remove one of this server's letters",
+        "Verwijder een brief van deze server",
+    ),
     "sync": ("sync", "sync"),
-    "sync.desc": ("Owner only: sync the slash commands", "Alleen eigenaar: synchroniseer de commando's"),
+    "sync.desc": (
+        "Owner only: sync the slash commands",
+        "Alleen eigenaar: synchroniseer de commando's",
+    ),
     "digest": ("digest", "digest"),
     "digest.desc": ("Daily digests of the letters", "Dagelijkse overzichten van de brieven"),
     "digest-set": ("set", "instellen"),
@@ -57,7 +69,10 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
         "Ontvang een persoonlijk overzicht per DM",
     ),
     "digest-status": ("status", "status"),
-    "digest-status.desc": ("Your and this server's digests", "Jouw overzicht en dat van deze server"),
+    "digest-status.desc": (
+        "Your and this server's digests",
+        "Jouw overzicht en dat van deze server",
+    ),
     "digest-preview": ("preview", "voorbeeld"),
     "digest-preview.desc": (
         "Show the next digest now, without sending it",
@@ -70,9 +85,15 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
     "opt.time": ("time", "tijd"),
     "opt.time.desc": ("Time of day, HH:MM", "Tijdstip, UU:MM"),
     "opt.timezone": ("timezone", "tijdzone"),
-    "opt.timezone.desc": ("IANA time zone (default Europe/Amsterdam)", "IANA-tijdzone (standaard Europe/Amsterdam)"),
+    "opt.timezone.desc": (
+        "IANA time zone (default Europe/Amsterdam)",
+        "IANA-tijdzone (standaard Europe/Amsterdam)",
+    ),
     "opt.topics": ("topics", "onderwerpen"),
-    "opt.topics.desc": ("Only these topics, comma separated", "Alleen deze onderwerpen, met komma's"),
+    "opt.topics.desc": (
+        "Only these topics, comma separated",
+        "Alleen deze onderwerpen, met komma's",
+    ),
     "opt.language": ("language", "taal"),
     "opt.language.desc": ("Language of the digest", "Taal van het overzicht"),
     "opt.frequency": ("frequency", "frequentie"),
@@ -91,13 +112,19 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
     "opt.letter": ("letter", "brief"),
     "opt.letter.desc": ("Letter (id or title)", "Brief (nummer of titel)"),
     "opt.topic": ("topic", "onderwerp"),
-    "opt.topic.desc": ("Topic, e.g. coördinatie or kinderporno", "Onderwerp, bijv. coördinatie of kinderporno"),
+    "opt.topic.desc": (
+        "Topic, e.g. coördinatie or kinderporno",
+        "Onderwerp, bijv. coördinatie of kinderporno",
+    ),
     "opt.length": ("length", "lengte"),
     "opt.length.desc": ("How many sentences", "Hoeveel zinnen"),
     "opt.text": ("text", "tekst"),
     "opt.text.desc": ("The fragment you remember", "Het fragment dat je nog weet"),
     "opt.question": ("question", "vraag"),
-    "opt.question.desc": ("Your question, in Dutch or English", "Je vraag, in het Nederlands of Engels"),
+    "opt.question.desc": (
+        "Your question, in Dutch or English",
+        "Je vraag, in het Nederlands of Engels",
+    ),
     "opt.public": ("public", "openbaar"),
     "opt.public.desc": (
         "Show the answer to everyone in the channel (default: yes)",
@@ -115,13 +142,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Something went wrong on my side; it has been logged. Please try again.",
         "Er ging iets mis aan mijn kant; dat is gelogd. Probeer het nog eens.",
     ),
-    "error.cooldown": ("Slow down a little: try again in {seconds} s.", "Rustig aan: probeer het over {seconds} s opnieuw."),
+    "error.cooldown": (
+        "Slow down a little: try again in {seconds} s.",
+        "Rustig aan: probeer het over {seconds} s opnieuw.",
+    ),
     "error.permission": (
         "Only members with **Manage Server** can do that.",
         "Alleen leden met **Server beheren** kunnen dat.",
     ),
     "error.guild_only": ("That only works in a server.", "Dat werkt alleen in een server."),
-    "error.not_owner": ("Only the bot's owner can do that.", "Alleen de eigenaar van de bot kan dat."),
+    "error.not_owner": (
+        "Only the bot's owner can do that.",
+        "Alleen de eigenaar van de bot kan dat.",
+    ),
     "error.busy": (
         "The database is busy; please try again in a moment.",
         "De database is bezig; probeer het zo nog eens.",
@@ -163,8 +196,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Added **{title}** as letter {id}: {pages} pages, {sentences} sentences, {repairs} repairs.",
         "**{title}** toegevoegd als brief {id}: {pages} pagina's, {sentences} zinnen, {repairs} reparaties.",
     ),
-    "letter.unchanged": ("That letter is already here as letter {id}.", "Die brief staat er al, als brief {id}."),
-    "letter.refused": ("I could not read **{name}**: {reason}", "Ik kon **{name}** niet lezen: {reason}"),
+    "letter.unchanged": (
+        "That letter is already here as letter {id}.",
+        "Die brief staat er al, als brief {id}.",
+    ),
+    "letter.refused": (
+        "I could not read **{name}**: {reason}",
+        "Ik kon **{name}** niet lezen: {reason}",
+    ),
     "letter.too_big": (
         "That file is {size} MB; the limit is {limit} MB.",
         "Dat bestand is {size} MB; de grens is {limit} MB.",
@@ -179,7 +218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You are sending questions faster than I can answer them; I will read again in {seconds} s.",
         "Je stuurt sneller vragen dan ik kan beantwoorden; over {seconds} s lees ik weer mee.",
     ),
-    "help.title": ("briefbot: Dutch policy letters at work", "briefbot: beleidsbrieven aan het werk"),
+    "help.title": (
+        "briefbot: Dutch policy letters at work",
+        "briefbot: beleidsbrieven aan het werk",
+    ),
     "help.body": (
         "**/summary** `[letter] [topic] [length]`: the key sentences, with page and sentence.\n"
         "**/recommendations** `[topic] [letter]`: every recommendation, per topic.\n"
@@ -199,13 +241,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Je kunt me ook een vraag sturen in een DM, of `samenvatting`, `aanbevelingen over X`, `citaat ...`.",
     ),
     "digest.title": ("Digest of {date}", "Overzicht van {date}"),
-    "digest.late": ("(sent late: the bot was offline at {time})", "(te laat verstuurd: de bot was offline om {time})"),
+    "digest.late": (
+        "(sent late: the bot was offline at {time})",
+        "(te laat verstuurd: de bot was offline om {time})",
+    ),
     "digest.new_letter": ("New letter: {title}", "Nieuwe brief: {title}"),
     "digest.actions": ("Needs attention", "Vraagt aandacht"),
     "digest.summary": ("In short", "In het kort"),
-    "digest.nothing_new": ("Nothing new since the last digest.", "Niets nieuws sinds het vorige overzicht."),
+    "digest.nothing_new": (
+        "Nothing new since the last digest.",
+        "Niets nieuws sinds het vorige overzicht.",
+    ),
     "digest.pick": ("Recommendation of the day", "Aanbeveling van de dag"),
-    "digest.more": ("Ask for more with /summary letter:{letter}", "Meer met /samenvatting brief:{letter}"),
+    "digest.more": (
+        "Ask for more with /summary letter:{letter}",
+        "Meer met /samenvatting brief:{letter}",
+    ),
     "digest.saved": (
         "Digest set: {target}, {frequency} at {time} ({zone}); next on {next}.",
         "Overzicht ingesteld: {target}, {frequency} om {time} ({zone}); volgende op {next}.",
@@ -225,7 +276,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "digest.your_dms": ("your DMs", "je DM"),
     "digest.all_topics": ("all", "alle"),
     "footer": ("briefbot · {source}", "briefbot · {source}"),
-    "cite": ("letter {letter}, p. {page}, s. {sentence}", "brief {letter}, p. {page}, zin {sentence}"),
+    "cite": (
+        "letter {letter}, p. {page}, s. {sentence}",
+        "brief {letter}, p. {page}, zin {sentence}",
+    ),
     "more_in_file": (
         "(the full answer did not fit; {count} more items)",
         "(het volledige antwoord paste niet; nog {count} items)",

@@ -118,9 +118,15 @@ def quote_embed(app: Briefbot, match: QuoteMatch, lang: str) -> discord.Embed:
         ),
     )
     if match.before:
-        e.add_field(name=t("quote.before", lang), value=clip(esc(match.before), FIELD_VALUE_MAX), inline=False)
+        e.add_field(
+            name=t("quote.before", lang),
+            value=clip(esc(match.before), FIELD_VALUE_MAX),
+            inline=False,
+        )
     if match.after:
-        e.add_field(name=t("quote.after", lang), value=clip(esc(match.after), FIELD_VALUE_MAX), inline=False)
+        e.add_field(
+            name=t("quote.after", lang), value=clip(esc(match.after), FIELD_VALUE_MAX), inline=False
+        )
     return e
 
 
@@ -129,7 +135,7 @@ def topic_pages(topics: list, lang: str) -> list[discord.Embed]:
     return paged(t("topics.title", lang), blocks, lang)
 
 
-def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:  # noqa: ANN001
+def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:
     blocks = [esc(answer.text)] if answer.text else []
     sources = []
     for p in answer.passages:

@@ -19,7 +19,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
-async def command_payload(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> list[dict]:
+async def command_payload(
+    tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
+) -> list[dict]:
     commands = tree._get_all_commands(guild=guild)  # what sync() sends; no public equivalent
     translator = tree.translator
     if translator:

@@ -102,7 +102,9 @@ class NextMatchView(OwnedView):
         self.next_match.label = t("quote.next", lang)
         self.next_match.disabled = count <= 1
 
-    @discord.ui.button(label="Next match", style=discord.ButtonStyle.primary, custom_id="quote:next")
+    @discord.ui.button(
+        label="Next match", style=discord.ButtonStyle.primary, custom_id="quote:next"
+    )
     async def next_match(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         self.index += 1
         button.disabled = self.index >= self.count - 1

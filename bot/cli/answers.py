@@ -106,7 +106,9 @@ def _configure_quote(p: argparse.ArgumentParser) -> None:
 
 async def quote(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
-        matches = await app.quotes.find(args.text, scope=OPERATOR, letter=args.letter, limit=args.limit)
+        matches = await app.quotes.find(
+            args.text, scope=OPERATOR, letter=args.letter, limit=args.limit
+        )
     if args.json:
         emit_json(
             {
@@ -144,7 +146,13 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
     if answer.route == "summary":
         result = await app.summaries.summarize(scope=OPERATOR, topic=answer.route_arg)
         passages = [
-            {"text": s.text, "score": 1.0, "letter": s.letter_id, "page": s.page, "sentence": s.sentence}
+            {
+                "text": s.text,
+                "score": 1.0,
+                "letter": s.letter_id,
+                "page": s.page,
+                "sentence": s.sentence,
+            }
             for s in result.sentences
         ]
         return " ".join(s.text for s in result.sentences), passages
@@ -154,20 +162,38 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
         except LookupError:
             recs = await app.recommendations.recommendations(OPERATOR)
         passages = [
-            {"text": r.text, "score": 1.0, "letter": r.letter_id, "page": r.page, "sentence": r.sentence}
+            {
+                "text": r.text,
+                "score": 1.0,
+                "letter": r.letter_id,
+                "page": r.page,
+                "sentence": r.sentence,
+            }
             for r in recs.recommendations
         ]
         return "\n".join(p["text"] for p in passages) or answer.text, passages
     if answer.route == "quote" and answer.route_arg:
         matches = await app.quotes.find(answer.route_arg, scope=OPERATOR, limit=3)
         passages = [
-            {"text": m.text, "score": m.score / 100, "letter": m.letter_id, "page": m.page, "sentence": m.sentence}
+            {
+                "text": m.text,
+                "score": m.score / 100,
+                "letter": m.letter_id,
+                "page": m.page,
+                "sentence": m.sentence,
+            }
             for m in matches
         ]
         if passages:
             return passages[0]["text"], passages
     passages = [
-        {"text": p.text, "score": round(p.score, 4), "letter": p.letter_id, "page": p.page, "sentence": p.sentence}
+        {
+            "text": p.text,
+            "score": round(p.score, 4),
+            "letter": p.letter_id,
+            "page": p.page,
+            "sentence": p.sentence,
+        }
         for p in answer.passages
     ]
     return answer.text, passages
@@ -194,7 +220,12 @@ async def topics(args: argparse.Namespace) -> int:
         found = await app.recommendations.topics(OPERATOR, letter=args.letter)
     if args.json:
         emit_json(
-            {"topics": [{"slug": t.slug, "name": t.name, "recommendations": t.recommendations} for t in found]}
+            {
+                "topics": [
+                    {"slug": t.slug, "name": t.name, "recommendations": t.recommendations}
+                    for t in found
+                ]
+            }
         )
         return 0
     if not found:

@@ -22,7 +22,9 @@ async def opened_app(args: argparse.Namespace, *, seed: bool = True) -> AsyncIte
             report = await app.add_path([settings.letters_dir])
             if not args.json:
                 for item in report.ingested:
-                    err.print(f"[dim]first use: added the bundled letter {item.letter.title!r}[/dim]")
+                    err.print(
+                        f"[dim]first use: added the bundled letter {item.letter.title!r}[/dim]"
+                    )
         yield app
     finally:
         await app.close()

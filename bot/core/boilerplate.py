@@ -39,7 +39,8 @@ _ITEMS: list[tuple[str, re.Pattern[str], bool]] = [
     (
         "www",
         re.compile(
-            r"(?:https? )?www\.[a-z0-9]*(?:[. ][a-z0-9]+){0,4}?\. ?(?:nl|com|org|eu|net|be|info|int)\b"
+            r"(?:https? )?www\.[a-z0-9]*(?:[. ][a-z0-9]+){0,4}?\. ?"
+            r"(?:nl|com|org|eu|net|be|info|int)\b"
             r"|(?:https? )?www\.[a-z0-9.]+"
         ),
         True,
@@ -199,10 +200,8 @@ def _absorb_phrase_left(text: str, start: int, phrases: list[list[str]]) -> int:
     words = [t.group() for t in toks]
     i = len(words)
     # an acronym in brackets, e.g. (BNRM), survives as a lone rare token
-    if i and len(words[i - 1]) <= 5 and is_rare_word(words[i - 1]) and i >= 3:
-        i_acr = i - 1
-    else:
-        i_acr = i
+    acronym = i >= 3 and len(words[i - 1]) <= 5 and is_rare_word(words[i - 1])
+    i_acr = i - 1 if acronym else i
     best = len(words)
     for phrase in phrases:
         for cut in (i_acr, i):

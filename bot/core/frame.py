@@ -185,7 +185,11 @@ def _subject_end(
         if t.group().endswith(".") and len(t.group()) > 3:
             break
         # clean text: the subject line ends where a new line starts with a capital
-        if breaks is not None and i + 1 < len(toks) and breaks.capital_line_between(t.end(), toks[i + 1].start()):
+        if (
+            breaks is not None
+            and i + 1 < len(toks)
+            and breaks.capital_line_between(t.end(), toks[i + 1].start())
+        ):
             break
     return end
 

@@ -43,7 +43,8 @@ def warm_up() -> None:
 
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
-    """Dictionary form (simplemma, Dutch): ``kinderen`` -> ``kind``, ``ontving`` -> ``ontvangen``."""
+    """Dictionary form (simplemma, Dutch): ``kinderen`` -> ``kind``, ``ontving`` ->
+    ``ontvangen``."""
     import simplemma
 
     return simplemma.lemmatize(word.lower(), lang="nl")

@@ -404,7 +404,8 @@ def _mark_headings(original: str, lines: list[_Line]) -> None:
     lengths = [ln.end - ln.start for ln in lines]
     typical = statistics.median(lengths)
     for k, ln in enumerate(lines):
-        text = original[ln.start : ln.end]
+        start = ln.start
+        text = original[start : ln.end]
         if _BULLET.match(text) and k > 0:
             ln.bullet = True
         if k == 0 or k == len(lines) - 1:
@@ -445,7 +446,8 @@ def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
             omap.append(at)
 
     for k, ln in enumerate(lines):
-        text = original[ln.start : ln.end]
+        start = ln.start
+        text = original[start : ln.end]
         if ln.heading:
             space(ln.start)
             body.breaks.append(len(out))
@@ -458,9 +460,8 @@ def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
             body.breaks.append(len(out))
             m = _BULLET.match(text)
             if m and not re.match(r"\(?[a-z0-9]", text.strip()):
-                text_start = ln.start + m.end()
-                text = original[text_start : ln.end]
-                ln = _Line(text_start, ln.end)
+                start = ln.start + m.end()
+                text = original[start : ln.end]
         # end-of-line hyphenation: ``concept-`` + ``wetsvoorstel``
         if out and out[-1] == "-" and not damaged and k > 0 and text[:1].islower():
             prev_word = _word_before(out)
@@ -469,10 +470,10 @@ def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
             if prev_word and next_word and zipf(joined) > 0:
                 out.pop()
                 omap.pop()
-            emit(text, ln.start)
+            emit(text, start)
             continue
-        space(ln.start)
-        emit(text, ln.start)
+        space(start)
+        emit(text, start)
     body.text = "".join(out)
     body.to_orig = omap
     return body
@@ -490,10 +491,8 @@ _LONE_PERIODS = re.compile(r"(?<=\s)\.(?:\s\.)*(?=\s)")
 
 
 def _clean_sentence(text: str, damaged: bool) -> str:
-    if damaged:
-        text = _LONE_PERIODS.sub(" ", text)  # what is left of ``6.5.1`` once digits are gone
-    else:
-        text = _FOOTNOTE_REF.sub("", text)
+    # damaged: what is left of ``6.5.1`` once digits are gone; clean: footnote numbers
+    text = _LONE_PERIODS.sub(" ", text) if damaged else _FOOTNOTE_REF.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _SPACE_AFTER_OPEN.sub(r"\1", text)

@@ -157,7 +157,7 @@ _LOCK = threading.Lock()
 
 
 def _lexicon() -> _Lexicon:
-    global _LEXICON  # noqa: PLW0603
+    global _LEXICON
     if _LEXICON is None:
         with _LOCK:
             if _LEXICON is None:

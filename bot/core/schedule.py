@@ -33,7 +33,9 @@ def parse_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo((name or "").strip())
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not an IANA time zone, for example Europe/Amsterdam") from exc
+        raise ValueError(
+            f"{name!r} is not an IANA time zone, for example Europe/Amsterdam"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ digit or quote; damaged text is all lowercase, so there the period alone decides
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bot.core.vocabulary import ABBREVIATIONS
@@ -82,7 +83,7 @@ def split_sentences(
     """
     spans: list[tuple[int, int]] = []
     edges = sorted({0, len(text), *(b for b in (breaks or []) if 0 < b < len(text))})
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in itertools.pairwise(edges):
         spans.extend(_split_region(text, a, b, damaged))
     out: list[tuple[int, int]] = []
     for s, e in spans:

@@ -186,7 +186,7 @@ _GENRE_WORDS = frozenset(
     excellenties geachte mevrouw heer voorzitter uitgangspunt materiaal gevolg gevolgen
     bevinding bevindingen conceptwetsvoorstel consultatieversie ontwerpbesluit uitvoeringsbesluit
     regeling richtlijn wetsartikel
-    """.split()  # noqa: SIM905
+    """.split()
 )
 # Words that make up the themes' own terms: a key phrase made of them is a theme already.
 _THEME_WORDS = frozenset(w for t in THEMES for term in t.terms for w in fold(term).split())

@@ -97,7 +97,9 @@ class Sender(Protocol):
 
 
 def schedule_of(sub: Subscription) -> Schedule:
-    return Schedule(parse_time(sub.local_time), parse_zone(sub.timezone), sub.frequency, sub.weekday)
+    return Schedule(
+        parse_time(sub.local_time), parse_zone(sub.timezone), sub.frequency, sub.weekday
+    )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -112,7 +114,7 @@ class DigestService:
         self.changed = asyncio.Event()  # set when a subscription changes: the scheduler wakes
 
     @property
-    def repo(self):  # noqa: ANN201 - SqliteDigestRepository
+    def repo(self):
         return self.app.store.digests
 
     # ------------------------------------------------------------------ subscriptions
@@ -141,7 +143,9 @@ class DigestService:
         if kind == "channel" and channel_id is None:
             raise ValueError("a server digest needs a channel")
         scope = Scope(guild_id=guild_id)
-        slugs = [await self.app.recommendations.resolve_topic(t, scope) for t in topics if t.strip()]
+        slugs = [
+            await self.app.recommendations.resolve_topic(t, scope) for t in topics if t.strip()
+        ]
         now = self.clock.now()
         weekday = now.astimezone(zone).weekday()
         schedule = Schedule(at, zone, frequency, weekday)  # type: ignore[arg-type]
@@ -172,7 +176,9 @@ class DigestService:
         self.changed.set()
         return removed
 
-    async def for_target(self, *, channel_id: int | None = None, user_id: int | None = None) -> Subscription | None:
+    async def for_target(
+        self, *, channel_id: int | None = None, user_id: int | None = None
+    ) -> Subscription | None:
         key = f"channel:{channel_id}" if channel_id is not None else f"user:{user_id}"
         return await self.repo.by_target(key)
 
@@ -190,7 +196,9 @@ class DigestService:
         for rec in new[:5]:
             item = NewLetter(rec.id, rec.title, rec.date)
             summary = await self.app.summaries.summarize(scope=scope, letter=str(rec.id), length=3)
-            item.summary = [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
+            item.summary = [
+                Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences
+            ]
             recs = await self._recommendations(scope, letter=str(rec.id), topics=sub.topics)
             item.actions = recs[:3]
             if sub.topics and not item.actions:
@@ -206,7 +214,9 @@ class DigestService:
         out: list[tuple[str, Cited]] = []
         seen: set[tuple[int, int]] = set()
         for topic in topics or [None]:
-            answer = await self.app.recommendations.recommendations(scope, topic=topic, letter=letter)
+            answer = await self.app.recommendations.recommendations(
+                scope, topic=topic, letter=letter
+            )
             for r in answer.recommendations:
                 if (r.letter_id, r.sentence) not in seen:
                     seen.add((r.letter_id, r.sentence))
@@ -298,7 +308,9 @@ class DigestService:
         if result == "taken-over":
             found = await sender.find_sent(sub, digest)
             if found is not None:
-                await self._finish(sub, due_date, "sent", following_at, following_date, message_id=found)
+                await self._finish(
+                    sub, due_date, "sent", following_at, following_date, message_id=found
+                )
                 return "recovered"
         if digest.empty and sub.skip_empty:
             await self._finish(sub, due_date, "skipped", following_at, following_date)
@@ -319,11 +331,19 @@ class DigestService:
                     try:
                         await sender.notify_paused(sub, exc.reason)
                     except Exception:
-                        log.info("could not tell the owner about a pause", extra={"subscription": sub.id})
+                        log.info(
+                            "could not tell the owner about a pause", extra={"subscription": sub.id}
+                        )
                 return "paused"
             if delivery.attempts >= MAX_ATTEMPTS:
                 await self._finish(
-                    sub, due_date, "failed", following_at, following_date, error=exc.reason, keep_seen=True
+                    sub,
+                    due_date,
+                    "failed",
+                    following_at,
+                    following_date,
+                    error=exc.reason,
+                    keep_seen=True,
                 )
                 log.warning("digest given up", extra={"subscription": sub.id, "reason": exc.reason})
                 return "given-up"
@@ -332,17 +352,23 @@ class DigestService:
                 sub.id, due_date, status="failed", now=now, error=exc.reason,
                 next_due=min(retry, following_at), next_due_date=due_date,
             )  # fmt: skip
-            log.info("digest will be retried", extra={"subscription": sub.id, "retry": retry.isoformat()})
+            log.info(
+                "digest will be retried", extra={"subscription": sub.id, "retry": retry.isoformat()}
+            )
             return "retry"
         if digest.pick_key:
             await self.repo.rotate(
                 sub.id, digest.pick_key, now=now,
                 reset=digest.pick_key in await self.repo.rotation_seen(sub.id),
             )  # fmt: skip
-        await self._finish(sub, due_date, "sent", following_at, following_date, message_id=message_id)
+        await self._finish(
+            sub, due_date, "sent", following_at, following_date, message_id=message_id
+        )
         return "sent"
 
-    def _missed_between(self, schedule: Schedule, first: date, due: date) -> list[tuple[date, datetime]]:
+    def _missed_between(
+        self, schedule: Schedule, first: date, due: date
+    ) -> list[tuple[date, datetime]]:
         out = []
         day = first
         while day < due:
@@ -364,9 +390,13 @@ class DigestService:
         pause: str | None = None,
         keep_seen: bool = False,
     ) -> None:
-        seen = None if keep_seen else max(
-            (r.id for r in self.app.catalog.visible(Scope(guild_id=sub.guild_id))),
-            default=sub.seen_letter_id,
+        seen = (
+            None
+            if keep_seen
+            else max(
+                (r.id for r in self.app.catalog.visible(Scope(guild_id=sub.guild_id))),
+                default=sub.seen_letter_id,
+            )
         )
         await self.repo.finish(
             sub.id,

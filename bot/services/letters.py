@@ -84,7 +84,8 @@ def read_and_parse(path: Path) -> tuple[ParsedLetter, str]:
         raise LetterError(f"cannot read the file: {exc.strerror or exc}") from exc
     if size > MAX_FILE_BYTES:
         raise LetterError(
-            f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB"
+            f"the file is {size / 1024 / 1024:.1f} MB; "
+            f"the limit is {MAX_FILE_BYTES // 1024 // 1024} MB"
         )
     try:
         data = path.read_bytes()
@@ -191,7 +192,7 @@ async def ingest_upload(
 
 async def ensure_seeded(store: Store, letters_dir: Path) -> IngestReport | None:
     """When the store holds no letters, ingest the bundled ones (visible in every server)."""
-    if await store.letters.count() > 0 or not letters_dir.is_dir():
+    if await store.letters.count() > 0 or not await asyncio.to_thread(letters_dir.is_dir):
         return None
     return await ingest_paths(store, [letters_dir])
 

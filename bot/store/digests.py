@@ -160,16 +160,18 @@ class SqliteDigestRepository:
         return _subscription(row)
 
     async def get(self, subscription_id: int) -> Subscription | None:
-        async with self._db.read() as conn, conn.execute(
-            f"{_SELECT_SUB} WHERE id = ?", (subscription_id,)
-        ) as cur:
+        async with (
+            self._db.read() as conn,
+            conn.execute(f"{_SELECT_SUB} WHERE id = ?", (subscription_id,)) as cur,
+        ):
             row = await cur.fetchone()
         return _subscription(row) if row else None
 
     async def by_target(self, target_key: str) -> Subscription | None:
-        async with self._db.read() as conn, conn.execute(
-            f"{_SELECT_SUB} WHERE target_key = ?", (target_key,)
-        ) as cur:
+        async with (
+            self._db.read() as conn,
+            conn.execute(f"{_SELECT_SUB} WHERE target_key = ?", (target_key,)) as cur,
+        ):
             row = await cur.fetchone()
         return _subscription(row) if row else None
 
@@ -191,9 +193,10 @@ class SqliteDigestRepository:
 
     async def count(self, *, active_only: bool = False) -> int:
         where = " WHERE paused_reason IS NULL" if active_only else ""
-        async with self._db.read() as conn, conn.execute(
-            f"SELECT count(*) FROM subscriptions{where}"
-        ) as cur:
+        async with (
+            self._db.read() as conn,
+            conn.execute(f"SELECT count(*) FROM subscriptions{where}") as cur,
+        ):
             row = await cur.fetchone()
         return int(row[0])
 
@@ -208,7 +211,9 @@ class SqliteDigestRepository:
             raise ValueError("say whose subscriptions to delete")
         async with self._db.write() as conn:
             if guild_id is not None:
-                cur = await conn.execute("DELETE FROM subscriptions WHERE guild_id = ?", (guild_id,))
+                cur = await conn.execute(
+                    "DELETE FROM subscriptions WHERE guild_id = ?", (guild_id,)
+                )
             else:
                 cur = await conn.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
         return cur.rowcount
@@ -216,9 +221,12 @@ class SqliteDigestRepository:
     # ------------------------------------------------------------------ the schedule
 
     async def earliest_due(self) -> datetime | None:
-        async with self._db.read() as conn, conn.execute(
-            "SELECT min(next_due) FROM subscriptions WHERE paused_reason IS NULL"
-        ) as cur:
+        async with (
+            self._db.read() as conn,
+            conn.execute(
+                "SELECT min(next_due) FROM subscriptions WHERE paused_reason IS NULL"
+            ) as cur,
+        ):
             row = await cur.fetchone()
         return _time(row[0]) if row and row[0] else None
 
@@ -276,8 +284,10 @@ class SqliteDigestRepository:
                 result: ClaimResult = "claimed"
             elif existing.status in ("sent", "skipped", "missed"):
                 return "done", existing
-            elif existing.status == "claimed" and existing.claimed_at and (
-                now - existing.claimed_at < stale_after
+            elif (
+                existing.status == "claimed"
+                and existing.claimed_at
+                and (now - existing.claimed_at < stale_after)
             ):
                 return "busy", existing
             else:  # a stale claim, or a failed attempt to retry
@@ -377,7 +387,9 @@ class SqliteDigestRepository:
             )
         return {str(r[0]) for r in rows}
 
-    async def rotate(self, subscription_id: int, item_key: str, *, now: datetime, reset: bool) -> None:
+    async def rotate(
+        self, subscription_id: int, item_key: str, *, now: datetime, reset: bool
+    ) -> None:
         """Remember ``item_key`` as shown; ``reset`` first forgets a finished round."""
         async with self._db.write() as conn:
             if reset:

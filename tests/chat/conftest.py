@@ -40,9 +40,19 @@ class Env:
     outsider: User  # admin of `other_guild`
     owner: User  # the application's owner
 
-    async def run(self, command: str, options: dict | None = None, *, user: User | None = None, channel: Channel | None | str = "default", locale: str = "en-US"):
+    async def run(
+        self,
+        command: str,
+        options: dict | None = None,
+        *,
+        user: User | None = None,
+        channel: Channel | str | None = "default",
+        locale: str = "en-US",
+    ):
         where = self.channel if channel == "default" else channel
-        rec = await self.server.slash(command, options or {}, user=user or self.member, channel=where, locale=locale)
+        rec = await self.server.slash(
+            command, options or {}, user=user or self.member, channel=where, locale=locale
+        )
         await self.server.wait_for_response(rec, timeout=15)
         if rec.response_type == 5:  # deferred: wait for the answer
             await self.server.wait_for_followups(rec, 1, timeout=30)

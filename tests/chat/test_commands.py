@@ -113,7 +113,9 @@ async def test_recommendations_for_a_synonym_topic(env: Env):
 
 
 async def test_quote_finds_a_misspelled_fragment_with_context_and_next_match(env: Env):
-    rec = await env.run("quote", {"text": "beroep op u dit onderwerp in het regeer akord te laten terugkomen"})
+    rec = await env.run(
+        "quote", {"text": "beroep op u dit onderwerp in het regeer akord te laten terugkomen"}
+    )
     msg = answer_of(rec)
     e = msg.embeds[0]
     assert "**" in e["description"]  # the matched span is highlighted
@@ -182,15 +184,19 @@ async def test_autocomplete_is_fast_capped_and_safe(env: Env):
         ("summary", "letter", "mens"),
         ("recommendations", "topic", "kinder"),
         ("quote", "text", "regeerakkoord"),
-        ("quote", "text", "\"NEAR( * OR -"),
+        ("quote", "text", '"NEAR( * OR -'),
     ):
-        rec = await env.server.autocomplete(command, option, typed, user=env.member, channel=env.channel)
+        rec = await env.server.autocomplete(
+            command, option, typed, user=env.member, channel=env.channel
+        )
         await env.server.wait_for_response(rec)
         assert rec.response_type == 8
         assert len(rec.choices) <= 25
         assert all(len(c["name"]) <= 100 for c in rec.choices)
         assert rec.latency < 1.0
-    rec = await env.server.autocomplete("quote", "text", "regeerakkoord", user=env.member, channel=env.channel)
+    rec = await env.server.autocomplete(
+        "quote", "text", "regeerakkoord", user=env.member, channel=env.channel
+    )
     await env.server.wait_for_response(rec)
     assert any("regeerakkoord" in c["name"] for c in rec.choices)
 
@@ -210,13 +216,22 @@ async def test_letter_add_is_for_managers_and_stays_in_its_server(env: Env):
     # visible here, not in the other server
     here = text_of(answer_of(await env.run("letters", user=env.admin)))
     assert "Toezicht op de opvang" in here
-    there = text_of(answer_of(await env.run("letters", user=env.outsider, channel=env.other_channel)))
+    there = text_of(
+        answer_of(await env.run("letters", user=env.outsider, channel=env.other_channel))
+    )
     assert "Toezicht op de opvang" not in there
-    q = await env.run("quote", {"text": "financiering van deze plaatsen garanderen"}, user=env.outsider, channel=env.other_channel)
+    q = await env.run(
+        "quote",
+        {"text": "financiering van deze plaatsen garanderen"},
+        user=env.outsider,
+        channel=env.other_channel,
+    )
     assert "No sentence matches" in text_of(answer_of(q))
     # the other server's admin cannot remove it
     letter_id = max(env.app.catalog.by_id)
-    gone = await env.run("letter remove", {"letter": str(letter_id)}, user=env.outsider, channel=env.other_channel)
+    gone = await env.run(
+        "letter remove", {"letter": str(letter_id)}, user=env.outsider, channel=env.other_channel
+    )
     assert "not one of this server" in text_of(answer_of(gone))
     assert letter_id in env.app.catalog.by_id
     removed = await env.run("letter remove", {"letter": str(letter_id)}, user=env.admin)
@@ -225,7 +240,9 @@ async def test_letter_add_is_for_managers_and_stays_in_its_server(env: Env):
 
 
 async def test_letter_add_refuses_bad_files_clearly(env: Env):
-    rec = await env.run("letter add", {"file": Upload("brief.pdf", b"<!DOCTYPE html><html></html>")}, user=env.admin)
+    rec = await env.run(
+        "letter add", {"file": Upload("brief.pdf", b"<!DOCTYPE html><html></html>")}, user=env.admin
+    )
     body = text_of(answer_of(rec))
     assert "could not read" in body and "HTML" in body
     rec = await env.run("letter add", {"file": Upload("brief.txt", b"")}, user=env.admin)
@@ -244,9 +261,13 @@ async def test_long_answers_are_paginated_with_owner_only_buttons(env: Env):
     for i in range(8):
         letter = HandmadeLetter(subject=f"Toezicht op opvang deel {i}")
         letter.page2 = [*letter.page2, *[
-            f"Ik verzoek u voor regio {i}-{k} de capaciteit van de opvang van kinderen structureel te verhogen en daarover jaarlijks te rapporteren aan de Kamer." for k in range(6)
+            f"Ik verzoek u voor regio {i}-{k} de capaciteit van de opvang van kinderen "
+            "structureel te verhogen en daarover jaarlijks te rapporteren aan de Kamer."
+            for k in range(6)
         ]]  # fmt: skip
-        await env.app.add_upload(letter.text().encode(), filename=f"deel{i}.txt", guild_id=env.guild.id)
+        await env.app.add_upload(
+            letter.text().encode(), filename=f"deel{i}.txt", guild_id=env.guild.id
+        )
     rec = await env.run("recommendations", user=env.admin)
     msg = answer_of(rec)
     ids = msg.custom_ids()

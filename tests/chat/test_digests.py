@@ -61,7 +61,9 @@ async def advance(env: Env, delta: timedelta) -> None:
 async def set_channel_digest(env: Env, **options) -> None:
     opts = {"channel": env.channel, "time": "09:00"} | options
     rec = await env.run("digest set", opts, user=env.admin)
-    assert "Digest set" in (rec.followups[-1].content if rec.followups else rec.content), rec.content
+    assert "Digest set" in (rec.followups[-1].content if rec.followups else rec.content), (
+        rec.content
+    )
 
 
 async def test_server_digest_arrives_at_the_local_time_once(denv):
@@ -99,7 +101,9 @@ async def test_new_letters_lead_the_next_digest_then_nothing_new(denv):
     assert body.index("Needs attention") < body.index("In short") or "Vraagt aandacht" in body
     await advance(env, timedelta(days=1))
     second = marker_messages(env, env.channel)[-1]
-    assert "Opvang van minderjarige slachtoffers" not in " ".join(e.get("title") or "" for e in second.embeds)
+    assert "Opvang van minderjarige slachtoffers" not in " ".join(
+        e.get("title") or "" for e in second.embeds
+    )
 
 
 async def test_topic_filter_and_rotation_without_repeats(denv):
@@ -111,7 +115,9 @@ async def test_topic_filter_and_rotation_without_repeats(denv):
         last = marker_messages(env, env.channel)[-1]
         pick = next(e for e in last.embeds if e.get("title") == "Recommendation of the day")
         seen.append(pick["description"])
-    pool = await env.app.recommendations.recommendations(Scope(guild_id=env.guild.id), topic="mensenhandel")
+    pool = await env.app.recommendations.recommendations(
+        Scope(guild_id=env.guild.id), topic="mensenhandel"
+    )
     n = len(pool.recommendations)
     assert n >= 2
     window = seen[: min(n, len(seen))]
@@ -228,7 +234,10 @@ async def test_deleted_channel_pauses_and_tells_the_admin_once(denv):
     notices = [m for m in env.server.messages(env.admin, from_bot=True) if "paused" in m.content]
     assert len(notices) == 1
     await advance(env, timedelta(days=2))
-    assert len([m for m in env.server.messages(env.admin, from_bot=True) if "paused" in m.content]) == 1
+    assert (
+        len([m for m in env.server.messages(env.admin, from_bot=True) if "paused" in m.content])
+        == 1
+    )
     lobby = env.server.add_channel(env.guild, "lobby")
     await env.server.announce_channel(lobby)
     rec = await env.run("digest status", user=env.admin, channel=lobby)

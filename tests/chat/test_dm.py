@@ -26,7 +26,9 @@ async def test_a_dm_question_gets_a_cited_answer(env: Env):
 
 
 async def test_an_english_dm_question_finds_dutch_passages(env: Env):
-    await env.server.send_dm(env.member, "What does the letter say about child pornography on Dutch servers?")
+    await env.server.send_dm(
+        env.member, "What does the letter say about child pornography on Dutch servers?"
+    )
     reply = await env.server.wait_for_message(env.member, timeout=20)
     assert "kinderpornografie" in text(reply).lower()
 
@@ -52,7 +54,9 @@ async def test_dm_rate_limit_sends_one_polite_notice(env: Env):
     for i in range(9):
         await env.server.send_dm(env.outsider, f"vraag {i} over mensenhandel en preventie")
     await env.server.settle(0.5, timeout=30)
-    notices = [m for m in bot_messages(env, env.outsider) if "faster" in text(m) or "sneller" in text(m)]
+    notices = [
+        m for m in bot_messages(env, env.outsider) if "faster" in text(m) or "sneller" in text(m)
+    ]
     assert len(notices) == 1
     assert len(bot_messages(env, env.outsider)) <= 6
 

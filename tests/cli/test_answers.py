@@ -52,7 +52,9 @@ def test_recommendations_contract_and_synonym(capsys, db):
 
 
 def test_quote_contract_accent_insensitive_and_no_match(capsys, db):
-    code, data = run(capsys, "--db", db, "quote", "de coördinatie van de aanpak van mensenhandel", "--json")
+    code, data = run(
+        capsys, "--db", db, "quote", "de coördinatie van de aanpak van mensenhandel", "--json"
+    )
     assert code == 0
     best = data["matches"][0]
     assert set(best) == {"text", "score", "letter", "page", "sentence", "before", "after"}
@@ -73,7 +75,9 @@ def test_hostile_queries_never_crash(capsys, db, text):
 
 
 def test_ask_contract(capsys, db):
-    code, data = run(capsys, "--db", db, "ask", "Waarom hoort mensenhandel in het coalitieakkoord?", "--json")
+    code, data = run(
+        capsys, "--db", db, "ask", "Waarom hoort mensenhandel in het coalitieakkoord?", "--json"
+    )
     assert code == 0
     assert set(data) == {"answer", "passages"}
     assert data["answer"]

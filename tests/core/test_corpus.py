@@ -13,6 +13,7 @@ import pytest
 
 from bot.core.models import ParsedLetter
 from bot.core.text import damage, fold
+from bot.core.vocabulary import MONTHS
 from bot.services.letters import parse_bytes
 from tests.corpus import corpus_index, corpus_or_skip
 
@@ -83,7 +84,7 @@ def test_signatory_and_date_match_the_index(parsed):
 
 def test_damaged_forms_keep_the_month_of_the_date(parsed):
     index = corpus_index(corpus_or_skip())
-    months = "januari februari maart april mei juni juli augustus september oktober november december".split()
+    months = list(MONTHS)
     ok = 0
     for letter_id, row in index.items():
         month = months[int(row["date"][5:7]) - 1]

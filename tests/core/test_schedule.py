@@ -33,7 +33,7 @@ def test_a_time_that_exists_twice_is_due_once_at_the_first():
     assert due == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST (UTC+2)
     s = Schedule(time(2, 30), AMS)
     after_first = datetime(2026, 10, 25, 0, 31, tzinfo=UTC)
-    day, nxt = s.next_after(after_first)
+    day, _ = s.next_after(after_first)
     assert day == date(2026, 10, 26)  # not the second 02:30 of the same night
 
 
@@ -41,7 +41,10 @@ def test_next_after_and_latest_before():
     s = Schedule(time(9, 0), AMS)
     now = datetime(2026, 11, 28, 7, 59, tzinfo=UTC)  # 08:59 local
     assert s.next_after(now) == (date(2026, 11, 28), datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
-    assert s.latest_at_or_before(now) == (date(2026, 11, 27), datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    assert s.latest_at_or_before(now) == (
+        date(2026, 11, 27),
+        datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+    )
     exactly = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
     assert s.next_after(exactly)[0] == date(2026, 11, 29)
     assert s.latest_at_or_before(exactly)[0] == date(2026, 11, 28)

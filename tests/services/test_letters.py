@@ -142,4 +142,4 @@ async def test_seed_only_into_an_empty_store(tmp_path):
 def test_slugs_are_ascii_and_never_empty(name):
     slug = svc.slugify(name)
     assert slug and slug == slug.lower()
-    assert all(ch.isalnum() and ch.isascii() or ch == "-" for ch in slug)
+    assert all((ch.isalnum() and ch.isascii()) or ch == "-" for ch in slug)

@@ -37,12 +37,20 @@ class Answers(commands.Cog):
 
     # ------------------------------------------------------------------ shared with /ask, DMs
 
-    async def summary_pages(self, scope: Scope, lg: str, *, letter: str | None, topic: str | None, length: int = 5) -> list[discord.Embed]:
-        summary = await self.bot.core.summaries.summarize(scope=scope, letter=letter, topic=topic, length=length)
+    async def summary_pages(
+        self, scope: Scope, lg: str, *, letter: str | None, topic: str | None, length: int = 5
+    ) -> list[discord.Embed]:
+        summary = await self.bot.core.summaries.summarize(
+            scope=scope, letter=letter, topic=topic, length=length
+        )
         return present.summary_pages(self.bot.core, summary, lg)
 
-    async def recommendation_pages(self, scope: Scope, lg: str, *, topic: str | None, letter: str | None) -> list[discord.Embed] | None:
-        answer = await self.bot.core.recommendations.recommendations(scope, topic=topic, letter=letter)
+    async def recommendation_pages(
+        self, scope: Scope, lg: str, *, topic: str | None, letter: str | None
+    ) -> list[discord.Embed] | None:
+        answer = await self.bot.core.recommendations.recommendations(
+            scope, topic=topic, letter=letter
+        )
         if not answer.recommendations:
             return None
         return present.recommendation_pages(self.bot.core, answer, lg)
@@ -50,7 +58,12 @@ class Answers(commands.Cog):
     # ------------------------------------------------------------------ commands
 
     @app_commands.command(name=cmd("summary"), description=cmd("summary.desc"))
-    @app_commands.rename(letter=cmd("opt.letter"), topic=cmd("opt.topic"), length=cmd("opt.length"), public=cmd("opt.public"))
+    @app_commands.rename(
+        letter=cmd("opt.letter"),
+        topic=cmd("opt.topic"),
+        length=cmd("opt.length"),
+        public=cmd("opt.public"),
+    )
     @app_commands.describe(
         letter=cmd("opt.letter.desc"), topic=cmd("opt.topic.desc"),
         length=cmd("opt.length.desc"), public=cmd("opt.public.desc"),
@@ -72,12 +85,16 @@ class Answers(commands.Cog):
         public: bool = True,
     ) -> None:
         await defer(interaction, ephemeral=not public)
-        pages = await self.summary_pages(scope_of(interaction), lang(interaction), letter=letter, topic=topic, length=length)
+        pages = await self.summary_pages(
+            scope_of(interaction), lang(interaction), letter=letter, topic=topic, length=length
+        )
         await send_pages(interaction, pages, public=public)
 
     @app_commands.command(name=cmd("recommendations"), description=cmd("recommendations.desc"))
     @app_commands.rename(topic=cmd("opt.topic"), letter=cmd("opt.letter"), public=cmd("opt.public"))
-    @app_commands.describe(topic=cmd("opt.topic.desc"), letter=cmd("opt.letter.desc"), public=cmd("opt.public.desc"))
+    @app_commands.describe(
+        topic=cmd("opt.topic.desc"), letter=cmd("opt.letter.desc"), public=cmd("opt.public.desc")
+    )
     @cooldown
     async def recommendations(
         self,
@@ -88,7 +105,9 @@ class Answers(commands.Cog):
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
-        pages = await self.recommendation_pages(scope_of(interaction), lg, topic=topic, letter=letter)
+        pages = await self.recommendation_pages(
+            scope_of(interaction), lg, topic=topic, letter=letter
+        )
         if pages is None:
             await respond(interaction, content=t("no_recommendations", lg), ephemeral=True)
             return
@@ -96,7 +115,9 @@ class Answers(commands.Cog):
 
     @app_commands.command(name=cmd("quote"), description=cmd("quote.desc"))
     @app_commands.rename(text=cmd("opt.text"), letter=cmd("opt.letter"), public=cmd("opt.public"))
-    @app_commands.describe(text=cmd("opt.text.desc"), letter=cmd("opt.letter.desc"), public=cmd("opt.public.desc"))
+    @app_commands.describe(
+        text=cmd("opt.text.desc"), letter=cmd("opt.letter.desc"), public=cmd("opt.public.desc")
+    )
     @cooldown
     async def quote(
         self,
@@ -105,13 +126,16 @@ class Answers(commands.Cog):
         letter: str | None = None,
         public: bool = True,
     ) -> None:
-        lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
         await self.send_quote(interaction, text, letter=letter, public=public)
 
-    async def send_quote(self, interaction: discord.Interaction, text: str, *, letter: str | None, public: bool) -> None:
+    async def send_quote(
+        self, interaction: discord.Interaction, text: str, *, letter: str | None, public: bool
+    ) -> None:
         lg = lang(interaction)
-        matches = await self.bot.core.quotes.find(text, scope=scope_of(interaction), letter=letter, limit=5)
+        matches = await self.bot.core.quotes.find(
+            text, scope=scope_of(interaction), letter=letter, limit=5
+        )
         if not matches:
             await respond(interaction, content=t("no_match", lg), ephemeral=True)
             return
@@ -119,8 +143,14 @@ class Answers(commands.Cog):
         async def render(i: int) -> discord.Embed:
             return present.quote_embed(self.bot.core, matches[i], lg)
 
-        view = NextMatchView(render, len(matches), interaction.user.id, lg) if len(matches) > 1 else None
-        message = await respond(interaction, embeds=[await render(0)], view=view, ephemeral=not public)
+        view = (
+            NextMatchView(render, len(matches), interaction.user.id, lg)
+            if len(matches) > 1
+            else None
+        )
+        message = await respond(
+            interaction, embeds=[await render(0)], view=view, ephemeral=not public
+        )
         if view is not None:
             view.message = message
 
@@ -142,14 +172,18 @@ class Answers(commands.Cog):
             return
         await send_pages(interaction, pages, public=public)
 
-    async def answer_pages(self, scope: Scope, lg: str, question: str) -> list[discord.Embed] | None:
+    async def answer_pages(
+        self, scope: Scope, lg: str, question: str
+    ) -> list[discord.Embed] | None:
         """The answer to a question, following its route (summary, recommendations, quote)."""
         answer = await self.bot.core.answers.ask(question, scope=scope)
         if answer.route == "summary":
             return await self.summary_pages(scope, lg, letter=None, topic=answer.route_arg)
         if answer.route == "recommendations":
             try:
-                return await self.recommendation_pages(scope, lg, topic=answer.route_arg, letter=None)
+                return await self.recommendation_pages(
+                    scope, lg, topic=answer.route_arg, letter=None
+                )
             except LookupError:
                 return await self.recommendation_pages(scope, lg, topic=None, letter=None)
         if answer.route == "quote" and answer.route_arg:
@@ -165,7 +199,9 @@ class Answers(commands.Cog):
     @app_commands.rename(letter=cmd("opt.letter"), public=cmd("opt.public"))
     @app_commands.describe(letter=cmd("opt.letter.desc"), public=cmd("opt.public.desc"))
     @cooldown
-    async def topics(self, interaction: discord.Interaction, letter: str | None = None, public: bool = True) -> None:
+    async def topics(
+        self, interaction: discord.Interaction, letter: str | None = None, public: bool = True
+    ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
         topics = await self.bot.core.recommendations.topics(scope_of(interaction), letter=letter)
@@ -180,22 +216,36 @@ class Answers(commands.Cog):
     @recommendations.autocomplete("letter")
     @quote.autocomplete("letter")
     @topics.autocomplete("letter")
-    async def _letter_ac(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _letter_ac(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return letter_choices(self.bot, interaction, current)
 
     @summary.autocomplete("topic")
     @recommendations.autocomplete("topic")
-    async def _topic_ac(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _topic_ac(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
-            return [choice(name, slug) for slug, name in self.bot.core.recommendations.suggest_topics(current, scope_of(interaction))][:25]
+            return [
+                choice(name, slug)
+                for slug, name in self.bot.core.recommendations.suggest_topics(
+                    current, scope_of(interaction)
+                )
+            ][:25]
         except Exception:
             log.exception("topic autocomplete failed")
             return []
 
     @quote.autocomplete("text")
-    async def _text_ac(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _text_ac(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
-            return [choice(name, value) for name, value in self.bot.core.quotes.suggest(current, scope_of(interaction))][:25]
+            return [
+                choice(name, value)
+                for name, value in self.bot.core.quotes.suggest(current, scope_of(interaction))
+            ][:25]
         except Exception:
             log.exception("quote autocomplete failed")
             return []

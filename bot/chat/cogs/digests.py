@@ -36,7 +36,11 @@ PERMANENT = {
 
 
 def _when(sub: Subscription, digest: Digest) -> str:
-    return digest.due_date.strftime("%d-%m-%Y") if digest.language == "nl" else digest.due_date.isoformat()
+    return (
+        digest.due_date.strftime("%d-%m-%Y")
+        if digest.language == "nl"
+        else digest.due_date.isoformat()
+    )
 
 
 class DiscordSender:
@@ -49,7 +53,9 @@ class DiscordSender:
         try:
             if sub.kind == "channel":
                 assert sub.channel_id is not None
-                channel = self.bot.get_channel(sub.channel_id) or await self.bot.fetch_channel(sub.channel_id)
+                channel = self.bot.get_channel(sub.channel_id) or await self.bot.fetch_channel(
+                    sub.channel_id
+                )
                 if not isinstance(channel, discord.abc.Messageable):
                     raise DeliveryError("the channel cannot hold messages", permanent=True)
                 return channel
@@ -85,7 +91,9 @@ class DiscordSender:
         return None
 
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
-        target = f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", sub.language)
+        target = (
+            f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", sub.language)
+        )
         user = self.bot.get_user(sub.user_id) or await self.bot.fetch_user(sub.user_id)
         await user.send(
             t("digest.paused_notice", sub.language, target=target, reason=reason),
@@ -173,12 +181,16 @@ class Digests(commands.Cog):
         skip_empty=cmd("opt.skip_empty"),
     )  # fmt: skip
     @app_commands.describe(
-        channel=cmd("opt.channel.desc"), time=cmd("opt.time.desc"), timezone=cmd("opt.timezone.desc"),
+        channel=cmd("opt.channel.desc"), time=cmd("opt.time.desc"),
+        timezone=cmd("opt.timezone.desc"),
         topics=cmd("opt.topics.desc"), language=cmd("opt.language.desc"),
         frequency=cmd("opt.frequency.desc"), skip_empty=cmd("opt.skip_empty.desc"),
     )  # fmt: skip
     @app_commands.choices(
-        language=[app_commands.Choice(name=cmd("choice.nl"), value="nl"), app_commands.Choice(name=cmd("choice.en"), value="en")],
+        language=[
+            app_commands.Choice(name=cmd("choice.nl"), value="nl"),
+            app_commands.Choice(name=cmd("choice.en"), value="en"),
+        ],
         frequency=[
             app_commands.Choice(name=cmd("choice.daily"), value="daily"),
             app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
@@ -208,7 +220,8 @@ class Digests(commands.Cog):
     @digest.command(name=cmd("digest-subscribe"), description=cmd("digest-subscribe.desc"))
     @app_commands.rename(
         time=cmd("opt.time"), timezone=cmd("opt.timezone"), topics=cmd("opt.topics"),
-        language=cmd("opt.language"), frequency=cmd("opt.frequency"), skip_empty=cmd("opt.skip_empty"),
+        language=cmd("opt.language"), frequency=cmd("opt.frequency"),
+        skip_empty=cmd("opt.skip_empty"),
     )  # fmt: skip
     @app_commands.describe(
         time=cmd("opt.time.desc"), timezone=cmd("opt.timezone.desc"), topics=cmd("opt.topics.desc"),
@@ -216,7 +229,10 @@ class Digests(commands.Cog):
         skip_empty=cmd("opt.skip_empty.desc"),
     )  # fmt: skip
     @app_commands.choices(
-        language=[app_commands.Choice(name=cmd("choice.nl"), value="nl"), app_commands.Choice(name=cmd("choice.en"), value="en")],
+        language=[
+            app_commands.Choice(name=cmd("choice.nl"), value="nl"),
+            app_commands.Choice(name=cmd("choice.en"), value="en"),
+        ],
         frequency=[
             app_commands.Choice(name=cmd("choice.daily"), value="daily"),
             app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
@@ -247,7 +263,9 @@ class Digests(commands.Cog):
             out.append(mine)
         if interaction.guild_id is not None:
             out.extend(
-                s for s in await self.service.repo.list(guild_id=interaction.guild_id) if s.kind == "channel"
+                s
+                for s in await self.service.repo.list(guild_id=interaction.guild_id)
+                if s.kind == "channel"
             )
         return out
 
@@ -266,13 +284,17 @@ class Digests(commands.Cog):
             state = (
                 t("digest.paused", lg, reason=s.paused_reason)
                 if s.paused_reason
-                else t("digest.next", lg, when=s.next_due.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+                else t(
+                    "digest.next", lg, when=s.next_due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                )
             )
             lines.append(
                 t(
                     "digest.status_line",
                     lg,
-                    target=f"<#{s.channel_id}>" if s.kind == "channel" else t("digest.your_dms", lg),
+                    target=f"<#{s.channel_id}>"
+                    if s.kind == "channel"
+                    else t("digest.your_dms", lg),
                     frequency=t_choice(s.frequency, lg),
                     time=s.local_time,
                     zone=s.timezone,
@@ -281,18 +303,31 @@ class Digests(commands.Cog):
                     state=state,
                 )
             )
-        await respond(interaction, embeds=[embed("/digest status", lg, description="\n".join(lines))], ephemeral=True)
+        await respond(
+            interaction,
+            embeds=[embed("/digest status", lg, description="\n".join(lines))],
+            ephemeral=True,
+        )
 
-    def _pick(self, subs: list[Subscription], interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> Subscription | None:
+    def _pick(
+        self,
+        subs: list[Subscription],
+        interaction: discord.Interaction,
+        channel: discord.abc.GuildChannel | None,
+    ) -> Subscription | None:
         if channel is not None:
-            return next((s for s in subs if s.kind == "channel" and s.channel_id == channel.id), None)
+            return next(
+                (s for s in subs if s.kind == "channel" and s.channel_id == channel.id), None
+            )
         return next((s for s in subs if s.kind == "user"), None) or next(iter(subs), None)
 
     @digest.command(name=cmd("digest-preview"), description=cmd("digest-preview.desc"))
     @app_commands.rename(channel=cmd("opt.channel"))
     @app_commands.describe(channel=cmd("opt.channel.desc"))
     @cooldown
-    async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+    async def preview(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
         sub = self._pick(await self._visible(interaction), interaction, channel)
@@ -308,7 +343,9 @@ class Digests(commands.Cog):
     @app_commands.rename(channel=cmd("opt.channel"))
     @app_commands.describe(channel=cmd("opt.channel.desc"))
     @cooldown
-    async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+    async def off(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
         lg = lang(interaction)
         if channel is not None:
             perms = interaction.permissions
@@ -323,13 +360,19 @@ class Digests(commands.Cog):
 
     @set_.autocomplete("topics")
     @subscribe.autocomplete("topics")
-    async def _topics_ac(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _topics_ac(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
             head, _, last = current.rpartition(",")
             prefix = (head + ", ") if head else ""
             out = []
-            for slug, name in self.bot.core.recommendations.suggest_topics(last.strip(), scope_of(interaction)):
-                out.append(app_commands.Choice(name=(prefix + name)[:100], value=(prefix + slug)[:100]))
+            for slug, name in self.bot.core.recommendations.suggest_topics(
+                last.strip(), scope_of(interaction)
+            ):
+                out.append(
+                    app_commands.Choice(name=(prefix + name)[:100], value=(prefix + slug)[:100])
+                )
             return out[:25]
         except Exception:
             log.exception("topic autocomplete failed")

@@ -36,7 +36,9 @@ _GREETING = re.compile(
     r"good (?:morning|afternoon|evening)|yo)\b[\s!.?]*$",
     re.IGNORECASE,
 )
-_ENGLISH = frozenset("the what which who how is are does do about please of and in to for on".split())
+_ENGLISH = frozenset(
+    "the what which who how is are does do about please of and in to for on".split()
+)
 _DUTCH = frozenset("de het een wat welke wie hoe is zijn over en van in te voor op aan".split())
 
 
@@ -93,10 +95,14 @@ class DirectMessages(commands.Cog):
         allowed, wait = self.limiter.hit(message.author.id)
         if not allowed:
             if self.limiter.should_notify(message.author.id):
-                await self._send(message, content=t("dm.rate_limited", lg, seconds=max(1, round(wait))))
+                await self._send(
+                    message, content=t("dm.rate_limited", lg, seconds=max(1, round(wait)))
+                )
             return
         if not text or _GREETING.match(text):
-            await self._send(message, embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))])
+            await self._send(
+                message, embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))]
+            )
             return
         try:
             async with message.channel.typing():
@@ -119,4 +125,6 @@ class DirectMessages(commands.Cog):
         try:
             await message.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
         except discord.HTTPException as exc:
-            log.info("could not answer a DM", extra={"user": message.author.id, "status": exc.status})
+            log.info(
+                "could not answer a DM", extra={"user": message.author.id, "status": exc.status}
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -84,13 +85,23 @@ class Letters(commands.Cog):
         limit = self.bot.settings.max_upload_bytes
         if file.size > limit:  # refused before anything is downloaded
             raise UserFacingError(
-                t("letter.too_big", lg, size=f"{file.size / 1024 / 1024:.1f}", limit=limit // 1024 // 1024)
+                t(
+                    "letter.too_big",
+                    lg,
+                    size=f"{file.size / 1024 / 1024:.1f}",
+                    limit=limit // 1024 // 1024,
+                )
             )
         await defer(interaction)
         data = await file.read()
         if len(data) > limit:
             raise UserFacingError(
-                t("letter.too_big", lg, size=f"{len(data) / 1024 / 1024:.1f}", limit=limit // 1024 // 1024)
+                t(
+                    "letter.too_big",
+                    lg,
+                    size=f"{len(data) / 1024 / 1024:.1f}",
+                    limit=limit // 1024 // 1024,
+                )
             )
         try:
             record, created, repairs = await self.bot.core.add_upload(
@@ -98,7 +109,12 @@ class Letters(commands.Cog):
             )
         except LetterError as exc:
             raise UserFacingError(
-                t("letter.refused", lg, name=discord.utils.escape_markdown(file.filename), reason=exc)
+                t(
+                    "letter.refused",
+                    lg,
+                    name=discord.utils.escape_markdown(file.filename),
+                    reason=exc,
+                )
             ) from exc
         log.info(
             "letter uploaded",
@@ -129,17 +145,20 @@ class Letters(commands.Cog):
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
         record = None
-        try:
+        with contextlib.suppress(LookupError):
             record = await self.bot.core.resolve_letter(letter, scope_of(interaction))
-        except LookupError:
-            pass
         if record is None or record.guild_id != interaction.guild_id:
             raise UserFacingError(t("letter.not_removable", lg, ref=letter[:50]))
         await self.bot.core.remove_letter(record.id, guild_id=interaction.guild_id)
         log.info("letter removed", extra={"guild": interaction.guild_id, "letter": record.id})
         await respond(
             interaction,
-            content=t("letter.removed", lg, id=record.id, title=discord.utils.escape_markdown(record.title)),
+            content=t(
+                "letter.removed",
+                lg,
+                id=record.id,
+                title=discord.utils.escape_markdown(record.title),
+            ),
             ephemeral=True,
         )
 
@@ -150,6 +169,7 @@ class Letters(commands.Cog):
         own = [
             c
             for c in letter_choices(self.bot, interaction, current)
-            if (rec := self.bot.core.catalog.by_id.get(int(c.value))) and rec.guild_id == interaction.guild_id
+            if (rec := self.bot.core.catalog.by_id.get(int(c.value)))
+            and rec.guild_id == interaction.guild_id
         ]
         return own
