@@ -3,7 +3,7 @@
     python bench/discord_load.py [--letters 10000] [--interactions 1000] [--concurrency 50]
 
 Starts the real bot on a synthetic store (10,000 letters, about 1 million sentences, from
-``bench/synthetic.py``), warms its indexes, then fires ``--interactions`` mixed interactions
+``bench/ready_store.py``: recommendations computed, stand-in vectors), warms its indexes, then fires ``--interactions`` mixed interactions
 (slash commands and autocomplete, many users) ``--concurrency`` at a time. Prints p50/p95/p99
 time from dispatch to the first response (answer or defer), the share answered within 3 s,
 event-loop lag while under load, and memory. Targets: all within 3 s, p99 < 250 ms, lag < 50 ms.
@@ -12,6 +12,8 @@ event-loop lag while under load, and memory. Targets: all within 3 s, p99 < 250 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import asyncio
 import random
 import sys
@@ -23,7 +25,7 @@ from common import REPO, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
-from bench.synthetic import ensure_synthetic_db
+from bench.ready_store import ensure_ready_db
 from bot.chat.client import BriefBot
 from bot.services.app import Briefbot
 from bot.settings import Settings
@@ -77,7 +79,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run(args: argparse.Namespace) -> None:
-    db = ensure_synthetic_db(args.letters)
+    db = ensure_ready_db(args.letters)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "bench.sqlite3"
         work.write_bytes(db.read_bytes())
@@ -89,6 +91,16 @@ async def run(args: argparse.Namespace) -> None:
         sentences = sum(r.sentence_count for r in app.catalog.by_id.values())
         await app.warm()
         warm_s = time.perf_counter() - t
+        gc_pauses: list[float] = []
+        gc_started: list[float] = []
+
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_started.append(time.perf_counter())
+            elif gc_started:
+                gc_pauses.append((time.perf_counter() - gc_started.pop(), info["generation"]))
+
+        gc.callbacks.append(on_gc)
         async with DiscordTestServer(interaction_response_window=None) as server:
             guild = server.add_guild("Bench")
             channel = server.add_channel(guild, "bench")
@@ -152,6 +164,11 @@ async def run(args: argparse.Namespace) -> None:
                         records.append(rec)
 
                 lag.start()
+                if os.environ.get("BRIEFBOT_WATCHDOG"):
+                    sys.path.insert(0, "/tmp")
+                    import watchdog
+
+                    watchdog.start(asyncio.get_running_loop())
                 t = time.perf_counter()
                 await asyncio.gather(*(fire(i) for i in range(args.interactions)))
                 elapsed = time.perf_counter() - t
@@ -172,8 +189,12 @@ async def run(args: argparse.Namespace) -> None:
                     f"throughput: {len(records) / elapsed:.0f} interactions/s; "
                     f"peak RSS {peak_rss_mb():.0f} MiB",
                     f"protocol errors: {len(server.protocol_errors)}",
+                    f"garbage collections: {len(gc_pauses)}, longest "
+                    f"{max((p for p, _ in gc_pauses), default=0) * 1000:.1f} ms",
                 ]
                 print("\n".join(report))
+                if os.environ.get("BRIEFBOT_WATCHDOG"):
+                    watchdog.report()
         await app.close()
 
 

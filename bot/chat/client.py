@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import sys
 from collections.abc import Coroutine
 from typing import Any
 
@@ -27,6 +29,24 @@ def intents() -> discord.Intents:
     value.guilds = True
     value.dm_messages = True
     return value
+
+
+CPU_WORKERS = 2
+SWITCH_INTERVAL = 0.001
+
+
+def tune_for_latency(loop: asyncio.AbstractEventLoop) -> None:
+    """Keep the event loop responsive while worker threads do CPU-heavy work.
+
+    Searches, summaries and parsing run in threads (``asyncio.to_thread``), but Python runs one
+    thread at a time: with many workers the loop thread waits its turn behind all of them. Two
+    workers keep both cores busy; a 1 ms switch interval (default 5 ms) hands the loop the
+    interpreter sooner. Measured in ``bench/discord_load.py``.
+    """
+    loop.set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(CPU_WORKERS, thread_name_prefix="briefbot-work")
+    )
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 class BriefBot(commands.Bot):
@@ -60,7 +80,8 @@ class BriefBot(commands.Bot):
         return self.app
 
     async def setup_hook(self) -> None:
-        from bot.chat.cogs import admin, answers, dm, letters
+        tune_for_latency(asyncio.get_running_loop())
+        from bot.chat.cogs import admin, answers, digests, dm, letters, privacy
 
         if self.app is None:
             self.app = await Briefbot.open(self.settings)
@@ -71,9 +92,10 @@ class BriefBot(commands.Bot):
             answers.Answers(self),
             dm.DirectMessages(self),
             admin.Admin(self),
+            privacy.Privacy(self),
+            digests.Digests(self),
         ):
             await self.add_cog(cog)
-        await self._maybe_load_digests()
         if self._sync_on_start:
             await sync_commands(
                 self.tree,
@@ -83,12 +105,11 @@ class BriefBot(commands.Bot):
             )
         self.spawn(self.core.warm(), name="warm-indexes")
 
-    async def _maybe_load_digests(self) -> None:
-        try:
-            from bot.chat.cogs import digests
-        except ImportError:
-            return
-        await self.add_cog(digests.Digests(self))
+    def core_changed(self) -> None:
+        """Subscriptions changed outside the digest commands: wake the digest scheduler."""
+        cog = self.get_cog("Digests")
+        if cog is not None:
+            cog.service.changed.set()  # type: ignore[attr-defined]
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Start a background task that is kept referenced and whose failure is logged."""

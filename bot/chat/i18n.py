@@ -51,6 +51,11 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
         "Remove one of this server's letters",
         "Verwijder een brief van deze server",
     ),
+    "forget-me": ("forget-me", "vergeet-mij"),
+    "forget-me.desc": (
+        "Delete everything briefbot stores about you (your digests)",
+        "Wis alles wat briefbot over jou bewaart (je overzichten)",
+    ),
     "sync": ("sync", "sync"),
     "sync.desc": (
         "Owner only: sync the slash commands",
@@ -275,6 +280,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "digest.your_dms": ("your DMs", "je DM"),
     "digest.all_topics": ("all", "alle"),
+    "forget.done": (
+        "Done: {subscriptions} digest subscription(s) deleted. briefbot keeps no record of your questions.",
+        "Gedaan: {subscriptions} abonnement(en) op overzichten gewist. briefbot bewaart je vragen niet.",
+    ),
     "footer": ("briefbot · {source}", "briefbot · {source}"),
     "cite": (
         "letter {letter}, p. {page}, s. {sentence}",

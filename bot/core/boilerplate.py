@@ -10,6 +10,7 @@ headed by ``pagina N van M``, ``datum`` and ``ons kenmerk``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -162,13 +163,39 @@ def _may_consume(tok: str) -> bool:
     return len(tok) <= 4 or "." in tok[:-1]
 
 
+def _tokens_before(text: str, start: int, count: int) -> list[re.Match[str]]:
+    """The last ``count`` tokens of ``text[:start]`` (fewer when there are fewer), found in a
+    window that grows as needed, so that a call costs the same early or late in a long text."""
+    if count <= 0:
+        return []
+    width = 32 * (count + 1)
+    while True:
+        lo = max(0, start - width)
+        toks = list(_TOKEN.finditer(text, lo, start))
+        if lo == 0:
+            return toks[-count:]
+        if len(toks) > count:  # the first token may be cut by the window: never among the last
+            return toks[-count:]
+        width *= 4
+
+
+def _word_before(text: str, start: int) -> str:
+    """``text[:start].rstrip().rsplit(" ", 1)[-1]`` without copying the whole prefix."""
+    width = 256
+    while True:
+        lo = max(0, start - width)
+        chunk = text[lo:start].rstrip()
+        if lo == 0 or " " in chunk:
+            return chunk.rsplit(" ", 1)[-1]
+        width *= 4
+
+
 def _extend_address_left(text: str, start: int, city: str | None) -> int:
     """Take in the visiting address that precedes the postbus: ``turfmarkt dp den haag``."""
-    before = text[:start].rstrip()
-    toks = list(_TOKEN.finditer(before))
+    city_toks = city.split() if city else None
+    toks = _tokens_before(text, start, len(city_toks or ()) + 12)
     if len(toks) < 3:
         return start
-    city_toks = city.split() if city else None
     i = len(toks)
     if city_toks:
         n = len(city_toks)
@@ -194,7 +221,7 @@ def _extend_address_left(text: str, start: int, city: str | None) -> int:
 
 def _absorb_phrase_left(text: str, start: int, phrases: list[list[str]]) -> int:
     """Take in an organisation name printed just above the column (``bureau nationaal ...``)."""
-    toks = list(_TOKEN.finditer(text[:start].rstrip()))
+    toks = _tokens_before(text, start, max((len(p) for p in phrases), default=0) + 4)
     if not toks:
         return start
     words = [t.group() for t in toks]
@@ -226,7 +253,7 @@ def _suffix_match(words: list[str], phrase: list[str]) -> int:
 
 
 def _absorb_phrase_right(text: str, end: int, phrases: list[list[str]]) -> int:
-    toks = list(_TOKEN.finditer(text, end))[:40]
+    toks = list(itertools.islice(_TOKEN.finditer(text, end), 40))
     words = [t.group() for t in toks]
     i = 1 if words and words[0] == "bureau" else 0
     best = 0
@@ -251,7 +278,7 @@ _NOT_HEADER_AFTER = {"het", "de", "dit", "deze", "een", "dat", "die"}
 
 def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple[int, int] | None:
     start, end = m.start(), m.end()
-    prev = text[:start].rstrip().rsplit(" ", 1)[-1] if start else ""
+    prev = _word_before(text, start) if start else ""
     nxt_tok = _next_token(text, end + 1)
     nxt = nxt_tok.group() if nxt_tok else ""
     items = 0

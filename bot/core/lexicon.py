@@ -37,8 +37,10 @@ def is_rare_word(word: str, threshold: float = 3.0) -> bool:
 
 
 def warm_up() -> None:
-    """Load the table now (at start-up) instead of on the first request."""
+    """Load the word table and the lemma dictionary now (at start-up, in a worker thread)
+    instead of on the first request, where loading would stall it for half a second."""
     _table()
+    lemma("kinderen")
 
 
 @lru_cache(maxsize=65536)

@@ -131,6 +131,7 @@ class RecommendationService:
         self._letter_topics: dict[int, dict[str, float]] = {}
         self._counts: dict[int, Counter[str]] = {}
         self._names: dict[str, str] = {}
+        self._topic_cache: dict[tuple[int, ...], list[TopicRef]] = {}  # visible letters -> topics
         self._loaded = False
 
     # ---- LetterIndex
@@ -154,6 +155,7 @@ class RecommendationService:
 
     async def on_letter_removed(self, letter_id: int) -> None:
         self._letter_topics.pop(letter_id, None)
+        self._topic_cache.clear()
         self._counts.pop(letter_id, None)
         await self.app.store.recommendations.delete_orphan_topics()
 
@@ -166,6 +168,7 @@ class RecommendationService:
         if not stored:
             return
         self._letter_topics[letter.id] = {t.slug: t.weight for t in topics}
+        self._topic_cache.clear()
         counts: Counter[str] = Counter()
         for row in rows:
             counts.update(set(row.topics))
@@ -183,6 +186,7 @@ class RecommendationService:
         for c in await self.app.store.recommendations.topic_counts():
             counts[c.letter_id][c.slug] = c.recommendations
         self._letter_topics = dict(letter_topics)
+        self._topic_cache.clear()
         self._counts = dict(counts)
         self._names = names
         self._loaded = True
@@ -193,6 +197,16 @@ class RecommendationService:
         return sorted(r.id for r in self.app.catalog.visible(scope))
 
     def _visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
+        key = tuple(letter_ids)
+        cached = self._topic_cache.get(key)
+        if cached is None:
+            cached = self._compute_visible_topics(key)
+            if len(self._topic_cache) >= 64:
+                self._topic_cache.clear()
+            self._topic_cache[key] = cached
+        return cached
+
+    def _compute_visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
         slugs: dict[str, float] = {}
         for lid in letter_ids:
             for slug, weight in self._letter_topics.get(lid, {}).items():
@@ -230,27 +244,39 @@ class RecommendationService:
         return slug
 
     async def recommendations(
-        self, scope: Scope, *, topic: str | None = None, letter: str | None = None
+        self,
+        scope: Scope,
+        *,
+        topic: str | None = None,
+        letter: str | None = None,
+        max_letters: int | None = None,
     ) -> RecommendationsAnswer:
         """The recommendations of the letters ``scope`` sees (of one ``letter``, on one
-        ``topic``), in letter order."""
+        ``topic``), in letter order. ``max_letters`` keeps only the most recently added
+        letters (a chat answer need not hold ten thousand letters' worth)."""
         letter_ids = await self._letters(scope, letter)
+        if max_letters is not None and len(letter_ids) > max_letters:
+            letter_ids = letter_ids[-max_letters:]
         slug = await self.resolve_topic(topic, scope) if topic is not None else None
         rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
-        recs = [
-            Recommendation(
-                text=r.text,
-                kind=r.kind,
-                topics=list(r.topics),
-                letter_id=r.letter_id,
-                page=r.page,
-                sentence=r.sentence_number,
-                cue=r.cue,
-                section_heading=r.section_heading,
-            )
-            for r in rows
-            if self.app.catalog.allows(scope, r.letter_id)
-        ]
+
+        def build() -> list[Recommendation]:
+            return [
+                Recommendation(
+                    text=r.text,
+                    kind=r.kind,
+                    topics=list(r.topics),
+                    letter_id=r.letter_id,
+                    page=r.page,
+                    sentence=r.sentence_number,
+                    cue=r.cue,
+                    section_heading=r.section_heading,
+                )
+                for r in rows
+                if self.app.catalog.allows(scope, r.letter_id)
+            ]
+
+        recs = await asyncio.to_thread(build) if len(rows) > 500 else build()
         names = {s: self._names.get(s, s.replace("-", " ")) for r in recs for s in r.topics}
         if slug:
             names[slug] = self._names.get(slug, slug.replace("-", " "))

@@ -108,6 +108,10 @@ class MetaRepository(Protocol):
 
     async def set(self, key: str, value: str) -> None: ...
 
+    async def delete(self, key: str) -> bool: ...
+
+    async def items(self, prefix: str) -> list[tuple[str, str]]: ...
+
 
 class RecommendationRepository(Protocol):
     """Topics and recommendations derived from the letters (see ``bot.store.derived``)."""

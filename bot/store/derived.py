@@ -7,6 +7,7 @@ are shared between letters by slug; a topic no letter uses any more is deleted.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import sqlite3
@@ -202,18 +203,23 @@ class SqliteRecommendationRepository:
         sql += " ORDER BY r.letter_id, r.position"
         async with self._db.read() as conn:
             rows = await _fetchall(conn, sql, params)
-        return [
-            StoredRecommendation(
-                id=int(r[0]),
-                letter_id=int(r[1]),
-                sentence_number=int(r[2]),
-                kind=str(r[3]),
-                cue=r[4],
-                position=int(r[5]),
-                text=str(r[6]),
-                page=int(r[7]),
-                section_heading=r[8],
-                topics=tuple(json.loads(r[9] or "[]")),
-            )
-            for r in rows
-        ]
+
+        def records() -> builtins.list[StoredRecommendation]:
+            return [
+                StoredRecommendation(
+                    id=int(r[0]),
+                    letter_id=int(r[1]),
+                    sentence_number=int(r[2]),
+                    kind=str(r[3]),
+                    cue=r[4],
+                    position=int(r[5]),
+                    text=str(r[6]),
+                    page=int(r[7]),
+                    section_heading=r[8],
+                    topics=tuple(json.loads(r[9] or "[]")),
+                )
+                for r in rows
+            ]
+
+        # tens of thousands of rows at scale: build them off the event loop
+        return await asyncio.to_thread(records)

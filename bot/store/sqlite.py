@@ -532,6 +532,21 @@ class SqliteMetaRepository:
                 (key, value),
             )
 
+    async def delete(self, key: str) -> bool:
+        async with self._db.write() as conn:
+            cur = await conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+        return cur.rowcount > 0
+
+    async def items(self, prefix: str) -> builtins.list[tuple[str, str]]:
+        """Every (key, value) whose key starts with ``prefix``."""
+        async with self._db.read() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key",
+                (prefix, prefix + "\U0010ffff"),
+            )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
 
 # --------------------------------------------------------------------------- the store
 

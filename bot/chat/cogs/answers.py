@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from bot.services.scope import Scope
 
 log = logging.getLogger(__name__)
+
+CHAT_MAX_LETTERS = 100  # recommendations across letters: the most recent hundred
 
 
 async def send_pages(
@@ -53,7 +56,8 @@ class Answers(commands.Cog):
         )
         if not answer.recommendations:
             return None
-        return present.recommendation_pages(self.bot.core, answer, lg)
+        # hundreds of cited sentences to escape and page: not on the event loop
+        return await asyncio.to_thread(present.recommendation_pages, self.bot.core, answer, lg)
 
     # ------------------------------------------------------------------ commands
 

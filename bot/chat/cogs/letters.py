@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import TYPE_CHECKING
@@ -33,6 +34,16 @@ def _require_manage_guild(interaction: discord.Interaction) -> None:
         raise app_commands.MissingPermissions(["manage_guild"])
 
 
+def _letter_pages(records: list, lg: str) -> list[discord.Embed]:  # type: ignore[type-arg]
+    blocks = [
+        f"**{r.id}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
+        f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
+        f"{r.pages} p. · {r.sentence_count} {'zinnen' if lg == 'nl' else 'sentences'}"
+        for r in records
+    ]
+    return paged(t("letters.title", lg), blocks, lg)
+
+
 class Letters(commands.Cog):
     letter = app_commands.Group(
         name=cmd("letter"),
@@ -54,13 +65,7 @@ class Letters(commands.Cog):
         if not records:
             await respond(interaction, content=t("no_letters", lg), ephemeral=True)
             return
-        blocks = [
-            f"**{r.id}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
-            f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
-            f"{r.pages} p. · {r.sentence_count} zinnen"
-            for r in records
-        ]
-        pages = paged(t("letters.title", lg), blocks, lg)
+        pages = await asyncio.to_thread(_letter_pages, records, lg)
         view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
         msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
         if view:

@@ -1,0 +1,440 @@
+"""Daily digests at scale: a burst of 10,000 due in the same minute, and the scheduler's idle cost.
+
+    python bench/digest_speed.py [--subs 10000] [--dms 1000] [--global-limit 50]
+                                 [--scheduler-subs 100000] [--part all|burst|scheduler]
+
+Part 1, the burst. The real bot (discord.py client, Digests cog, DigestScheduler, DiscordSender)
+runs against the in-process protocol-level Discord test server, which enforces its per-route
+buckets (50 requests/s per route and channel, with Discord's ``X-RateLimit-*`` headers) and,
+with ``--global-limit N``, a global limit of N requests/s across all routes (Discord's default for
+a bot is 50/s; ``0`` turns it off). ``--subs`` subscriptions (``--dms`` of them personal DM
+digests, the rest channel digests spread over ``--guilds`` servers, one per channel) in five time
+zones are all due at the same UTC minute. The store holds the bundled letter plus the dev corpus
+(``../shared/corpus/letters/*.txt``) when present, one server-private letter, and a fifth of the
+subscriptions have the newest letter still unseen (a digest with a new letter: summary and
+actions); the others get the recommendation of the day. A quarter filter on a topic.
+
+The clock is the system clock shifted so that the due minute comes 1 s after the bot is ready and
+warm; the scheduler sleeps until then like in production. Lateness of a digest = when its message
+reached the server minus its due instant. Prints: time from due to the last delivery (target: all
+within 60 s), p50/p95/max lateness, 429s, messages sent (must equal the number of subscriptions:
+each digest exactly once), requests by route, peak RSS (bot and test server share the process).
+
+Part 2, the scheduler. ``--scheduler-subs`` subscriptions in a store (due times spread over a day,
+2% paused); a wake-up is what ``DigestScheduler`` does when it wakes with nothing or a few due:
+``run_due`` (its due fetch, plus claim/build/finish for each due subscription, with a sender that
+does not touch the network) and then the earliest-due query. p50/p95 over many wake-ups (target
+under 10 ms with nothing due), the DB size, memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from common import REPO, corpus_dir, peak_rss_mb
+
+sys.path.insert(0, str(REPO))
+
+from bot.chat.client import BriefBot  # noqa: E402
+from bot.services import digests as digest_svc  # noqa: E402
+from bot.services.app import Briefbot  # noqa: E402
+from bot.services.clock import MAX_SLEEP  # noqa: E402
+from bot.services.digests import DigestService  # noqa: E402
+from bot.services.scope import Scope  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.store.digests import Subscription  # noqa: E402
+from tests.discord_server import DiscordTestServer, running_bot  # noqa: E402
+from tests.discord_server.state import Permissions  # noqa: E402
+from tests.letters import HandmadeLetter  # noqa: E402
+
+# Friday 27 November 2026, 08:00 UTC: the same instant in five zones.
+DUE = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+ZONES = [
+    ("Europe/Amsterdam", "09:00"),
+    ("Europe/London", "08:00"),
+    ("America/New_York", "03:00"),
+    ("UTC", "08:00"),
+    ("Asia/Tokyo", "17:00"),
+]
+POST_MESSAGE = "POST /channels/{channel_id}/messages"
+
+
+class BenchBot(BriefBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+class ShiftedClock:
+    """The system clock, shifted: it runs at real speed but shows the time we choose."""
+
+    def __init__(self, shows: datetime) -> None:
+        self.offset = shows - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def jump(self, shows: datetime) -> None:
+        self.offset = shows - datetime.now(UTC)
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        delay = min(when - self.now(), MAX_SLEEP).total_seconds()
+        if delay <= 0:
+            return
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def rss_now_mb() -> float:
+    try:
+        with open(f"/proc/{os.getpid()}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _sub_rows(
+    n: int,
+    *,
+    dms: int,
+    channels: list[tuple[int, int]],
+    users: list[int],
+    topic: str | None,
+    newest: int,
+    due: datetime,
+    rng: random.Random,
+) -> list[tuple]:
+    """Rows for ``subscriptions``: ``channels`` are (guild_id, channel_id); all due at ``due``."""
+    now = datetime.now(UTC).isoformat()
+    rows = []
+    for i in range(n):
+        zone, at = ZONES[i % len(ZONES)]
+        local_date = due.astimezone(ZoneInfo(zone)).date().isoformat()
+        topics = json.dumps([topic] if topic and i % 4 == 1 else [])
+        seen = newest - 1 if i % 5 == 2 else newest
+        language = "nl" if i % 2 else "en"
+        if i < dms:
+            kind, guild, channel, user = "user", None, None, users[i % len(users)]
+            key = f"user:{user}"
+        else:
+            guild, channel = channels[i - dms]
+            kind, user, key = "channel", users[rng.randrange(len(users))], f"channel:{channel}"
+        rows.append(
+            (
+                kind, guild, channel, user, key, at, zone, "daily", 4, topics, language, 0,
+                due.isoformat(), local_date, seen, now, now,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def insert_subscriptions(db: Path, rows: list[tuple]) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO subscriptions (kind, guild_id, channel_id, user_id, target_key,"
+            " local_time, timezone, frequency, weekday, topics, language, skip_empty,"
+            " next_due, next_due_date, seen_letter_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+async def seeded_app(settings: Settings, *, corpus: bool) -> tuple[Briefbot, str]:
+    app = await Briefbot.open(settings)  # seeds the bundled letter
+    note = "bundled letter"
+    folder = corpus_dir() if corpus else None
+    if folder is not None:
+        await app.add_path(sorted(folder.glob("*.txt")))
+        note += f" + {len(list(folder.glob('*.txt')))} corpus letters"
+    return app, note
+
+
+# ---------------------------------------------------------------------------------- the burst
+
+
+async def burst(args: argparse.Namespace) -> None:
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "digests.sqlite3"
+        settings = Settings(
+            BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters", DISCORD_TOKEN="bench"
+        )
+        t = time.perf_counter()
+        app, note = await seeded_app(settings, corpus=not args.no_corpus)
+        global_limit = args.global_limit or None
+        async with DiscordTestServer(
+            token="bench", interaction_response_window=None, global_rate_limit=global_limit
+        ) as server:
+            guilds = [server.add_guild(f"server {g}") for g in range(args.guilds)]
+            users = [server.add_user(f"user{u}") for u in range(max(args.dms, 50))]
+            for u, user in enumerate(users):
+                server.add_member(guilds[u % len(guilds)], user, permissions=Permissions.DEFAULT)
+            n_channels = args.subs - args.dms
+            channels = []
+            for c in range(n_channels):
+                guild = guilds[c % len(guilds)]
+                channels.append((guild.id, server.add_channel(guild, f"digest-{c}").id))
+            # a letter only the first server sees
+            private = HandmadeLetter(subject="Opvang van minderjarige slachtoffers")
+            await app.add_upload(private.text().encode(), filename="p.txt", guild_id=guilds[0].id)
+            newest = max(r.id for r in app.catalog.by_id.values() if r.guild_id is None)
+            topic = await app.recommendations.resolve_topic("mensenhandel", Scope(None))
+            rows = _sub_rows(
+                args.subs, dms=args.dms, channels=channels, users=[u.id for u in users],
+                topic=topic, newest=newest, due=DUE, rng=rng,
+            )  # fmt: skip
+            insert_subscriptions(db, rows)
+            setup_s = time.perf_counter() - t
+
+            clock = ShiftedClock(DUE - timedelta(hours=1))
+            bot = BenchBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
+            async with running_bot(server, bot, token="bench", ready_timeout=300):
+                await app.warm()
+                cog = bot.get_cog("Digests")
+                await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
+                before = len(server.requests)
+                rss_before = rss_now_mb()
+                limited_before = server.rate_limited_count
+                lead = 1.0
+                clock.jump(DUE - timedelta(seconds=lead))
+                due_mono = time.monotonic() + lead
+                cog.service.changed.set()  # like a subscription change: the scheduler re-plans
+                deadline = due_mono + args.timeout
+
+                def sent() -> int:
+                    return sum(
+                        1
+                        for r in server.requests_for(POST_MESSAGE)
+                        if r.status == 200 and r.time >= due_mono - lead
+                    )
+
+                while sent() < args.subs and time.monotonic() < deadline:
+                    await asyncio.sleep(0.25)
+                await server.settle(1.0, timeout=60)
+                await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
+
+                posts = [
+                    r
+                    for r in server.requests_for(POST_MESSAGE)
+                    if r.status == 200 and r.time >= due_mono - lead
+                ]
+                markers: Counter[str] = Counter()
+                last_at: dict[str, float] = {}
+                for r in posts:
+                    footer = ((r.json or {}).get("embeds") or [{}])[0].get("footer") or {}
+                    marker = (footer.get("text") or "").split("· ")[-1]
+                    markers[marker] += 1
+                    last_at[marker] = max(last_at.get(marker, 0.0), r.time)
+                lateness = [t - due_mono for t in last_at.values()]
+                routes = Counter(
+                    f"{r.route} {r.status}" for r in server.requests[before:] if r.route
+                )
+                with sqlite3.connect(db) as conn:
+                    statuses = dict(
+                        conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
+                    )
+                    pending = conn.execute(
+                        "SELECT count(*) FROM subscriptions WHERE next_due <= ?",
+                        (DUE.isoformat(),),
+                    ).fetchone()[0]
+                dup = sum(1 for c in markers.values() if c > 1)
+                print(
+                    f"digest burst: {args.subs:,} subscriptions due at the same minute "
+                    f"({args.subs - args.dms:,} channels in {args.guilds} servers, "
+                    f"{args.dms:,} DMs), 5 zones"
+                )
+                print(
+                    f"store: {len(app.catalog.by_id)} letters ({note} + 1 private); "
+                    f"setup {setup_s:.1f} s; DigestService.CONCURRENCY "
+                    f"{digest_svc.CONCURRENCY}, BATCH {digest_svc.BATCH}"
+                )
+                print(
+                    "rate limits: 50 requests/s per route bucket (test server default), global "
+                    + (f"{global_limit}/s" if global_limit else "off")
+                )
+                if lateness:
+                    print(
+                        f"due -> last delivery: {max(lateness):.1f} s  "
+                        f"(lateness p50 {pct(lateness, 0.5):.1f} s, p95 {pct(lateness, 0.95):.1f} s,"
+                        f" max {max(lateness):.1f} s; within 60 s: "
+                        f"{sum(1 for x in lateness if x <= 60):,}/{args.subs:,})"
+                    )
+                print(
+                    f"messages sent: {len(posts):,} for {len(markers):,} distinct digests "
+                    f"(expected {args.subs:,}); digests sent twice: {dup}; "
+                    f"delivery log: {statuses}; still due: {pending}"
+                )
+                print(f"429s received: {server.rate_limited_count - limited_before:,}")
+                print("requests: " + ", ".join(f"{k} x{v}" for k, v in routes.most_common()))
+                print(
+                    f"memory: RSS before the burst {rss_before:.0f} MiB, peak {peak_rss_mb():.0f} "
+                    "MiB (bot + test server + its request log in one process)"
+                )
+        await app.close()
+
+
+# ------------------------------------------------------------------------------ the scheduler
+
+
+class NullSender:
+    """Accepts every digest without any network: isolates the scheduler's own cost."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def send(self, sub: Subscription, digest: digest_svc.Digest) -> int:
+        self.sent += 1
+        return self.sent
+
+    async def find_sent(self, sub: Subscription, digest: digest_svc.Digest) -> int | None:
+        return None
+
+    async def notify_paused(self, sub: Subscription, reason: str) -> None:
+        return None
+
+
+class FrozenClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        return None
+
+
+async def scheduler(args: argparse.Namespace) -> None:
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "schedule.sqlite3"
+        settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters")
+        app = await Briefbot.open(settings)
+        newest = max(app.catalog.by_id)
+        n = args.scheduler_subs
+        start = DUE
+        # due times spread over the next 24 h, whole minutes, as real schedules are
+        minutes = sorted(rng.randrange(1, 24 * 60) for _ in range(n))
+        rows = []
+        now_iso = datetime.now(UTC).isoformat()
+        for i, m in enumerate(minutes):
+            due = start + timedelta(minutes=m)
+            zone = "UTC"
+            kind = "user" if i % 10 == 0 else "channel"
+            rows.append(
+                (
+                    kind, 1000 + i % 500 if kind == "channel" else None,
+                    10_000_000 + i if kind == "channel" else None, 20_000_000 + i,
+                    f"{kind}:{i}", due.strftime("%H:%M"), zone, "daily", 4, "[]",
+                    "nl", 0, due.isoformat(), due.date().isoformat(), newest,
+                    "the channel was deleted" if i % 50 == 7 else None, now_iso, now_iso,
+                )
+            )  # fmt: skip
+        with sqlite3.connect(db) as conn:
+            conn.executemany(
+                "INSERT INTO subscriptions (kind, guild_id, channel_id, user_id, target_key,"
+                " local_time, timezone, frequency, weekday, topics, language, skip_empty,"
+                " next_due, next_due_date, seen_letter_id, paused_reason, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await app.warm()
+        clock = FrozenClock(start)
+        service = DigestService(app, clock=clock)
+        sender = NullSender()
+        repo = app.store.digests
+
+        async def wake() -> float:
+            t = time.perf_counter()
+            await service.run_due(sender)
+            await repo.earliest_due()
+            return (time.perf_counter() - t) * 1000
+
+        idle = []
+        for _ in range(args.wakeups):  # nothing due: 30 s before the first
+            clock.at = start + timedelta(seconds=rng.randrange(0, 30))
+            idle.append(await wake())
+        busy, handled = [], []
+        for k in range(args.wakeups // 10):  # walk through the day: each wake-up finds a few
+            clock.at = start + timedelta(minutes=1 + k)
+            before = sender.sent
+            busy.append(await wake())
+            handled.append(sender.sent - before)
+        q_earliest, q_due = [], []
+        for _ in range(args.wakeups):
+            t = time.perf_counter()
+            await repo.earliest_due()
+            q_earliest.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await repo.due(start, limit=digest_svc.BATCH)
+            q_due.append((time.perf_counter() - t) * 1000)
+        size = sum(p.stat().st_size for p in Path(tmp).glob("schedule.sqlite3*"))
+        print(
+            f"\nscheduler: {n:,} stored subscriptions (2% paused), due times over 24 h; "
+            f"DB {size / 1e6:.1f} MB"
+        )
+        print(
+            f"wake-up with nothing due (run_due + earliest_due), {len(idle)} wake-ups: "
+            f"p50 {pct(idle, 0.5):.2f} ms, p95 {pct(idle, 0.95):.2f} ms, max {max(idle):.2f} ms"
+        )
+        print(
+            f"  earliest-due query p50 {pct(q_earliest, 0.5):.3f} ms, p95 "
+            f"{pct(q_earliest, 0.95):.3f} ms; due fetch p50 {pct(q_due, 0.5):.3f} ms, "
+            f"p95 {pct(q_due, 0.95):.3f} ms"
+        )
+        per = [b / h for b, h in zip(busy, handled, strict=True) if h]
+        print(
+            f"wake-up with a few due ({statistics.mean(handled):.0f} on average, max "
+            f"{max(handled)}; claim + build + log each, no network), {len(busy)} wake-ups: "
+            f"p50 {pct(busy, 0.5):.1f} ms, p95 {pct(busy, 0.95):.1f} ms; "
+            f"{statistics.mean(per):.2f} ms per digest"
+        )
+        print(f"memory: RSS {rss_now_mb():.0f} MiB now, peak {peak_rss_mb():.0f} MiB")
+        await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--part", choices=("all", "burst", "scheduler"), default="all")
+    parser.add_argument("--subs", type=int, default=10_000)
+    parser.add_argument("--dms", type=int, default=1_000)
+    parser.add_argument("--guilds", type=int, default=100)
+    parser.add_argument(
+        "--global-limit", type=int, default=0, help="global requests/s (0 = off; Discord: 50)"
+    )
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
+    parser.add_argument("--no-corpus", action="store_true", help="only the bundled letter")
+    parser.add_argument("--scheduler-subs", type=int, default=100_000)
+    parser.add_argument("--wakeups", type=int, default=1000)
+    args = parser.parse_args()
+    if args.part in ("all", "burst"):
+        asyncio.run(burst(args))
+    if args.part in ("all", "scheduler"):
+        asyncio.run(scheduler(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,795 @@
+"""Kill briefbot with SIGKILL at random points while it ingests letters or sends digests.
+
+Child side (run as a script)::
+
+    python tests/hardening/killer.py serve
+    python tests/hardening/killer.py job '{"kind": "ingest", "db": "x.sqlite3", "paths": ["d"]}'
+
+``serve`` is a zygote: it imports briefbot and loads the sentence model and the lexicon once,
+then reads one JSON job per line on stdin and runs each in a *forked child process*, a real
+process with its own SQLite connection that the caller kills with SIGKILL. Forking from a warm
+zygote makes a child ready in ~0.3 s instead of ~4 s, so a test can afford many kills.
+Protocol on stdout, one line each: ``zygote ready``; per job ``pid N``, ``ready N`` (the child
+is about to do the work), ``done N INFO`` (finished), ``exit N CODE`` (``-9``: killed). The
+zygote reaps a child only when the next job (or EOF) arrives, so its pid cannot be reused
+before the caller has seen ``exit``.
+
+Jobs:
+
+* ``{"kind": "ingest", "db", "paths"}``: ``Briefbot.add_path`` (what ``briefbot ingest`` does);
+* ``{"kind": "cli-ingest", "db", "paths"}``: ``bot.cli.main(["ingest", ...])`` itself;
+* ``{"kind": "digests", "db", "api_base", "now"}``: ``DigestService.run_due`` with the real
+  ``DiscordSender`` over REST to a :class:`DiscordTestServer` at ``api_base`` (running in the
+  caller's process), with the clock fixed at ``now``.
+
+Parent side (imported by ``tests/hardening/test_kill.py`` and ``bench/kill_campaign.py``):
+:class:`Zygote`, :func:`ingest_campaign`, :func:`digest_campaign` and the checks they run
+after every kill: ``PRAGMA integrity_check``/``foreign_key_check``; every letter whole (its
+``sentence_count`` = its sentence rows = its documents in the FTS5 index, vectors all or none)
+or absent; per (subscription, due date) at most one digest posted, and after a clean run
+exactly one, complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # run as a script
+    sys.path.insert(0, str(REPO))
+
+TOKEN = "test-token"
+BUNDLED = REPO / "data" / "letters"
+
+
+# =========================================================================== child side
+
+
+def _say(line: str) -> None:
+    os.write(1, (line + "\n").encode())  # unbuffered: a fork never duplicates pending output
+
+
+def _settings(db: str):  # noqa: ANN202
+    from bot.settings import Settings
+
+    return Settings(BRIEFBOT_DB=Path(db), BRIEFBOT_LETTERS_DIR=BUNDLED, DISCORD_TOKEN=TOKEN)
+
+
+class FixedClock:
+    """The clock of one digest run: always ``now`` (the caller moves time between runs)."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        await asyncio.sleep(0)
+
+
+async def _ingest(job: dict[str, Any]) -> str:
+    from bot.services.app import Briefbot
+
+    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    try:
+        _say(f"ready {os.getpid()}")
+        report = await app.add_path(job["paths"])
+    finally:
+        await app.close()
+    added = sum(1 for i in report.ingested if i.status == "added")
+    return f"added={added} errors={len(report.errors)}"
+
+
+def _cli_ingest(job: dict[str, Any]) -> str:
+    import io
+
+    from bot.cli import main
+
+    _say(f"ready {os.getpid()}")
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(["--db", job["db"], "ingest", *job["paths"], "--json"])
+    data = json.loads(out.getvalue())
+    added = sum(1 for i in data["ingested"] if i["status"] == "added")
+    return f"added={added} errors={len(data['errors'])} code={code}"
+
+
+async def _digests(job: dict[str, Any]) -> str:
+    import discord
+    import discord.http
+
+    from bot.chat.cogs.digests import DiscordSender
+    from bot.services.app import Briefbot
+    from bot.services.digests import DigestService
+
+    discord.http.Route.BASE = job["api_base"]  # what tests.discord_server.patch_discord does
+    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await client.login(TOKEN)  # REST only: a digest run needs no gateway
+        service = DigestService(app, clock=FixedClock(datetime.fromisoformat(job["now"])))
+        _say(f"ready {os.getpid()}")
+        handled = await service.run_due(DiscordSender(client))  # type: ignore[arg-type]
+    finally:
+        await client.close()
+        await app.close()
+    return f"handled={handled}"
+
+
+async def _open_and_warm(job: dict[str, Any]) -> str:
+    from bot.services.app import Briefbot
+
+    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    try:
+        _say(f"ready {os.getpid()}")
+        await app.warm()
+    finally:
+        await app.close()
+    return f"letters={len(app.catalog.by_id)}"
+
+
+def run_job(job: dict[str, Any]) -> str:
+    kind = job["kind"]
+    if kind == "warm":
+        return asyncio.run(_open_and_warm(job))
+    if kind == "ingest":
+        return asyncio.run(_ingest(job))
+    if kind == "cli-ingest":
+        return _cli_ingest(job)
+    if kind == "digests":
+        return asyncio.run(_digests(job))
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _warm() -> None:
+    """Load what every child would otherwise load itself: modules, the sentence model, the
+    lexicon and the analysers (by ingesting one letter into a throwaway database)."""
+    import tempfile
+
+    import bot.chat.cogs.digests
+    import bot.cli
+    import bot.services.app
+    import bot.services.digests  # noqa: F401
+    from bot.services.ask import _EMBEDDER
+
+    _EMBEDDER.load()
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(_ingest({"db": str(Path(tmp) / "warm.sqlite3"), "paths": [str(BUNDLED)]}))
+
+
+def _exit_code(pid: int) -> int:
+    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    assert info is not None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def serve() -> int:
+    import threading
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved_stdout = os.dup(1)
+    os.dup2(devnull, 1)  # a library printing while warming must not break the protocol
+    try:
+        _warm()
+    finally:
+        os.dup2(saved_stdout, 1)
+    stray = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if stray:  # forking with live threads could deadlock a child
+        _say(f"error threads alive after warm-up: {stray}")
+        return 1
+    _say("zygote ready")
+    previous: int | None = None
+    for line in sys.stdin:
+        if previous is not None:
+            os.waitpid(previous, 0)
+            previous = None
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:  # the child: do the job, never return into the zygote's loop
+            code = 0
+            try:
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                random.seed()
+                info = run_job(job)
+                _say(f"done {os.getpid()} {info}")
+            except BaseException as exc:  # reported, not raised: the zygote must not run on
+                _say(f"done {os.getpid()} error={type(exc).__name__}: {exc}".replace("\n", " "))
+                code = 1
+            finally:
+                os._exit(code)
+        _say(f"pid {pid}")
+        _say(f"exit {pid} {_exit_code(pid)}")
+        previous = pid
+    if previous is not None:
+        os.waitpid(previous, 0)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["serve"]:
+        return serve()
+    if len(argv) == 2 and argv[0] == "job":
+        print(run_job(json.loads(argv[1])))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+# =========================================================================== parent side
+
+
+@dataclass
+class Outcome:
+    pid: int
+    killed: bool
+    code: int
+    info: str
+    ready_after: float  # seconds from the job's start to "ready"
+    ran_for: float  # seconds from "ready" to the end (the kill or "done")
+
+
+class Zygote:
+    """A running ``killer.py serve``; ``run`` forks one child per job, optionally kills it."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, stderr_path: Path) -> None:
+        self.proc = proc
+        self.stderr_path = stderr_path
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(cls, workdir: Path, *, timeout: float = 120) -> AsyncIterator[Zygote]:
+        stderr_path = workdir / "zygote.stderr"
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        with stderr_path.open("wb") as stderr:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(Path(__file__).resolve()), "serve",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr,
+                cwd=str(workdir), env=env,
+            )  # fmt: skip
+        zygote = cls(proc, stderr_path)
+        try:
+            line = await zygote._line(timeout)
+            if line != "zygote ready":
+                raise RuntimeError(f"the zygote did not start: {line!r} {zygote._stderr()}")
+            yield zygote
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()  # our own child process, by its handle
+                await proc.wait()
+
+    def _stderr(self) -> str:
+        with contextlib.suppress(OSError):
+            return self.stderr_path.read_text(errors="replace")[-3000:]
+        return ""
+
+    async def _line(self, timeout: float) -> str:
+        assert self.proc.stdout is not None
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        if not raw:
+            raise RuntimeError(f"the zygote ended: {self._stderr()}")
+        return raw.decode().rstrip("\n")
+
+    async def run(
+        self, job: dict[str, Any], *, kill_after: float | None, timeout: float = 120
+    ) -> Outcome:
+        """Run ``job`` in a fresh child; SIGKILL it ``kill_after`` seconds after it said
+        ready (unless it finished first). Returns when the child is dead."""
+        assert self.proc.stdin is not None
+        started = time.monotonic()
+        self.proc.stdin.write((json.dumps(job) + "\n").encode())
+        await self.proc.stdin.drain()
+        pid: int | None = None
+        ready_at: float | None = None
+        info = ""
+        killed_at: float | None = None
+        while True:
+            wait = timeout
+            armed = pid is not None and ready_at is not None and kill_after is not None
+            if armed and killed_at is None:
+                wait = max(0.0, ready_at + kill_after - time.monotonic())  # type: ignore[operator]
+            try:
+                line = await self._line(wait)
+            except TimeoutError:
+                if not armed or killed_at is not None:
+                    raise
+                # No "exit" yet: the child is alive or an unreaped zombie, so this pid is
+                # still the child's (the zygote reaps it only when the next job arrives).
+                assert pid is not None
+                os.kill(pid, signal.SIGKILL)
+                killed_at = time.monotonic()
+                continue
+            word, _, rest = line.partition(" ")
+            if word == "pid":  # the child may say "ready" before the zygote says "pid"
+                pid = int(rest)
+            elif word == "ready":
+                ready_at = time.monotonic()
+            elif word == "done":
+                info = rest.partition(" ")[2]
+            elif word == "exit":
+                code = int(rest.split()[1])
+                end = killed_at or time.monotonic()
+                return Outcome(
+                    pid=int(rest.split()[0]),
+                    killed=code == -signal.SIGKILL,
+                    code=code,
+                    info=info,
+                    ready_after=(ready_at or end) - started,
+                    ran_for=end - (ready_at or end),
+                )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass
+class DbCheck:
+    integrity: list[str]
+    foreign_keys: int
+    partial: list[str]  # one line per letter that is neither whole nor absent
+    letters: int
+    content_hashes: set[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"] and self.foreign_keys == 0 and not self.partial
+
+
+_FTS_DOCS = """
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_instances
+    USING fts5vocab(main, sentences_fts, instance)
+"""
+
+
+def check_database(path: Path) -> DbCheck:
+    """Open the database as a killed process left it and check it (blocking)."""
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        fks = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+        partial: list[str] = []
+        letters = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute("SELECT id, sentence_count, content_hash FROM letters")
+        }
+        rows: dict[int, int] = Counter()
+        indexable: dict[int, int] = Counter()
+        for letter_id, norm in conn.execute("SELECT letter_id, norm FROM sentences"):
+            rows[letter_id] += 1
+            if any(ch.isalnum() for ch in norm):
+                indexable[letter_id] += 1
+        conn.execute(_FTS_DOCS)
+        fts_docs: dict[int | None, int] = Counter()
+        for letter_id, docs in conn.execute(
+            "SELECT s.letter_id, count(DISTINCT v.doc) FROM temp.fts_instances AS v"
+            " LEFT JOIN sentences AS s ON s.id = v.doc GROUP BY s.letter_id"
+        ):
+            fts_docs[letter_id] = docs
+        vectors = dict(
+            conn.execute("SELECT letter_id, count(*) FROM sentence_vectors GROUP BY letter_id")
+        )
+        derived = {
+            (r[0], r[1]) for r in conn.execute("SELECT letter_id, kind FROM derived").fetchall()
+        }
+        sections = dict(conn.execute("SELECT letter_id, count(*) FROM sections GROUP BY letter_id"))
+        for letter_id, (count, _) in letters.items():
+            problems = []
+            if rows[letter_id] != count:
+                problems.append(f"{rows[letter_id]} sentence rows")
+            if fts_docs[letter_id] != indexable[letter_id]:
+                problems.append(f"{fts_docs[letter_id]}/{indexable[letter_id]} FTS documents")
+            if count and not sections.get(letter_id):
+                problems.append("no sections")
+            n_vec = vectors.get(letter_id, 0)
+            if (letter_id, "vectors") in derived and n_vec != count:
+                problems.append(f"{n_vec} vectors")
+            if (letter_id, "vectors") not in derived and n_vec not in (0, count):
+                problems.append(f"{n_vec} vectors without a derived row")
+            if problems:
+                partial.append(f"letter {letter_id} ({count} sentences): {', '.join(problems)}")
+        orphans = sum(n for lid, n in rows.items() if lid not in letters)
+        if orphans:
+            partial.append(f"{orphans} sentence rows without a letter")
+        if fts_docs.get(None):
+            partial.append(f"{fts_docs[None]} FTS documents without a sentence row")
+        return DbCheck(
+            integrity=integrity,
+            foreign_keys=fks,
+            partial=partial,
+            letters=len(letters),
+            content_hashes={h for _, h in letters.values()},
+        )
+    finally:
+        conn.close()
+
+
+def derived_complete(path: Path) -> list[str]:
+    """Letters lacking derived data (after a clean open + warm every letter must have it)."""
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        missing = conn.execute(
+            "SELECT l.id, k.kind FROM letters AS l CROSS JOIN"
+            " (SELECT 'recommendations' AS kind UNION ALL SELECT 'vectors') AS k"
+            " WHERE NOT EXISTS (SELECT 1 FROM derived AS d"
+            "                   WHERE d.letter_id = l.id AND d.kind = k.kind)"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [f"letter {lid} lacks {kind}" for lid, kind in missing]
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+@dataclass
+class CampaignResult:
+    kind: str
+    runs: int = 0
+    kills: int = 0
+    integrity_failures: int = 0
+    partial_letters: int = 0
+    lost_digests: int = 0
+    doubled_digests: int = 0
+    child_errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    kill_delays: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.integrity_failures
+            or self.partial_letters
+            or self.lost_digests
+            or self.doubled_digests
+            or self.child_errors
+            or self.problems
+        )
+
+
+def _letter_text(batch: int, i: int, extra: int, *, long: bool = False) -> str:
+    from tests.letters import HandmadeLetter
+
+    tail = (
+        " en daarbij de gemeenten, de zorgaanbieders, de voogdijinstelling en de inspectie"
+        " tijdig te betrekken zodat de afspraken over plaatsing, begeleiding, onderwijs en"
+        " nazorg van deze kinderen in de hele regio op dezelfde manier worden uitgevoerd"
+        if long
+        else ""
+    )
+    letter = HandmadeLetter(subject=f"Toezicht op de opvang in regio {batch}-{i}")
+    letter.page2 = [
+        *letter.page2,
+        *[
+            f"Ik verzoek u in regio {batch}-{i} onderdeel {k} de capaciteit van de opvang van "
+            f"kinderen met {k + i} plaatsen te verhogen{tail} en daarover jaarlijks te "
+            "rapporteren."
+            for k in range(extra)
+        ],
+    ]
+    return letter.text()
+
+
+def write_batch(folder: Path, batch: int, n: int, *, extra: int = 25, long: bool = False) -> list[Path]:
+    """``n`` distinct letters (``extra`` more sentences each than the handmade letter)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        p = folder / f"brief-{batch}-{i}.txt"
+        p.write_text(_letter_text(batch, i, extra, long=long), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def _hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def ingest_campaign(
+    workdir: Path,
+    kills: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 6,
+    progress: Callable[[CampaignResult], None] | None = None,
+) -> CampaignResult:
+    """Ingest batches of new letters in child processes and SIGKILL each at a random moment.
+
+    Every job ingests the previous batch (finishing what the last kill interrupted) and a new
+    one. After each kill the database is checked as the dead process left it. Half the jobs
+    go through ``bot.cli.main(["ingest", ...])``, half through ``Briefbot.add_path``."""
+    rng = random.Random(seed)
+    result = CampaignResult("ingest")
+    db = workdir / "ingest.sqlite3"
+    started = time.monotonic()
+    expected: set[str] = set()
+    folders: list[Path] = []
+
+    def check(after: str) -> DbCheck:
+        c = check_database(db)
+        if c.integrity != ["ok"] or c.foreign_keys:
+            result.integrity_failures += 1
+            result.problems.append(f"{after}: integrity {c.integrity[:3]}, fk {c.foreign_keys}")
+        if c.partial:
+            result.partial_letters += len(c.partial)
+            result.problems.extend(f"{after}: {p}" for p in c.partial[:5])
+        if not c.content_hashes <= expected:
+            result.problems.append(f"{after}: letters nobody ingested")
+        return c
+
+    async with Zygote.start(workdir) as zygote:
+        # calibration: how long one job takes when nobody kills it
+        folders.append(workdir / "batch-0")
+        expected |= {_hash(p) for p in write_batch(folders[0], 0, batch_size)}
+        first = await zygote.run(
+            {"kind": "ingest", "db": str(db), "paths": [str(folders[0])]}, kill_after=None
+        )
+        result.runs += 1
+        if first.code != 0 or first.info.startswith("error="):
+            result.child_errors.append(f"calibration: {first.code} {first.info}")
+            return result
+        window = max(0.2, first.ran_for)
+        batch = 0
+        max_runs = kills * 4 + 5
+        while result.kills < kills and result.runs < max_runs:
+            batch += 1
+            folder = workdir / f"batch-{batch}"
+            expected |= {_hash(p) for p in write_batch(folder, batch, batch_size)}
+            folders.append(folder)
+            kind = "cli-ingest" if batch % 2 else "ingest"
+            delay = rng.uniform(0, window)
+            job = {"kind": kind, "db": str(db), "paths": [str(f) for f in folders[-2:]]}
+            outcome = await zygote.run(job, kill_after=delay)
+            result.runs += 1
+            if outcome.killed:
+                result.kills += 1
+                result.kill_delays.append(delay)
+            else:
+                window = max(0.2, outcome.ran_for)  # kill anywhere inside a whole job
+                if outcome.code != 0 or outcome.info.startswith("error="):
+                    result.child_errors.append(
+                        f"{kind} batch {batch}: {outcome.code} {outcome.info}"
+                    )
+            await asyncio.to_thread(check, f"after {kind} batch {batch} (killed={outcome.killed})")
+            if progress:
+                progress(result)
+        # a clean run over everything: every letter is then present exactly once, whole
+        final = await zygote.run(
+            {"kind": "cli-ingest", "db": str(db), "paths": [str(f) for f in folders]},
+            kill_after=None,
+        )
+        result.runs += 1
+        if final.code != 0 or final.info.startswith("error="):
+            result.child_errors.append(f"final ingest: {final.code} {final.info}")
+        c = await asyncio.to_thread(check, "after the final clean run")
+        if c.content_hashes != expected or c.letters != len(expected):
+            result.problems.append(
+                f"after the final run: {c.letters} letters, {len(expected)} expected"
+            )
+        # the bot's start heals derived data a kill interrupted (recommendations on open,
+        # vectors on warm): after it no letter lacks any
+        warm = await zygote.run({"kind": "warm", "db": str(db)}, kill_after=None)
+        if warm.code != 0 or warm.info.startswith("error="):
+            result.child_errors.append(f"open + warm: {warm.code} {warm.info}")
+        result.problems.extend(derived_complete(db))
+        await asyncio.to_thread(check, "after open + warm")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# ---- digests
+
+_MARKER = re.compile(r"digest (\d+)/(\d{4}-\d{2}-\d{2})(?: · (\d+)/(\d+))?")
+
+
+@dataclass
+class Posted:
+    """The digest messages seen on the server for one (subscription, due date)."""
+
+    heads: int = 0
+    parts: list[tuple[int, int]] = field(default_factory=list)  # (part, of) when numbered
+    messages: int = 0
+
+
+def posted_digests(server: Any, where: list[Any]) -> dict[tuple[int, str], Posted]:
+    out: dict[tuple[int, str], Posted] = defaultdict(Posted)
+    for target in where:
+        for message in server.messages(target, from_bot=True):
+            found = None
+            for e in message.embeds:
+                m = _MARKER.search((e.get("footer") or {}).get("text") or "")
+                if m:
+                    found = m
+                    break
+            if found is None:
+                continue
+            p = out[(int(found[1]), found[2])]
+            p.messages += 1
+            if found[3]:
+                p.parts.append((int(found[3]), int(found[4])))
+            title = (message.embeds[0].get("title") or "") if message.embeds else ""
+            if title.startswith(("Digest of ", "Overzicht van ")):
+                p.heads += 1
+    return out
+
+
+def _digest_problems(p: Posted, *, complete: bool) -> tuple[int, int, list[str]]:
+    """(lost, doubled, details) for one (subscription, due date)."""
+    doubled = p.heads > 1 or any(n > 1 for n in Counter(p.parts).values())
+    lost = False
+    notes = []
+    if complete:
+        if p.heads == 0:
+            lost = True
+            notes.append("not posted")
+        if p.parts:
+            of = p.parts[0][1]
+            missing = set(range(1, of + 1)) - {part for part, _ in p.parts}
+            if missing:
+                lost = True
+                notes.append(f"parts {sorted(missing)} of {of} missing")
+        elif p.messages > p.heads and p.heads == 1:
+            pass  # an unnumbered multi-message digest (older renderer): cannot tell
+    if doubled:
+        notes.append(f"{p.heads} heads, parts {sorted(p.parts)}")
+    return int(lost), int(doubled), notes
+
+
+async def digest_campaign(
+    workdir: Path,
+    kills: int,
+    *,
+    seed: int = 0,
+    channels: int = 16,
+    users: int = 4,
+    new_letters: int = 5,
+    progress: Callable[[CampaignResult], None] | None = None,
+) -> CampaignResult:
+    """Deliver daily digests from child processes against a Discord test server running
+    here, SIGKILL each child at a random moment, restart after the claim went stale.
+
+    Day after day every subscription is due; a third of them get a digest with new letters
+    (several messages), the others a short one. A day ends with a run nobody killed; then
+    every (subscription, day) must have exactly one complete digest and a ``sent`` delivery.
+    """
+    from bot.services.app import Briefbot
+    from bot.services.clock import ManualClock
+    from bot.services.digests import STALE_CLAIM, DigestService
+    from tests.discord_server import DiscordTestServer
+    from tests.discord_server.state import Permissions
+
+    rng = random.Random(seed)
+    result = CampaignResult("digests")
+    started = time.monotonic()
+    db = workdir / "digests.sqlite3"
+    start = datetime(2026, 11, 27, 7, 59, tzinfo=UTC)  # 08:59 in Amsterdam
+    async with DiscordTestServer(token=TOKEN) as server:
+        guild = server.add_guild("Kill")
+        admin = server.add_user("admin")
+        server.add_member(guild, admin, permissions=Permissions.DEFAULT | Permissions.MANAGE_GUILD)
+        targets: list[Any] = [server.add_channel(guild, f"kanaal-{i}") for i in range(channels)]
+        people = [server.add_user(f"lezer-{i}") for i in range(users)]
+        targets += people
+        app = await Briefbot.open(_settings(str(db)))  # seeds the bundled letter
+        try:
+            letters = workdir / "letters"
+            write_batch(letters, 0, new_letters, extra=8, long=True)
+            await app.add_path([letters])
+            service = DigestService(app, clock=ManualClock(start))
+            for ch in targets[:channels]:
+                await service.subscribe(
+                    kind="channel", user_id=admin.id, guild_id=guild.id, channel_id=ch.id,
+                    time_text="09:00", language="en",
+                )  # fmt: skip
+            for user in people:
+                await service.subscribe(
+                    kind="user", user_id=user.id, guild_id=None, time_text="09:00", language="en"
+                )
+            sub_ids = [s.id for s in await app.store.digests.list()]
+        finally:
+            await app.close()
+
+        async with Zygote.start(workdir) as zygote:
+            day = 0
+            window: float | None = None
+            checked: set[tuple[int, str]] = set()
+            while result.kills < kills and day < kills * 3 + 3:
+                due = start + timedelta(days=day, minutes=1)  # 09:00 local
+                day_key = due.date().isoformat()
+                with sqlite3.connect(db) as conn:  # every third subscription has news today
+                    conn.execute(
+                        "UPDATE subscriptions SET seen_letter_id = 0 WHERE id % 3 = ?", (day % 3,)
+                    )
+                attempt = 0
+                while True:
+                    now = due + timedelta(seconds=1) + attempt * (STALE_CLAIM + timedelta(seconds=1))
+                    job = {
+                        "kind": "digests", "db": str(db), "api_base": server.api_base,
+                        "now": now.isoformat(),
+                    }  # fmt: skip
+                    delay = None if window is None else rng.uniform(0, window)
+                    outcome = await zygote.run(job, kill_after=delay)
+                    result.runs += 1
+                    if window is None:
+                        window = max(0.2, outcome.ran_for * 1.2)  # calibrated on day 0
+                    await server.settle(0.05, timeout=30)
+                    for key, p in posted_digests(server, targets).items():
+                        if key[1] == day_key:
+                            _, doubled, notes = _digest_problems(p, complete=False)
+                            if doubled and key not in checked:
+                                result.doubled_digests += 1
+                                checked.add(key)
+                                result.problems.append(f"{key}: {'; '.join(notes)}")
+                    integrity = await asyncio.to_thread(check_database, db)
+                    if integrity.integrity != ["ok"] or integrity.foreign_keys:
+                        result.integrity_failures += 1
+                    if outcome.killed:
+                        result.kills += 1
+                        result.kill_delays.append(delay or 0.0)
+                        attempt += 1
+                        if attempt > 30:
+                            result.problems.append(f"day {day_key}: never finished")
+                            break
+                        continue
+                    if outcome.code != 0 or outcome.info.startswith("error="):
+                        result.child_errors.append(f"day {day_key}: {outcome.code} {outcome.info}")
+                    break
+                # the day is over: exactly one complete digest per subscription
+                posted = posted_digests(server, targets)
+                with sqlite3.connect(db) as conn:
+                    statuses = dict(
+                        conn.execute(
+                            "SELECT subscription_id, status FROM deliveries WHERE due_date = ?",
+                            (day_key,),
+                        ).fetchall()
+                    )
+                for sid in sub_ids:
+                    lost, doubled, notes = _digest_problems(
+                        posted.get((sid, day_key), Posted()), complete=True
+                    )
+                    if lost:
+                        result.lost_digests += 1
+                        result.problems.append(f"({sid}, {day_key}): {'; '.join(notes)}")
+                    if doubled and (sid, day_key) not in checked:
+                        result.doubled_digests += 1
+                        checked.add((sid, day_key))
+                    if statuses.get(sid) != "sent":
+                        result.problems.append(
+                            f"({sid}, {day_key}): delivery {statuses.get(sid)!r}, not 'sent'"
+                        )
+                if progress:
+                    progress(result)
+                day += 1
+        extra = {key for key in posted_digests(server, targets) if key[0] not in sub_ids}
+        if extra:
+            result.problems.append(f"digests for unknown subscriptions: {sorted(extra)[:3]}")
+        if server.internal_errors:
+            result.problems.append(f"test server errors: {server.internal_errors[:2]}")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
