@@ -1,36 +1,45 @@
 """Daily digests at scale: a burst of 10,000 due in the same minute, and the scheduler's idle cost.
 
-    python bench/digest_speed.py [--subs 10000] [--dms 1000] [--global-limit 50]
-                                 [--scheduler-subs 100000] [--part all|burst|scheduler]
+    python bench/digest_speed.py            # both parts; the burst without and with a global limit
+    python bench/digest_speed.py --part burst --global-limit 0 [--amortized-sweep] [--pace 48]
+        [--subs 10000] [--dms 1000] [--guilds 100] [--concurrency 64]
+    python bench/digest_speed.py --part scheduler [--scheduler-subs 100000] [--wakeups 1000]
 
-Part 1, the burst. The real bot (discord.py client, Digests cog, DigestScheduler, DiscordSender)
-runs against the in-process protocol-level Discord test server, which enforces its per-route
-buckets (50 requests/s per route and channel, with Discord's ``X-RateLimit-*`` headers) and,
-with ``--global-limit N``, a global limit of N requests/s across all routes (Discord's default for
-a bot is 50/s; ``0`` turns it off). ``--subs`` subscriptions (``--dms`` of them personal DM
-digests, the rest channel digests spread over ``--guilds`` servers, one per channel) in five time
-zones are all due at the same UTC minute. The store holds the bundled letter plus the dev corpus
-(``../shared/corpus/letters/*.txt``) when present, one server-private letter, and a fifth of the
+Part 1, the burst. The real bot (discord.py client, Digests cog, DigestScheduler, DiscordSender,
+real HTTP over loopback) runs against the in-process protocol-level Discord test server, which
+enforces its per-route buckets (50 requests/s per route and channel, with Discord's
+``X-RateLimit-*`` headers) and a global limit per ``--global-limit`` (requests/s across all
+routes; one burst per comma-separated value, default ``0,50``: off, then Discord's default global
+limit for a bot, 50/s). ``--subs`` subscriptions (``--dms`` of them personal DM digests, the rest
+channel digests spread over ``--guilds`` servers, one per channel) in five time zones are all due
+at the same UTC minute. The store holds the bundled letter plus the dev corpus
+(``../shared/corpus/letters/*.txt``) when present and one server-private letter; a fifth of the
 subscriptions have the newest letter still unseen (a digest with a new letter: summary and
-actions); the others get the recommendation of the day. A quarter filter on a topic.
+actions), the others get the recommendation of the day; a quarter filter on a topic.
 
 The clock is the system clock shifted so that the due minute comes 1 s after the bot is ready and
 warm; the scheduler sleeps until then like in production. Lateness of a digest = when its message
 reached the server minus its due instant. Prints: time from due to the last delivery (target: all
 within 60 s), p50/p95/max lateness, 429s, messages sent (must equal the number of subscriptions:
-each digest exactly once), requests by route, peak RSS (bot and test server share the process).
+each digest exactly once), the delivery log, requests by route, event-loop lag and open fds
+during the burst, peak RSS (bot and test server share the process).
+
+Two experiments on discord.py itself (not in the bot; see the functions): ``--amortized-sweep``
+(its rate-limit bucket sweep is quadratic in the number of channels posted to) and ``--pace N``
+(a proactive global limit instead of discord.py's reaction to global 429s).
 
 Part 2, the scheduler. ``--scheduler-subs`` subscriptions in a store (due times spread over a day,
-2% paused); a wake-up is what ``DigestScheduler`` does when it wakes with nothing or a few due:
-``run_due`` (its due fetch, plus claim/build/finish for each due subscription, with a sender that
-does not touch the network) and then the earliest-due query. p50/p95 over many wake-ups (target
-under 10 ms with nothing due), the DB size, memory.
+2% paused); a wake-up is what ``DigestScheduler`` does when it wakes: ``run_due`` (its due fetch,
+plus claim, build, send to a sender without network, and log for each due subscription) and then
+the earliest-due query. p50/p95 over many wake-ups with nothing due (target under 10 ms), with
+three due, and at an ordinary minute (about 70 due); the DB size, memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -39,26 +48,27 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter, deque
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from common import REPO, corpus_dir, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
-from bot.chat.client import BriefBot  # noqa: E402
-from bot.services import digests as digest_svc  # noqa: E402
-from bot.services.app import Briefbot  # noqa: E402
-from bot.services.clock import MAX_SLEEP  # noqa: E402
-from bot.services.digests import DigestService  # noqa: E402
-from bot.services.scope import Scope  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.store.digests import Subscription  # noqa: E402
-from tests.discord_server import DiscordTestServer, running_bot  # noqa: E402
-from tests.discord_server.state import Permissions  # noqa: E402
-from tests.letters import HandmadeLetter  # noqa: E402
+from bot.chat.client import BriefBot
+from bot.services import digests as digest_svc
+from bot.services.app import Briefbot
+from bot.services.clock import MAX_SLEEP
+from bot.services.digests import DigestService
+from bot.services.scope import Scope
+from bot.settings import Settings
+from bot.store.digests import Subscription
+from tests.discord_server import DiscordTestServer, running_bot
+from tests.discord_server.state import Permissions
+from tests.letters import HandmadeLetter
 
 # Friday 27 November 2026, 08:00 UTC: the same instant in five zones.
 DUE = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -73,8 +83,63 @@ POST_MESSAGE = "POST /channels/{channel_id}/messages"
 
 
 class BenchBot(BriefBot):
+    amortized_sweep = False
+    pace: int | None = None
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
+
+    async def setup_hook(self) -> None:
+        if self.amortized_sweep:
+            amortize_bucket_sweep(self.http)
+        if self.pace:
+            pace_requests(self.http, self.pace)
+        await super().setup_hook()
+
+
+def amortize_bucket_sweep(http: Any) -> None:
+    """discord.py 2.x sweeps ALL its rate-limit buckets for inactive ones each time it creates
+    a bucket once it holds 256 or more (``HTTPClient._try_clear_expired_ratelimits``): a bot
+    posting to 10,000 channels in a minute pays 10,000 x 10,000 checks. This sweeps only when
+    the number of buckets doubled since the last sweep (amortised O(1)); the same buckets
+    are dropped, a little later."""
+    sweep = http._try_clear_expired_ratelimits
+    threshold = 256
+
+    def amortized() -> None:
+        nonlocal threshold
+        if len(http._buckets) < threshold:
+            return
+        sweep()
+        threshold = max(256, 2 * len(http._buckets))
+
+    http._try_clear_expired_ratelimits = amortized
+
+
+def pace_requests(http: Any, per_second: int) -> None:
+    """A proactive global limit: at most ``per_second`` REST requests start in any second
+    (interaction callbacks and webhooks, exempt on Discord, pass). discord.py only reacts to a
+    global 429 after the fact, and Discord bans an IP for a while after 10,000 invalid
+    requests (429s included) in 10 minutes."""
+    request = http.request
+    started: deque[float] = deque()
+    lock = asyncio.Lock()
+
+    async def paced(route: Any, **kwargs: Any) -> Any:
+        if not route.path.startswith(("/interactions", "/webhooks")):
+            async with lock:
+                loop = asyncio.get_running_loop()
+                while True:
+                    now = loop.time()
+                    while started and started[0] <= now - 1.0:
+                        started.popleft()
+                    if len(started) < per_second:
+                        break
+                    await asyncio.sleep(started[0] + 1.0 - now)
+                started.append(now)
+        return await request(route, **kwargs)
+
+    http.request = paced
 
 
 class ShiftedClock:
@@ -93,10 +158,8 @@ class ShiftedClock:
         delay = min(when - self.now(), MAX_SLEEP).total_seconds()
         if delay <= 0:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
 
 
 def pct(values: list[float], q: float) -> float:
@@ -106,13 +169,48 @@ def pct(values: list[float], q: float) -> float:
 
 def rss_now_mb() -> float:
     try:
-        with open(f"/proc/{os.getpid()}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+        for line in Path(f"/proc/{os.getpid()}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def files_size(folder: Path, pattern: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(pattern))
+
+
+def open_fds() -> int:
+    try:
+        return sum(1 for _ in Path(f"/proc/{os.getpid()}/fd").iterdir())
+    except OSError:
+        return -1
+
+
+class Sampler:
+    """Every 10 ms: how late the event loop wakes (its lag) and how many fds are open."""
+
+    def __init__(self) -> None:
+        self.lag: list[float] = []
+        self.fds = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            self.lag.append(max(0.0, loop.time() - t - 0.01) * 1000)
+            if len(self.lag) % 10 == 0:
+                self.fds = max(self.fds, open_fds())
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
 
 
 def _sub_rows(
@@ -174,7 +272,7 @@ async def seeded_app(settings: Settings, *, corpus: bool) -> tuple[Briefbot, str
 # ---------------------------------------------------------------------------------- the burst
 
 
-async def burst(args: argparse.Namespace) -> None:
+async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "digests.sqlite3"
@@ -183,7 +281,6 @@ async def burst(args: argparse.Namespace) -> None:
         )
         t = time.perf_counter()
         app, note = await seeded_app(settings, corpus=not args.no_corpus)
-        global_limit = args.global_limit or None
         async with DiscordTestServer(
             token="bench", interaction_response_window=None, global_rate_limit=global_limit
         ) as server:
@@ -210,30 +307,33 @@ async def burst(args: argparse.Namespace) -> None:
 
             clock = ShiftedClock(DUE - timedelta(hours=1))
             bot = BenchBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
+            bot.amortized_sweep = args.amortized_sweep
+            bot.pace = args.pace or None
             async with running_bot(server, bot, token="bench", ready_timeout=300):
                 await app.warm()
                 cog = bot.get_cog("Digests")
                 await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
                 before = len(server.requests)
                 rss_before = rss_now_mb()
+                fds_before = open_fds()
                 limited_before = server.rate_limited_count
+                sampler = Sampler()
+                sampler.start()
                 lead = 1.0
                 clock.jump(DUE - timedelta(seconds=lead))
                 due_mono = time.monotonic() + lead
                 cog.service.changed.set()  # like a subscription change: the scheduler re-plans
                 deadline = due_mono + args.timeout
 
-                def sent() -> int:
-                    return sum(
-                        1
-                        for r in server.requests_for(POST_MESSAGE)
-                        if r.status == 200 and r.time >= due_mono - lead
-                    )
-
-                while sent() < args.subs and time.monotonic() < deadline:
+                posts_seen, count = len(server.requests_for(POST_MESSAGE)), 0
+                while count < args.subs and time.monotonic() < deadline:
                     await asyncio.sleep(0.25)
+                    log = server.requests_for(POST_MESSAGE)
+                    count += sum(1 for r in log[posts_seen:] if r.status == 200)
+                    posts_seen = len(log)
                 await server.settle(1.0, timeout=60)
                 await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
+                sampler.stop()
 
                 posts = [
                     r
@@ -267,18 +367,22 @@ async def burst(args: argparse.Namespace) -> None:
                 )
                 print(
                     f"store: {len(app.catalog.by_id)} letters ({note} + 1 private); "
-                    f"setup {setup_s:.1f} s; DigestService.CONCURRENCY "
-                    f"{digest_svc.CONCURRENCY}, BATCH {digest_svc.BATCH}"
+                    f"setup {setup_s:.1f} s; DigestService CONCURRENCY "
+                    f"{digest_svc.CONCURRENCY}, DM_CONCURRENCY {digest_svc.DM_CONCURRENCY}, "
+                    f"BATCH {digest_svc.BATCH}"
                 )
                 print(
                     "rate limits: 50 requests/s per route bucket (test server default), global "
                     + (f"{global_limit}/s" if global_limit else "off")
+                    + "; discord.py bucket sweep "
+                    + ("amortised (patched)" if args.amortized_sweep else "as shipped")
+                    + (f"; bot paced at {args.pace} requests/s" if args.pace else "")
                 )
                 if lateness:
                     print(
                         f"due -> last delivery: {max(lateness):.1f} s  "
-                        f"(lateness p50 {pct(lateness, 0.5):.1f} s, p95 {pct(lateness, 0.95):.1f} s,"
-                        f" max {max(lateness):.1f} s; within 60 s: "
+                        f"(lateness p50 {pct(lateness, 0.5):.1f} s, "
+                        f"p95 {pct(lateness, 0.95):.1f} s, max {max(lateness):.1f} s; within 60 s: "
                         f"{sum(1 for x in lateness if x <= 60):,}/{args.subs:,})"
                     )
                 print(
@@ -287,6 +391,17 @@ async def burst(args: argparse.Namespace) -> None:
                     f"delivery log: {statuses}; still due: {pending}"
                 )
                 print(f"429s received: {server.rate_limited_count - limited_before:,}")
+                needed = sum(1 for r in server.requests[before:] if r.status == 200)
+                if global_limit:
+                    print(
+                        f"  {needed:,} successful requests at {global_limit}/s: no bot can "
+                        f"finish in under {needed / global_limit:.0f} s"
+                    )
+                print(
+                    f"event-loop lag during the burst (ms): p50 {pct(sampler.lag, 0.5):.1f}, "
+                    f"p99 {pct(sampler.lag, 0.99):.1f}, max {max(sampler.lag, default=0):.1f}; "
+                    f"open fds {fds_before} before, {sampler.fds} at most"
+                )
                 print("requests: " + ", ".join(f"{k} x{v}" for k, v in routes.most_common()))
                 print(
                     f"memory: RSS before the burst {rss_before:.0f} MiB, peak {peak_rss_mb():.0f} "
@@ -360,7 +475,17 @@ async def scheduler(args: argparse.Namespace) -> None:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            history = (
+                (sid, (start.date() - timedelta(days=day)).isoformat(), now_iso, now_iso)
+                for day in range(1, args.history_days + 1)
+                for sid in range(1, n + 1)
+            )
+            conn.executemany(
+                "INSERT INTO deliveries (subscription_id, due_date, due_at, status, updated_at)"
+                " VALUES (?, ?, ?, 'sent', ?)",
+                history,
+            )
+        conn.close()
         await app.warm()
         clock = FrozenClock(start)
         service = DigestService(app, clock=clock)
@@ -377,8 +502,20 @@ async def scheduler(args: argparse.Namespace) -> None:
         for _ in range(args.wakeups):  # nothing due: 30 s before the first
             clock.at = start + timedelta(seconds=rng.randrange(0, 30))
             idle.append(await wake())
+        few, few_handled = [], []
+        ids = rng.sample(range(1, n + 1), k=3 * (args.wakeups // 5))
+        clock.at = start + timedelta(seconds=40)
+        for k in range(args.wakeups // 5):  # three made due just before each wake-up
+            for sid in ids[3 * k : 3 * k + 3]:
+                await repo.reschedule(
+                    sid, next_due=clock.at - timedelta(seconds=1), next_due_date=start.date(),
+                    now=clock.at,
+                )  # fmt: skip
+            before = sender.sent
+            few.append(await wake())
+            few_handled.append(sender.sent - before)
         busy, handled = [], []
-        for k in range(args.wakeups // 10):  # walk through the day: each wake-up finds a few
+        for k in range(args.wakeups // 10):  # walk through the day, a minute per wake-up
             clock.at = start + timedelta(minutes=1 + k)
             before = sender.sent
             busy.append(await wake())
@@ -391,10 +528,15 @@ async def scheduler(args: argparse.Namespace) -> None:
             t = time.perf_counter()
             await repo.due(start, limit=digest_svc.BATCH)
             q_due.append((time.perf_counter() - t) * 1000)
-        size = sum(p.stat().st_size for p in Path(tmp).glob("schedule.sqlite3*"))
+        t = time.perf_counter()
+        latest = await repo.latest_deliveries()
+        listing_ms = (time.perf_counter() - t) * 1000
+        size = files_size(Path(tmp), "schedule.sqlite3")
+        wal = files_size(Path(tmp), "schedule.sqlite3-wal")
         print(
-            f"\nscheduler: {n:,} stored subscriptions (2% paused), due times over 24 h; "
-            f"DB {size / 1e6:.1f} MB"
+            f"\nscheduler: {n:,} stored subscriptions (2% paused), due times over 24 h, "
+            f"{args.history_days} days of delivery log ({n * args.history_days:,} rows); "
+            f"DB {size / 1e6:.0f} MB (+ {wal / 1e6:.0f} MB not yet checkpointed WAL)"
         )
         print(
             f"wake-up with nothing due (run_due + earliest_due), {len(idle)} wake-ups: "
@@ -405,33 +547,62 @@ async def scheduler(args: argparse.Namespace) -> None:
             f"{pct(q_earliest, 0.95):.3f} ms; due fetch p50 {pct(q_due, 0.5):.3f} ms, "
             f"p95 {pct(q_due, 0.95):.3f} ms"
         )
+        print(
+            f"wake-up with a few due ({statistics.mean(few_handled):.0f} each; claim, build, "
+            f"send to a sender without network, log), {len(few)} wake-ups: "
+            f"p50 {pct(few, 0.5):.2f} ms, p95 {pct(few, 0.95):.2f} ms"
+        )
         per = [b / h for b, h in zip(busy, handled, strict=True) if h]
         print(
-            f"wake-up with a few due ({statistics.mean(handled):.0f} on average, max "
-            f"{max(handled)}; claim + build + log each, no network), {len(busy)} wake-ups: "
-            f"p50 {pct(busy, 0.5):.1f} ms, p95 {pct(busy, 0.95):.1f} ms; "
-            f"{statistics.mean(per):.2f} ms per digest"
+            f"wake-up at a minute of an ordinary day ({statistics.mean(handled):.0f} due on "
+            f"average, max {max(handled)}), {len(busy)} wake-ups: p50 {pct(busy, 0.5):.1f} ms, "
+            f"p95 {pct(busy, 0.95):.1f} ms; {statistics.mean(per):.2f} ms per digest"
+        )
+        print(
+            f"last delivery of every subscription (`briefbot digest list`): {listing_ms:.0f} ms "
+            f"for {len(latest):,}"
         )
         print(f"memory: RSS {rss_now_mb():.0f} MiB now, peak {peak_rss_mb():.0f} MiB")
         await app.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--part", choices=("all", "burst", "scheduler"), default="all")
     parser.add_argument("--subs", type=int, default=10_000)
     parser.add_argument("--dms", type=int, default=1_000)
     parser.add_argument("--guilds", type=int, default=100)
     parser.add_argument(
-        "--global-limit", type=int, default=0, help="global requests/s (0 = off; Discord: 50)"
+        "--global-limit",
+        default="0,50",
+        help="global requests/s of the test server, one burst per value (0 = off; Discord's "
+        "default for a bot: 50); default 0,50",
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
+    parser.add_argument(
+        "--pace", type=int, default=0, help="bot-side global limit, requests/s (see pace_requests)"
+    )
+    parser.add_argument(
+        "--amortized-sweep",
+        action="store_true",
+        help="patch discord.py's rate-limit bucket sweep (see amortize_bucket_sweep)",
+    )
     parser.add_argument("--no-corpus", action="store_true", help="only the bundled letter")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="override DigestService.CONCURRENCY"
+    )
     parser.add_argument("--scheduler-subs", type=int, default=100_000)
     parser.add_argument("--wakeups", type=int, default=1000)
+    parser.add_argument("--history-days", type=int, default=14, help="delivery log per sub")
     args = parser.parse_args()
+    if args.concurrency:
+        digest_svc.CONCURRENCY = args.concurrency
     if args.part in ("all", "burst"):
-        asyncio.run(burst(args))
+        for value in args.global_limit.split(","):
+            asyncio.run(burst(args, int(value) or None))
+            print()
     if args.part in ("all", "scheduler"):
         asyncio.run(scheduler(args))
 

@@ -6,29 +6,12 @@ from __future__ import annotations
 import discord
 
 from bot.chat.embeds import COLOUR, DESCRIPTION_MAX, EMBED_TOTAL_MAX, EMBEDS_PER_MESSAGE, cite, clip
-from bot.chat.i18n import t
+from bot.chat.i18n import KIND_NAMES, t
 from bot.services.digests import Cited, Digest
-
-_KIND = {
-    "nl": {
-        "request": "verzoek",
-        "plea": "pleidooi",
-        "advice": "advies",
-        "requirement": "vereiste",
-        "concern": "zorg",
-    },
-    "en": {
-        "request": "request",
-        "plea": "plea",
-        "advice": "advice",
-        "requirement": "requirement",
-        "concern": "concern",
-    },
-}
 
 
 def _line(lang: str, item: Cited, kind: str | None = None) -> str:
-    label = f"**{_KIND[lang].get(kind, kind)}** · " if kind else ""
+    label = f"**{KIND_NAMES[lang].get(kind, kind)}** · " if kind else ""
     text = discord.utils.escape_markdown(item.text)
     return f"{label}“{text}” ({cite(lang, item.letter_id, item.page, item.sentence)})"
 
@@ -58,6 +41,8 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
     """Messages (each a list of embeds) for one digest. ``when`` is the due date, localised."""
     lang = digest.language
     footer = f"briefbot · {digest.marker}"
+    final_footer = footer
+    footer += " · 00/00"  # sized with room for the part number set below
     embeds: list[discord.Embed] = []
     header = [t("digest.title", lang, date=when)]
     if digest.late:
@@ -86,7 +71,14 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
     if digest.pick is not None:
         kind, item = digest.pick
         embeds.extend(_embed(t("digest.pick", lang), [_line(lang, item, kind)], footer))
-    return _into_messages(embeds)
+    messages = _into_messages(embeds)
+    for i, message in enumerate(messages, 1):
+        # "· 2/3" on a digest of several messages: which parts went out is visible (to a
+        # restarted sender, too)
+        text = final_footer if len(messages) == 1 else f"{final_footer} · {i}/{len(messages)}"
+        for e in message:
+            e.set_footer(text=text)
+    return messages
 
 
 def _size(e: discord.Embed) -> int:

@@ -20,6 +20,15 @@ class UserFacingError(app_commands.AppCommandError):
     """An error whose message is meant for the user as it is (already localized)."""
 
 
+def _full(error: BaseException) -> bool:
+    """SQLITE_FULL: the disk (or the database's page limit) is full. Temporary for the user,
+    but only an operator can fix it."""
+    return isinstance(error, sqlite3.DatabaseError) and (
+        getattr(error, "sqlite_errorname", None) == "SQLITE_FULL"
+        or "database or disk is full" in str(error)
+    )
+
+
 def _busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and (
         "locked" in str(error) or "busy" in str(error) or "disk" in str(error)
@@ -41,6 +50,8 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
         return t("error.lookup", lang, message=_text(original)), False
     if isinstance(original, ValueError):
         return t("error.input", lang, message=_text(original)), False
+    if _full(original):
+        return t("error.full", lang), True
     if _busy(original):
         return t("error.busy", lang), True
     if isinstance(error, app_commands.CheckFailure):

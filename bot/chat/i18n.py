@@ -142,6 +142,24 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
     "choice.long": ("long (10)", "lang (10)"),
 }
 
+# The kinds of recommendation, as users read them.
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "nl": {
+        "request": "verzoek",
+        "plea": "pleidooi",
+        "advice": "advies",
+        "requirement": "vereiste",
+        "concern": "zorg",
+    },
+    "en": {
+        "request": "request",
+        "plea": "plea",
+        "advice": "advice",
+        "requirement": "requirement",
+        "concern": "concern",
+    },
+}
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "error.generic": (
         "Something went wrong on my side; it has been logged. Please try again.",
@@ -163,6 +181,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.busy": (
         "The database is busy; please try again in a moment.",
         "De database is bezig; probeer het zo nog eens.",
+    ),
+    "error.full": (
+        "The bot's storage is full, so nothing was saved; this was logged for the operator. Please try again later.",
+        "De opslag van de bot is vol, dus er is niets opgeslagen; dat is gelogd voor de beheerder. Probeer het later nog eens.",
     ),
     "error.lookup": ("{message}", "{message}"),
     "error.input": ("{message}", "{message}"),

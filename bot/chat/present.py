@@ -11,30 +11,13 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.chat.embeds import FIELD_VALUE_MAX, cite, clip, embed, paged
-from bot.chat.i18n import t
+from bot.chat.i18n import KIND_NAMES, t
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
     from bot.services.quotes import QuoteMatch
     from bot.services.recommendations import RecommendationsAnswer
     from bot.services.summary import Summary
-
-KIND = {
-    "nl": {
-        "request": "verzoek",
-        "plea": "pleidooi",
-        "advice": "advies",
-        "requirement": "vereiste",
-        "concern": "zorg",
-    },
-    "en": {
-        "request": "request",
-        "plea": "plea",
-        "advice": "advice",
-        "requirement": "requirement",
-        "concern": "concern",
-    },
-}
 
 
 def esc(text: str) -> str:
@@ -70,7 +53,7 @@ def recommendation_pages(
     for group, recs in answer.grouped():
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:
-            kind = KIND[lang].get(r.kind, r.kind)
+            kind = KIND_NAMES[lang].get(r.kind, r.kind)
             lines.append(
                 f"• *{kind}*: “{esc(r.text)}” ({cite(lang, r.letter_id, r.page, r.sentence)})"
             )

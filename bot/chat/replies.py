@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import contextlib
 
+import aiohttp
 import discord
 
 NO_MENTIONS = discord.AllowedMentions.none()
+
+# The request may have reached Discord although no answer came back (a dropped connection, a
+# timeout): re-sending an interaction response would fail ("already acknowledged") or repeat it.
+AMBIGUOUS = (aiohttp.ClientError, TimeoutError)
+
+
+async def _landed(interaction: discord.Interaction) -> discord.Message | None:
+    """The interaction's original response if Discord has one, else None."""
+    try:
+        return await interaction.original_response()
+    except discord.NotFound:
+        return None
+
+
+def _mark_responded(
+    interaction: discord.Interaction, kind: discord.InteractionResponseType
+) -> None:
+    """Tell discord.py that the response went out after all, so that what follows is sent as a
+    followup (``InteractionResponse`` keeps this in a private attribute; no public setter)."""
+    interaction.response._response_type = kind  # type: ignore[attr-defined]
 
 
 async def respond(
@@ -33,7 +54,15 @@ async def respond(
         message = await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
         extras["answered"] = True
         return message
-    await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    try:
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    except AMBIGUOUS:
+        landed = await _landed(interaction)
+        if landed is None:
+            raise
+        _mark_responded(interaction, discord.InteractionResponseType.channel_message)
+        extras["answered"] = True
+        return landed
     extras["answered"] = True
     try:
         return await interaction.original_response()
@@ -43,6 +72,13 @@ async def respond(
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
     """Acknowledge within Discord's 3 s before any slow work; a no-op if already answered."""
-    if not interaction.response.is_done():
+    if interaction.response.is_done():
+        return
+    try:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        interaction.extras["deferred_ephemeral"] = ephemeral
+    except AMBIGUOUS:
+        if await _landed(interaction) is None:  # it never arrived: once more
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        else:
+            _mark_responded(interaction, discord.InteractionResponseType.deferred_channel_message)
+    interaction.extras["deferred_ephemeral"] = ephemeral

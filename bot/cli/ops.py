@@ -1,4 +1,4 @@
-"""Operator commands: ``run``, ``sync``, ``check``."""
+"""Operator commands: ``run``, ``sync``, ``check``, ``backup``, ``restore``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sqlite3
+from pathlib import Path
+from typing import Any
 
 from bot.cli.output import emit_json, err, out
 from bot.settings import Settings, get_settings
@@ -107,17 +110,50 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no output; only the exit code")
 
 
+def _activity(path: Path) -> dict[str, Any]:
+    """Counts beyond the letters: sentences, digest subscriptions, the last digest sent.
+    Read-only, on its own connection (blocking: run it in a thread)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+        sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        active = paused = 0
+        last = None
+        if {"subscriptions", "deliveries"} <= tables:
+            active, paused = conn.execute(
+                "SELECT count(*) FILTER (WHERE paused_reason IS NULL),"
+                " count(*) FILTER (WHERE paused_reason IS NOT NULL) FROM subscriptions"
+            ).fetchone()
+            row = conn.execute(
+                "SELECT subscription_id, due_date, updated_at FROM deliveries"
+                " WHERE status = 'sent' ORDER BY updated_at DESC LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                last = {"subscription": row[0], "due_date": row[1], "sent_at": row[2]}
+    return {
+        "sentences": int(sentences),
+        "subscriptions": {"active": int(active or 0), "paused": int(paused or 0)},
+        "last_digest": last,
+    }
+
+
 async def check(args: argparse.Namespace) -> int:
+    """JSON keys (stable): database, integrity, schema_version, letters, sentences,
+    subscriptions {active, paused}, last_digest {subscription, due_date, sent_at} or null,
+    token_set, ok; and error when the database cannot be checked."""
     settings = settings_for(args)
     report: dict[str, object] = {"database": str(args.db)}
     ok = True
     try:
+        if not await asyncio.to_thread(Path(args.db).is_file):
+            raise StoreError(f"no database at {args.db}")
         async with open_store(args.db) as store:
             integrity = await store.integrity_check()
             report["integrity"] = integrity
             report["schema_version"] = store.schema_version
             report["letters"] = await store.letters.count()
             ok = integrity == ["ok"]
+        report.update(await asyncio.to_thread(_activity, Path(args.db)))
     except (StoreError, OSError) as exc:
         report["error"] = str(exc)
         ok = False
@@ -136,8 +172,81 @@ async def check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _configure_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, metavar="PATH", help="file to write the backup to")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+
+async def backup(args: argparse.Namespace) -> int:
+    """An online copy of the database (SQLite's backup API): safe while the bot runs."""
+    from bot.store.backup import BackupError, backup_database
+
+    try:
+        info = await asyncio.to_thread(
+            backup_database, Path(args.db), args.path, overwrite=args.force
+        )
+    except BackupError as exc:
+        return _refused(args, str(exc))
+    report = {
+        "backup": str(info.path),
+        "bytes": info.bytes,
+        "schema_version": info.schema_version,
+        "letters": info.letters,
+        "integrity": info.integrity,
+    }
+    if args.json:
+        emit_json(report)
+    else:
+        out.print(
+            f"backed up {args.db} to {info.path}: {info.letters} letters, "
+            f"{info.bytes / 1024 / 1024:.1f} MB, schema {info.schema_version}, integrity ok"
+        )
+    return 0
+
+
+def _configure_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, metavar="PATH", help="a backup made by `briefbot backup`")
+
+
+async def restore(args: argparse.Namespace) -> int:
+    """Replace the database with a validated backup; the replaced one is kept next to it.
+    Refused while the bot has the database open."""
+    from bot.store.backup import BackupError, restore_database
+
+    try:
+        result = await asyncio.to_thread(restore_database, args.path, Path(args.db))
+    except BackupError as exc:
+        return _refused(args, str(exc))
+    report = {
+        "restored": str(result.target),
+        "from": str(result.source),
+        "replaced": str(result.replaced) if result.replaced else None,
+        "schema_version": result.info.schema_version,
+        "letters": result.info.letters,
+    }
+    if args.json:
+        emit_json(report)
+    else:
+        kept = f"; the previous database is kept as {result.replaced}" if result.replaced else ""
+        out.print(
+            f"restored {result.target} from {result.source}: {result.info.letters} letters, "
+            f"schema {result.info.schema_version}{kept}"
+        )
+    return 0
+
+
+def _refused(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        emit_json({"error": message})
+    else:
+        err.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    return 1
+
+
 COMMANDS = [
     ("run", "start the Discord bot (needs DISCORD_TOKEN)", lambda p: None, run),
     ("sync", "sync the slash commands with Discord now", lambda p: None, sync),
     ("check", "database integrity, schema version, counts, token set", _configure_check, check),
+    ("backup", "copy the database to PATH (safe while the bot runs)", _configure_backup, backup),
+    ("restore", "replace the database with a checked backup", _configure_restore, restore),
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from bot.core.models import LetterError
 
 _CONTROL_OK = {"\n", "\t", "\f", "\r"}
+# control characters (category Cc: U+0000-U+001F, U+007F-U+009F) other than those above, and
+# surrogates (Cs): what a text letter never holds
+_DROPPED = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def decode_text(data: bytes) -> str:
@@ -40,9 +44,8 @@ def decode_text(data: bytes) -> str:
         raise LetterError("this is a binary file, not a text letter")
     if sample.count("\ufffd") > max(8, len(sample) // 50):
         raise LetterError("unreadable encoding: most characters could not be decoded")
-    text = "".join(
-        ch for ch in text if ch in _CONTROL_OK or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    # one regex pass, not a generator of single characters (that took gigabytes at 20 MB)
+    text = _DROPPED.sub("", text)
     return unicodedata.normalize("NFC", text)
 
 

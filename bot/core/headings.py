@@ -17,52 +17,8 @@ from __future__ import annotations
 import re
 
 from bot.core.lexicon import looks_like_verb_form
-from bot.core.vocabulary import FUNCTION_WORDS, STOPWORDS
+from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, STOPWORDS
 
-_VERBISH = frozenset(
-    [
-        "is",
-        "zijn",
-        "was",
-        "waren",
-        "wordt",
-        "worden",
-        "werd",
-        "werden",
-        "heeft",
-        "hebben",
-        "had",
-        "hadden",
-        "kan",
-        "kunnen",
-        "moet",
-        "moeten",
-        "zal",
-        "zullen",
-        "wil",
-        "willen",
-        "blijkt",
-        "blijken",
-        "gaat",
-        "gaan",
-        "komt",
-        "komen",
-        "staat",
-        "staan",
-        "ligt",
-        "liggen",
-        "lijkt",
-        "lijken",
-        "vindt",
-        "vinden",
-        "doet",
-        "doen",
-        "maakt",
-        "maken",
-        "geeft",
-        "geven",
-    ]
-)
 # What may follow a heading. A subject pronoun or a subordinating conjunction cannot continue a
 # sentence-initial noun phrase, so they mark a heading on their own; a determiner or a repeat
 # of the heading's first word does so only when the phrase is a theme of the letter.
@@ -73,39 +29,12 @@ _DETERMINERS = frozenset(
 )
 _ARTICLES = frozenset({"de", "het", "een"})
 _ADVERBS = frozenset(
-    [
-        "daarbij",
-        "hieronder",
-        "hierboven",
-        "graag",
-        "tenslotte",
-        "ten",
-        "tot",
-        "verder",
-        "bovendien",
-        "daarnaast",
-        "eveneens",
-        "kortom",
-        "allereerst",
-        "voorts",
-        "eerst",
-        "hiertoe",
-        "daartoe",
-        "daarvoor",
-        "hiervoor",
-        "hiermee",
-        "daarmee",
-        "hierdoor",
-        "daardoor",
-        "bijvoorbeeld",
-        "tevens",
-        "evenzeer",
-        "immers",
-        "uiteraard",
-        "vanzelfsprekend",
-        "wellicht",
-        "ongetwijfeld",
-    ]
+    """
+    daarbij hieronder hierboven graag tenslotte ten tot verder bovendien daarnaast eveneens
+    kortom allereerst voorts eerst hiertoe daartoe daarvoor hiervoor hiermee daarmee
+    hierdoor daardoor bijvoorbeeld tevens evenzeer immers uiteraard vanzelfsprekend wellicht
+    ongetwijfeld
+    """.split()
 )
 
 
@@ -113,8 +42,7 @@ def split_inline_headings(
     text: str, units: list[tuple[str, int, int]], subject: str | None
 ) -> list[tuple[str, int, int]]:
     """Return ``units`` with a heading unit split off the front of sentences where one is found."""
-    body_words = text.split()
-    joined = " " + " ".join(body_words) + " "
+    joined = _Phrases(text.split())
     subject_joined = " " + " ".join((subject or "").lower().split()) + " "
     out: list[tuple[str, int, int]] = []
     for kind, s, e in units:
@@ -133,7 +61,34 @@ def split_inline_headings(
     return out
 
 
-def _heading_length(sentence: str, joined: str, subject_joined: str) -> int | None:
+class _Phrases:
+    """Counts a run of words in the body as ``" ".join(words)`` would count it with
+    ``str.count`` (non-overlapping), from an index of word positions instead of a scan of the
+    whole body per sentence, which made long letters take quadratic time."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.at: dict[str, list[int]] = {}
+        for i, w in enumerate(words):
+            self.at.setdefault(w, []).append(i)
+
+    def count(self, head: list[str], limit: int) -> int:
+        """Occurrences of ``head`` (up to ``limit``)."""
+        k = len(head)
+        j = min(range(k), key=lambda i: len(self.at.get(head[i], ())))
+        found, free = 0, 0  # the next occurrence must start at or after ``free``
+        for p in self.at.get(head[j], ()):
+            start = p - j
+            if start < free or self.words[start : start + k] != head:
+                continue
+            found += 1
+            if found >= limit:
+                break
+            free = start + k + 1  # occurrences that share a space overlap
+        return found
+
+
+def _heading_length(sentence: str, joined: _Phrases, subject_joined: str) -> int | None:
     words = sentence.split()
     if len(words) < 6:
         return None
@@ -145,7 +100,7 @@ def _heading_length(sentence: str, joined: str, subject_joined: str) -> int | No
             break  # a heading does not open with a preposition, adverb or pronoun
         if head[-1] in STOPWORDS or head[-1] in FUNCTION_WORDS or looks_like_verb_form(head[-1]):
             continue
-        if any(w in _VERBISH or w.endswith(".") for w in head):
+        if any(w in FINITE_VERBS or w.endswith(".") for w in head):
             break
         if not any(len(w) >= 4 for w in head):
             continue
@@ -154,7 +109,7 @@ def _heading_length(sentence: str, joined: str, subject_joined: str) -> int | No
             best = k
             continue
         phrase = " " + " ".join(head) + " "
-        theme = joined.count(phrase) >= 2 or phrase in subject_joined
+        theme = phrase in subject_joined or joined.count(head, 2) >= 2
         if theme and (first in _DETERMINERS or first == head[0]):
             best = k
     return best

@@ -84,8 +84,9 @@ def pages_from_form_feeds(original: str) -> Pages | None:
 def pages_from_headers(header_starts: list[int], original: str) -> Pages:
     """Running headers (``pagina N van M``) begin pages; one at the very top belongs to page 1."""
     starts = []
+    first_text = len(original) - len(original.lstrip())  # nothing but whitespace before it
     for pos in sorted(header_starts):
-        if not original[:pos].strip():
+        if pos <= first_text:
             continue  # the first page's own header
         starts.append(pos)
     return Pages(starts)

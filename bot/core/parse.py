@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 import statistics
+import time
 from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from bot.core.boilerplate import find_layout
@@ -29,14 +31,19 @@ from bot.core.models import LetterError, ParsedLetter, Repair, Section, Sentence
 from bot.core.repair import repair_text
 from bot.core.segment import split_sentences
 from bot.core.text import fold, looks_damaged
-from bot.core.vocabulary import FUNCTION_WORDS
+from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS
 
 PARSER_VERSION = "1"
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
+#: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
+#: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
+#: measured (bench/fuzz.py) parses in about 5 s on one core, a real letter in well under 1 s.
+PARSE_SECONDS = 30.0
 
 _FOOTNOTE_REF = re.compile(
     r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:)]|$)|(?<=[a-zà-ÿ'’][.,;:)])\d{1,2}(?=\s|$)"
 )
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●■□➢►\-–—*]|\(?[a-z0-9]{1,2}[.)])\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]’”])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[‘“])\s+")
@@ -46,51 +53,11 @@ _ENGLISH_COMMON = frozenset(
     "the of and to is that for on with as are this be was were it by from have has not".split()
 )
 _DUTCH_COMMON = frozenset(
-    [
-        "de",
-        "het",
-        "een",
-        "en",
-        "van",
-        "in",
-        "is",
-        "dat",
-        "op",
-        "te",
-        "voor",
-        "met",
-        "zijn",
-        "niet",
-        "aan",
-        "er",
-        "ook",
-        "als",
-        "door",
-        "bij",
-        "om",
-        "of",
-        "worden",
-        "wordt",
-        "deze",
-        "die",
-        "dit",
-        "naar",
-        "over",
-        "kan",
-        "tot",
-        "uit",
-        "nog",
-        "meer",
-        "hun",
-        "u",
-        "ik",
-        "heeft",
-        "hebben",
-        "zal",
-        "moet",
-        "dan",
-        "maar",
-    ]
+    """
+    de het een en van in is dat op te voor met zijn niet aan er ook als door bij om of
+    worden wordt deze die dit naar over kan tot uit nog meer hun u ik heeft hebben zal moet
+    dan maar
+    """.split()
 )
 
 
@@ -102,6 +69,23 @@ class _Line:
     bullet: bool = False
 
 
+class _Deadline:
+    """A cooperative time limit: ``check()`` raises LetterError once ``at`` (a
+    ``time.monotonic()`` instant; None: no limit) has passed. Called between the stages of
+    the parser and every so many rounds of the loops whose length grows with the text."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float | None) -> None:
+        self.at = at
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() >= self.at:
+            raise LetterError(
+                "the text took too long to read; it is too large or too unusual to be a letter"
+            )
+
+
 @dataclass(slots=True)
 class _Body:
     text: str = ""
@@ -110,23 +94,37 @@ class _Body:
     headings: dict[int, str] = field(default_factory=dict)  # body offset -> heading text
 
 
-def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLetter:
-    """Parse one letter. Raises :class:`LetterError` when the text is not a letter."""
+def parse_letter(
+    original: str, *, source_kind: SourceKind = "txt", deadline: float | None = None
+) -> ParsedLetter:
+    """Parse one letter. Raises :class:`LetterError` when the text is not a letter, and when
+    ``deadline`` (a ``time.monotonic()`` instant) passes before the parse is done."""
+    clock = _Deadline(deadline)
+    clock.check()
     if len(original) > MAX_CHARS:
         raise LetterError(f"the text is too long for a letter ({len(original):,} characters)")
     if not original.strip():
         raise LetterError("the file is empty")
+    if _UNSTORABLE.search(original):  # binary, or not valid UTF-8: nothing a letter holds
+        raise LetterError(
+            "the text holds NUL characters or unpaired surrogates, so it is not a text letter"
+        )
     damaged = looks_damaged(original)
     proj = project(original)
     _check_dutch(proj.text)
+    clock.check()
 
     breaks = None if damaged else LineBreaks(original, proj.to_orig)
     layout = find_layout(proj.text)
+    clock.check()
     frame = find_frame(proj.text, layout, breaks)
     phrases = org_phrases(proj.text, frame)
+    clock.check()
     if phrases:
         layout = find_layout(proj.text, phrases)
+        clock.check()
         frame = find_frame(proj.text, layout, breaks)
+    clock.check()
     if not (layout.blocks or frame.salutation or frame.closing or frame.subject):
         raise LetterError(
             "this does not look like a letter: no salutation, closing, subject or letterhead"
@@ -145,16 +143,21 @@ def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLet
     )
     if frame.body.start >= len(proj.text):
         region = (len(original), len(original))
+    clock.check()
     if not damaged:
-        removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed))
+        removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed, clock))
     lines = _kept_lines(original, region, removed)
+    clock.check()
     if damaged:
-        _drop_citation_tails(original, lines)
+        _drop_citation_tails(original, lines, clock)
     else:
         _mark_headings(original, lines)
-    body = _build_body(original, lines, damaged=damaged)
+    clock.check()
+    body = _build_body(original, lines, damaged=damaged, clock=clock)
 
+    clock.check()
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
+    clock.check()
     letter = ParsedLetter(
         original=original,
         source_kind=source_kind,
@@ -162,7 +165,7 @@ def parse_letter(original: str, *, source_kind: SourceKind = "txt") -> ParsedLet
         pages=pages.count,
         metadata=extract_metadata(original, proj, layout, frame, damaged=damaged),
     )
-    _assemble(letter, body, spans, pages, damaged)
+    _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
         raise LetterError("no letter text found after removing the letterhead")
     return letter
@@ -244,30 +247,48 @@ _NOTE_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]+\S", re.MULTILINE)
 
 
 def _footnotes_and_numbers(
-    original: str, region: tuple[int, int], removed: list[tuple[int, int]]
+    original: str,
+    region: tuple[int, int],
+    removed: list[tuple[int, int]],
+    clock: _Deadline | None = None,
 ) -> list[tuple[int, int]]:
     """Clean text only: footnotes (a number line, then the note, up to the letterhead or the
     end of the page) and stray page numbers."""
     out: list[tuple[int, int]] = []
     starts = sorted(s for s, _ in removed)
     a, b = region
-    for m in _NUMBER_LINE.finditer(original, a, b):
+    feeds = [m.start() for m in re.finditer("\f", original)]
+    for k, m in enumerate(_NUMBER_LINE.finditer(original, a, b)):
+        if clock is not None and k % 256 == 255:
+            clock.check()
         line_end = m.end()
         out.append((m.start(), line_end))
-        nxt = _next_stop(original, line_end, starts)
-        following = original[line_end:nxt]
-        if following.count("\n") <= 8 and any(ch.isalpha() for ch in following):
+        nxt = _next_stop(original, line_end, starts, feeds)
+        if _few_lines(original, line_end, nxt, 8) and any(
+            ch.isalpha() for ch in original[line_end:nxt]
+        ):
             out.append((line_end, nxt))
     return out
 
 
-def _next_stop(original: str, pos: int, starts: list[int]) -> int:
-    ff = original.find("\f", pos)
-    stop = len(original) if ff < 0 else ff
-    for s in starts:
-        if s >= pos:
-            stop = min(stop, s)
-            break
+def _few_lines(text: str, start: int, end: int, most: int) -> bool:
+    """``text[start:end].count("\\n") <= most``, looking no further than needed."""
+    pos = start
+    for _ in range(most + 1):
+        pos = text.find("\n", pos, end)
+        if pos < 0:
+            return True
+        pos += 1
+    return False
+
+
+def _next_stop(original: str, pos: int, starts: list[int], feeds: list[int]) -> int:
+    """The next form feed or layout block at or after ``pos``, else the end of the text."""
+    k = bisect_left(feeds, pos)
+    stop = feeds[k] if k < len(feeds) else len(original)
+    k = bisect_left(starts, pos)
+    if k < len(starts):
+        stop = min(stop, starts[k])
     return stop
 
 
@@ -308,61 +329,15 @@ _CITATION = re.compile(
     r"|zie (?:ook )?(?:tabel|pagina|p\.|blz\.|noot|bijlage|hoofdstuk|paragraaf|kamerstukken)"
     r"|den haag[a-z ]{0,40}\.|[a-z]+ \.$)"
 )
-_FINITE = frozenset(
-    [
-        "is",
-        "zijn",
-        "was",
-        "waren",
-        "wordt",
-        "worden",
-        "werd",
-        "werden",
-        "heeft",
-        "hebben",
-        "had",
-        "hadden",
-        "kan",
-        "kunnen",
-        "moet",
-        "moeten",
-        "zal",
-        "zullen",
-        "wil",
-        "willen",
-        "blijkt",
-        "blijken",
-        "gaat",
-        "gaan",
-        "geldt",
-        "gelden",
-        "staat",
-        "staan",
-        "lijkt",
-        "ben",
-        "heb",
-        "hoop",
-        "verzoek",
-        "vraag",
-        "pleit",
-        "beveel",
-        "acht",
-        "constateer",
-        "vind",
-        "vindt",
-        "zou",
-        "zouden",
-        "mag",
-        "mogen",
-    ]
-)
 
 
-def _drop_citation_tails(original: str, lines: list[_Line]) -> None:
+def _drop_citation_tails(original: str, lines: list[_Line], clock: _Deadline | None = None) -> None:
     """Damaged text only: footnotes lose their numbers and stay in the running text, just
     before the letterhead or the next page. Cut a tail of reference-like sentences (and a
     reference that interrupts a sentence) off each piece that a layout block ends."""
-    for ln in lines[:-1]:
+    for k, ln in enumerate(lines[:-1]):
+        if clock is not None and k % 64 == 63:
+            clock.check()
         window_start = max(ln.start, ln.end - 600)
         window = original[window_start : ln.end]
         spans = split_sentences(window, damaged=True)
@@ -374,7 +349,7 @@ def _drop_citation_tails(original: str, lines: list[_Line]) -> None:
             sent = window[a:b]
             words = sent.split()
             has_anchor = _CITATION.search(sent) is not None
-            verbless = not any(w.strip(".") in _FINITE for w in words)
+            verbless = not any(w.strip(".") in FINITE_VERBS for w in words)
             if has_anchor and (verbless or len(words) <= 12):
                 cut, anchored = a, True
                 continue
@@ -430,7 +405,9 @@ def _mark_headings(original: str, lines: list[_Line]) -> None:
         ln.heading = True
 
 
-def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
+def _build_body(
+    original: str, lines: list[_Line], *, damaged: bool, clock: _Deadline | None = None
+) -> _Body:
     out: list[str] = []
     omap = array("l")
     body = _Body()
@@ -446,6 +423,8 @@ def _build_body(original: str, lines: list[_Line], *, damaged: bool) -> _Body:
             omap.append(at)
 
     for k, ln in enumerate(lines):
+        if clock is not None and k % 256 == 255:
+            clock.check()
         start = ln.start
         text = original[start : ln.end]
         if ln.heading:
@@ -500,24 +479,31 @@ def _clean_sentence(text: str, damaged: bool) -> str:
 
 
 def _assemble(
-    letter: ParsedLetter, body: _Body, spans: list[tuple[int, int]], pages: Pages, damaged: bool
+    letter: ParsedLetter,
+    body: _Body,
+    spans: list[tuple[int, int]],
+    pages: Pages,
+    damaged: bool,
+    clock: _Deadline | None = None,
 ) -> None:
     heading_at = body.headings
     heading_starts = sorted(heading_at)
     units: list[tuple[str, int, int]] = []  # ("h"|"s", start, end)
     for s, e in spans:
-        kind = (
-            "h"
-            if s in heading_at or any(h <= s < h + len(heading_at[h]) for h in heading_starts)
-            else "s"
-        )
+        # headings are disjoint stretches of the body: only the last one to start at or
+        # before ``s`` can hold it
+        k = bisect_right(heading_starts, s) - 1
+        h = heading_starts[k] if k >= 0 else -1
+        kind = "h" if k >= 0 and s < h + len(heading_at[h]) else "s"
         units.append((kind, s, e))
     if damaged:
         units = split_inline_headings(body.text, units, letter.metadata.subject)
 
     section = -1
     number = 0
-    for kind, s, e in units:
+    for k, (kind, s, e) in enumerate(units):
+        if clock is not None and k % 64 == 63:
+            clock.check()
         if kind == "h":
             letter.sections.append(Section(heading=_clean_sentence(body.text[s:e], damaged)))
             section = len(letter.sections) - 1

@@ -25,17 +25,24 @@ def parse_time(text: str) -> time:
     """``09:00``, ``9:05``, ``21.30`` -> time; ValueError with a human message otherwise."""
     m = _HHMM.match(text or "")
     if not m:
-        raise ValueError(f"{text!r} is not a time; use HH:MM, for example 09:00")
+        raise ValueError(f"{_shown(text)} is not a time; use HH:MM, for example 09:00")
     return time(int(m.group(1)), int(m.group(2)))
 
 
 def parse_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo((name or "").strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # OSError: a name that is a folder of the zone database ("Europe") or too long a path
         raise ValueError(
-            f"{name!r} is not an IANA time zone, for example Europe/Amsterdam"
+            f"{_shown(name)} is not an IANA time zone, for example Europe/Amsterdam"
         ) from exc
+
+
+def _shown(text: str | None, limit: int = 40) -> str:
+    """What the user typed, for an error message: quoted, and cut when it is long."""
+    text = text or ""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,30 +22,27 @@ _TITLES_NEVER_FINAL = frozenset(
 )
 # In damaged text a number such as ``2.2`` leaves a lone period: ``artikel . sub lid j``.
 _NUMBER_NOUNS = frozenset(
-    [
-        "artikel",
-        "artikelen",
-        "art",
-        "lid",
-        "sub",
-        "hoofdstuk",
-        "paragraaf",
-        "par",
-        "onderdeel",
-        "tabel",
-        "figuur",
-        "bijlage",
-        "versie",
-        "nr",
-        "nummer",
-        "punt",
-        "blz",
-        "pagina",
-        "noot",
-    ]
+    """
+    artikel artikelen art lid sub hoofdstuk paragraaf par onderdeel tabel figuur bijlage
+    versie nr nummer punt blz pagina noot
+    """.split()
 )
 _CONTINUATIONS = frozenset(["sub", "lid", "en", "of", "tot", "onder", "jo", "juncto", "tm"])
 MAX_SENTENCE_CHARS = 1200
+
+
+_NEXT_WORD = re.compile(r"\s*(\S*)")
+
+
+def _word_ending_before(text: str, start: int, pos: int) -> str:
+    """The last whitespace-separated word of ``text[start:pos]`` ("" when there is none)."""
+    i = pos
+    while i > start and text[i - 1].isspace():
+        i -= 1
+    j = i
+    while j > start and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i]
 
 
 def _token_before(text: str, dot: int) -> str:
@@ -97,21 +94,17 @@ def _split_region(text: str, start: int, end: int, damaged: bool) -> list[tuple[
     for m in _CANDIDATE.finditer(text, start, end):
         punct_end = m.end()
         first = m.start()
-        rest = text[punct_end:end].lstrip()
-        next_char = rest[:1]
+        # the next word (not a copy of the rest of the region: that made long texts quadratic)
+        next_word = _NEXT_WORD.match(text, punct_end, end).group(1)  # type: ignore[union-attr]
+        next_char = next_word[:1]
         if text[first] == "." and first > start and not text[first - 1].isspace():
             tok = _token_before(text, first)
             prev_word = text[max(start, first - len(tok) - 40) : first - len(tok)].rsplit(None, 1)
             if _is_abbreviation(tok, next_char, damaged, prev_word[-1] if prev_word else ""):
                 continue
         elif text[first] == "." and damaged and first > start:
-            prev_tok = text[start:first].rsplit(None, 1)[-1:] or [""]
-            next_tok = rest.split(None, 1)[:1] or [""]
-            if (
-                prev_tok[0] in _NUMBER_NOUNS
-                or next_tok[0] in _CONTINUATIONS
-                or not prev_tok[0].strip(".")
-            ):
+            prev_tok = _word_ending_before(text, start, first)
+            if prev_tok in _NUMBER_NOUNS or next_word in _CONTINUATIONS or not prev_tok.strip("."):
                 continue
         if not damaged and next_char and next_char.islower():
             continue  # clean text: a new sentence starts with a capital, digit or quote

@@ -24,212 +24,36 @@ MONTH_RE = "(?:" + "|".join(MONTHS) + ")"
 
 # Forms of address and titles in salutations and address blocks.
 TITLES = frozenset(
-    [
-        "mevrouw",
-        "mevr",
-        "mw",
-        "heer",
-        "hr",
-        "dhr",
-        "de",
-        "meneer",
-        "dames",
-        "heren",
-        "en",
-        "voorzitter",
-        "kamerleden",
-        "leden",
-        "lid",
-        "minister",
-        "ministers",
-        "staatssecretaris",
-        "staatssecretarissen",
-        "informateur",
-        "informateurs",
-        "excellentie",
-        "burgemeester",
-        "wethouder",
-        "wethouders",
-        "commissaris",
-        "directeur",
-        "drs",
-        "dr",
-        "mr",
-        "ir",
-        "ing",
-        "prof",
-        "bc",
-        "collega",
-        "collegas",
-        "beste",
-        "zeer",
-        "geachte",
-        "hooggeachte",
-    ]
+    """
+    mevrouw mevr mw heer hr dhr de meneer dames heren en voorzitter kamerleden leden lid
+    minister ministers staatssecretaris staatssecretarissen informateur informateurs
+    excellentie burgemeester wethouder wethouders commissaris directeur drs dr mr ir ing
+    prof bc collega collegas beste zeer geachte hooggeachte
+    """.split()
 )
 
 # Words that open a Dutch main clause after a heading; used to find inline headings in damaged
 # text, where a heading runs into the first sentence of its section without punctuation.
 SENTENCE_OPENERS = frozenset(
-    [
-        "de",
-        "het",
-        "een",
-        "in",
-        "ik",
-        "dit",
-        "deze",
-        "dat",
-        "er",
-        "ook",
-        "zo",
-        "om",
-        "met",
-        "voor",
-        "op",
-        "bij",
-        "als",
-        "naast",
-        "daarnaast",
-        "daarbij",
-        "verder",
-        "tot",
-        "nu",
-        "sinds",
-        "hoewel",
-        "omdat",
-        "wanneer",
-        "indien",
-        "tevens",
-        "bovendien",
-        "echter",
-        "ieder",
-        "iedere",
-        "elk",
-        "elke",
-        "alle",
-        "uit",
-        "door",
-        "na",
-        "over",
-        "graag",
-        "onder",
-        "volgens",
-        "gezien",
-        "vanwege",
-        "mede",
-        "hierbij",
-        "hiermee",
-        "hierin",
-        "hiervoor",
-        "daarom",
-        "dus",
-        "tenslotte",
-        "vervolgens",
-        "allereerst",
-        "ten",
-        "eerste",
-        "tweede",
-        "derde",
-        "wij",
-        "we",
-        "u",
-        "mijn",
-        "onze",
-        "uw",
-        "inmiddels",
-        "recent",
-        "onlangs",
-        "eerder",
-        "zoals",
-        "juist",
-        "vooral",
-        "met",
-        "helaas",
-        "gelukkig",
-        "kortom",
-        "samenvattend",
-        "bijvoorbeeld",
-        "momenteel",
-        "thans",
-        "al",
-        "aan",
-        "vanuit",
-        "binnen",
-        "buiten",
-        "tijdens",
-        "teneinde",
-        "zij",
-        "hij",
-        "het",
-    ]
+    """
+    de het een in ik dit deze dat er ook zo om met voor op bij als naast daarnaast daarbij
+    verder tot nu sinds hoewel omdat wanneer indien tevens bovendien echter ieder iedere elk
+    elke alle uit door na over graag onder volgens gezien vanwege mede hierbij hiermee
+    hierin hiervoor daarom dus tenslotte vervolgens allereerst ten eerste tweede derde wij
+    we u mijn onze uw inmiddels recent onlangs eerder zoals juist vooral met helaas gelukkig
+    kortom samenvattend bijvoorbeeld momenteel thans al aan vanuit binnen buiten tijdens
+    teneinde zij hij het
+    """.split()
 )
 
 # Function words: a heading, a name or a salutation never ends on one of these.
 FUNCTION_WORDS = frozenset(
-    [
-        "de",
-        "het",
-        "een",
-        "en",
-        "of",
-        "van",
-        "in",
-        "op",
-        "te",
-        "voor",
-        "met",
-        "aan",
-        "bij",
-        "door",
-        "als",
-        "dat",
-        "die",
-        "dit",
-        "deze",
-        "om",
-        "tot",
-        "uit",
-        "naar",
-        "over",
-        "onder",
-        "tegen",
-        "zonder",
-        "is",
-        "zijn",
-        "was",
-        "waren",
-        "wordt",
-        "worden",
-        "heeft",
-        "hebben",
-        "kan",
-        "kunnen",
-        "moet",
-        "moeten",
-        "zal",
-        "zullen",
-        "wil",
-        "willen",
-        "niet",
-        "ook",
-        "nog",
-        "wel",
-        "maar",
-        "dan",
-        "want",
-        "dus",
-        "er",
-        "hier",
-        "daar",
-        "zo",
-        "ik",
-        "u",
-        "we",
-        "wij",
-        "zij",
-        "hij",
-    ]
+    """
+    de het een en of van in op te voor met aan bij door als dat die dit deze om tot uit naar
+    over onder tegen zonder is zijn was waren wordt worden heeft hebben kan kunnen moet
+    moeten zal zullen wil willen niet ook nog wel maar dan want dus er hier daar zo ik u we
+    wij zij hij
+    """.split()
 )
 
 CLOSING_RE = (
@@ -241,82 +65,31 @@ SALUTATION_RE = r"(?:(?:zeer |hoog)?geachte|excellenties?|beste|lieve|dames en h
 
 # Words that begin a role or organisation line in a signature or contact block.
 ROLE_WORDS = frozenset(
-    [
-        "nationaal",
-        "nationale",
-        "rapporteur",
-        "minister",
-        "staatssecretaris",
-        "directeur",
-        "voorzitter",
-        "hoofd",
-        "secretaris",
-        "bureau",
-        "ministerie",
-        "raad",
-        "commissie",
-        "college",
-        "inspectie",
-        "beleidsmedewerker",
-        "onderzoeker",
-        "senior",
-        "adviseur",
-        "woordvoerder",
-        "coordinator",
-        "namens",
-        "plaatsvervangend",
-        "algemeen",
-        "griffier",
-        "juridisch",
-        "medewerker",
-        "projectleider",
-        "teamleider",
-        "manager",
-        "programmamanager",
-    ]
+    """
+    nationaal nationale rapporteur minister staatssecretaris directeur voorzitter hoofd
+    secretaris bureau ministerie raad commissie college inspectie beleidsmedewerker
+    onderzoeker senior adviseur woordvoerder coordinator namens plaatsvervangend algemeen
+    griffier juridisch medewerker projectleider teamleider manager programmamanager
+    """.split()
+)
+
+# Common finite verbs (and modal and auxiliary forms) of the genre: a phrase with one of these
+# is a clause, not a heading; a sentence without any is likely a reference or a title.
+FINITE_VERBS = frozenset(
+    """
+    is zijn was waren wordt worden werd werden heeft hebben had hadden kan kunnen moet moeten
+    zal zullen wil willen blijkt blijken gaat gaan geldt gelden komt komen staat staan ligt
+    liggen lijkt lijken vindt vinden doet doen maakt maken geeft geven ben heb hoop verzoek
+    vraag pleit beveel acht constateer vind zou zouden mag mogen
+    """.split()
 )
 
 # Abbreviations after which a period does not end a sentence.
 ABBREVIATIONS = frozenset(
-    [
-        "drs",
-        "dr",
-        "mr",
-        "ir",
-        "ing",
-        "prof",
-        "mw",
-        "mevr",
-        "dhr",
-        "hr",
-        "bijv",
-        "bv",
-        "vgl",
-        "jl",
-        "jo",
-        "ca",
-        "resp",
-        "incl",
-        "excl",
-        "nr",
-        "nrs",
-        "art",
-        "artt",
-        "blz",
-        "p",
-        "pp",
-        "enz",
-        "etc",
-        "st",
-        "sr",
-        "sv",
-        "stb",
-        "stcrt",
-        "jr",
-        "sen",
-        "vs",
-        "zgn",
-    ]
+    """
+    drs dr mr ir ing prof mw mevr dhr hr bijv bv vgl jl jo ca resp incl excl nr nrs art artt
+    blz p pp enz etc st sr sv stb stcrt jr sen vs zgn
+    """.split()
 )
 
 

@@ -112,10 +112,34 @@ class Briefbot:
 
     # ------------------------------------------------------------------ letters in and out
 
-    async def _added(self, record: LetterRecord) -> None:
+    async def _added(self, record: LetterRecord, *, new: bool) -> None:
+        """Index a stored letter. If that fails (the disk is full, say) for a letter this call
+        stored (``new``), it is removed again: a letter is either fully usable or absent, and
+        adding it again works."""
         self.catalog.by_id[record.id] = record
+        try:
+            for index in self._indexes:
+                await index.on_letter_added(record)
+        except Exception:
+            if new:
+                await self._undo_add(record)
+            raise
+
+    async def _undo_add(self, record: LetterRecord) -> None:
+        self.catalog.by_id.pop(record.id, None)
+        try:
+            await self.store.letters.delete(record.id, guild_id=record.guild_id)
+        except Exception:  # still stored: derived data is completed at the next start
+            self.catalog.by_id[record.id] = record
+            log.exception(
+                "could not remove a letter whose indexing failed", extra={"letter": record.id}
+            )
+            return
         for index in self._indexes:
-            await index.on_letter_added(record)
+            try:
+                await index.on_letter_removed(record.id)
+            except Exception:
+                log.exception("could not unindex a removed letter", extra={"letter": record.id})
 
     async def add_path(
         self, paths: Sequence[str | Path], *, guild_id: int | None = None, on_file=None
@@ -126,7 +150,7 @@ class Briefbot:
             )
             for item in report.ingested:
                 if item.status == "added" or item.letter.id not in self.catalog.by_id:
-                    await self._added(item.letter)
+                    await self._added(item.letter, new=item.status == "added")
         return report
 
     async def add_upload(
@@ -137,7 +161,7 @@ class Briefbot:
                 self.store, data, filename=filename, guild_id=guild_id
             )
             if created:
-                await self._added(record)
+                await self._added(record, new=True)
         return record, created, repairs
 
     async def remove_letter(self, letter_id: int, *, guild_id: int | None) -> bool:
@@ -155,11 +179,12 @@ class Briefbot:
         """A letter by id or slug among those ``scope`` may see; LookupError otherwise."""
         ref = ref.strip()
         rec = None
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit() and len(ref) <= 18:  # not "²", not 5,000 digits
             rec = self.catalog.by_id.get(int(ref))
         if rec is None:
             lowered = ref.lower()
             rec = next((r for r in self.catalog.by_id.values() if r.slug.lower() == lowered), None)
         if rec is None or not scope.allows(rec.guild_id):
-            raise LookupError(f"no letter {ref!r}")
+            shown = ref if len(ref) <= 60 else ref[:59] + "…"
+            raise LookupError(f"no letter {shown!r}")
         return rec

@@ -202,6 +202,8 @@ class AskService:
         mode: Mode = "hybrid",
     ) -> list[core.Candidate]:
         """Blocking: embed the question, search both indexes, fuse, score."""
+        # the embedder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
+        question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
         vecs = self.embedder.encode([question, terms_text or question])
         qvec = vecs[0] + vecs[1]

@@ -9,29 +9,32 @@ reason, and one notice) for permanent ones.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.clock import Clock, SystemClock
 from bot.services.scope import Scope
-from bot.store.digests import Subscription
+from bot.store.digests import ClaimRequest, Delivery, Outcome, Subscription
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
+    from bot.store import LetterRecord
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)  # a claim older than this belongs to a process that died
 MAX_ATTEMPTS = 6
-BATCH = 500
-CONCURRENCY = 64
+BATCH = 500  # due subscriptions claimed together, in one transaction
+CONCURRENCY = 64  # channel digests being built and sent at once (bounds sockets and memory)
+DM_CONCURRENCY = 16  # personal digests at once: opening DMs shares buckets across all users
 
 
 class DeliveryError(Exception):
@@ -73,7 +76,10 @@ class Digest:
     new_letters: list[NewLetter] = field(default_factory=list)
     pick: tuple[str, Cited] | None = None  # (kind, recommendation of the day)
     pick_key: str | None = None
+    pick_reset: bool = False  # the pick starts a new round of the rotation
     late: bool = False
+    latest_letter_id: int | None = None  # the newest letter the subscription could see
+    extra: int = 0  # an operator's extra digest (``send-now`` after the day's went out)
 
     @property
     def empty(self) -> bool:
@@ -82,7 +88,16 @@ class Digest:
     @property
     def marker(self) -> str:
         """Printed in the footer; finds a digest in channel history after a crash."""
-        return f"digest {self.subscription_id}/{self.due_date.isoformat()}"
+        key = self.due_date.isoformat() + (f"#{self.extra}" if self.extra else "")
+        return f"digest {self.subscription_id}/{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class SendNowResult:
+    digest: Digest
+    message_id: int
+    extra: int  # 0: it was the day's scheduled digest; N: the N-th extra digest that day
+    recovered: bool = False  # the day's digest had gone out already (found in the channel)
 
 
 class Sender(Protocol):
@@ -184,29 +199,44 @@ class DigestService:
 
     # ------------------------------------------------------------------ content
 
-    async def build(self, sub: Subscription, due_date: date, *, remember: bool) -> Digest:
+    async def build(
+        self,
+        sub: Subscription,
+        due_date: date,
+        *,
+        remember: bool,
+        shared: Round | None = None,
+    ) -> Digest:
         """What the digest for ``due_date`` says. With ``remember`` False (preview) nothing is
-        stored; with True the rotation of the recommendation of the day moves on."""
-        scope = Scope(guild_id=sub.guild_id)
-        digest = Digest(sub.id, due_date, sub.language, sub.topics)
-        new = sorted(
-            (r for r in self.app.catalog.visible(scope) if r.id > sub.seen_letter_id),
-            key=lambda r: r.id,
-        )
-        for rec in new[:5]:
-            item = NewLetter(rec.id, rec.title, rec.date)
-            summary = await self.app.summaries.summarize(scope=scope, letter=str(rec.id), length=3)
-            item.summary = [
-                Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences
-            ]
-            recs = await self._recommendations(scope, letter=str(rec.id), topics=sub.topics)
-            item.actions = recs[:3]
-            if sub.topics and not item.actions:
+        stored; with True the rotation of the recommendation of the day moves on. ``shared``:
+        the round of deliveries this digest belongs to (what digests have in common is then
+        computed once for all of them)."""
+        shared = shared or Round(self)
+        visible = shared.visible(sub.guild_id)
+        digest = Digest(sub.id, due_date, sub.language, sub.topics, latest_letter_id=visible.latest)
+        for rec in visible.newer_than(sub.seen_letter_id)[:5]:
+            item = await shared.new_letter(sub.guild_id, visible, rec, sub.topics)
+            if item is None:
                 continue  # a topic digest only reports letters on its topics
             digest.new_letters.append(item)
         if digest.empty:
-            await self._pick_of_the_day(sub, digest, scope, remember=remember)
+            await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
         return digest
+
+    async def _new_letter(
+        self, scope: Scope, rec: LetterRecord, topics: tuple[str, ...], shared: Round
+    ) -> NewLetter | None:
+        item = NewLetter(rec.id, rec.title, rec.date)
+        item.summary = await shared.summary(scope, rec.id)
+        recs = await self._recommendations(scope, letter=str(rec.id), topics=topics)
+        item.actions = recs[:3]
+        if topics and not item.actions:
+            return None
+        return item
+
+    async def _summary(self, scope: Scope, letter_id: int) -> list[Cited]:
+        summary = await self.app.summaries.summarize(scope=scope, letter=str(letter_id), length=3)
+        return [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
 
     async def _recommendations(
         self, scope: Scope, *, letter: str | None, topics: Sequence[str]
@@ -214,9 +244,12 @@ class DigestService:
         out: list[tuple[str, Cited]] = []
         seen: set[tuple[int, int]] = set()
         for topic in topics or [None]:
-            answer = await self.app.recommendations.recommendations(
-                scope, topic=topic, letter=letter
-            )
+            try:
+                answer = await self.app.recommendations.recommendations(
+                    scope, topic=topic, letter=letter
+                )
+            except LookupError:  # a topic no letter of this server mentions (any more)
+                continue
             for r in answer.recommendations:
                 if (r.letter_id, r.sentence) not in seen:
                     seen.add((r.letter_id, r.sentence))
@@ -224,18 +257,24 @@ class DigestService:
         return out
 
     async def _pick_of_the_day(
-        self, sub: Subscription, digest: Digest, scope: Scope, *, remember: bool
+        self,
+        sub: Subscription,
+        digest: Digest,
+        shared: Round,
+        visible: _Visible,
+        *,
+        remember: bool,
     ) -> None:
-        pool = await self._recommendations(scope, letter=None, topics=sub.topics)
+        pool = await shared.pool(sub.guild_id, visible, sub.topics)
         if not pool:
             return
         shown = await self.repo.rotation_seen(sub.id)
-        keyed = [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in pool]
-        fresh = [k for k in keyed if k[0] not in shown]
-        reset = not fresh
-        key, kind, cited = (fresh or keyed)[0]
+        fresh = next((k for k in pool if k[0] not in shown), None) if shown else pool[0]
+        reset = fresh is None
+        key, kind, cited = fresh or pool[0]
         digest.pick = (kind, cited)
         digest.pick_key = key
+        digest.pick_reset = reset
         if remember:
             await self.repo.rotate(sub.id, key, now=self.clock.now(), reset=reset)
 
@@ -246,25 +285,70 @@ class DigestService:
     # ------------------------------------------------------------------ delivering
 
     async def run_due(self, sender: Sender) -> int:
-        """Deliver everything due now; returns how many subscriptions were handled."""
+        """Deliver everything due now; returns how many subscriptions were handled.
+
+        Due subscriptions are claimed :data:`BATCH` at a time, each batch in one transaction,
+        and delivered as a stream: at most :data:`CONCURRENCY` channel digests and
+        :data:`DM_CONCURRENCY` personal ones are built and sent at once, and the next batch is
+        claimed as soon as fewer than :data:`BATCH` claimed digests are left unfinished (no
+        batch waits for its slowest digest; claims stay far younger than :data:`STALE_CLAIM`).
+        DMs have their own lane because opening a DM goes through buckets shared by all users
+        (slow under rate limits) and must not hold up channel digests. Outcomes are written
+        together and what digests share is computed once (:class:`Round`)."""
         handled = 0
-        gate = asyncio.Semaphore(CONCURRENCY)
-        while True:
-            now = self.clock.now()
-            batch = await self.repo.due(now, limit=BATCH)
-            if not batch:
-                return handled
+        gates = {
+            "channel": asyncio.Semaphore(CONCURRENCY),
+            "user": asyncio.Semaphore(DM_CONCURRENCY),
+        }
+        shared = Round(self)
+        running: set[asyncio.Task[None]] = set()
 
-            async def one(sub: Subscription, now: datetime = now) -> None:
-                async with gate:
+        async def one(plan: _Due, claim: tuple[str, Delivery | None], now: datetime) -> None:
+            result, delivery = claim
+            if result in ("busy", "done"):
+                return
+            async with gates.get(plan.sub.kind, gates["channel"]):
+                try:
+                    await self._deliver_claimed(plan, result, delivery, sender, now, shared)
+                except Exception:  # one subscription never stops the others
+                    log.exception("digest delivery crashed", extra={"subscription": plan.sub.id})
+                    await self._park(plan.sub, now + _backoff(MAX_ATTEMPTS))
+
+        try:
+            while True:
+                while len(running) >= BATCH:  # back-pressure: claim only what goes out soon
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                now = self.clock.now()
+                batch = await self.repo.due(now, limit=BATCH)
+                if not batch:
+                    break
+                plans: list[_Due] = []
+                for sub in batch:
                     try:
-                        await self.deliver(sub, sender, now)
-                    except Exception:  # one subscription never stops the others
-                        log.exception("digest delivery crashed", extra={"subscription": sub.id})
+                        plans.append(self._plan(sub, now))
+                    except Exception:  # a broken schedule never stops the others
+                        log.exception("digest planning crashed", extra={"subscription": sub.id})
                         await self._park(sub, now + _backoff(MAX_ATTEMPTS))
-
-            await asyncio.gather(*(one(s) for s in batch))
-            handled += len(batch)
+                claims = await self.repo.claim_many(
+                    [p.request(now) for p in plans], owner=self.owner, now=now,
+                    stale_after=STALE_CLAIM,
+                )  # fmt: skip
+                for plan, claim in zip(plans, claims, strict=True):
+                    task = asyncio.ensure_future(one(plan, claim, now))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                handled += len(batch)
+            if running:
+                await asyncio.gather(*running)
+        except asyncio.CancelledError:
+            for task in running:  # the process is stopping: stop sending too
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        except Exception:  # claiming failed: the digests in flight still finish
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        return handled
 
     async def _park(self, sub: Subscription, until: datetime) -> None:
         try:
@@ -274,8 +358,9 @@ class DigestService:
         except Exception:
             log.exception("could not reschedule", extra={"subscription": sub.id})
 
-    async def deliver(self, sub: Subscription, sender: Sender, now: datetime) -> str:
-        """Handle one due subscription; returns what happened (for logs and tests)."""
+    def _plan(self, sub: Subscription, now: datetime) -> _Due:
+        """Which occurrence of ``sub`` is due at ``now``, which ones were missed before it,
+        and the one after it."""
         schedule = schedule_of(sub)
         latest = schedule.latest_at_or_before(now)
         if latest is None or latest[0] < sub.next_due_date:
@@ -285,44 +370,55 @@ class DigestService:
             due_date, due_at = latest
         missed = self._missed_between(schedule, sub.next_due_date, due_date)
         following_date, following_at = schedule.next_after(max(now, due_at))
-        result, delivery = await self.repo.claim(
-            sub.id,
-            due_date,
-            due_at,
-            owner=self.owner,
-            now=now,
-            stale_after=STALE_CLAIM,
-            retry_at=min(following_at, now + STALE_CLAIM),
-            missed=missed,
+        return _Due(sub, due_date, due_at, tuple(missed), following_date, following_at)
+
+    async def deliver(self, sub: Subscription, sender: Sender, now: datetime) -> str:
+        """Handle one due subscription; returns what happened (for logs and tests)."""
+        plan = self._plan(sub, now)
+        ((result, delivery),) = await self.repo.claim_many(
+            [plan.request(now)], owner=self.owner, now=now, stale_after=STALE_CLAIM
         )
-        if result == "busy":
-            return "busy"
-        if result == "done":
-            await self.repo.reschedule(
-                sub.id, next_due=following_at, next_due_date=following_date, now=now
-            )
-            return "done"
+        return await self._deliver_claimed(plan, result, delivery, sender, now, Round(self))
+
+    async def _deliver_claimed(
+        self,
+        plan: _Due,
+        result: str,
+        delivery: Delivery | None,
+        sender: Sender,
+        now: datetime,
+        shared: Round,
+    ) -> str:
+        sub = plan.sub
+        if result in ("busy", "done"):  # "done": the claim moved the schedule on already
+            return result
         assert delivery is not None
-        digest = await self.build(sub, due_date, remember=False)
-        digest.late = now - due_at > timedelta(minutes=15)
+        digest = await self.build(sub, plan.due_date, remember=False, shared=shared)
+        digest.late = now - plan.due_at > timedelta(minutes=15)
         if result == "taken-over":
-            found = await sender.find_sent(sub, digest)
+            try:
+                found = await sender.find_sent(sub, digest)
+            except DeliveryError as exc:  # could not look: never guess "not sent"
+                log.info(
+                    "could not check for a digest sent before a crash; looking again later",
+                    extra={"subscription": sub.id, "reason": exc.reason},
+                )
+                # the claim stays ours but goes stale, so the next try looks again
+                await self._park(sub, now + STALE_CLAIM + timedelta(seconds=1))
+                return "retry"
             if found is not None:
-                await self._finish(
-                    sub, due_date, "sent", following_at, following_date, message_id=found
+                await shared.finish(
+                    plan.outcome("sent", message_id=found, seen=digest.latest_letter_id)
                 )
                 return "recovered"
         if digest.empty and sub.skip_empty:
-            await self._finish(sub, due_date, "skipped", following_at, following_date)
+            await shared.finish(plan.outcome("skipped", seen=digest.latest_letter_id))
             return "skipped"
         try:
             message_id = await sender.send(sub, digest)
         except DeliveryError as exc:
             if exc.permanent:
-                await self._finish(
-                    sub, due_date, "failed", following_at, following_date,
-                    error=exc.reason, pause=exc.reason, keep_seen=True,
-                )  # fmt: skip
+                await shared.finish(plan.outcome("failed", error=exc.reason, pause=exc.reason))
                 log.warning(
                     "digest paused",
                     extra={"subscription": sub.id, "reason": exc.reason, "code": exc.code},
@@ -336,34 +432,27 @@ class DigestService:
                         )
                 return "paused"
             if delivery.attempts >= MAX_ATTEMPTS:
-                await self._finish(
-                    sub,
-                    due_date,
-                    "failed",
-                    following_at,
-                    following_date,
-                    error=exc.reason,
-                    keep_seen=True,
-                )
+                await shared.finish(plan.outcome("failed", error=exc.reason))
                 log.warning("digest given up", extra={"subscription": sub.id, "reason": exc.reason})
                 return "given-up"
             retry = now + _backoff(delivery.attempts)
-            await self.repo.finish(
-                sub.id, due_date, status="failed", now=now, error=exc.reason,
-                next_due=min(retry, following_at), next_due_date=due_date,
+            await shared.finish(
+                Outcome(
+                    subscription_id=sub.id, due_date=plan.due_date, status="failed",
+                    error=exc.reason, next_due=min(retry, plan.following_at),
+                    next_due_date=plan.due_date,
+                )
             )  # fmt: skip
             log.info(
                 "digest will be retried", extra={"subscription": sub.id, "retry": retry.isoformat()}
             )
             return "retry"
-        if digest.pick_key:
-            await self.repo.rotate(
-                sub.id, digest.pick_key, now=now,
-                reset=digest.pick_key in await self.repo.rotation_seen(sub.id),
-            )  # fmt: skip
-        await self._finish(
-            sub, due_date, "sent", following_at, following_date, message_id=message_id
-        )
+        await shared.finish(
+            plan.outcome(
+                "sent", message_id=message_id, seen=digest.latest_letter_id,
+                pick_key=digest.pick_key, pick_reset=digest.pick_reset,
+            )
+        )  # fmt: skip
         return "sent"
 
     def _missed_between(
@@ -377,39 +466,264 @@ class DigestService:
             day += timedelta(days=1)
         return out
 
-    async def _finish(
+    # ------------------------------------------------------------------ an operator's digest
+
+    async def send_now(self, sub: Subscription, sender: Sender) -> SendNowResult:
+        """Send ``sub``'s digest now (``briefbot digest send-now``), logged like any delivery.
+
+        "Exactly one digest per subscription and due date" still holds. If the subscription
+        runs today (its local date) and today's digest has not gone out, this IS today's
+        digest: it is claimed like the scheduler claims it, and the schedule moves on to the
+        next occurrence, so the scheduler does not send it a second time later today. If
+        today's went out already (sent, skipped or missed), or the schedule does not run
+        today, it is an *extra* (logged as ``YYYY-MM-DD#N``, marker ``digest ID/DATE#N``) that
+        leaves the schedule alone: the next digest comes as planned. Either way the letters
+        and the recommendation it shows count as shown.
+
+        ValueError for a paused subscription, or when the bot is sending today's digest at
+        this very moment. A failure to send raises :class:`DeliveryError` after logging the
+        attempt as failed; the schedule stays as it was and nothing is paused (the scheduler
+        tries the day's digest at its time and deals with a permanent error then)."""
+        if sub.paused_reason:
+            raise ValueError(
+                f"subscription {sub.id} is paused ({sub.paused_reason}); "
+                "set it again with /digest set or /digest subscribe to resume it"
+            )
+        now = self.clock.now()
+        schedule = schedule_of(sub)
+        today = now.astimezone(schedule.zone).date()
+        shared = Round(self)
+        recovered = False
+        if sub.next_due_date <= today and schedule.runs_on(today):
+            due_at = schedule.instant_on(today)
+            following_date, following_at = schedule.next_after(max(now, due_at))
+            plan = _Due(
+                sub, today, due_at, tuple(self._missed_between(schedule, sub.next_due_date, today)),
+                following_date, following_at,
+            )  # fmt: skip
+            ((result, _),) = await self.repo.claim_many(
+                [plan.request(now)], owner=self.owner, now=now, stale_after=STALE_CLAIM
+            )
+            if result == "busy":
+                raise ValueError(
+                    f"the bot is sending today's digest of subscription {sub.id} right now; "
+                    "try again in a minute"
+                )
+            if result != "done":
+                digest = await self.build(sub, today, remember=False, shared=shared)
+                if result == "taken-over":
+                    found = await sender.find_sent(sub, digest)
+                    if found is not None:
+                        await shared.finish(
+                            plan.outcome("sent", message_id=found, seen=digest.latest_letter_id)
+                        )
+                        recovered = True
+                if not recovered:
+                    try:
+                        message_id = await sender.send(sub, digest)
+                    except DeliveryError as exc:
+                        await shared.finish(
+                            Outcome(
+                                subscription_id=sub.id, due_date=today, status="failed",
+                                error=exc.reason, next_due=sub.next_due,
+                                next_due_date=sub.next_due_date,
+                            )
+                        )  # fmt: skip
+                        raise
+                    await shared.finish(
+                        plan.outcome(
+                            "sent", message_id=message_id, seen=digest.latest_letter_id,
+                            pick_key=digest.pick_key, pick_reset=digest.pick_reset,
+                        )
+                    )  # fmt: skip
+                    return SendNowResult(digest, message_id, extra=0)
+        extra = await self.repo.claim_extra(sub.id, today, owner=self.owner, now=now)
+        digest = await self.build(sub, today, remember=False, shared=shared)
+        digest.extra = extra.extra
+        try:
+            message_id = await sender.send(sub, digest)
+        except DeliveryError as exc:
+            await shared.finish(
+                Outcome(
+                    subscription_id=sub.id, due_date=today, status="failed", error=exc.reason,
+                    next_due=None, delivery_key=extra.key,
+                )
+            )  # fmt: skip
+            raise
+        await shared.finish(
+            Outcome(
+                subscription_id=sub.id, due_date=today, status="sent", message_id=message_id,
+                next_due=None, seen_letter_id=digest.latest_letter_id,
+                pick_key=digest.pick_key, pick_reset=digest.pick_reset, delivery_key=extra.key,
+            )
+        )  # fmt: skip
+        return SendNowResult(digest, message_id, extra=extra.extra, recovered=recovered)
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """One due occurrence of a subscription, as planned before claiming it."""
+
+    sub: Subscription
+    due_date: date
+    due_at: datetime
+    missed: tuple[tuple[date, datetime], ...]
+    following_date: date
+    following_at: datetime
+
+    def request(self, now: datetime) -> ClaimRequest:
+        return ClaimRequest(
+            subscription_id=self.sub.id, due_date=self.due_date, due_at=self.due_at,
+            retry_at=min(self.following_at, now + STALE_CLAIM), missed=self.missed,
+            following_at=self.following_at, following_date=self.following_date,
+        )  # fmt: skip
+
+    def outcome(
         self,
-        sub: Subscription,
-        due_date: date,
         status: Literal["sent", "skipped", "failed"],
-        next_due: datetime,
-        next_due_date: date,
         *,
         message_id: int | None = None,
         error: str | None = None,
         pause: str | None = None,
-        keep_seen: bool = False,
-    ) -> None:
-        seen = (
-            None
-            if keep_seen
-            else max(
-                (r.id for r in self.app.catalog.visible(Scope(guild_id=sub.guild_id))),
-                default=sub.seen_letter_id,
+        seen: int | None = None,
+        pick_key: str | None = None,
+        pick_reset: bool = False,
+    ) -> Outcome:
+        """The occurrence is over (sent, skipped, paused or given up): on to the next one."""
+        return Outcome(
+            subscription_id=self.sub.id, due_date=self.due_date, status=status,
+            next_due=self.following_at, next_due_date=self.following_date,
+            message_id=message_id, error=error, seen_letter_id=seen, pause_reason=pause,
+            pick_key=pick_key, pick_reset=pick_reset,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Visible:
+    """The letters a server sees, by id, at the start of a round. Servers that see the same
+    letters share one (and its ``key``)."""
+
+    key: int
+    ids: tuple[int, ...]
+    records: tuple[LetterRecord, ...]
+
+    @property
+    def latest(self) -> int | None:
+        return self.ids[-1] if self.ids else None
+
+    def newer_than(self, letter_id: int) -> tuple[LetterRecord, ...]:
+        return self.records[bisect.bisect_right(self.ids, letter_id) :]
+
+
+Pool = list[tuple[str, str, Cited]]  # (rotation key, kind, recommendation)
+
+
+class Round:
+    """What the digests of one round of deliveries share.
+
+    * Content computed once and reused: the letters each server sees (a snapshot, so that a
+      digest marks as seen exactly what it could show), the pool of the recommendation of
+      the day per (letters seen, topics), a new letter's summary, and its actions per
+      (letters seen, topics). Servers that see the same letters share all of it.
+    * Group commit: :meth:`finish` queues an outcome and returns once it is committed; the
+      outcomes that are ready together go in one transaction.
+    """
+
+    def __init__(self, service: DigestService) -> None:
+        self.service = service
+        self._visible: dict[int | None, _Visible] = {}
+        self._interned: dict[tuple[int, ...], _Visible] = {}
+        self._pools: dict[object, asyncio.Future[Pool]] = {}
+        self._letters: dict[object, asyncio.Future[NewLetter | None]] = {}
+        self._summaries: dict[object, asyncio.Future[list[Cited]]] = {}
+        self._pending: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def visible(self, guild_id: int | None) -> _Visible:
+        v = self._visible.get(guild_id)
+        if v is None:
+            records = sorted(
+                self.service.app.catalog.visible(Scope(guild_id=guild_id)), key=lambda r: r.id
             )
+            ids = tuple(r.id for r in records)
+            v = self._interned.get(ids)
+            if v is None:
+                v = self._interned[ids] = _Visible(len(self._interned), ids, tuple(records))
+            self._visible[guild_id] = v
+        return v
+
+    async def _once(
+        self, table: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Any]
+    ) -> Any:
+        """``await make()`` once per key; concurrent callers share it; a failure is not kept."""
+        task = table.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            table[key] = task
+
+            def forget_failure(t: asyncio.Future[Any]) -> None:
+                if (t.cancelled() or t.exception() is not None) and table.get(key) is t:
+                    del table[key]
+
+            task.add_done_callback(forget_failure)
+        return await asyncio.shield(task)
+
+    async def pool(self, guild_id: int | None, visible: _Visible, topics: tuple[str, ...]) -> Pool:
+        async def make() -> Pool:
+            recs = await self.service._recommendations(
+                Scope(guild_id=guild_id), letter=None, topics=topics
+            )
+            return [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in recs]
+
+        return await self._once(self._pools, (visible.key, topics), make)
+
+    async def summary(self, scope: Scope, letter_id: int) -> list[Cited]:
+        return await self._once(
+            self._summaries, letter_id, lambda: self.service._summary(scope, letter_id)
         )
-        await self.repo.finish(
-            sub.id,
-            due_date,
-            status=status,
-            now=self.clock.now(),
-            next_due=next_due,
-            next_due_date=next_due_date,
-            message_id=message_id,
-            error=error,
-            seen_letter_id=seen,
-            pause_reason=pause,
+
+    async def new_letter(
+        self,
+        guild_id: int | None,
+        visible: _Visible,
+        rec: LetterRecord,
+        topics: tuple[str, ...],
+    ) -> NewLetter | None:
+        return await self._once(
+            self._letters,
+            (visible.key, rec.id, topics),
+            lambda: self.service._new_letter(Scope(guild_id=guild_id), rec, topics, self),
         )
+
+    async def finish(self, outcome: Outcome) -> None:
+        """Record ``outcome``; returns once it is committed (with whatever else was ready)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcome, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            await asyncio.sleep(0)  # let the deliveries finishing at this moment join in
+            items, self._pending = self._pending, []
+            try:
+                await self.service.repo.finish_many(
+                    [o for o, _ in items], now=self.service.clock.now()
+                )
+            except BaseException as exc:
+                for _, f in items:
+                    if not f.done():
+                        if isinstance(exc, asyncio.CancelledError):
+                            f.cancel()
+                        else:
+                            f.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                for _, f in items:
+                    if not f.done():
+                        f.set_result(None)
 
 
 class DigestScheduler:

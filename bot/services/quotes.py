@@ -180,7 +180,8 @@ class QuoteService:
         """The sentence a ``"<letter id>:<sentence>"`` reference names; LookupError otherwise."""
         m = _REF.fullmatch(ref) if isinstance(ref, str) else None
         if not m:
-            raise LookupError(f"{ref!r} is not a sentence reference like '12:34'")
+            shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
+            raise LookupError(f"{shown!r} is not a sentence reference like '12:34'")
         index = await self._ensure()
         hit = index.get(int(m[1]), int(m[2]))
         if hit is None or not self._may_see(scope, hit):

@@ -3,6 +3,15 @@
 The delivery log is what makes a digest arrive once: its primary key is (subscription, local due
 date), and a delivery is *claimed* in a write transaction before anything is sent, so two
 processes (or a restart) can never both send the same digest.
+
+Claims and outcomes come in batches (:meth:`SqliteDigestRepository.claim_many`,
+:meth:`~SqliteDigestRepository.finish_many`): a burst of thousands of due digests costs a
+handful of write transactions, not three per digest.
+
+Extra digests (``briefbot digest send-now`` after the day's digest went out) are logged under the
+key ``YYYY-MM-DD#N`` (N = 1, 2, ... that day) in the same ``due_date`` column: they never take
+the key of a scheduled occurrence, so they cannot block or replace one. :class:`Delivery` parses
+the date back and says which extra it was (``extra``; 0 for a scheduled occurrence).
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 import builtins
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -59,6 +68,50 @@ class Delivery:
     message_id: int | None
     error: str | None
     updated_at: datetime
+    extra: int = 0  # 0: the scheduled occurrence of due_date; N: the N-th extra that day
+
+    @property
+    def key(self) -> str:
+        """Its key in the log (``due_date``, or ``due_date#N`` for an extra)."""
+        day = self.due_date.isoformat()
+        return f"{day}#{self.extra}" if self.extra else day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimRequest:
+    """One due occurrence to claim (see :meth:`SqliteDigestRepository.claim`)."""
+
+    subscription_id: int
+    due_date: date
+    due_at: datetime
+    retry_at: datetime  # the subscription is parked until then while it is being sent
+    missed: tuple[tuple[date, datetime], ...] = ()
+    # where the schedule goes if the occurrence turns out to be done already (None: stay)
+    following_at: datetime | None = None
+    following_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How a claimed delivery ended, and what comes next for its subscription."""
+
+    subscription_id: int
+    due_date: date
+    status: Literal["sent", "skipped", "failed"]
+    next_due: datetime | None  # None: leave the schedule alone (an extra digest)
+    next_due_date: date | None = None
+    message_id: int | None = None
+    error: str | None = None
+    seen_letter_id: int | None = None  # letters up to this id have been shown
+    pause_reason: str | None = None
+    pick_key: str | None = None  # the recommendation of the day shown: remembered
+    pick_reset: bool = False  # it starts a new round of the rotation
+    delivery_key: str | None = None  # an extra's key (``YYYY-MM-DD#N``)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _iso(moment: datetime) -> str:
@@ -88,7 +141,9 @@ def _subscription(row: sqlite3.Row) -> Subscription:
 
 def _delivery(row: sqlite3.Row) -> Delivery:
     d: dict[str, Any] = dict(zip(row.keys(), row, strict=True))
-    d["due_date"] = date.fromisoformat(d["due_date"])
+    day, _, extra = str(d["due_date"]).partition("#")
+    d["due_date"] = date.fromisoformat(day)
+    d["extra"] = int(extra) if extra else 0
     for key in ("due_at", "claimed_at", "updated_at"):
         d[key] = _time(d[key])
     return Delivery(**d)
@@ -103,6 +158,10 @@ _SELECT_SUB = f"SELECT {_SUB_COLUMNS} FROM subscriptions"
 _SELECT_DELIVERY = (
     "SELECT subscription_id, due_date, due_at, status, claimed_by, claimed_at, attempts, "
     "message_id, error, updated_at FROM deliveries"
+)
+_SELECT_DELIVERY_D = (
+    "SELECT d.subscription_id, d.due_date, d.due_at, d.status, d.claimed_by, d.claimed_at, "
+    "d.attempts, d.message_id, d.error, d.updated_at FROM deliveries AS d"
 )
 
 
@@ -260,54 +319,121 @@ class SqliteDigestRepository:
         The subscription is parked until ``retry_at`` so that no wake-up picks it twice, and
         the ``missed`` occurrences before this one are logged as missed (never sent).
         """
-        key = due_date.isoformat()
+        request = ClaimRequest(
+            subscription_id=subscription_id, due_date=due_date, due_at=due_at,
+            retry_at=retry_at, missed=tuple(missed),
+        )  # fmt: skip
+        (answer,) = await self.claim_many([request], owner=owner, now=now, stale_after=stale_after)
+        return answer
+
+    async def claim_many(
+        self,
+        requests: Sequence[ClaimRequest],
+        *,
+        owner: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> builtins.list[tuple[ClaimResult, Delivery | None]]:
+        """:meth:`claim` for many subscriptions in ONE write transaction (a handful of
+        statements whatever their number), answers in the order of ``requests``. A request
+        whose occurrence is ``done`` also moves its subscription on to ``following_at`` when
+        given, in the same transaction."""
+        if not requests:
+            return []
+        if len({r.subscription_id for r in requests}) != len(requests):
+            raise ValueError("one claim per subscription at a time")
+        stamp = _iso(now)
+        answers: builtins.list[tuple[ClaimResult, Delivery | None]] = []
         async with self._db.write() as conn:
-            for m_date, m_at in missed:
-                await conn.execute(
+            missed = [
+                (r.subscription_id, d.isoformat(), _iso(at), stamp)
+                for r in requests
+                for d, at in r.missed
+            ]
+            if missed:
+                await conn.executemany(
                     "INSERT INTO deliveries (subscription_id, due_date, due_at, status,"
                     " updated_at) VALUES (?, ?, ?, 'missed', ?) ON CONFLICT DO NOTHING",
-                    (subscription_id, m_date.isoformat(), _iso(m_at), _iso(now)),
+                    missed,
                 )
-            async with conn.execute(
-                f"{_SELECT_DELIVERY} WHERE subscription_id = ? AND due_date = ?",
-                (subscription_id, key),
-            ) as cur:
-                row = await cur.fetchone()
-            existing = _delivery(row) if row else None
-            if existing is None:
-                await conn.execute(
+            existing: dict[tuple[int, str], Delivery] = {}
+            for chunk in _chunks(requests, 400):
+                pairs = ", ".join("(?, ?)" for _ in chunk)
+                params = [x for r in chunk for x in (r.subscription_id, r.due_date.isoformat())]
+                # a join on the primary key: "(a, b) IN (VALUES ...)" would scan the whole log
+                rows = await conn.execute_fetchall(
+                    f"WITH wanted (sid, day) AS (VALUES {pairs}) {_SELECT_DELIVERY_D}"
+                    " JOIN wanted ON d.subscription_id = wanted.sid AND d.due_date = wanted.day",
+                    params,
+                )
+                for row in rows:
+                    d = _delivery(row)
+                    existing[(d.subscription_id, d.due_date.isoformat())] = d
+            inserts, takeovers, parks, moves = [], [], [], []
+            for r in requests:
+                key = r.due_date.isoformat()
+                old = existing.get((r.subscription_id, key))
+                if old is None:
+                    inserts.append((r.subscription_id, key, _iso(r.due_at), owner, stamp, stamp))
+                    result: ClaimResult = "claimed"
+                    attempts = 1
+                elif old.status in ("sent", "skipped", "missed"):
+                    if r.following_at is not None and r.following_date is not None:
+                        moves.append(
+                            (_iso(r.following_at), r.following_date.isoformat(), stamp,
+                             r.subscription_id)
+                        )  # fmt: skip
+                    answers.append(("done", old))
+                    continue
+                elif (
+                    old.status == "claimed"
+                    and old.claimed_at is not None
+                    and now - old.claimed_at < stale_after
+                ):
+                    answers.append(("busy", old))
+                    continue
+                else:  # a stale claim, or a failed attempt to retry
+                    result = "taken-over" if old.status == "claimed" else "retry"
+                    attempts = old.attempts + 1
+                    takeovers.append((owner, stamp, stamp, r.subscription_id, key))
+                parks.append((_iso(r.retry_at), stamp, r.subscription_id))
+                answers.append(
+                    (
+                        result,
+                        Delivery(
+                            subscription_id=r.subscription_id, due_date=r.due_date,
+                            due_at=old.due_at if old else r.due_at, status="claimed",
+                            claimed_by=owner, claimed_at=now, attempts=attempts,
+                            message_id=old.message_id if old else None,
+                            error=old.error if old else None, updated_at=now,
+                        ),
+                    )
+                )  # fmt: skip
+            if inserts:
+                await conn.executemany(
                     "INSERT INTO deliveries (subscription_id, due_date, due_at, status,"
                     " claimed_by, claimed_at, attempts, updated_at)"
                     " VALUES (?, ?, ?, 'claimed', ?, ?, 1, ?)",
-                    (subscription_id, key, _iso(due_at), owner, _iso(now), _iso(now)),
+                    inserts,
                 )
-                result: ClaimResult = "claimed"
-            elif existing.status in ("sent", "skipped", "missed"):
-                return "done", existing
-            elif (
-                existing.status == "claimed"
-                and existing.claimed_at
-                and (now - existing.claimed_at < stale_after)
-            ):
-                return "busy", existing
-            else:  # a stale claim, or a failed attempt to retry
-                result = "taken-over" if existing.status == "claimed" else "retry"
-                await conn.execute(
+            if takeovers:
+                await conn.executemany(
                     "UPDATE deliveries SET status = 'claimed', claimed_by = ?, claimed_at = ?,"
                     " attempts = attempts + 1, updated_at = ?"
                     " WHERE subscription_id = ? AND due_date = ?",
-                    (owner, _iso(now), _iso(now), subscription_id, key),
+                    takeovers,
                 )
-            await conn.execute(
-                "UPDATE subscriptions SET next_due = ?, updated_at = ? WHERE id = ?",
-                (_iso(retry_at), _iso(now), subscription_id),
-            )
-            async with conn.execute(
-                f"{_SELECT_DELIVERY} WHERE subscription_id = ? AND due_date = ?",
-                (subscription_id, key),
-            ) as cur:
-                row = await cur.fetchone()
-        return result, _delivery(row)
+            if parks:
+                await conn.executemany(
+                    "UPDATE subscriptions SET next_due = ?, updated_at = ? WHERE id = ?", parks
+                )
+            if moves:
+                await conn.executemany(
+                    "UPDATE subscriptions SET next_due = ?, next_due_date = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    moves,
+                )
+        return answers
 
     async def finish(
         self,
@@ -324,23 +450,70 @@ class SqliteDigestRepository:
         pause_reason: str | None = None,
     ) -> None:
         """Record the outcome and schedule what comes next, in one transaction."""
+        await self.finish_many(
+            [
+                Outcome(
+                    subscription_id=subscription_id, due_date=due_date, status=status,
+                    next_due=next_due, next_due_date=next_due_date, message_id=message_id,
+                    error=error, seen_letter_id=seen_letter_id, pause_reason=pause_reason,
+                )
+            ],
+            now=now,
+        )  # fmt: skip
+
+    async def finish_many(self, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+        """Record many outcomes (delivery status, what comes next, the pick shown) in ONE
+        write transaction."""
+        if not outcomes:
+            return
+        stamp = _iso(now)
         async with self._db.write() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE deliveries SET status = ?, message_id = ?, error = ?, updated_at = ?"
                 " WHERE subscription_id = ? AND due_date = ?",
-                (status, message_id, error, _iso(now), subscription_id, due_date.isoformat()),
-            )
-            await conn.execute(
-                "UPDATE subscriptions SET next_due = ?, next_due_date = ?,"
-                " seen_letter_id = coalesce(?, seen_letter_id),"
-                " paused_reason = coalesce(?, paused_reason),"
-                " paused_at = CASE WHEN ? IS NULL THEN paused_at ELSE ? END,"
-                " updated_at = ? WHERE id = ?",
-                (
-                    _iso(next_due), next_due_date.isoformat(), seen_letter_id, pause_reason,
-                    pause_reason, _iso(now), _iso(now), subscription_id,
-                ),
+                [
+                    (o.status, o.message_id, o.error, stamp, o.subscription_id,
+                     o.delivery_key or o.due_date.isoformat())
+                    for o in outcomes
+                ],
             )  # fmt: skip
+            schedule = [o for o in outcomes if o.next_due is not None]
+            if schedule:
+                await conn.executemany(
+                    "UPDATE subscriptions SET next_due = ?, next_due_date = ?,"
+                    " seen_letter_id = coalesce(?, seen_letter_id),"
+                    " paused_reason = coalesce(?, paused_reason),"
+                    " paused_at = CASE WHEN ? IS NULL THEN paused_at ELSE ? END,"
+                    " updated_at = ? WHERE id = ?",
+                    [
+                        (
+                            _iso(o.next_due), (o.next_due_date or o.due_date).isoformat(),
+                            o.seen_letter_id, o.pause_reason, o.pause_reason, stamp, stamp,
+                            o.subscription_id,
+                        )
+                        for o in schedule
+                        if o.next_due is not None
+                    ],
+                )  # fmt: skip
+            seen_only = [o for o in outcomes if o.next_due is None and o.seen_letter_id]
+            if seen_only:
+                await conn.executemany(
+                    "UPDATE subscriptions SET seen_letter_id = max(seen_letter_id, ?),"
+                    " updated_at = ? WHERE id = ?",
+                    [(o.seen_letter_id, stamp, o.subscription_id) for o in seen_only],
+                )
+            resets = [(o.subscription_id,) for o in outcomes if o.pick_key and o.pick_reset]
+            if resets:
+                await conn.executemany(
+                    "DELETE FROM digest_rotation WHERE subscription_id = ?", resets
+                )
+            picks = [(o.subscription_id, o.pick_key, stamp) for o in outcomes if o.pick_key]
+            if picks:
+                await conn.executemany(
+                    "INSERT INTO digest_rotation (subscription_id, item_key, shown_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    picks,
+                )
 
     async def reschedule(
         self, subscription_id: int, *, next_due: datetime, next_due_date: date, now: datetime
@@ -368,6 +541,40 @@ class SqliteDigestRepository:
                 (subscription_id,),
             )
         return cur.rowcount > 0
+
+    async def claim_extra(
+        self, subscription_id: int, day: date, *, owner: str, now: datetime
+    ) -> Delivery:
+        """Log an extra digest on local ``day`` as claimed (key ``day#N``); finish it with an
+        :class:`Outcome` carrying ``delivery_key=delivery.key`` and ``next_due=None``."""
+        stamp = _iso(now)
+        async with self._db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT due_date FROM deliveries WHERE subscription_id = ?"
+                " AND due_date >= ? AND due_date < ?",
+                (subscription_id, f"{day.isoformat()}#", f"{day.isoformat()}$"),
+            )
+            n = 1 + max((int(str(r[0]).partition("#")[2] or 0) for r in rows), default=0)
+            await conn.execute(
+                "INSERT INTO deliveries (subscription_id, due_date, due_at, status, claimed_by,"
+                " claimed_at, attempts, updated_at) VALUES (?, ?, ?, 'claimed', ?, ?, 1, ?)",
+                (subscription_id, f"{day.isoformat()}#{n}", stamp, owner, stamp, stamp),
+            )
+        return Delivery(
+            subscription_id=subscription_id, due_date=day, due_at=now, status="claimed",
+            claimed_by=owner, claimed_at=now, attempts=1, message_id=None, error=None,
+            updated_at=now, extra=n,
+        )  # fmt: skip
+
+    async def latest_deliveries(self) -> dict[int, Delivery]:
+        """The most recent entry of the log of every subscription that has one."""
+        async with self._db.read() as conn:
+            rows = await conn.execute_fetchall(
+                f"{_SELECT_DELIVERY_D} JOIN subscriptions AS s ON d.subscription_id = s.id"
+                " AND d.due_date = (SELECT max(x.due_date) FROM deliveries AS x"
+                " WHERE x.subscription_id = s.id)"
+            )  # one index seek per subscription, whatever the length of the log
+        return {int(r[0]): _delivery(r) for r in rows}
 
     async def deliveries(self, subscription_id: int, *, limit: int = 10) -> builtins.list[Delivery]:
         async with self._db.read() as conn:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from bot.core.repair import WordRepair, repair_text, warm_up
+from bot.core.repair import WordRepair, repair_text
 from bot.core.text import damage
 
 CORPUS = Path(
@@ -199,22 +198,6 @@ def test_pure_and_thread_safe() -> None:
         t.join()
     assert len(results) == 20
     assert all(r == expected for r in results)
-
-
-def test_fast_enough() -> None:
-    warm_up()
-    sentence = (
-        "de aanpak van mensenhandel vraagt om co rdinatie en om financi le middelen voor "
-        "slachtoffers die slechts n zaak in belgi . "
-    )
-    text = sentence * (1000 // len(sentence.split()) + 1)  # about 1,000 words
-    repair_text(text, damaged=True)
-    runs = 20
-    t0 = time.perf_counter()
-    for _ in range(runs):
-        repair_text(text, damaged=True)
-    ms = (time.perf_counter() - t0) * 1000 / runs
-    assert ms < 25, f"{ms:.1f} ms for 1,000 words"  # ~1.5 ms measured; loose for slow CI
 
 
 # --- precision on the clean corpus, damaged here ------------------------------------------------

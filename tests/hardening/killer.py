@@ -30,6 +30,9 @@ or absent; per (subscription, due date) at most one digest posted, and after a c
 exactly one, complete.
 """
 
+# Timeouts as parameters are the point of these helpers.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -44,12 +47,14 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve()
+REPO = SCRIPT.parents[2]
 if str(REPO) not in sys.path:  # run as a script
     sys.path.insert(0, str(REPO))
 
@@ -64,7 +69,7 @@ def _say(line: str) -> None:
     os.write(1, (line + "\n").encode())  # unbuffered: a fork never duplicates pending output
 
 
-def _settings(db: str):  # noqa: ANN202
+def _settings(db: str):
     from bot.settings import Settings
 
     return Settings(BRIEFBOT_DB=Path(db), BRIEFBOT_LETTERS_DIR=BUNDLED, DISCORD_TOKEN=TOKEN)
@@ -259,7 +264,7 @@ class Zygote:
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         with stderr_path.open("wb") as stderr:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(Path(__file__).resolve()), "serve",
+                sys.executable, str(SCRIPT), "serve",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr,
                 cwd=str(workdir), env=env,
             )  # fmt: skip
@@ -340,6 +345,11 @@ class Zygote:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def sql(path: str | Path) -> closing[sqlite3.Connection]:
+    """A plain connection that is closed after the ``with`` block (autocommit)."""
+    return closing(sqlite3.connect(path, isolation_level=None))
 
 
 @dataclass
@@ -490,7 +500,9 @@ def _letter_text(batch: int, i: int, extra: int, *, long: bool = False) -> str:
     return letter.text()
 
 
-def write_batch(folder: Path, batch: int, n: int, *, extra: int = 25, long: bool = False) -> list[Path]:
+def write_batch(
+    folder: Path, batch: int, n: int, *, extra: int = 25, long: bool = False
+) -> list[Path]:
     """``n`` distinct letters (``extra`` more sentences each than the handmade letter)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -513,6 +525,7 @@ async def ingest_campaign(
     *,
     seed: int = 0,
     batch_size: int = 6,
+    extra: int = 25,
     progress: Callable[[CampaignResult], None] | None = None,
 ) -> CampaignResult:
     """Ingest batches of new letters in child processes and SIGKILL each at a random moment.
@@ -542,7 +555,7 @@ async def ingest_campaign(
     async with Zygote.start(workdir) as zygote:
         # calibration: how long one job takes when nobody kills it
         folders.append(workdir / "batch-0")
-        expected |= {_hash(p) for p in write_batch(folders[0], 0, batch_size)}
+        expected |= {_hash(p) for p in write_batch(folders[0], 0, batch_size, extra=extra)}
         first = await zygote.run(
             {"kind": "ingest", "db": str(db), "paths": [str(folders[0])]}, kill_after=None
         )
@@ -556,7 +569,7 @@ async def ingest_campaign(
         while result.kills < kills and result.runs < max_runs:
             batch += 1
             folder = workdir / f"batch-{batch}"
-            expected |= {_hash(p) for p in write_batch(folder, batch, batch_size)}
+            expected |= {_hash(p) for p in write_batch(folder, batch, batch_size, extra=extra)}
             folders.append(folder)
             kind = "cli-ingest" if batch % 2 else "ingest"
             delay = rng.uniform(0, window)
@@ -601,7 +614,8 @@ async def ingest_campaign(
 
 # ---- digests
 
-_MARKER = re.compile(r"digest (\d+)/(\d{4}-\d{2}-\d{2})(?: · (\d+)/(\d+))?")
+# "digest 5/2026-11-27", an operator's extra "digest 5/2026-11-27#1", then "· 2/3" for part 2
+_MARKER = re.compile(r"digest (\d+)/(\d{4}-\d{2}-\d{2}(?:#\d+)?)(?: · (\d+)/(\d+))?")
 
 
 @dataclass
@@ -650,8 +664,6 @@ def _digest_problems(p: Posted, *, complete: bool) -> tuple[int, int, list[str]]
             if missing:
                 lost = True
                 notes.append(f"parts {sorted(missing)} of {of} missing")
-        elif p.messages > p.heads and p.heads == 1:
-            pass  # an unnumbered multi-message digest (older renderer): cannot tell
     if doubled:
         notes.append(f"{p.heads} heads, parts {sorted(p.parts)}")
     return int(lost), int(doubled), notes
@@ -718,13 +730,14 @@ async def digest_campaign(
             while result.kills < kills and day < kills * 3 + 3:
                 due = start + timedelta(days=day, minutes=1)  # 09:00 local
                 day_key = due.date().isoformat()
-                with sqlite3.connect(db) as conn:  # every third subscription has news today
+                with sql(db) as conn:  # every third subscription has news today
                     conn.execute(
                         "UPDATE subscriptions SET seen_letter_id = 0 WHERE id % 3 = ?", (day % 3,)
                     )
                 attempt = 0
+                restart_gap = STALE_CLAIM + timedelta(seconds=1)  # the claim is stale by then
                 while True:
-                    now = due + timedelta(seconds=1) + attempt * (STALE_CLAIM + timedelta(seconds=1))
+                    now = due + timedelta(seconds=1) + attempt * restart_gap
                     job = {
                         "kind": "digests", "db": str(db), "api_base": server.api_base,
                         "now": now.isoformat(),
@@ -758,7 +771,7 @@ async def digest_campaign(
                     break
                 # the day is over: exactly one complete digest per subscription
                 posted = posted_digests(server, targets)
-                with sqlite3.connect(db) as conn:
+                with sql(db) as conn:
                     statuses = dict(
                         conn.execute(
                             "SELECT subscription_id, status FROM deliveries WHERE due_date = ?",

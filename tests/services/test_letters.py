@@ -143,3 +143,16 @@ def test_slugs_are_ascii_and_never_empty(name):
     slug = svc.slugify(name)
     assert slug and slug == slug.lower()
     assert all((ch.isalnum() and ch.isascii()) or ch == "-" for ch in slug)
+
+
+async def test_an_upload_with_too_many_sentences_is_refused_and_nothing_stored(tmp_path):
+    letter = HandmadeLetter()
+    letter.page2 = [
+        f"De opvang in regio {i} moet worden verbeterd."
+        for i in range(svc.MAX_UPLOAD_SENTENCES + 5)
+    ]
+    db = tmp_path / "b.sqlite3"
+    async with open_store(db) as store:
+        with pytest.raises(svc.LetterError, match="at most"):
+            await svc.ingest_upload(store, letter.text().encode(), filename="lang.txt", guild_id=1)
+    assert _counts(db) == (0, 0, 0)

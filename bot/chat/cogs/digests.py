@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How far back a restarted sender looks for a digest it may have posted before it died.
+HISTORY_LIMIT = 200
+PARTIAL_MAX = 1000  # digests whose later part failed, remembered for their retry
+
 # Discord error codes that will not go away by retrying: pause the subscription.
 PERMANENT = {
     10003: "the channel was deleted",
@@ -48,6 +52,7 @@ class DiscordSender:
 
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
+        self._partial: dict[str, list[discord.Message]] = {}
 
     async def _destination(self, sub: Subscription) -> discord.abc.Messageable:
         try:
@@ -66,29 +71,104 @@ class DiscordSender:
 
     async def send(self, sub: Subscription, digest: Digest) -> int:
         destination = await self._destination(sub)
-        first: int | None = None
+        messages = render(digest, when=_when(sub, digest))
+        # Parts this process already posted of a digest whose later part failed: a retry
+        # posts only the rest.
+        posted = self._partial.pop(digest.marker, [])
         try:
-            for embeds in render(digest, when=_when(sub, digest)):
-                message = await destination.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
-                first = first or message.id
+            try:
+                return await self._post(destination, digest.marker, messages, posted)
+            except (aiohttp.ClientError, TimeoutError):
+                # The answer was lost, not necessarily the message: look before posting again.
+                self._partial.pop(digest.marker, None)
+                posted = await self._posted(destination, digest)
+                return await self._post(destination, digest.marker, messages, posted)
         except discord.HTTPException as exc:
             raise _classify(exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"network: {exc}", permanent=False) from exc
+
+    async def _post(
+        self,
+        destination: discord.abc.Messageable,
+        marker: str,
+        messages: list[list[discord.Embed]],
+        posted: list[discord.Message],
+    ) -> int:
+        """Post the parts of a digest that ``posted`` (its messages already in the channel,
+        oldest first) lacks; return the id of its first message.
+
+        Parts go out in order, so ``posted`` holds parts 1..k of n (the footer says "k/n"; a
+        digest of one message has no number). The digest was built again since, so only the
+        parts after k are posted, and of those no embed that is already there (the parts may
+        be split a little differently now, e.g. with a "late" line in the heading)."""
+        start = 0
+        if posted:
+            numbers = [_part_of(m, marker) for m in posted]
+            done_upto = max(k for k, _ in numbers)
+            if done_upto >= max(n for _, n in numbers):
+                return posted[0].id  # complete
+            start = done_upto
+        have = _contents(posted)
+        first = posted[0].id if posted else None
+        done = list(posted)
+        try:
+            for embeds in messages[start:]:
+                todo = [e for e in embeds if _content(e) not in have]
+                if not todo:
+                    continue
+                message = await destination.send(embeds=todo, allowed_mentions=NO_MENTIONS)
+                done.append(message)
+                first = first or message.id
+        except BaseException:
+            if done:
+                if len(self._partial) >= PARTIAL_MAX:
+                    self._partial.pop(next(iter(self._partial)))
+                self._partial[marker] = done
+            raise
         assert first is not None
         return first
 
-    async def find_sent(self, sub: Subscription, digest: Digest) -> int | None:
+    async def _posted(
+        self, destination: discord.abc.Messageable, digest: Digest
+    ) -> list[discord.Message]:
+        """This digest's messages in the channel, oldest first. Raises a temporary
+        DeliveryError when Discord cannot be asked: never guess "not sent"."""
+        found: list[discord.Message] = []
         try:
-            destination = await self._destination(sub)
-            async for message in destination.history(limit=50):  # type: ignore[attr-defined]
+            async for message in destination.history(limit=HISTORY_LIMIT):  # type: ignore[attr-defined]
                 if self.bot.user and message.author.id != self.bot.user.id:
                     continue
-                if any(digest.marker in (e.footer.text or "") for e in message.embeds):
-                    return message.id
-        except (discord.HTTPException, DeliveryError, aiohttp.ClientError):
+                if any(_has_marker(e, digest.marker) for e in message.embeds):
+                    found.append(message)
+        except discord.HTTPException as exc:
+            raise _classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"network: {exc}", permanent=False) from exc
+        found.reverse()
+        return found
+
+    async def find_sent(self, sub: Subscription, digest: Digest) -> int | None:
+        """After a crash: the id of the digest's first message if it was posted, posting the
+        parts still missing first (a crash between the parts of a long digest). None when
+        nothing was posted, or the target is gone for good (the send that follows pauses);
+        a temporary failure to look raises DeliveryError, so nothing is sent twice."""
+        try:
+            destination = await self._destination(sub)
+            posted = await self._posted(destination, digest)
+        except DeliveryError as exc:
+            if exc.permanent:
+                return None
+            raise
+        if not posted:
             return None
-        return None
+        messages = render(digest, when=_when(sub, digest))
+        try:
+            return await self._post(destination, digest.marker, messages, posted)
+        except discord.HTTPException as exc:
+            raise _classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"network: {exc}", permanent=False) from exc
 
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
         target = (
@@ -99,6 +179,31 @@ class DiscordSender:
             t("digest.paused_notice", sub.language, target=target, reason=reason),
             allowed_mentions=NO_MENTIONS,
         )
+
+
+def _content(e: discord.Embed) -> tuple[str, str]:
+    return (e.title or "", e.description or "")
+
+
+def _contents(messages: list[discord.Message]) -> set[tuple[str, str]]:
+    return {_content(e) for m in messages for e in m.embeds}
+
+
+def _has_marker(e: discord.Embed, marker: str) -> bool:
+    text = e.footer.text or ""
+    return text.endswith(marker) or f"{marker} · " in text
+
+
+def _part_of(message: discord.Message, marker: str) -> tuple[int, int]:
+    """(k, n) from a footer "... digest 5/2026-11-27 · k/n"; (1, 1) without a number."""
+    for e in message.embeds:
+        text = e.footer.text or ""
+        _, found, rest = text.partition(f"{marker} · ")
+        if found:
+            k, _, n = rest.partition("/")
+            if k.isdigit() and n.isdigit():
+                return int(k), int(n)
+    return 1, 1
 
 
 def _classify(exc: discord.HTTPException) -> DeliveryError:

@@ -98,7 +98,17 @@ class Letters(commands.Cog):
                 )
             )
         await defer(interaction)
-        data = await file.read()
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:  # expired or removed from Discord's CDN
+            raise UserFacingError(
+                t(
+                    "letter.refused",
+                    lg,
+                    name=discord.utils.escape_markdown(file.filename),
+                    reason="the file could not be downloaded from Discord; attach it again",
+                )
+            ) from exc
         if len(data) > limit:
             raise UserFacingError(
                 t(
@@ -123,7 +133,7 @@ class Letters(commands.Cog):
             ) from exc
         log.info(
             "letter uploaded",
-            extra={"guild": interaction.guild_id, "letter": record.id, "created": created},
+            extra={"guild": interaction.guild_id, "letter": record.id, "new": created},
         )
         if not created:
             await respond(interaction, content=t("letter.unchanged", lg, id=record.id))
