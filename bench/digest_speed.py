@@ -48,10 +48,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from common import REPO, corpus_dir, peak_rss_mb
@@ -59,6 +58,7 @@ from common import REPO, corpus_dir, peak_rss_mb
 sys.path.insert(0, str(REPO))
 
 from bot.chat.client import BriefBot
+from bot.chat.http_tuning import amortize_bucket_sweep, pace_requests
 from bot.services import digests as digest_svc
 from bot.services.app import Briefbot
 from bot.services.clock import MAX_SLEEP
@@ -95,51 +95,6 @@ class BenchBot(BriefBot):
         if self.pace:
             pace_requests(self.http, self.pace)
         await super().setup_hook()
-
-
-def amortize_bucket_sweep(http: Any) -> None:
-    """discord.py 2.x sweeps ALL its rate-limit buckets for inactive ones each time it creates
-    a bucket once it holds 256 or more (``HTTPClient._try_clear_expired_ratelimits``): a bot
-    posting to 10,000 channels in a minute pays 10,000 x 10,000 checks. This sweeps only when
-    the number of buckets doubled since the last sweep (amortised O(1)); the same buckets
-    are dropped, a little later."""
-    sweep = http._try_clear_expired_ratelimits
-    threshold = 256
-
-    def amortized() -> None:
-        nonlocal threshold
-        if len(http._buckets) < threshold:
-            return
-        sweep()
-        threshold = max(256, 2 * len(http._buckets))
-
-    http._try_clear_expired_ratelimits = amortized
-
-
-def pace_requests(http: Any, per_second: int) -> None:
-    """A proactive global limit: at most ``per_second`` REST requests start in any second
-    (interaction callbacks and webhooks, exempt on Discord, pass). discord.py only reacts to a
-    global 429 after the fact, and Discord bans an IP for a while after 10,000 invalid
-    requests (429s included) in 10 minutes."""
-    request = http.request
-    started: deque[float] = deque()
-    lock = asyncio.Lock()
-
-    async def paced(route: Any, **kwargs: Any) -> Any:
-        if not route.path.startswith(("/interactions", "/webhooks")):
-            async with lock:
-                loop = asyncio.get_running_loop()
-                while True:
-                    now = loop.time()
-                    while started and started[0] <= now - 1.0:
-                        started.popleft()
-                    if len(started) < per_second:
-                        break
-                    await asyncio.sleep(started[0] + 1.0 - now)
-                started.append(now)
-        return await request(route, **kwargs)
-
-    http.request = paced
 
 
 class ShiftedClock:

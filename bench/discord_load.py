@@ -3,8 +3,9 @@
     python bench/discord_load.py [--letters 10000] [--interactions 1000] [--concurrency 50]
 
 Starts the real bot on a synthetic store (10,000 letters, about 1 million sentences, from
-``bench/ready_store.py``: recommendations computed, stand-in vectors), warms its indexes, then fires ``--interactions`` mixed interactions
-(slash commands and autocomplete, many users) ``--concurrency`` at a time. Prints p50/p95/p99
+``bench/ready_store.py``: recommendations computed, stand-in vectors), warms its indexes,
+then fires ``--interactions`` mixed interactions (slash commands and autocomplete, many
+users) ``--concurrency`` at a time. Prints p50/p95/p99
 time from dispatch to the first response (answer or defer), the share answered within 3 s,
 event-loop lag while under load, and memory. Targets: all within 3 s, p99 < 250 ms, lag < 50 ms.
 """
@@ -12,9 +13,9 @@ event-loop lag while under load, and memory. Targets: all within 3 s, p99 < 250 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import os
-import asyncio
 import random
 import sys
 import tempfile

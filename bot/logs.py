@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 # A Discord bot token: three base64url parts separated by dots (id.timestamp.hmac).
 _TOKEN_SHAPE = re.compile(r"[A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,}")
@@ -67,9 +68,23 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (it may be replaced after start-up)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> Redactor:
     """Route every logger (briefbot's and discord.py's) through one redacting handler."""
-    handler = logging.StreamHandler(sys.stderr)
+    # A failing handler must not print the record (and so a secret) in its own traceback.
+    logging.raiseExceptions = False
+    handler = _StderrHandler()
     redactor = Redactor(secrets)
     handler.addFilter(redactor)
     handler.setFormatter(KeyValueFormatter())

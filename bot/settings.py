@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     letters_dir: Path = Field(default=REPO_ROOT / "data" / "letters", alias="BRIEFBOT_LETTERS_DIR")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, alias="BRIEFBOT_MAX_UPLOAD_BYTES")
+    # Discord's global limit is 50 REST requests a second per bot (more for large bots, on
+    # request); briefbot stays under it on its own. 0 turns the pacing off.
+    max_requests_per_second: int = Field(default=45, alias="BRIEFBOT_MAX_REQUESTS_PER_SECOND")
 
     @field_validator("discord_token", mode="before")
     @classmethod

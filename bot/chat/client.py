@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.chat.errors import on_app_command_error
+from bot.chat.http_tuning import tune_http
 from bot.chat.i18n import Translator
 from bot.chat.replies import NO_MENTIONS
 from bot.chat.sync import sync_commands
@@ -81,6 +82,7 @@ class BriefBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         tune_for_latency(asyncio.get_running_loop())
+        tune_http(self.http, max_requests_per_second=self.settings.max_requests_per_second)
         from bot.chat.cogs import admin, answers, digests, dm, letters, privacy
 
         if self.app is None:

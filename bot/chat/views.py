@@ -12,12 +12,14 @@ from bot.chat.replies import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
+VIEW_TIMEOUT = 180.0  # seconds of no clicks after which buttons are removed
+
 
 class OwnedView(discord.ui.View):
     """A view only its owner may use; on timeout its buttons are removed from the message."""
 
-    def __init__(self, owner_id: int, lang: str, *, timeout: float = 180.0) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, owner_id: int, lang: str, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=VIEW_TIMEOUT if timeout is None else timeout)
         self.owner_id = owner_id
         self.lang = lang
         self.message: discord.Message | None = None

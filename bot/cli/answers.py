@@ -54,7 +54,7 @@ async def summary(args: argparse.Namespace) -> int:
         return 0
     out.print(f"[bold]{escape(result.letter.title)}[/bold] (letter {result.letter.id})")
     for s in result.sentences:
-        out.print(f"- {escape(s.text)} [dim]{cite(s.letter_id, s.page, s.sentence)}[/dim]")
+        out.print(f"- {escape(s.text)} [dim]{escape(cite(s.letter_id, s.page, s.sentence))}[/dim]")
     return 0
 
 
@@ -93,7 +93,7 @@ async def recommendations(args: argparse.Namespace) -> int:
         for r in recs:
             out.print(
                 f"- [italic]{r.kind}[/italic]: {escape(r.text)} "
-                f"[dim]{cite(r.letter_id, r.page, r.sentence)}[/dim]"
+                f"[dim]{escape(cite(r.letter_id, r.page, r.sentence))}[/dim]"
             )
     return 0
 
@@ -132,7 +132,9 @@ async def quote(args: argparse.Namespace) -> int:
     for m in matches:
         a, b = m.span
         shown = f"{escape(m.text[:a])}[bold]{escape(m.text[a:b])}[/bold]{escape(m.text[b:])}"
-        out.print(f"{m.score:>3}  {shown} [dim]{cite(m.letter_id, m.page, m.sentence)}[/dim]")
+        out.print(
+            f"{m.score:>3}  {shown} [dim]{escape(cite(m.letter_id, m.page, m.sentence))}[/dim]"
+        )
     return 0
 
 
@@ -207,7 +209,8 @@ async def ask(args: argparse.Namespace) -> int:
         return 0
     out.print(escape(text))
     for p in passages:
-        out.print(f"  [dim]{cite(p['letter'], p['page'], p['sentence'])}[/dim] {escape(p['text'])}")
+        where = escape(cite(p["letter"], p["page"], p["sentence"]))
+        out.print(f"  [dim]{where}[/dim] {escape(p['text'])}")
     return 0
 
 

@@ -36,4 +36,4 @@ def letter_json(rec: LetterRecord) -> dict[str, Any]:
 
 
 def cite(letter: int, page: int, sentence: int) -> str:
-    return f"[letter {letter}, p. {page}, s. {sentence}]"
+    return f"(letter {letter}, p. {page}, s. {sentence})"

@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=5)  # a claim older than this belongs to a process that died
+STALE_CLAIM = timedelta(minutes=5)
+MAX_NEW_LETTERS = 5  # per digest; more wait for the next one
+LOG_RETENTION = timedelta(
+    days=90
+)  # delivery log kept this long  # a claim older than this belongs to a process that died
 MAX_ATTEMPTS = 6
 BATCH = 500  # due subscriptions claimed together, in one transaction
 CONCURRENCY = 64  # channel digests being built and sent at once (bounds sockets and memory)
@@ -214,11 +218,14 @@ class DigestService:
         shared = shared or Round(self)
         visible = shared.visible(sub.guild_id)
         digest = Digest(sub.id, due_date, sub.language, sub.topics, latest_letter_id=visible.latest)
-        for rec in visible.newer_than(sub.seen_letter_id)[:5]:
+        newer = visible.newer_than(sub.seen_letter_id)
+        for rec in newer[:MAX_NEW_LETTERS]:
             item = await shared.new_letter(sub.guild_id, visible, rec, sub.topics)
             if item is None:
                 continue  # a topic digest only reports letters on its topics
             digest.new_letters.append(item)
+        if len(newer) > MAX_NEW_LETTERS:  # the rest come in the next digest
+            digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
         if digest.empty:
             await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
         return digest
@@ -395,7 +402,9 @@ class DigestService:
         assert delivery is not None
         digest = await self.build(sub, plan.due_date, remember=False, shared=shared)
         digest.late = now - plan.due_at > timedelta(minutes=15)
-        if result == "taken-over":
+        if result in ("taken-over", "retry"):
+            # a dead process, or an earlier attempt that failed after Discord may have taken
+            # the message (a timeout): look in the channel before sending again
             try:
                 found = await sender.find_sent(sub, digest)
             except DeliveryError as exc:  # could not look: never guess "not sent"
@@ -735,6 +744,19 @@ class DigestScheduler:
         self.sender = sender
         self.rounds = 0
         self.idle = asyncio.Event()
+        self._pruned_on: date | None = None
+
+    async def _prune(self) -> None:
+        """Once a day, drop the delivery log older than LOG_RETENTION."""
+        today = self.service.clock.now().date()
+        if self._pruned_on == today:
+            return
+        self._pruned_on = today
+        removed = await self.service.repo.prune_deliveries(
+            before=self.service.clock.now() - LOG_RETENTION
+        )
+        if removed:
+            log.info("old digest deliveries pruned", extra={"rows": removed})
 
     async def run(self) -> None:
         while True:
@@ -743,6 +765,7 @@ class DigestScheduler:
                 self.idle.clear()
                 await self.service.run_due(self.sender)
                 self.rounds += 1
+                await self._prune()
                 earliest = await self.service.repo.earliest_due()
                 self.idle.set()
                 now = self.service.clock.now()

@@ -264,6 +264,15 @@ class SqliteDigestRepository:
             cur = await conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
         return cur.rowcount > 0
 
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Forget finished deliveries due before ``before`` (the log only needs recent days to
+        keep digests from being sent twice)."""
+        async with self._db.write() as conn:
+            cur = await conn.execute(
+                "DELETE FROM deliveries WHERE due_at < ? AND status != 'claimed'", (_iso(before),)
+            )
+        return cur.rowcount
+
     async def delete_where(self, *, guild_id: int | None = None, user_id: int | None = None) -> int:
         """Remove a server's digests, or everything a user set up or receives."""
         if guild_id is None and user_id is None:
@@ -353,7 +362,13 @@ class SqliteDigestRepository:
             if missed:
                 await conn.executemany(
                     "INSERT INTO deliveries (subscription_id, due_date, due_at, status,"
-                    " updated_at) VALUES (?, ?, ?, 'missed', ?) ON CONFLICT DO NOTHING",
+                    " updated_at) VALUES (?, ?, ?, 'missed', ?)"
+                    # an attempt a dead process left unfinished is settled too: a later
+                    # occurrence supersedes it, and it is never sent now
+                    " ON CONFLICT DO UPDATE SET status = 'missed',"
+                    " error = 'unfinished attempt, superseded by a later digest',"
+                    " updated_at = excluded.updated_at"
+                    " WHERE deliveries.status IN ('claimed', 'failed')",
                     missed,
                 )
             existing: dict[tuple[int, str], Delivery] = {}

@@ -314,3 +314,12 @@ async def test_restart_keeps_letters_and_their_server(tmp_path):
             assert "Toezicht op de opvang" in text_of(answer_of(rec))
             rec = await env.run("letters", user=env.outsider, channel=env.other_channel)
             assert "Toezicht op de opvang" not in text_of(answer_of(rec))
+
+
+async def test_buttons_are_removed_when_they_time_out(env: Env, monkeypatch):
+    monkeypatch.setattr("bot.chat.views.VIEW_TIMEOUT", 0.3)
+    rec = await env.run("quote", {"text": "seksueel geweld tegen kinderen"})
+    msg = answer_of(rec)
+    assert "quote:next" in msg.custom_ids()
+    await env.server.wait_until(lambda: not msg.components, timeout=10)
+    assert msg.edits  # edited to drop the view

@@ -150,7 +150,7 @@ async def test_missed_digests_after_downtime_are_sent_once_late(denv):
     cog = digests_cog(env)
     # the bot is down for three days: the scheduler task is stopped meanwhile
     cog._task.cancel()
-    await asyncio.sleep(0)
+    await asyncio.gather(cog._task, return_exceptions=True)  # the scheduler is really gone
     await env.clock.advance(timedelta(days=3))
     cog._task = env.bot.spawn(cog.scheduler.run(), name="digest-scheduler")
     await advance(env, timedelta(seconds=1))
@@ -185,7 +185,7 @@ async def test_a_crash_in_the_middle_of_sending_is_recovered_without_duplicate(d
     await set_channel_digest(env)
     cog = digests_cog(env)
     cog._task.cancel()
-    await asyncio.sleep(0)
+    await asyncio.gather(cog._task, return_exceptions=True)  # the scheduler is really gone
     sender = DiscordSender(env.bot)
     env.server.add_fault(Fault.slow("POST /channels/{channel_id}/messages", delay=0.5, times=1))
     await env.clock.advance(timedelta(hours=1))

@@ -102,3 +102,9 @@ def test_unknown_letter_and_topic_are_clear_errors(capsys, db):
     assert code == 1 and "ruimtevaart" in data["error"]
     code, data = run(capsys, "--db", db, "quote", "   ", "--json")
     assert code == 1 and data["error"]
+
+
+def test_human_output_shows_citations(capsys, db):
+    assert main(["--db", db, "quote", "de coördinatie van de aanpak van mensenhandel"]) == 0
+    out = capsys.readouterr().out
+    assert "(letter 1, p. 1, s. 18)" in out.replace("\n", " ")

@@ -64,8 +64,10 @@ class DiscordSender:
                 if not isinstance(channel, discord.abc.Messageable):
                     raise DeliveryError("the channel cannot hold messages", permanent=True)
                 return channel
-            user = self.bot.get_user(sub.user_id) or await self.bot.fetch_user(sub.user_id)
-            return user.dm_channel or await user.create_dm()
+            user = self.bot.get_user(sub.user_id)
+            if user is not None and user.dm_channel is not None:
+                return user.dm_channel
+            return await self.bot.create_dm(discord.Object(id=sub.user_id))
         except discord.HTTPException as exc:
             raise _classify(exc) from exc
 
@@ -228,7 +230,12 @@ class Digests(commands.Cog):
         self._task = None
 
     async def cog_load(self) -> None:
-        self._task = self.bot.spawn(self.scheduler.run(), name="digest-scheduler")
+        self._task = self.bot.spawn(self._run_when_ready(), name="digest-scheduler")
+
+    async def _run_when_ready(self) -> None:
+        # not while the client is only logged in over REST (``briefbot sync``)
+        await self.bot.wait_until_ready()
+        await self.scheduler.run()
 
     async def cog_unload(self) -> None:
         if self._task is not None:

@@ -38,6 +38,7 @@ class Privacy(commands.Cog):
             self._task.cancel()
 
     async def _purge_loop(self) -> None:
+        await self.bot.wait_until_ready()
         while True:
             try:
                 await self.service.purge_due()
