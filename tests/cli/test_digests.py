@@ -181,7 +181,7 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
     assert run(capsys, "--db", db, "digest", "preview", str(world["dm"]), "--json")[1] == dm
     assert main(["--db", db, "digest", "preview", str(world["channel"])]) == 0
     text = capsys.readouterr().out
-    assert NEW_SUBJECT in text and f"[letter {world['letter']}, p." in text
+    assert NEW_SUBJECT in text and f"(letter {world['letter']}, p." in text
     assert dump(db) == before
 
 

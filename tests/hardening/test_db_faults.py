@@ -57,9 +57,10 @@ def manager(env: Env) -> User:
 
 
 async def bot_pragma(env: Env, pragma: str) -> int | None:
-    """Run a PRAGMA on the bot's own connection (the only way to reach per-connection limits)."""
-    conn = env.app.store._db.conn
-    async with conn.execute(pragma) as cur:
+    """Run a PRAGMA on the bot's own connection (the only way to reach per-connection limits),
+    between the store's own uses of it, once the indexes are built (no reader is active)."""
+    await env.app.warm()
+    async with env.app.store._db.read() as conn, conn.execute(pragma) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
 
