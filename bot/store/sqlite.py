@@ -156,15 +156,29 @@ class _Db:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        Cancellation-safe: aiosqlite runs statements in order on its own thread, and a
+        statement whose ``await`` was cancelled (a task stopped at shutdown) still runs there.
+        So the ROLLBACK is always queued, after whatever is still pending (BEGIN included),
+        and shielded from a second cancellation; "no transaction is active" (BEGIN failed,
+        or COMMIT went through) is fine. Checking ``in_transaction`` instead would look too
+        early and could leave the connection inside a transaction nobody owns.
+        """
         async with self.lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
                 await self.conn.execute("COMMIT")
             except BaseException:
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
+                await asyncio.shield(self._rollback())
+                raise
+
+    async def _rollback(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "no transaction is active" not in str(exc):
                 raise
 
 

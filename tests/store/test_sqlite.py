@@ -579,3 +579,18 @@ async def test_close_is_idempotent(db_path: Path) -> None:
     store = await open_store(db_path)
     await store.close()
     await store.close()
+
+
+async def test_a_cancelled_write_never_leaves_a_transaction_open(tmp_path):
+    """A task stopped at any point of a write (shutdown, a cancelled scheduler) must leave the
+    connection usable: the next write neither fails nor joins a leftover transaction."""
+    async with open_store(tmp_path / "cancel.sqlite3") as store:
+        for steps in range(12):
+            task = asyncio.create_task(store.meta.set(f"key-{steps}", "value"))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await store.meta.set("after", str(steps))  # would raise "within a transaction"
+            assert await store.meta.get("after") == str(steps)
+        assert await store.integrity_check() == ["ok"]
