@@ -141,7 +141,7 @@ async def hybrid_100k(n_letters: int, qs: list[str]) -> Path:
     try:
         started = time.perf_counter()
         await app.answers.warm()
-        indexes = await app.answers._ensure()
+        indexes = await app.answers._indexes.get()
         took = time.perf_counter() - started
         print(f"    indexes built from the store in {took:.1f} s: {len(indexes.bm25):,} "
               f"sentences, {len(indexes.dense):,} vectors (inverted file: "

@@ -1,7 +1,7 @@
 """Daily digests at scale: a burst of 10,000 due in the same minute, and the scheduler's idle cost.
 
     python bench/digest_speed.py            # both parts; the burst without and with a global limit
-    python bench/digest_speed.py --part burst --global-limit 0 [--amortized-sweep] [--pace 48]
+    python bench/digest_speed.py --part burst --global-limit 0 [--pace 45]
         [--subs 10000] [--dms 1000] [--guilds 100] [--concurrency 64]
     python bench/digest_speed.py --part scheduler [--scheduler-subs 100000] [--wakeups 1000]
 
@@ -24,9 +24,10 @@ within 60 s), p50/p95/max lateness, 429s, messages sent (must equal the number o
 each digest exactly once), the delivery log, requests by route, event-loop lag and open fds
 during the burst, peak RSS (bot and test server share the process).
 
-Two experiments on discord.py itself (not in the bot; see the functions): ``--amortized-sweep``
-(its rate-limit bucket sweep is quadratic in the number of channels posted to) and ``--pace N``
-(a proactive global limit instead of discord.py's reaction to global 429s).
+The bot paces its own REST calls (``BRIEFBOT_MAX_REQUESTS_PER_SECOND``, default 45, under
+Discord's global 50/s; see ``bot/chat/http_tuning.py``). A burst with the global limit off runs
+the bot unpaced (what a bot whose global limit Discord raised can do: per-route buckets only);
+with a global limit it runs paced as shipped. ``--pace N`` overrides both.
 
 Part 2, the scheduler. ``--scheduler-subs`` subscriptions in a store (due times spread over a day,
 2% paused); a wake-up is what ``DigestScheduler`` does when it wakes: ``run_due`` (its due fetch,
@@ -53,12 +54,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from common import REPO, corpus_dir, peak_rss_mb
+from common import REPO, LagMonitor, corpus_dir, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
 from bot.chat.client import BriefBot
-from bot.chat.http_tuning import amortize_bucket_sweep, pace_requests
 from bot.services import digests as digest_svc
 from bot.services.app import Briefbot
 from bot.services.clock import MAX_SLEEP
@@ -83,18 +83,8 @@ POST_MESSAGE = "POST /channels/{channel_id}/messages"
 
 
 class BenchBot(BriefBot):
-    amortized_sweep = False
-    pace: int | None = None
-
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
-
-    async def setup_hook(self) -> None:
-        if self.amortized_sweep:
-            amortize_bucket_sweep(self.http)
-        if self.pace:
-            pace_requests(self.http, self.pace)
-        await super().setup_hook()
 
 
 class ShiftedClock:
@@ -143,29 +133,20 @@ def open_fds() -> int:
         return -1
 
 
-class Sampler:
-    """Every 10 ms: how late the event loop wakes (its lag) and how many fds are open."""
+class Sampler(LagMonitor):
+    """Every 10 ms: how late the event loop wakes (its lag, ms) and how many fds are open."""
 
     def __init__(self) -> None:
-        self.lag: list[float] = []
+        super().__init__()
         self.fds = 0
-        self._task: asyncio.Task[None] | None = None
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            t = loop.time()
-            await asyncio.sleep(0.01)
-            self.lag.append(max(0.0, loop.time() - t - 0.01) * 1000)
-            if len(self.lag) % 10 == 0:
-                self.fds = max(self.fds, open_fds())
+    @property
+    def lag(self) -> list[float]:
+        return self.samples
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+    def tick(self) -> None:
+        if len(self.samples) % 10 == 0:
+            self.fds = max(self.fds, open_fds())
 
 
 def _sub_rows(
@@ -231,8 +212,13 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "digests.sqlite3"
+        shipped = Settings.model_fields["max_requests_per_second"].default
+        pace = args.pace if args.pace is not None else (shipped if global_limit else 0)
         settings = Settings(
-            BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters", DISCORD_TOKEN="bench"
+            BRIEFBOT_DB=db,
+            BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters",
+            DISCORD_TOKEN="bench",
+            BRIEFBOT_MAX_REQUESTS_PER_SECOND=pace,
         )
         t = time.perf_counter()
         app, note = await seeded_app(settings, corpus=not args.no_corpus)
@@ -262,8 +248,6 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
 
             clock = ShiftedClock(DUE - timedelta(hours=1))
             bot = BenchBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
-            bot.amortized_sweep = args.amortized_sweep
-            bot.pace = args.pace or None
             async with running_bot(server, bot, token="bench", ready_timeout=300):
                 await app.warm()
                 cog = bot.get_cog("Digests")
@@ -329,9 +313,7 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
                 print(
                     "rate limits: 50 requests/s per route bucket (test server default), global "
                     + (f"{global_limit}/s" if global_limit else "off")
-                    + "; discord.py bucket sweep "
-                    + ("amortised (patched)" if args.amortized_sweep else "as shipped")
-                    + (f"; bot paced at {args.pace} requests/s" if args.pace else "")
+                    + (f"; the bot paces itself at {pace} requests/s" if pace else "; bot unpaced")
                 )
                 if lateness:
                     print(
@@ -537,12 +519,11 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
     parser.add_argument(
-        "--pace", type=int, default=0, help="bot-side global limit, requests/s (see pace_requests)"
-    )
-    parser.add_argument(
-        "--amortized-sweep",
-        action="store_true",
-        help="patch discord.py's rate-limit bucket sweep (see amortize_bucket_sweep)",
+        "--pace",
+        type=int,
+        default=None,
+        help="the bot's own limit, requests/s (BRIEFBOT_MAX_REQUESTS_PER_SECOND; 0 = unpaced); "
+        "default: unpaced with the global limit off, as shipped with it on",
     )
     parser.add_argument("--no-corpus", action="store_true", help="only the bundled letter")
     parser.add_argument(

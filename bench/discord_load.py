@@ -17,12 +17,13 @@ import asyncio
 import gc
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, peak_rss_mb
+from common import REPO, LagMonitor, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
@@ -47,31 +48,21 @@ QUESTIONS = [
 ]
 
 
+KINDS = [
+    "/summary",
+    "/recommendations",
+    "/quote",
+    "/ask",
+    "/letters",
+    "autocomplete /quote text",
+    "autocomplete /summary letter",
+    "autocomplete topic",
+]
+
+
 class BenchBot(BriefBot):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
-
-
-class LagMonitor:
-    """How late a 10 ms sleep wakes up: the event loop's responsiveness."""
-
-    def __init__(self) -> None:
-        self.samples: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            t = loop.time()
-            await asyncio.sleep(0.01)
-            self.samples.append(max(0.0, loop.time() - t - 0.01))
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -79,11 +70,10 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-async def run(args: argparse.Namespace) -> None:
-    db = ensure_ready_db(args.letters)
+async def run(args: argparse.Namespace, db: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "bench.sqlite3"
-        work.write_bytes(db.read_bytes())
+        await asyncio.to_thread(shutil.copyfile, db, work)  # streamed: no 2 GB in memory
         settings = Settings(
             BRIEFBOT_DB=work, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters", DISCORD_TOKEN="bench"
         )
@@ -162,7 +152,8 @@ async def run(args: argparse.Namespace) -> None:
                         await server.wait_for_response(rec, timeout=60)
                         if rec.response_type == 5:
                             await server.wait_for_followups(rec, 1, timeout=120)
-                        records.append(rec)
+                        complete = time.monotonic() - rec.dispatched_at
+                        records.append((KINDS[kind], rec, complete))
 
                 lag.start()
                 if os.environ.get("BRIEFBOT_WATCHDOG"):
@@ -174,9 +165,16 @@ async def run(args: argparse.Namespace) -> None:
                 await asyncio.gather(*(fire(i) for i in range(args.interactions)))
                 elapsed = time.perf_counter() - t
                 lag.stop()
-                first = [r.latency * 1000 for r in records]
-                within = sum(1 for r in records if r.latency < 3.0)
-                lag_ms = [x * 1000 for x in lag.samples]
+                first = [r.latency * 1000 for _, r, _ in records]
+                within = sum(1 for _, r, _ in records if r.latency < 3.0)
+                per_kind = {
+                    name: (
+                        [r.latency * 1000 for k, r, _ in records if k == name],
+                        [done * 1000 for k, _, done in records if k == name],
+                    )
+                    for name in KINDS
+                }
+                lag_ms = lag.samples
                 report = [
                     f"briefbot Discord load: {len(records)} interactions, "
                     f"{args.concurrency} at a time, {args.users} users",
@@ -192,6 +190,13 @@ async def run(args: argparse.Namespace) -> None:
                     f"protocol errors: {len(server.protocol_errors)}",
                     f"garbage collections: {len(gc_pauses)}, longest "
                     f"{max((p for p, _ in gc_pauses), default=0) * 1000:.1f} ms",
+                    "per kind (ms):                first response p50 / p95 / max"
+                    "     complete answer p50 / p95",
+                    *(
+                        f"  {name:<28} {pct(v, 0.5):>7.1f} {pct(v, 0.95):>7.1f} "
+                        f"{max(v, default=0):>7.1f}      {pct(d, 0.5):>7.1f} {pct(d, 0.95):>7.1f}"
+                        for name, (v, d) in per_kind.items()
+                    ),
                 ]
                 print("\n".join(report))
                 if os.environ.get("BRIEFBOT_WATCHDOG"):
@@ -205,7 +210,9 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--users", type=int, default=500)
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    db = ensure_ready_db(args.letters)  # builds it (its own event loop) when not cached
+    asyncio.run(run(args, db))
 
 
 if __name__ == "__main__":

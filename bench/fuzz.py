@@ -75,6 +75,25 @@ class Tally:
         if len(self.examples) < 5:
             self.examples.append(what[:600])
 
+    def refusal(self, exc: BaseException, label: str) -> None:
+        """A refusal counts only with a short human message (not a decoding error)."""
+        message = str(exc.args[0]) if exc.args else str(exc)
+        if isinstance(exc, UnicodeError) or not message.strip() or len(message) > 1000:
+            self.error(f"unclear refusal {exc!r} for {label}")
+        else:
+            self.refused += 1
+
+    def checked(self, problem: str | None, label: str) -> None:
+        if problem:
+            self.error(f"{problem} for {label}")
+        else:
+            self.accepted += 1
+
+    def timed(self, elapsed: float, label: Callable[[], str]) -> None:
+        if elapsed * 1000 > self.max_ms:
+            self.max_ms = elapsed * 1000
+            self.slowest = label()
+
     def as_dict(self) -> dict:
         return {
             "cases": self.cases,
@@ -114,23 +133,13 @@ def run_case(
     try:
         result = fn()
     except refusals as exc:
-        message = str(exc.args[0]) if exc.args else str(exc)
-        if isinstance(exc, UnicodeError) or not message.strip() or len(message) > 1000:
-            tally.error(f"unclear refusal {exc!r} for {label()}")
-        else:
-            tally.refused += 1
+        tally.refusal(exc, label())
     except Exception as exc:
         tally.error(f"{type(exc).__name__}: {exc} for {label()}\n{traceback.format_exc(-3)}")
     else:
-        problem = check(result) if check else None
-        if problem:
-            tally.error(f"{problem} for {label()}")
-        else:
-            tally.accepted += 1
+        tally.checked(check(result) if check else None, label())
     elapsed = time.perf_counter() - started
-    if elapsed * 1000 > tally.max_ms:
-        tally.max_ms = elapsed * 1000
-        tally.slowest = label()[:120]
+    tally.timed(elapsed, lambda: label()[:120])
     hwm = peak_mib()
     if hwm > tally.hwm + 1:
         tally.hwm = hwm
@@ -505,23 +514,13 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
             try:
                 result = await make()
             except refusals as exc:
-                message = str(exc.args[0]) if exc.args else str(exc)
-                if isinstance(exc, UnicodeError) or not message.strip() or len(message) > 1000:
-                    tally.error(f"unclear refusal {exc!r} for {label[:100]!r}")
-                else:
-                    tally.refused += 1
+                tally.refusal(exc, repr(label[:100]))
             except Exception as exc:
                 tally.error(f"{type(exc).__name__}: {exc} for {label[:100]!r}")
             else:
-                problem = check(result) if check else None
-                if problem:
-                    tally.error(f"{problem} for {label[:100]!r}")
-                else:
-                    tally.accepted += 1
+                tally.checked(check(result) if check else None, repr(label[:100]))
             elapsed = time.perf_counter() - started
-            if elapsed * 1000 > tally.max_ms:
-                tally.max_ms = elapsed * 1000
-                tally.slowest = repr(label[:100])
+            tally.timed(elapsed, lambda: repr(label[:100]))
             if elapsed > limit:
                 tally.error(f"took {elapsed:.1f} s for {label[:100]!r}")
 

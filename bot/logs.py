@@ -93,5 +93,8 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> Reda
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # At DEBUG these two log whole gateway events and HTTP bodies: DM text and answers. Never.
+    floor = max(logging.getLevelName(level), logging.INFO)
+    for name in ("discord.gateway", "discord.http"):
+        logging.getLogger(name).setLevel(floor)
     return redactor

@@ -205,6 +205,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.title": ("Summary: {title}", "Samenvatting: {title}"),
     "recommendations.title": ("Recommendations", "Aanbevelingen"),
     "recommendations.topic_title": ("Recommendations: {topic}", "Aanbevelingen: {topic}"),
+    "recommendations.capped": (
+        "*From the {shown} most recently added of {total} letters; choose a `letter` for the others.*",
+        "*Uit de {shown} laatst toegevoegde van {total} brieven; kies een `brief` voor de andere.*",
+    ),
     "quote.title": ("Best match ({score}/100)", "Beste treffer ({score}/100)"),
     "quote.next": ("Next match", "Volgende treffer"),
     "quote.none_left": ("No more matches.", "Geen treffers meer."),

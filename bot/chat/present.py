@@ -50,6 +50,15 @@ def recommendation_pages(
     else:
         title = t("recommendations.title", lang)
     blocks = []
+    if answer.letters_searched < answer.letters_total:
+        blocks.append(
+            t(
+                "recommendations.capped",
+                lang,
+                shown=answer.letters_searched,
+                total=answer.letters_total,
+            )
+        )
     for group, recs in answer.grouped():
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:

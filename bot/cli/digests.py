@@ -243,15 +243,12 @@ async def send_now(args: argparse.Namespace) -> int:
     import discord
 
     from bot.chat.cogs.digests import DiscordSender
-    from bot.cli.ops import REJECTED_HELP, TOKEN_HELP, settings_for
-    from bot.logs import setup_logging
+    from bot.cli.ops import REJECTED_HELP, settings_for, token_for
 
     settings = settings_for(args)
-    if settings.discord_token is None:
-        err.print(TOKEN_HELP, soft_wrap=True)
+    token = token_for(settings)
+    if token is None:
         return 2
-    token = settings.discord_token.get_secret_value()
-    setup_logging(settings.log_level, secrets=[token])
     async with opened_app(args, seed=False) as app:
         sub = await _subscription(app, args.subscription)
         if sub.paused_reason:  # say so before talking to Discord

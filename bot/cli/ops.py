@@ -29,18 +29,28 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return get_settings().model_copy(update={"db_path": args.db})
 
 
+def token_for(settings: Settings) -> str | None:
+    """The bot token, with logging set up to redact it; None (after saying what to do) when
+    none is set."""
+    from bot.logs import setup_logging
+
+    if settings.discord_token is None:
+        err.print(TOKEN_HELP, soft_wrap=True)
+        return None
+    token = settings.discord_token.get_secret_value()
+    setup_logging(settings.log_level, secrets=[token])
+    return token
+
+
 async def run(args: argparse.Namespace) -> int:
     import discord
 
     from bot.chat.client import BriefBot
-    from bot.logs import setup_logging
 
     settings = settings_for(args)
-    if settings.discord_token is None:
-        err.print(TOKEN_HELP, soft_wrap=True)
+    token = token_for(settings)
+    if token is None:
         return 2
-    token = settings.discord_token.get_secret_value()
-    setup_logging(settings.log_level, secrets=[token])
     bot = BriefBot(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -75,14 +85,11 @@ async def sync(args: argparse.Namespace) -> int:
 
     from bot.chat.client import BriefBot
     from bot.chat.sync import sync_commands
-    from bot.logs import setup_logging
 
     settings = settings_for(args)
-    if settings.discord_token is None:
-        err.print(TOKEN_HELP, soft_wrap=True)
+    token = token_for(settings)
+    if token is None:
         return 2
-    token = settings.discord_token.get_secret_value()
-    setup_logging(settings.log_level, secrets=[token])
     bot = BriefBot(settings, sync=False)
     try:
         await bot.login(token)  # HTTP only; runs setup_hook, which registers the commands

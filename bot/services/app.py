@@ -40,13 +40,41 @@ class LetterIndex(Protocol):
 
 
 class Catalog:
-    """Every letter's record in memory: titles for autocomplete, owners for scoping."""
+    """Every letter's record in memory: titles for autocomplete, owners for scoping.
+
+    Change it through ``put`` and ``drop`` only (``by_id`` is for reading), so that the
+    cached answers of ``visible_ids`` stay true."""
 
     def __init__(self) -> None:
         self.by_id: dict[int, LetterRecord] = {}
+        self._visible_ids: dict[Scope, frozenset[int] | None] = {}
+
+    def put(self, record: LetterRecord) -> None:
+        self.by_id[record.id] = record
+        self._visible_ids.clear()
+
+    def drop(self, letter_id: int) -> None:
+        self.by_id.pop(letter_id, None)
+        self._visible_ids.clear()
 
     def visible(self, scope: Scope) -> list[LetterRecord]:
         return [r for r in self.by_id.values() if scope.allows(r.guild_id)]
+
+    def visible_ids(self, scope: Scope) -> frozenset[int] | None:
+        """The letter ids ``scope`` may see, None when it sees every letter (no filter needed);
+        cached per scope until a letter comes or goes."""
+        if scope.everything:
+            return None
+        try:
+            return self._visible_ids[scope]
+        except KeyError:
+            pass
+        ids = frozenset(r.id for r in self.by_id.values() if scope.allows(r.guild_id))
+        result = ids if len(ids) < len(self.by_id) else None
+        if len(self._visible_ids) > 256:
+            self._visible_ids.clear()
+        self._visible_ids[scope] = result
+        return result
 
     def allows(self, scope: Scope, letter_id: int) -> bool:
         rec = self.by_id.get(letter_id)
@@ -85,7 +113,7 @@ class Briefbot:
 
     async def _start(self, *, seed: bool) -> None:
         for rec in await self.store.letters.list(guild_id=None, include_all=True):
-            self.catalog.by_id[rec.id] = rec
+            self.catalog.put(rec)
         if seed and not self.catalog.by_id:
             await self.add_path([self.settings.letters_dir])
         for index in self._indexes:
@@ -116,7 +144,7 @@ class Briefbot:
         """Index a stored letter. If that fails (the disk is full, say) for a letter this call
         stored (``new``), it is removed again: a letter is either fully usable or absent, and
         adding it again works."""
-        self.catalog.by_id[record.id] = record
+        self.catalog.put(record)
         try:
             for index in self._indexes:
                 await index.on_letter_added(record)
@@ -126,11 +154,11 @@ class Briefbot:
             raise
 
     async def _undo_add(self, record: LetterRecord) -> None:
-        self.catalog.by_id.pop(record.id, None)
+        self.catalog.drop(record.id)
         try:
             await self.store.letters.delete(record.id, guild_id=record.guild_id)
         except Exception:  # still stored: derived data is completed at the next start
-            self.catalog.by_id[record.id] = record
+            self.catalog.put(record)
             log.exception(
                 "could not remove a letter whose indexing failed", extra={"letter": record.id}
             )
@@ -168,7 +196,7 @@ class Briefbot:
         async with self._write_lock:
             removed = await self.store.letters.delete(letter_id, guild_id=guild_id)
             if removed:
-                self.catalog.by_id.pop(letter_id, None)
+                self.catalog.drop(letter_id)
                 for index in self._indexes:
                     await index.on_letter_removed(letter_id)
         return removed

@@ -31,6 +31,7 @@ import numpy as np
 from bot.core import ask as core
 from bot.core.bm25 import BM25Index
 from bot.core.embed import DenseIndex, Embedder, from_blobs, in_context, model_version, to_blob
+from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -81,10 +82,7 @@ class AskService:
         self.app = app
         self.embedder = embedder or _EMBEDDER
         self.version = model_version()
-        self._indexes: _Indexes | None = None
-        self._lock: asyncio.Lock | None = None
-        self._visible: dict[Scope, tuple[int, frozenset[int] | None]] = {}
-        self._generation = 0
+        self._indexes = LazyIndex(self._backfill_and_build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
 
@@ -95,28 +93,19 @@ class AskService:
         by the first question."""
 
     async def warm(self) -> None:
-        await self._ensure()
+        await self._indexes.get()
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        self._changed()
         records = await self.app.store.letters.sentences(letter.id)
         vectors = await self._embed_and_store(letter.id, records)
-        lock = self._get_lock()
-        if self._indexes is None and not lock.locked():
-            return  # not built yet: the build reads the letter from the store
-        async with lock:
-            indexes = self._indexes
+        async with self._indexes.updating() as indexes:
             if indexes is not None and vectors is not None:
                 await asyncio.to_thread(self._index_letter, indexes, letter.id, records, vectors)
 
     async def on_letter_removed(self, letter_id: int) -> None:
-        self._changed()
-        lock = self._get_lock()
-        if self._indexes is None and not lock.locked():
-            return
-        async with lock:
-            if self._indexes is not None:
-                await asyncio.to_thread(self._unindex_letter, self._indexes, letter_id)
+        async with self._indexes.updating() as indexes:
+            if indexes is not None:
+                await asyncio.to_thread(self._unindex_letter, indexes, letter_id)
 
     # ------------------------------------------------------------------ questions
 
@@ -141,7 +130,7 @@ class AskService:
             record = await self.app.resolve_letter(str(letter), scope)
             allowed = (record.id,)
         else:
-            allowed = self._allowed(scope)
+            allowed = self.app.catalog.visible_ids(scope)
         passages = await self.passages(question, allowed=allowed, limit=limit)
         passages = [p for p in passages if self.app.catalog.allows(scope, p.letter_id)]
         found = bool(passages)
@@ -171,7 +160,7 @@ class AskService:
         first; [] when none is relevant enough."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
             return []
-        indexes = await self._ensure()
+        indexes = await self._indexes.get()
         candidates = await asyncio.to_thread(self._retrieve, indexes, question, allowed)
         chosen = [c for c in candidates if c.relevance >= core.FOUND_AT][:limit]
         if not chosen:
@@ -191,7 +180,7 @@ class AskService:
         best first, with its relevance; for evaluation (bench/ask_quality.py)."""
         if core.problem(question) is not None:
             return []
-        indexes = await self._ensure()
+        indexes = await self._indexes.get()
         return await asyncio.to_thread(self._retrieve, indexes, question, allowed, mode)
 
     def _retrieve(
@@ -276,20 +265,9 @@ class AskService:
 
     # ------------------------------------------------------------------ building
 
-    def _get_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    async def _ensure(self) -> _Indexes:
-        indexes = self._indexes
-        if indexes is not None:
-            return indexes
-        async with self._get_lock():
-            if self._indexes is None:
-                await self._backfill()
-                self._indexes = await self._build()
-            return self._indexes
+    async def _backfill_and_build(self) -> _Indexes:
+        await self._backfill()
+        return await self._build()
 
     async def _backfill(self) -> int:
         """Embed and store the letters whose vectors are missing or of another model version."""
@@ -365,26 +343,6 @@ class AskService:
         indexes.dense.remove_letter(letter_id)
 
     # ------------------------------------------------------------------ scope
-
-    def _changed(self) -> None:
-        self._generation += 1
-        self._visible.clear()
-
-    def _allowed(self, scope: Scope) -> frozenset[int] | None:
-        """The letter ids ``scope`` may see; None when it sees every letter."""
-        catalog = self.app.catalog
-        if scope.everything:
-            return None
-        key = self._generation * 1_000_003 + len(catalog.by_id)
-        cached = self._visible.get(scope)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        ids = frozenset(r.id for r in catalog.visible(scope))
-        result = ids if len(ids) < len(catalog.by_id) else None
-        if len(self._visible) > 256:
-            self._visible.clear()
-        self._visible[scope] = (key, result)
-        return result
 
     def _title(self, letter_id: int) -> str:
         rec = self.app.catalog.by_id.get(letter_id)

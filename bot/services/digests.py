@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.clock import Clock, SystemClock
 from bot.services.scope import Scope
+from bot.services.summary import Cited
 from bot.store.digests import ClaimRequest, Delivery, Outcome, Subscription
 
 if TYPE_CHECKING:
@@ -50,14 +51,6 @@ class DeliveryError(Exception):
         self.reason = reason
         self.permanent = permanent
         self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class Cited:
-    text: str
-    letter_id: int
-    page: int
-    sentence: int
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.quote_index import QuoteHit, QuoteIndex, QuoteIndexBuilder, QuoteRow
+from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.store import LetterRecord, SentenceRecord, Store
 
@@ -109,10 +110,7 @@ class QuoteService:
 
     def __init__(self, app: Briefbot) -> None:
         self.app = app
-        self._index: QuoteIndex | None = None
-        self._lock: asyncio.Lock | None = None
-        self._visible: dict[Scope, tuple[int, frozenset[int]]] = {}
-        self._generation = 0
+        self._index = LazyIndex(self._build)
         self._warm_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ LetterIndex
@@ -121,15 +119,10 @@ class QuoteService:
         """Nothing to prepare: the index is built by ``warm`` or the first query."""
 
     async def warm(self) -> None:
-        await self._ensure()
+        await self._index.get()
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        self._changed()
-        lock = self._get_lock()
-        if self._index is None and not lock.locked():
-            return  # not built yet: the build will read the letter from the store
-        async with lock:
-            index = self._index
+        async with self._index.updating() as index:
             if index is None or letter.id in index:
                 return
             records = await self.app.store.letters.sentences(letter.id)
@@ -137,13 +130,9 @@ class QuoteService:
                 await asyncio.to_thread(index.add_letter, [_row(r) for r in records])
 
     async def on_letter_removed(self, letter_id: int) -> None:
-        self._changed()
-        lock = self._get_lock()
-        if self._index is None and not lock.locked():
-            return
-        async with lock:
-            if self._index is not None:
-                await asyncio.to_thread(self._index.remove_letter, letter_id)
+        async with self._index.updating() as index:
+            if index is not None:
+                await asyncio.to_thread(index.remove_letter, letter_id)
 
     # ------------------------------------------------------------------ queries
 
@@ -166,8 +155,8 @@ class QuoteService:
             record = await self.app.resolve_letter(str(letter), scope)
             allowed = (record.id,)
         else:
-            allowed = self._allowed(scope)
-        index = await self._ensure()
+            allowed = self.app.catalog.visible_ids(scope)
+        index = await self._index.get()
         ref = _REF.fullmatch(text)
         if ref:
             hit = index.get(int(ref[1]), int(ref[2]))
@@ -182,7 +171,7 @@ class QuoteService:
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise LookupError(f"{shown!r} is not a sentence reference like '12:34'")
-        index = await self._ensure()
+        index = await self._index.get()
         hit = index.get(int(m[1]), int(m[2]))
         if hit is None or not self._may_see(scope, hit):
             raise LookupError(f"no sentence {ref.strip()!r}")
@@ -195,7 +184,7 @@ class QuoteService:
         sentence (at most 100 characters), value = ``"<letter id>:<sentence>"``. Served from
         memory, synchronous, never raises; [] until the index is built (which this starts)."""
         try:
-            index = self._index
+            index = self._index.value
             if index is None:
                 self._start_warm()
                 return []
@@ -209,7 +198,7 @@ class QuoteService:
                     return []
                 allowed = (record.id,)
             else:
-                allowed = self._allowed(scope)
+                allowed = self.app.catalog.visible_ids(scope)
             out = []
             for hit in index.suggest(prefix, letters=allowed, limit=limit):
                 if self._may_see(scope, hit):
@@ -221,21 +210,11 @@ class QuoteService:
 
     # ------------------------------------------------------------------ internals
 
-    def _get_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    async def _ensure(self) -> QuoteIndex:
-        index = self._index
-        if index is not None:
-            return index
-        async with self._get_lock():
-            if self._index is None:
-                self._index = await build_quote_index(self.app.store)
-                await asyncio.to_thread(trim_heap)
-                log.info("quote index built: %d sentences", len(self._index))
-            return self._index
+    async def _build(self) -> QuoteIndex:
+        index = await build_quote_index(self.app.store)
+        await asyncio.to_thread(trim_heap)
+        log.info("quote index built: %d sentences", len(index))
+        return index
 
     def _start_warm(self) -> None:
         if self._warm_task is not None and not self._warm_task.done():
@@ -245,25 +224,6 @@ class QuoteService:
         except RuntimeError:
             return
         self._warm_task = loop.create_task(self.warm())
-
-    def _changed(self) -> None:
-        self._generation += 1
-        self._visible.clear()
-
-    def _allowed(self, scope: Scope) -> frozenset[int] | None:
-        """The letter ids ``scope`` may see (None: all), cached until a letter comes or goes."""
-        if scope.everything:
-            return None
-        catalog = self.app.catalog
-        key = self._generation + len(catalog.by_id) * 1_000_003
-        cached = self._visible.get(scope)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        ids = frozenset(r.id for r in catalog.visible(scope))
-        if len(self._visible) > 256:
-            self._visible.clear()
-        self._visible[scope] = (key, ids)
-        return ids
 
     def _may_see(self, scope: Scope, hit: QuoteHit) -> bool:
         return self.app.catalog.allows(scope, hit.letter_id)

@@ -73,6 +73,8 @@ class RecommendationsAnswer:
     topic: str | None  # the resolved topic slug, None when no topic was asked
     recommendations: list[Recommendation] = field(default_factory=list)
     topic_names: dict[str, str] = field(default_factory=dict)  # slug -> Dutch name
+    letters_total: int = 0  # the letters in scope (and the ``letter`` asked for)
+    letters_searched: int = 0  # fewer than letters_total when ``max_letters`` cut them
 
     def name(self, slug: str) -> str:
         return self.topic_names.get(slug, slug.replace("-", " "))
@@ -255,8 +257,9 @@ class RecommendationService:
         ``topic``), in letter order. ``max_letters`` keeps only the most recently added
         letters (a chat answer need not hold ten thousand letters' worth)."""
         letter_ids = await self._letters(scope, letter)
+        total = len(letter_ids)
         if max_letters is not None and len(letter_ids) > max_letters:
-            letter_ids = letter_ids[-max_letters:]
+            letter_ids = letter_ids[-max(1, max_letters) :]
         slug = await self.resolve_topic(topic, scope) if topic is not None else None
         rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
 
@@ -280,7 +283,7 @@ class RecommendationService:
         names = {s: self._names.get(s, s.replace("-", " ")) for r in recs for s in r.topics}
         if slug:
             names[slug] = self._names.get(slug, slug.replace("-", " "))
-        return RecommendationsAnswer(slug, recs, names)
+        return RecommendationsAnswer(slug, recs, names, total, len(letter_ids))
 
     async def topics(self, scope: Scope, *, letter: str | None = None) -> list[TopicCount]:
         """The topics of the letters ``scope`` sees (or of one letter), with how many

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import builtins
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from bot.store.rows import fetchall as _fetchall
 
 if TYPE_CHECKING:
     from bot.store.sqlite import _Db
@@ -67,10 +68,6 @@ class TopicCountRecord:
     letter_id: int
     slug: str
     recommendations: int
-
-
-async def _fetchall(conn: Any, sql: str, params: Sequence[Any] = ()) -> builtins.list[sqlite3.Row]:
-    return builtins.list(await conn.execute_fetchall(sql, params))
 
 
 class SqliteRecommendationRepository:

@@ -34,6 +34,8 @@ from bot.store.base import (
 from bot.store.derived import SqliteRecommendationRepository
 from bot.store.digests import SqliteDigestRepository
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+from bot.store.rows import fetchall as _fetchall
+from bot.store.rows import fetchone as _fetchone
 from bot.store.vectors import SqliteVectorRepository
 
 BUSY_TIMEOUT_MS = 5000
@@ -180,19 +182,6 @@ class _Db:
         except sqlite3.OperationalError as exc:
             if "no transaction is active" not in str(exc):
                 raise
-
-
-async def _fetchone(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlite3.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
-
-
-async def _fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> builtins.list[sqlite3.Row]:
-    return builtins.list(await conn.execute_fetchall(sql, params))
 
 
 # --------------------------------------------------------------------------- rows -> records

@@ -9,10 +9,11 @@ encodes it: little-endian float16).
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.store.rows import fetchall as _fetchall
 
 if TYPE_CHECKING:
     from bot.store.sqlite import _Db
@@ -25,10 +26,6 @@ class StoredVector:
     sentence_id: int
     letter_id: int
     vector: bytes
-
-
-async def _fetchall(conn: Any, sql: str, params: Sequence[Any] = ()) -> builtins.list[sqlite3.Row]:
-    return builtins.list(await conn.execute_fetchall(sql, params))
 
 
 class SqliteVectorRepository:

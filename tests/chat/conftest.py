@@ -118,3 +118,32 @@ async def start_env(
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     async for e in start_env(tmp_path):
         yield e
+
+
+# ------------------------------------------------------------------ reading what the bot sent
+
+
+def answer_of(rec):
+    """The message that carries the answer: the followup after a defer, else the reply."""
+    if rec.followups:
+        return rec.followups[-1]
+    return rec.message
+
+
+def text_of(message) -> str:
+    """Everything a user reads in a message: content, embed titles, descriptions, fields and
+    footers."""
+    parts = [message.content or ""]
+    for e in message.embeds:
+        parts += [e.get("title") or "", e.get("description") or ""]
+        parts += [f.get("name", "") + " " + f.get("value", "") for f in e.get("fields", [])]
+        parts.append((e.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+def new_member(env: Env, *, manager: bool = False, guild: Guild | None = None) -> User:
+    """A fresh member of ``guild`` (default: the test server); each has their own cooldown."""
+    u = env.server.add_user(f"{'beheerder' if manager else 'lid'}-{len(env.server.state.users)}")
+    perms = Permissions.DEFAULT | (Permissions.MANAGE_GUILD if manager else 0)
+    env.server.add_member(guild or env.guild, u, permissions=perms)
+    return u

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from tests.chat.conftest import Env, bot_on, make_settings, populate
+from tests.chat.conftest import Env, answer_of, bot_on, make_settings, populate, text_of
 from tests.discord_server import DiscordTestServer
 from tests.discord_server.state import Upload
 from tests.letters import HandmadeLetter
 
 EPHEMERAL = 64
-
-
-def answer_of(rec):
-    """The message that carries the answer: the followup after a defer, else the reply."""
-    if rec.followups:
-        return rec.followups[-1]
-    return rec.message
-
-
-def text_of(message) -> str:
-    parts = [message.content or ""]
-    for e in message.embeds:
-        parts += [e.get("title") or "", e.get("description") or ""]
-        parts += [f.get("value", "") for f in e.get("fields", [])]
-        parts.append((e.get("footer") or {}).get("text", ""))
-    return "\n".join(parts)
 
 
 def schema(env: Env, name: str) -> dict:
@@ -110,6 +94,22 @@ async def test_recommendations_for_a_synonym_topic(env: Env):
     body = text_of(msg)
     assert "kinderpornografie" in body.lower()
     assert "p. " in body
+
+
+async def test_recommendations_across_many_letters_say_they_show_the_newest(env: Env, monkeypatch):
+    monkeypatch.setattr("bot.chat.cogs.answers.CHAT_MAX_LETTERS", 1)  # instead of 100 letters
+    letter = HandmadeLetter(subject="Toezicht op de jeugdzorg")
+    added, _, _ = await env.app.add_upload(
+        letter.text().encode(), filename="nieuw.txt", guild_id=env.guild.id
+    )
+    rec = await env.run("recommendations")
+    body = text_of(answer_of(rec))
+    assert "most recently added of 2 letters" in body
+    assert f"letter {added.id}, p. " in body
+    assert "letter 1, p. " not in body  # the bundled letter is the older one
+    rec = await env.run("recommendations", {"letter": "1"}, locale="nl")
+    body = text_of(answer_of(rec))
+    assert "laatst toegevoegde" not in body and "brief 1, p. " in body
 
 
 async def test_quote_finds_a_misspelled_fragment_with_context_and_next_match(env: Env):

@@ -7,13 +7,7 @@ import json
 import pytest
 
 from bot.cli import main
-
-
-def run(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(list(argv))
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    return code, json.loads(lines[0])
+from tests.cli.invoke import run
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from bot.services.app import Briefbot
 from bot.services.clock import ManualClock
 from bot.services.digests import DigestService
 from bot.settings import Settings, get_settings
+from tests.cli.invoke import run
 from tests.discord_server import DiscordTestServer, patch_discord
 from tests.letters import HandmadeLetter
 
@@ -29,13 +30,6 @@ GUILD = 7001
 CHANNEL = 7002
 MEMBER = 7003
 NEW_SUBJECT = "Opvang van minderjarige slachtoffers"
-
-
-def run(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(list(argv))
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    return code, json.loads(lines[0])
 
 
 def dump(db: str | Path) -> dict[str, list[str]]:

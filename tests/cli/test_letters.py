@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bot.cli import main
+from tests.cli.invoke import run
 from tests.letters import HandmadeLetter
 
 LETTER_KEYS = {
@@ -23,14 +24,6 @@ LETTER_KEYS = {
     "pages",
     "sentences",
 }
-
-
-def run(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(list(argv))
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1, out  # exactly one JSON object
-    return code, json.loads(lines[0])
 
 
 @pytest.fixture

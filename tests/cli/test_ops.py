@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +18,9 @@ from bot.services.clock import ManualClock
 from bot.services.digests import DigestService
 from bot.store import LATEST_SCHEMA_VERSION
 from tests.chat.conftest import bot_on, make_settings, populate
+from tests.cli.invoke import run
 from tests.discord_server import DiscordTestServer
-from tests.hardening.killer import check_database, write_batch
+from tests.hardening.killer import check_database, sql, write_batch
 from tests.letters import HandmadeLetter
 
 CHECK_KEYS = {
@@ -29,19 +28,6 @@ CHECK_KEYS = {
     "last_digest", "token_set", "ok",
 }  # fmt: skip
 REPO = Path(__file__).resolve().parents[2]
-
-
-def sql(path: str | Path) -> closing[sqlite3.Connection]:
-    """A plain connection that is closed after the ``with`` block (autocommit)."""
-    return closing(sqlite3.connect(path, isolation_level=None))
-
-
-def run(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(list(argv))
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1, out  # exactly one JSON object
-    return code, json.loads(lines[0])
 
 
 @pytest.fixture

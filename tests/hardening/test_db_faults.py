@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.services.clock import ManualClock
-from tests.chat.conftest import Env, start_env
-from tests.discord_server.state import Permissions, Upload, User
-from tests.hardening.killer import check_database
+from tests.chat.conftest import Env, answer_of, new_member, start_env, text_of
+from tests.discord_server.state import Upload
+from tests.hardening.killer import check_database, sql
 from tests.letters import HandmadeLetter
 
 EPHEMERAL = 64
 NO_LIMIT = 1_073_741_823  # SQLite's default max_page_count
-
-
-def sql(path: str | Path) -> closing[sqlite3.Connection]:
-    """A plain connection that is closed after the ``with`` block (autocommit)."""
-    return closing(sqlite3.connect(path, isolation_level=None))
 
 
 @pytest.fixture(name="env")
@@ -32,28 +25,8 @@ async def env_fixture(tmp_path):
         yield e
 
 
-def answer_of(rec):
-    return rec.followups[-1] if rec.followups else rec.message
-
-
-def text_of(message) -> str:
-    parts = [message.content or ""]
-    for e in message.embeds:
-        parts += [e.get("title") or "", e.get("description") or ""]
-    return "\n".join(parts)
-
-
 def upload(subject: str) -> Upload:
     return Upload("brief.txt", HandmadeLetter(subject=subject).text().encode("utf-8"))
-
-
-def manager(env: Env) -> User:
-    """A fresh member with Manage Server (each has their own command cooldown)."""
-    user = env.server.add_user(f"beheerder-{len(env.server.state.users)}")
-    env.server.add_member(
-        env.guild, user, permissions=Permissions.DEFAULT | Permissions.MANAGE_GUILD
-    )
-    return user
 
 
 async def bot_pragma(env: Env, pragma: str) -> int | None:
@@ -119,7 +92,9 @@ async def test_a_full_disk_gives_a_clear_message_corrupts_nothing_and_recovers(e
     (new_id,) = set(env.app.catalog.by_id) - letters_before
     rec = await env.run("quote", {"text": "financiering van deze plaatsen garanderen"})
     assert f"letter {new_id}, p. " in text_of(answer_of(rec))
-    rec = await env.run("digest set", {"channel": env.channel, "time": "09:00"}, user=manager(env))
+    rec = await env.run(
+        "digest set", {"channel": env.channel, "time": "09:00"}, user=new_member(env, manager=True)
+    )
     assert "Digest set" in text_of(answer_of(rec))
     assert_database_sound(env)
     env.server.assert_no_protocol_errors()
@@ -150,7 +125,7 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
     for spare in range(1, 40):
         await bot_pragma(env, f"PRAGMA max_page_count = {pages + spare}")
         caplog.clear()
-        rec = await env.run("letter add", {"file": data}, user=manager(env))
+        rec = await env.run("letter add", {"file": data}, user=new_member(env, manager=True))
         text = text_of(answer_of(rec))
         assert_database_sound(env)
         if "Added" in text:
@@ -166,7 +141,7 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
         raise AssertionError("the letter never fitted")
     assert failed_in(caplog.records, "on_letter_added"), "the derived data always fitted"
     await bot_pragma(env, f"PRAGMA max_page_count = {NO_LIMIT}")
-    rec = await env.run("letter add", {"file": data}, user=manager(env))
+    rec = await env.run("letter add", {"file": data}, user=new_member(env, manager=True))
     assert "Added" in text_of(answer_of(rec))
     (new_id,) = set(env.app.catalog.by_id) - before
     with sql(env.settings.db_path) as conn:

@@ -5,27 +5,19 @@ retry, reports the rest, and never answers an interaction twice nor posts a dige
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.services.clock import ManualClock
-from tests.chat.conftest import Env, bot_on, make_settings, populate
+from tests.chat.conftest import Env, answer_of, bot_on, make_settings, new_member, populate, text_of
 from tests.discord_server import DiscordTestServer, Fault
-from tests.discord_server.state import Permissions, User
+from tests.hardening.killer import sql, write_batch
 
 CALLBACK = "POST /interactions/{webhook_id}/{webhook_token}/callback"
 FOLLOWUP = "POST /webhooks/{webhook_id}/{webhook_token}"
 POST_MESSAGE = "POST /channels/{channel_id}/messages"
 START = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)  # 08:00 in Amsterdam
-
-
-def sql(path: str | Path) -> closing[sqlite3.Connection]:
-    """A plain connection that is closed after the ``with`` block (autocommit)."""
-    return closing(sqlite3.connect(path, isolation_level=None))
 
 
 class LossyServer(DiscordTestServer):
@@ -69,25 +61,6 @@ async def env_fixture(tmp_path):
             yield env
 
 
-def answer_of(rec):
-    return rec.followups[-1] if rec.followups else rec.message
-
-
-def text_of(message) -> str:
-    parts = [message.content or ""]
-    for e in message.embeds:
-        parts += [e.get("title") or "", e.get("description") or ""]
-    return "\n".join(parts)
-
-
-def user(env: Env, *, manager: bool = False) -> User:
-    """A fresh member (each has their own command cooldown)."""
-    u = env.server.add_user(f"lid-{len(env.server.state.users)}")
-    perms = Permissions.DEFAULT | (Permissions.MANAGE_GUILD if manager else 0)
-    env.server.add_member(env.guild, u, permissions=perms)
-    return u
-
-
 def answered_once(rec) -> None:
     accepted = [c for c in rec.callbacks if c.accepted]
     assert len(accepted) == 1, rec.callbacks
@@ -120,7 +93,7 @@ async def test_a_retryable_failure_still_answers_once(env: Env, fault: str, rout
         env.server.add_fault(Fault.slow(route, delay=1.2))
     else:
         env.server.add_fault(Fault.server_error(route, status=int(fault)))
-    rec = await env.run("summary", {"length": 3}, user=user(env))
+    rec = await env.run("summary", {"length": 3}, user=new_member(env))
     assert rec.response_type == 5
     await settle(env)
     answered_once(rec)
@@ -133,7 +106,7 @@ async def test_a_retryable_failure_still_answers_once(env: Env, fault: str, rout
 async def test_a_refused_answer_is_reported_to_the_user(env: Env):
     # a 4xx is not retried: the user gets a short error instead of a silent "thinking..."
     env.server.add_fault(Fault(route=FOLLOWUP, status=400, code=50035, message="Invalid Form Body"))
-    rec = await env.run("summary", {"length": 3}, user=user(env))
+    rec = await env.run("summary", {"length": 3}, user=new_member(env))
     await settle(env)
     answered_once(rec)
     (only,) = rec.followups  # the answer failed; the error message took its place
@@ -143,7 +116,9 @@ async def test_a_refused_answer_is_reported_to_the_user(env: Env):
 
 async def test_a_lost_answer_to_a_defer_does_not_stop_the_reply(env: Env):
     env.server.lose(CALLBACK)
-    rec = await env.server.slash("summary", {"length": 3}, user=user(env), channel=env.channel)
+    rec = await env.server.slash(
+        "summary", {"length": 3}, user=new_member(env), channel=env.channel
+    )
     await env.server.wait_for_response(rec)
     await env.server.wait_for_followups(rec, 1, timeout=15)
     await settle(env)
@@ -155,7 +130,7 @@ async def test_a_lost_answer_to_a_defer_does_not_stop_the_reply(env: Env):
 
 async def test_a_lost_answer_to_a_direct_reply_does_not_reply_twice(env: Env):
     env.server.lose(CALLBACK)
-    rec = await env.server.slash("help", {}, user=user(env), channel=env.channel)
+    rec = await env.server.slash("help", {}, user=new_member(env), channel=env.channel)
     await env.server.wait_for_response(rec)
     await settle(env)
     assert env.server.lost == [CALLBACK]
@@ -168,9 +143,9 @@ async def test_a_lost_answer_to_a_direct_reply_does_not_reply_twice(env: Env):
 async def test_commands_work_normally_after_the_faults(env: Env):
     env.server.add_fault(Fault.server_error(CALLBACK, status=502))
     env.server.lose(FOLLOWUP)
-    await env.run("summary", {"length": 3}, user=user(env))
+    await env.run("summary", {"length": 3}, user=new_member(env))
     await settle(env)
-    rec = await env.run("letters", user=user(env))
+    rec = await env.run("letters", user=new_member(env))
     assert "mensenhandel" in text_of(answer_of(rec)).lower()
     assert not env.bot.is_closed()
 
@@ -242,7 +217,6 @@ async def test_a_digest_post_whose_answer_is_lost_is_not_posted_again(env: Env):
 
 async def test_a_long_digest_whose_second_part_fails_is_completed_without_repeats(env: Env):
     # five new letters with long sentences: a digest of several messages
-    from tests.hardening.killer import write_batch
 
     folder = env.settings.db_path.parent / "nieuw"
     await asyncio.to_thread(write_batch, folder, 7, 5, extra=8, long=True)

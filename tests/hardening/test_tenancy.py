@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat.conftest import Env, start_env
+from tests.chat.conftest import Env, start_env, text_of
 from tests.discord_server.state import Permissions, Upload
 from tests.letters import HandmadeLetter
 
@@ -44,15 +44,6 @@ def secret_letter() -> HandmadeLetter:
             "Ik beveel aan het toezicht op de zeehondenopvang in de Waddenzee te versterken.",
         ],
     )
-
-
-def text_of(message) -> str:
-    parts = [message.content or ""]
-    for e in message.embeds:
-        parts += [e.get("title") or "", e.get("description") or ""]
-        parts += [f.get("name", "") + " " + f.get("value", "") for f in e.get("fields", [])]
-        parts.append((e.get("footer") or {}).get("text", ""))
-    return "\n".join(parts)
 
 
 def messages_of(rec) -> list:

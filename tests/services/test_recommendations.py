@@ -189,6 +189,22 @@ async def test_scope_hides_another_servers_letter(app: Briefbot) -> None:
     )
 
 
+async def test_max_letters_keeps_the_most_recent_and_says_how_many(app: Briefbot) -> None:
+    data = online_letter().text().encode("utf-8")
+    newest, _, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
+    scope = Scope(guild_id=42)
+    everything = await app.recommendations.recommendations(scope)
+    assert everything.letters_total == everything.letters_searched == 2
+    assert len({r.letter_id for r in everything.recommendations}) == 2
+
+    capped = await app.recommendations.recommendations(scope, max_letters=1)
+    assert (capped.letters_total, capped.letters_searched) == (2, 1)
+    assert {r.letter_id for r in capped.recommendations} == {newest.id}
+
+    one = await app.recommendations.recommendations(scope, letter=str(newest.id), max_letters=1)
+    assert (one.letters_total, one.letters_searched) == (1, 1)
+
+
 async def test_removing_a_letter_forgets_its_recommendations_and_topics(
     app: Briefbot, tmp_path: Path
 ) -> None:

@@ -52,7 +52,7 @@ class Answers(commands.Cog):
         self, scope: Scope, lg: str, *, topic: str | None, letter: str | None
     ) -> list[discord.Embed] | None:
         answer = await self.bot.core.recommendations.recommendations(
-            scope, topic=topic, letter=letter
+            scope, topic=topic, letter=letter, max_letters=CHAT_MAX_LETTERS
         )
         if not answer.recommendations:
             return None

@@ -219,6 +219,27 @@ def _classify(exc: discord.HTTPException) -> DeliveryError:
     return DeliveryError(f"Discord error {exc.status} {code}", permanent=False, code=code)
 
 
+#: The options /digest set and /digest subscribe share (set adds ``channel``).
+_DIGEST_OPTIONS = ("time", "timezone", "topics", "language", "frequency", "skip_empty")
+_LANGUAGE_CHOICES = [
+    app_commands.Choice(name=cmd("choice.nl"), value="nl"),
+    app_commands.Choice(name=cmd("choice.en"), value="en"),
+]
+_FREQUENCY_CHOICES = [
+    app_commands.Choice(name=cmd("choice.daily"), value="daily"),
+    app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
+    app_commands.Choice(name=cmd("choice.weekly"), value="weekly"),
+]
+
+
+def _option_names(*options: str) -> dict[str, app_commands.locale_str]:
+    return {o: cmd(f"opt.{o}") for o in options}
+
+
+def _option_descriptions(*options: str) -> dict[str, app_commands.locale_str]:
+    return {o: cmd(f"opt.{o}.desc") for o in options}
+
+
 class Digests(commands.Cog):
     digest = app_commands.Group(name=cmd("digest"), description=cmd("digest.desc"))
 
@@ -287,28 +308,9 @@ class Digests(commands.Cog):
 
     @digest.command(name=cmd("digest-set"), description=cmd("digest-set.desc"))
     @app_commands.guild_only()
-    @app_commands.rename(
-        channel=cmd("opt.channel"), time=cmd("opt.time"), timezone=cmd("opt.timezone"),
-        topics=cmd("opt.topics"), language=cmd("opt.language"), frequency=cmd("opt.frequency"),
-        skip_empty=cmd("opt.skip_empty"),
-    )  # fmt: skip
-    @app_commands.describe(
-        channel=cmd("opt.channel.desc"), time=cmd("opt.time.desc"),
-        timezone=cmd("opt.timezone.desc"),
-        topics=cmd("opt.topics.desc"), language=cmd("opt.language.desc"),
-        frequency=cmd("opt.frequency.desc"), skip_empty=cmd("opt.skip_empty.desc"),
-    )  # fmt: skip
-    @app_commands.choices(
-        language=[
-            app_commands.Choice(name=cmd("choice.nl"), value="nl"),
-            app_commands.Choice(name=cmd("choice.en"), value="en"),
-        ],
-        frequency=[
-            app_commands.Choice(name=cmd("choice.daily"), value="daily"),
-            app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
-            app_commands.Choice(name=cmd("choice.weekly"), value="weekly"),
-        ],
-    )
+    @app_commands.rename(**_option_names("channel", *_DIGEST_OPTIONS))
+    @app_commands.describe(**_option_descriptions("channel", *_DIGEST_OPTIONS))
+    @app_commands.choices(language=_LANGUAGE_CHOICES, frequency=_FREQUENCY_CHOICES)
     @cooldown
     async def set_(
         self,
@@ -330,27 +332,9 @@ class Digests(commands.Cog):
         )  # fmt: skip
 
     @digest.command(name=cmd("digest-subscribe"), description=cmd("digest-subscribe.desc"))
-    @app_commands.rename(
-        time=cmd("opt.time"), timezone=cmd("opt.timezone"), topics=cmd("opt.topics"),
-        language=cmd("opt.language"), frequency=cmd("opt.frequency"),
-        skip_empty=cmd("opt.skip_empty"),
-    )  # fmt: skip
-    @app_commands.describe(
-        time=cmd("opt.time.desc"), timezone=cmd("opt.timezone.desc"), topics=cmd("opt.topics.desc"),
-        language=cmd("opt.language.desc"), frequency=cmd("opt.frequency.desc"),
-        skip_empty=cmd("opt.skip_empty.desc"),
-    )  # fmt: skip
-    @app_commands.choices(
-        language=[
-            app_commands.Choice(name=cmd("choice.nl"), value="nl"),
-            app_commands.Choice(name=cmd("choice.en"), value="en"),
-        ],
-        frequency=[
-            app_commands.Choice(name=cmd("choice.daily"), value="daily"),
-            app_commands.Choice(name=cmd("choice.weekdays"), value="weekdays"),
-            app_commands.Choice(name=cmd("choice.weekly"), value="weekly"),
-        ],
-    )
+    @app_commands.rename(**_option_names(*_DIGEST_OPTIONS))
+    @app_commands.describe(**_option_descriptions(*_DIGEST_OPTIONS))
+    @app_commands.choices(language=_LANGUAGE_CHOICES, frequency=_FREQUENCY_CHOICES)
     @cooldown
     async def subscribe(
         self,

@@ -65,6 +65,8 @@ class Letters(commands.Cog):
         if not records:
             await respond(interaction, content=t("no_letters", lg), ephemeral=True)
             return
+        # Formatting thousands of letters waits for a worker thread: answer Discord first.
+        await defer(interaction, ephemeral=not public)
         pages = await asyncio.to_thread(_letter_pages, records, lg)
         view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
         msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
