@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -39,42 +41,67 @@ class LetterIndex(Protocol):
         """Forget a deleted letter."""
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def recency(rec: LetterRecord) -> tuple[str, str]:
+    """Newest first by the date the letter states (when complete), then by when it was added."""
+    date = rec.date if rec.date and _ISO_DATE.match(rec.date) else ""
+    return date, rec.added_at.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeView:
+    """What one scope sees of the catalog."""
+
+    ids: tuple[int, ...]  # the letter ids, ascending (the order letters were added)
+    id_set: frozenset[int] | None  # the same as a set; None when the scope sees every letter
+    newest: LetterRecord | None  # the most recent letter (see ``recency``)
+
+
 class Catalog:
     """Every letter's record in memory: titles for autocomplete, owners for scoping.
 
-    Change it through ``put`` and ``drop`` only (``by_id`` is for reading), so that the
-    cached answers of ``visible_ids`` stay true."""
+    Change it through ``put`` and ``drop`` only (``by_id`` is for reading), so that the cached
+    views stay true: commands ask for them on every call, and at ten thousand letters walking
+    the catalog each time would hold up the event loop."""
 
     def __init__(self) -> None:
         self.by_id: dict[int, LetterRecord] = {}
-        self._visible_ids: dict[Scope, frozenset[int] | None] = {}
+        self._views: dict[Scope, ScopeView] = {}
 
     def put(self, record: LetterRecord) -> None:
         self.by_id[record.id] = record
-        self._visible_ids.clear()
+        self._views.clear()
 
     def drop(self, letter_id: int) -> None:
         self.by_id.pop(letter_id, None)
-        self._visible_ids.clear()
+        self._views.clear()
 
     def visible(self, scope: Scope) -> list[LetterRecord]:
         return [r for r in self.by_id.values() if scope.allows(r.guild_id)]
 
+    def view(self, scope: Scope) -> ScopeView:
+        """The letters ``scope`` sees, cached per scope until a letter comes or goes."""
+        cached = self._views.get(scope)
+        if cached is not None:
+            return cached
+        records = self.visible(scope)
+        ids = tuple(sorted(r.id for r in records))
+        every = len(ids) == len(self.by_id)
+        view = ScopeView(
+            ids=ids,
+            id_set=None if every else frozenset(ids),
+            newest=max(records, key=recency) if records else None,
+        )
+        if len(self._views) > 256:
+            self._views.clear()
+        self._views[scope] = view
+        return view
+
     def visible_ids(self, scope: Scope) -> frozenset[int] | None:
-        """The letter ids ``scope`` may see, None when it sees every letter (no filter needed);
-        cached per scope until a letter comes or goes."""
-        if scope.everything:
-            return None
-        try:
-            return self._visible_ids[scope]
-        except KeyError:
-            pass
-        ids = frozenset(r.id for r in self.by_id.values() if scope.allows(r.guild_id))
-        result = ids if len(ids) < len(self.by_id) else None
-        if len(self._visible_ids) > 256:
-            self._visible_ids.clear()
-        self._visible_ids[scope] = result
-        return result
+        """The letter ids ``scope`` may see; None when it sees every letter (no filter needed)."""
+        return None if scope.everything else self.view(scope).id_set
 
     def allows(self, scope: Scope, letter_id: int) -> bool:
         rec = self.by_id.get(letter_id)

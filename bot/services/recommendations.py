@@ -196,7 +196,7 @@ class RecommendationService:
     # ---- scoping
 
     def _letter_ids(self, scope: Scope) -> list[int]:
-        return sorted(r.id for r in self.app.catalog.visible(scope))
+        return list(self.app.catalog.view(scope).ids)
 
     def _visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
         key = tuple(letter_ids)

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
 from bot.core.topics import SentenceTerms, mentions, slugify
+from bot.services.app import recency
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, SentenceRecord
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LEADING_PUNCT = re.compile(r"^[\s,;:.)\]]+")
 
 
@@ -52,15 +52,6 @@ class Summary:
     topic: str | None = None  # the resolved topic slug, when a topic was asked
     section: str | None = None  # the heading of the summarised section, when one was
     method: str = DEFAULT_METHOD
-
-
-def _recency(rec: LetterRecord) -> tuple[str, str]:
-    date = rec.date if rec.date and _ISO_DATE.match(rec.date) else ""
-    return date, rec.added_at.isoformat()
-
-
-def most_recent(letters: list[LetterRecord]) -> LetterRecord | None:
-    return max(letters, key=_recency) if letters else None
 
 
 def _cite(s: SentenceRecord) -> Cited:
@@ -121,9 +112,9 @@ async def summarize(
         weighted = [(w, r) for w, r in candidates if w is not None]
         if not weighted:
             raise LookupError(f"no letter is about {app.recommendations.topic_name(slug)!r}")
-        record = max(weighted, key=lambda wr: (wr[0], _recency(wr[1])))[1]
+        record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
     elif record is None:
-        record = most_recent(app.catalog.visible(scope))
+        record = app.catalog.view(scope).newest
         if record is None:
             raise LookupError("there are no letters yet; add one first")
 
