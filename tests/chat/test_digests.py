@@ -269,6 +269,30 @@ async def test_closed_dms_pause_a_personal_digest(denv):
     assert sub.paused_reason == "the user does not accept direct messages"
 
 
+async def test_a_personal_digest_stops_when_its_user_leaves_the_server(denv):
+    env = denv
+    # subscribed in the server: the digest carries that server's own letters
+    await env.run("digest subscribe", {"time": "08:30"}, user=env.member)
+    private = HandmadeLetter(subject="Opvang van minderjarige slachtoffers")
+    await env.app.add_upload(private.text().encode(), filename="p.txt", guild_id=env.guild.id)
+    await advance(env, timedelta(minutes=31))
+    (first,) = marker_messages(env, env.member)
+    assert "Opvang van minderjarige slachtoffers" in str(first.embeds)
+
+    env.guild.members.pop(env.member.id)  # left (or was removed from) the server
+    await advance(env, timedelta(days=1))
+    assert marker_messages(env, env.member) == [first]  # nothing more
+    sub = (await env.app.store.digests.list(user_id=env.member.id))[0]
+    assert sub.paused_reason is not None and "no longer a member" in sub.paused_reason
+    sent = env.server.messages(env.member, from_bot=True)
+    notices = [m for m in sent if "no longer a member" in m.content]
+    assert len(notices) == 1
+    # and a preview from the DMs does not show the server's letters either
+    rec = await env.run("digest preview", user=env.member, channel=None)
+    body = " ".join(m.content + str(m.embeds) for m in [rec.message, *rec.followups] if m)
+    assert "no longer a member" in body and "minderjarige" not in body
+
+
 @pytest.mark.parametrize("fault", ["rate_limited", "server_error"])
 async def test_a_429_or_500_then_success_sends_once(denv, fault):
     env = denv

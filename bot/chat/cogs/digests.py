@@ -30,6 +30,8 @@ HISTORY_LIMIT = 200
 PARTIAL_MAX = 1000  # digests whose later part failed, remembered for their retry
 
 # Discord error codes that will not go away by retrying: pause the subscription.
+NOT_A_MEMBER = "the user is no longer a member of the server this digest was set up in"
+NOT_IN_SERVER = "briefbot is no longer in the server this digest was set up in"
 PERMANENT = {
     10003: "the channel was deleted",
     10013: "the user is unknown",
@@ -64,12 +66,27 @@ class DiscordSender:
                 if not isinstance(channel, discord.abc.Messageable):
                     raise DeliveryError("the channel cannot hold messages", permanent=True)
                 return channel
+            if sub.guild_id is not None:
+                await self.check_membership(sub)
             user = self.bot.get_user(sub.user_id)
             if user is not None and user.dm_channel is not None:
                 return user.dm_channel
             return await self.bot.create_dm(discord.Object(id=sub.user_id))
         except discord.HTTPException as exc:
             raise _classify(exc) from exc
+
+    async def check_membership(self, sub: Subscription) -> None:
+        """A personal digest set up in a server carries that server's own letters: only while
+        the user is still a member (asked over REST; the member list needs a privileged
+        intent) and briefbot is still in that server."""
+        assert sub.guild_id is not None and sub.user_id is not None
+        guild = self.bot.get_guild(sub.guild_id)
+        if guild is None:
+            raise DeliveryError(NOT_IN_SERVER, permanent=True)
+        try:
+            await guild.fetch_member(sub.user_id)
+        except discord.NotFound as exc:
+            raise DeliveryError(NOT_A_MEMBER, permanent=True, code=exc.code) from exc
 
     async def send(self, sub: Subscription, digest: Digest) -> int:
         destination = await self._destination(sub)
@@ -430,6 +447,11 @@ class Digests(commands.Cog):
         if sub is None:
             await respond(interaction, content=t("digest.none", lg), ephemeral=True)
             return
+        if sub.kind == "user" and sub.guild_id not in (None, interaction.guild_id):
+            try:  # a personal digest from a server the user may have left
+                await self.sender.check_membership(sub)
+            except DeliveryError as exc:
+                raise UserFacingError(t("digest.paused", lg, reason=exc.reason)) from exc
         digest = await self.service.preview(sub)
         messages = render(digest, when=_when(sub, digest))
         for embeds in messages:
