@@ -246,6 +246,10 @@ async def bot_process(args: argparse.Namespace) -> None:
     import discord.http
     import yarl
 
+    if args.workers:
+        import bot.chat.client
+
+        bot.chat.client.CPU_WORKERS = int(args.workers)
     discord.http.Route.BASE = args.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway_url)
     discord.asset.Asset.BASE = args.base_url
@@ -286,6 +290,7 @@ async def run_split(args: argparse.Namespace, work: Path) -> None:
             sys.executable, __file__, "--bot-process", "--db", str(work),
             "--report", str(report_file), "--api-base", server.api_base,
             "--gateway-url", server.gateway_url, "--base-url", server.base_url,
+            *(["--workers", str(args.workers)] if args.workers else []),
         )  # fmt: skip
         try:
             # after open + warm; the commands were synced in setup_hook, before READY
@@ -320,6 +325,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--same-process", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="worker threads of the bot (default: as shipped)"
+    )
     for hidden in ("--bot-process",):
         parser.add_argument(hidden, action="store_true", help=argparse.SUPPRESS)
     for hidden in ("--db", "--report", "--api-base", "--gateway-url", "--base-url"):

@@ -29,9 +29,18 @@ def parse_time(text: str) -> time:
     return time(int(m.group(1)), int(m.group(2)))
 
 
+#: What an IANA zone name can look like ("Europe/Amsterdam", "America/Argentina/Buenos_Aires",
+#: "Etc/GMT+2"); checked before ZoneInfo sees it, since ZoneInfo turns the name into a module
+#: path of the tzdata package (a long name with dots ends in a RecursionError there).
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
+
+
 def parse_zone(name: str) -> ZoneInfo:
+    cleaned = (name or "").strip() if isinstance(name, str) else ""
+    if len(cleaned) > 64 or not _ZONE_NAME.fullmatch(cleaned):
+        raise ValueError(f"{_shown(name)} is not an IANA time zone, for example Europe/Amsterdam")
     try:
-        return ZoneInfo((name or "").strip())
+        return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         # OSError: a name that is a folder of the zone database ("Europe") or too long a path
         raise ValueError(

@@ -535,12 +535,19 @@ def synonyms_of(slug: str) -> tuple[str, ...]:
     return (*theme.terms, *theme.synonyms) if theme else ()
 
 
-def _keys(ref: TopicRef) -> list[str]:
+def _keys(ref: TopicRef) -> tuple[str, ...]:
     """Every folded form under which a topic may be typed."""
-    forms = [ref.slug.replace("-", " "), fold(ref.name), lemma_key(ref.name)]
-    forms.extend(fold(s) for s in synonyms_of(ref.slug))
-    forms.extend(lemma_key(s) for s in synonyms_of(ref.slug))
-    return [f for f in dict.fromkeys(forms) if f]
+    return topic_keys(ref.slug, ref.name)
+
+
+@lru_cache(maxsize=32_768)
+def topic_keys(slug: str, name: str) -> tuple[str, ...]:
+    """``_keys`` of one topic, remembered: lemmatising costs about a millisecond a topic, and
+    every topic lookup compares against all of them."""
+    forms = [slug.replace("-", " "), fold(name), lemma_key(name)]
+    forms.extend(fold(s) for s in synonyms_of(slug))
+    forms.extend(lemma_key(s) for s in synonyms_of(slug))
+    return tuple(f for f in dict.fromkeys(forms) if f)
 
 
 def clean_query(query: str) -> str:

@@ -35,6 +35,7 @@ from bot.core.topics import (
     sentence_topics,
     slugify,
     synonyms_of,
+    topic_keys,
 )
 from bot.services.scope import Scope
 from bot.store.derived import RecommendationRow, TopicRow
@@ -47,6 +48,12 @@ log = logging.getLogger(__name__)
 
 VERSION = f"rec{RECOMMEND_VERSION}-top{TOPICS_VERSION}"
 MAX_TOPIC_CHARS = 200
+INLINE_TOPIC_LETTERS = 500  # up to this many letters, a scope's topic list is made on the spot
+
+
+def _log_failure(job: asyncio.Future[object]) -> None:
+    if not job.cancelled() and job.exception() is not None:
+        log.error("computing topics failed", exc_info=job.exception())
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,13 @@ class RecommendationService:
     async def warm(self) -> None:
         if not self._loaded:
             await self._load_catalogue()
+        # The topics of the shared letters (every server without letters of its own sees
+        # exactly these) and their lookup keys: computed now, not in a user's first command.
+        await asyncio.to_thread(self._warm_topics, self._letter_ids(Scope(guild_id=None)))
+
+    def _warm_topics(self, letter_ids: list[int]) -> None:
+        for ref in self._visible_topics(letter_ids):
+            topic_keys(ref.slug, ref.name)
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
         await self._derive(letter)
@@ -237,7 +251,10 @@ class RecommendationService:
             raise ValueError("that topic is too long; use a word or two")
         if not clean_query(topic):
             raise ValueError("name a topic, e.g. 'mensenhandel' (`topics` lists them)")
-        refs = self._visible_topics(self._letter_ids(scope))
+        letter_ids = self._letter_ids(scope)
+        refs = self._topic_cache.get(tuple(letter_ids))
+        if refs is None:  # a new set of letters: a few hundred ms at ten thousand letters
+            refs = await asyncio.to_thread(self._visible_topics, letter_ids)
         slug = resolve_topic(topic, refs)
         if slug is None:
             close = close_topics(topic, refs) or refs[:5]
@@ -317,7 +334,18 @@ class RecommendationService:
         """(slug, name) of topics for autocomplete, from memory; never raises."""
         try:
             limit = max(0, min(int(limit), 25))
-            refs = self._visible_topics(self._letter_ids(scope))
+            letter_ids = self._letter_ids(scope)
+            refs = self._topic_cache.get(tuple(letter_ids))
+            if refs is None and len(letter_ids) > INLINE_TOPIC_LETTERS:
+                # a new set of many letters: computed off the event loop, the next keystroke
+                # has them
+                job = asyncio.get_running_loop().run_in_executor(
+                    None, self._visible_topics, letter_ids
+                )
+                job.add_done_callback(_log_failure)
+                return []
+            if refs is None:
+                refs = self._visible_topics(letter_ids)
             q = fold(prefix[:100]) if prefix else ""
             if not q:
                 return [(r.slug, r.name) for r in refs[:limit]]

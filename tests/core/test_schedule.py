@@ -77,3 +77,18 @@ def test_bad_times_are_refused(text):
 def test_bad_zone_is_refused():
     with pytest.raises(ValueError, match="IANA"):
         parse_zone("Mars/Olympus")
+
+
+@pytest.mark.parametrize(
+    "name", ["Europe", "../etc/passwd", "", "a.b.c", "</ask:1>" * 4097, "Europe/" + "x/" * 40]
+)
+def test_odd_zone_names_are_refused_clearly(name: str):
+    with pytest.raises(ValueError, match="IANA"):
+        parse_zone(name)
+
+
+def test_every_zone_of_the_database_is_accepted():
+    import zoneinfo
+
+    for name in zoneinfo.available_timezones():
+        assert parse_zone(name).key == name

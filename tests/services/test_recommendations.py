@@ -267,3 +267,29 @@ async def test_suggest_topics_from_memory(app: Briefbot) -> None:
     for odd in ["🙂", '"', "\x00", "   "]:  # nothing to match on: the usual list
         assert app.recommendations.suggest_topics(odd, OPERATOR) == everything
     assert app.recommendations.suggest_topics("kind", OPERATOR, limit=-5) == []
+
+
+async def test_a_large_new_scope_gets_its_topics_off_the_event_loop(
+    app: Briefbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    from bot.services import recommendations as module
+
+    monkeypatch.setattr(module, "INLINE_TOPIC_LETTERS", 0)  # as if the scope had 10,000 letters
+    computed_in: list[str] = []
+    compute = app.recommendations._visible_topics
+
+    def spy(letter_ids):
+        computed_in.append(threading.current_thread().name)
+        return compute(letter_ids)
+
+    monkeypatch.setattr(app.recommendations, "_visible_topics", spy)
+    assert app.recommendations.suggest_topics("kind", Scope(guild_id=99)) == []  # not yet
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if app.recommendations.suggest_topics("kind", Scope(guild_id=99)):
+            break
+    assert app.recommendations.suggest_topics("kind", Scope(guild_id=99))
+    assert computed_in and threading.main_thread().name not in computed_in
