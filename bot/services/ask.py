@@ -31,6 +31,7 @@ import numpy as np
 from bot.core import ask as core
 from bot.core.bm25 import BM25Index
 from bot.core.embed import DenseIndex, Embedder, from_blobs, in_context, model_version, to_blob
+from bot.services.background import off_the_query_path
 from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, SentenceRecord
@@ -283,8 +284,8 @@ class AskService:
     async def _embed_and_store(
         self, letter_id: int, records: Sequence[SentenceRecord]
     ) -> np.ndarray | None:
-        vectors = await asyncio.to_thread(self.embedder.encode, [r.text for r in records])
-        blobs = await asyncio.to_thread(lambda: [to_blob(v) for v in vectors])
+        vectors = await off_the_query_path(self.embedder.encode, [r.text for r in records])
+        blobs = await off_the_query_path(lambda: [to_blob(v) for v in vectors])
         stored = await self.app.store.vectors.replace(
             letter_id,
             [(r.id, b) for r, b in zip(records, blobs, strict=True)],

@@ -21,6 +21,7 @@ from bot.core.decode import decode_text
 from bot.core.models import LetterError, ParsedLetter
 from bot.core.parse import PARSE_SECONDS, PARSER_VERSION, parse_letter
 from bot.core.pdf import extract_pdf_pages
+from bot.services.background import off_the_query_path
 from bot.store import LetterRecord, RepairRecord, SectionRecord, SentenceRecord, Store
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -249,7 +250,7 @@ async def ingest_paths(
     report = IngestReport(errors=list(errors))
     for f in files:
         try:
-            parsed, digest = await asyncio.to_thread(read_and_parse, f)
+            parsed, digest = await off_the_query_path(read_and_parse, f)
             record, created = await store_parsed(
                 store,
                 parsed,
@@ -274,7 +275,7 @@ async def ingest_upload(
 ) -> tuple[LetterRecord, bool, int]:
     """Ingest an uploaded file's bytes into ``guild_id``'s scope. Raises LetterError. A PDF is
     read in a child process of bounded memory: uploads come from strangers."""
-    parsed = await asyncio.to_thread(parse_bytes, data, name=filename, isolate=True)
+    parsed = await off_the_query_path(parse_bytes, data, name=filename, isolate=True)
     if len(parsed.sentences) > MAX_UPLOAD_SENTENCES:
         raise LetterError(
             f"it has {len(parsed.sentences):,} sentences; a letter added in Discord may have at "

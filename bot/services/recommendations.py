@@ -37,6 +37,7 @@ from bot.core.topics import (
     synonyms_of,
     topic_keys,
 )
+from bot.services.background import off_the_query_path
 from bot.services.scope import Scope
 from bot.store.derived import RecommendationRow, TopicRow
 from bot.store.records import LetterRecord, SentenceRecord
@@ -177,7 +178,7 @@ class RecommendationService:
 
     async def _derive(self, letter: LetterRecord) -> None:
         sentences = await self.app.store.letters.sentences(letter.id)
-        topics, rows = await asyncio.to_thread(analyse_letter, sentences, letter.subject)
+        topics, rows = await off_the_query_path(analyse_letter, sentences, letter.subject)
         stored = await self.app.store.recommendations.replace(
             letter.id, topics=topics, recommendations=rows, version=VERSION
         )
