@@ -247,9 +247,9 @@ async def bot_process(args: argparse.Namespace) -> None:
     import yarl
 
     if args.workers:
-        import bot.chat.client
+        from bot.chat import client as chat_client
 
-        bot.chat.client.CPU_WORKERS = int(args.workers)
+        chat_client.CPU_WORKERS = int(args.workers)
     discord.http.Route.BASE = args.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway_url)
     discord.asset.Asset.BASE = args.base_url

@@ -478,7 +478,7 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
     from bot.services.digests import DigestService
     from bot.services.scope import GLOBAL, Scope
     from tests.chat.conftest import make_settings
-    from tests.hardening.test_query_properties import FRAGMENTS
+    from tests.hardening.test_query_properties import FRAGMENTS, VALID_DIGEST_OPTIONS
     from tests.hardening.test_tenancy import secret_letter
 
     guild_a, guild_b = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -586,14 +586,8 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
             await case(
                 "q-resolve_letter", lambda: app.resolve_letter(q, scope), lambda r: leak([r.id]), q
             )
-            field = rng.choice(["time_text", "timezone", "topics", "language", "frequency"])
-            options: dict = {
-                "time_text": "09:00",
-                "timezone": "Europe/Amsterdam",
-                "topics": [],
-                "language": "nl",
-                "frequency": "daily",
-            }
+            field = rng.choice(list(VALID_DIGEST_OPTIONS))
+            options = dict(VALID_DIGEST_OPTIONS)
             options[field] = q.split(",") if field == "topics" else q
             b_hidden = secret_topics - visible_topics(app, Scope(guild_b))
             await case(

@@ -48,7 +48,7 @@ def letter_choices(
     """Letters visible here whose id, slug or title contains what was typed (from memory)."""
     try:
         needle = current.strip().lower()
-        records = sorted(bot.core.catalog.visible(scope_of(interaction)), key=lambda r: -r.id)
+        records = bot.core.catalog.in_order(scope_of(interaction))[::-1]
         out = []
         for r in records:
             label = f"{r.id} · {r.date or '?'} · {r.title}"

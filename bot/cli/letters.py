@@ -66,7 +66,7 @@ async def ingest(args: argparse.Namespace) -> int:
 
 async def list_letters(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
-        records = sorted(app.catalog.visible(OPERATOR), key=lambda r: r.id)
+        records = app.catalog.in_order(OPERATOR)
     if args.json:
         emit_json({"letters": [letter_json(r) for r in records]})
         return 0

@@ -99,6 +99,10 @@ class Catalog:
         self._views[scope] = view
         return view
 
+    def in_order(self, scope: Scope) -> list[LetterRecord]:
+        """The letters ``scope`` sees, in the order they were added (ascending id)."""
+        return [self.by_id[i] for i in self.view(scope).ids]
+
     def visible_ids(self, scope: Scope) -> frozenset[int] | None:
         """The letter ids ``scope`` may see; None when it sees every letter (no filter needed)."""
         return None if scope.everything else self.view(scope).id_set

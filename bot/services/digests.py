@@ -644,9 +644,7 @@ class Round:
     def visible(self, guild_id: int | None) -> _Visible:
         v = self._visible.get(guild_id)
         if v is None:
-            records = sorted(
-                self.service.app.catalog.visible(Scope(guild_id=guild_id)), key=lambda r: r.id
-            )
+            records = self.service.app.catalog.in_order(Scope(guild_id=guild_id))
             ids = tuple(r.id for r in records)
             v = self._interned.get(ids)
             if v is None:

@@ -142,6 +142,7 @@ class RecommendationService:
         self._counts: dict[int, Counter[str]] = {}
         self._names: dict[str, str] = {}
         self._topic_cache: dict[tuple[int, ...], list[TopicRef]] = {}  # visible letters -> topics
+        self._topic_jobs: dict[tuple[int, ...], asyncio.Future[list[TopicRef]]] = {}  # in flight
         self._loaded = False
 
     # ---- LetterIndex
@@ -223,6 +224,22 @@ class RecommendationService:
             self._topic_cache[key] = cached
         return cached
 
+    def _topics_job(self, letter_ids: list[int]) -> asyncio.Future[list[TopicRef]]:
+        """The topics of a new set of letters, computed once off the event loop (a few hundred
+        ms at ten thousand letters); concurrent callers share the one job."""
+        key = tuple(letter_ids)
+        job = self._topic_jobs.get(key)
+        if job is None:
+            job = asyncio.get_running_loop().run_in_executor(None, self._visible_topics, key)
+            self._topic_jobs[key] = job
+
+            def done(j: asyncio.Future[list[TopicRef]]) -> None:
+                self._topic_jobs.pop(key, None)
+                _log_failure(j)
+
+            job.add_done_callback(done)
+        return job
+
     def _compute_visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
         slugs: dict[str, float] = {}
         for lid in letter_ids:
@@ -254,8 +271,8 @@ class RecommendationService:
             raise ValueError("name a topic, e.g. 'mensenhandel' (`topics` lists them)")
         letter_ids = self._letter_ids(scope)
         refs = self._topic_cache.get(tuple(letter_ids))
-        if refs is None:  # a new set of letters: a few hundred ms at ten thousand letters
-            refs = await asyncio.to_thread(self._visible_topics, letter_ids)
+        if refs is None:
+            refs = await asyncio.shield(self._topics_job(letter_ids))
         slug = resolve_topic(topic, refs)
         if slug is None:
             close = close_topics(topic, refs) or refs[:5]
@@ -338,12 +355,7 @@ class RecommendationService:
             letter_ids = self._letter_ids(scope)
             refs = self._topic_cache.get(tuple(letter_ids))
             if refs is None and len(letter_ids) > INLINE_TOPIC_LETTERS:
-                # a new set of many letters: computed off the event loop, the next keystroke
-                # has them
-                job = asyncio.get_running_loop().run_in_executor(
-                    None, self._visible_topics, letter_ids
-                )
-                job.add_done_callback(_log_failure)
+                self._topics_job(letter_ids)  # the next keystroke has them
                 return []
             if refs is None:
                 refs = self._visible_topics(letter_ids)

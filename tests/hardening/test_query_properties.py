@@ -130,6 +130,15 @@ def _outside(svc: Services, letter_ids: set[int]) -> None:
     assert svc.secret not in letter_ids, "a server saw another server's letter"
 
 
+#: Options of a personal digest that are all valid; a test replaces one by generated text.
+VALID_DIGEST_OPTIONS: dict = {
+    "time_text": "09:00",
+    "timezone": "Europe/Amsterdam",
+    "topics": [],
+    "language": "nl",
+    "frequency": "daily",
+}
+
 SERVICE_SETTINGS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -204,16 +213,10 @@ def test_recommendations_and_topics_never_fail_nor_leak(
 @SERVICE_SETTINGS
 @given(
     text=hostile_text,
-    field=st.sampled_from(["time_text", "timezone", "topics", "language", "frequency"]),
+    field=st.sampled_from(list(VALID_DIGEST_OPTIONS)),
 )
 def test_digest_options_are_validated(services: Services, text: str, field: str):
-    options: dict = {
-        "time_text": "09:00",
-        "timezone": "Europe/Amsterdam",
-        "topics": [],
-        "language": "nl",
-        "frequency": "daily",
-    }
+    options = dict(VALID_DIGEST_OPTIONS)
     options[field] = [p for p in text.split(",") if p.strip()] if field == "topics" else text
     sub = services.call(
         lambda: services.digests.subscribe(kind="user", user_id=4242, guild_id=GUILD_B, **options)

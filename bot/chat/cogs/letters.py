@@ -61,7 +61,7 @@ class Letters(commands.Cog):
     @cooldown
     async def letters(self, interaction: discord.Interaction, public: bool = True) -> None:
         lg = lang(interaction)
-        records = sorted(self.bot.core.catalog.visible(scope_of(interaction)), key=lambda r: r.id)
+        records = self.bot.core.catalog.in_order(scope_of(interaction))
         if not records:
             await respond(interaction, content=t("no_letters", lg), ephemeral=True)
             return
