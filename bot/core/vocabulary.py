@@ -84,6 +84,22 @@ FINITE_VERBS = frozenset(
     """.split()
 )
 
+# Nouns that head the name of a Dutch public body or organisation ("Raad voor ...",
+# "Adviescollege ...", "Inspectie ...", "Stichting ..."), singular and plural. An author that
+# writes in the third person refers to itself by its name or by this noun ("de Raad", "het
+# college", "de inspecties"); a long name ending in one of these (``adviescollege``,
+# ``arbeidsinspectie``) is read the same way.
+INSTITUTION_NOUNS = frozenset(
+    """
+    raad raden college colleges commissie commissies inspectie inspecties vereniging
+    verenigingen stichting stichtingen bond bonden federatie federaties platform centrum
+    autoriteit autoriteiten ombudsman ombudsvrouw gemeente gemeenten provincie provincies
+    ministerie ministeries kabinet rapporteur bureau directie koepel koepels netwerk alliantie
+    coalitie organisatie organisaties instituut academie bestuur toezichthouder
+    toezichthouders kenniscentrum kenniscentra branchevereniging dienst
+    """.split()
+)
+
 # Abbreviations after which a period does not end a sentence.
 ABBREVIATIONS = frozenset(
     """
