@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.text import fold
-from bot.core.vocabulary import INSTITUTION_NOUNS
+from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS
 
 RECOMMEND_VERSION = "2"
 
@@ -85,10 +85,10 @@ _AUTHOR_VERBS = frozenset(
     constateert constateren onderschrijft onderschrijven acht achten meent menen vindt vinden
     concludeert concluderen stelt stellen wijst wijzen is zijn heeft hebben maakt maken vreest
     vrezen betreurt betreuren steunt steunen roept roepen dringt dringen benadrukt benadrukken
-    verwacht verwachten ziet zien signaleert signaleren
+    verwacht verwachten ziet zien signaleert signaleren waarschuwt waarschuwen
     """.split()
 )
-_FIRST_PERSON = re.compile(r"\b(?:ik|wij|we|mijn|onze)\b")
+_FIRST_PERSON = re.compile(r"\b(?:ik|mijn)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,8 @@ def author_of(
             if sender_words and len(before & sender_words) >= min(2, len(sender_words)):
                 names.add(fold(m.group(1)))
 
-    if not names and not nouns:
+    if not nouns:
+        # no institution in the sender (none found, or a name without one): the text decides
         nouns = _third_person_voice(folded_texts)
     return Author(
         tuple(sorted(names, key=lambda n: (-len(n), n))),
@@ -208,8 +209,9 @@ def author_of(
 
 
 def _third_person_voice(folded_texts: Sequence[str]) -> set[str]:
-    """The institution noun of a document that never writes "ik" or "wij" but has "de Raad"
-    or "het college" advise, ask and conclude at least twice: it speaks of itself."""
+    """The institution noun of a document that never writes "ik" but has "de Raad" or "de
+    branchevereniging" advise, ask and conclude at least twice: it speaks of itself (often
+    beside "wij")."""
     if any(_FIRST_PERSON.search(f) for f in folded_texts):
         return set()
     counts: Counter[str] = Counter()
@@ -225,7 +227,8 @@ def _third_person_voice(folded_texts: Sequence[str]) -> set[str]:
     if not counts:
         return set()
     noun, n = counts.most_common(1)[0]
-    return _noun_forms(noun) if n >= 2 else set()
+    plural_voice = any(re.search(r"\b(?:wij|we|onze)\b", f) for f in folded_texts)
+    return _noun_forms(noun) if n >= 2 or plural_voice else set()
 
 
 _IRREGULAR = {
@@ -461,6 +464,7 @@ _CONCERN = _rx(
     r"\bbezorgd(?:heid)?\b",
     r"\bbetreur\w*\b|\bspijtig\b|\bjammer\b",
     r"\b(?:ik vrees|vrees ik|ben (?:ik )?bang dat)\b",
+    r"\b(?:ik waarschuw|waarschuw ik)\b",
     r"\bbezwa(?:ar|ren)\b(?! tegen maken)",
     r"\bonwenselijk\w*\b|\bongewenst\b|\bonaanvaardbaar\b|\bonacceptabel\b",
     r"\b(?:bestaat|ontstaat|is) (?:er )?(?:\w+ ){0,3}?risico\b|\brisico bestaat\b",
@@ -473,6 +477,24 @@ _CONCERN = _rx(
     r"\bte (?:minimaal|weinig|beperkt|vaak|traag|gering)\b",
     r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) af\b",
     r"\b(?:niet|onvoldoende) (?:\w+ ){0,2}?(?:gewaarborgd|geborgd)\b",
+    # what falls short or harms, said by the author (general evaluative Dutch)
+    r"\b(?:zal|zullen|kan|kunnen|zou|zouden|dreigt|dreigen) (?:\w+ ){0,14}?(?:bemoeilijken|"
+    r"belemmeren|ondermijnen|verzwakken|schaden|frustreren|verslechteren|doorkruisen|"
+    r"compliceren|uithollen)\b",
+    r"\bdreig(?:t|en) (?:\w+ ){0,6}?te (?:verdwijnen|verliezen|ontstaan|worden|raken|vallen)\b",
+    r"\bnodeloos\b|\bin de kinderschoenen\b",
+    r"\bnog (?:altijd |steeds )?(?:geen|niet) (?:\w+ ){0,2}?(?:vanzelfsprekend\w*|gewaarborgd|"
+    r"geregeld|geborgd|op orde|voldoende|beschikbaar)\b",
+    r"\bniet (?:goed |voldoende )?(?:aansluit|aansluiten)\b|"
+    r"\b(?:sluit|sluiten) (?:\w+ ){0,6}?niet (?:goed |voldoende )?aan\b",
+    r"\b(?:is|zijn|wordt|worden|blijft|blijven) (?:\w+ ){0,3}?onvoldoende\b",
+    r"\bonvoldoende (?:\w+ ){0,2}?(?:gewaarborgd|geborgd|geregeld|beschikbaar|bekend|zicht|"
+    r"aandacht|capaciteit|middelen)\b",
+    r"\bproblematisch\b|\bkwalijk\b|\bteleurstellend\b|\bonrustbarend\b",
+    r"\bonuitvoerbaar\b|\bonwerkbaar\b|\bonevenredig\b|\bdisproportioneel\b",
+    r"\bgaa?t (?:\w+ ){0,4}?voorbij aan\b|\bvoorbijgaa?t aan\b",
+    r"\b(?:geen|onvoldoende|nauwelijks|weinig) (?:\w+ )?(?:zicht|inzicht) (?:op|in)\b",
+    r"\b(?:blijft|blijven) (?:\w+ ){0,3}?achter\b|\bachterblijv\w*\b",
 )
 
 _REQUIREMENT = _rx(
@@ -509,6 +531,27 @@ _ORDERED: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 )
 
 _MIN_WORDS = 3
+_SUBORDINATORS = frozenset(
+    """
+    die welke waarin waarbij waarop waarmee waardoor omdat doordat zodat terwijl aangezien
+    nadat voordat
+    """.split()
+)
+# Others' views, reported: "hulpverleners melden dat ...", "zij vinden ...", "medewerkers gaven
+# aan dat ...". The author's own verbs were read as "ik ..." already, so these forms are others'.
+_REPORTED_CLAUSE = re.compile(
+    r"^(?:\w+ ){0,5}?(?<!ik )(?:vinden|vindt|zeggen|zegt|zeiden|melden|meldt|meldden|"
+    r"(?:geven|geeft|gaven|gaf) (?:\w+ ){0,3}?aan|vertellen|vertelt|vertelden|merken|merkt|"
+    r"verklaren|verklaart|ervaren|ervaart|ervoeren|noemen|noemt|menen|meent|stellen dat|"
+    r"stelt dat|schrijven dat|schrijft dat|wijzen erop|wijst erop|voelen zich|voelt zich)\b"
+)
+# Endorsing the aim of a proposal ("de Raad onderschrijft het doel van het wetsvoorstel: ...")
+# restates the proposal; it asks nothing.
+_ENDORSES_AIM = re.compile(
+    r"^(?:\w+ ){0,3}?ik (?:\w+ ){0,2}?(?:onderschrijf|steun|deel) (?:\w+ ){0,3}?"
+    r"(?:doel|doelen|doelstelling|doelstellingen|uitgangspunt|uitgangspunten|strekking|"
+    r"intentie|ambitie)\b"
+)
 # Doubt is a concern even when it names a desirable thing: "ik vraag me af of dit wenselijk is".
 _DOUBT = re.compile(r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) (?:\w+ ){0,2}?af\b|\bik betwijfel\b")
 # A normative word inside the name of a programme or campaign is a name, not a statement.
@@ -536,7 +579,7 @@ _PAST_PERFORMATIVE = re.compile(
 # ... dated, so it tells what happened then: a year (or the gap a deleted year leaves in
 # damaged text: "in zijn advies van heeft"), a month, "destijds".
 _HISTORY = re.compile(
-    r"\b(?:19|20)\d\d\b|\b(?:in|van|sinds) (?:heb|heeft|hebben|ben|is)\b|"
+    r"\b(?:19|20)\d\d\b|\b(?:in|van|sinds) (?:heb|heeft|hebben|ben|is|werd|over|al)\b|"
     r"\b(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
     r"december|vorig jaar|vorige maand)\b"
 )
@@ -562,11 +605,12 @@ def _modal_requirement(f: str) -> str | None:
     if _REPORTED.search(f):
         # "volgens ... moet": reported; but a later "ik ... moet" is still the author's.
         return None
+    subclause = False
     for m in _MODAL.finditer(f):
         modal = m["m"]
         before = f[: m.start()].split()
         after = f[m.end() :].split()
-        if (before and before[-1] in _RELATIVE) or _RELATIVE_FAR & set(before[-5:]):
+        if (before and before[-1] in _RELATIVE) or _RELATIVE_FAR & set(before[-8:]):
             continue  # "die moeten leiden tot", "waarin die aanpak plaats moet vinden": describes
         if before and before[-1] == "te":
             continue  # "zonder ... te moeten": an infinitive
@@ -576,6 +620,10 @@ def _modal_requirement(f: str) -> str | None:
             continue  # "dienen als pilots": serve as
         if modal in {"dient", "dienen", "behoort", "behoren"} and "te" not in after[:24]:
             continue  # "dient" without "te" is "serves"; "behoort tot" is "belongs to"
+        final = _verb_final_subclause(before, after)
+        if final or (subclause and _clause_tail(after) <= 3 and "en" in before[-8:]):
+            subclause = True
+            continue  # "een wet die ... moet opleveren", "omdat de aanvraag ... moet worden"
         window = before[-6:]
         if "of" in window and any(w in before[-12:] for w in ("vraag", "bezien", "nagaan")):
             continue
@@ -583,9 +631,31 @@ def _modal_requirement(f: str) -> str | None:
     return None
 
 
-def classify(
-    text: str, author: Author = FIRST_PERSON_ONLY, *, pronoun: bool = False
-) -> Cue | None:
+def _clause_tail(after: list[str]) -> int:
+    """How many words follow a modal before its clause ends (``en``, ``of``, the end)."""
+    n = 0
+    for w in after:
+        if w in {"en", "of", "maar", "zodat", "waardoor"}:
+            break
+        n += 1
+    return n
+
+
+def _verb_final_subclause(before: list[str], after: list[str]) -> bool:
+    """The modal closes a relative or adverbial clause: a relative pronoun or a causal
+    conjunction in the twelve words before it, no finite verb between, and at most three words
+    after it before the clause ends."""
+    if _clause_tail(after) > 3:
+        return False
+    for w in reversed(before[-12:]):
+        if w in _SUBORDINATORS:
+            return True
+        if w in FINITE_VERBS or w == "ik":
+            return False
+    return False
+
+
+def classify(text: str, author: Author = FIRST_PERSON_ONLY, *, pronoun: bool = False) -> Cue | None:
     """The kind and cue of a recommendation-like sentence, or None.
 
     ``author`` says how the document names its author besides ``ik`` and ``wij`` (see
@@ -596,16 +666,39 @@ def classify(
     return _classify(text, author, pronoun)[0]
 
 
-def classify_all(texts: Iterable[str], author: Author = FIRST_PERSON_ONLY) -> list[Cue | None]:
-    """:func:`classify` for the sentences of one document in order: a sentence that opens with
-    ``hij`` or ``zij`` after one in which the author spoke of itself in the third person
-    ("De Raad is bezorgd ... Hij verzoekt u ...") is the author's too."""
+def classify_all(
+    texts: Iterable[str],
+    author: Author = FIRST_PERSON_ONLY,
+    headings: Iterable[str | None] | None = None,
+) -> list[Cue | None]:
+    """:func:`classify` for the sentences of one document, in order.
+
+    A sentence that opens with ``hij`` or ``zij`` after one in which the author spoke of itself
+    in the third person ("De Raad is bezorgd ... Hij verzoekt u ...") is the author's too. With
+    ``headings`` (each sentence's section heading), the sentences under a question heading
+    (``Vraag 3``, ``Vragen``: the questions of a member of parliament in an answers document)
+    are never the author's recommendations.
+    """
+    texts = list(texts)
+    heads = list(headings) if headings is not None else [None] * len(texts)
     out: list[Cue | None] = []
     named = False
-    for text in texts:
+    for text, heading in zip(texts, heads, strict=False):
+        if heading and is_question_heading(heading):
+            out.append(None)
+            named = False
+            continue
         cue, named = _classify(text, author, named and bool(author))
         out.append(cue)
     return out
+
+
+_QUESTION_HEADING = re.compile(r"^(?:vraag|vragen)\b(?!.*\bantwoord)")
+
+
+def is_question_heading(heading: str) -> bool:
+    """``Vraag 1``, ``Vraag 3, 4 en 5``, ``Vragen``: a heading over questions, not answers."""
+    return bool(_QUESTION_HEADING.search(fold(heading)))
 
 
 def _classify(text: str, author: Author, pronoun: bool) -> tuple[Cue | None, bool]:
@@ -626,7 +719,12 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
     doubt = _DOUBT.search(f)
     if doubt:
         return Cue("concern", doubt.group(0))
+    if _ENDORSES_AIM.search(f):
+        return None
+    reported = bool(_REPORTED_CLAUSE.search(f))
     for kind, pattern in _ORDERED:
+        if reported and kind in ("concern", "requirement"):
+            continue
         if question and kind == "requirement":
             continue
         m = pattern.search(f)
@@ -642,14 +740,18 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
                 and (_REPORTED.search(f) or _INDIRECT.search(f[: m.start()].rstrip()))
             ):
                 continue
-            if _PAST_PERFORMATIVE.search(cue) and _HISTORY.search(f):
+            past = _PAST_PERFORMATIVE.search(cue) and not _PASSIVE.search(cue)
+            if past and _HISTORY.search(f):
                 continue  # "in 2021 heeft de Raad al geadviseerd ...": what was, not what is
-            if kind in ("advice", "request") and _PASSIVE.search(cue) and _PASSIVE_ELSEWHERE.search(f):
+            passive = kind in ("advice", "request") and _PASSIVE.search(cue)
+            if passive and _PASSIVE_ELSEWHERE.search(f):
                 continue  # "in het wetsvoorstel wordt aanbevolen": someone else's
             return Cue(kind, _trim(cue))
     if question:
         return None
     if _PAST_OR_COUNTERFACTUAL.search(f) and not _MODAL.search(_PAST_OR_COUNTERFACTUAL.sub(" ", f)):
+        return None
+    if reported:
         return None
     modal = _modal_requirement(_PAST_OR_COUNTERFACTUAL.sub(" ", f))
     if modal:

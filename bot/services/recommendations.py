@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.core.recommend import RECOMMEND_VERSION, classify
+from bot.core.recommend import RECOMMEND_VERSION, author_of, classify_all
 from bot.core.summarize import is_debris
 from bot.core.text import fold
 from bot.core.topics import (
@@ -103,18 +103,24 @@ class RecommendationsAnswer:
 
 
 def analyse_letter(
-    sentences: Sequence[SentenceRecord], subject: str | None
+    sentences: Sequence[SentenceRecord], subject: str | None, sender: str | None = None
 ) -> tuple[list[TopicRow], list[RecommendationRow]]:
-    """A letter's topics and recommendations. CPU work: run it in a thread."""
+    """A letter's topics and recommendations. CPU work: run it in a thread.
+
+    The author is who the letter says it is (``sender``, and how its text names itself):
+    "wij adviseren", "de Raad beveelt aan" and "het college verzoekt" count when the Raad or
+    the college wrote the letter."""
     ts = [TopicSentence(s.number, s.text, s.section_id, s.section_heading) for s in sentences]
     letter_topics = extract_topics(ts, subject)
-    cues = {}
-    for s in sentences:
-        if is_debris(s.text):
-            continue
-        cue = classify(s.text)
-        if cue is not None:
-            cues[s.number] = cue
+    author = author_of(sender, [s.text for s in sentences])
+    found = classify_all(
+        [s.text for s in sentences], author, [s.section_heading for s in sentences]
+    )
+    cues = {
+        s.number: cue
+        for s, cue in zip(sentences, found, strict=True)
+        if cue is not None and not is_debris(s.text)
+    }
     per_sentence = sentence_topics(ts, letter_topics, cues)
     rows = [
         RecommendationRow(n, cues[n].kind, cues[n].cue, tuple(per_sentence.get(n, ())))
@@ -179,7 +185,9 @@ class RecommendationService:
 
     async def _derive(self, letter: LetterRecord) -> None:
         sentences = await self.app.store.letters.sentences(letter.id)
-        topics, rows = await off_the_query_path(analyse_letter, sentences, letter.subject)
+        topics, rows = await off_the_query_path(
+            analyse_letter, sentences, letter.subject, letter.sender
+        )
         stored = await self.app.store.recommendations.replace(
             letter.id, topics=topics, recommendations=rows, version=VERSION
         )
