@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
-from bot.core.topics import SentenceTerms, mentions, slugify
+from bot.core.topics import SentenceTerms, mentions, mentions_words, slugify
 from bot.services.app import recency
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, SentenceRecord
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
+    from bot.services.recommendations import TopicMatch
 
 _LEADING_PUNCT = re.compile(r"^[\s,;:.)\]]+")
 
@@ -98,20 +99,29 @@ async def summarize(
     sentences: list[SentenceRecord] = []
     section: str | None = None
 
+    match: TopicMatch | None = None
     if topic is not None and record is not None:
         sentences = await app.store.letters.sentences(record.id)
         section = _section_named(sentences, topic)
         if section is None:
-            slug = await app.recommendations.resolve_topic(topic, scope)
+            match = await app.recommendations.match_topic(topic, scope, [record.id])
+            slug = match.slug
     elif topic is not None:
-        slug = await app.recommendations.resolve_topic(topic, scope)
-        candidates = [
-            (app.recommendations.letter_topic_weights(r.id).get(slug), r)
-            for r in app.catalog.visible(scope)
-        ]
-        weighted = [(w, r) for w, r in candidates if w is not None]
+        match = await app.recommendations.match_topic(topic, scope)
+        slug = match.slug
+        visible = list(app.catalog.visible(scope))
+        if match.by == "words":
+            counts = await app.recommendations.letters_mentioning(
+                match.stems, [r.id for r in visible]
+            )
+            candidates = [(counts.get(r.id), r) for r in visible]
+        else:
+            candidates = [
+                (app.recommendations.letter_topic_weights(r.id).get(slug), r) for r in visible
+            ]
+        weighted = [(w, r) for w, r in candidates if w]
         if not weighted:
-            raise LookupError(f"no letter is about {app.recommendations.topic_name(slug)!r}")
+            raise LookupError(f"no letter is about {match.name!r}")
         record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
     elif record is None:
         record = app.catalog.view(scope).newest
@@ -126,6 +136,10 @@ async def summarize(
 
     if section is not None:
         pool = [s for s in sentences if s.section_heading == section]
+    elif match is not None and match.by == "words":
+        pool = [s for s in sentences if mentions_words(s.text, match.stems)]
+        if not pool:
+            raise LookupError(f"letter {record.slug!r} says nothing about {match.name!r}")
     elif slug is not None:
         terms = app.recommendations.topic_terms(slug)
         tagged = {
