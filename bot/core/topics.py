@@ -26,11 +26,12 @@ from functools import lru_cache
 
 from bot.core.lexicon import lemma, looks_like_verb_form, zipf
 from bot.core.text import fold, words
-from bot.core.vocabulary import MONTHS, STOPWORDS
+from bot.core.vocabulary import INSTITUTION_NOUNS, MONTHS, STOPWORDS
 
-TOPICS_VERSION = "1"
+TOPICS_VERSION = "2"
 MAX_LETTER_TOPICS = 12
 MAX_TOPICS_PER_SENTENCE = 3
+MAX_PHRASE_TOPICS = 4
 MAX_SLUG = 60
 
 # --------------------------------------------------------------------------- the genre's themes
@@ -167,8 +168,13 @@ THEMES: tuple[Theme, ...] = (
 _GENERIC_HEADINGS = re.compile(
     r"^(?:tot slot|slot|afsluitend|conclusies?|concluderend|samenvatting|samenvattend|"
     r"aanbevelingen|inleiding|aanleiding|achtergrond|overige?|overige opmerkingen|"
-    r"technische opmerkingen|opmerkingen|tenslotte|ten slotte|bijlagen?|"
-    r"(?:hoofdstuk|artikel|paragraaf)\b.*)$"
+    r"technische opmerkingen|opmerkingen|tenslotte|ten slotte|bijlagen?|algemeen|"
+    r"algemene opmerkingen|bevindingen|oordeel|ons oordeel|het oordeel|knelpunten|"
+    r"maatregelen|het beeld|beeld|context|analyse|toelichting|voorstellen|advies|"
+    r"ons advies|het advies|adviezen|reactie|vervolg|vervolgstappen|stand van zaken|"
+    r"voortgang|uitwerking|afsluiting|kernboodschap|resultaten|uitkomsten|cijfers|"
+    r"(?:vraag|vragen|antwoord|antwoorden)\b.*|(?:hoofdstuk|artikel|paragraaf|bijlage)\b.*|"
+    r"(?:wat|hoe|waarom|welke) .*|.*\b(?:directoraat|directie|dienst|afdeling)\b.*|.*\d.*)$"
 )
 # Words of the letter genre itself: never a topic on their own.
 _GENRE_WORDS = frozenset(
@@ -185,7 +191,8 @@ _GENRE_WORDS = frozenset(
     immigratie integratie asiel rechtsbescherming economische koninkrijksrelaties excellentie
     excellenties geachte mevrouw heer voorzitter uitgangspunt materiaal gevolg gevolgen
     bevinding bevindingen conceptwetsvoorstel consultatieversie ontwerpbesluit uitvoeringsbesluit
-    regeling richtlijn wetsartikel
+    regeling richtlijn wetsartikel vergaderjaar aanhangsel handelingen kamerstukken notitie
+    beleidsnotitie samenvatting aanleiding directoraat directie generaal postbus
     """.split()
 )
 # Words that make up the themes' own terms: a key phrase made of them is a theme already.
@@ -296,10 +303,28 @@ def _theme_of(text: str) -> Theme | None:
     return None
 
 
+# Heads of the compound names of bodies ("adviescollege", "branchevereniging", "kenniscentrum");
+# not "organisaties" or "gemeenten", which head compounds that are subjects
+# ("vrijwilligersorganisaties", "centrumgemeenten").
+_NAME_HEADS = (
+    "raad", "college", "vereniging", "centrum", "inspectie", "commissie", "stichting",
+    "federatie", "autoriteit", "platform", "ombudsman", "bureau",
+)  # fmt: skip
+
+
+def _institution(word: str) -> bool:
+    """A word that names an organisation (``raad``, ``branchevereniging``, ``kenniscentrum``):
+    who speaks, never what about."""
+    w = fold(word)
+    return w in INSTITUTION_NOUNS or any(w.endswith(n) for n in _NAME_HEADS)
+
+
 def _clean_heading(heading: str) -> str | None:
     h = " ".join(words(heading))
-    if not h or _GENERIC_HEADINGS.match(h) or len(h) < 4:
+    if not h or _GENERIC_HEADINGS.match(fold(h)) or len(h) < 4:
         return None
+    if _institution(h.split()[0]):
+        return None  # "Inspectie Jeugd en Zorg": a signature block or letterhead, not a subject
     content = [w for w in h.split() if fold(w) not in _STOP]
     if not content or len(content) > 4:
         return None
@@ -325,6 +350,7 @@ def _candidate_phrases(text: str, names: frozenset[str] = frozenset()) -> set[tu
         and fold(w) not in names
         and not looks_like_verb_form(w)
         and not _inflected_adjective(w)
+        and not _institution(w)
         for w in toks
     ]
     lem = [_lemma_folded(w) for w in toks]
@@ -368,8 +394,17 @@ def _specificity(phrase: tuple[str, ...]) -> float:
     return max(0.0, 7.0 - sum(z) / len(z))
 
 
-def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = None) -> LetterTopics:
-    """The topics of one letter, heaviest first (at most :data:`MAX_LETTER_TOPICS`)."""
+def extract_topics(
+    sentences: Sequence[TopicSentence],
+    subject: str | None = None,
+    *,
+    exclude: Iterable[str] = (),
+) -> LetterTopics:
+    """The topics of one letter, heaviest first (at most :data:`MAX_LETTER_TOPICS`).
+
+    ``exclude``: folded words that name the letter's author (its name, abbreviation), never a
+    topic of it."""
+    excluded = frozenset(w for name in exclude for w in fold(name).split())
     n = max(1, len(sentences))
     prepared = [SentenceTerms.of(s.text) for s in sentences]
     subject_terms = SentenceTerms.of(subject) if subject else None
@@ -412,7 +447,8 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
     # 3. key phrases: recur in the letter, rare in Dutch, not already a theme
     df: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[str]] = {}
-    names = _proper_names(sentences)
+    names = _proper_names(sentences) | excluded
+    subject_lemmas = {_lemma_folded(w) for w in words(subject or "")}
     for s in sentences:
         for phrase in _candidate_phrases(s.text, names):
             df[phrase] += 1
@@ -424,7 +460,8 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
                     surface.setdefault(key, Counter())[" ".join(toks[i : i + size])] += 1
     scored = []
     for phrase, count in df.items():
-        if count < (2 if len(phrase) == 2 else 3):
+        in_subject = set(phrase) <= subject_lemmas
+        if count < (2 if len(phrase) == 2 or in_subject else 3):
             continue
         if all(w in _THEME_WORDS for w in phrase):
             continue
@@ -437,7 +474,7 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
         if _theme_of(text) is not None:
             continue
         score = math.log1p(count) * spec * (1.3 if len(phrase) == 2 else 1.0)
-        scored.append((score, phrase))
+        scored.append((score * (1.5 if in_subject else 1.0), phrase))
     scored.sort(reverse=True)
     phrase_topics: list[Topic] = []
     for score, phrase in scored:
@@ -451,7 +488,7 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
         phrase_topics.append(
             Topic(slug, name, score / (10.0 * n) + df[phrase] / n, (name,), "phrase")
         )
-        if len(phrase_topics) >= 3:
+        if len(phrase_topics) >= MAX_PHRASE_TOPICS:
             break
     for t in phrase_topics:
         found.setdefault(t.slug, t)

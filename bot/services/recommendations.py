@@ -146,8 +146,8 @@ def analyse_letter(
     "wij adviseren", "de Raad beveelt aan" and "het college verzoekt" count when the Raad or
     the college wrote the letter."""
     ts = [TopicSentence(s.number, s.text, s.section_id, s.section_heading) for s in sentences]
-    letter_topics = extract_topics(ts, subject)
     author = author_of(sender, [s.text for s in sentences])
+    letter_topics = extract_topics(ts, subject, exclude=(*author.names, sender or ""))
     found = classify_all(
         [s.text for s in sentences], author, [s.section_heading for s in sentences]
     )
