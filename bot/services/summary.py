@@ -76,17 +76,27 @@ def _section_named(sentences: list[SentenceRecord], topic: str) -> str | None:
     return None
 
 
+def _choose(items: list[SummarySentence], length: int | str) -> list[int]:
+    """The key sentences at the length asked (a named length grows with the document). CPU
+    work: run it in a thread."""
+    return choose(items, length_of(length, items))
+
+
 async def summarize(
     app: Briefbot,
     *,
     scope: Scope,
     letter: str | None = None,
     topic: str | None = None,
-    length: int | str = 5,
+    length: int | str = "default",
 ) -> Summary:
-    """Summarise a letter (or a section or topic of it). ValueError for a bad length or an
-    empty topic; LookupError for a letter or topic the scope does not have."""
-    k = length_of(length)
+    """Summarise a letter (or a section or topic of it). ``length``: a number of sentences
+    (1-20, exact), or ``short``/``default``/``long``, which grow with the document (5 sentences
+    by default for a letter of a few pages, up to 10 for a long report; see
+    :func:`bot.core.summarize.length_of`). ValueError for a bad length or an empty topic;
+    LookupError for a letter or topic the scope does not have (TopicNotFound, with close
+    topics, for a topic)."""
+    length_of(length)  # a bad length fails before any work
     if topic is not None and not fold(topic[:1000]):
         raise ValueError("name a topic, e.g. 'mensenhandel'")
     if letter is not None and not letter.strip():
@@ -166,7 +176,7 @@ async def summarize(
     items = [
         SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
     ]
-    chosen = set(await asyncio.to_thread(choose, items, k))
+    chosen = set(await asyncio.to_thread(_choose, items, length))
     cited = [_cite(s) for s in pool if s.number in chosen]
     return Summary(letter=record, sentences=cited, topic=slug, section=section)
 
@@ -183,6 +193,6 @@ class SummaryService:
         scope: Scope,
         letter: str | None = None,
         topic: str | None = None,
-        length: int | str = 5,
+        length: int | str = "default",
     ) -> Summary:
         return await summarize(self.app, scope=scope, letter=letter, topic=topic, length=length)
