@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, STOPWORDS
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, ORG_WORDS, STOPWORDS
 
 CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
 
@@ -172,6 +172,9 @@ def _is_reference_rest(tok: str) -> bool:
     return len(tok) <= 2 or (len(tok) <= 6 and is_rare_word(tok))
 
 
+is_reference_rest = _is_reference_rest
+
+
 def _may_consume(tok: str) -> bool:
     """A name or function word in the column; a period only after an initial or a title."""
     if not tok.endswith("."):
@@ -257,6 +260,37 @@ def _absorb_phrase_left(text: str, start: int, phrases: list[list[str]]) -> int:
     return toks[best].start() if best < len(words) else start
 
 
+_CLOSING_WORDS = frozenset({"groet", "groeten", "hoogachtend", "hoogachting"})
+_HEAD_TOKENS = 14
+
+
+def _column_head(text: str, start: int) -> int | None:
+    """The organisation and department lines printed above the visiting address in the side
+    column (``Inspectie X``, ``Directoraat-Generaal Y / Directie Z``). Taken only when they
+    follow a finished sentence or the closing formula, at most three words of a heading
+    before them, so that a sentence the column interrupts keeps its words."""
+    toks = _tokens_before(text, start, _HEAD_TOKENS + 4)
+    words = [t.group() for t in toks]
+    # back to the last sentence end or closing formula
+    k = len(words)
+    while k > 0 and not (words[k - 1].endswith(".") or words[k - 1] in _CLOSING_WORDS):
+        k -= 1
+    if k == 0 and len(words) >= _HEAD_TOKENS + 4:
+        return None
+    stretch = words[k:]
+    if not stretch or len(stretch) > _HEAD_TOKENS:
+        return None
+    for i, w in enumerate(stretch[:4]):
+        if w in ORG_WORDS and (i == 0 or w not in _HEAD_SKIP):
+            if any(x in FUNCTION_WORDS or x in STOPWORDS for x in stretch[:i]):
+                return None
+            return toks[k + i].start()
+    return None
+
+
+_HEAD_SKIP = frozenset({"landelijk", "landelijke", "nederlandse", "nederlands"})
+
+
 def _suffix_match(words: list[str], phrase: list[str]) -> int:
     """Length of the longest tail of ``words`` that is a contiguous part of ``phrase``
     starting at the phrase's beginning (organisation names are printed from their start)."""
@@ -292,7 +326,9 @@ _NOT_HEADER_BEFORE = {"op", "zie", "de", "deze", "die", "van", "in", "naar", "pe
 _NOT_HEADER_AFTER = {"het", "de", "dit", "deze", "een", "dat", "die"}
 
 
-def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple[int, int] | None:
+def _page_header(
+    text: str, m: re.Match[str], phrases: list[list[str]], *, strict: bool = True
+) -> tuple[int, int] | None:
     start, end = m.start(), m.end()
     prev = _word_before(text, start) if start else ""
     nxt_tok = _next_token(text, end + 1)
@@ -315,7 +351,7 @@ def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple
                     pos = ref.end()
             continue
         break
-    if items == 0 and (prev in _NOT_HEADER_BEFORE or nxt in _NOT_HEADER_AFTER):
+    if items == 0 and (prev in _NOT_HEADER_BEFORE or (strict and nxt in _NOT_HEADER_AFTER)):
         return None
     return start, pos
 
@@ -345,16 +381,32 @@ def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout
         if "postbus" in kinds and text.startswith("postbus", start):
             start = _extend_address_left(text, start, fields.get("city"))
         start = _absorb_phrase_left(text, start, phrases)
+        head = _column_head(text, start)
+        if head is not None:
+            fields["head"] = text[head:start].strip()
+            start = head
         blocks.append(Block("column", start, end, fields))
         covered_until = end
     ret = _RETURN.search(text)
     if ret:
         blocks.append(Block("return-address", ret.start(), ret.end()))
+    rejected = []
     for m in _PAGE.finditer(text):
         span = _page_header(text, m, phrases)
         if span:
             blocks.append(Block("page-header", *span))
             headers.append(span[0])
+        else:
+            rejected.append(m)
+    if headers:
+        # the letter has running page headers: ``pagina van`` followed by ``de`` is one of
+        # them too (``... via Pagina 3 van 4 de weg ...``), unless a word before makes it a
+        # reference (``zie pagina 3 van het rapport``)
+        for m in rejected:
+            span = _page_header(text, m, phrases, strict=False)
+            if span:
+                blocks.append(Block("page-header", *span))
+                headers.append(span[0])
     footers: list[int] = []
     m = _MASTHEAD.search(text, 0, 400)
     if m:

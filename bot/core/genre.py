@@ -127,8 +127,9 @@ def classify(
 
 
 def body_start_of_answers(text: str, header: AnswersHeader | None) -> int:
-    """Where the questions and answers of an answers document begin in its projection."""
-    return header.end if header is not None else 0
+    """Where the text of an answers document begins in its projection: at its header (who
+    asked whom about what, who answered when), which is kept as the opening text."""
+    return header.start if header is not None else 0
 
 
 def is_letter_frame(frame: Frame) -> bool:

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from bot.core.boilerplate import find_layout
+from bot.core.boilerplate import Layout, find_layout
 from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
 from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
 from bot.core.headings import split_inline_headings
@@ -30,6 +30,7 @@ from bot.core.lexicon import zipf
 from bot.core.metadata import (
     NoteHead,
     answers_metadata,
+    damaged_note_head,
     extract_metadata,
     note_head,
     note_metadata,
@@ -37,8 +38,9 @@ from bot.core.metadata import (
 from bot.core.models import LetterError, ParsedLetter, Repair, Section, Sentence, SourceKind
 from bot.core.repair import repair_text
 from bot.core.segment import split_sentences
+from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
-from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS
+from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
 PARSER_VERSION = "1"
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
@@ -75,6 +77,7 @@ class _Line:
     end: int
     heading: bool = False
     bullet: bool = False
+    label: str | None = None  # a heading's text when it is not the line as printed
 
 
 class _Deadline:
@@ -100,6 +103,7 @@ class _Body:
     to_orig: array = field(default_factory=lambda: array("l"))
     breaks: list[int] = field(default_factory=list)
     headings: dict[int, str] = field(default_factory=dict)  # body offset -> heading text
+    heading_ends: dict[int, int] = field(default_factory=dict)  # body offset -> its end
 
 
 def parse_letter(
@@ -126,12 +130,14 @@ def parse_letter(
     layout = find_layout(proj.text)
     clock.check()
     frame = find_frame(proj.text, layout, breaks)
-    phrases = org_phrases(proj.text, frame)
+    sig = _signature_of(proj, original, layout, frame, damaged)
+    phrases = org_phrases(sig.phrases(proj.text))
     clock.check()
     if phrases:
         layout = find_layout(proj.text, phrases)
         clock.check()
         frame = find_frame(proj.text, layout, breaks)
+        sig = _signature_of(proj, original, layout, frame, damaged)
     clock.check()
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
@@ -140,6 +146,8 @@ def parse_letter(
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
     elif genre != "letter":
         frame.body = Span(0 if frame.subject is None else frame.body.start, len(proj.text))
+    if genre != "letter":
+        frame.annex = None
     clock.check()
 
     removed = sorted(
@@ -161,10 +169,23 @@ def parse_letter(
     if genre in ("note", "report") and not damaged:
         head = note_head(original, region[0])
         region = (head.end, region[1])
+    elif genre in ("note", "report"):
+        at, sender, title, month = damaged_note_head(proj.text)
+        head = NoteHead(end=region[0], title=title, sender=sender, date=month)
+        if at:
+            head.end = _skip_punctuation(original, proj.orig_end(at))
+            region = (max(region[0], head.end), region[1])
+    annex: tuple[_Line, tuple[int, int]] | None = None
+    if frame.annex is not None:
+        annex = _annex_parts(original, proj.orig_start(frame.annex), damaged)
     clock.check()
     if not damaged:
-        removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed, clock))
+        for reg in (region, *([annex[1]] if annex else [])):
+            removed = _merge_spans(removed + _footnotes_and_numbers(original, reg, removed, clock))
     lines = _kept_lines(original, region, removed)
+    if annex is not None:
+        lines.append(annex[0])
+        lines.extend(_kept_lines(original, annex[1], removed))
     clock.check()
     if damaged:
         _drop_citation_tails(original, lines, clock)
@@ -179,7 +200,7 @@ def parse_letter(
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
     clock.check()
     if genre == "letter":
-        metadata = extract_metadata(original, proj, layout, frame, damaged=damaged)
+        metadata = extract_metadata(original, proj, layout, frame, sig, breaks, damaged=damaged)
     elif genre == "answers":
         metadata = answers_metadata(original, proj, answers, damaged=damaged)
     else:
@@ -203,6 +224,71 @@ def parse_letter(
             "any other document at least three different sentences"
         )
     return letter
+
+
+def _signature_of(
+    proj: Projection, original: str, layout: Layout, frame: Frame, damaged: bool
+) -> Signature:
+    if frame.signature is None:
+        return Signature()
+    return read_signature(
+        proj.text,
+        frame.signature.start,
+        frame.signature.end,
+        layout,
+        None if damaged else original,
+        None if damaged else proj.to_orig,
+    )
+
+
+_ANNEX_LINE = re.compile(
+    r"(?P<label>bijlagen?(?:\s+(?:\d{1,2}|[IVX]{1,4}|[A-Z]))?)\s*[:.\-–]?\s*(?P<title>[^\n]*)",
+    re.IGNORECASE,
+)
+
+
+def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line, tuple[int, int]]:
+    """The heading of an annex (``Bijlage: title``, or ``Bijlage 2`` with the title on the
+    next line, and a byline such as ``Org, februari 2024`` under it) and where its text
+    begins."""
+    nl = original.find("\n", start)
+    line_end = len(original) if nl < 0 else nl
+    if damaged:
+        end = start + len(original[start:line_end].split(" ", 1)[0])
+        return _Line(start, end, heading=True), (end, len(original))
+    m = _ANNEX_LINE.match(original, start, line_end)
+    label = m.group("label").strip() if m else original[start:line_end].strip()
+    title = m.group("title").strip() if m else ""
+    pos = line_end + 1
+    taken = 0
+    while pos < len(original) and taken < 2:
+        nl = original.find("\n", pos)
+        end = len(original) if nl < 0 else nl
+        line = original[pos:end].strip(" \t\f")
+        if not line:
+            pos = end + 1
+            continue
+        short = len(line.split()) <= 14 and line[-1] not in ".:;?!"
+        if short and title and line[0].islower() and taken == 0 and title.count(" ") < 40:
+            title = f"{title} {line}"  # the title goes on over a line break
+            pos = end + 1
+            continue
+        if not (short and line[0].isupper()):
+            break
+        if not title:
+            title = line
+        elif _MONTH_OR_YEAR.search(line) is None:
+            break  # a byline under the title carries a date; anything else is text
+        taken += 1
+        pos = end + 1
+    text = f"{label}: {title}" if title else label
+    return _Line(start, line_end, heading=True, label=_SPACES.sub(" ", text)), (
+        min(pos, len(original)),
+        len(original),
+    )
+
+
+_MONTH_OR_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b" + MONTH_RE + r"\b", re.IGNORECASE)
 
 
 #: A document that is not a letter is stored only when it says a little more than a line.
@@ -500,8 +586,10 @@ def _build_body(
         if ln.heading:
             space(ln.start)
             body.breaks.append(len(out))
-            body.headings[len(out)] = _SPACES.sub(" ", text).strip()
+            at = len(out)
+            body.headings[at] = ln.label or _SPACES.sub(" ", text).strip()
             emit(text, ln.start)
+            body.heading_ends[at] = len(out)
             body.breaks.append(len(out))
             continue
         if ln.bullet:
@@ -563,6 +651,7 @@ def _mark_qa_words(body: _Body) -> None:
             continue
         body.breaks.extend((m.start(), m.end()))
         body.headings[m.start()] = m.group()
+        body.heading_ends[m.start()] = m.end()
 
 
 def _word_before(out: list[str]) -> str:
@@ -596,13 +685,18 @@ def _assemble(
     heading_at = body.headings
     heading_starts = sorted(heading_at)
     units: list[tuple[str, int, int]] = []  # ("h"|"s", start, end)
+    emitted: set[int] = set()
     for s, e in spans:
         # headings are disjoint stretches of the body: only the last one to start at or
         # before ``s`` can hold it
         k = bisect_right(heading_starts, s) - 1
         h = heading_starts[k] if k >= 0 else -1
-        kind = "h" if k >= 0 and s < h + len(heading_at[h]) else "s"
-        units.append((kind, s, e))
+        if k >= 0 and s < body.heading_ends[h]:
+            if h not in emitted:
+                emitted.add(h)
+                units.append(("h", h, e))
+            continue  # the rest of a heading a period split: the heading's text says it
+        units.append(("s", s, e))
     if damaged:
         units = split_inline_headings(body.text, units, letter.metadata.subject)
 
@@ -612,7 +706,9 @@ def _assemble(
         if clock is not None and k % 64 == 63:
             clock.check()
         if kind == "h":
-            letter.sections.append(Section(heading=_clean_sentence(body.text[s:e], damaged)))
+            label = heading_at.get(s)
+            text = label if label is not None else body.text[s:e]
+            letter.sections.append(Section(heading=_clean_sentence(text, damaged)))
             section = len(letter.sections) - 1
             continue
         if section < 0:
