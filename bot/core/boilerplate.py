@@ -69,6 +69,10 @@ _STRONG = re.compile(
     r"\b(?:bij beantwoording|wilt u slechts|postbus|www\.|contactpersoon|ons kenmerk|uw kenmerk)"
 )
 _CONSUMERS = {"contact", "copies"}
+# Labels of the letter's head: a contact person's name never runs into them.
+_NEVER_CONSUMED = frozenset(
+    {"onderwerp", "betreft", "geachte", "excellentie", "aan", "hoogachtend", "datum"}
+)
 _MAX_CONSUMED = 12
 _PAGE = re.compile(r"\bpagina van\b")
 # The parliamentary papers (Kamerstukken, Handelingen and their Aanhangsel) print a masthead on
@@ -154,7 +158,12 @@ def _grow_column(text: str, start: int) -> tuple[int, dict[str, str], set[str]]:
         tok = _next_token(text, pos)
         if tok is None:
             break
-        if consuming and len(consumed) < _MAX_CONSUMED and _may_consume(tok.group()):
+        if (
+            consuming
+            and len(consumed) < _MAX_CONSUMED
+            and _may_consume(tok.group())
+            and tok.group() not in _NEVER_CONSUMED
+        ):
             consumed.append(tok.group())
             end = tok.end()
             pos = end + 1
@@ -216,15 +225,18 @@ def _extend_address_left(text: str, start: int, city: str | None) -> int:
     if len(toks) < 3:
         return start
     i = len(toks)
-    if city_toks:
-        n = len(city_toks)
-        if [t.group() for t in toks[i - n : i]] != city_toks:
-            return start
+    n = len(city_toks or ())
+    same_city = bool(city_toks) and [t.group() for t in toks[i - n : i]] == city_toks
+    if same_city:
         i -= n
-    else:
+    else:  # no city, or the visiting address is in another city than the postbus
         i -= 2 if i >= 2 and toks[i - 2].group() in {"den", "de", "het", "s"} else 1
     if i < 2 or not re.fullmatch(r"[a-z]{2}", toks[i - 1].group()):
         return start
+    if not same_city and (
+        toks[i - 1].group() in STOPWORDS or not is_rare_word(toks[i - 2].group().rstrip("."))
+    ):
+        return start  # ``justitie en veiligheid``: words, not a street, postcode and city
     i -= 1  # postcode letters
     # The street: one rare word, or two when both are rare (``lange voorhout`` stays partly).
     j = i - 1
@@ -284,8 +296,15 @@ def _column_head(text: str, start: int) -> int | None:
         if w in ORG_WORDS and (i == 0 or w not in _HEAD_SKIP):
             if any(x in FUNCTION_WORDS or x in STOPWORDS for x in stretch[:i]):
                 return None
+            if len(stretch) - i > 12 or any(x in _NOT_IN_HEAD for x in stretch[i:]):
+                return None  # the letter's own head (return address, addressee), not a column
             return toks[k + i].start()
     return None
+
+
+_NOT_IN_HEAD = frozenset(
+    {"retouradres", "aan", "postbus", "datum", "onderwerp", "betreft", "geachte", "kenmerk"}
+)
 
 
 _HEAD_SKIP = frozenset({"landelijk", "landelijke", "nederlandse", "nederlands"})
@@ -364,11 +383,48 @@ class Layout:
     page_footers: list[int] = field(default_factory=list)  # projection ends of page footers
 
 
-def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout:
-    """All layout blocks in a projection, and where running page headers begin."""
+def running_lines(original: str) -> list[tuple[int, int]]:
+    """Clean text with form feeds: the lines a running header or footer prints at the top or
+    bottom of several pages (``LKVI | Beleidsnotitie VOG | 2``, ``Raadsinformatiebrief
+    Z/24/188 pagina 1 van 2``), the same but for their numbers. Returns original spans."""
+    pages = original.split("\f")
+    if len(pages) < 3 and not (len(pages) == 2 and pages[1].strip()):
+        return []
+    edges: dict[str, list[tuple[int, int]]] = {}
+    seen_on: dict[str, set[int]] = {}
+    offset = 0
+    for number, page in enumerate(pages):
+        lines = []
+        pos = 0
+        for raw in page.split("\n"):
+            if raw.strip():
+                lines.append((offset + pos, offset + pos + len(raw), raw.strip()))
+            pos += len(raw) + 1
+        for start, end, line in lines[:3] + lines[-3:]:
+            if len(line.split()) > 15 or not any(ch.isalpha() for ch in line):
+                continue
+            key = re.sub(r"\d+", "#", line.lower())
+            edges.setdefault(key, []).append((start, end))
+            seen_on.setdefault(key, set()).add(number)
+        offset += len(page) + 1
+    real_pages = sum(1 for p in pages if p.strip())
+    out = []
+    for key, spans in edges.items():
+        if len(seen_on[key]) >= max(2, real_pages // 2):
+            out.extend(dict.fromkeys(spans))
+    return sorted(out)
+
+
+def find_layout(
+    text: str,
+    org_phrases: list[list[str]] | None = None,
+    running: list[tuple[int, int]] | None = None,
+) -> Layout:
+    """All layout blocks in a projection, and where running page headers begin. ``running``:
+    projection spans of running header and footer lines found by :func:`running_lines`."""
     phrases = org_phrases or []
     headers: list[int] = []
-    blocks: list[Block] = []
+    blocks: list[Block] = [Block("running", a, b) for a, b in running or () if b > a]
     covered_until = -1
     for m in _STRONG.finditer(text):
         if m.start() < covered_until:
@@ -398,6 +454,7 @@ def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout
             headers.append(span[0])
         else:
             rejected.append(m)
+    _running_prefix(text, blocks)
     if headers:
         # the letter has running page headers: ``pagina van`` followed by ``de`` is one of
         # them too (``... via Pagina 3 van 4 de weg ...``), unless a word before makes it a
@@ -415,6 +472,25 @@ def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout
         blocks.append(Block("page-footer", m.start(), m.end()))
         footers.append(m.end())
     return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None, footers)
+
+
+def _running_prefix(text: str, blocks: list[Block]) -> None:
+    """A running header printed before ``pagina N van M`` on every page (``Raadsinformatiebrief
+    Z/24/188 pagina 1 van 2``): the same words before every page header belong to it."""
+    pages = [b for b in blocks if b.kind == "page-header"]
+    if len(pages) < 2:
+        return
+    befores = [[t.group() for t in _tokens_before(text, b.start, 4)] for b in pages]
+    k = 0
+    while k < 4 and all(len(x) > k for x in befores):
+        word = befores[0][-1 - k]
+        if any(x[-1 - k] != word for x in befores) or word.endswith(".") or word in FUNCTION_WORDS:
+            break
+        k += 1
+    if k == 0:
+        return
+    for b in pages:
+        b.start = _tokens_before(text, b.start, k)[0].start()
 
 
 def _merge(blocks: list[Block]) -> list[Block]:

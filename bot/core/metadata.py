@@ -137,6 +137,9 @@ _ADDRESS_LINE = re.compile(
 )
 
 
+_CONTINUES = frozenset({"van", "der", "den", "voor", "en", "te", "in", "op", "tot", "ter", "de"})
+
+
 def _join_address_lines(raw: str) -> str | None:
     """The printed lines of an address block as one name: street, postbus and postcode lines
     left out, a line that begins in lowercase joined to the one before (``de Voorzitter van
@@ -146,7 +149,8 @@ def _join_address_lines(raw: str) -> str | None:
         line = _clean(printed)
         if not line or _ADDRESS_LINE.match(line):
             continue
-        if out and (line[0].islower() or out.endswith(("van", "voor", "en", "der", "de"))):
+        first = line.split(" ", 1)[0]
+        if out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
             out += " " + line
         elif out:
             out += ", " + line
@@ -226,9 +230,9 @@ def _org_text(org: str) -> str:
     for article in ("de ", "het ", "De ", "Het "):
         if org.startswith(article):
             org = org[len(article) :]
+            if org[:1].islower() and any(ch.isupper() for ch in org):
+                org = org[0].upper() + org[1:]  # ``Het college van ... van X`` -> ``College``
             break
-    if org[:1].islower() and any(ch.isupper() for ch in org):
-        org = org[0].upper() + org[1:]  # ``college van burgemeester ... van Zuidwaarde``
     return org
 
 

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from bot.core.boilerplate import Layout, find_layout
+from bot.core.boilerplate import Layout, find_layout, running_lines
 from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
 from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
 from bot.core.headings import split_inline_headings
@@ -127,14 +127,15 @@ def parse_letter(
     clock.check()
 
     breaks = None if damaged else LineBreaks(original, proj.to_orig)
-    layout = find_layout(proj.text)
+    running = [] if damaged else _to_projection(proj, running_lines(original))
+    layout = find_layout(proj.text, running=running)
     clock.check()
     frame = find_frame(proj.text, layout, breaks)
     sig = _signature_of(proj, original, layout, frame, damaged)
     phrases = org_phrases(sig.phrases(proj.text))
     clock.check()
     if phrases:
-        layout = find_layout(proj.text, phrases)
+        layout = find_layout(proj.text, phrases, running)
         clock.check()
         frame = find_frame(proj.text, layout, breaks)
         sig = _signature_of(proj, original, layout, frame, damaged)
@@ -224,6 +225,11 @@ def parse_letter(
             "any other document at least three different sentences"
         )
     return letter
+
+
+def _to_projection(proj: Projection, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Original spans as projection spans (the projection's map is increasing)."""
+    return [(bisect_left(proj.to_orig, a), bisect_left(proj.to_orig, b)) for a, b in spans if b > a]
 
 
 def _signature_of(
@@ -392,7 +398,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-_NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]*$", re.MULTILINE)
+_NUMBER_LINE = re.compile(r"^[ \t\f]*(\d{1,2})[ \t]*$", re.MULTILINE)
 _NOTE_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]+\S", re.MULTILINE)
 
 
@@ -413,6 +419,8 @@ def _footnotes_and_numbers(
             clock.check()
         line_end = m.end()
         out.append((m.start(), line_end))
+        if "\f" in m.group() or m.start() == 0:
+            continue  # a page number at the top of a page, not a footnote's
         nxt = _next_stop(original, line_end, starts, feeds)
         if _few_lines(original, line_end, nxt, 8) and any(
             ch.isalpha() for ch in original[line_end:nxt]
@@ -542,13 +550,15 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
             continue
         # the first line of a document that is not a letter may head its first section
         prev = original[lines[k - 1].start : lines[k - 1].end].rstrip() if k else "."
+        if k and lines[k - 1].heading:
+            prev = "."  # under a heading (an annex's) may come a heading of its own
         nxt = original[lines[k + 1].start : lines[k + 1].end].lstrip()
         words = text.split()
         if not (1 <= len(words) <= 10 and len(text) <= max(20, 0.75 * typical)):
             continue
         if text[-1] in ".,;:!?" or not (text[0].isupper() or text[0].isdigit()):
             continue
-        if not prev or prev[-1] not in ".!?:":
+        if not prev or prev.rstrip("\"'’”»)")[-1:] not in (".", "!", "?", ":"):
             continue
         if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "‘“'\"(•-–"):
             continue
@@ -734,8 +744,15 @@ def _assemble(
             )
         )
         letter.repairs.extend(Repair(number, f.from_text, f.to_text) for f in fixes)
-    # drop sections that ended up empty (a heading right before another heading)
+    # drop sections that ended up empty (a heading right before another heading); an annex's
+    # heading stays, above the headings of its parts
     used = {s.section for s in letter.sentences}
+    last = max(used, default=-1)
+    used |= {
+        i
+        for i, sec in enumerate(letter.sections)
+        if i < last and (sec.heading or "").lower().startswith("bijlage")
+    }
     if len(used) != len(letter.sections):
         remap: dict[int, int] = {}
         kept: list[Section] = []

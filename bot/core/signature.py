@@ -192,11 +192,11 @@ def read_signature(
     clean = original is not None
     sig = Signature()
     i = 0
-    pending_role: Span | None = None
+    pending: list[Span] = []  # functions printed above names not read yet, in order
     while i < len(toks):
         t = toks[i]
         w = _bare(t.word)
-        nothing_yet = not sig.signers and sig.org is None and pending_role is None
+        nothing_yet = not sig.signers and sig.org is None and not pending
         if nothing_yet and (
             w in _DEBRIS or w in MONTHS or (len(w) <= 2 and not t.word.endswith("."))
         ):
@@ -208,52 +208,42 @@ def read_signature(
             i += 1
             continue
         if w == "namens":
-            j = _phrase_end(toks, i + 1, clean, org=True)
+            j = _phrase_end(toks, i + 1, clean)
             k = i + 1
             while k < j and toks[k].word in _OPENERS:
                 k += 1
-            if k < j and sig.org is None:
+            # ``namens het bestuur``: a body of the sender, not its name
+            if j - k >= 2 and sig.org is None:
                 sig.org = Span(toks[k].start, toks[j - 1].end)
-            i = j
+            i = max(j, i + 1)
             continue
-        if _opens_function(toks, i):
-            j = _phrase_end(
-                toks,
-                i + 1,
-                clean,
-                org=_is_org(toks[i + 1].word if w in _OPENERS and i + 1 < len(toks) else t.word),
-            )
+        if _opens_function(toks, i) or _is_college(toks, i):
+            j = _phrase_end(toks, i + 1, clean)
             span = Span(t.start, toks[j - 1].end)
             first = toks[i + 1].word if w in _OPENERS and i + 1 < len(toks) else t.word
-            is_org = _is_org(first) and not _is_role(first)
+            is_org = (_is_org(first) and not _is_role(first)) or _is_college(toks, i)
             last = sig.signers[-1] if sig.signers else None
-            if is_org and (sig.signers or pending_role is None):
-                # ``Stichting X`` above the name, or ``Inspectie X`` under it: the sender
+            if is_org and (sig.signers or not pending):
+                # ``Stichting X`` above the name, ``Inspectie X`` under it, ``burgemeester en
+                # wethouders van X``: the sender
                 if sig.org is None:
                     sig.org = Span(toks[i + 1].start if w in _OPENERS else t.start, span.end)
             elif last is not None and last.role is None and not _ends_with_comma(toks, j, clean):
                 _assign_roles(text, sig, span, toks, i, j)
             else:
-                pending_role = span
+                pending.append(span)
             i = j
-            continue
-        nothing_yet = not sig.signers and sig.org is None and pending_role is None
-        if nothing_yet and (
-            w in _DEBRIS or w in MONTHS or (len(w) <= 2 and not t.word.endswith("."))
-        ):
-            i += 1  # a page header or scanning debris between the closing and the name
             continue
         if _name_word(t):
             j = _name_end(toks, i, clean)
             if j == i:
                 break
-            names = _split_names(toks, i, j)
-            for a, b in names:
-                sig.signers.append(Signer(Span(toks[a].start, toks[b - 1].end), pending_role))
-                pending_role = None
+            for a, b in _split_names(toks, i, j):
+                role = pending.pop(0) if pending else None
+                sig.signers.append(Signer(Span(toks[a].start, toks[b - 1].end), role))
             i = j
             continue
-        if sig.signers or sig.org or pending_role:
+        if sig.signers or sig.org or pending:
             break
         i += 1  # debris before the signature (a stray word a page break left)
         if i > 6:
@@ -262,18 +252,25 @@ def read_signature(
     return sig
 
 
+def _is_college(toks: list[_Tok], i: int) -> bool:
+    """``burgemeester en wethouders (van X)``: the municipal college, signing as a body."""
+    words = [_bare(t.word) for t in toks[i : i + 3]]
+    return words == ["burgemeester", "en", "wethouders"]
+
+
 def _ends_with_comma(toks: list[_Tok], j: int, clean: bool) -> bool:
     return clean and j > 0 and toks[j - 1].comma
 
 
-def _phrase_end(toks: list[_Tok], i: int, clean: bool, *, org: bool) -> int:
+def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
     """End of a function or organisation phrase that started just before ``i``."""
+    hard = None if clean else _hard_boundary(toks, i)
     j = i
     while j < len(toks) and j - i < 14:
         t = toks[j]
         w = t.word
-        if clean and j > 0 and toks[j - 1].comma:
-            break  # ``De Minister van X,`` ends at its comma
+        if clean and j > 0 and toks[j - 1].comma and (t.line_start or _opens_function(toks, j)):
+            break  # ``De Minister van X, Y en Z,`` ends at the comma that ends its line
         if clean and t.line_start and t.cap and j > i and toks[j - 1].word not in FUNCTION_WORDS:
             # a new line with a capital: a name or a new function, unless the line before
             # ends in ``en``/``van`` (``Nationaal Rapporteur Mensenhandel en`` / ``Seksueel ...``)
@@ -284,10 +281,20 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool, *, org: bool) -> int:
             break
         if w in _OPENERS and j + 1 < len(toks) and _is_role(toks[j + 1].word):
             break  # ``... van zuidwaarde de secretaris``
-        if not clean and j > i and _looks_like_name_start(toks, j):
+        if not clean and hard is None and j > i and _looks_like_name_start(toks, j):
             break
         j += 1
     return max(j, i)
+
+
+def _hard_boundary(toks: list[_Tok], i: int) -> int | None:
+    """Damaged text: the next title, initials or ``w.g.`` within reach, where a name begins
+    for certain; then the words before it all belong to the function or organisation."""
+    for k in range(i, min(len(toks), i + 12)):
+        w = toks[k].word
+        if _is_title(w) or _is_initials(w) or w in {"w.g.", "w.g", "wg"}:
+            return k
+    return None
 
 
 def _looks_like_name_start(toks: list[_Tok], j: int) -> bool:
