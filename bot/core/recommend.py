@@ -383,7 +383,9 @@ _REPORTED = re.compile(
     r"\bvolgens (?!mij\b|mijn\b)|\bbepaalt\b|\bbepalen\b|\bschrijft (?:\w+ )?voor\b|"
     r"\bschrijven (?:\w+ )?voor\b|\bstelt u\b|\bschrijft u\b|\bmeent u\b|\bvindt u\b|"
     r"\bvinden (?:de|zij|ze)\b|\bwordt gesteld\b|\bstaat vermeld\b|\bwordt voorgesteld\b|"
-    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b"
+    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b|"
+    r"\b(?:is|zijn|werd|werden) (?:\w+ ){0,3}?(?:afgesproken|overeengekomen|vastgelegd|bepaald|"
+    r"besloten|toegezegd|opgenomen) dat\b"
 )
 
 # --------------------------------------------------------------------------- the rules, by kind
