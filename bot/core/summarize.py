@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import Stemmer
 
-from bot.core.recommend import classify, is_closing_formula
+from bot.core.recommend import classify, is_closing_formula, is_question_heading
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
@@ -57,6 +57,7 @@ NEAR_DUPLICATE = 0.9  # a sentence this similar to one already chosen adds nothi
 ASK_PRIOR = 2.0  # request, advice, plea
 CONCERN_PRIOR = 1.4  # concern, requirement
 CONCLUSION_PRIOR = 1.25  # "daarom", "dan ook", "derhalve": the author draws the conclusion
+QUESTION_PRIOR = 0.2  # a question asks; a summary says
 TREND_PRIOR = 1.4  # "een flinke daling", "steeg van 412 naar 689": a finding on how things move
 MIN_WORDS = 6
 LONG_WORDS = 70
@@ -64,7 +65,8 @@ ANAPHORA_PRIOR = 0.6  # "dit is zorgelijk", "ze worden ...": leans on the senten
 THEME_WEIGHT = 0.5  # a shared theme counts like this much of a sentence's own words
 COVER_REACH = 1.0  # sentences: how far a chosen sentence covers its neighbours
 COVER_REWARD = 0.1  # what a sentence's own worth adds to what it covers
-SECTION_BONUS = 0.05  # what the first sentence from a section not yet in the summary adds
+SECTION_BONUS = 0.03  # what the first sentence from a section not yet in the summary adds
+SECTION_COST = 0.01  # what each sentence already taken from its section costs
 
 _STEMMER = Stemmer.Stemmer("dutch_porter")
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
@@ -90,8 +92,10 @@ _META = re.compile(
     r"\b(?:hieronder|hierna|navolgende|onderstaande|in deze brief|met deze brief|middels deze brief"
     r"|in deze notitie|deze notitie|treft u|licht ik|zal ik (?:\w+ ){0,3}?(?:toelichten|ingaan|"
     r"uiteenzetten)|brengt (?:\w+ ){0,3}?(?:advies|reactie) uit|breng (?:\w+ ){0,3}?(?:advies|"
-    r"reactie) uit|heeft u (?:\w+ ){0,5}?(?:gevraagd|verzocht)|bij brief van|uw (?:advies)?aanvraag"
-    r"|ga ik (?:\w+ ){0,3}?in op|achtereenvolgens)\b"
+    r"reactie) uit|heeft (?:u|uw \w+) (?:\w+ ){0,5}?(?:gevraagd|verzocht)|bij brief van|"
+    r"uw (?:advies)?aanvraag|(?:ons|mij) (?:\w+ ){0,4}?(?:gevraagd|verzocht)|"
+    r"ga ik (?:\w+ ){0,3}?in op|achtereenvolgens|bijgaand|ontvangt u|reageer ik|reageren wij|"
+    r"in de bijlage)\b"
 )
 # A finding on a trend: what grows, falls, doubles (the findings policy documents lead with).
 _TREND = re.compile(
@@ -155,6 +159,8 @@ def prior(s: SummarySentence) -> float:
     recommendations and concerns."""
     if is_boilerplate(s.text, s.heading):
         return 0.0
+    if s.heading and is_question_heading(s.heading):
+        return 0.0  # the questions of an answers document: what was asked, not said
     f = fold(s.text)
     n_words = len(f.split())
     if n_words < 3:
@@ -172,6 +178,8 @@ def prior(s: SummarySentence) -> float:
         weight *= CONCLUSION_PRIOR
     if _TREND.search(f):
         weight *= TREND_PRIOR
+    if s.text.rstrip().endswith("?"):
+        weight *= QUESTION_PRIOR
     cue = classify(s.text)
     if cue is not None:
         weight *= ASK_PRIOR if cue.kind in ("request", "advice", "plea") else CONCERN_PRIOR
@@ -342,10 +350,13 @@ def coverage_pick(
     np.fill_diagonal(cover, 1.0)
     fresh = (np.bincount(sections)[sections] >= 2).astype(np.float64)
     covered = np.zeros(n)
+    taken = np.zeros(len(codes))
     chosen: list[int] = []
     while len(chosen) < k:
         gains = np.maximum(cover - covered[None, :], 0.0).sum(axis=1) / n
-        gains = gains + COVER_REWARD * reward + SECTION_BONUS * fresh
+        gains = (
+            gains + COVER_REWARD * reward + SECTION_BONUS * fresh - SECTION_COST * taken[sections]
+        )
         for i in chosen:
             gains[i] = -np.inf
         gains[reward <= 0] = -np.inf
@@ -357,6 +368,7 @@ def coverage_pick(
         chosen.append(best)
         covered = np.maximum(covered, cover[best])
         fresh[sections == sections[best]] = 0.0
+        taken[sections[best]] += 1
     return chosen
 
 
