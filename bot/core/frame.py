@@ -224,7 +224,8 @@ def _signed_under_function(
     n = len(text)
     window = max(start, n - 1500)
     best = None
-    for m in _SIGNED_UNDER.finditer(text, window):
+    annex = _annex_start(text, window, layout, breaks)
+    for m in _SIGNED_UNDER.finditer(text, window, annex if annex is not None else n):
         if _inside_block(layout, m.start()):
             continue
         prev = text[max(0, m.start() - 2) : m.start()]
@@ -232,7 +233,6 @@ def _signed_under_function(
             continue
         if breaks is not None and not breaks.line_starts_at(m.start()):
             continue
-        annex = _annex_start(text, m.start(), layout, breaks)
         if _reads_like_signature(text, m.start(), annex if annex is not None else n, layout):
             best = m.start()
             break
@@ -276,8 +276,10 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
     ]
     for k, pos in enumerate(found):
         stop = found[k + 1] if k + 1 < len(found) else len(text)
-        words = sum(
-            1 for t in _TOKEN.finditer(text, pos, stop) if not _inside_block(layout, t.start())
+        words = text.count(" ", pos, stop) - sum(
+            text.count(" ", max(pos, b.start), min(stop, b.end))
+            for b in layout.blocks
+            if b.end > pos and b.start < stop
         )
         if words >= _ANNEX_MIN_WORDS and "." in text[pos:stop]:
             return pos

@@ -414,18 +414,28 @@ def _footnotes_and_numbers(
     starts = sorted(s for s, _ in removed)
     a, b = region
     feeds = [m.start() for m in re.finditer("\f", original)]
-    for k, m in enumerate(_NUMBER_LINE.finditer(original, a, b)):
+    numbers = list(_NUMBER_LINE.finditer(original, a, b))
+    # From the last to the first: a footnote runs to the end of its page (or the letterhead),
+    # at most 8 lines, or, in a run of notes at the foot of a page, up to the next note.
+    following: int | None = None
+    for k, m in enumerate(reversed(numbers)):
         if clock is not None and k % 256 == 255:
             clock.check()
         line_end = m.end()
         out.append((m.start(), line_end))
         if "\f" in m.group() or m.start() == 0:
+            following = None
             continue  # a page number at the top of a page, not a footnote's
         nxt = _next_stop(original, line_end, starts, feeds)
-        if _few_lines(original, line_end, nxt, 8) and any(
-            ch.isalpha() for ch in original[line_end:nxt]
-        ):
+        in_run = following is not None and following <= nxt
+        near = _few_lines(original, line_end, nxt, 8) or (
+            in_run and _few_lines(original, line_end, following, 3)
+        )
+        if near and any(ch.isalpha() for ch in original[line_end:nxt]):
             out.append((line_end, nxt))
+            following = m.start()
+        else:
+            following = None
     return out
 
 
@@ -544,8 +554,8 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     for k, ln in enumerate(lines):
         start = ln.start
         text = original[start : ln.end]
-        if _BULLET.match(text) and k > 0:
-            ln.bullet = True
+        if _BULLET.match(text) and k > 0 and not _open_bracket(original, lines[k - 1]):
+            ln.bullet = True  # not a dash that goes on with ``(Financiën`` / ``– Fiscaliteit)``
         if (k == 0 and not first_may_head) or k == len(lines) - 1 or ln.heading:
             continue
         # the first line of a document that is not a letter may head its first section
@@ -569,6 +579,11 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
         if letters < 0.6 * len(text.replace(" ", "")) or _MARKING.search(text):
             continue
         ln.heading = True
+
+
+def _open_bracket(original: str, line: _Line) -> bool:
+    text = original[line.start : line.end]
+    return text.count("(") > text.count(")")
 
 
 def _build_body(
@@ -609,12 +624,13 @@ def _build_body(
             if m and not re.match(r"\(?[a-z0-9]", text.strip()):
                 start = ln.start + m.end()
                 text = original[start : ln.end]
-        # end-of-line hyphenation: ``concept-`` + ``wetsvoorstel``
+        # end-of-line hyphenation: ``duide-`` + ``lijke`` (the part before the hyphen is no
+        # word of its own, or the two make one); ``concept-`` + ``wetsvoorstel`` stays
         if out and out[-1] == "-" and not damaged and k > 0 and text[:1].islower():
             prev_word = _word_before(out)
             next_word = re.match(r"[a-zà-ÿ]+", text)
             joined = prev_word + (next_word.group() if next_word else "")
-            if prev_word and next_word and zipf(joined) > 0:
+            if prev_word and next_word and (zipf(joined) > 0 or zipf(prev_word) == 0):
                 out.pop()
                 omap.pop()
             emit(text, start)
