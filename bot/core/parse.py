@@ -143,11 +143,15 @@ def parse_letter(
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
-    if genre == "answers":
+    # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    framed = genre == "letter" or (
+        genre == "answers" and answers is None and bool(frame.salutation or frame.closing)
+    )
+    if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
-    elif genre != "letter":
+    elif not framed:
         frame.body = Span(0 if frame.subject is None else frame.body.start, len(proj.text))
-    if genre != "letter":
+    if not framed:
         frame.annex = None
     clock.check()
 
@@ -176,7 +180,7 @@ def parse_letter(
         if at:
             head.end = _skip_punctuation(original, proj.orig_end(at))
             region = (max(region[0], head.end), region[1])
-    annex: tuple[_Line, tuple[int, int]] | None = None
+    annex: tuple[_Line | None, tuple[int, int]] | None = None
     if frame.annex is not None:
         annex = _annex_parts(original, proj.orig_start(frame.annex), damaged)
     clock.check()
@@ -185,13 +189,14 @@ def parse_letter(
             removed = _merge_spans(removed + _footnotes_and_numbers(original, reg, removed, clock))
     lines = _kept_lines(original, region, removed)
     if annex is not None:
-        lines.append(annex[0])
+        if annex[0] is not None:
+            lines.append(annex[0])
         lines.extend(_kept_lines(original, annex[1], removed))
     clock.check()
     if damaged:
         _drop_citation_tails(original, lines, clock)
     else:
-        _mark_headings(original, lines, first_may_head=genre != "letter")
+        _mark_headings(original, lines, first_may_head=not framed)
     clock.check()
     body = _build_body(original, lines, damaged=damaged, clock=clock)
 
@@ -200,7 +205,7 @@ def parse_letter(
         _mark_qa_words(body)
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
     clock.check()
-    if genre == "letter":
+    if framed:
         metadata = extract_metadata(original, proj, layout, frame, sig, breaks, damaged=damaged)
     elif genre == "answers":
         metadata = answers_metadata(original, proj, answers, damaged=damaged)
@@ -216,10 +221,10 @@ def parse_letter(
     )
     _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
-        if genre == "letter":
+        if framed:
             raise LetterError("no letter text found after removing the letterhead")
         raise LetterError("no text found after removing the page headers and footers")
-    if genre != "letter" and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
+    if not framed and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
         raise LetterError(
             "too little text to be a policy document: a letter needs a salutation or closing, "
             "any other document at least three different sentences"
@@ -253,15 +258,37 @@ _ANNEX_LINE = re.compile(
 )
 
 
-def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line, tuple[int, int]]:
+def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line | None, tuple[int, int]]:
     """The heading of an annex (``Bijlage: title``, or ``Bijlage 2`` with the title on the
     next line, and a byline such as ``Org, februari 2024`` under it) and where its text
-    begins."""
+    begins. Answers sent with a cover letter start with their title (``Antwoorden van ...
+    op vragen van ...``, the heading) or with ``Vraag 1`` (no heading of their own)."""
     nl = original.find("\n", start)
     line_end = len(original) if nl < 0 else nl
     if damaged:
         end = start + len(original[start:line_end].split(" ", 1)[0])
         return _Line(start, end, heading=True), (end, len(original))
+    first = original[start:line_end].strip()
+    if QA_LINE.fullmatch(first):
+        return None, (start, len(original))
+    if not first.lower().startswith("bijlage"):
+        # a title over up to four lines, up to the first ``Vraag`` line
+        title = [first]
+        pos = line_end + 1
+        while pos < len(original) and len(title) < 4:
+            nl = original.find("\n", pos)
+            end = len(original) if nl < 0 else nl
+            line = original[pos:end].strip(" \t\f")
+            if QA_LINE.fullmatch(line):
+                break
+            if line:
+                title.append(line)
+            pos = end + 1
+        text = _SPACES.sub(" ", " ".join(title))
+        return _Line(start, line_end, heading=True, label=text), (
+            min(pos, len(original)),
+            len(original),
+        )
     m = _ANNEX_LINE.match(original, start, line_end)
     label = m.group("label").strip() if m else original[start:line_end].strip()
     title = m.group("title").strip() if m else ""
@@ -767,7 +794,7 @@ def _assemble(
     used |= {
         i
         for i, sec in enumerate(letter.sections)
-        if i < last and (sec.heading or "").lower().startswith("bijlage")
+        if i < last and (sec.heading or "").lower().startswith(("bijlage", "antwoorden", "vragen"))
     }
     if len(used) != len(letter.sections):
         remap: dict[int, int] = {}

@@ -14,7 +14,7 @@ from bot.core.parse import parse_letter
 from bot.core.pdf import extract_pdf_pages
 from bot.core.text import damage
 from bot.core.vocabulary import MONTHS
-from tests.letters import TEMPLATES, TemplateLetter
+from tests.letters import ANSWERS_WITH_COVER_LETTER, TEMPLATES, TemplateLetter
 from tests.pdf_factory import make_pdf
 
 FIELDS = ("sender", "signatory", "signatory_role", "recipient", "date", "subject", "reference")
@@ -88,3 +88,36 @@ def test_an_annex_after_the_signature_is_a_section_with_its_pages(form: str):
         later = [parsed.sections[s.section].heading for s in parsed.sentences[-3:]]
         assert later[-1] == "2. Mantelzorg"
     assert any("maakt zich zorgen" in s.text for s in annex)
+
+
+@pytest.mark.parametrize("form", ["clean", "pdf"])
+def test_answers_sent_with_a_cover_letter(form: str):
+    """The cover letter gives the metadata; the answers after it are sections of their own,
+    each question and answer apart, on the page where they are printed."""
+    letter = ANSWERS_WITH_COVER_LETTER
+    parsed = _parse(letter, form)
+    assert parsed.genre == "answers"
+    assert {f: getattr(parsed.metadata, f) for f in FIELDS} == letter.expected
+    headings = [parsed.sections[s.section].heading for s in parsed.sentences]
+    assert headings[0] is None  # the cover letter
+    assert [h for h in dict.fromkeys(headings) if h and h.startswith(("Vraag", "Antwoord"))] == [
+        "Vraag 1",
+        "Antwoord 1",
+        "Vraag 2",
+        "Antwoord 2",
+    ]
+    titles = [s.heading for s in parsed.sections if s.heading and s.heading.startswith("Antw")]
+    assert titles[0].startswith("Antwoorden van de Minister voor Rechtsbescherming op vragen")
+    answer = [s for s in parsed.sentences if parsed.sections[s.section].heading == "Antwoord 2"]
+    assert answer[0].text.startswith("In de voorjaarsnota is voor de jaren 2024")
+    assert answer[0].page == 2
+    assert not any("Leeuwen-Tas" in s.text for s in parsed.sentences)
+
+
+def test_damaged_answers_with_a_cover_letter_keep_the_cover_letters_metadata():
+    parsed = _parse(ANSWERS_WITH_COVER_LETTER, "damaged")
+    meta = parsed.metadata
+    assert meta.signatory == "e.j. van leeuwen tas"
+    assert meta.date == "maart"
+    assert meta.subject == damage(ANSWERS_WITH_COVER_LETTER.expected["subject"])
+    assert any("voorjaarsnota" in s.text for s in parsed.sentences)
