@@ -211,7 +211,8 @@ def _sender(
         org = _orig_words(proj, original, sig.org)
         if org:
             return _org_text(org)
-    ministry = ministry_of(role)
+    roles = [role, *(_role_text(_orig_words(proj, original, p)) for p in sig.principals)]
+    ministry = next((m for m in map(ministry_of, roles) if m), None)
     if ministry:
         return damage(ministry) if damaged else ministry
     for found in (

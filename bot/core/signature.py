@@ -58,6 +58,7 @@ class Signer:
 class Signature:
     org: Span | None = None  # ``namens X`` / an organisation line / ``Het college van ...``
     signers: list[Signer] = field(default_factory=list)
+    principals: list[Span] = field(default_factory=list)  # signed ``namens deze`` for them
     end: int = 0  # projection offset just past the last token read
 
     def phrases(self, text: str) -> list[str]:
@@ -210,6 +211,13 @@ def read_signature(
         if w == "namens":
             j = _phrase_end(toks, i + 1, clean)
             k = i + 1
+            if k < len(toks) and _bare(toks[k].word) in {"deze", "dezen"}:
+                # ``De Minister van X, / namens deze, / de directeur-generaal Y,``: the
+                # function above is the one on whose behalf the official signs
+                sig.principals.extend(pending)
+                pending.clear()
+                i = k + 1
+                continue
             while k < j and toks[k].word in _OPENERS:
                 k += 1
             # ``namens het bestuur``: a body of the sender, not its name

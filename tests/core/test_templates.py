@@ -121,3 +121,37 @@ def test_damaged_answers_with_a_cover_letter_keep_the_cover_letters_metadata():
     assert meta.date == "maart"
     assert meta.subject == damage(ANSWERS_WITH_COVER_LETTER.expected["subject"])
     assert any("voorjaarsnota" in s.text for s in parsed.sentences)
+
+
+@pytest.mark.parametrize("form", ["clean", "damaged"])
+def test_an_official_signing_on_behalf_of_a_minister(form: str):
+    """``De Minister van X, / namens deze, / de directeur-generaal Y, / name``: the official is
+    the signatory, in their own function; the minister's ministry is the sender."""
+    text = "\n".join(
+        [
+            "> Retouradres Postbus 20401 2500 EK Den Haag",
+            "Aan de Voorzitter van de Tweede Kamer",
+            "der Staten-Generaal",
+            "Postbus 20018",
+            "2500 EA Den Haag",
+            "Datum 3 juli 2023",
+            "Betreft Stand van zaken regeling energietoeslag",
+            "Geachte voorzitter,",
+            "Met deze brief informeer ik u over de uitvoering van de energietoeslag. Gemeenten",
+            "hebben in 2022 ruim 800.000 huishoudens een toeslag uitgekeerd.",
+            "Hoogachtend,",
+            "De Minister van Economische Zaken en Klimaat,",
+            "namens deze,",
+            "de directeur-generaal Energie,",
+            "drs. K.A. Bouwman",
+        ]
+    )
+    meta = parse_letter(damage(text) if form == "damaged" else text).metadata
+    want = {
+        "sender": "Ministerie van Economische Zaken en Klimaat",
+        "signatory": "drs. K.A. Bouwman",
+        "signatory_role": "directeur-generaal Energie",
+        "subject": "Stand van zaken regeling energietoeslag",
+    }
+    for field, value in want.items():
+        assert getattr(meta, field) == (damage(value) if form == "damaged" else value), field
