@@ -70,6 +70,9 @@ class AnswersHeader:
 def find_answers_header(text: str, limit: int | None = None) -> AnswersHeader | None:
     """The ``Vragen van ... / Antwoord van ...`` header near the top of a projection."""
     head_end = min(len(text), limit if limit is not None else 3000)
+    head = text[:head_end]
+    if "vragen van" not in head and "antwoord van" not in head and "mededeling van" not in head:
+        return None  # the common case, decided without the patterns below
     asked = _ASKED.search(text, 0, head_end)
     answered = _ANSWERED.search(text, asked.end() if asked else 0, head_end)
     if asked is None and answered is None:

@@ -342,9 +342,12 @@ def _date(original: str, header_end: int) -> str | None:
 
 
 _REFERENCE_LABEL = re.compile(
-    r"(?<![Uu]w )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
+    r"(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
     r"[ \t]*:?[ \t]*\n?[ \t]*(?P<ref>[^\n]{1,60})",
     re.IGNORECASE,
+)
+_REFERENCE_DAMAGED_LABEL = re.compile(
+    r"(?<!uw )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
 )
 _REFERENCE_DAMAGED = re.compile(
     r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
@@ -359,7 +362,10 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
             if is_reference_rest(m.group("ref")):
                 return m.group("ref")
         return None
-    for m in _REFERENCE_LABEL.finditer(original):
+    for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
+        m = _REFERENCE_LABEL.match(original, proj.orig_start(label.start()))
+        if m is None:
+            continue
         value = m.group("ref").strip()
         toks = value.split()
         if not toks or not any(ch.isdigit() for ch in value):

@@ -42,7 +42,7 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: genres, annexes, signature blocks, running headers
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -571,8 +571,8 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     final punctuation and not ending in a function word; and every line that is nothing but
     ``Vraag N`` / ``Antwoord N`` (answers to parliamentary questions)."""
     for ln in lines:
-        text = original[ln.start : ln.end]
-        if len(text) <= 50 and QA_LINE.fullmatch(text) and text[0].isupper():
+        short = ln.end - ln.start <= 50 and original[ln.start] in "VAM"
+        if short and QA_LINE.fullmatch(original, ln.start, ln.end):
             ln.heading = True
     if len(lines) < 3:
         return
