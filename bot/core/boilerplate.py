@@ -90,6 +90,8 @@ _MASTHEAD = re.compile(
 _FOOTER_CORE = re.compile(
     r"\b(?:tweede|eerste) kamer vergaderjaar(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
 )
+
+
 def _footer_cores(text: str) -> list[re.Match[str]]:
     out = []
     at = text.find(" kamer vergaderjaar")

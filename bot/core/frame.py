@@ -7,6 +7,7 @@ clean, damaged and PDF-extracted text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -129,6 +130,10 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     rec_start = _addressee_start(text, layout, breaks, head_end)
     if rec_start is None:
         rec_start = ret_end
+    if rec_start is None and breaks is not None:
+        frame.recipient = _address_block(text, layout, breaks, subj.start() if subj else head_end)
+        if frame.recipient is not None:
+            recipient_words = set(frame.recipient.text(text).split())
     if rec_start is not None:
         label_start = _first_label(text, rec_start, head_limit)
         if label_start is not None and label_start > rec_start:
@@ -193,7 +198,10 @@ _NOT_BEFORE_LABEL = frozenset(
     wat het dit dat er die de een ons uw dan zover en ook betreffende zelf waar
     """.split()
 )
-_ADDRESSEE = re.compile(r"\baan(?= (?:de|het|mevrouw|mw|dhr|heer|college|leden|gemeente|raad)\b)")
+_ADDRESSEE = re.compile(
+    r"\baan(?= (?:de|het|mevrouw|mw|dhr|heer|college|leden|gemeente|raad|voorzitter|minister|"
+    r"staatssecretaris|burgemeester)\b)"
+)
 
 
 def _addressee_start(
@@ -213,6 +221,52 @@ def _addressee_start(
                 continue
         return m.end() + 1
     return None
+
+
+_POSTCODE_LINE = re.compile(r"^(?:postbus\b.*|\d{4}\s?[A-Z]{2}\b.*)$", re.IGNORECASE)
+_NOT_ADDRESSEE = re.compile(
+    r"www\.|@|\d{3}[ -]?\d{3}|^(?:t|tel|telefoon|f|fax)[.:]?\s*[+(\d]", re.IGNORECASE
+)
+
+
+def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) -> Span | None:
+    """Clean text without ``Aan`` or return address: the addressee is the lines above the
+    postbus and postcode that end the head's last address block (``Ministerie van X`` / ``t.a.v.
+    de minister`` / ``Postbus 20350`` / ``2500 EJ Den Haag``), before the date and subject."""
+    original = breaks.original
+    end = breaks.to_orig[limit] if limit < len(breaks.to_orig) else len(original)
+    lines = []
+    pos = 0
+    while pos < end:
+        nl = original.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        if original[pos:stop].strip():
+            lines.append((pos, stop, original[pos:stop].strip(" \t\f>")))
+        pos = stop + 1
+    k = len(lines)
+    while k > 0 and _DATED.search(lines[k - 1][2]) and len(lines[k - 1][2].split()) <= 8:
+        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``
+    postal = k
+    while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
+        k -= 1
+    if k == postal or k == 0:
+        return None  # no postbus or postcode right above: not an address block
+    first = k
+    while first > 0 and k - first < 4:
+        line = lines[first - 1][2]
+        if _POSTCODE_LINE.match(line) or _NOT_ADDRESSEE.search(line) or re.search(r"\d", line):
+            break
+        first -= 1
+    if first == k or first == 0:
+        return None  # nothing between the sender's address and the addressee's: no block
+    a = bisect_left(breaks.to_orig, lines[first][0])
+    b = bisect_left(breaks.to_orig, lines[k - 1][1])
+    if any(_inside_block(layout, x) for x in (a, max(a, b - 1))):
+        return None
+    return Span(a, b) if b > a else None
+
+
+_DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
 
 
 #: What a letter without closing formula is signed under: ``De Minister van ...,``,

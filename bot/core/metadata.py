@@ -324,11 +324,23 @@ def _damaged_month(proj: Projection, frame: Frame) -> str | None:
     return None
 
 
+_DATE_NUMERIC = re.compile(
+    r"\bdatum\b[\s:]*(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 def _date(original: str, header_end: int) -> str | None:
     end = header_end if header_end > 0 else len(original)
     m = _DATE.search(original, 0, end) or _DATE.search(original)
     if m is None:
         m = _DATE_BARE.search(original, 0, end)
+    if m is None:
+        numeric = _DATE_NUMERIC.search(original, 0, end)  # ``Datum: 12-03-2024``
+        if numeric:
+            d, mo, y = (int(numeric.group(g)) for g in ("day", "month", "year"))
+            if 1 <= d <= 31 and 1 <= mo <= 12:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
     if m is None:
         return None
     month = m.group("month").lower()
@@ -342,12 +354,13 @@ def _date(original: str, header_end: int) -> str | None:
 
 
 _REFERENCE_LABEL = re.compile(
-    r"(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
+    r"(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer|nummer)\b"
     r"[ \t]*:?[ \t]*\n?[ \t]*(?P<ref>[^\n]{1,60})",
     re.IGNORECASE,
 )
 _REFERENCE_DAMAGED_LABEL = re.compile(
-    r"(?<!uw )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
+    r"(?<!uw )(?<!het )(?<!een )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|"
+    r"ons nummer|nummer)\b"
 )
 _REFERENCE_DAMAGED = re.compile(
     r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
@@ -363,9 +376,13 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
                 return m.group("ref")
         return None
     for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
-        m = _REFERENCE_LABEL.match(original, proj.orig_start(label.start()))
+        at = proj.orig_start(label.start())
+        m = _REFERENCE_LABEL.match(original, at)
         if m is None:
             continue
+        line_start = original.rfind("\n", 0, at) + 1
+        if label.group() in {"nummer", "referentie"} and original[line_start:at].strip(" \t\f"):
+            continue  # ``het nummer 112``: only a label that opens its line
         value = m.group("ref").strip()
         toks = value.split()
         if not toks or not any(ch.isdigit() for ch in value):

@@ -208,6 +208,13 @@ def read_signature(
         if t.word in {"w.g.", "w.g", "wg"}:
             i += 1
             continue
+        if w == "mede" and i + 1 < len(toks) and _bare(toks[i + 1].word) == "namens":
+            # ``De Minister van X, / mede namens de Minister van Y,``: Y co-signs in name
+            j = _phrase_end(toks, i + 2, clean)
+            if j > i + 2:
+                sig.principals.append(Span(toks[i + 2].start, toks[j - 1].end))
+            i = max(j, i + 2)
+            continue
         if w == "namens":
             j = _phrase_end(toks, i + 1, clean)
             k = i + 1
@@ -285,8 +292,10 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
             break
         if _is_title(w) or _is_initials(w) or w in {"w.g.", "w.g", "wg"} or _bare(w) == "namens":
             break
-        if _bare(w) in _STOP_WORDS:
+        if w == "mede" and j + 1 < len(toks) and _bare(toks[j + 1].word) == "namens":
             break
+        if _bare(w) in _STOP_WORDS or w.startswith(("http", "www.")) or t.digits:
+            break  # a footnote, a link, a reference: the signature is over
         if w in _OPENERS and j + 1 < len(toks) and _is_role(toks[j + 1].word):
             break  # ``... van zuidwaarde de secretaris``
         if not clean and hard is None and j > i and _looks_like_name_start(toks, j):

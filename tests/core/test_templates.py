@@ -155,3 +155,62 @@ def test_an_official_signing_on_behalf_of_a_minister(form: str):
     }
     for field, value in want.items():
         assert getattr(meta, field) == (damage(value) if form == "damaged" else value), field
+
+
+def test_an_address_block_without_aan_or_return_address():
+    """An association writes its own address, then the addressee's, then place and date."""
+    text = "\n".join(
+        [
+            "Stichting Buurtzorg Samen",
+            "Kerkstraat 14",
+            "3811 CV Amersfoort",
+            "Ministerie van Volksgezondheid, Welzijn en Sport",
+            "t.a.v. de minister voor Medische Zorg",
+            "Postbus 20350",
+            "2500 EJ Den Haag",
+            "Amersfoort, 14 mei 2024",
+            "Betreft: Reactie op het wetsvoorstel zorgverzekering",
+            "Geachte minister,",
+            "Graag reageren wij op het wetsvoorstel. Wij vragen u de verantwoording voor",
+            "wijkverpleegkundigen te vereenvoudigen.",
+            "Met vriendelijke groet,",
+            "Anke de Vries-Bolt",
+            "directeur",
+        ]
+    )
+    meta = parse_letter(text).metadata
+    assert meta.recipient == (
+        "Ministerie van Volksgezondheid, Welzijn en Sport, t.a.v. de minister voor Medische Zorg"
+    )
+    assert meta.sender == "Stichting Buurtzorg Samen"
+    assert (meta.signatory, meta.signatory_role) == ("Anke de Vries-Bolt", "directeur")
+    assert meta.date == "2024-05-14"
+
+
+@pytest.mark.parametrize("form", ["clean", "damaged"])
+def test_a_minister_signing_also_on_behalf_of_another(form: str):
+    text = "\n".join(
+        [
+            "> Retouradres Postbus 20301 2500 EH Den Haag",
+            "Aan de Voorzitter van de Tweede Kamer",
+            "der Staten-Generaal",
+            "Postbus 20018",
+            "2500 EA Den Haag",
+            "Datum 3 juli 2023",
+            "Onderwerp Aanpak van online kindermisbruik",
+            "Geachte voorzitter,",
+            "Met deze brief informeer ik u over de aanpak van online kindermisbruik. Ik verzoek",
+            "hostingbedrijven meldingen binnen een dag af te handelen.",
+            "De Minister van Justitie en Veiligheid,",
+            "mede namens de Minister voor Primair en Voortgezet Onderwijs,",
+            "D. Yilmaz-Verhoef",
+        ]
+    )
+    meta = parse_letter(damage(text) if form == "damaged" else text).metadata
+    want = {
+        "sender": "Ministerie van Justitie en Veiligheid",
+        "signatory": "D. Yilmaz-Verhoef",
+        "signatory_role": "Minister van Justitie en Veiligheid",
+    }
+    for field, value in want.items():
+        assert getattr(meta, field) == (damage(value) if form == "damaged" else value), field
