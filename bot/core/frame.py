@@ -249,7 +249,7 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
     postal = k
     while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
         k -= 1
-    if k == postal or k == 0:
+    if k in (postal, 0):
         return None  # no postbus or postcode right above: not an address block
     first = k
     while first > 0 and k - first < 4:
@@ -257,7 +257,7 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
         if _POSTCODE_LINE.match(line) or _NOT_ADDRESSEE.search(line) or re.search(r"\d", line):
             break
         first -= 1
-    if first == k or first == 0:
+    if first in (k, 0):
         return None  # nothing between the sender's address and the addressee's: no block
     a = bisect_left(breaks.to_orig, lines[first][0])
     b = bisect_left(breaks.to_orig, lines[k - 1][1])
