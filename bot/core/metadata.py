@@ -539,6 +539,7 @@ class NoteHead:
     sender: str | None = None  # the organisation printed above the genre line
     date: str | None = None  # from a dated line under the title
     reference: str | None = None  # a code printed under the date
+    byline: str | None = None  # an organisation printed with the date
 
 
 _LABEL = re.compile(
@@ -593,6 +594,11 @@ def note_head(original: str, start: int) -> NoteHead:
         if _DATED_LINE.fullmatch(line):
             head.date = _full_date(line, 0, len(line))
             dated = True
+            place = line.split(",", 1)[0] if "," in line else ""
+            if place and (
+                len(place.split()) >= 3 or any(w in ORG_WORDS for w in damage(place).split())
+            ):
+                head.byline = place  # ``Stichting Vrij Werk, februari 2024``: the author
             head.end = pos = nxt
             continue
         if dated:
@@ -625,13 +631,15 @@ def note_head(original: str, start: int) -> NoteHead:
         head.title = _clean(" ".join(title))
     if before_genre:
         head.sender = _clean(" ".join(before_genre))
+    elif head.byline:
+        head.sender = head.byline
     if not head.labels and not title and not dated:
         head.end = start
     return head
 
 
 _DATED_LINE = re.compile(
-    r"(?:[A-Z][\w’'.-]*(?: [\w’'.-]+){0,2},\s*)?(?:\d{1,2}\s+)?" + MONTH_RE + r"\s+(?:19|20)\d\d",
+    r"(?:[A-Z][\w’'.-]*(?: [\w’'.-]+){0,5},\s*)?(?:\d{1,2}\s+)?" + MONTH_RE + r"\s+(?:19|20)\d\d",
     re.IGNORECASE,
 )
 _REFERENCE_LINE = re.compile(r"(?=[^\n]*\d)(?=[^\n]*[A-Za-z])\S+(?: \S+){0,2}")
