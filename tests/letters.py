@@ -374,7 +374,7 @@ TEMPLATES: list[TemplateLetter] = [
             ]
         ],
         expected={
-            "sender": "burgemeester en wethouders van Lindenhaven",
+            "sender": "Burgemeester en wethouders van Lindenhaven",
             "signatory": "mr. P.A. Hoekstra",
             "signatory_role": "burgemeester",
             "recipient": "de Minister van Justitie en Veiligheid",
@@ -432,8 +432,9 @@ ANSWERS_WITH_COVER_LETTER = TemplateLetter(
             "Datum 19 maart 2024",
             "Onderwerp Antwoorden Kamervragen over wachttijden bij de reclassering",
             "Geachte voorzitter,",
-            "Hierbij beantwoord ik de vragen van het lid Dekkers (Partij voor Zorg) over",
-            "wachttijden bij de reclassering (ingezonden 20 februari 2024).",
+            "Hierbij beantwoord ik de vragen van het lid Dekkers (Partij voor Zorg) aan de",
+            "Minister voor Rechtsbescherming over wachttijden bij de reclassering (ingezonden",
+            "20 februari 2024).",
             "De Minister voor Rechtsbescherming,",
             "E.J. van Leeuwen-Tas",
         ],

@@ -430,7 +430,7 @@ def _word_before(text: str, pos: int) -> str:
 
 _LABELS = re.compile(
     r"\b(?:datum|onderwerp|betreft|uw kenmerk|ons kenmerk|kenmerk|uw brief|zaaknummer|"
-    r"portefeuillehouder|geachte|excellentie)\b"
+    r"nummer|referentie|portefeuillehouder|geachte|excellentie)\b"
 )
 
 

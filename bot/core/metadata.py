@@ -227,13 +227,15 @@ def _sender(
 
 
 def _org_text(org: str) -> str:
+    """An organisation as a name: without its article, with a capital (``Het college van
+    burgemeester en wethouders van X,`` -> ``College van burgemeester en wethouders van X``)."""
     org = org.strip(" ,;:")
     for article in ("de ", "het ", "De ", "Het "):
         if org.startswith(article):
             org = org[len(article) :]
-            if org[:1].islower() and any(ch.isupper() for ch in org):
-                org = org[0].upper() + org[1:]  # ``Het college van ... van X`` -> ``College``
             break
+    if org[:1].islower() and any(ch.isupper() for ch in org):
+        org = org[0].upper() + org[1:]
     return org
 
 

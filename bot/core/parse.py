@@ -144,8 +144,11 @@ def parse_letter(
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
     # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    header_first = answers is not None and (
+        frame.salutation is None or answers.start < frame.salutation.start
+    )
     framed = genre == "letter" or (
-        genre == "answers" and answers is None and bool(frame.salutation or frame.closing)
+        genre == "answers" and not header_first and bool(frame.salutation or frame.closing)
     )
     if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))

@@ -214,3 +214,30 @@ def test_a_minister_signing_also_on_behalf_of_another(form: str):
     }
     for field, value in want.items():
         assert getattr(meta, field) == (damage(value) if form == "damaged" else value), field
+
+
+def test_every_label_of_the_head_ends_the_address_block():
+    """The labels the reference is read from (``Nummer``, ``Zaaknummer``) end the addressee."""
+    text = "\n".join(
+        [
+            "Gemeente Oosterwolde",
+            "Raadsinformatiebrief",
+            "Aan: de leden van de gemeenteraad van Oosterwolde",
+            "Nummer: RIB 2024-031",
+            "Datum: 2 mei 2024",
+            "Onderwerp: Stand van zaken jeugdhulp",
+            "Geachte raadsleden,",
+            "Met deze brief informeren wij u over de wachtlijsten in de jeugdhulp. Wij vragen uw",
+            "raad kennis te nemen van deze brief.",
+            "Het college van burgemeester en wethouders van Oosterwolde,",
+            "de secretaris,",
+            "H. Mulder",
+            "de burgemeester,",
+            "A. de Graaf",
+        ]
+    )
+    meta = parse_letter(text).metadata
+    assert meta.recipient == "de leden van de gemeenteraad van Oosterwolde"
+    assert meta.reference == "RIB 2024-031"
+    assert (meta.signatory, meta.signatory_role) == ("A. de Graaf", "burgemeester")
+    assert meta.sender == "College van burgemeester en wethouders van Oosterwolde"
