@@ -374,7 +374,7 @@ TEMPLATES: list[TemplateLetter] = [
             ]
         ],
         expected={
-            "sender": "burgemeester en wethouders van Lindenhaven",
+            "sender": "Burgemeester en wethouders van Lindenhaven",
             "signatory": "mr. P.A. Hoekstra",
             "signatory_role": "burgemeester",
             "recipient": "de Minister van Justitie en Veiligheid",
@@ -416,3 +416,53 @@ TEMPLATES: list[TemplateLetter] = [
         },
     ),
 ]
+
+
+#: Answers to parliamentary questions sent as a ministry letter: the cover letter (without a
+#: closing formula, signed under the minister's function) and the answers after it.
+ANSWERS_WITH_COVER_LETTER = TemplateLetter(
+    name="answers-cover-letter",
+    pages=[
+        [
+            "> Retouradres Postbus 20301 2500 EH Den Haag",
+            "Aan de Voorzitter van de Tweede Kamer",
+            "der Staten-Generaal",
+            "Postbus 20018",
+            "2500 EA Den Haag",
+            "Datum 19 maart 2024",
+            "Onderwerp Antwoorden Kamervragen over wachttijden bij de reclassering",
+            "Geachte voorzitter,",
+            "Hierbij beantwoord ik de vragen van het lid Dekkers (Partij voor Zorg) aan de",
+            "Minister voor Rechtsbescherming over wachttijden bij de reclassering (ingezonden",
+            "20 februari 2024).",
+            "De Minister voor Rechtsbescherming,",
+            "E.J. van Leeuwen-Tas",
+        ],
+        [
+            "Antwoorden van de Minister voor Rechtsbescherming op vragen van het lid Dekkers",
+            "(Partij voor Zorg) over wachttijden bij de reclassering (ingezonden 20 februari",
+            "2024, 2024Z02871)",
+            "Vraag 1",
+            "Hoe lang wachten veroordeelden gemiddeld op de start van hun toezicht?",
+            "Antwoord 1",
+            "In 2023 duurde het gemiddeld zes weken voordat het toezicht begon. De",
+            "reclassering streeft naar ten hoogste drie weken en neemt daarvoor dit jaar",
+            "veertig nieuwe medewerkers aan.",
+            "Vraag 2",
+            "Bent u bereid de reclassering extra middelen te geven?",
+            "Antwoord 2",
+            "In de voorjaarsnota is voor de jaren 2024 tot en met 2026 in totaal twaalf",
+            "miljoen euro vrijgemaakt voor de reclassering. Ik informeer uw Kamer in het",
+            "najaar over de besteding daarvan.",
+        ],
+    ],
+    expected={
+        "sender": "Ministerie van Justitie en Veiligheid",
+        "signatory": "E.J. van Leeuwen-Tas",
+        "signatory_role": "Minister voor Rechtsbescherming",
+        "recipient": "de Voorzitter van de Tweede Kamer der Staten-Generaal",
+        "date": "2024-03-19",
+        "subject": "Antwoorden Kamervragen over wachttijden bij de reclassering",
+        "reference": None,
+    },
+)

@@ -85,11 +85,26 @@ _MASTHEAD = re.compile(
     r"(?: vragen gesteld door de leden der kamer met de daarop door de regering gegeven"
     r" antwoorden)?"
 )
-_FOOTER = re.compile(
-    r"\b(?:(?:ah tk|kst|blg|h tk|h ek|kst ek)(?: [ivxl]{1,6})?"
-    r" (?=issn|s gravenhage|tweede|eerste))?"
-    r"(?:issn )?(?:s gravenhage )?(?:tweede|eerste) kamer vergaderjaar"
-    r"(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
+# Found from its fixed middle (a pattern that may begin with optional words would be tried at
+# every position of the text), then grown to the left over what precedes it.
+_FOOTER_CORE = re.compile(
+    r"\b(?:tweede|eerste) kamer vergaderjaar(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
+)
+
+
+def _footer_cores(text: str) -> list[re.Match[str]]:
+    out = []
+    at = text.find(" kamer vergaderjaar")
+    while at >= 0:
+        m = _FOOTER_CORE.match(text, max(0, at - 6))  # ``tweede`` and ``eerste``: 6 letters
+        if m is not None:
+            out.append(m)
+        at = text.find(" kamer vergaderjaar", at + 1)
+    return out
+
+
+_FOOTER_LEFT = re.compile(
+    r"(?:(?:ah tk|kst|blg|h tk|h ek|kst ek)(?: [ivxl]{1,6})? )?(?:issn )?(?:s gravenhage )?$"
 )
 _RETURN = re.compile(r"\bretouradres postbus(?: [a-z]{1,2}\b)? " + CITY)
 _TOKEN = re.compile(r"\S+")
@@ -387,32 +402,53 @@ def running_lines(original: str) -> list[tuple[int, int]]:
     """Clean text with form feeds: the lines a running header or footer prints at the top or
     bottom of several pages (``LKVI | Beleidsnotitie VOG | 2``, ``Raadsinformatiebrief
     Z/24/188 pagina 1 van 2``), the same but for their numbers. Returns original spans."""
-    pages = original.split("\f")
-    if len(pages) < 3 and not (len(pages) == 2 and pages[1].strip()):
+    feeds = [m.start() for m in re.finditer("\f", original)]
+    if not feeds:
         return []
+    bounds = [0, *(f + 1 for f in feeds), len(original) + 1]
     edges: dict[str, list[tuple[int, int]]] = {}
     seen_on: dict[str, set[int]] = {}
-    offset = 0
-    for number, page in enumerate(pages):
-        lines = []
-        pos = 0
-        for raw in page.split("\n"):
-            if raw.strip():
-                lines.append((offset + pos, offset + pos + len(raw), raw.strip()))
-            pos += len(raw) + 1
-        for start, end, line in lines[:3] + lines[-3:]:
+    real_pages = 0
+    for number in range(len(bounds) - 1):
+        a, b = bounds[number], bounds[number + 1] - 1
+        lines = _edge_lines(original, a, b)
+        real_pages += bool(lines)
+        for start, end in lines:
+            line = original[start:end].strip()
             if len(line.split()) > 15 or not any(ch.isalpha() for ch in line):
                 continue
-            key = re.sub(r"\d+", "#", line.lower())
+            key = _DIGITS.sub("#", line.lower())
             edges.setdefault(key, []).append((start, end))
             seen_on.setdefault(key, set()).add(number)
-        offset += len(page) + 1
-    real_pages = sum(1 for p in pages if p.strip())
     out = []
     for key, spans in edges.items():
         if len(seen_on[key]) >= max(2, real_pages // 2):
             out.extend(dict.fromkeys(spans))
     return sorted(out)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _edge_lines(text: str, a: int, b: int, count: int = 3) -> list[tuple[int, int]]:
+    """The first and last ``count`` non-empty lines of ``text[a:b]``, without splitting it."""
+    first: list[tuple[int, int]] = []
+    pos = a
+    while pos < b and len(first) < count:
+        nl = text.find("\n", pos, b)
+        end = b if nl < 0 else nl
+        if text[pos:end].strip():
+            first.append((pos, end))
+        pos = end + 1
+    last: list[tuple[int, int]] = []
+    end = b
+    while end > a and len(last) < count:
+        nl = text.rfind("\n", a, end)
+        start = a if nl < 0 else nl + 1
+        if text[start:end].strip() and (start, end) not in first:
+            last.append((start, end))
+        end = start - 1
+    return first + last[::-1]
 
 
 def find_layout(
@@ -468,8 +504,10 @@ def find_layout(
     m = _MASTHEAD.search(text, 0, 400)
     if m:
         blocks.append(Block("masthead", m.start(), m.end()))
-    for m in _FOOTER.finditer(text):
-        blocks.append(Block("page-footer", m.start(), m.end()))
+    for m in _footer_cores(text):
+        left = _FOOTER_LEFT.search(text, max(0, m.start() - 40), m.start())
+        start = left.start() if left and left.group() else m.start()
+        blocks.append(Block("page-footer", start, m.end()))
         footers.append(m.end())
     return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None, footers)
 

@@ -7,6 +7,7 @@ clean, damaged and PDF-extracted text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,13 @@ class LineBreaks:
         o = self.to_orig[pos]
         line_start = self.original.rfind("\n", 0, o) + 1
         return not self.original[line_start:o].strip(" \t\f>")
+
+    def line_at(self, pos: int) -> str:
+        """The original line that holds projection position ``pos``, stripped."""
+        o = self.to_orig[pos]
+        start = self.original.rfind("\n", 0, o) + 1
+        end = self.original.find("\n", o)
+        return self.original[start : len(self.original) if end < 0 else end].strip(" \t\f")
 
     def capital_line_between(self, a: int, b: int) -> bool:
         """True when, between projection positions ``a`` (exclusive end of a token) and ``b``
@@ -122,6 +130,10 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     rec_start = _addressee_start(text, layout, breaks, head_end)
     if rec_start is None:
         rec_start = ret_end
+    if rec_start is None and breaks is not None:
+        frame.recipient = _address_block(text, layout, breaks, subj.start() if subj else head_end)
+        if frame.recipient is not None:
+            recipient_words = set(frame.recipient.text(text).split())
     if rec_start is not None:
         label_start = _first_label(text, rec_start, head_limit)
         if label_start is not None and label_start > rec_start:
@@ -162,6 +174,8 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
         if opener is not None:
             body_end = opener
             annex = _annex_start(text, opener, layout, breaks)
+            if annex is None and breaks is None:
+                annex = _damaged_annex(text, opener, layout)
             frame.signature = Span(opener, annex if annex is not None else n)
             frame.annex = annex
     frame.body = Span(body_start, body_end)
@@ -184,7 +198,10 @@ _NOT_BEFORE_LABEL = frozenset(
     wat het dit dat er die de een ons uw dan zover en ook betreffende zelf waar
     """.split()
 )
-_ADDRESSEE = re.compile(r"\baan(?= (?:de|het|mevrouw|mw|dhr|heer|college|leden|gemeente|raad)\b)")
+_ADDRESSEE = re.compile(
+    r"\baan(?= (?:de|het|mevrouw|mw|dhr|heer|college|leden|gemeente|raad|voorzitter|minister|"
+    r"staatssecretaris|burgemeester)\b)"
+)
 
 
 def _addressee_start(
@@ -206,6 +223,52 @@ def _addressee_start(
     return None
 
 
+_POSTCODE_LINE = re.compile(r"^(?:postbus\b.*|\d{4}\s?[A-Z]{2}\b.*)$", re.IGNORECASE)
+_NOT_ADDRESSEE = re.compile(
+    r"www\.|@|\d{3}[ -]?\d{3}|^(?:t|tel|telefoon|f|fax)[.:]?\s*[+(\d]", re.IGNORECASE
+)
+
+
+def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) -> Span | None:
+    """Clean text without ``Aan`` or return address: the addressee is the lines above the
+    postbus and postcode that end the head's last address block (``Ministerie van X`` / ``t.a.v.
+    de minister`` / ``Postbus 20350`` / ``2500 EJ Den Haag``), before the date and subject."""
+    original = breaks.original
+    end = breaks.to_orig[limit] if limit < len(breaks.to_orig) else len(original)
+    lines = []
+    pos = 0
+    while pos < end:
+        nl = original.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        if original[pos:stop].strip():
+            lines.append((pos, stop, original[pos:stop].strip(" \t\f>")))
+        pos = stop + 1
+    k = len(lines)
+    while k > 0 and _DATED.search(lines[k - 1][2]) and len(lines[k - 1][2].split()) <= 8:
+        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``
+    postal = k
+    while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
+        k -= 1
+    if k in (postal, 0):
+        return None  # no postbus or postcode right above: not an address block
+    first = k
+    while first > 0 and k - first < 4:
+        line = lines[first - 1][2]
+        if _POSTCODE_LINE.match(line) or _NOT_ADDRESSEE.search(line) or re.search(r"\d", line):
+            break
+        first -= 1
+    if first in (k, 0):
+        return None  # nothing between the sender's address and the addressee's: no block
+    a = bisect_left(breaks.to_orig, lines[first][0])
+    b = bisect_left(breaks.to_orig, lines[k - 1][1])
+    if any(_inside_block(layout, x) for x in (a, max(a, b - 1))):
+        return None
+    return Span(a, b) if b > a else None
+
+
+_DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
+
+
 #: What a letter without closing formula is signed under: ``De Minister van ...,``,
 #: ``Het college van burgemeester en wethouders van ...,``, ``namens de Raad ...,``.
 _SIGNED_UNDER = re.compile(
@@ -222,21 +285,50 @@ def _signed_under_function(
     """The start of the signature of a letter that has no closing formula: a function line
     after the last finished sentence, with nothing but names and functions after it."""
     n = len(text)
-    window = max(start, n - 1500)
-    best = None
-    for m in _SIGNED_UNDER.finditer(text, window):
-        if _inside_block(layout, m.start()):
+    # the letter ends before an annex (or answers sent with it), else at the end of the text
+    annex = _annex_start(text, start, layout, breaks)
+    for end in dict.fromkeys((annex if annex is not None else n, n)):
+        window = max(start, end - 1500)
+        for m in _SIGNED_UNDER.finditer(text, window, end):
+            if _inside_block(layout, m.start()):
+                continue
+            prev = text[max(0, m.start() - 2) : m.start()]
+            if m.start() > 0 and prev != ". " and not _after_block(layout, m.start()):
+                continue
+            if breaks is not None and not breaks.line_starts_at(m.start()):
+                continue
+            if _reads_like_signature(text, m.start(), end, layout):
+                return m.start()
+            if breaks is None and _initials_follow(text, m.end(), layout):
+                return m.start()  # damaged: ``de minister van x m.l. naam`` and text after it
+    return None
+
+
+def _initials_follow(text: str, start: int, layout: Layout) -> bool:
+    """Damaged text: initials or ``w.g.`` within a few words, before any sentence ends."""
+    for k, t in enumerate(_TOKEN.finditer(text, start)):
+        if k >= 10:
+            return False
+        if _inside_block(layout, t.start()):
             continue
-        prev = text[max(0, m.start() - 2) : m.start()]
-        if m.start() > 0 and prev != ". " and not _after_block(layout, m.start()):
-            continue
-        if breaks is not None and not breaks.line_starts_at(m.start()):
-            continue
-        annex = _annex_start(text, m.start(), layout, breaks)
-        if _reads_like_signature(text, m.start(), annex if annex is not None else n, layout):
-            best = m.start()
-            break
-    return best
+        w = t.group()
+        if re.fullmatch(r"(?:[a-z]\.){1,5}|w\.g\.?", w):
+            return True
+        if w.endswith(".") and len(w) > 4:
+            return False
+    return False
+
+
+_DAMAGED_ANNEX = re.compile(r"\b(?:antwoorden? (?:van|op)|vragen van|bijlagen?)\b")
+
+
+def _damaged_annex(text: str, opener: int, layout: Layout) -> int | None:
+    """Damaged text: what follows a signature under a function (answers, an annex) begins at
+    ``antwoorden van``, ``vragen van`` or ``bijlage`` soon after it."""
+    for m in _DAMAGED_ANNEX.finditer(text, opener, min(len(text), opener + 400)):
+        if not _inside_block(layout, m.start()):
+            return m.start()
+    return None
 
 
 def _after_block(layout: Layout, pos: int) -> bool:
@@ -274,13 +366,52 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
         and (breaks is None or breaks.line_starts_at(m.start()))
         and _word_before(text, m.start()) not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
     ]
+    best = None
     for k, pos in enumerate(found):
         stop = found[k + 1] if k + 1 < len(found) else len(text)
-        words = sum(
-            1 for t in _TOKEN.finditer(text, pos, stop) if not _inside_block(layout, t.start())
-        )
-        if words >= _ANNEX_MIN_WORDS and "." in text[pos:stop]:
-            return pos
+        if _words_outside(text, pos, stop, layout) >= _ANNEX_MIN_WORDS and "." in text[pos:stop]:
+            best = pos
+            break
+    if breaks is not None:
+        qa = _answers_block_start(text, start, best if best is not None else len(text), breaks)
+        if qa is not None and _words_outside(text, qa, len(text), layout) >= _ANNEX_MIN_WORDS:
+            best = qa
+    return best
+
+
+def _words_outside(text: str, start: int, stop: int, layout: Layout) -> int:
+    return text.count(" ", start, stop) - sum(
+        text.count(" ", max(start, b.start), min(stop, b.end))
+        for b in layout.blocks
+        if b.end > start and b.start < stop
+    )
+
+
+#: A line that heads one question or answer: ``Vraag 1``, ``Antwoord 3, 4 en 5``,
+#: ``Antwoord op vraag 2``, ``Vragen 7 t/m 9``, ``Mededeling``. Matched against a whole line of
+#: clean text (original case and digits).
+QA_LINE = re.compile(
+    r"(?:(?:vra(?:ag|gen)|antwoord(?:en)?(?: op (?:de )?vra(?:ag|gen))?)"
+    r"(?:\s+\d{1,3}[a-z]?(?:(?:\s*(?:,|en|t/m|tot en met|-|–)\s*|\s+)\d{1,3}[a-z]?)*)?"
+    r"|mededeling)\s*[:.]?",
+    re.IGNORECASE,
+)
+_QA_TITLE = re.compile(r"\b(?:antwoorden? (?:van|op)|vragen van|vraag|antwoord)\b")
+
+
+def _answers_block_start(text: str, start: int, stop: int, breaks: LineBreaks) -> int | None:
+    """Clean text: where answers to parliamentary questions sent with a cover letter begin,
+    their title (``Antwoorden van de minister ... op vragen van het lid ...``) or their first
+    ``Vraag 1`` line, when ``Vraag``/``Antwoord`` lines follow."""
+    title = None
+    for m in _QA_TITLE.finditer(text, start, stop):
+        if not breaks.line_starts_at(m.start()):
+            continue
+        line = breaks.line_at(m.start())
+        if QA_LINE.fullmatch(line):
+            return title if title is not None else m.start()
+        if m.group().startswith(("antwoorden", "vragen van")) and title is None:
+            title = m.start()
     return None
 
 
@@ -299,7 +430,7 @@ def _word_before(text: str, pos: int) -> str:
 
 _LABELS = re.compile(
     r"\b(?:datum|onderwerp|betreft|uw kenmerk|ons kenmerk|kenmerk|uw brief|zaaknummer|"
-    r"portefeuillehouder|geachte|excellentie)\b"
+    r"nummer|referentie|portefeuillehouder|geachte|excellentie)\b"
 )
 
 

@@ -211,7 +211,8 @@ def _sender(
         org = _orig_words(proj, original, sig.org)
         if org:
             return _org_text(org)
-    ministry = ministry_of(role)
+    roles = [role, *(_role_text(_orig_words(proj, original, p)) for p in sig.principals)]
+    ministry = next((m for m in map(ministry_of, roles) if m), None)
     if ministry:
         return damage(ministry) if damaged else ministry
     for found in (
@@ -226,13 +227,15 @@ def _sender(
 
 
 def _org_text(org: str) -> str:
+    """An organisation as a name: without its article, with a capital (``Het college van
+    burgemeester en wethouders van X,`` -> ``College van burgemeester en wethouders van X``)."""
     org = org.strip(" ,;:")
     for article in ("de ", "het ", "De ", "Het "):
         if org.startswith(article):
             org = org[len(article) :]
-            if org[:1].islower() and any(ch.isupper() for ch in org):
-                org = org[0].upper() + org[1:]  # ``Het college van ... van X`` -> ``College``
             break
+    if org[:1].islower() and any(ch.isupper() for ch in org):
+        org = org[0].upper() + org[1:]
     return org
 
 
@@ -323,11 +326,23 @@ def _damaged_month(proj: Projection, frame: Frame) -> str | None:
     return None
 
 
+_DATE_NUMERIC = re.compile(
+    r"\bdatum\b[\s:]*(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 def _date(original: str, header_end: int) -> str | None:
     end = header_end if header_end > 0 else len(original)
     m = _DATE.search(original, 0, end) or _DATE.search(original)
     if m is None:
         m = _DATE_BARE.search(original, 0, end)
+    if m is None:
+        numeric = _DATE_NUMERIC.search(original, 0, end)  # ``Datum: 12-03-2024``
+        if numeric:
+            d, mo, y = (int(numeric.group(g)) for g in ("day", "month", "year"))
+            if 1 <= d <= 31 and 1 <= mo <= 12:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
     if m is None:
         return None
     month = m.group("month").lower()
@@ -341,9 +356,13 @@ def _date(original: str, header_end: int) -> str | None:
 
 
 _REFERENCE_LABEL = re.compile(
-    r"(?<![Uu]w )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer)\b"
+    r"(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer|nummer)\b"
     r"[ \t]*:?[ \t]*\n?[ \t]*(?P<ref>[^\n]{1,60})",
     re.IGNORECASE,
+)
+_REFERENCE_DAMAGED_LABEL = re.compile(
+    r"(?<!uw )(?<!het )(?<!een )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|"
+    r"ons nummer|nummer)\b"
 )
 _REFERENCE_DAMAGED = re.compile(
     r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
@@ -358,7 +377,14 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
             if is_reference_rest(m.group("ref")):
                 return m.group("ref")
         return None
-    for m in _REFERENCE_LABEL.finditer(original):
+    for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
+        at = proj.orig_start(label.start())
+        m = _REFERENCE_LABEL.match(original, at)
+        if m is None:
+            continue
+        line_start = original.rfind("\n", 0, at) + 1
+        if label.group() in {"nummer", "referentie"} and original[line_start:at].strip(" \t\f"):
+            continue  # ``het nummer 112``: only a label that opens its line
         value = m.group("ref").strip()
         toks = value.split()
         if not toks or not any(ch.isdigit() for ch in value):
@@ -515,6 +541,7 @@ class NoteHead:
     sender: str | None = None  # the organisation printed above the genre line
     date: str | None = None  # from a dated line under the title
     reference: str | None = None  # a code printed under the date
+    byline: str | None = None  # an organisation printed with the date
 
 
 _LABEL = re.compile(
@@ -569,6 +596,11 @@ def note_head(original: str, start: int) -> NoteHead:
         if _DATED_LINE.fullmatch(line):
             head.date = _full_date(line, 0, len(line))
             dated = True
+            place = line.split(",", 1)[0] if "," in line else ""
+            if place and (
+                len(place.split()) >= 3 or any(w in ORG_WORDS for w in damage(place).split())
+            ):
+                head.byline = place  # ``Stichting Vrij Werk, februari 2024``: the author
             head.end = pos = nxt
             continue
         if dated:
@@ -601,13 +633,15 @@ def note_head(original: str, start: int) -> NoteHead:
         head.title = _clean(" ".join(title))
     if before_genre:
         head.sender = _clean(" ".join(before_genre))
+    elif head.byline:
+        head.sender = head.byline
     if not head.labels and not title and not dated:
         head.end = start
     return head
 
 
 _DATED_LINE = re.compile(
-    r"(?:[A-Z][\w’'.-]*(?: [\w’'.-]+){0,2},\s*)?(?:\d{1,2}\s+)?" + MONTH_RE + r"\s+(?:19|20)\d\d",
+    r"(?:[A-Z][\w’'.-]*(?: [\w’'.-]+){0,5},\s*)?(?:\d{1,2}\s+)?" + MONTH_RE + r"\s+(?:19|20)\d\d",
     re.IGNORECASE,
 )
 _REFERENCE_LINE = re.compile(r"(?=[^\n]*\d)(?=[^\n]*[A-Za-z])\S+(?: \S+){0,2}")

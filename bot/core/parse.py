@@ -42,7 +42,7 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: genres, annexes, signature blocks, running headers
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -143,11 +143,18 @@ def parse_letter(
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
-    if genre == "answers":
+    # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    header_first = answers is not None and (
+        frame.salutation is None or answers.start < frame.salutation.start
+    )
+    framed = genre == "letter" or (
+        genre == "answers" and not header_first and bool(frame.salutation or frame.closing)
+    )
+    if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
-    elif genre != "letter":
+    elif not framed:
         frame.body = Span(0 if frame.subject is None else frame.body.start, len(proj.text))
-    if genre != "letter":
+    if not framed:
         frame.annex = None
     clock.check()
 
@@ -176,7 +183,7 @@ def parse_letter(
         if at:
             head.end = _skip_punctuation(original, proj.orig_end(at))
             region = (max(region[0], head.end), region[1])
-    annex: tuple[_Line, tuple[int, int]] | None = None
+    annex: tuple[_Line | None, tuple[int, int]] | None = None
     if frame.annex is not None:
         annex = _annex_parts(original, proj.orig_start(frame.annex), damaged)
     clock.check()
@@ -185,13 +192,14 @@ def parse_letter(
             removed = _merge_spans(removed + _footnotes_and_numbers(original, reg, removed, clock))
     lines = _kept_lines(original, region, removed)
     if annex is not None:
-        lines.append(annex[0])
+        if annex[0] is not None:
+            lines.append(annex[0])
         lines.extend(_kept_lines(original, annex[1], removed))
     clock.check()
     if damaged:
         _drop_citation_tails(original, lines, clock)
     else:
-        _mark_headings(original, lines, first_may_head=genre != "letter")
+        _mark_headings(original, lines, first_may_head=not framed)
     clock.check()
     body = _build_body(original, lines, damaged=damaged, clock=clock)
 
@@ -200,7 +208,7 @@ def parse_letter(
         _mark_qa_words(body)
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
     clock.check()
-    if genre == "letter":
+    if framed:
         metadata = extract_metadata(original, proj, layout, frame, sig, breaks, damaged=damaged)
     elif genre == "answers":
         metadata = answers_metadata(original, proj, answers, damaged=damaged)
@@ -216,10 +224,10 @@ def parse_letter(
     )
     _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
-        if genre == "letter":
+        if framed:
             raise LetterError("no letter text found after removing the letterhead")
         raise LetterError("no text found after removing the page headers and footers")
-    if genre != "letter" and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
+    if not framed and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
         raise LetterError(
             "too little text to be a policy document: a letter needs a salutation or closing, "
             "any other document at least three different sentences"
@@ -253,15 +261,37 @@ _ANNEX_LINE = re.compile(
 )
 
 
-def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line, tuple[int, int]]:
+def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line | None, tuple[int, int]]:
     """The heading of an annex (``Bijlage: title``, or ``Bijlage 2`` with the title on the
     next line, and a byline such as ``Org, februari 2024`` under it) and where its text
-    begins."""
+    begins. Answers sent with a cover letter start with their title (``Antwoorden van ...
+    op vragen van ...``, the heading) or with ``Vraag 1`` (no heading of their own)."""
     nl = original.find("\n", start)
     line_end = len(original) if nl < 0 else nl
     if damaged:
         end = start + len(original[start:line_end].split(" ", 1)[0])
         return _Line(start, end, heading=True), (end, len(original))
+    first = original[start:line_end].strip()
+    if QA_LINE.fullmatch(first):
+        return None, (start, len(original))
+    if not first.lower().startswith("bijlage"):
+        # a title over up to four lines, up to the first ``Vraag`` line
+        title = [first]
+        pos = line_end + 1
+        while pos < len(original) and len(title) < 4:
+            nl = original.find("\n", pos)
+            end = len(original) if nl < 0 else nl
+            line = original[pos:end].strip(" \t\f")
+            if QA_LINE.fullmatch(line):
+                break
+            if line:
+                title.append(line)
+            pos = end + 1
+        text = _SPACES.sub(" ", " ".join(title))
+        return _Line(start, line_end, heading=True, label=text), (
+            min(pos, len(original)),
+            len(original),
+        )
     m = _ANNEX_LINE.match(original, start, line_end)
     label = m.group("label").strip() if m else original[start:line_end].strip()
     title = m.group("title").strip() if m else ""
@@ -414,18 +444,28 @@ def _footnotes_and_numbers(
     starts = sorted(s for s, _ in removed)
     a, b = region
     feeds = [m.start() for m in re.finditer("\f", original)]
-    for k, m in enumerate(_NUMBER_LINE.finditer(original, a, b)):
+    numbers = list(_NUMBER_LINE.finditer(original, a, b))
+    # From the last to the first: a footnote runs to the end of its page (or the letterhead),
+    # at most 8 lines, or, in a run of notes at the foot of a page, up to the next note.
+    following: int | None = None
+    for k, m in enumerate(reversed(numbers)):
         if clock is not None and k % 256 == 255:
             clock.check()
         line_end = m.end()
         out.append((m.start(), line_end))
         if "\f" in m.group() or m.start() == 0:
+            following = None
             continue  # a page number at the top of a page, not a footnote's
         nxt = _next_stop(original, line_end, starts, feeds)
-        if _few_lines(original, line_end, nxt, 8) and any(
-            ch.isalpha() for ch in original[line_end:nxt]
-        ):
+        in_run = following is not None and following <= nxt
+        near = _few_lines(original, line_end, nxt, 8) or (
+            in_run and _few_lines(original, line_end, following, 3)
+        )
+        if near and any(ch.isalpha() for ch in original[line_end:nxt]):
             out.append((line_end, nxt))
+            following = m.start()
+        else:
+            following = None
     return out
 
 
@@ -534,8 +574,8 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     final punctuation and not ending in a function word; and every line that is nothing but
     ``Vraag N`` / ``Antwoord N`` (answers to parliamentary questions)."""
     for ln in lines:
-        text = original[ln.start : ln.end]
-        if len(text) <= 50 and QA_LINE.fullmatch(text) and text[0].isupper():
+        short = ln.end - ln.start <= 50 and original[ln.start] in "VAM"
+        if short and QA_LINE.fullmatch(original, ln.start, ln.end):
             ln.heading = True
     if len(lines) < 3:
         return
@@ -544,8 +584,8 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     for k, ln in enumerate(lines):
         start = ln.start
         text = original[start : ln.end]
-        if _BULLET.match(text) and k > 0:
-            ln.bullet = True
+        if _BULLET.match(text) and k > 0 and not _open_bracket(original, lines[k - 1]):
+            ln.bullet = True  # not a dash that goes on with ``(Financiën`` / ``– Fiscaliteit)``
         if (k == 0 and not first_may_head) or k == len(lines) - 1 or ln.heading:
             continue
         # the first line of a document that is not a letter may head its first section
@@ -569,6 +609,11 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
         if letters < 0.6 * len(text.replace(" ", "")) or _MARKING.search(text):
             continue
         ln.heading = True
+
+
+def _open_bracket(original: str, line: _Line) -> bool:
+    text = original[line.start : line.end]
+    return text.count("(") > text.count(")")
 
 
 def _build_body(
@@ -609,12 +654,13 @@ def _build_body(
             if m and not re.match(r"\(?[a-z0-9]", text.strip()):
                 start = ln.start + m.end()
                 text = original[start : ln.end]
-        # end-of-line hyphenation: ``concept-`` + ``wetsvoorstel``
+        # end-of-line hyphenation: ``duide-`` + ``lijke`` (the part before the hyphen is no
+        # word of its own, or the two make one); ``concept-`` + ``wetsvoorstel`` stays
         if out and out[-1] == "-" and not damaged and k > 0 and text[:1].islower():
             prev_word = _word_before(out)
             next_word = re.match(r"[a-zà-ÿ]+", text)
             joined = prev_word + (next_word.group() if next_word else "")
-            if prev_word and next_word and zipf(joined) > 0:
+            if prev_word and next_word and (zipf(joined) > 0 or zipf(prev_word) == 0):
                 out.pop()
                 omap.pop()
             emit(text, start)
@@ -751,7 +797,7 @@ def _assemble(
     used |= {
         i
         for i, sec in enumerate(letter.sections)
-        if i < last and (sec.heading or "").lower().startswith("bijlage")
+        if i < last and (sec.heading or "").lower().startswith(("bijlage", "antwoorden", "vragen"))
     }
     if len(used) != len(letter.sections):
         remap: dict[int, int] = {}

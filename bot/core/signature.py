@@ -58,6 +58,7 @@ class Signer:
 class Signature:
     org: Span | None = None  # ``namens X`` / an organisation line / ``Het college van ...``
     signers: list[Signer] = field(default_factory=list)
+    principals: list[Span] = field(default_factory=list)  # signed ``namens deze`` for them
     end: int = 0  # projection offset just past the last token read
 
     def phrases(self, text: str) -> list[str]:
@@ -207,9 +208,23 @@ def read_signature(
         if t.word in {"w.g.", "w.g", "wg"}:
             i += 1
             continue
+        if w == "mede" and i + 1 < len(toks) and _bare(toks[i + 1].word) == "namens":
+            # ``De Minister van X, / mede namens de Minister van Y,``: Y co-signs in name
+            j = _phrase_end(toks, i + 2, clean)
+            if j > i + 2:
+                sig.principals.append(Span(toks[i + 2].start, toks[j - 1].end))
+            i = max(j, i + 2)
+            continue
         if w == "namens":
             j = _phrase_end(toks, i + 1, clean)
             k = i + 1
+            if k < len(toks) and _bare(toks[k].word) in {"deze", "dezen"}:
+                # ``De Minister van X, / namens deze, / de directeur-generaal Y,``: the
+                # function above is the one on whose behalf the official signs
+                sig.principals.extend(pending)
+                pending.clear()
+                i = k + 1
+                continue
             while k < j and toks[k].word in _OPENERS:
                 k += 1
             # ``namens het bestuur``: a body of the sender, not its name
@@ -277,8 +292,10 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
             break
         if _is_title(w) or _is_initials(w) or w in {"w.g.", "w.g", "wg"} or _bare(w) == "namens":
             break
-        if _bare(w) in _STOP_WORDS:
+        if w == "mede" and j + 1 < len(toks) and _bare(toks[j + 1].word) == "namens":
             break
+        if _bare(w) in _STOP_WORDS or w.startswith(("http", "www.")) or t.digits:
+            break  # a footnote, a link, a reference: the signature is over
         if w in _OPENERS and j + 1 < len(toks) and _is_role(toks[j + 1].word):
             break  # ``... van zuidwaarde de secretaris``
         if not clean and hard is None and j > i and _looks_like_name_start(toks, j):

@@ -188,3 +188,26 @@ def test_every_kamervragen_document_is_read_as_answers(kamervragen):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", parsed.metadata.date), name
         for s in parsed.sentences:
             assert not FOOTER.search(s.text), (name, s.text)
+
+
+def test_a_report_with_its_author_on_the_dated_line():
+    text = "\n".join(
+        [
+            "Rapport",
+            "Wachttijden in de jeugdbescherming",
+            "Stichting Kinderrechten Nederland, maart 2024",
+            "Samenvatting",
+            "In 2023 wachtten gemiddeld 1.200 kinderen op een jeugdbeschermer. Dat is meer dan in",
+            "2022. De stichting beveelt aan de wachttijd wettelijk te begrenzen.",
+            "Aanleiding",
+            "Kinderen die wachten, krijgen geen hulp. Ouders weten niet waar zij aan toe zijn.",
+        ]
+    )
+    parsed = parse_letter(text)
+    assert parsed.genre == "report"
+    meta = parsed.metadata
+    assert meta.subject == "Wachttijden in de jeugdbescherming"
+    assert meta.sender == "Stichting Kinderrechten Nederland"
+    assert meta.date == "maart 2024"  # the part the report gives; never a guessed day
+    assert meta.signatory is None and meta.recipient is None
+    assert [s.heading for s in parsed.sections] == ["Samenvatting", "Aanleiding"]
