@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 from discord.ext import commands
+from discord.voice_client import VoiceClient
 
 from bot.chat.errors import on_app_command_error
 from bot.chat.http_tuning import tune_http
@@ -19,9 +20,14 @@ from bot.chat.replies import NO_MENTIONS
 from bot.chat.sync import sync_commands
 from bot.services.app import Briefbot
 from bot.services.clock import Clock, SystemClock
+from bot.services.tour import TourService
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# briefbot has no voice: no warning at every start that the voice libraries are missing.
+VoiceClient.warn_nacl = False
+VoiceClient.warn_dave = False
 
 
 def intents() -> discord.Intents:
@@ -89,6 +95,7 @@ class BriefBot(commands.Bot):
 
         if self.app is None:
             self.app = await Briefbot.open(self.settings)
+        self.tour = TourService(self.app)
         await self.tree.set_translator(Translator())
         self.tree.on_error = on_app_command_error
         for cog in (
