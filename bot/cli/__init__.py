@@ -86,10 +86,10 @@ def _command_modules() -> list:  # type: ignore[type-arg]
 
 def explain(exc: BaseException) -> str:
     """A service's refusal as one English sentence saying what to do next."""
-    from bot.chat.i18n import refusal
+    from bot.chat.i18n import clause, refusal
 
     message = exc.args[0] if exc.args else str(exc)
-    return refusal(str(message), "en", where="cli")
+    return clause(refusal(str(message), "en", where="cli"))
 
 
 def main(argv: list[str] | None = None) -> int:

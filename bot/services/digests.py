@@ -120,6 +120,7 @@ class Digest:
     latest_letter_id: int | None = None  # the newest letter the subscription could see
     extra: int = 0  # an operator's extra digest (``send-now`` after the day's went out)
     sample: bool = False  # an example (``/digest preview`` before any digest is set)
+    first: bool = False  # the subscription's first digest
 
     @property
     def empty(self) -> bool:
@@ -326,7 +327,8 @@ class DigestService:
             digest.new_letters.append(item)
         if len(newer) > MAX_NEW_LETTERS:  # the rest come in the next digest
             digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
-        if digest.empty and not sub.introduced:
+        digest.first = not sub.introduced
+        if digest.empty and digest.first:
             # the first digest: there is no "since the last digest" yet, so say what the
             # letters hold (the newest ones and what they ask for)
             digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)

@@ -147,7 +147,11 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
     before = dump(db)
     code, data = run(capsys, "--db", db, "digest", "preview", str(world["channel"]), "--json")
     assert code == 0
-    assert set(data) >= {"subscription", "due_date", "empty", "new_letters", "pick"}
+    assert set(data) == {
+        "subscription", "due_date", "empty", "language", "topics", "new_letters",
+        "introduction", "pick",
+    }  # fmt: skip
+    assert data["introduction"] == []  # something is new: no introduction
     assert data["subscription"] == world["channel"] and data["empty"] is False
     assert data["pick"] is None  # news leads; no recommendation of the day
     (new,) = data["new_letters"]  # the private letter; its server's digest shows it
@@ -167,10 +171,14 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
     assert data["due_date"] == due
 
     code, dm = run(capsys, "--db", db, "digest", "preview", str(world["dm"]), "--json")
-    assert code == 0 and dm["empty"] is True and dm["new_letters"] == []  # private: not for DMs
-    assert set(dm["pick"]) == CITED | {"kind"}
-    _assert_cited(dm["pick"], db)
-    assert dm["pick"]["letter"] != world["letter"]
+    assert code == 0 and dm["new_letters"] == []  # private: not for DMs
+    # the DM digest's first: it introduces the letters it can see (not the private one)
+    assert dm["empty"] is False and dm["pick"] is None
+    (intro,) = dm["introduction"]
+    assert intro["letter"] != world["letter"] and intro["actions"]
+    for a in intro["actions"]:
+        assert set(a) == CITED | {"kind"}
+        _assert_cited(a, db)
     # nothing remembered: the same pick again, and not one row changed anywhere
     assert run(capsys, "--db", db, "digest", "preview", str(world["dm"]), "--json")[1] == dm
     assert main(["--db", db, "digest", "preview", str(world["channel"])]) == 0
@@ -182,8 +190,12 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
 def test_preview_unknown_subscription(capsys, world):
     code, data = run(capsys, "--db", world["db"], "digest", "preview", "999", "--json")
     assert code == 1 and "999" in data["error"]
-    with pytest.raises(SystemExit):
-        main(["--db", world["db"], "digest", "preview", "abc"])
+    # a usage error: one line (a JSON object with --json), exit 2, no usage dump
+    assert main(["--db", world["db"], "digest", "preview", "abc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SUB_ID" in err and "briefbot digest preview --help" in err
+    code, data = run(capsys, "--json", "--db", world["db"], "digest", "preview", "abc")
+    assert code == 2 and "SUB_ID" in data["error"]
 
 
 # --------------------------------------------------------------------------------- send-now
