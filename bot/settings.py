@@ -16,7 +16,11 @@ class Settings(BaseSettings):
     """briefbot's settings. Each field is read from the environment variable named in ``alias``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,  # SETTING= (as in .env.example) means "the default"
     )
 
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")

@@ -59,6 +59,8 @@ def tune_for_latency(loop: asyncio.AbstractEventLoop) -> None:
 
 
 class BriefBot(commands.Bot):
+    tour: TourService  # the examples /help shows (set up in setup_hook)
+
     def __init__(
         self,
         settings: Settings,
@@ -114,7 +116,11 @@ class BriefBot(commands.Bot):
                 application_id=self.application_id,
                 dev_guild=self.settings.dev_guild,
             )
-        self.spawn(self.core.warm(), name="warm-indexes")
+        self.spawn(self._warm(), name="warm-indexes")
+
+    async def _warm(self) -> None:
+        await self.core.warm()
+        await self.tour.warm()  # /help answers at once with its examples
 
     def core_changed(self) -> None:
         """Subscriptions changed outside the digest commands: wake the digest scheduler."""

@@ -36,6 +36,11 @@ OUTAGE_HELP = (
     "a few minutes (https://discordstatus.com)."
 )
 
+CLOSED_HELP = (
+    "Discord closed the connection (code {code}: {reason}) and will not take it back; start "
+    "briefbot again, and if it keeps happening check the bot's settings in the Developer Portal."
+)
+
 EXIT_SETUP = 2  # a missing or rejected token, refused intents, a bad setting
 EXIT_UNREACHABLE = 3  # Discord cannot be reached (network) or is down
 
@@ -67,6 +72,10 @@ def discord_failure(exc: BaseException) -> tuple[str, int] | None:
         return REJECTED_HELP, EXIT_SETUP
     if isinstance(exc, discord.PrivilegedIntentsRequired):
         return INTENTS_HELP, EXIT_SETUP
+    if isinstance(exc, discord.ConnectionClosed):  # a close code discord.py does not retry
+        if exc.code == 4004:  # authentication failed: the token was reset meanwhile
+            return REJECTED_HELP, EXIT_SETUP
+        return CLOSED_HELP.format(code=exc.code, reason=exc.reason or "no reason"), EXIT_UNREACHABLE
     if isinstance(exc, discord.DiscordServerError | discord.GatewayNotFound):
         reason = f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException) else "no gateway"
         return OUTAGE_HELP.format(reason=reason), EXIT_UNREACHABLE

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.services.digests import best_first
-from bot.services.scope import Scope
+from bot.services.scope import GLOBAL, Scope
 from bot.services.summary import Cited
 
 if TYPE_CHECKING:
@@ -76,6 +76,15 @@ class TourService:
         self.app = app
         self._cache: dict[tuple[tuple[int, ...], str], Tour] = {}
         self._lock = asyncio.Lock()
+
+    def cached(self, scope: Scope, lang: str) -> Tour | None:
+        """The examples if they are known already (no waiting)."""
+        return self._cache.get((self.app.catalog.view(scope).ids, "nl" if lang == "nl" else "en"))
+
+    async def warm(self) -> None:
+        """Compute the examples for the shared letters (what most servers see) in advance."""
+        for lang in ("nl", "en"):
+            await self.tour(GLOBAL, lang)
 
     async def tour(self, scope: Scope, lang: str) -> Tour:
         """The examples for ``scope`` in ``lang`` (``nl`` or ``en``); computed once per set of

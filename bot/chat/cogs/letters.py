@@ -70,8 +70,11 @@ class Letters(commands.Cog):
     @app_commands.command(name=cmd("help"), description=cmd("help.desc"))
     async def help(self, interaction: discord.Interaction) -> None:
         lg = lang(interaction)
-        await defer(interaction, ephemeral=True)  # the examples are checked on first use
-        tour = await self.bot.tour.tour(scope_of(interaction), lg)
+        scope = scope_of(interaction)
+        tour = self.bot.tour.cached(scope, lg)
+        if tour is None:  # a server's own letters: the examples are checked on first use
+            await defer(interaction, ephemeral=True)
+            tour = await self.bot.tour.tour(scope, lg)
         await respond(interaction, embeds=[present.help_embed(tour, lg)], ephemeral=True)
 
     @letter.command(name=cmd("letter-add"), description=cmd("letter-add.desc"))
