@@ -238,8 +238,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Die brief staat er al, als brief {id}.",
     ),
     "letter.refused": (
-        "**{name}** was not added: {reason}.",
-        "**{name}** is niet toegevoegd: {reason}.",
+        "I could not read **{name}**: {reason}.",
+        "Ik kon **{name}** niet lezen: {reason}.",
     ),
     "letter.download_failed": (
         "the file could not be downloaded from Discord; attach it again",
@@ -541,7 +541,8 @@ REFUSALS: tuple[tuple[str, str], ...] = (
 
 _COMPILED = tuple((key, re.compile(pattern, re.DOTALL)) for key, pattern in REFUSALS)
 
-#: key -> (English, Dutch). Values in braces come from the message or from _POINTERS.
+#: key -> (English, Dutch). Values in braces come from the message or from _POINTERS. (For
+#: files, English shows the reader's own sentence; the English here says what the Dutch says.)
 REFUSAL_TEXT: dict[str, tuple[str, str]] = {
     "no_letter_about": (
         "No letter is about {topic}; {topics} lists the topics the letters do cover.",
@@ -794,7 +795,9 @@ def refusal(
     ``escape`` is applied to what the user typed or a letter says (markdown in Discord)."""
     found = recognise(message)
     nl = lang == "nl"
-    if found is None:
+    if found is None or (kind == "letter" and not nl):
+        # in English a file's refusal is the reader's own sentence: it names the detail
+        # (what the file looks like, which limit) and what to do
         return _UNKNOWN_NL[kind] if nl else sentence(message)
     key, values = found
     if escape is not None:

@@ -58,8 +58,9 @@ def _name_word(word: str, *, first: bool) -> str:
         return word.upper()
     if _TITLE.fullmatch(bare) or len(bare) == 1:
         return word
-    if first:
-        return _capitalise(word)
+    if first:  # a name that starts with its particle capitalises it: "De Vries", "D'Ancona"
+        cased = _capitalise(word)
+        return cased[:1].upper() + cased[1:]
     if bare in _PARTICLES or bare in _ROLES:
         return word
     return _capitalise(word)

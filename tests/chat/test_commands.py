@@ -256,8 +256,7 @@ async def test_letter_add_refuses_bad_files_clearly(env: Env):
         "letter add", {"file": Upload("brief.pdf", b"<!DOCTYPE html><html></html>")}, user=env.admin
     )
     body = text_of(answer_of(rec))
-    assert "**brief.pdf** was not added: this file is not a PDF" in body and "HTML" in body
-    assert "add the letter as .pdf or .txt" in body  # what to do next
+    assert "I could not read **brief.pdf**: this file is not a PDF" in body and "HTML" in body
     rec = await env.run("letter add", {"file": Upload("brief.txt", b"")}, user=env.admin)
     assert "empty" in text_of(answer_of(rec))
 
@@ -270,7 +269,8 @@ async def test_letter_add_refuses_in_dutch_for_a_dutch_client(env: Env):
         locale="nl",
     )
     body = text_of(answer_of(rec))
-    assert "**brief.pdf** is niet toegevoegd: dit bestand is geen PDF" in body
+    assert "Ik kon **brief.pdf** niet lezen: dit bestand is geen PDF" in body
+    assert "voeg de brief toe als .pdf of .txt" in body  # what to do next
     assert "HTML" not in body and "looks like" not in body  # no English in a Dutch reply
     rec = await env.run(
         "letter add", {"file": Upload("brief.txt", b"")}, user=env.admin, locale="nl"

@@ -324,3 +324,28 @@ async def test_one_failure_does_not_delay_the_others(denv):
     await env.server.delete_channel(env.channel)
     await advance(env, timedelta(hours=1))
     assert len(marker_messages(env, second)) == 1
+
+
+async def test_the_first_digest_introduces_what_the_letters_ask(denv):
+    env = denv
+    await set_channel_digest(env, language="en")
+    await advance(env, timedelta(hours=1))
+    (first,) = marker_messages(env, env.channel)
+    text = "\n".join(
+        (e.get("title") or "") + "\n" + (e.get("description") or "") for e in first.embeds
+    )
+    assert "Your first digest: what the newest letters ask for" in text
+    assert "Nothing new since the last digest" not in text
+    # the newest letter, its title and names in their case, whom it was written to
+    assert "Mensenhandel en seksueel geweld tegen kinderen" in text
+    assert "to Mevrouw drs. E.I. Schippers informateur" in text
+    asks = text[text.index("What it asks") :]
+    assert asks.index("**request** · “ik doe daarom een beroep op u") < asks.index("**plea**")
+    await advance(env, timedelta(days=1))  # the second digest: nothing new, a pick of the day
+    second = marker_messages(env, env.channel)[-1]
+    body = "\n".join(
+        (e.get("title") or "") + "\n" + (e.get("description") or "") for e in second.embeds
+    )
+    assert "Nothing new since the last digest" in body and "Your first digest" not in body
+    pick = next(e for e in second.embeds if e.get("title") == "Recommendation of the day")
+    assert pick["description"].startswith("**request** · “ik doe daarom een beroep op u")

@@ -283,6 +283,18 @@ class ServerChannel(app_commands.Transformer):
 Channel = app_commands.Transform[app_commands.AppCommandChannel, ServerChannel]
 
 
+def _server_of(interaction: discord.Interaction, channel_id: int) -> int:
+    """The server a channel belongs to, from the bot's own cache (the guilds intent keeps it):
+    discord.py labels a resolved channel option with the server the command ran in, whatever
+    server the channel is really in. 0 when the bot does not know the channel."""
+    guild = interaction.guild
+    if guild is not None and guild.get_channel_or_thread(channel_id) is not None:
+        return guild.id
+    found = interaction.client.get_channel(channel_id)
+    owner = getattr(found, "guild", None)
+    return owner.id if owner is not None else 0
+
+
 def _target(sub: Subscription, lg: str) -> str:
     return f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", lg)
 
@@ -387,7 +399,7 @@ class Digests(commands.Cog):
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,
             channel_id=channel.id if channel else None,
-            channel_guild_id=channel.guild_id if channel else None,
+            channel_guild_id=_server_of(interaction, channel.id) if channel else None,
             time_text=time,
             timezone=timezone,
             topics=[p.strip() for p in (topics or "").split(",") if p.strip()],
