@@ -254,6 +254,34 @@ async def test_deleted_channel_pauses_and_tells_the_admin_once(denv):
     assert "paused: the channel was deleted" in rec.followups[-1].embeds[0]["description"]
 
 
+async def test_a_paused_digest_is_reported_in_dutch_to_a_dutch_admin(denv):
+    env = denv
+    await set_channel_digest(env, language="nl")
+    await env.server.delete_channel(env.channel)
+    await advance(env, timedelta(hours=1))
+    (notice,) = [m for m in env.server.messages(env.admin, from_bot=True) if m.content]
+    assert "gepauzeerd: het kanaal is verwijderd" in notice.content
+    assert "deleted" not in notice.content
+    lobby = env.server.add_channel(env.guild, "lobby")
+    await env.server.announce_channel(lobby)
+    rec = await env.run("digest status", user=env.admin, channel=lobby, locale="nl")
+    assert "gepauzeerd: het kanaal is verwijderd" in rec.followups[-1].embeds[0]["description"]
+
+
+async def test_a_digest_set_up_on_the_command_line_pauses_without_a_dm(denv):
+    env = denv
+    service = digests_cog(env).service
+    await service.subscribe(
+        kind="channel", user_id=0, guild_id=env.guild.id, channel_id=env.channel.id
+    )  # as `briefbot digest add --channel ... --guild ...` makes it
+    await env.server.delete_channel(env.channel)
+    await advance(env, timedelta(hours=1))
+    (sub,) = await env.app.store.digests.list(guild_id=env.guild.id)
+    assert sub.paused_reason == "the channel was deleted"
+    assert env.server.requests_for("POST /users/@me/channels") == []  # nobody to tell
+    assert env.server.requests_for("GET /users/{user_id}") == []
+
+
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
