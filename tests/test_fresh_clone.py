@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     os.environ.get("BRIEFBOT_FRESH_CLONE") != "1",

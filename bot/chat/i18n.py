@@ -174,10 +174,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rustig aan: probeer het over {seconds} s opnieuw.",
     ),
     "error.permission": (
-        "Only members with **Manage Server** can do that.",
-        "Alleen leden met **Server beheren** kunnen dat.",
+        "Only members with **Manage Server** can do that; ask one of them.",
+        "Alleen leden met **Server beheren** kunnen dat; vraag het een van hen.",
     ),
-    "error.guild_only": ("That only works in a server.", "Dat werkt alleen in een server."),
+    "error.guild_only": (
+        "That only works in a server; run it in one of the server's channels.",
+        "Dat werkt alleen in een server; gebruik het in een kanaal van de server.",
+    ),
     "error.not_owner": (
         "Only the bot's owner can do that.",
         "Alleen de eigenaar van de bot kan dat.",

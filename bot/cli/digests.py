@@ -39,7 +39,7 @@ from rich.markup import escape
 from bot.cli import _common
 from bot.cli.common import opened_app
 from bot.cli.help import example_epilog, formatter
-from bot.cli.output import cite, emit_json, err, out
+from bot.cli.output import cite, emit_json, fail, out
 from bot.core.casing import sentence_case
 from bot.core.schedule import FREQUENCIES, parse_zone
 from bot.services.app import Briefbot
@@ -358,7 +358,7 @@ async def send_now(args: argparse.Namespace) -> int:
     import discord
 
     from bot.chat.cogs.digests import DiscordSender
-    from bot.cli.ops import REJECTED_HELP, settings_for, token_for
+    from bot.cli.ops import discord_failure, settings_for, token_for
 
     settings = settings_for(args)
     token = token_for(settings)
@@ -375,16 +375,18 @@ async def send_now(args: argparse.Namespace) -> int:
         try:
             await client.login(token)  # REST only: sending needs no gateway
             result = await DigestService(app).send_now(sub, DiscordSender(client))  # type: ignore[arg-type]
-        except discord.LoginFailure:
-            err.print(REJECTED_HELP, soft_wrap=True)
-            return 2
-        except (DeliveryError, aiohttp.ClientError, OSError) as exc:
-            message = f"the digest was not sent: {getattr(exc, 'reason', None) or exc}"
-            if args.json:
-                emit_json({"error": message})
-            else:
-                err.print(f"[red]error:[/red] {escape(message)}")
-            return 1
+        except (
+            discord.LoginFailure,
+            discord.DiscordServerError,
+            aiohttp.ClientError,
+            OSError,
+        ) as exc:
+            failure = discord_failure(exc)  # no token, no network: one line, exit 2 or 3
+            if failure is None:
+                raise
+            return fail(args, f"the digest was not sent: {failure[0]}", code=failure[1])
+        except DeliveryError as exc:
+            return fail(args, f"the digest was not sent: {exc.reason}")
         finally:
             await client.close()
         after = await _subscription(app, sub.id)

@@ -175,3 +175,15 @@ async def test_the_service_never_moves_another_servers_digest(env: Env):
             kind="channel", user_id=2, guild_id=env.guild.id, channel_id=env.other_channel.id
         )
     assert (await service.for_target(channel_id=env.other_channel.id)) == theirs
+
+
+async def test_ask_numbers_its_sources_as_its_answer_cites_them(env: Env):
+    rec = await env.run("ask", {"question": "Wat zegt de brief over coördinatie?"})
+    text = text_of(answer_of(rec))
+    answer, _, sources = text.partition("Sources")
+    assert sources, text
+    cited = re.findall(r"\[(\d+), p\. (\d+)\]", answer)
+    assert len(cited) >= 2
+    for number, page in cited:
+        line = next(x for x in sources.splitlines() if x.startswith(f"**[{number}]** "))
+        assert f", p. {page}, s. " in line  # [n, p. X] is source n, on page X

@@ -131,3 +131,14 @@ def test_every_message_has_both_languages_and_the_same_fields():
         assert fields(en) == fields(nl), key
     for key, (en, nl) in REFUSAL_TEXT.items():  # Dutch may leave out an English detail
         assert fields(nl) <= fields(en), key
+
+
+def test_counts_agree_with_their_number():
+    from bot.chat.i18n import n
+    from bot.cli.output import count
+
+    assert n(1, "page", "en") == "1 page" and n(2, "page", "en") == "2 pages"
+    assert n(1, "page", "nl") == "1 pagina" and n(3, "page", "nl") == "3 pagina's"
+    assert n(1, "sentence", "nl") == "1 zin" and n(0, "sentence", "nl") == "0 zinnen"
+    assert count(1, "letter") == "1 letter" and count(2, "letter") == "2 letters"
+    assert count(1, "repair") == "1 repair" and count(0, "repair") == "0 repairs"
