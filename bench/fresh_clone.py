@@ -74,9 +74,20 @@ def run(name: str, command: str, cwd: Path, env: dict[str, str], timeout: int) -
     return Step(name, time.monotonic() - started, done.returncode, done.stdout, done.stderr, [])
 
 
+def shown(step: Step) -> list[str]:
+    """What the step printed, without ``./dev``'s one setup notice and without this machine's
+    pip configuration warnings (``WARNING: Location ... is ignored``)."""
+    text = (step.out + step.err).strip()
+    return [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("WARNING: Location", "setting up .venv", "updating .venv"))
+    ]
+
+
 def one_line_no_traceback(step: Step) -> None:
     text = (step.out + step.err).strip()
-    lines = [line for line in text.splitlines() if not line.startswith("WARNING: Location")]
+    lines = shown(step)
     if len(lines) != 1:
         step.problems.append(f"expected one line, got {len(lines)}")
     if "Traceback" in text:
@@ -138,9 +149,9 @@ def report(steps: list[Step]) -> None:
         verdict = "ok" if not s.problems else "FAILED: " + "; ".join(s.problems)
         print(f"{s.name[:62]:<62} {s.seconds:8.1f} {s.code:>5}  {verdict}")
     for s in steps:
-        shown = (s.out + s.err).strip().splitlines()
-        shown = [line for line in shown if not line.startswith("WARNING: Location")]
-        tail = shown[-3:] if s.name.endswith("./dev test") else shown[:6]
+        lines = (s.out + s.err).strip().splitlines()
+        lines = [line for line in lines if not line.startswith("WARNING: Location")]
+        tail = lines[-3:] if s.name.endswith("./dev test") else lines[:6]
         print(f"\n$ {s.name}\n" + "\n".join(f"  {line[:160]}" for line in tail))
 
 

@@ -836,7 +836,13 @@ class Round:
                 Scope(guild_id=guild_id), letter=None, topics=topics
             )
             asks = [(kind, c) for kind, c in recs if kind != "concern"] or recs
-            return [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in best_first(asks)]
+            # thousands of letters hold hundreds of thousands: ranked off the event loop
+            ranked = (
+                await asyncio.to_thread(best_first, asks)
+                if len(asks) > 2000
+                else (best_first(asks))
+            )
+            return [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in ranked]
 
         return await self._once(self._pools, (visible.key, topics), make)
 

@@ -59,7 +59,7 @@ def installs(calls: list[str]) -> list[str]:
 def test_run_after_test_does_not_install_again(checkout):
     venv = make_venv(checkout / "venv")
     calls = dev(checkout, venv, "test")
-    assert installs(calls) == ["python -m pip install --quiet -e .[test]"]
+    assert installs(calls) == ["python -m pip install -e .[test]"]
     assert any(c.startswith("ruff check") for c in calls)
     assert calls[-1] == "python -m pytest -q"
 
@@ -79,7 +79,7 @@ def test_a_changed_pyproject_installs_once_and_keeps_the_test_tools(checkout):
     with (checkout / "pyproject.toml").open("a") as fh:
         fh.write("\n# a new dependency would go here\n")
     calls = dev(checkout, venv, "run")
-    assert installs(calls) == ["python -m pip install --quiet -e .[test]"]
+    assert installs(calls) == ["python -m pip install -e .[test]"]
     assert calls[-1] == "briefbot run"
     assert installs(dev(checkout, venv, "run")) == []
     assert installs(dev(checkout, venv, "test")) == []
@@ -87,7 +87,25 @@ def test_a_changed_pyproject_installs_once_and_keeps_the_test_tools(checkout):
 
 def test_run_first_installs_without_test_tools_then_test_adds_them(checkout):
     venv = make_venv(checkout / "venv")
-    assert installs(dev(checkout, venv, "run", "check")) == ["python -m pip install --quiet -e ."]
+    assert installs(dev(checkout, venv, "run", "check")) == ["python -m pip install -e ."]
     assert installs(dev(checkout, venv, "run", "check")) == []
-    assert installs(dev(checkout, venv, "test")) == ["python -m pip install --quiet -e .[test]"]
+    assert installs(dev(checkout, venv, "test")) == ["python -m pip install -e .[test]"]
     assert installs(dev(checkout, venv, "run")) == []
+
+
+def test_a_failed_install_shows_its_log_and_stops(checkout):
+    venv = make_venv(checkout / "venv")
+    python = venv / "bin" / "python"
+    python.write_text(
+        '#!/usr/bin/env bash\necho "python $*" >> "$DEV_LOG"\n'
+        'echo "ERROR: No matching distribution found for discord.py"; exit 1\n'
+    )
+    env = {**os.environ, "BRIEFBOT_VENV": str(venv), "PYTHON": sys.executable,
+           "DEV_LOG": str(checkout / "calls.log")}  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(checkout / "dev"), "run"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "No matching distribution found for discord.py" in done.stderr
+    assert "briefbot" not in (checkout / "calls.log").read_text()  # did not go on to run
+    assert not (venv / ".briefbot-install").exists()  # and will try again next time

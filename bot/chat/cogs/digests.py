@@ -315,7 +315,7 @@ class StopChoice(OwnedView):
         self.cog = cog
         self.guild_id = interaction.guild_id
         self.manager = _manager(interaction)
-        for sub in subs[:5]:
+        for sub in subs[:25]:  # a message holds 25 buttons; more: name the channel
             button: discord.ui.Button[StopChoice] = discord.ui.Button(
                 label=self._label(sub, lg),
                 style=discord.ButtonStyle.danger,
