@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.cli.common import opened_app
-from bot.cli.output import emit_json, err, letter_json, out
+from bot.cli.output import count, emit_json, err, letter_json, out
 from bot.services import letters as svc
 from bot.services.scope import OPERATOR
 
@@ -54,8 +54,8 @@ async def ingest(args: argparse.Namespace) -> int:
             verb = "[green]added[/green]" if i.status == "added" else "[dim]unchanged[/dim]"
             out.print(
                 f"{verb} {escape(i.path)} -> letter {rec.id} ({escape(rec.slug)}): "
-                f"{escape(rec.title)!s}; {rec.pages} pages, {rec.sentence_count} sentences, "
-                f"{i.repairs} repairs"
+                f"{escape(rec.title)!s}; {count(rec.pages, 'page')}, "
+                f"{count(rec.sentence_count, 'sentence')}, {count(i.repairs, 'repair')}"
             )
         for e in report.errors:
             err.print(f"[red]refused[/red] {escape(e.path)}: {escape(e.error)}")

@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.chat import present
 from bot.chat.common import cooldown, lang, letter_choices, scope_of
-from bot.chat.embeds import embed, paged
-from bot.chat.errors import UserFacingError
-from bot.chat.i18n import cmd, t
+from bot.chat.errors import UserFacingError, escape
+from bot.chat.i18n import clause, cmd, n, refusal, t
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
@@ -34,14 +34,8 @@ def _require_manage_guild(interaction: discord.Interaction) -> None:
         raise app_commands.MissingPermissions(["manage_guild"])
 
 
-def _letter_pages(records: list, lg: str) -> list[discord.Embed]:  # type: ignore[type-arg]
-    blocks = [
-        f"**{r.id}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
-        f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
-        f"{r.pages} p. · {r.sentence_count} {'zinnen' if lg == 'nl' else 'sentences'}"
-        for r in records
-    ]
-    return paged(t("letters.title", lg), blocks, lg)
+def _refused(name: str, reason: str, lg: str) -> UserFacingError:
+    return UserFacingError(t("letter.refused", lg, name=escape(name), reason=clause(reason)))
 
 
 class Letters(commands.Cog):
@@ -67,7 +61,7 @@ class Letters(commands.Cog):
             return
         # Formatting thousands of letters waits for a worker thread: answer Discord first.
         await defer(interaction, ephemeral=not public)
-        pages = await asyncio.to_thread(_letter_pages, records, lg)
+        pages = await asyncio.to_thread(present.letter_pages, records, lg)
         view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
         msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
         if view:
@@ -76,11 +70,12 @@ class Letters(commands.Cog):
     @app_commands.command(name=cmd("help"), description=cmd("help.desc"))
     async def help(self, interaction: discord.Interaction) -> None:
         lg = lang(interaction)
-        await respond(
-            interaction,
-            embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))],
-            ephemeral=True,
-        )
+        scope = scope_of(interaction)
+        tour = self.bot.tour.cached(scope, lg)
+        if tour is None:  # a server's own letters: the examples are checked on first use
+            await defer(interaction, ephemeral=True)
+            tour = await self.bot.tour.tour(scope, lg)
+        await respond(interaction, embeds=[present.help_embed(tour, lg)], ephemeral=True)
 
     @letter.command(name=cmd("letter-add"), description=cmd("letter-add.desc"))
     @app_commands.rename(file=cmd("opt.file"))
@@ -103,14 +98,7 @@ class Letters(commands.Cog):
         try:
             data = await file.read()
         except discord.HTTPException as exc:  # expired or removed from Discord's CDN
-            raise UserFacingError(
-                t(
-                    "letter.refused",
-                    lg,
-                    name=discord.utils.escape_markdown(file.filename),
-                    reason="the file could not be downloaded from Discord; attach it again",
-                )
-            ) from exc
+            raise _refused(file.filename, t("letter.download_failed", lg), lg) from exc
         if len(data) > limit:
             raise UserFacingError(
                 t(
@@ -125,14 +113,8 @@ class Letters(commands.Cog):
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
-            raise UserFacingError(
-                t(
-                    "letter.refused",
-                    lg,
-                    name=discord.utils.escape_markdown(file.filename),
-                    reason=exc,
-                )
-            ) from exc
+            reason = refusal(str(exc), lg, kind="letter", escape=escape)
+            raise _refused(file.filename, reason, lg) from exc
         log.info(
             "letter uploaded",
             extra={"guild": interaction.guild_id, "letter": record.id, "new": created},
@@ -145,11 +127,11 @@ class Letters(commands.Cog):
             content=t(
                 "letter.added",
                 lg,
-                title=discord.utils.escape_markdown(record.title),
+                title=escape(present.title_of(record)),
                 id=record.id,
-                pages=record.pages,
-                sentences=record.sentence_count,
-                repairs=repairs,
+                pages=n(record.pages, "page", lg),
+                sentences=n(record.sentence_count, "sentence", lg),
+                repairs=n(repairs, "repair", lg),
             ),
         )
 
@@ -174,7 +156,7 @@ class Letters(commands.Cog):
                 "letter.removed",
                 lg,
                 id=record.id,
-                title=discord.utils.escape_markdown(record.title),
+                title=escape(present.title_of(record)),
             ),
             ephemeral=True,
         )
