@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot.core.vocabulary import ABBREVIATIONS, SENTENCE_OPENERS
+from bot.core.vocabulary import ABBREVIATIONS, FUNCTION_WORDS, SENTENCE_OPENERS
 
 # A sentence end, with a footnote number that may stick to it: ``... in Nederland.2 Zo``.
 _CANDIDATE = re.compile(
@@ -25,6 +25,15 @@ _NUMBER_NOUNS = frozenset(
     """
     artikel artikelen art lid sub hoofdstuk paragraaf par onderdeel tabel figuur bijlage
     versie nr nummer punt blz pagina noot
+    """.split()
+)
+# Words that stand before a number (``ruim 2.300``, ``circa 1.5``): a lone period after one of
+# them is what damage left of the number, not a sentence end.
+_NUMBER_LEADERS = frozenset(
+    """
+    ruim circa ca ongeveer bijna zo'n zon totaal maximaal minimaal gemiddeld sinds vanaf per
+    slechts pas tussen jaarlijks hooguit minstens tenminste nagenoeg zeker bedraagt
+    bedroeg telt telde
     """.split()
 )
 _CONTINUATIONS = frozenset(["sub", "lid", "en", "of", "tot", "onder", "jo", "juncto", "tm"])
@@ -108,7 +117,11 @@ def _split_region(text: str, start: int, end: int, damaged: bool) -> list[tuple[
             prev_tok = _word_ending_before(text, start, first)
             if prev_tok in _NUMBER_NOUNS or next_word in _CONTINUATIONS or not prev_tok.strip("."):
                 continue
-            if next_word and next_word not in SENTENCE_OPENERS:
+            if (
+                next_word
+                and next_word not in SENTENCE_OPENERS
+                and (prev_tok in FUNCTION_WORDS or prev_tok in _NUMBER_LEADERS)
+            ):
                 continue  # what damage leaves of ``ruim 2.300 kinderen``: ``ruim . kinderen``
         if not damaged and next_char and next_char.islower():
             continue  # clean text: a new sentence starts with a capital, digit or quote
