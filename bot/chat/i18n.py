@@ -484,7 +484,13 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     ("topic_too_long", r"that topic is too long.*"),
     ("name_topic", r"name a topic.*"),
     ("no_topic_none", r"no topic (?P<topic>.+?); topics that come close: none yet"),
-    ("no_topic", r"no topic (?P<topic>.+?); topics that come close: (?P<close>.+)"),
+    (
+        "no_topic",
+        r"no topic (?P<topic>.+?)(?:; the letters mention it in \S+ sentences? but make no "
+        r"recommendation about it)?; (?:topics that come close|the letters' main topics): "
+        r"(?P<close>.+)",
+    ),
+    ("no_topic_none", r"no topic (?P<topic>.+?)(?:; the letters mention it in .*)?"),
     # quotes
     ("empty_quote", r"give a few words of the sentence.*"),
     ("not_a_reference", r"(?P<ref>.+) is not a sentence reference like '12:34'"),
@@ -515,8 +521,12 @@ REFUSALS: tuple[tuple[str, str], ...] = (
         r"it has (?P<count>.+) sentences; a letter added in Discord may have at most "
         r"(?P<limit>\S+) .*",
     ),
-    ("not_a_letter", r"this does not look like a letter.*|no letter text found.*"),
-    ("too_little_text", r"too little text to be a letter.*"),
+    (
+        "not_a_letter",
+        r"this does not look like a letter.*|no letter text found.*"
+        r"|no text found after removing the page headers and footers",
+    ),
+    ("too_little_text", r"too little text to be a (?:letter|policy document).*"),
     ("not_dutch", r"this does not look like Dutch text.*"),
     ("pdf_busy", r"The PDF reader is busy.*"),
     ("pdf_scanned", r"This PDF has no text layer.*"),
