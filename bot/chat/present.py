@@ -27,8 +27,8 @@ def esc(text: str) -> str:
 def source_of(app: Briefbot, letter_id: int) -> str:
     rec = app.catalog.by_id.get(letter_id)
     if rec is None:
-        return f"#{letter_id}"
-    return clip(f"#{rec.id} {rec.title}" + (f" ({rec.date})" if rec.date else ""), 120)
+        return ""
+    return clip(f"#{rec.ref} {rec.title}" + (f" ({rec.date})" if rec.date else ""), 120)
 
 
 def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Embed]:
@@ -38,7 +38,9 @@ def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Em
     if rec.date or rec.signatory:
         blocks.append(f"*{esc(' · '.join(p for p in (rec.date, rec.signatory) if p))}*")
     for i, s in enumerate(summary.sentences, 1):
-        blocks.append(f"{i}. {esc(s.text)} ({cite(lang, s.letter_id, s.page, s.sentence)})")
+        blocks.append(
+            f"{i}. {esc(s.text)} ({cite(lang, app.catalog.ref(s.letter_id), s.page, s.sentence)})"
+        )
     return paged(title, blocks, lang, source=source_of(app, rec.id))
 
 
@@ -63,9 +65,8 @@ def recommendation_pages(
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:
             kind = KIND_NAMES[lang].get(r.kind, r.kind)
-            lines.append(
-                f"• *{kind}*: “{esc(r.text)}” ({cite(lang, r.letter_id, r.page, r.sentence)})"
-            )
+            where = cite(lang, app.catalog.ref(r.letter_id), r.page, r.sentence)
+            lines.append(f"• *{kind}*: “{esc(r.text)}” ({where})")
         blocks.append("\n".join(lines))
     letters = {r.letter_id for r in answer.recommendations}
     source = source_of(app, next(iter(letters))) if len(letters) == 1 else ""
@@ -105,7 +106,7 @@ def quote_embed(app: Briefbot, match: QuoteMatch, lang: str) -> discord.Embed:
         source=source_of(app, match.letter_id),
         description=clip(
             f"“{highlight(match.text, match.span)}”\n"
-            f"— {cite(lang, match.letter_id, match.page, match.sentence)}",
+            f"— {cite(lang, app.catalog.ref(match.letter_id), match.page, match.sentence)}",
             4000,
         ),
     )
@@ -131,7 +132,9 @@ def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:
     blocks = [esc(answer.text)] if answer.text else []
     sources = []
     for p in answer.passages:
-        sources.append(f"• “{esc(p.text)}” ({cite(lang, p.letter_id, p.page, p.sentence)})")
+        sources.append(
+            f"• “{esc(p.text)}” ({cite(lang, app.catalog.ref(p.letter_id), p.page, p.sentence)})"
+        )
     if sources:
         blocks.append(f"__{t('ask.sources', lang)}__\n" + "\n".join(sources))
     letters = {p.letter_id for p in answer.passages}

@@ -112,10 +112,18 @@ def subscription_json(sub: Subscription, last: Delivery | None) -> dict[str, Any
     }
 
 
-def _cited(c: Cited, kind: str | None = None) -> dict[str, Any]:
+def _cited(d: Digest, c: Cited, kind: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"kind": kind} if kind is not None else {}
-    item.update({"text": c.text, "letter": c.letter_id, "page": c.page, "sentence": c.sentence})
+    item.update({"text": c.text, "letter": _letter(d, c.letter_id), "page": c.page,
+                 "sentence": c.sentence})  # fmt: skip
     return item
+
+
+def _letter(d: Digest, letter_id: int) -> int | str:
+    """A cited letter's number: an integer for a letter visible everywhere, ``s3`` for a
+    server's own (only a server digest shows those)."""
+    ref = d.ref(letter_id)
+    return int(ref) if ref.isdigit() else ref
 
 
 def digest_json(d: Digest) -> dict[str, Any]:
@@ -127,15 +135,15 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "topics": list(d.topics),
         "new_letters": [
             {
-                "letter": n.letter_id,
+                "letter": _letter(d, n.letter_id),
                 "title": n.title,
                 "date": n.date,
-                "summary": [_cited(c) for c in n.summary],
-                "actions": [_cited(c, kind) for kind, c in n.actions],
+                "summary": [_cited(d, c) for c in n.summary],
+                "actions": [_cited(d, c, kind) for kind, c in n.actions],
             }
             for n in d.new_letters
         ],
-        "pick": _cited(d.pick[1], d.pick[0]) if d.pick else None,
+        "pick": _cited(d, d.pick[1], d.pick[0]) if d.pick else None,
     }
 
 
@@ -195,18 +203,20 @@ async def list_(args: argparse.Namespace) -> int:
 def print_digest(d: Digest) -> None:
     if d.new_letters:
         for n in d.new_letters:
-            out.print(f"\n[bold]New: {escape(n.title)}[/bold] (letter {n.letter_id}, {n.date})")
+            out.print(
+                f"\n[bold]New: {escape(n.title)}[/bold] (letter {d.ref(n.letter_id)}, {n.date})"
+            )
             if n.actions:
                 out.print("  needs attention:")
             for kind, c in n.actions:
                 out.print(
                     f"  - [italic]{kind}[/italic]: {escape(c.text)} "
-                    f"[dim]{escape(cite(c.letter_id, c.page, c.sentence))}[/dim]"
+                    f"[dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
                 )
             if n.summary:
                 out.print("  in short:")
             for c in n.summary:
-                where = cite(c.letter_id, c.page, c.sentence)
+                where = cite(d.ref(c.letter_id), c.page, c.sentence)
                 out.print(f"  - {escape(c.text)} [dim]{escape(where)}[/dim]")
     else:
         out.print("nothing new since the last digest")
@@ -214,7 +224,7 @@ def print_digest(d: Digest) -> None:
         kind, c = d.pick
         out.print(
             f"\n[bold]Recommendation of the day[/bold] ([italic]{kind}[/italic]): "
-            f"{escape(c.text)} [dim]{escape(cite(c.letter_id, c.page, c.sentence))}[/dim]"
+            f"{escape(c.text)} [dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
         )
 
 

@@ -77,6 +77,11 @@ class Digest:
     late: bool = False
     latest_letter_id: int | None = None  # the newest letter the subscription could see
     extra: int = 0  # an operator's extra digest (``send-now`` after the day's went out)
+    refs: dict[int, str] = field(default_factory=dict)  # letter id -> number users see
+
+    def ref(self, letter_id: int) -> str:
+        """The number a reader sees for a cited letter (``3``, ``s3``), never an internal id."""
+        return self.refs.get(letter_id, "?")
 
     @property
     def empty(self) -> bool:
@@ -221,6 +226,11 @@ class DigestService:
             digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
         if digest.empty:
             await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
+        cited = [n.letter_id for n in digest.new_letters]
+        cited += [c.letter_id for n in digest.new_letters for c in n.summary]
+        cited += [c.letter_id for n in digest.new_letters for _, c in n.actions]
+        cited += [digest.pick[1].letter_id] if digest.pick else []
+        digest.refs = {i: self.app.catalog.ref(i) for i in cited}
         return digest
 
     async def _new_letter(
@@ -228,14 +238,15 @@ class DigestService:
     ) -> NewLetter | None:
         item = NewLetter(rec.id, rec.title, rec.date)
         item.summary = await shared.summary(scope, rec.id)
-        recs = await self._recommendations(scope, letter=str(rec.id), topics=topics)
+        recs = await self._recommendations(scope, letter=rec.ref, topics=topics)
         item.actions = recs[:3]
         if topics and not item.actions:
             return None
         return item
 
     async def _summary(self, scope: Scope, letter_id: int) -> list[Cited]:
-        summary = await self.app.summaries.summarize(scope=scope, letter=str(letter_id), length=3)
+        ref = self.app.catalog.ref(letter_id)
+        summary = await self.app.summaries.summarize(scope=scope, letter=ref, length=3)
         return [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
 
     async def _recommendations(

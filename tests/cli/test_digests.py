@@ -68,7 +68,7 @@ async def _populate(db: Path, *, guild: int, channel: int, member: int, **when) 
         record, _, _ = await app.add_upload(
             letter.text().encode(), filename="nieuw.txt", guild_id=guild
         )
-        return {"channel": chan.id, "dm": dm.id, "letter": record.id}
+        return {"channel": chan.id, "dm": dm.id, "letter": record.ref}  # s1: its own
     finally:
         await app.close()
 

@@ -12,12 +12,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.common import cooldown, lang, letter_choices, scope_of
-from bot.chat.embeds import embed, paged
+from bot.chat.embeds import clip, embed, paged
 from bot.chat.errors import UserFacingError
 from bot.chat.i18n import cmd, t
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
+from bot.services.letters import display_name
 
 if TYPE_CHECKING:
     from bot.chat.client import BriefBot
@@ -36,7 +37,7 @@ def _require_manage_guild(interaction: discord.Interaction) -> None:
 
 def _letter_pages(records: list, lg: str) -> list[discord.Embed]:  # type: ignore[type-arg]
     blocks = [
-        f"**{r.id}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
+        f"**{r.ref}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
         f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
         f"{r.pages} p. · {r.sentence_count} {'zinnen' if lg == 'nl' else 'sentences'}"
         for r in records
@@ -120,38 +121,37 @@ class Letters(commands.Cog):
                     limit=limit // 1024 // 1024,
                 )
             )
+        name = discord.utils.escape_markdown(display_name(file.filename))
         try:
-            record, created, repairs = await self.bot.core.add_upload(
+            report = await self.bot.core.upload(
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
-            raise UserFacingError(
+            raise UserFacingError(t("letter.refused", lg, name=name, reason=exc)) from exc
+        lines = []
+        for item in report.ingested:  # a file may hold several letters: each is reported
+            record = item.letter
+            log.info(
+                "letter uploaded",
+                extra={"guild": interaction.guild_id, "letter": record.id, "new": item.status},
+            )
+            if item.status != "added":
+                lines.append(t("letter.unchanged", lg, id=record.ref))
+                continue
+            lines.append(
                 t(
-                    "letter.refused",
+                    "letter.added",
                     lg,
-                    name=discord.utils.escape_markdown(file.filename),
-                    reason=exc,
+                    title=discord.utils.escape_markdown(record.title),
+                    id=record.ref,
+                    pages=record.pages,
+                    sentences=record.sentence_count,
+                    repairs=item.repairs,
                 )
-            ) from exc
-        log.info(
-            "letter uploaded",
-            extra={"guild": interaction.guild_id, "letter": record.id, "new": created},
-        )
-        if not created:
-            await respond(interaction, content=t("letter.unchanged", lg, id=record.id))
-            return
-        await respond(
-            interaction,
-            content=t(
-                "letter.added",
-                lg,
-                title=discord.utils.escape_markdown(record.title),
-                id=record.id,
-                pages=record.pages,
-                sentences=record.sentence_count,
-                repairs=repairs,
-            ),
-        )
+            )
+        lines += [f"⚠ {discord.utils.escape_markdown(w.warning)}" for w in report.warnings]
+        lines += [t("letter.refused", lg, name=name, reason=e.error) for e in report.errors]
+        await respond(interaction, content=clip("\n".join(lines), 2000))
 
     @letter.command(name=cmd("letter-remove"), description=cmd("letter-remove.desc"))
     @app_commands.rename(letter=cmd("opt.letter"))
@@ -173,7 +173,7 @@ class Letters(commands.Cog):
             content=t(
                 "letter.removed",
                 lg,
-                id=record.id,
+                id=record.ref,
                 title=discord.utils.escape_markdown(record.title),
             ),
             ephemeral=True,
@@ -183,10 +183,11 @@ class Letters(commands.Cog):
     async def _remove_letter_ac(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        scope = scope_of(interaction)
         own = [
             c
             for c in letter_choices(self.bot, interaction, current)
-            if (rec := self.bot.core.catalog.by_id.get(int(c.value)))
+            if (rec := self.bot.core.catalog.find(c.value, scope))
             and rec.guild_id == interaction.guild_id
         ]
         return own
