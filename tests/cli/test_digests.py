@@ -134,10 +134,14 @@ def test_list_text_and_empty(capsys, world, tmp_path):
 def _assert_cited(item: dict, db: str) -> None:
     """A cited sentence is really that sentence of that letter, on that page."""
     assert set(item) >= CITED
+    ref = item["letter"]  # 3: a letter visible everywhere; "s3": the server's own (one here)
+    scope = "l.guild_id IS NULL" if isinstance(ref, int) else "l.guild_id IS NOT NULL"
+    number = ref if isinstance(ref, int) else int(ref.removeprefix("s"))
     with sqlite3.connect(db) as conn:
         row = conn.execute(
-            "SELECT text, page FROM sentences WHERE letter_id = ? AND number = ?",
-            (item["letter"], item["sentence"]),
+            "SELECT s.text, s.page FROM sentences AS s JOIN letters AS l ON l.id = s.letter_id"
+            f" WHERE {scope} AND l.number = ? AND s.number = ?",
+            (number, item["sentence"]),
         ).fetchone()
     assert row is not None and row == (item["text"], item["page"]), item
 

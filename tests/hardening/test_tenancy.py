@@ -308,3 +308,58 @@ async def test_digests_of_guild_a_are_invisible_and_untouchable_from_guild_b(env
     rec = await env.run("digest status", user=both, channel=env.other_channel)
     body = all_text(rec)
     assert "05:05" in body and "06:30" in body and "08:15" not in body
+
+
+async def test_names_and_numbers_a_server_sees_are_its_own(env: Env):
+    """Guild A adds three letters, one of them zeehonden.txt; guild B then uploads its own
+    zeehonden.txt. B's letter is named zeehonden and numbered s1, as if A had none: nothing B
+    sees (the answer, /letters, citations, autocomplete values) tells it A has letters, nor how
+    many. Letters visible everywhere keep their own sequence (1, 2 ...) whatever servers add."""
+    await _secret_in_a(env)
+    for subject in ("Toezicht op de jeugdzorg", "Opvang in de grensregio"):
+        rec = await env.run(
+            "letter add",
+            {"file": Upload("a.txt", HandmadeLetter(subject=subject).text().encode())},
+            user=env.admin,
+        )
+        assert "Added" in all_text(rec)
+    tries = Tries(env)  # a fresh user of guild B for each command (the cooldown)
+    b_letter = HandmadeLetter(
+        subject="Zeehonden in de Oosterschelde",
+        page2=["Ik verzoek u de opvang van zeehonden in de Oosterschelde te financieren."],
+    )
+    rec = await tries.run("letter add", {"file": Upload("zeehonden.txt", b_letter.text().encode())})
+    assert "as letter s1:" in all_text(rec), all_text(rec)
+    mine = next(r for r in env.app.catalog.by_id.values() if r.guild_id == env.other_guild.id)
+    assert (mine.slug, mine.ref) == ("zeehonden", "s1")
+    # B finds its letter by that name and number; A's zeehonden stays A's
+    for ref in ("zeehonden", "s1", "#s1"):
+        rec = await tries.run("summary", {"letter": ref})
+        assert "Oosterschelde" in all_text(rec), (ref, all_text(rec))
+    rec = await env.run("summary", {"letter": "zeehonden"}, user=env.admin)
+    assert "Waddeneilanden" in all_text(rec)
+    # /letters in B: the bundled letter as 1, its own as s1, nothing else
+    rec = await tries.run("letters")
+    numbers = re.findall(r"\*\*(s?\d+)\*\*", all_text(rec))
+    assert list(dict.fromkeys(numbers)) == ["1", "s1"], all_text(rec)
+    # citations and autocomplete values carry the number B sees, not an internal id
+    rec = await tries.run("quote", {"text": "opvang van zeehonden in de Oosterschelde"})
+    assert "letter s1, p. " in all_text(rec), all_text(rec)
+    rec = await tries.complete("quote", "text", "opvang van zeehonden in de Oosterschelde")
+    assert rec.choices and all(str(c["value"]).startswith("s1:") for c in rec.choices)
+    rec = await tries.complete("summary", "letter", "")
+    assert {c["value"] for c in rec.choices} == {"1", "s1"}
+    # a letter for everyone added now is number 2 in every server, not 1 + A's and B's count
+    added = await env.app.add_path([_global_letter(env)])
+    assert [i.letter.ref for i in added.ingested] == ["2"]
+    env.server.assert_no_protocol_errors()
+
+
+def _global_letter(env: Env) -> Path:
+    path = Path(env.settings.db_path).parent / "voor-iedereen.txt"
+    letter = HandmadeLetter(
+        subject="Kinderopvang in krimpgebieden",
+        page2=["Ik verzoek u de kinderopvang in krimpgebieden overeind te houden."],
+    )
+    path.write_text(letter.text(), encoding="utf-8")
+    return path
