@@ -89,7 +89,7 @@ def _cut(text: str, after: int, salutation: int) -> int:
         return feed + 1
     mark = _LETTERHEAD.search(text, after, salutation)
     if mark is not None:
-        return mark.start()
+        return _with_page_number(text, mark.start(), after)
     line_end = text.find("\n", after, salutation)  # the closing's own line ends here
     if line_end >= 0:
         for blank in _BLANK_LINE.finditer(text, line_end, salutation):
@@ -97,3 +97,18 @@ def _cut(text: str, after: int, salutation: int) -> int:
                 return blank.end()
     line_start = text.rfind("\n", after, salutation)
     return line_start + 1 if line_start >= 0 else salutation
+
+
+_PAGE_NUMBER_BEFORE = re.compile(r"(?<!\S)\d{1,3}[ \t]*\n\Z")
+
+
+def _with_page_number(text: str, at: int, after: int) -> int:
+    """``at`` moved back to the start of its line, and over a page number just before it
+    (``1`` above ``Pagina 1 van 2``): that number opens the next letter."""
+    start = text.rfind("\n", after, at) + 1 or at
+    if text[start:at].strip():  # the mark is inside a line (one-line damaged text)
+        start = at
+    number = _PAGE_NUMBER_BEFORE.search(text[max(after, start - 8) : start])
+    if number is not None:
+        return start - (len(number.group()))
+    return start

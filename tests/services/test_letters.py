@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.split import split_letters
 from bot.services import letters as svc
 from bot.services.app import Briefbot
 from bot.settings import Settings
@@ -367,18 +366,6 @@ async def test_a_letter_in_a_file_that_cannot_be_read_is_reported(tmp_path):
     assert [(i.part, i.parts) for i in report.ingested] == [(1, 2)]
     (error,) = report.errors
     assert error.error.startswith("letter 2 of 2 in the file: ") and "Dutch" in error.error
-
-
-def test_split_finds_letters_in_clean_damaged_and_pdf_text():
-    a, b = HandmadeLetter().text(), other_letter().text()
-    from bot.core.text import damage
-
-    for joined in (a + b, a.rstrip("\f") + "\n" + b, damage(a) + " " + damage(b)):
-        spans = split_letters(joined)
-        assert len(spans) == 2
-        assert "Wachtlijsten" not in joined[spans[0][0] : spans[0][1]].title()
-    for single in (a, damage(a), a + "Bijlage\nMet vriendelijke groet,\nKees\n"):
-        assert split_letters(single) == [(0, len(single))]
 
 
 # --------------------------------------------------------------------------- duplicates
