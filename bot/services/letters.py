@@ -6,7 +6,7 @@ the same path, built for files from strangers:
 * it is opened without following it into a device, FIFO or socket (``O_NONBLOCK``, then
   ``fstat`` on the opened descriptor: only a regular file is read) and read with a cap
   (:data:`MAX_FILE_BYTES`), so ``/dev/zero`` or a FIFO is refused at once;
-* a PDF is read in a child process with capped memory and time (:func:`extract_pdf_isolated`):
+* a PDF is read in a child process with capped memory and time (:mod:`bot.services.pdf_reader`):
   a decompression bomb costs that process, not this one;
 * a text holding several letters is split (:mod:`bot.core.split`): each letter is stored, a
   letter repeated in the file is stored once with a warning, and a part that cannot be read
@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import re
 import sqlite3
 import stat
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +40,7 @@ from bot.core.pdf import extract_pdf_pages
 from bot.core.split import split_letters
 from bot.core.text import fold
 from bot.services.background import off_the_query_path
+from bot.services.pdf_reader import WORKER_MEMORY, extract_pdf_isolated
 from bot.store import LetterRecord, RepairRecord, SectionRecord, SentenceRecord, Store, StoreError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -51,12 +48,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_SENTENCES = 5_000
 EXTENSIONS = (".txt", ".pdf")
 PDF_MAGIC = b"%PDF-"
-#: Address space of the process that reads an uploaded PDF. A real letter needs well under
-#: 100 MiB; a crafted PDF of a few kilobytes (Form XObjects that draw each other thousands of
-#: times, a content stream that inflates to millions of drawing objects) makes PDFium take
-#: gigabytes while it loads a page, before any of bot.core.pdf's checks can run.
-PDF_WORKER_MEMORY = 1024 * 1024 * 1024
-PDF_WORKERS = threading.BoundedSemaphore(2)  # PDFs read at the same time, each in a process
+#: Address space of the child process that reads a PDF (see bot.services.pdf_reader).
+PDF_WORKER_MEMORY = WORKER_MEMORY
 #: Different letters one file may hold (a letter repeated in it counts once).
 MAX_LETTERS_PER_FILE = 100
 #: Time for reading and parsing all the letters of one file (each letter has PARSE_SECONDS).
@@ -67,24 +60,6 @@ FILE_SECONDS = 4 * PARSE_SECONDS
 SAME_LETTER = 0.6
 
 log = logging.getLogger(__name__)
-
-_PDF_WORKER = """
-import json, sys
-try:
-    import resource
-    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
-except (ImportError, ValueError, OSError):
-    pass
-from bot.core.models import LetterError
-from bot.core.pdf import extract_pdf_pages
-data = sys.stdin.buffer.read()
-try:
-    out = {"pages": extract_pdf_pages(data, max_pages=int(sys.argv[2]),
-                                      max_seconds=float(sys.argv[3]))}
-except LetterError as exc:
-    out = {"error": str(exc)}
-sys.stdout.write(json.dumps(out))
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,60 +143,6 @@ def slugify(name: str) -> str:
     stem = Path(name).stem.lower()
     slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
     return slug[:80] or "letter"
-
-
-def extract_pdf_isolated(
-    data: bytes,
-    *,
-    max_pages: int = 500,
-    max_seconds: float = 30.0,
-    max_memory: int = PDF_WORKER_MEMORY,
-) -> list[str]:
-    """:func:`bot.core.pdf.extract_pdf_pages` in a child process with at most ``max_memory``
-    bytes of address space and ``max_seconds`` (plus start-up) of time, so that a hostile PDF
-    costs that process, not this one. Blocking (about 0.2 s of start-up); raises LetterError."""
-    if not PDF_WORKERS.acquire(timeout=max(0.0, max_seconds)):
-        raise LetterError("The PDF reader is busy with other files; try again in a minute.")
-    root = str(Path(__file__).resolve().parents[2])  # where ``bot`` is importable from
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    # no secrets (DISCORD_TOKEN) for the process that reads strangers' files
-    env = {"PYTHONPATH": path, "PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _PDF_WORKER, str(max_memory), str(max_pages), str(max_seconds)],
-            input=bytes(data),
-            capture_output=True,
-            timeout=max_seconds + 10,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise LetterError(
-            f"Reading this PDF took longer than {max_seconds:g} seconds; "
-            "it is too large or malformed."
-        ) from exc
-    except OSError:  # no interpreter to start (an embedded Python): read it here instead
-        log.warning("cannot start the PDF reader process; reading in-process", exc_info=True)
-        return extract_pdf_pages(data, max_pages=max_pages, max_seconds=max_seconds)
-    finally:
-        PDF_WORKERS.release()
-    if proc.returncode == 0:
-        try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            out = {}
-        if isinstance(out.get("error"), str):
-            raise LetterError(out["error"])
-        if isinstance(out.get("pages"), list):
-            return [str(p) for p in out["pages"]]
-    stderr = proc.stderr.decode("utf-8", "replace")[-2000:]
-    log.warning("the PDF reader failed", extra={"returncode": proc.returncode, "stderr": stderr})
-    if proc.returncode == -6 or "MemoryError" in stderr or "Out of memory" in stderr:
-        raise LetterError(
-            f"Reading this PDF needs more than {max_memory // (1024 * 1024)} MiB of memory; "
-            "it is not a letter (or it is built to exhaust the reader)."
-        )
-    raise LetterError("This PDF crashed the PDF reader; it is damaged or malformed.")
 
 
 def _extract_text(

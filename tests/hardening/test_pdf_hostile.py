@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from bot.core.models import LetterError
 from bot.core.pdf import PDFIUM_LOCK, extract_pdf_pages
 from bot.services.letters import extract_pdf_isolated, parse_bytes
+from bot.services.pdf_reader import WORKER_MEMORY, PdfReaders
 from tests.letters import HandmadeLetter
 from tests.pdf_factory import make_pdf
 
@@ -312,3 +313,23 @@ def test_mutated_pdfs_are_read_or_refused(data: bytes):
     assert isinstance(pages, list) and all(isinstance(p, str) for p in pages)
     for page in pages:
         page.encode("utf-8")
+
+
+def test_reader_children_are_reused_and_one_that_failed_never_is():
+    readers = PdfReaders()
+    args = {"max_pages": 500, "max_seconds": 30.0, "max_memory": WORKER_MEMORY}
+    try:
+        letter = letter_pdf()
+        pages = readers.read(letter, **args)
+        (child,) = readers._idle
+        assert readers.read(letter, **args) == pages
+        assert readers._idle == [child] and child.served == 2  # one process, two files
+        assert "password" in refusal(lambda: readers.read(hostile_pdfs()["password"][0](), **args))
+        assert readers._idle == [child]  # a refusal leaves the child fine
+        message = refusal(lambda: readers.read(gigabyte_bombs()["spaces-1GiB"](), **args))
+        assert "memory" in message
+        assert child.proc.poll() is not None and child not in readers._idle
+        assert readers.read(letter, **args) == pages  # a fresh child reads on
+    finally:
+        readers.close()
+    assert all(c.proc.poll() is not None for c in [child, *readers._idle])
