@@ -411,6 +411,19 @@ class SqliteLetterRepository:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    async def forget_numbers(self, guild_id: int) -> bool:
+        """Forget a server's letter number sequence once it has no letters left (its data is
+        purged): the last number would still say how many letters it had."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM letter_numbers WHERE scope = ?"
+                " AND NOT EXISTS (SELECT 1 FROM letters WHERE guild_id = ?)",
+                (guild_id, guild_id),
+            )
+            forgotten = cursor.rowcount > 0
+            await cursor.close()
+        return forgotten
+
     async def delete(self, letter_id: int, *, guild_id: int | None) -> bool:
         async with self._db.write() as conn:
             cursor = await conn.execute(

@@ -403,6 +403,13 @@ async def test_numbers_are_never_given_twice_in_a_scope(store: Store) -> None:
     assert await store.letters.delete(second.id, guild_id=5)
     third, _ = await add(store, make_letter("c"), guild_id=5)
     assert (first.ref, second.ref, third.ref) == ("s1", "s2", "s3")
+    # a server whose data is purged leaves no count behind
+    assert not await store.letters.forget_numbers(5)  # it still has letters
+    for r in (first, third):
+        await store.letters.delete(r.id, guild_id=5)
+    assert await store.letters.forget_numbers(5)
+    again, _ = await add(store, make_letter("d"), guild_id=5)
+    assert again.ref == "s1"
 
 
 async def test_replace_keeps_the_number_and_name(db_path: Path, store: Store) -> None:
