@@ -199,10 +199,6 @@ class Reading:
 _WORDS = re.compile(r"\w+")
 
 
-def _letters_label(n: int) -> str:
-    return "1 letter" if n == 1 else f"{n} letters"
-
-
 def read_letters(
     data: bytes, *, name: str, isolate: bool = True, max_seconds: float = PARSE_SECONDS
 ) -> Reading:
