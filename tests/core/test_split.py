@@ -12,7 +12,9 @@ from bot.core.split import split_letters
 from bot.core.text import damage
 from tests.letters import HandmadeLetter
 
-BUNDLED = next((Path(__file__).resolve().parents[2] / "data" / "letters").glob("*.txt"))
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = next((REPO / "data" / "letters").glob("*.txt"))
+DEV_DOCUMENTS = REPO / "bench" / "eval" / "documents" / "dev"  # other senders and genres
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
@@ -51,6 +53,9 @@ def test_one_letter_is_one_part():
     assert split_letters(postscript) == [(0, len(postscript))]
     short = HandmadeLetter().text() + "Geachte heer,\nDank.\nMet vriendelijke groet,\nKees\n"
     assert split_letters(short) == [(0, len(short))]  # no body: not a letter of its own
+    for path in sorted(DEV_DOCUMENTS.glob("*.txt")):  # advice, answers, notes, ...
+        text = path.read_text(encoding="utf-8")
+        assert split_letters(text) == [(0, len(text))], path.name
 
 
 def test_copies_are_cut_alike():
