@@ -97,4 +97,9 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> Reda
     floor = max(logging.getLevelName(level), logging.INFO)
     for name in ("discord.gateway", "discord.http"):
         logging.getLogger(name).setLevel(floor)
+    # discord.client's only INFO line is "logging in using static token": noise before the one
+    # line that says whether the start worked (its warnings and errors still show).
+    logging.getLogger("discord.client").setLevel(
+        logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
+    )
     return redactor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,11 @@ class Settings(BaseSettings):
     """briefbot's settings. Each field is read from the environment variable named in ``alias``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,  # SETTING= (as in .env.example) means "the default"
     )
 
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
@@ -46,7 +50,48 @@ class Settings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _upper(cls, value: str) -> str:
-        return value.strip().upper() or "INFO"
+        value = value.strip().upper() or "INFO"
+        if value not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return value
+
+    @field_validator("letters_dir")
+    @classmethod
+    def _letters_dir_exists(cls, value: Path) -> Path:
+        # A wrong folder would silently give an empty store: refuse it where it is set.
+        if not value.is_dir():
+            raise ValueError(
+                f"{str(value)!r} is not a folder; point it at a folder of .txt/.pdf letters "
+                "(the bundled ones are in data/letters) or leave it unset"
+            )
+        return value
+
+    @field_validator("max_upload_bytes")
+    @classmethod
+    def _positive_upload_limit(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("use a size in bytes, for example 20971520 for 20 MB")
+        return value
+
+    @field_validator("max_requests_per_second")
+    @classmethod
+    def _pacing(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("use 0 (no pacing) or a number of requests a second, e.g. 45")
+        return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def describe(error: ValidationError) -> str:
+    """A settings error as one line for a person: which setting, what is wrong, where to fix it."""
+    parts = []
+    for item in error.errors():
+        name = ".".join(str(x) for x in item["loc"]) or "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts) + " (set it in the environment or in .env; see .env.example)"
 
 
 @lru_cache(maxsize=1)

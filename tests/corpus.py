@@ -22,10 +22,17 @@ def corpus_dir() -> Path | None:
     return None
 
 
+#: Why a corpus test skipped, and how to run it.
+SKIP_REASON = (
+    "needs the development corpus: put it at ../shared/corpus/letters (next to the repository) "
+    "or run with BRIEFBOT_CORPUS=/path/to/corpus/letters (a folder with index.csv)"
+)
+
+
 def corpus_or_skip() -> Path:
     found = corpus_dir()
     if found is None:
-        pytest.skip("development corpus not found (../shared/corpus/letters)")
+        pytest.skip(SKIP_REASON)
     return found
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 from discord.ext import commands
+from discord.voice_client import VoiceClient
 
 from bot.chat.errors import on_app_command_error
 from bot.chat.http_tuning import tune_http
@@ -19,9 +20,14 @@ from bot.chat.replies import NO_MENTIONS
 from bot.chat.sync import sync_commands
 from bot.services.app import Briefbot
 from bot.services.clock import Clock, SystemClock
+from bot.services.tour import TourService
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# briefbot has no voice: no warning at every start that the voice libraries are missing.
+VoiceClient.warn_nacl = False
+VoiceClient.warn_dave = False
 
 
 def intents() -> discord.Intents:
@@ -53,6 +59,8 @@ def tune_for_latency(loop: asyncio.AbstractEventLoop) -> None:
 
 
 class BriefBot(commands.Bot):
+    tour: TourService  # the examples /help shows (set up in setup_hook)
+
     def __init__(
         self,
         settings: Settings,
@@ -89,6 +97,7 @@ class BriefBot(commands.Bot):
 
         if self.app is None:
             self.app = await Briefbot.open(self.settings)
+        self.tour = TourService(self.app)
         await self.tree.set_translator(Translator())
         self.tree.on_error = on_app_command_error
         for cog in (
@@ -107,7 +116,11 @@ class BriefBot(commands.Bot):
                 application_id=self.application_id,
                 dev_guild=self.settings.dev_guild,
             )
-        self.spawn(self.core.warm(), name="warm-indexes")
+        self.spawn(self._warm(), name="warm-indexes")
+
+    async def _warm(self) -> None:
+        await self.core.warm()
+        await self.tour.warm()  # /help answers at once with its examples
 
     def core_changed(self) -> None:
         """Subscriptions changed outside the digest commands: wake the digest scheduler."""

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.chat.embeds import CHOICE_NAME_MAX, CHOICES_MAX, clip
 from bot.chat.i18n import lang_of
+from bot.core.casing import sentence_case
 from bot.services.scope import Scope
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def letter_choices(
         records = bot.core.catalog.in_order(scope_of(interaction))[::-1]
         out = []
         for r in records:
-            label = f"{r.ref} · {r.date or '?'} · {r.title}"
+            label = f"{r.ref} · {r.date or '?'} · {sentence_case(r.title)}"
             if not needle or needle in label.lower() or needle in r.slug:
                 out.append(choice(label, r.ref))
             if len(out) >= CHOICES_MAX:

@@ -7,7 +7,8 @@ import discord
 
 from bot.chat.embeds import COLOUR, DESCRIPTION_MAX, EMBED_TOTAL_MAX, EMBEDS_PER_MESSAGE, cite, clip
 from bot.chat.i18n import KIND_NAMES, t
-from bot.services.digests import Cited, Digest
+from bot.core.casing import name_case, sentence_case
+from bot.services.digests import Cited, Digest, NewLetter
 
 
 def _line(lang: str, digest: Digest, item: Cited, kind: str | None = None) -> str:
@@ -37,17 +38,43 @@ def _embed(title: str, blocks: list[str], footer: str) -> list[discord.Embed]:
     return out
 
 
+def _esc(text: str) -> str:
+    return discord.utils.escape_markdown(text)
+
+
+def _byline(letter: NewLetter, lang: str) -> str | None:
+    """*date* · From X to Y (names in their case where the damage lowercased them)."""
+    sender = name_case(letter.sender) if letter.sender else None
+    recipient = name_case(letter.recipient) if letter.recipient else None
+    if sender and recipient:
+        who = t("letters.from_to", lang, sender=sender, recipient=recipient)
+    elif sender:
+        who = t("letters.from", lang, sender=sender)
+    elif recipient:
+        who = t("letters.to", lang, recipient=recipient)
+    else:
+        who = None
+    parts = [f"*{_esc(letter.date)}*" if letter.date else None, _esc(who) if who else None]
+    return " · ".join(p for p in parts if p) or None
+
+
 def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
     """Messages (each a list of embeds) for one digest. ``when`` is the due date, localised."""
     lang = digest.language
-    footer = f"briefbot · {digest.marker}"
+    footer = t("digest.sample_footer", lang) if digest.sample else f"briefbot · {digest.marker}"
     final_footer = footer
     footer += " · 00/00"  # sized with room for the part number set below
     embeds: list[discord.Embed] = []
     header = [t("digest.title", lang, date=when)]
+    if digest.sample:
+        header.append(t("digest.sample", lang))
     if digest.late:
         header.append(t("digest.late", lang, time=when))
-    if digest.empty:
+    if digest.introduction:
+        header.append(t("digest.welcome", lang))
+    elif digest.empty and digest.first:
+        header.append(t("digest.welcome_empty", lang))
+    elif digest.empty:
         header.append(t("digest.nothing_new", lang))
     head = discord.Embed(
         title=clip(header[0], 256), description="\n".join(header[1:]) or None, colour=COLOUR
@@ -56,8 +83,9 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
     embeds.append(head)
     for letter in digest.new_letters:
         blocks: list[str] = []
-        if letter.date:
-            blocks.append(f"*{discord.utils.escape_markdown(letter.date)}*")
+        byline = _byline(letter, lang)
+        if byline:
+            blocks.append(byline)
         if letter.actions:
             blocks.append(f"__{t('digest.actions', lang)}__")
             blocks.extend(_line(lang, digest, c, kind) for kind, c in letter.actions)
@@ -65,9 +93,22 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
             blocks.append(f"__{t('digest.summary', lang)}__")
             blocks.extend(_line(lang, digest, c) for c in letter.summary)
         blocks.append(t("digest.more", lang, letter=digest.ref(letter.letter_id)))
-        embeds.extend(
-            _embed(clip(t("digest.new_letter", lang, title=letter.title), 256), blocks, footer)
-        )
+        title = t("digest.new_letter", lang, title=sentence_case(letter.title))
+        embeds.extend(_embed(clip(title, 256), blocks, footer))
+    for letter in digest.introduction:
+        blocks = []
+        byline = _byline(letter, lang)
+        if byline:
+            blocks.append(byline)
+        if letter.actions:
+            blocks.append(f"__{t('digest.asks', lang)}__")
+            blocks.extend(_line(lang, digest, c, kind) for kind, c in letter.actions)
+        if letter.summary:
+            blocks.append(f"__{t('digest.summary', lang)}__")
+            blocks.extend(_line(lang, digest, c) for c in letter.summary)
+        blocks.append(t("digest.more", lang, letter=digest.ref(letter.letter_id)))
+        title = t("digest.letter", lang, title=sentence_case(letter.title))
+        embeds.extend(_embed(clip(title, 256), blocks, footer))
     if digest.pick is not None:
         kind, item = digest.pick
         embeds.extend(_embed(t("digest.pick", lang), [_line(lang, digest, item, kind)], footer))

@@ -10,8 +10,9 @@ import discord
 from discord import app_commands
 
 from bot.chat.embeds import error_embed
-from bot.chat.i18n import lang_of, t
+from bot.chat.i18n import lang_of, refusal, t
 from bot.chat.replies import respond
+from bot.core.models import LetterError
 
 log = logging.getLogger("bot.chat.errors")
 
@@ -46,10 +47,13 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
         return t("error.guild_only", lang), False
     if isinstance(error, UserFacingError):
         return str(error), False
-    if isinstance(original, LookupError):
-        return t("error.lookup", lang, message=_text(original)), False
-    if isinstance(original, ValueError):
-        return t("error.input", lang, message=_text(original)), False
+    if isinstance(error, app_commands.TransformerError) and error.type in (
+        discord.AppCommandOptionType.channel,
+    ):
+        return t("error.not_this_server", lang), False
+    if isinstance(original, LookupError | ValueError):
+        kind = "letter" if isinstance(original, LetterError) else "request"
+        return refusal(_text(original), lang, kind=kind, escape=escape), False
     if _full(original):
         return t("error.full", lang), True
     if _busy(original):
@@ -61,6 +65,17 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
 
 def _text(exc: BaseException) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
+
+
+def escape(text: str) -> str:
+    """What a user typed, or a letter says, shown in a message: no markdown, no pings."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def explain(exc: BaseException, lang: str) -> str:
+    """A service's refusal as one sentence in ``lang`` (for DMs and other plain replies)."""
+    kind = "letter" if isinstance(exc, LetterError) else "request"
+    return refusal(_text(exc), lang, kind=kind, escape=escape)
 
 
 async def on_app_command_error(

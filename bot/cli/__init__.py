@@ -1,7 +1,11 @@
 """The ``briefbot`` command line. Thin: it parses arguments, calls a service, prints.
 
 Every command accepts ``--db PATH`` (or env ``BRIEFBOT_DB``) and ``--json``. With ``--json`` a
-command prints exactly one JSON object on stdout; progress and notices go to stderr.
+command prints exactly one JSON object on stdout; progress and notices go to stderr. The
+command line speaks English (answers to a question follow the question's language).
+
+Exit codes: 0 done, 1 an error (a bad file, an unknown letter, ...), 2 a usage or setup problem
+(a bad option, a missing or rejected token, a bad setting), 3 Discord cannot be reached.
 """
 
 from __future__ import annotations
@@ -11,34 +15,62 @@ import asyncio
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot import __version__
 from bot.cli import letters as letters_cmds
-from bot.cli.output import emit_json, err
-from bot.settings import get_settings
+from bot.cli.help import DESCRIPTION, TOP_EPILOG, Parser, UsageError, example_epilog, formatter
+from bot.cli.output import fail
+from bot.settings import describe, get_settings
 
 
 def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
     # Sub-commands must not overwrite what was given before the command name.
     db_default = None if top else argparse.SUPPRESS
     json_default = False if top else argparse.SUPPRESS
-    p.add_argument("--db", type=Path, default=db_default, help="SQLite file (env BRIEFBOT_DB)")
+    p.add_argument(
+        "--db", type=Path, default=db_default, metavar="PATH", help="SQLite file (env BRIEFBOT_DB)"
+    )
     p.add_argument(
         "--json", action="store_true", default=json_default, help="print one JSON object"
     )
 
 
+def add_command(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    help_text: str,
+    *,
+    example: str | None = None,
+) -> argparse.ArgumentParser:
+    """A sub-command parser with the common options and its example."""
+    p = sub.add_parser(
+        name.rsplit(" ", 1)[-1],
+        prog=f"briefbot {name}",
+        help=help_text,
+        description=help_text,
+        epilog=example_epilog(example or name),
+        formatter_class=formatter,
+    )
+    _common(p, top=False)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="briefbot",
-        description="Dutch policy letters at work: ingest, search, summarise, and a Discord bot.",
+        description=DESCRIPTION,
+        epilog=TOP_EPILOG,
+        formatter_class=formatter,
+        usage="briefbot [--db PATH] [--json] COMMAND [options]",
     )
     parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
     _common(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # the commands are listed, grouped, in the epilog (``bot.cli.help.COMMANDS_TEXT``)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     for module in _command_modules():
         for name, help_text, configure, handler in module.COMMANDS:
-            p = sub.add_parser(name, help=help_text, description=help_text)
-            _common(p, top=False)
+            p = add_command(sub, name, help_text)
             configure(p)
             p.set_defaults(handler=handler)
     return parser
@@ -52,26 +84,36 @@ def _command_modules() -> list:  # type: ignore[type-arg]
     return [letters_cmds, answer_cmds, ops_cmds, digest_cmds]
 
 
+def explain(exc: BaseException) -> str:
+    """A service's refusal as one English sentence saying what to do next."""
+    from bot.chat.i18n import clause, refusal
+
+    message = exc.args[0] if exc.args else str(exc)
+    return clause(refusal(str(message), "en", where="cli"))
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return fail(argparse.Namespace(json="--json" in argv), str(exc), code=2)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        return fail(args, describe(exc), code=2)
     # ``--db``/``--json`` may come before or after the command name.
-    args.db = args.db or get_settings().db_path
+    args.db = args.db or settings.db_path
     try:
         return asyncio.run(args.handler(args))
     except KeyboardInterrupt:
-        err.print("interrupted")
-        return 130
+        return fail(args, "interrupted", code=130)
     except (LookupError, ValueError) as exc:
-        message = exc.args[0] if exc.args else str(exc)
-        if args.json:
-            emit_json({"error": str(message)})
-        else:
-            err.print(f"[red]error:[/red] {message}")
-        return 1
+        return fail(args, explain(exc))
 
 
 if __name__ == "__main__":

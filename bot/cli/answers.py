@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from bot.cli.common import opened_app
 from bot.cli.output import cite, emit_json, err, out
+from bot.core import ask as ask_core
 from bot.services.app import Briefbot
 from bot.services.scope import GLOBAL
 
@@ -104,10 +105,24 @@ async def recommendations(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_LIMIT = 50
+
+
+def _limit(value: str) -> int:
+    """``--limit``: a whole number from 1 to MAX_LIMIT (0 is an error, not silently 1)."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"--limit must be a whole number from 1 to {MAX_LIMIT}, not {value!r}"
+        )
+    return int(value)
+
+
 def _configure_quote(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", metavar="TEXT", help="the fragment you remember")
     p.add_argument("--letter", help="letter id or slug")
-    p.add_argument("--limit", type=int, default=5, help="how many matches (default 5)")
+    p.add_argument(
+        "--limit", type=_limit, default=5, metavar="N", help="how many matches, 1-50 (default 5)"
+    )
 
 
 async def quote(args: argparse.Namespace) -> int:
@@ -134,7 +149,7 @@ async def quote(args: argparse.Namespace) -> int:
         )
         return 0
     if not matches:
-        out.print("no match: no sentence is close enough to that fragment")
+        out.print("no match: no sentence is close enough to that fragment; try other words")
     for m in matches:
         a, b = m.span
         shown = f"{escape(m.text[:a])}[bold]{escape(m.text[a:b])}[/bold]{escape(m.text[b:])}"
@@ -145,6 +160,21 @@ async def quote(args: argparse.Namespace) -> int:
 
 def _configure_ask(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", metavar="TEXT", help="a question in Dutch or English")
+
+
+def question_problem(text: str) -> str | None:
+    """Why ``text`` cannot be asked, in the CLI's language (the ask service says it in Dutch);
+    None when it can. Empty input is an error here, as in ``quote``."""
+    if ask_core.problem(text) is None:
+        return None
+    if not text.strip():
+        return 'type a question, for example: briefbot ask "Wat vraagt de rapporteur?"'
+    if len(text.strip()) > ask_core.MAX_QUESTION_CHARS:
+        return (
+            f"the question is {len(text.strip()):,} characters long; ask a shorter one "
+            f"(at most {ask_core.MAX_QUESTION_CHARS:,})"
+        )
+    return "the question has no words to search for; ask it in Dutch or English"
 
 
 async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[str, Any]]]:
@@ -207,15 +237,26 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
 
 
 async def ask(args: argparse.Namespace) -> int:
+    why = question_problem(args.text)
+    if why is not None:
+        raise ValueError(why)
     async with opened_app(args) as app:
         text, passages = await answer_question(app, args.text)
     if args.json:
         emit_json({"answer": text, "passages": passages})
         return 0
+    if not passages:
+        out.print(
+            "no passage in the letters answers this question; try other words, or "
+            "`briefbot quote` for a sentence you remember"
+        )
+        return 0
+    # The answer cites its passages as [n, p. X]: n is the n-th passage listed below.
     out.print(escape(text))
-    for p in passages:
+    out.print()
+    for n, p in enumerate(passages, 1):
         where = escape(cite(p["letter"], p["page"], p["sentence"]))
-        out.print(f"  [dim]{where}[/dim] {escape(p['text'])}")
+        out.print(f"[bold]\\[{n}][/bold] {escape(p['text'])} [dim]{where}[/dim]")
     return 0
 
 

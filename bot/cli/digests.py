@@ -1,4 +1,4 @@
-"""``briefbot digest list|preview|send-now``: daily digests for operators.
+"""``briefbot digest list|add|remove|preview|send-now``: daily digests for operators.
 
 JSON contracts (one object on stdout with ``--json``):
 
@@ -7,11 +7,16 @@ JSON contracts (one object on stdout with ``--json``):
                              "language", "skip_empty", "next_due_date", "next_due_local",
                              "next_due_utc", "paused_reason", "last_delivery": {"due_date",
                              "extra", "status", "attempts", "error", "message_id", "at"} | null}]}
+* digest add ...         -> {"subscription": {as in digest list}, "replaced": bool}
+* digest remove SUB_ID   -> {"removed": ID}
 * digest preview SUB_ID  -> {"subscription": ID, "due_date": "YYYY-MM-DD", "empty": bool,
-                             "language", "topics", "new_letters": [{"letter", "title", "date",
-                             "summary": [CITED], "actions": [CITED + "kind"]}],
-                             "pick": CITED + "kind" | null}
-                             where CITED = {"text", "letter", "page", "sentence"}
+                             "language", "topics", "new_letters": [LETTER],
+                             "introduction": [LETTER], "pick": CITED + "kind" | null}
+                             where LETTER = {"letter", "title", "date", "summary": [CITED],
+                             "actions": [CITED + "kind"]} and
+                             CITED = {"text", "letter", "page", "sentence"};
+                             "introduction" holds the newest letters in a subscription's first
+                             digest (when nothing is new), [] otherwise
 * digest send-now SUB_ID -> {"subscription": ID, "due_date", "counted_as": "scheduled"|"extra",
                              "extra": N, "recovered": bool, "message_id", "kind", "target",
                              "next_due_utc"}
@@ -33,36 +38,83 @@ from rich.markup import escape
 
 from bot.cli import _common
 from bot.cli.common import opened_app
-from bot.cli.output import cite, emit_json, err, out
-from bot.core.schedule import parse_zone
+from bot.cli.help import example_epilog, formatter
+from bot.cli.output import cite, emit_json, fail, out
+from bot.core.casing import sentence_case
+from bot.core.schedule import FREQUENCIES, parse_zone
 from bot.services.app import Briefbot
-from bot.services.digests import Cited, DeliveryError, Digest, DigestService
+from bot.services.digests import Cited, DeliveryError, Digest, DigestService, NewLetter
 from bot.store.digests import Delivery, Subscription
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 ACTIONS = (
     ("list", "every digest subscription, its schedule and last delivery"),
+    ("add", "create (or replace) a digest for a channel or a user's DMs, without Discord"),
+    ("remove", "stop a digest subscription and forget it"),
     ("preview", "what the next digest of a subscription would say (changes nothing)"),
     ("send-now", "send a subscription's digest now through Discord (needs DISCORD_TOKEN)"),
 )
 
 
+def _snowflake(value: str) -> int:
+    """A Discord id: digits (Developer Mode -> right click -> Copy ID)."""
+    if not value.strip().isdigit() or not 0 < int(value) < 2**64:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a Discord id (digits, Copy ID)")
+    return int(value)
+
+
+def _configure_add(q: argparse.ArgumentParser) -> None:
+    where = q.add_mutually_exclusive_group(required=True)
+    where.add_argument("--channel", type=_snowflake, metavar="ID", help="a channel's digest")
+    where.add_argument("--user", type=_snowflake, metavar="ID", help="a user's digest by DM")
+    q.add_argument(
+        "--guild",
+        type=_snowflake,
+        metavar="ID",
+        help="the server whose letters it carries (needed with --channel; optional with --user)",
+    )
+    q.add_argument("--time", default="09:00", help="local time HH:MM (default 09:00)")
+    q.add_argument("--timezone", default="Europe/Amsterdam", help="IANA zone (default %(default)s)")
+    q.add_argument("--topics", default="", help="only these topics, comma separated")
+    q.add_argument("--language", choices=("nl", "en"), default="nl", help="default nl")
+    q.add_argument("--frequency", choices=FREQUENCIES, default="daily", help="default daily")
+    q.add_argument("--skip-empty", action="store_true", help="skip days with nothing new")
+    q.add_argument(
+        "--owner",
+        type=_snowflake,
+        metavar="ID",
+        help="the user told by DM if a channel digest is paused (default: nobody)",
+    )
+
+
 def _configure(p: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="digest_action", metavar="ACTION", required=True)
     for name, help_text in ACTIONS:
-        q = actions.add_parser(name, help=help_text, description=help_text)
+        q = actions.add_parser(
+            name,
+            prog=f"briefbot digest {name}",
+            help=help_text,
+            description=help_text,
+            epilog=example_epilog(f"digest {name}"),
+            formatter_class=formatter,
+        )
         _common(q, top=False)
-        if name != "list":
+        if name == "add":
+            _configure_add(q)
+        elif name != "list":
             q.add_argument("subscription", type=int, metavar="SUB_ID", help="subscription id")
 
 
 async def digest(args: argparse.Namespace) -> int:
-    if args.digest_action == "list":
-        return await list_(args)
-    if args.digest_action == "preview":
-        return await preview(args)
-    return await send_now(args)
+    handlers = {
+        "list": list_,
+        "add": add,
+        "remove": remove,
+        "preview": preview,
+        "send-now": send_now,
+    }
+    return await handlers[args.digest_action](args)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -126,6 +178,16 @@ def _letter(d: Digest, letter_id: int) -> int | str:
     return int(ref) if ref.isdigit() else ref
 
 
+def _letter_json(d: Digest, n: NewLetter) -> dict[str, Any]:
+    return {
+        "letter": _letter(d, n.letter_id),
+        "title": n.title,
+        "date": n.date,
+        "summary": [_cited(d, c) for c in n.summary],
+        "actions": [_cited(d, c, kind) for kind, c in n.actions],
+    }
+
+
 def digest_json(d: Digest) -> dict[str, Any]:
     return {
         "subscription": d.subscription_id,
@@ -133,16 +195,8 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "empty": d.empty,
         "language": d.language,
         "topics": list(d.topics),
-        "new_letters": [
-            {
-                "letter": _letter(d, n.letter_id),
-                "title": n.title,
-                "date": n.date,
-                "summary": [_cited(d, c) for c in n.summary],
-                "actions": [_cited(d, c, kind) for kind, c in n.actions],
-            }
-            for n in d.new_letters
-        ],
+        "new_letters": [_letter_json(d, n) for n in d.new_letters],
+        "introduction": [_letter_json(d, n) for n in d.introduction],
         "pick": _cited(d, d.pick[1], d.pick[0]) if d.pick else None,
     }
 
@@ -200,32 +254,90 @@ async def list_(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------- preview
 
 
+def _print_letter(d: Digest, n: NewLetter, heading: str, actions_label: str) -> None:
+    date = f", {n.date}" if n.date else ""
+    which = d.ref(n.letter_id)
+    out.print(f"\n[bold]{heading}{escape(sentence_case(n.title))}[/bold] (letter {which}{date})")
+    if n.actions:
+        out.print(f"  {actions_label}:")
+    for kind, c in n.actions:
+        out.print(
+            f"  - [italic]{kind}[/italic]: {escape(c.text)} "
+            f"[dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
+        )
+    if n.summary:
+        out.print("  in short:")
+    for c in n.summary:
+        where = cite(d.ref(c.letter_id), c.page, c.sentence)
+        out.print(f"  - {escape(c.text)} [dim]{escape(where)}[/dim]")
+
+
 def print_digest(d: Digest) -> None:
-    if d.new_letters:
-        for n in d.new_letters:
-            out.print(
-                f"\n[bold]New: {escape(n.title)}[/bold] (letter {d.ref(n.letter_id)}, {n.date})"
-            )
-            if n.actions:
-                out.print("  needs attention:")
-            for kind, c in n.actions:
-                out.print(
-                    f"  - [italic]{kind}[/italic]: {escape(c.text)} "
-                    f"[dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
-                )
-            if n.summary:
-                out.print("  in short:")
-            for c in n.summary:
-                where = cite(d.ref(c.letter_id), c.page, c.sentence)
-                out.print(f"  - {escape(c.text)} [dim]{escape(where)}[/dim]")
-    else:
-        out.print("nothing new since the last digest")
+    for n in d.new_letters:
+        _print_letter(d, n, "New: ", "needs attention")
+    if d.introduction:
+        out.print("the first digest: what the newest letters ask for")
+    for n in d.introduction:
+        _print_letter(d, n, "", "what it asks")
+    if d.empty:
+        out.print(
+            "the first digest, and there are no letters yet"
+            if d.first
+            else ("nothing new since the last digest")
+        )
     if d.pick:
         kind, c = d.pick
         out.print(
             f"\n[bold]Recommendation of the day[/bold] ([italic]{kind}[/italic]): "
             f"{escape(c.text)} [dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
         )
+
+
+async def add(args: argparse.Namespace) -> int:
+    """Create or replace a digest (as /digest set or /digest subscribe would)."""
+    if args.channel is not None and args.guild is None:
+        raise ValueError(
+            "a channel digest needs --guild ID, the server the channel is in (its letters are "
+            "the ones the digest carries)"
+        )
+    kind = "channel" if args.channel is not None else "user"
+    async with opened_app(args) as app:
+        sub = await DigestService(app).subscribe(
+            kind=kind,
+            user_id=args.user if kind == "user" else (args.owner or 0),
+            guild_id=args.guild,
+            channel_id=args.channel,
+            time_text=args.time,
+            timezone=args.timezone,
+            topics=[t.strip() for t in args.topics.split(",") if t.strip()],
+            language=args.language,
+            frequency=args.frequency,
+            skip_empty=args.skip_empty,
+        )
+    replaced = sub.created_at != sub.updated_at
+    if args.json:
+        emit_json({"subscription": subscription_json(sub, None), "replaced": replaced})
+        return 0
+    topics = ", ".join(sub.topics) or "all topics"
+    out.print(
+        f"{'replaced' if replaced else 'added'} digest {sub.id}: {escape(_target(sub))}, "
+        f"{sub.frequency} at {sub.local_time} {sub.timezone}, {escape(topics)}, in "
+        f"{sub.language}; next {(_local(sub) or sub.next_due.isoformat())[:16].replace('T', ' ')}. "
+        f"See it now: briefbot digest preview {sub.id}",
+        soft_wrap=True,
+    )
+    return 0
+
+
+async def remove(args: argparse.Namespace) -> int:
+    async with opened_app(args, seed=False) as app:
+        sub = await _subscription(app, args.subscription)
+        await DigestService(app).off(sub.id)
+    if args.json:
+        emit_json({"removed": sub.id})
+    else:
+        out.print(f"removed digest {sub.id} ({escape(_target(sub))})")
+    return 0
 
 
 async def preview(args: argparse.Namespace) -> int:
@@ -253,7 +365,7 @@ async def send_now(args: argparse.Namespace) -> int:
     import discord
 
     from bot.chat.cogs.digests import DiscordSender
-    from bot.cli.ops import REJECTED_HELP, settings_for, token_for
+    from bot.cli.ops import discord_failure, settings_for, token_for
 
     settings = settings_for(args)
     token = token_for(settings)
@@ -270,16 +382,18 @@ async def send_now(args: argparse.Namespace) -> int:
         try:
             await client.login(token)  # REST only: sending needs no gateway
             result = await DigestService(app).send_now(sub, DiscordSender(client))  # type: ignore[arg-type]
-        except discord.LoginFailure:
-            err.print(REJECTED_HELP, soft_wrap=True)
-            return 2
-        except (DeliveryError, aiohttp.ClientError, OSError) as exc:
-            message = f"the digest was not sent: {getattr(exc, 'reason', None) or exc}"
-            if args.json:
-                emit_json({"error": message})
-            else:
-                err.print(f"[red]error:[/red] {escape(message)}")
-            return 1
+        except (
+            discord.LoginFailure,
+            discord.DiscordServerError,
+            aiohttp.ClientError,
+            OSError,
+        ) as exc:
+            failure = discord_failure(exc)  # no token, no network: one line, exit 2 or 3
+            if failure is None:
+                raise
+            return fail(args, f"the digest was not sent: {failure[0]}", code=failure[1])
+        except DeliveryError as exc:
+            return fail(args, f"the digest was not sent: {exc.reason}")
         finally:
             await client.close()
         after = await _subscription(app, sub.id)
@@ -313,5 +427,5 @@ async def send_now(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    ("digest", "daily digests: list, preview, send-now", _configure, digest),
+    ("digest", "daily digests: list, add, remove, preview, send-now", _configure, digest),
 ]

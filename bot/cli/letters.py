@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.cli.common import opened_app
-from bot.cli.output import emit_json, err, letter_json, out
+from bot.cli.output import count, emit_json, err, letter_json, out
 from bot.services import letters as svc
 from bot.services.scope import GLOBAL
 
@@ -90,8 +90,8 @@ def _print_report(report: svc.IngestReport) -> None:
         )
         out.print(
             f"{verb} {escape(i.path)}{where} -> letter {rec.ref} ({_shown(rec.slug)}{instead}): "
-            f"{_shown(rec.title)}; {rec.pages} pages, {rec.sentence_count} sentences, "
-            f"{i.repairs} repairs",
+            f"{_shown(rec.title)}; {count(rec.pages, 'page')}, "
+            f"{count(rec.sentence_count, 'sentence')}, {count(i.repairs, 'repair')}",
             emoji=False,
         )
     skipped = 0

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.cli.output import emit_json, err, out
+from bot.cli.output import count, emit_json, err, fail, out
 from bot.settings import Settings, get_settings
 from bot.store import StoreError, open_store
 
@@ -23,6 +23,26 @@ REJECTED_HELP = (
     "Discord rejected the token in DISCORD_TOKEN. Reset it in the Developer Portal "
     "(your app -> Bot -> Reset Token) and update .env."
 )
+INTENTS_HELP = (
+    "Discord refused the requested intents; briefbot needs none of the privileged ones, so "
+    "check the bot's settings in the Developer Portal (see the README)."
+)
+UNREACHABLE_HELP = (
+    "Cannot reach Discord ({reason}). Check this machine's network connection (and any proxy "
+    "or firewall), then start briefbot again; once connected, it reconnects by itself."
+)
+OUTAGE_HELP = (
+    "Discord answered with an error ({reason}); it is probably having an outage. Try again in "
+    "a few minutes (https://discordstatus.com)."
+)
+
+CLOSED_HELP = (
+    "Discord closed the connection (code {code}: {reason}) and will not take it back; start "
+    "briefbot again, and if it keeps happening check the bot's settings in the Developer Portal."
+)
+
+EXIT_SETUP = 2  # a missing or rejected token, refused intents, a bad setting
+EXIT_UNREACHABLE = 3  # Discord cannot be reached (network) or is down
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -35,22 +55,59 @@ def token_for(settings: Settings) -> str | None:
     from bot.logs import setup_logging
 
     if settings.discord_token is None:
-        err.print(TOKEN_HELP, soft_wrap=True)
+        _say(TOKEN_HELP)
         return None
     token = settings.discord_token.get_secret_value()
     setup_logging(settings.log_level, secrets=[token])
     return token
 
 
-async def run(args: argparse.Namespace) -> int:
+def discord_failure(exc: BaseException) -> tuple[str, int] | None:
+    """What to tell the operator when logging in to Discord failed, and the exit code; None
+    for an exception that is not about reaching Discord (a bug: let it show)."""
+    import aiohttp
     import discord
 
+    if isinstance(exc, discord.LoginFailure):
+        return REJECTED_HELP, EXIT_SETUP
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return INTENTS_HELP, EXIT_SETUP
+    if isinstance(exc, discord.ConnectionClosed):  # a close code discord.py does not retry
+        if exc.code == 4004:  # authentication failed: the token was reset meanwhile
+            return REJECTED_HELP, EXIT_SETUP
+        return CLOSED_HELP.format(code=exc.code, reason=exc.reason or "no reason"), EXIT_UNREACHABLE
+    if isinstance(exc, discord.DiscordServerError | discord.GatewayNotFound):
+        reason = f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException) else "no gateway"
+        return OUTAGE_HELP.format(reason=reason), EXIT_UNREACHABLE
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        reason = f"the name {exc.host} does not resolve"
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        why = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        reason = f"{exc.host}:{exc.port}: {why.lower()}"
+    elif isinstance(exc, TimeoutError):
+        reason = "the connection timed out"
+    elif isinstance(exc, aiohttp.ClientError | OSError):
+        reason = str(exc) or type(exc).__name__
+    else:
+        return None
+    return UNREACHABLE_HELP.format(reason=reason), EXIT_UNREACHABLE
+
+
+def _say(help_text: str) -> None:
+    err.print(help_text, soft_wrap=True, markup=False)
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Start the bot. Logging in is tried once: a token Discord rejects, or a network that
+    cannot reach Discord, ends the start with one line saying what to do (exit 2 or 3). Once
+    the bot is connected, discord.py reconnects to the gateway by itself, with exponential
+    backoff, for as long as it takes."""
     from bot.chat.client import BriefBot
 
     settings = settings_for(args)
     token = token_for(settings)
     if token is None:
-        return 2
+        return EXIT_SETUP
     bot = BriefBot(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -63,13 +120,12 @@ async def run(args: argparse.Namespace) -> int:
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if runner in done and runner.exception() is not None:
             exc = runner.exception()
-            if isinstance(exc, discord.LoginFailure):
-                err.print(REJECTED_HELP, soft_wrap=True)
-                return 2
-            if isinstance(exc, discord.PrivilegedIntentsRequired):
-                err.print("Discord refused the requested intents; see the README.", soft_wrap=True)
-                return 2
-            raise exc
+            assert exc is not None
+            failure = discord_failure(exc)
+            if failure is None:
+                raise exc
+            _say(failure[0])
+            return failure[1]
         return 0
     finally:
         stopper.cancel()
@@ -81,35 +137,37 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def sync(args: argparse.Namespace) -> int:
-    import discord
-
     from bot.chat.client import BriefBot
     from bot.chat.sync import sync_commands
 
     settings = settings_for(args)
     token = token_for(settings)
     if token is None:
-        return 2
+        return EXIT_SETUP
     bot = BriefBot(settings, sync=False)
     try:
         await bot.login(token)  # HTTP only; runs setup_hook, which registers the commands
-        count = await sync_commands(
+        synced = await sync_commands(
             bot.tree,
             bot.core.store,
             application_id=bot.application_id,
             dev_guild=settings.dev_guild,
             force=True,
         )
-    except discord.LoginFailure:
-        err.print(REJECTED_HELP, soft_wrap=True)
-        return 2
+    except Exception as exc:
+        failure = discord_failure(exc)
+        if failure is None:
+            raise
+        _say(failure[0])
+        return failure[1]
     finally:
         await bot.close()
     target = f"guild {settings.dev_guild}" if settings.dev_guild else "all servers"
     if args.json:
-        emit_json({"synced": count, "target": target})
+        emit_json({"synced": synced, "target": target})
     else:
-        out.print(f"synced {count} commands to {target}")
+        where = f"server {settings.dev_guild}" if settings.dev_guild else "all servers"
+        out.print(f"synced {count(synced or 0, 'command')} to {where}")
     return 0
 
 
@@ -174,9 +232,42 @@ async def check(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(report)
     else:
-        for key, value in report.items():
-            out.print(f"{key:<15} {value}")
+        for label, value in _check_lines(report):
+            out.print(f"{label:<13} {value}", markup=False, soft_wrap=True)
     return 0 if ok else 1
+
+
+def _check_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """``briefbot check`` for a person: one line per fact, no Python reprs."""
+    lines = [("database", str(report["database"]))]
+    if "error" in report:
+        lines.append(("error", str(report["error"])))
+    if "integrity" in report:
+        problems = [p for p in report["integrity"] if p != "ok"]
+        lines.append(("integrity", "ok" if not problems else "; ".join(problems[:5])))
+    if "schema_version" in report:
+        lines.append(("schema", f"version {report['schema_version']}"))
+    if "letters" in report:
+        text = count(report["letters"], "letter")
+        if "sentences" in report:
+            text += f", {count(report['sentences'], 'sentence')}"
+        lines.append(("letters", text))
+    if "subscriptions" in report:
+        subs = report["subscriptions"]
+        lines.append(("digests", f"{subs['active']} active, {subs['paused']} paused"))
+        last = report.get("last_digest")
+        lines.append(
+            (
+                "last digest",
+                f"subscription {last['subscription']} for {last['due_date']}, "
+                f"sent {str(last['sent_at'])[:16].replace('T', ' ')} UTC"
+                if last
+                else "none sent yet",
+            )
+        )
+    lines.append(("token", "set" if report["token_set"] else "not set (DISCORD_TOKEN)"))
+    lines.append(("status", "ok" if report["ok"] else "NOT OK"))
+    return lines
 
 
 def _configure_backup(p: argparse.ArgumentParser) -> None:
@@ -205,7 +296,7 @@ async def backup(args: argparse.Namespace) -> int:
         emit_json(report)
     else:
         out.print(
-            f"backed up {args.db} to {info.path}: {info.letters} letters, "
+            f"backed up {args.db} to {info.path}: {count(info.letters, 'letter')}, "
             f"{info.bytes / 1024 / 1024:.1f} MB, schema {info.schema_version}, integrity ok"
         )
     return 0
@@ -235,19 +326,16 @@ async def restore(args: argparse.Namespace) -> int:
         emit_json(report)
     else:
         kept = f"; the previous database is kept as {result.replaced}" if result.replaced else ""
+        letters = count(result.info.letters, "letter")
         out.print(
-            f"restored {result.target} from {result.source}: {result.info.letters} letters, "
+            f"restored {result.target} from {result.source}: {letters}, "
             f"schema {result.info.schema_version}{kept}"
         )
     return 0
 
 
 def _refused(args: argparse.Namespace, message: str) -> int:
-    if args.json:
-        emit_json({"error": message})
-    else:
-        err.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return 1
+    return fail(args, message)
 
 
 COMMANDS = [

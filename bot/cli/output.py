@@ -37,3 +37,19 @@ def letter_json(rec: LetterRecord) -> dict[str, Any]:
 
 def cite(letter: int | str, page: int, sentence: int) -> str:
     return f"(letter {letter}, p. {page}, s. {sentence})"
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 letter``, ``2 letters``, ``0 pages``; ``plural`` for words that do not add an s."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def fail(args: object, message: str, *, code: int = 1) -> int:
+    """Report an error as one line (``{"error": ...}`` with ``--json``); return the exit code."""
+    from rich.markup import escape
+
+    if getattr(args, "json", False):
+        emit_json({"error": message})
+    else:
+        err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    return code

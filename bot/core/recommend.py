@@ -31,12 +31,15 @@ A sentence gets the first kind in that order whose rules match.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.text import fold
+from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS
 
-RECOMMEND_VERSION = "1"
+RECOMMEND_VERSION = "2"
 
 Kind = Literal["request", "plea", "advice", "requirement", "concern"]
 KINDS: tuple[Kind, ...] = ("request", "advice", "plea", "concern", "requirement")
@@ -52,6 +55,298 @@ class Cue:
 
 def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# --------------------------------------------------------------------------- the author
+
+# Words after which a name of the author is its object or owner, not its subject:
+# "heeft u de Raad gevraagd", "het onderzoek van de Raad", "namens het college".
+_PREPOSITIONS = frozenset(
+    """
+    van aan door bij met voor namens tot naar over tegen op om uit zonder tussen volgens dan
+    als via binnen onder na tijdens jegens
+    """.split()
+)
+_OBJECT_BEFORE = frozenset({"u", "hem", "haar", "hen", "jullie", "mij", "me", "hierna", "noemen"})
+_DETERMINERS = frozenset({"de", "het", "dit", "deze", "onze", "ons"})
+# A short name ("de raad") followed by these names another body ("de Raad van State").
+_OTHER_BODY = frozenset({"van", "voor", "der", "tegen", "inzake"})
+_NAME_STOP = frozenset({"van", "voor", "tegen", "inzake", "der", "op", "ter", "in"})
+_PLURALS = {
+    "raad": "raden",
+    "centrum": "centra",
+    "kenniscentrum": "kenniscentra",
+    "gemeente": "gemeenten",
+}
+# Verbs an author uses of itself in the third person ("de Raad adviseert", "adviseert de Raad").
+_AUTHOR_VERBS = frozenset(
+    """
+    adviseert adviseren beveelt bevelen verzoekt verzoeken vraagt vragen pleit pleiten
+    constateert constateren onderschrijft onderschrijven acht achten meent menen vindt vinden
+    concludeert concluderen stelt stellen wijst wijzen is zijn heeft hebben maakt maken vreest
+    vrezen betreurt betreuren steunt steunen roept roepen dringt dringen benadrukt benadrukken
+    verwacht verwachten ziet zien signaleert signaleren waarschuwt waarschuwen
+    """.split()
+)
+_FIRST_PERSON = re.compile(r"\b(?:ik|mijn)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """How a document names its author besides ``ik`` and ``wij`` (folded words).
+
+    ``names`` are full names and abbreviations, read with or without a determiner
+    (``raad voor jeugd en rechtsbescherming``, ``nvvb``); ``nouns`` are the institution nouns
+    that name the author after a determiner (``de raad``, ``het college``, ``de inspecties``).
+    Both come from the document: its sender, the abbreviations and ``hierna:`` names its text
+    defines, and the body that speaks of itself in the third person. Never from a list of
+    senders.
+    """
+
+    names: tuple[str, ...] = ()
+    nouns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.nouns)
+
+
+FIRST_PERSON_ONLY = Author()
+
+
+def _noun_forms(noun: str) -> set[str]:
+    out = {noun}
+    if noun in _PLURALS:
+        out.add(_PLURALS[noun])
+    for plural in (noun + "s", noun + "en", noun + "n"):
+        if plural in INSTITUTION_NOUNS:
+            out.add(plural)
+    return out
+
+
+def _heads(name: str) -> tuple[set[str], set[str]]:
+    """Institution nouns and head words of one folded organisation name: ``raad voor jeugd en
+    rechtsbescherming`` -> ({raad, raden}, {}); ``adviescollege toetsing regeldruk`` ->
+    ({college, colleges}, {adviescollege})."""
+    nouns: set[str] = set()
+    heads: set[str] = set()
+    words = name.split()
+    for i, w in enumerate(words):
+        if w in _NAME_STOP and i:
+            break
+        if w in INSTITUTION_NOUNS:
+            nouns |= _noun_forms(w)
+            continue
+        for noun in INSTITUTION_NOUNS:
+            if len(noun) >= 4 and w.endswith(noun) and len(w) - len(noun) >= 3:
+                nouns |= _noun_forms(noun)
+                heads.add(w)
+    return nouns, heads
+
+
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
+_HIERNA = re.compile(r"\bhierna(?: te noemen| genoemd)? (?:(de|het) )?(\w+)")
+
+
+def author_of(
+    sender: str | None, texts: Sequence[str] = (), *, signatory_role: str | None = None
+) -> Author:
+    """The author of a document as it names itself, from its ``sender`` (the organisation the
+    parser found) and its sentences ``texts``; :data:`FIRST_PERSON_ONLY` when nothing says."""
+    names: set[str] = set()
+    nouns: set[str] = set()
+    folded_texts = [fold(t) for t in texts]
+    tokens: set[str] = set()
+    for f in folded_texts:
+        tokens.update(f.split())
+    sender_words: set[str] = set()
+    for raw in re.split(r"[,;/\n]| & ", sender or ""):
+        name = fold(_ACRONYM.sub(" ", raw))
+        if len(name) < 3:
+            continue
+        names.add(name)
+        sender_words.update(w for w in name.split() if len(w) > 3 and w not in _NAME_STOP)
+        n, heads = _heads(name)
+        nouns |= n
+        names |= heads
+        for m in _ACRONYM.finditer(raw):
+            names.add(fold(m.group(1)))
+        capitals = [w[0] for w in re.findall(r"\b[A-Z][\w-]*", raw)]
+        initials = "".join(capitals).lower()
+        if len(initials) >= 3 and initials in tokens:
+            names.add(initials)
+    role = fold(signatory_role or "")
+    if "gemeente" in nouns or "burgemeester" in role or "wethouder" in role:
+        # a municipality writes as its executive: "het college (van burgemeester en wethouders)"
+        nouns |= _noun_forms("college")
+        names.add("college van burgemeester en wethouders")
+        names.add("burgemeester en wethouders")
+    if "ministerie" in nouns or role.startswith(("minister", "staatssecretaris")):
+        nouns.add("kabinet")  # a minister writes for the cabinet
+
+    # Names the text itself gives its author: "(hierna: de Raad)", "(NVVB)" after the name.
+    for raw, f in zip(texts, folded_texts, strict=False):
+        for m in _HIERNA.finditer(f):
+            before = set(f[: m.start()].split()[-10:])
+            if sender_words and not (before & sender_words):
+                continue
+            word = m.group(2)
+            if word in INSTITUTION_NOUNS and m.group(1):
+                nouns |= _noun_forms(word)
+            elif not m.group(1) and len(word) >= 2:
+                names.add(word)
+        for m in _ACRONYM.finditer(raw):
+            before = set(fold(raw[: m.start()]).split()[-8:])
+            if sender_words and len(before & sender_words) >= min(2, len(sender_words)):
+                names.add(fold(m.group(1)))
+
+    if not nouns:
+        # no institution in the sender (none found, or a name without one): the text decides
+        nouns = _third_person_voice(folded_texts)
+    return Author(
+        tuple(sorted(names, key=lambda n: (-len(n), n))),
+        tuple(sorted(nouns, key=lambda n: (-len(n), n))),
+    )
+
+
+def _third_person_voice(folded_texts: Sequence[str]) -> set[str]:
+    """The institution noun of a document that never writes "ik" but has "de Raad" or "de
+    branchevereniging" advise, ask and conclude at least twice: it speaks of itself (often
+    beside "wij")."""
+    if any(_FIRST_PERSON.search(f) for f in folded_texts):
+        return set()
+    counts: Counter[str] = Counter()
+    for f in folded_texts:
+        toks = f.split()
+        for i, w in enumerate(toks):
+            if w not in INSTITUTION_NOUNS or i == 0 or toks[i - 1] not in {"de", "het"}:
+                continue
+            after = toks[i + 1] if i + 1 < len(toks) else ""
+            before = toks[i - 2] if i >= 2 else ""
+            if after in _AUTHOR_VERBS or before in _AUTHOR_VERBS:
+                counts[w] += 1
+    if not counts:
+        return set()
+    noun, n = counts.most_common(1)[0]
+    plural_voice = any(re.search(r"\b(?:wij|we|onze)\b", f) for f in folded_texts)
+    return _noun_forms(noun) if n >= 2 or plural_voice else set()
+
+
+_IRREGULAR = {
+    "is": "ben",
+    "zijn": "ben",
+    "bent": "ben",
+    "heeft": "heb",
+    "hebben": "heb",
+    "hebt": "heb",
+    "zullen": "zal",
+    "kunnen": "kan",
+    "willen": "wil",
+    "wilt": "wil",
+    "zouden": "zou",
+    "mogen": "mag",
+    "wordt": "word",
+    "worden": "word",
+    "gaat": "ga",
+    "gaan": "ga",
+    "staat": "sta",
+    "staan": "sta",
+    "doet": "doe",
+    "doen": "doe",
+    "ziet": "zie",
+    "zien": "zie",
+    "slaat": "sla",
+    "slaan": "sla",
+    "moeten": "moet",
+    "komen": "kom",
+    "waren": "was",
+    "hadden": "had",
+}
+_VOWELS = frozenset("aeiouy")
+
+
+def first_singular(word: str) -> str:
+    """The first person singular of a present-tense verb form: ``adviseert``/``adviseren`` ->
+    ``adviseer``, ``vragen`` -> ``vraag``, ``pleit`` -> ``pleit``; other words unchanged."""
+    w = word
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) >= 5 and w.endswith("en") and w[-3] not in _VOWELS:
+        s = w[:-2]
+        if len(s) >= 2 and s[-1] == s[-2] and s[-1] not in _VOWELS:
+            s = s[:-1]  # stellen -> stel
+        elif len(s) >= 3 and s[-2] in "aeou" and s[-3] not in _VOWELS and s[-1] not in _VOWELS:
+            s = s[:-1] + s[-2] + s[-1]  # vragen -> vraag, adviseren -> adviseer
+        if s.endswith("z"):
+            s = s[:-1] + "s"
+        elif s.endswith("v"):
+            s = s[:-1] + "f"
+        return s
+    if len(w) >= 4 and w.endswith("t") and w[-2] not in _VOWELS and not w.endswith("cht"):
+        return w[:-1]  # adviseert -> adviseer, vraagt -> vraag, raadt -> raad
+    return w
+
+
+def _author_at(toks: Sequence[str], i: int, author: Author) -> int:
+    """How many tokens from ``i`` name the author (a determiner included), or 0."""
+    det = 1 if toks[i] in _DETERMINERS else 0
+    for name in author.names:
+        parts = name.split()
+        n = len(parts)
+        if toks[i + det : i + det + n] == parts:
+            return det + n
+    if det and i + 1 < len(toks) and toks[i + 1] in author.nouns:
+        nxt = toks[i + 2] if i + 2 < len(toks) else ""
+        if nxt not in _OTHER_BODY:
+            return 2
+    return 0
+
+
+def to_first_person(f: str, author: Author = FIRST_PERSON_ONLY, *, pronoun: bool = False) -> str:
+    """The folded sentence ``f`` with its author as ``ik``: ``wij adviseren u`` -> ``ik adviseer
+    u``, ``daarnaast adviseert de raad`` -> ``daarnaast adviseer ik``, ``het onderzoek van de
+    raad`` -> ``het onderzoek van mij``. With ``pronoun``, a ``hij``/``zij`` that opens the
+    sentence is the author too (the sentence before named it)."""
+    return _to_first_person(f, author, pronoun)[0]
+
+
+def _to_first_person(f: str, author: Author, pronoun: bool) -> tuple[str, bool]:
+    toks = f.split()
+    out: list[str] = []
+    subjects: list[int] = []
+    third = False
+    i = 0
+    while i < len(toks):
+        n = _author_at(toks, i, author) if author else 0
+        w = toks[i]
+        if not n and pronoun and i < 4 and w in {"hij", "zij", "ze"} and not third:
+            n = 1
+        if n:
+            prev = out[-1] if out else ""
+            if prev in _PREPOSITIONS or prev in _OBJECT_BEFORE:
+                out.append("mij")
+            else:
+                out.append("ik")
+                subjects.append(len(out) - 1)
+            third = True
+            i += n
+            continue
+        if w in {"wij", "we"}:
+            out.append("ik")
+            subjects.append(len(out) - 1)
+        elif w == "ons":
+            out.append("mij")
+        elif w == "onze":
+            out.append("mijn")
+        else:
+            out.append(w)
+        i += 1
+    for p in subjects:
+        for q in (p - 1, p + 1):
+            if 0 <= q < len(out) and out[q] not in {"ik", "mij"}:
+                out[q] = first_singular(out[q])
+    if third:
+        out = ["mij" if w == "zich" else w for w in out]
+    return " ".join(out), third
 
 
 # --------------------------------------------------------------------------- not recommendations
@@ -88,7 +383,9 @@ _REPORTED = re.compile(
     r"\bvolgens (?!mij\b|mijn\b)|\bbepaalt\b|\bbepalen\b|\bschrijft (?:\w+ )?voor\b|"
     r"\bschrijven (?:\w+ )?voor\b|\bstelt u\b|\bschrijft u\b|\bmeent u\b|\bvindt u\b|"
     r"\bvinden (?:de|zij|ze)\b|\bwordt gesteld\b|\bstaat vermeld\b|\bwordt voorgesteld\b|"
-    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b"
+    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b|"
+    r"\b(?:is|zijn|werd|werden) (?:\w+ ){0,3}?(?:afgesproken|overeengekomen|vastgelegd|bepaald|"
+    r"besloten|toegezegd|opgenomen) dat\b"
 )
 
 # --------------------------------------------------------------------------- the rules, by kind
@@ -98,9 +395,7 @@ _REQUEST = _rx(
     r"\bverzoek ik\b",
     r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,5}?verzoeken\b",
     r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op\b",
-    r"\b(?:ik )?roep (?:ik )?(?:u|uw|de|het|alle|hen|jullie|iedereen|partijen)\b"
-    r"(?: \w+){0,10}? op\b",
-    r"\bik roep\b",
+    r"\broep (?:ik )?(?:\w+ ){0,2}?(?:u|uw)\b(?: \w+){0,10}? op\b",
     r"\b(?:ik vraag|vraag ik) (?!me af\b|mij af\b)(?:\w+ ){0,3}?"
     r"(?:u|uw|de|het|hierbij|daarom|nogmaals|graag|alle|aandacht|om)\b",
     r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,4}?(?:aandacht )?(?:\w+ )?vragen\b",
@@ -109,6 +404,9 @@ _REQUEST = _rx(
     r"\bik hoop (?:\w+ ){0,2}?dat (?!bovenstaande)(?:u|uw|de|het|deze|dit|dat|er|alle|jullie)\b",
     r"\bhoop (?:ik )?op (?:\w+ ){0,2}?steun\b",
     r"\bspreek (?:ik )?(?:\w+ ){0,2}?de hoop uit\b",
+    # the passive: "verzocht wordt", "u wordt verzocht", "wordt u gevraagd"
+    r"^(?:\w+ ){0,3}?(?:verzocht|gevraagd) (?:wordt|worden)\b",
+    r"\b(?:u wordt|wordt u) (?:\w+ ){0,3}?(?:verzocht|gevraagd)\b",
 )
 
 _ADVICE = _rx(
@@ -129,6 +427,9 @@ _ADVICE = _rx(
     r"\b(?:zie ik|ik zie) (?:\w+ ){0,6}?graag\b",
     r"\bkan (?:ik )?(?:mij|me) (?:\w+ ){0,3}?voorstellen dat\b",
     r"\b(?:ik meen|meen ik) (?:\w+ ){0,3}?dat (?:\w+ ){0,20}?(?:kan|kunnen|moet|moeten|zou)\b",
+    # the passive: "geadviseerd wordt", "er wordt aanbevolen", "voorgesteld wordt"
+    r"^(?:\w+ ){0,3}?(?:geadviseerd|aanbevolen|aangeraden|voorgesteld) (?:wordt|worden)\b",
+    r"\b(?:wordt|worden) (?:\w+ ){0,3}?(?:geadviseerd|aanbevolen|aangeraden)\b",
 )
 
 # Hedged advice: weaker than an explicit "ik pleit", so tried after the pleas.
@@ -149,6 +450,9 @@ _PLEA = _rx(
     r"\b(?:ik onderschrijf|onderschrijf ik|ik ondersteun|ondersteun ik|ik steun|steun ik)\b"
     r" (?:\w+ ){0,8}?(?:aanbeveling|aanbevelingen|advies|adviezen|pleidooi)\b",
     r"\bwil ik u (?:\w+ ){0,4}?wijzen op\b|\bik wil u (?:\w+ ){0,4}?wijzen op\b",
+    # an appeal to others than the addressee ("ik roep inleners op"): to the addressee it is
+    # a request (above)
+    r"\broep (?:ik )?(?:\w+ ){0,12}?op\b|\bik roep\b",
 )
 
 _CONCERN = _rx(
@@ -162,6 +466,7 @@ _CONCERN = _rx(
     r"\bbezorgd(?:heid)?\b",
     r"\bbetreur\w*\b|\bspijtig\b|\bjammer\b",
     r"\b(?:ik vrees|vrees ik|ben (?:ik )?bang dat)\b",
+    r"\b(?:ik waarschuw|waarschuw ik)\b",
     r"\bbezwa(?:ar|ren)\b(?! tegen maken)",
     r"\bonwenselijk\w*\b|\bongewenst\b|\bonaanvaardbaar\b|\bonacceptabel\b",
     r"\b(?:bestaat|ontstaat|is) (?:er )?(?:\w+ ){0,3}?risico\b|\brisico bestaat\b",
@@ -174,6 +479,24 @@ _CONCERN = _rx(
     r"\bte (?:minimaal|weinig|beperkt|vaak|traag|gering)\b",
     r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) af\b",
     r"\b(?:niet|onvoldoende) (?:\w+ ){0,2}?(?:gewaarborgd|geborgd)\b",
+    # what falls short or harms, said by the author (general evaluative Dutch)
+    r"\b(?:zal|zullen|kan|kunnen|zou|zouden|dreigt|dreigen) (?:\w+ ){0,14}?(?:bemoeilijken|"
+    r"belemmeren|ondermijnen|verzwakken|schaden|frustreren|verslechteren|doorkruisen|"
+    r"compliceren|uithollen)\b",
+    r"\bdreig(?:t|en) (?:\w+ ){0,6}?te (?:verdwijnen|verliezen|ontstaan|worden|raken|vallen)\b",
+    r"\bnodeloos\b|\bin de kinderschoenen\b",
+    r"\bnog (?:altijd |steeds )?(?:geen|niet) (?:\w+ ){0,2}?(?:vanzelfsprekend\w*|gewaarborgd|"
+    r"geregeld|geborgd|op orde|voldoende|beschikbaar)\b",
+    r"\bniet (?:goed |voldoende )?(?:aansluit|aansluiten)\b|"
+    r"\b(?:sluit|sluiten) (?:\w+ ){0,6}?niet (?:goed |voldoende )?aan\b",
+    r"\b(?:is|zijn|wordt|worden|blijft|blijven) (?:\w+ ){0,3}?onvoldoende\b",
+    r"\bonvoldoende (?:\w+ ){0,2}?(?:gewaarborgd|geborgd|geregeld|beschikbaar|bekend|zicht|"
+    r"aandacht|capaciteit|middelen)\b",
+    r"\bproblematisch\b|\bkwalijk\b|\bteleurstellend\b|\bonrustbarend\b",
+    r"\bonuitvoerbaar\b|\bonwerkbaar\b|\bonevenredig\b|\bdisproportioneel\b",
+    r"\bgaa?t (?:\w+ ){0,4}?voorbij aan\b|\bvoorbijgaa?t aan\b",
+    r"\b(?:geen|onvoldoende|nauwelijks|weinig) (?:\w+ )?(?:zicht|inzicht) (?:op|in)\b",
+    r"\b(?:blijft|blijven) (?:\w+ ){0,3}?achter\b|\bachterblijv\w*\b",
 )
 
 _REQUIREMENT = _rx(
@@ -183,7 +506,7 @@ _REQUIREMENT = _rx(
     r" belang\b",
     r"\bbelangrijk (?:dat|om)\b",
     r"\bnoodzakelijk\w*\b|\bnoodzaak\b|\bonontbeerlijk\b|\bessentieel\b|\bcruciaal\b|\bonmisbaar\b",
-    r"(?<!zo )(?<!indien )(?<!waar )(?<!de )(?<!het )(?<!als )\bnodig\b"
+    r"(?<!zo )(?<!indien )(?<!waar )(?<!de )(?<!het )(?<!als )(?<!dan )\bnodig\b"
     r"(?! heeft| hebben| had| hadden)",
     r"\b(?:hoort|horen|behoort|behoren) (?:\w+ ){0,8}?thuis\b|\bthuishoort\b|\bthuishoren\b",
     r"\b(?:hoort|horen) (?:niet |ook |wel )?(?:in|op|bij)\b",
@@ -196,6 +519,8 @@ _REQUIREMENT = _rx(
     r"\bprioriteit (?:\w+ ){0,2}?(?:hebben|krijgen|geven|houden)\b",
     r"\b(?:kan|kunnen) (?:\w+ ){0,2}?niet zonder\b",
     r"\b(?:past|paste) het (?:\w+ ){0,2}?dat\b|\bhet past (?:\w+ ){0,2}?dat\b",
+    r"\b(?:ik verwacht|verwacht ik) (?:\w+ ){0,3}?van (?:\w+ ){1,6}?dat\b",
+    r"\b(?:is|bestaat) (?:er )?(?:\w+ ){0,2}?behoefte aan\b|\bbehoefte (?:is|bestaat) aan\b",
 )
 
 _ORDERED: tuple[tuple[Kind, re.Pattern[str]], ...] = (
@@ -208,12 +533,68 @@ _ORDERED: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 )
 
 _MIN_WORDS = 3
+_SUBORDINATORS = frozenset(
+    """
+    die welke waarin waarbij waarop waarmee waardoor omdat doordat zodat terwijl aangezien
+    nadat voordat
+    """.split()
+)
+# Others' views, reported: "hulpverleners melden dat ...", "zij vinden ...", "medewerkers gaven
+# aan dat ...". The author's own verbs were read as "ik ..." already, so these forms are others'.
+_REPORTED_CLAUSE = re.compile(
+    r"^(?:\w+ ){0,5}?(?<!ik )(?:vinden|vindt|zeggen|zegt|zeiden|melden|meldt|meldden|"
+    r"(?:geven|geeft|gaven|gaf) (?:\w+ ){0,3}?aan|vertellen|vertelt|vertelden|merken|merkt|"
+    r"verklaren|verklaart|ervaren|ervaart|ervoeren|noemen|noemt|menen|meent|stellen dat|"
+    r"stelt dat|schrijven dat|schrijft dat|wijzen erop|wijst erop|voelen zich|voelt zich)\b"
+)
+# Endorsing the aim of a proposal ("de Raad onderschrijft het doel van het wetsvoorstel: ...")
+# restates the proposal; it asks nothing.
+_ENDORSES_AIM = re.compile(
+    r"^(?:\w+ ){0,3}?ik (?:\w+ ){0,2}?(?:onderschrijf|steun|deel) (?:\w+ ){0,3}?"
+    r"(?:doel|doelen|doelstelling|doelstellingen|uitgangspunt|uitgangspunten|strekking|"
+    r"intentie|ambitie)\b"
+)
 # Doubt is a concern even when it names a desirable thing: "ik vraag me af of dit wenselijk is".
 _DOUBT = re.compile(r"\b(?:vraag|vroeg) (?:ik )?(?:me|mij) (?:\w+ ){0,2}?af\b|\bik betwijfel\b")
 # A normative word inside the name of a programme or campaign is a name, not a statement.
 _NAMED = re.compile(r"\b(?:programma|actieplan|campagne|project)(?: \w+){1,2}$")
 # "welk probleem deze maatregel zou moeten oplossen": an indirect question, not advice.
 _INDIRECT = re.compile(r"\b(?:of|welk|welke|wat|hoe|wie|waarom|hetgeen|wanneer)\b(?: \w+){0,8}$")
+
+
+# A question: "Bent u bekend met ...", "Deelt u de mening dat ... moet", "Hoeveel meldingen ...",
+# also without its question mark (damaged text), optionally after "vraag 3" / "vraag".
+_INTERROGATIVE = re.compile(
+    r"^(?:vraag (?:\w+ )?)?(?:bent|kunt|wilt|zult|zou|heeft|hebt|deelt|kent|erkent|herkent|"
+    r"onderschrijft|vindt|acht|weet|gaat|overweegt|steunt|klopt) (?:u|het|er)\b"
+)
+# ... or opening with a question word: a question when it ends with "?", or with no full stop
+# at all (the damage turned the "?" into a space).
+_WH = re.compile(
+    r"^(?:vraag (?:\w+ )?)?(?:hoeveel|waarom|hoe|welke|welk|wanneer|wie|in hoeverre|"
+    r"op welke|wat(?! (?:\w+ ){0,3}?betreft\b))\b"
+)
+# A performative in the past: "heb(ben) ... geadviseerd / aanbevolen / bepleit / verzocht".
+_PAST_PERFORMATIVE = re.compile(
+    r"\b(?:geadviseerd|aanbevolen|bepleit|gepleit|verzocht|gevraagd|aangeraden)\b"
+)
+# ... dated, so it tells what happened then: a year (or the gap a deleted year leaves in
+# damaged text: "in zijn advies van heeft"), a month, "destijds".
+_HISTORY = re.compile(
+    r"\b(?:19|20)\d\d\b|\b(?:in|van|sinds) (?:heb|heeft|hebben|ben|is|werd|over|al)\b|"
+    r"\b(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+    r"december|vorig jaar|vorige maand)\b"
+)
+_PASSIVE = re.compile(r"\b(?:wordt|worden)\b")
+# A passive performative whose agent or source is named is someone else's: "in het
+# wetsvoorstel wordt aanbevolen", "door de gemeenten wordt gevraagd".
+_PASSIVE_ELSEWHERE = re.compile(
+    r"\bdoor (?:de|het|een|deze|die|alle) \w+|\b(?:in|volgens|uit) (?:het|de|dit|deze|die|een|"
+    r"zijn|haar|hun) (?:\w+ ){0,2}?(?:rapport|advies|adviezen|brief|motie|wetsvoorstel|"
+    r"voorstel|nota|evaluatie|onderzoek|rapportage|richtlijn|verdrag|memorie|toelichting|"
+    r"conclusie|artikel|besluit|regeling|plan|programma|actieplan|literatuur|monitor|"
+    r"reactie|consultatie)\w*\b"
+)
 
 
 def is_closing_formula(text: str) -> bool:
@@ -226,11 +607,12 @@ def _modal_requirement(f: str) -> str | None:
     if _REPORTED.search(f):
         # "volgens ... moet": reported; but a later "ik ... moet" is still the author's.
         return None
+    subclause = False
     for m in _MODAL.finditer(f):
         modal = m["m"]
         before = f[: m.start()].split()
         after = f[m.end() :].split()
-        if (before and before[-1] in _RELATIVE) or _RELATIVE_FAR & set(before[-5:]):
+        if (before and before[-1] in _RELATIVE) or _RELATIVE_FAR & set(before[-8:]):
             continue  # "die moeten leiden tot", "waarin die aanpak plaats moet vinden": describes
         if before and before[-1] == "te":
             continue  # "zonder ... te moeten": an infinitive
@@ -240,6 +622,10 @@ def _modal_requirement(f: str) -> str | None:
             continue  # "dienen als pilots": serve as
         if modal in {"dient", "dienen", "behoort", "behoren"} and "te" not in after[:24]:
             continue  # "dient" without "te" is "serves"; "behoort tot" is "belongs to"
+        final = _verb_final_subclause(before, after)
+        if final or (subclause and _clause_tail(after) <= 3 and "en" in before[-8:]):
+            subclause = True
+            continue  # "een wet die ... moet opleveren", "omdat de aanvraag ... moet worden"
         window = before[-6:]
         if "of" in window and any(w in before[-12:] for w in ("vraag", "bezien", "nagaan")):
             continue
@@ -247,39 +633,127 @@ def _modal_requirement(f: str) -> str | None:
     return None
 
 
-def classify(text: str) -> Cue | None:
+def _clause_tail(after: list[str]) -> int:
+    """How many words follow a modal before its clause ends (``en``, ``of``, the end)."""
+    n = 0
+    for w in after:
+        if w in {"en", "of", "maar", "zodat", "waardoor"}:
+            break
+        n += 1
+    return n
+
+
+def _verb_final_subclause(before: list[str], after: list[str]) -> bool:
+    """The modal closes a relative or adverbial clause: a relative pronoun or a causal
+    conjunction in the twelve words before it, no finite verb between, and at most three words
+    after it before the clause ends."""
+    if _clause_tail(after) > 3:
+        return False
+    for w in reversed(before[-12:]):
+        if w in _SUBORDINATORS:
+            return True
+        if w in FINITE_VERBS or w == "ik":
+            return False
+    return False
+
+
+def classify(text: str, author: Author = FIRST_PERSON_ONLY, *, pronoun: bool = False) -> Cue | None:
     """The kind and cue of a recommendation-like sentence, or None.
 
-    Works on any form of the sentence: clean, damaged (lowercase, no punctuation) or folded.
+    ``author`` says how the document names its author besides ``ik`` and ``wij`` (see
+    :func:`author_of`); with ``pronoun``, an opening ``hij``/``zij`` is the author (the sentence
+    before named it). Works on any form of the sentence: clean, damaged (lowercase, no
+    punctuation) or folded.
     """
-    f = fold(text)
-    if len(f.split()) < _MIN_WORDS:
-        return None
+    return _classify(text, author, pronoun)[0]
+
+
+def classify_all(
+    texts: Iterable[str],
+    author: Author = FIRST_PERSON_ONLY,
+    headings: Iterable[str | None] | None = None,
+) -> list[Cue | None]:
+    """:func:`classify` for the sentences of one document, in order.
+
+    A sentence that opens with ``hij`` or ``zij`` after one in which the author spoke of itself
+    in the third person ("De Raad is bezorgd ... Hij verzoekt u ...") is the author's too. With
+    ``headings`` (each sentence's section heading), the sentences under a question heading
+    (``Vraag 3``, ``Vragen``: the questions of a member of parliament in an answers document)
+    are never the author's recommendations.
+    """
+    texts = list(texts)
+    heads = list(headings) if headings is not None else [None] * len(texts)
+    out: list[Cue | None] = []
+    named = False
+    for text, heading in zip(texts, heads, strict=False):
+        if heading and is_question_heading(heading):
+            out.append(None)
+            named = False
+            continue
+        cue, named = _classify(text, author, named and bool(author))
+        out.append(cue)
+    return out
+
+
+_QUESTION_HEADING = re.compile(r"^(?:vraag|vragen)\b(?!.*\bantwoord)")
+
+
+def is_question_heading(heading: str) -> bool:
+    """``Vraag 1``, ``Vraag 3, 4 en 5``, ``Vragen``: a heading over questions, not answers."""
+    return bool(_QUESTION_HEADING.search(fold(heading)))
+
+
+def _classify(text: str, author: Author, pronoun: bool) -> tuple[Cue | None, bool]:
+    raw = fold(text)
+    if len(raw.split()) < _MIN_WORDS:
+        return None, False
+    f, third = _to_first_person(raw, author, pronoun)
+    return _classify_first_person(text, f), third
+
+
+def _classify_first_person(text: str, f: str) -> Cue | None:
     if _CLOSING.search(f):
         return None
-    question = text.rstrip().endswith("?")
+    end = text.rstrip()[-1:]
+    question = end == "?"
+    if _INTERROGATIVE.search(f) or ((question or end != ".") and _WH.search(f)):
+        return None  # a question (of a member of parliament, in an answers document)
     doubt = _DOUBT.search(f)
     if doubt:
         return Cue("concern", doubt.group(0))
+    if _ENDORSES_AIM.search(f):
+        return None
+    reported = bool(_REPORTED_CLAUSE.search(f))
     for kind, pattern in _ORDERED:
+        if reported and kind in ("concern", "requirement"):
+            continue
         if question and kind == "requirement":
             continue
         m = pattern.search(f)
         while m and _NAMED.search(f[: m.start()].rstrip()):
             m = pattern.search(f, m.end())
         if m:
-            if kind == "advice" and _PAST_OR_COUNTERFACTUAL.search(m.group(0)):
+            cue = m.group(0)
+            if kind == "advice" and _PAST_OR_COUNTERFACTUAL.search(cue):
                 continue
             if (
                 kind == "advice"
-                and "moeten" in m.group(0)
+                and "moeten" in cue
                 and (_REPORTED.search(f) or _INDIRECT.search(f[: m.start()].rstrip()))
             ):
                 continue
-            return Cue(kind, _trim(m.group(0)))
+            past = _PAST_PERFORMATIVE.search(cue) and not _PASSIVE.search(cue)
+            if past and _HISTORY.search(f):
+                continue  # "in 2021 heeft de Raad al geadviseerd ...": what was, not what is
+            passive = kind in ("advice", "request") and _PASSIVE.search(cue)
+            if passive and _PASSIVE_ELSEWHERE.search(f):
+                continue  # "in het wetsvoorstel wordt aanbevolen": someone else's
+            return Cue(kind, _trim(cue))
     if question:
         return None
     if _PAST_OR_COUNTERFACTUAL.search(f) and not _MODAL.search(_PAST_OR_COUNTERFACTUAL.sub(" ", f)):
+        return None
+    if reported:
         return None
     modal = _modal_requirement(_PAST_OR_COUNTERFACTUAL.sub(" ", f))
     if modal:

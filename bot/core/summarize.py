@@ -25,6 +25,7 @@ does not.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,11 +34,11 @@ from typing import Literal
 import numpy as np
 import Stemmer
 
-from bot.core.recommend import classify, is_closing_formula
+from bot.core.recommend import classify, is_closing_formula, is_question_heading
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
-Method = Literal["lead", "textrank", "lexrank", "textrank-mmr", "lexrank-mmr", "policy"]
+Method = Literal["lead", "textrank", "lexrank", "textrank-mmr", "lexrank-mmr", "policy", "coverage"]
 METHODS: tuple[Method, ...] = (
     "lead",
     "textrank",
@@ -45,8 +46,9 @@ METHODS: tuple[Method, ...] = (
     "textrank-mmr",
     "lexrank-mmr",
     "policy",
+    "coverage",
 )
-DEFAULT_METHOD: Method = "policy"
+DEFAULT_METHOD: Method = "coverage"
 MMR_LAMBDA = 0.6
 LEXRANK_THRESHOLD = 0.1
 DAMPING = 0.85
@@ -55,8 +57,16 @@ NEAR_DUPLICATE = 0.9  # a sentence this similar to one already chosen adds nothi
 ASK_PRIOR = 2.0  # request, advice, plea
 CONCERN_PRIOR = 1.4  # concern, requirement
 CONCLUSION_PRIOR = 1.25  # "daarom", "dan ook", "derhalve": the author draws the conclusion
+QUESTION_PRIOR = 0.2  # a question asks; a summary says
+TREND_PRIOR = 1.4  # "een flinke daling", "steeg van 412 naar 689": a finding on how things move
 MIN_WORDS = 6
 LONG_WORDS = 70
+ANAPHORA_PRIOR = 0.6  # "dit is zorgelijk", "ze worden ...": leans on the sentence before
+THEME_WEIGHT = 0.5  # a shared theme counts like this much of a sentence's own words
+COVER_REACH = 1.0  # sentences: how far a chosen sentence covers its neighbours
+COVER_REWARD = 0.1  # what a sentence's own worth adds to what it covers
+SECTION_BONUS = 0.03  # what the first sentence from a section not yet in the summary adds
+SECTION_COST = 0.01  # what each sentence already taken from its section costs
 
 _STEMMER = Stemmer.Stemmer("dutch_porter")
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
@@ -80,7 +90,18 @@ _THANKS = re.compile(
 )
 _META = re.compile(
     r"\b(?:hieronder|hierna|navolgende|onderstaande|in deze brief|met deze brief|middels deze brief"
-    r"|treft u|licht ik|zal ik (?:\w+ ){0,3}?(?:toelichten|ingaan|uiteenzetten))\b"
+    r"|in deze notitie|deze notitie|treft u|licht ik|zal ik (?:\w+ ){0,3}?(?:toelichten|ingaan|"
+    r"uiteenzetten)|brengt (?:\w+ ){0,3}?(?:advies|reactie) uit|breng (?:\w+ ){0,3}?(?:advies|"
+    r"reactie) uit|heeft (?:u|uw \w+) (?:\w+ ){0,5}?(?:gevraagd|verzocht)|bij brief van|"
+    r"uw (?:advies)?aanvraag|(?:ons|mij) (?:\w+ ){0,4}?(?:gevraagd|verzocht)|"
+    r"ga ik (?:\w+ ){0,3}?in op|achtereenvolgens|bijgaand|ontvangt u|reageer ik|reageren wij|"
+    r"in de bijlage)\b"
+)
+# A finding on a trend: what grows, falls, doubles (the findings policy documents lead with).
+_TREND = re.compile(
+    r"\b(?:stijging|stijgende|daling|dalende|toename|afname|verdubbel\w*|verdrievoudig\w*|"
+    r"gestegen|gedaald|steeg|stegen|daalde|daalden|groeit|groeide|gegroeid|toegenomen|afgenomen|"
+    r"(?:neemt|nam) (?:\w+ )?(?:toe|af)|keer zoveel|maal zoveel|verviervoudig\w*)\b"
 )
 _CONCLUSION = re.compile(
     r"\b(?:daarom|dan ook|derhalve|kortom|concluderend|alles afwegend|samenvattend|om die reden)\b"
@@ -97,6 +118,14 @@ _DELETED_NUMBER = re.compile(
     rf"|bedroeg)\b"
     r"|\bmet en\b|\bvan tot\b|\btot en met (?:de|het|een|en)\b"
     r"|^(?:in|sinds) (?:is|was|heeft|werd)\b"
+    r"|^(?:in|sinds|vanaf|tot) \w+ (?:ik|we|wij)\b"
+)
+
+
+# A sentence that opens by pointing back ("dit", "deze", "ze", "hierdoor") says little alone.
+_ANAPHORA = re.compile(
+    r"^(?:dit|deze|dat|die|ze|zij|hij|het|hierdoor|daardoor|hiermee|daarmee|hiervoor|daarvoor|"
+    r"zo|ook dit|en|maar|onder hen)\b(?! \w+ (?:brief|advies|notitie)\b)"
 )
 
 
@@ -130,7 +159,10 @@ def prior(s: SummarySentence) -> float:
     recommendations and concerns."""
     if is_boilerplate(s.text, s.heading):
         return 0.0
-    n_words = len(fold(s.text).split())
+    if s.heading and is_question_heading(s.heading):
+        return 0.0  # the questions of an answers document: what was asked, not said
+    f = fold(s.text)
+    n_words = len(f.split())
     if n_words < 3:
         return 0.0
     weight = 1.0
@@ -138,16 +170,25 @@ def prior(s: SummarySentence) -> float:
         weight *= 0.3
     elif n_words > LONG_WORDS:
         weight *= 0.5
-    if _META.search(fold(s.text)):
+    if _META.search(f):
         weight *= 0.4
     if has_deleted_numbers(s.text):
         weight *= 0.3
-    if _CONCLUSION.search(fold(s.text)):
+    if _CONCLUSION.search(f):
         weight *= CONCLUSION_PRIOR
+    if _TREND.search(f):
+        weight *= TREND_PRIOR
+    if s.text.rstrip().endswith("?"):
+        weight *= QUESTION_PRIOR
     cue = classify(s.text)
     if cue is not None:
         weight *= ASK_PRIOR if cue.kind in ("request", "advice", "plea") else CONCERN_PRIOR
     return weight
+
+
+def standalone(s: SummarySentence) -> float:
+    """1, or less for a sentence that leans on the one before it ("dit is zorgelijk")."""
+    return ANAPHORA_PRIOR if _ANAPHORA.search(fold(s.text)) else 1.0
 
 
 # --------------------------------------------------------------------------- vectors and graphs
@@ -254,8 +295,12 @@ def choose(
     if method == "lead":
         return sorted(sentences[i].number for i in usable[:k])
     subset = [sentences[i] for i in usable]
-    sim = tfidf_matrix([s.norm or s.text for s in subset])
-    sim = sim @ sim.T
+    vectors = tfidf_matrix([s.norm or s.text for s in subset])
+    if method == "coverage":
+        reward = priors[usable] * np.array([standalone(s) for s in subset])
+        tiles = np.hstack([vectors, THEME_WEIGHT * theme_matrix([s.text for s in subset])])
+        return sorted(subset[i].number for i in coverage_pick(subset, tiles, reward, k))
+    sim = vectors @ vectors.T
     central = centrality(sim, method)
     if method == "policy":
         central = central * priors[usable]
@@ -270,23 +315,101 @@ def choose(
     return sorted(subset[i].number for i in picked)
 
 
-def length_of(length: int | str) -> int:
-    """3/5/10 or ``short``/``default``/``long`` (any int 1..20) -> a number of sentences."""
-    named = {
-        "short": 3,
-        "kort": 3,
-        "default": 5,
-        "standaard": 5,
-        "normal": 5,
-        "long": 10,
-        "lang": 10,
-    }
+def theme_matrix(texts: Sequence[str]) -> np.ndarray:
+    """Rows: which of the field's themes (:data:`bot.core.topics.THEMES`: its synonyms and
+    word families, "online"/"grooming"/"webcam", "preventie"/"weerbaar") each sentence
+    mentions. Sentences on one matter often share a theme and few exact words."""
+    from bot.core.topics import THEMES, SentenceTerms, mentions
+
+    m = np.zeros((len(texts), len(THEMES)), dtype=np.float64)
+    for i, text in enumerate(texts):
+        st = SentenceTerms.of(text)
+        for j, theme in enumerate(THEMES):
+            if mentions(st, theme.terms):
+                m[i, j] = 1.0
+    return m
+
+
+def coverage_pick(
+    sentences: Sequence[SummarySentence], tiles: np.ndarray, reward: np.ndarray, k: int
+) -> list[int]:
+    """At most ``k`` indexes that together cover the document best (a facility-location
+    objective, after Lin and Bilmes 2011): every sentence is covered by the chosen sentence
+    most like it, in words and themes or by being near it in the same section; each pick adds
+    what it newly covers plus its own reward (a request or concern is worth more)."""
+    n = len(sentences)
+    norms = np.linalg.norm(tiles, axis=1, keepdims=True)
+    unit = tiles / np.where(norms == 0, 1.0, norms)
+    like = unit @ unit.T
+    pos = np.arange(n)
+    near = np.exp(-np.abs(pos[:, None] - pos[None, :]) / COVER_REACH)
+    codes: dict[object, int] = {}
+    sections = np.array([codes.setdefault(s.section, len(codes)) for s in sentences])
+    same = np.equal.outer(sections, sections).astype(np.float64)
+    cover = np.maximum(like, near * same)
+    np.fill_diagonal(cover, 1.0)
+    fresh = (np.bincount(sections)[sections] >= 2).astype(np.float64)
+    covered = np.zeros(n)
+    taken = np.zeros(len(codes))
+    chosen: list[int] = []
+    while len(chosen) < k:
+        gains = np.maximum(cover - covered[None, :], 0.0).sum(axis=1) / n
+        gains = (
+            gains + COVER_REWARD * reward + SECTION_BONUS * fresh - SECTION_COST * taken[sections]
+        )
+        for i in chosen:
+            gains[i] = -np.inf
+        gains[reward <= 0] = -np.inf
+        if chosen:
+            gains[like[:, chosen].max(axis=1) >= NEAR_DUPLICATE] = -np.inf
+        best = int(np.argmax(gains))
+        if not np.isfinite(gains[best]):
+            break
+        chosen.append(best)
+        covered = np.maximum(covered, cover[best])
+        fresh[sections == sections[best]] = 0.0
+        taken[sections[best]] += 1
+    return chosen
+
+
+NAMED_LENGTHS = {
+    "short": "short",
+    "kort": "short",
+    "default": "default",
+    "standaard": "default",
+    "normal": "default",
+    "long": "long",
+    "lang": "long",
+}
+BASE_LENGTHS = {"short": 3, "default": 5, "long": 10}
+
+
+def default_length(sentences: Sequence[SummarySentence]) -> int:
+    """The default length for a document: 5 sentences for a letter of up to three pages or so,
+    growing with the square root of its usable sentences to 10 for a long report (a ten-page
+    document has more main points than a one-page one)."""
+    usable = sum(1 for s in sentences if prior(s) > 0)
+    return min(10, max(BASE_LENGTHS["default"], round(0.7 * math.sqrt(usable))))
+
+
+def length_of(length: int | str, sentences: Sequence[SummarySentence] | None = None) -> int:
+    """A number of sentences from 1..20 (exact) or a name: ``short``/``default``/``long``
+    (also ``kort``/``standaard``/``lang``): 3/5/10, or, given the document's ``sentences``,
+    its :func:`default_length` with short about 60 % and long twice that (at most 20)."""
     if isinstance(length, bool):
         raise ValueError("length must be a number of sentences or short/default/long")
     if isinstance(length, str):
         key = length.strip().lower()
-        if key in named:
-            return named[key]
+        if key in NAMED_LENGTHS:
+            name = NAMED_LENGTHS[key]
+            if sentences is None:
+                return BASE_LENGTHS[name]
+            default = default_length(sentences)
+            if name == "short":
+                return max(BASE_LENGTHS["short"], round(0.6 * default))
+            if name == "long":
+                return min(20, 2 * default)
+            return default
         if not key.isdigit():
             raise ValueError(
                 f"unknown summary length {length[:40]!r}: use short (3), default (5), long (10) "

@@ -26,11 +26,12 @@ from functools import lru_cache
 
 from bot.core.lexicon import lemma, looks_like_verb_form, zipf
 from bot.core.text import fold, words
-from bot.core.vocabulary import MONTHS, STOPWORDS
+from bot.core.vocabulary import INSTITUTION_NOUNS, MONTHS, STOPWORDS
 
-TOPICS_VERSION = "1"
+TOPICS_VERSION = "2"
 MAX_LETTER_TOPICS = 12
 MAX_TOPICS_PER_SENTENCE = 3
+MAX_PHRASE_TOPICS = 4
 MAX_SLUG = 60
 
 # --------------------------------------------------------------------------- the genre's themes
@@ -167,8 +168,13 @@ THEMES: tuple[Theme, ...] = (
 _GENERIC_HEADINGS = re.compile(
     r"^(?:tot slot|slot|afsluitend|conclusies?|concluderend|samenvatting|samenvattend|"
     r"aanbevelingen|inleiding|aanleiding|achtergrond|overige?|overige opmerkingen|"
-    r"technische opmerkingen|opmerkingen|tenslotte|ten slotte|bijlagen?|"
-    r"(?:hoofdstuk|artikel|paragraaf)\b.*)$"
+    r"technische opmerkingen|opmerkingen|tenslotte|ten slotte|bijlagen?|algemeen|"
+    r"algemene opmerkingen|bevindingen|oordeel|ons oordeel|het oordeel|knelpunten|"
+    r"maatregelen|het beeld|beeld|context|analyse|toelichting|voorstellen|advies|"
+    r"ons advies|het advies|adviezen|reactie|vervolg|vervolgstappen|stand van zaken|"
+    r"voortgang|uitwerking|afsluiting|kernboodschap|resultaten|uitkomsten|cijfers|"
+    r"(?:vraag|vragen|antwoord|antwoorden)\b.*|(?:hoofdstuk|artikel|paragraaf|bijlage)\b.*|"
+    r"(?:wat|hoe|waarom|welke) .*|.*\b(?:directoraat|directie|dienst|afdeling)\b.*|.*\d.*)$"
 )
 # Words of the letter genre itself: never a topic on their own.
 _GENRE_WORDS = frozenset(
@@ -185,7 +191,8 @@ _GENRE_WORDS = frozenset(
     immigratie integratie asiel rechtsbescherming economische koninkrijksrelaties excellentie
     excellenties geachte mevrouw heer voorzitter uitgangspunt materiaal gevolg gevolgen
     bevinding bevindingen conceptwetsvoorstel consultatieversie ontwerpbesluit uitvoeringsbesluit
-    regeling richtlijn wetsartikel
+    regeling richtlijn wetsartikel vergaderjaar aanhangsel handelingen kamerstukken notitie
+    beleidsnotitie samenvatting aanleiding directoraat directie generaal postbus
     """.split()
 )
 # Words that make up the themes' own terms: a key phrase made of them is a theme already.
@@ -296,10 +303,28 @@ def _theme_of(text: str) -> Theme | None:
     return None
 
 
+# Heads of the compound names of bodies ("adviescollege", "branchevereniging", "kenniscentrum");
+# not "organisaties" or "gemeenten", which head compounds that are subjects
+# ("vrijwilligersorganisaties", "centrumgemeenten").
+_NAME_HEADS = (
+    "raad", "college", "vereniging", "centrum", "inspectie", "commissie", "stichting",
+    "federatie", "autoriteit", "platform", "ombudsman", "bureau",
+)  # fmt: skip
+
+
+def _institution(word: str) -> bool:
+    """A word that names an organisation (``raad``, ``branchevereniging``, ``kenniscentrum``):
+    who speaks, never what about."""
+    w = fold(word)
+    return w in INSTITUTION_NOUNS or any(w.endswith(n) for n in _NAME_HEADS)
+
+
 def _clean_heading(heading: str) -> str | None:
     h = " ".join(words(heading))
-    if not h or _GENERIC_HEADINGS.match(h) or len(h) < 4:
+    if not h or _GENERIC_HEADINGS.match(fold(h)) or len(h) < 4:
         return None
+    if _institution(h.split()[0]):
+        return None  # "Inspectie Jeugd en Zorg": a signature block or letterhead, not a subject
     content = [w for w in h.split() if fold(w) not in _STOP]
     if not content or len(content) > 4:
         return None
@@ -325,6 +350,7 @@ def _candidate_phrases(text: str, names: frozenset[str] = frozenset()) -> set[tu
         and fold(w) not in names
         and not looks_like_verb_form(w)
         and not _inflected_adjective(w)
+        and not _institution(w)
         for w in toks
     ]
     lem = [_lemma_folded(w) for w in toks]
@@ -368,8 +394,17 @@ def _specificity(phrase: tuple[str, ...]) -> float:
     return max(0.0, 7.0 - sum(z) / len(z))
 
 
-def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = None) -> LetterTopics:
-    """The topics of one letter, heaviest first (at most :data:`MAX_LETTER_TOPICS`)."""
+def extract_topics(
+    sentences: Sequence[TopicSentence],
+    subject: str | None = None,
+    *,
+    exclude: Iterable[str] = (),
+) -> LetterTopics:
+    """The topics of one letter, heaviest first (at most :data:`MAX_LETTER_TOPICS`).
+
+    ``exclude``: folded words that name the letter's author (its name, abbreviation), never a
+    topic of it."""
+    excluded = frozenset(w for name in exclude for w in fold(name).split())
     n = max(1, len(sentences))
     prepared = [SentenceTerms.of(s.text) for s in sentences]
     subject_terms = SentenceTerms.of(subject) if subject else None
@@ -412,7 +447,8 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
     # 3. key phrases: recur in the letter, rare in Dutch, not already a theme
     df: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[str]] = {}
-    names = _proper_names(sentences)
+    names = _proper_names(sentences) | excluded
+    subject_lemmas = {_lemma_folded(w) for w in words(subject or "")}
     for s in sentences:
         for phrase in _candidate_phrases(s.text, names):
             df[phrase] += 1
@@ -424,7 +460,8 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
                     surface.setdefault(key, Counter())[" ".join(toks[i : i + size])] += 1
     scored = []
     for phrase, count in df.items():
-        if count < (2 if len(phrase) == 2 else 3):
+        in_subject = set(phrase) <= subject_lemmas
+        if count < (2 if len(phrase) == 2 or in_subject else 3):
             continue
         if all(w in _THEME_WORDS for w in phrase):
             continue
@@ -437,7 +474,7 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
         if _theme_of(text) is not None:
             continue
         score = math.log1p(count) * spec * (1.3 if len(phrase) == 2 else 1.0)
-        scored.append((score, phrase))
+        scored.append((score * (1.5 if in_subject else 1.0), phrase))
     scored.sort(reverse=True)
     phrase_topics: list[Topic] = []
     for score, phrase in scored:
@@ -451,7 +488,7 @@ def extract_topics(sentences: Sequence[TopicSentence], subject: str | None = Non
         phrase_topics.append(
             Topic(slug, name, score / (10.0 * n) + df[phrase] / n, (name,), "phrase")
         )
-        if len(phrase_topics) >= 3:
+        if len(phrase_topics) >= MAX_PHRASE_TOPICS:
             break
     for t in phrase_topics:
         found.setdefault(t.slug, t)
@@ -527,12 +564,151 @@ class TopicRef:
     name: str
 
 
+class TopicNotFound(LookupError):
+    """A topic the letters in scope do not have.
+
+    ``query`` is what the user typed; ``suggestions`` the topics that come close (``close`` is
+    True), or else the main topics there are (``close`` False); ``mentions`` how many sentences
+    of the letters hold its words all the same (0 when none: the letters say nothing about it),
+    so an adapter can say "the letters mention it in 4 sentences but recommend nothing on it".
+    ``str()`` is a one-line English message; adapters may render their own from the fields.
+    """
+
+    def __init__(
+        self,
+        query: str,
+        suggestions: Sequence[TopicRef] = (),
+        *,
+        close: bool = True,
+        mentions: int = 0,
+    ) -> None:
+        self.query = query[:60]
+        self.suggestions = list(suggestions)
+        self.close = close
+        self.mentions = mentions
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        text = f"no topic {self.query!r}"
+        if self.mentions:
+            n = self.mentions
+            text += (
+                f"; the letters mention it in {n} sentence{'s' if n != 1 else ''} "
+                "but make no recommendation about it"
+            )
+        if self.suggestions:
+            shown = ", ".join(f"{r.name} ({r.slug})" for r in self.suggestions)
+            lead = "topics that come close" if self.close else "the letters' main topics"
+            text += f"; {lead}: {shown}"
+        return text
+
+
 _THEME_BY_SLUG = {t.slug: t for t in THEMES}
+
+# What users type in English, in Dutch: a glossary of the field (phrases before words), so
+# that "victims" finds what "slachtoffers" finds. Not the words of any one letter.
+ENGLISH: dict[str, str] = {
+    "human trafficking": "mensenhandel",
+    "trafficking": "mensenhandel",
+    "labour exploitation": "arbeidsuitbuiting",
+    "labor exploitation": "arbeidsuitbuiting",
+    "sexual exploitation": "seksuele uitbuiting",
+    "criminal exploitation": "criminele uitbuiting",
+    "exploitation": "uitbuiting",
+    "child sexual abuse material": "kinderpornografie",
+    "child pornography": "kinderpornografie",
+    "child sex tourism": "kindersekstoerisme",
+    "sexual violence against children": "seksueel geweld tegen kinderen",
+    "sexual violence": "seksueel geweld",
+    "sexual abuse": "seksueel misbruik",
+    "online abuse": "online misbruik",
+    "child abuse": "kindermishandeling",
+    "domestic violence": "huiselijk geweld",
+    "violence": "geweld",
+    "abuse": "misbruik",
+    "victim support": "slachtofferhulp",
+    "victims": "slachtoffers",
+    "victim": "slachtoffer",
+    "perpetrators": "daders",
+    "perpetrator": "dader",
+    "children": "kinderen",
+    "child": "kind",
+    "minors": "minderjarigen",
+    "young people": "jongeren",
+    "youth care": "jeugdzorg",
+    "youth": "jongeren",
+    "child protection": "jeugdbescherming",
+    "parents": "ouders",
+    "police": "politie",
+    "investigation": "opsporing",
+    "prosecution": "vervolging",
+    "criminal law": "strafrecht",
+    "prevention": "preventie",
+    "prostitution": "prostitutie",
+    "sex work": "sekswerk",
+    "sex workers": "sekswerkers",
+    "shelter": "opvang",
+    "care": "zorg",
+    "mental health care": "ggz",
+    "registration": "registratie",
+    "statistics": "cijfers",
+    "figures": "cijfers",
+    "data": "cijfers",
+    "monitoring": "monitoring",
+    "funding": "financiering",
+    "budget": "budget",
+    "coordination": "coördinatie",
+    "coalition agreement": "regeerakkoord",
+    "government agreement": "regeerakkoord",
+    "migration": "migratie",
+    "migrants": "migranten",
+    "asylum seekers": "asielzoekers",
+    "asylum": "asiel",
+    "refugees": "vluchtelingen",
+    "people smuggling": "mensensmokkel",
+    "human smuggling": "mensensmokkel",
+    "smuggling": "mensensmokkel",
+    "housing": "huisvesting",
+    "homelessness": "dakloosheid",
+    "homeless": "dakloos",
+    "education": "onderwijs",
+    "schools": "scholen",
+    "school": "school",
+    "teachers": "leraren",
+    "municipalities": "gemeenten",
+    "municipality": "gemeente",
+    "waiting lists": "wachtlijsten",
+    "waiting list": "wachtlijst",
+    "volunteers": "vrijwilligers",
+    "volunteer": "vrijwilliger",
+    "capacity": "capaciteit",
+    "supervision": "toezicht",
+    "bill": "wetsvoorstel",
+    "law": "wet",
+    "legislation": "wetgeving",
+    "evaluation": "evaluatie",
+    "research": "onderzoek",
+    "employers": "werkgevers",
+    "workers": "werknemers",
+    "wages": "loon",
+    "platforms": "platforms",
+    "forced abortion": "gedwongen abortus",
+    "abortion": "abortus",
+}
+_ENGLISH_RX = re.compile(
+    r"\b(?:" + "|".join(re.escape(k) for k in sorted(ENGLISH, key=len, reverse=True)) + r")\b"
+)
 
 
 def synonyms_of(slug: str) -> tuple[str, ...]:
     theme = _THEME_BY_SLUG.get(slug)
     return (*theme.terms, *theme.synonyms) if theme else ()
+
+
+def _names_of(slug: str) -> tuple[str, ...]:
+    """What names a topic (never its marking terms): slug, name, the theme's synonyms."""
+    theme = _THEME_BY_SLUG.get(slug)
+    return theme.synonyms if theme else ()
 
 
 def _keys(ref: TopicRef) -> tuple[str, ...]:
@@ -542,11 +718,21 @@ def _keys(ref: TopicRef) -> tuple[str, ...]:
 
 @lru_cache(maxsize=32_768)
 def topic_keys(slug: str, name: str) -> tuple[str, ...]:
-    """``_keys`` of one topic, remembered: lemmatising costs about a millisecond a topic, and
+    """Every folded form under which a topic may be typed (its name, slug, synonyms and marking
+    terms, and their lemmas), remembered: lemmatising costs about a millisecond a topic, and
     every topic lookup compares against all of them."""
     forms = [slug.replace("-", " "), fold(name), lemma_key(name)]
     forms.extend(fold(s) for s in synonyms_of(slug))
     forms.extend(lemma_key(s) for s in synonyms_of(slug))
+    return tuple(f for f in dict.fromkeys(forms) if f)
+
+
+@lru_cache(maxsize=32_768)
+def name_keys(slug: str, name: str) -> tuple[str, ...]:
+    """The keys that name a topic, without its marking terms (for prefixes and typos of a
+    whole name: ``kinderporno`` -> ``kinderpornografie``)."""
+    forms = [slug.replace("-", " "), fold(name), lemma_key(name)]
+    forms.extend(fold(s) for s in _names_of(slug))
     return tuple(f for f in dict.fromkeys(forms) if f)
 
 
@@ -555,75 +741,141 @@ def clean_query(query: str) -> str:
     return fold(query[:200])
 
 
+def in_dutch(query: str) -> str:
+    """A folded query with the field's English words put in Dutch: ``victims`` ->
+    ``slachtoffers``, ``human trafficking`` -> ``mensenhandel``."""
+    q = clean_query(query)
+    return _ENGLISH_RX.sub(lambda m: fold(ENGLISH[m.group(0)]), q) if q else q
+
+
+def query_words(query: str) -> list[str]:
+    """The content words of a topic query, in Dutch (stopwords and one-letter words out)."""
+    return [w for w in in_dutch(query).split() if w not in _STOP and len(w) >= 2]
+
+
+def _word_in(key: str, word: str) -> bool:
+    return _contains_phrase(key, word) or _contains_phrase(key, _lemma_folded(word))
+
+
+def _compound(word: str, key: str) -> bool:
+    """``key`` is ``word`` plus another Dutch word (``slachtoffer`` + ``zorg``): a compound
+    of its own, not the rest of a word being typed (``kinderporno`` + ``grafie``)."""
+    rest = key[len(word) :].strip()
+    return len(rest) >= 3 and " " not in rest and zipf(rest) >= 2.5
+
+
 def resolve_topic(query: str, topics: Sequence[TopicRef], *, cutoff: float = 82.0) -> str | None:
     """The slug of the topic ``query`` means among ``topics``, or None.
 
-    Tried in order: slug or folded name; a synonym; the lemmas (``kinderen`` = ``kind``); a
-    word prefix (``kinderporno`` -> ``kinderpornografie``); a word of a multi-word query that
-    names a topic by itself; then fuzzy (rapidfuzz ``ratio`` with an explicit ``processor``
-    and ``score_cutoff``).
+    Strict, so that a query never lands on a broad topic it only shares a word with:
+
+    1. the query (or its Dutch for English words, or its lemmas: ``kinderen`` = ``kind``,
+       ``slachtoffers`` = ``slachtoffer``) is a topic's slug, name, synonym or marking term;
+    2. it is the start of a topic's name or synonym (``kinderporno`` -> ``kinderpornografie``,
+       ``coörd`` -> ``coördinatie``), or a topic's name is the start of it
+       (``prostitutiebeleid`` -> ``prostitutie``);
+    3. every content word of a multi-word query is in one topic's names or terms;
+    4. a typo of a topic's key (rapidfuzz ``ratio`` >= ``cutoff``, explicit ``processor``)
+       of about the same length (``regeerakord``).
     """
     q = clean_query(query)
     if not q or not topics:
         return None
-    q_slug = slugify(q)
-    q_lemma = lemma_key(q)
-    keyed = [(ref, _keys(ref)) for ref in topics]
-    for ref, _ in keyed:
-        if ref.slug == q_slug or fold(ref.name) == q:
+    nl = in_dutch(q)
+    forms = list(dict.fromkeys(f for f in (q, nl, lemma_key(q), lemma_key(nl)) if f))
+    keyed = [(ref, topic_keys(ref.slug, ref.name), name_keys(ref.slug, ref.name)) for ref in topics]
+    for ref, _, _ in keyed:
+        if ref.slug in {slugify(f) for f in forms} or fold(ref.name) in forms:
             return ref.slug
-    for ref, keys in keyed:
-        if q in keys or q_lemma in keys:
+    for ref, keys, _ in keyed:
+        if any(f in keys for f in forms):
             return ref.slug
-    if len(q) >= 4:
+    if len(nl) >= 4:
         prefixed = [
             ref
-            for ref, keys in keyed
-            if any(k.startswith(q) or (len(k) >= 5 and q.startswith(k)) for k in keys)
+            for ref, _, names in keyed
+            if any(
+                (k.startswith(f) and (len(f) >= 5 or 2 * len(f) >= len(k)) and not _compound(f, k))
+                or (len(k) >= 5 and f.startswith(k) and " " not in f and len(f) - len(k) <= 8)
+                for k in names
+                for f in forms
+            )
         ]
         if prefixed:
             return min(prefixed, key=lambda r: (len(r.name), r.slug)).slug
-    q_words = [w for w in q.split() if w not in _STOP and len(w) >= 3]
-    if len(q_words) > 1:
-        votes: Counter[str] = Counter()
-        for w in q_words:
-            for ref, keys in keyed:
-                if any(
-                    _contains_phrase(k, w) or _contains_phrase(k, _lemma_folded(w)) for k in keys
-                ):
-                    votes[ref.slug] += 1
-        if votes:
-            best = max(votes.values())
-            winners = sorted(s for s, v in votes.items() if v == best)
-            if best == len(q_words) or len(winners) == 1:
-                return winners[0]
+    words_ = query_words(nl)
+    if len(words_) > 1:
+        full = sorted(
+            ref.slug
+            for ref, keys, _ in keyed
+            if all(any(_word_in(k, w) for k in keys) for w in words_)
+        )
+        if len(full) == 1:
+            return full[0]
     if len(q) < 4:
         return None
     from rapidfuzz import fuzz, process
 
     choices: dict[str, str] = {}
-    for ref, keys in keyed:
+    for ref, keys, _ in keyed:
         for k in keys:
-            choices.setdefault(k, ref.slug)
+            if abs(len(k) - len(nl)) <= max(2, len(nl) // 7):
+                choices.setdefault(k, ref.slug)
     # plain edit-distance ratio: a typo matches, a short query inside a long name does not
     hit = process.extractOne(
-        q, list(choices), scorer=fuzz.ratio, processor=fold, score_cutoff=cutoff
+        nl, list(choices), scorer=fuzz.ratio, processor=fold, score_cutoff=cutoff
     )
     return choices[hit[0]] if hit else None
 
 
 def close_topics(query: str, topics: Sequence[TopicRef], limit: int = 5) -> list[TopicRef]:
-    """Topics that look like ``query``, for a "did you mean" message."""
+    """Topics that look like ``query`` (a word in common, a similar spelling), for a "did you
+    mean" message; [] when none does."""
     from rapidfuzz import fuzz, process
 
-    q = clean_query(query)
-    if not topics:
+    q = in_dutch(query)
+    if not topics or not q:
         return []
-    if not q:
-        return list(topics[:limit])
     names = {ref.slug: fold(ref.name) for ref in topics}
     hits = process.extract(
-        q, names, scorer=fuzz.WRatio, processor=fold, score_cutoff=40, limit=limit
+        q, names, scorer=fuzz.WRatio, processor=fold, score_cutoff=60, limit=limit
     )
     by_slug = {ref.slug: ref for ref in topics}
-    return [by_slug[slug] for _, _, slug in hits]
+    out = [by_slug[slug] for _, _, slug in hits]
+    words_ = query_words(q)
+    for ref in topics:
+        if len(out) >= limit:
+            break
+        if ref not in out and any(
+            any(_word_in(k, w) for k in topic_keys(ref.slug, ref.name)) for w in words_
+        ):
+            out.append(ref)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    import Stemmer
+
+    return Stemmer.Stemmer("dutch_porter").stemWord(word)
+
+
+def word_stems(query: str) -> tuple[str, ...]:
+    """The stems of a topic query's content words, in Dutch (``victims`` -> ``slachtoffer``,
+    ``gedwongen abortus`` -> ``gedwong``, ``abortus``): a sentence mentions the query when it
+    has a word starting with each (so singular, plural and compounds match alike)."""
+    return tuple(dict.fromkeys(_stem(w) for w in query_words(query) if w.isalnum()))
+
+
+def fts_expression(stems: Sequence[str]) -> str | None:
+    """An FTS5 query for sentences holding a word that starts with every stem."""
+    safe = [s for s in stems if s.isascii() and s.isalnum()]
+    return " AND ".join(f'"{s}"*' for s in safe) if safe else None
+
+
+def mentions_words(text: str, stems: Sequence[str]) -> bool:
+    """Whether a sentence has a word starting with each of ``stems`` (its folded form)."""
+    if not stems:
+        return False
+    f = f" {fold(text)}"
+    return all(f" {s}" in f for s in stems)

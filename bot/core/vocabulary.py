@@ -70,8 +70,46 @@ ROLE_WORDS = frozenset(
     secretaris bureau ministerie raad commissie college inspectie beleidsmedewerker
     onderzoeker senior adviseur woordvoerder coordinator namens plaatsvervangend algemeen
     griffier juridisch medewerker projectleider teamleider manager programmamanager
+    burgemeester wethouder inspecteur bestuurder directeur-bestuurder president
+    vicepresident vice-voorzitter ondervoorzitter penningmeester commissaris ombudsman
+    kinderombudsman korpschef procureur-generaal secretaris-generaal directeur-generaal
+    inspecteur-generaal gedeputeerde
     """.split()
 )
+
+# Words that begin the name of an organisation (``Stichting Vrij Werk``, ``de Raad voor ...``,
+# ``Het college van burgemeester en wethouders``): the sender of a letter, not a person.
+ORG_WORDS = frozenset(
+    """
+    stichting vereniging branchevereniging brancheorganisatie beroepsvereniging federatie
+    raad adviesraad adviescollege college inspectie ministerie gemeente provincie waterschap
+    kenniscentrum expertisecentrum bureau platform centrum commissie fonds autoriteit dienst
+    agentschap bond vakbond coalitie netwerk genootschap orde instituut academie unie koepel
+    landelijk landelijke nederlandse nederlands coöperatie cooperatie directoraat-generaal
+    directoraat directie afdeling
+    """.split()
+)
+
+# Ministers "voor" a policy area (without a ministry of their own) and the ministry that hosts
+# them, for the cabinets since 2010: the sender of a letter such a minister signs. Keys are
+# folded (see bot.core.text.fold).
+HOSTED_MINISTERS = {
+    "rechtsbescherming": "Justitie en Veiligheid",
+    "migratie": "Justitie en Veiligheid",
+    "immigratie integratie en asiel": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "wonen en rijksdienst": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "volkshuisvesting en ruimtelijke ordening": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "primair en voortgezet onderwijs": "Onderwijs, Cultuur en Wetenschap",
+    "basis en voortgezet onderwijs en media": "Onderwijs, Cultuur en Wetenschap",
+    "medische zorg": "Volksgezondheid, Welzijn en Sport",
+    "medische zorg en sport": "Volksgezondheid, Welzijn en Sport",
+    "langdurige zorg jeugd en sport": "Volksgezondheid, Welzijn en Sport",
+    "buitenlandse handel en ontwikkelingssamenwerking": "Buitenlandse Zaken",
+    "klimaat en energie": "Economische Zaken en Klimaat",
+    "natuur en stikstof": "Landbouw, Natuur en Voedselkwaliteit",
+    "armoedebeleid participatie en pensioenen": "Sociale Zaken en Werkgelegenheid",
+    "europese zaken": "Buitenlandse Zaken",
+}
 
 # Common finite verbs (and modal and auxiliary forms) of the genre: a phrase with one of these
 # is a clause, not a heading; a sentence without any is likely a reference or a title.
@@ -81,6 +119,22 @@ FINITE_VERBS = frozenset(
     zal zullen wil willen blijkt blijken gaat gaan geldt gelden komt komen staat staan ligt
     liggen lijkt lijken vindt vinden doet doen maakt maken geeft geven ben heb hoop verzoek
     vraag pleit beveel acht constateer vind zou zouden mag mogen
+    """.split()
+)
+
+# Nouns that head the name of a Dutch public body or organisation ("Raad voor ...",
+# "Adviescollege ...", "Inspectie ...", "Stichting ..."), singular and plural. An author that
+# writes in the third person refers to itself by its name or by this noun ("de Raad", "het
+# college", "de inspecties"); a long name ending in one of these (``adviescollege``,
+# ``arbeidsinspectie``) is read the same way.
+INSTITUTION_NOUNS = frozenset(
+    """
+    raad raden college colleges commissie commissies inspectie inspecties vereniging
+    verenigingen stichting stichtingen bond bonden federatie federaties platform centrum
+    autoriteit autoriteiten ombudsman ombudsvrouw gemeente gemeenten provincie provincies
+    ministerie ministeries kabinet rapporteur bureau directie koepel koepels netwerk alliantie
+    coalitie organisatie organisaties instituut academie bestuur toezichthouder
+    toezichthouders kenniscentrum kenniscentra branchevereniging dienst
     """.split()
 )
 

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)
 MAX_NEW_LETTERS = 5  # per digest; more wait for the next one
+INTRO_LETTERS = 3  # a first digest introduces the newest letters, this many
+INTRO_SCAN = 30  # ... looking at most this many back for letters on the digest's topics
+ACTIONS_PER_LETTER = 3
+DEFAULT_ZONE = "Europe/Amsterdam"
 LOG_RETENTION = timedelta(
     days=90
 )  # delivery log kept this long  # a claim older than this belongs to a process that died
@@ -55,11 +59,47 @@ class DeliveryError(Exception):
 
 @dataclass(slots=True)
 class NewLetter:
+    """A letter as a digest shows it: new since the last digest, or introduced by a first one."""
+
     letter_id: int
     title: str
     date: str | None
     summary: list[Cited] = field(default_factory=list)
     actions: list[tuple[str, Cited]] = field(default_factory=list)  # (kind, recommendation)
+    sender: str | None = None
+    recipient: str | None = None
+
+
+# How strongly a recommendation asks for something: the author's own requests and advice first,
+# worries last. A sentence that leans on the one before it ("dit", "daarbij") or is a fragment
+# reads badly on its own, so it comes after one that stands alone.
+KIND_WEIGHT = {"request": 5.0, "advice": 4.0, "plea": 4.0, "requirement": 3.0, "concern": 1.0}
+_LEANS_BACK = frozenset(
+    "dit dat deze die daarbij daarom daarnaast daardoor daarmee hierbij hiervoor hierin hiermee "
+    "zo ook bovendien tevens verder".split()
+)
+MIN_WORDS = 8
+MAX_WORDS = 60
+
+
+def strength(kind: str, text: str) -> float:
+    """How well a recommendation serves as "what needs attention" on its own (higher first)."""
+    words = text.split()
+    score = KIND_WEIGHT.get(kind, 2.0)
+    if words and words[0].lower().strip(".,;:()") in _LEANS_BACK:
+        score -= 1.5
+    if len(words) < MIN_WORDS:
+        score -= 2.0
+    elif len(words) > MAX_WORDS:
+        score -= 1.0
+    return score
+
+
+def best_first(items: Sequence[tuple[str, Cited]]) -> list[tuple[str, Cited]]:
+    """Recommendations, strongest first; among equals the newest letter, then letter order."""
+    return sorted(
+        items, key=lambda kc: (-strength(kc[0], kc[1].text), -kc[1].letter_id, kc[1].sentence)
+    )
 
 
 @dataclass(slots=True)
@@ -71,12 +111,16 @@ class Digest:
     language: Literal["nl", "en"]
     topics: tuple[str, ...]
     new_letters: list[NewLetter] = field(default_factory=list)
+    # a subscription's first digest, with nothing new: what the newest letters ask for
+    introduction: list[NewLetter] = field(default_factory=list)
     pick: tuple[str, Cited] | None = None  # (kind, recommendation of the day)
     pick_key: str | None = None
     pick_reset: bool = False  # the pick starts a new round of the rotation
     late: bool = False
     latest_letter_id: int | None = None  # the newest letter the subscription could see
     extra: int = 0  # an operator's extra digest (``send-now`` after the day's went out)
+    sample: bool = False  # an example (``/digest preview`` before any digest is set)
+    first: bool = False  # the subscription's first digest
     refs: dict[int, str] = field(default_factory=dict)  # letter id -> number users see
 
     def ref(self, letter_id: int) -> str:
@@ -85,7 +129,8 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return not self.new_letters
+        """Nothing new and nothing to introduce (a pick of the day may still show)."""
+        return not self.new_letters and not self.introduction
 
     @property
     def marker(self) -> str:
@@ -111,6 +156,11 @@ class Sender(Protocol):
 
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
         """Tell whoever set the subscription up that it was paused (best effort)."""
+
+
+def _addressee(rec: LetterRecord) -> str | None:
+    """To whom a letter was written: its recipient line, else the role it names."""
+    return rec.recipient or rec.recipient_role
 
 
 def schedule_of(sub: Subscription) -> Schedule:
@@ -149,16 +199,32 @@ class DigestService:
         language: str = "nl",
         frequency: str = "daily",
         skip_empty: bool = False,
+        channel_guild_id: int | None = None,
     ) -> Subscription:
-        """Create or replace a digest. Validates every option (ValueError with a message)."""
+        """Create or replace a digest. Validates every option (ValueError with a message).
+
+        A server's digest goes to one of that server's channels: ``channel_guild_id`` (the
+        server the channel belongs to, when the caller knows it) must be ``guild_id``, and a
+        channel that has a digest of another server is not taken over."""
         at = parse_time(time_text)
         zone = parse_zone(timezone)
         if frequency not in FREQUENCIES:
             raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
         if language not in ("nl", "en"):
             raise ValueError("language must be nl or en")
-        if kind == "channel" and channel_id is None:
-            raise ValueError("a server digest needs a channel")
+        if kind == "channel":
+            if channel_id is None:
+                raise ValueError("a server digest needs a channel")
+            if channel_guild_id is not None and channel_guild_id != guild_id:
+                raise ValueError(
+                    "that channel belongs to another server; pick one of this server's channels"
+                )
+            existing = await self.repo.by_target(f"channel:{channel_id}")
+            if existing is not None and existing.guild_id != guild_id:
+                raise ValueError(
+                    f"channel {channel_id} already has a digest of another server; "
+                    "pick another channel"
+                )
         scope = Scope(guild_id=guild_id)
         slugs = [
             await self.app.recommendations.resolve_topic(t, scope) for t in topics if t.strip()
@@ -199,6 +265,48 @@ class DigestService:
         key = f"channel:{channel_id}" if channel_id is not None else f"user:{user_id}"
         return await self.repo.by_target(key)
 
+    async def visible_to(self, *, user_id: int, guild_id: int | None) -> list[Subscription]:
+        """What ``/digest status`` shows: the user's own digest and, in a server, that server's
+        channel digests."""
+        out = []
+        mine = await self.for_target(user_id=user_id)
+        if mine is not None:
+            out.append(mine)
+        if guild_id is not None:
+            out.extend(s for s in await self.repo.list(guild_id=guild_id) if s.kind == "channel")
+        return out
+
+    async def stoppable(
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        manager: bool,
+        channel_id: int | None = None,
+    ) -> list[Subscription]:
+        """The digests a user may stop here. With ``channel_id``: that channel's digest, if it
+        is this server's and the user manages the server. Without: the user's own digest and,
+        for a server manager, the server's channel digests (the ones ``/digest status`` lists
+        to them). One digest can be stopped at once; several mean "ask which"."""
+        if channel_id is not None:
+            sub = await self.for_target(channel_id=channel_id)
+            ok = sub is not None and manager and guild_id is not None and sub.guild_id == guild_id
+            return [sub] if ok and sub is not None else []
+        visible = await self.visible_to(user_id=user_id, guild_id=guild_id)
+        return [s for s in visible if s.kind == "user" or manager]
+
+    async def preview_for(
+        self, *, user_id: int, guild_id: int | None, channel_id: int | None = None
+    ) -> Subscription | None:
+        """Which digest ``/digest preview`` shows: the channel's, else the user's own, else
+        the server's first channel digest; None when none is set here."""
+        visible = await self.visible_to(user_id=user_id, guild_id=guild_id)
+        if channel_id is not None:
+            return next(
+                (s for s in visible if s.kind == "channel" and s.channel_id == channel_id), None
+            )
+        return next((s for s in visible if s.kind == "user"), None) or next(iter(visible), None)
+
     # ------------------------------------------------------------------ content
 
     async def build(
@@ -224,11 +332,17 @@ class DigestService:
             digest.new_letters.append(item)
         if len(newer) > MAX_NEW_LETTERS:  # the rest come in the next digest
             digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
+        digest.first = not sub.introduced
+        if digest.empty and digest.first:
+            # the first digest: there is no "since the last digest" yet, so say what the
+            # letters hold (the newest ones and what they ask for)
+            digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)
         if digest.empty:
             await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
-        cited = [n.letter_id for n in digest.new_letters]
-        cited += [c.letter_id for n in digest.new_letters for c in n.summary]
-        cited += [c.letter_id for n in digest.new_letters for _, c in n.actions]
+        shown = [*digest.new_letters, *digest.introduction]
+        cited = [n.letter_id for n in shown]
+        cited += [c.letter_id for n in shown for c in n.summary]
+        cited += [c.letter_id for n in shown for _, c in n.actions]
         cited += [digest.pick[1].letter_id] if digest.pick else []
         digest.refs = {i: self.app.catalog.ref(i) for i in cited}
         return digest
@@ -236,13 +350,57 @@ class DigestService:
     async def _new_letter(
         self, scope: Scope, rec: LetterRecord, topics: tuple[str, ...], shared: Round
     ) -> NewLetter | None:
-        item = NewLetter(rec.id, rec.title, rec.date)
+        item = NewLetter(rec.id, rec.title, rec.date, sender=rec.sender, recipient=_addressee(rec))
         item.summary = await shared.summary(scope, rec.id)
         recs = await self._recommendations(scope, letter=rec.ref, topics=topics)
-        item.actions = recs[:3]
+        item.actions = best_first(recs)[:ACTIONS_PER_LETTER]
         if topics and not item.actions:
             return None
         return item
+
+    async def _introduction(
+        self, scope: Scope, visible: _Visible, topics: tuple[str, ...], shared: Round
+    ) -> list[NewLetter]:
+        """The newest letters (on ``topics``, if any) with their key requests; a letter that
+        asks for nothing shows its first summary sentences instead."""
+        out: list[NewLetter] = []
+        for rec in reversed(visible.records[-INTRO_SCAN:]):
+            recs = await self._recommendations(scope, letter=rec.ref, topics=topics)
+            if topics and not recs:
+                continue
+            item = NewLetter(
+                rec.id, rec.title, rec.date, sender=rec.sender, recipient=_addressee(rec)
+            )
+            item.actions = best_first(recs)[:ACTIONS_PER_LETTER]
+            if not item.actions:
+                item.summary = (await shared.summary(scope, rec.id))[:2]
+            out.append(item)
+            if len(out) >= INTRO_LETTERS:
+                break
+        return out
+
+    async def sample(
+        self, *, guild_id: int | None, language: str, topics: Sequence[str] = ()
+    ) -> Digest:
+        """What a digest looks like here before one is set (``/digest preview``): the first
+        digest a new subscription of this server would get today. Nothing is stored."""
+        if language not in ("nl", "en"):
+            raise ValueError("language must be nl or en")
+        scope = Scope(guild_id=guild_id)
+        slugs = [await self.app.recommendations.resolve_topic(t, scope) for t in topics]
+        now = self.clock.now()
+        zone = parse_zone(DEFAULT_ZONE)
+        sub = Subscription(
+            id=0, kind="user", guild_id=guild_id, channel_id=None, user_id=0,
+            target_key="sample", local_time="09:00", timezone=zone.key, frequency="daily",
+            weekday=0, topics=tuple(sorted(set(slugs))), language=language,  # type: ignore[arg-type]
+            skip_empty=False, next_due=now, next_due_date=now.astimezone(zone).date(),
+            seen_letter_id=max(self.app.catalog.by_id, default=0), paused_reason=None,
+            paused_at=None, notified=False, created_at=now, updated_at=now, introduced=False,
+        )  # fmt: skip
+        digest = await self.build(sub, sub.next_due_date, remember=False)
+        digest.sample = True
+        return digest
 
     async def _summary(self, scope: Scope, letter_id: int) -> list[Cited]:
         ref = self.app.catalog.ref(letter_id)
@@ -279,6 +437,7 @@ class DigestService:
         pool = await shared.pool(sub.guild_id, visible, sub.topics)
         if not pool:
             return
+        # pool: strongest first; the rotation goes down it before repeating one
         shown = await self.repo.rotation_seen(sub.id)
         fresh = next((k for k in pool if k[0] not in shown), None) if shown else pool[0]
         reset = fresh is None
@@ -648,6 +807,7 @@ class Round:
         self._interned: dict[tuple[int, ...], _Visible] = {}
         self._pools: dict[object, asyncio.Future[Pool]] = {}
         self._letters: dict[object, asyncio.Future[NewLetter | None]] = {}
+        self._intros: dict[object, asyncio.Future[list[NewLetter]]] = {}
         self._summaries: dict[object, asyncio.Future[list[Cited]]] = {}
         self._pending: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -680,13 +840,32 @@ class Round:
         return await asyncio.shield(task)
 
     async def pool(self, guild_id: int | None, visible: _Visible, topics: tuple[str, ...]) -> Pool:
+        """The candidates for the recommendation of the day, best first: requests, advice,
+        pleas and requirements (worries only when the letters hold nothing else)."""
+
         async def make() -> Pool:
             recs = await self.service._recommendations(
                 Scope(guild_id=guild_id), letter=None, topics=topics
             )
-            return [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in recs]
+            asks = [(kind, c) for kind, c in recs if kind != "concern"] or recs
+            # thousands of letters hold hundreds of thousands: ranked off the event loop
+            ranked = (
+                await asyncio.to_thread(best_first, asks)
+                if len(asks) > 2000
+                else (best_first(asks))
+            )
+            return [(f"{c.letter_id}:{c.sentence}", kind, c) for kind, c in ranked]
 
         return await self._once(self._pools, (visible.key, topics), make)
+
+    async def introduction(
+        self, guild_id: int | None, visible: _Visible, topics: tuple[str, ...]
+    ) -> list[NewLetter]:
+        return await self._once(
+            self._intros,
+            (visible.key, topics),
+            lambda: self.service._introduction(Scope(guild_id=guild_id), visible, topics, self),
+        )
 
     async def summary(self, scope: Scope, letter_id: int) -> list[Cited]:
         return await self._once(

@@ -20,25 +20,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.core.recommend import RECOMMEND_VERSION, classify
+from bot.core.recommend import RECOMMEND_VERSION, author_of, classify_all
 from bot.core.summarize import is_debris
 from bot.core.text import fold
 from bot.core.topics import (
     THEMES,
     TOPICS_VERSION,
+    TopicNotFound,
     TopicRef,
     TopicSentence,
     clean_query,
     close_topics,
     extract_topics,
+    fts_expression,
     resolve_topic,
     sentence_topics,
     slugify,
     synonyms_of,
     topic_keys,
+    word_stems,
 )
 from bot.services.background import off_the_query_path
 from bot.services.scope import Scope
+from bot.store.base import InvalidQueryError
 from bot.store.derived import RecommendationRow, TopicRow
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -47,8 +51,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "VERSION",
+    "Recommendation",
+    "RecommendationService",
+    "RecommendationsAnswer",
+    "TopicCount",
+    "TopicMatch",
+    "TopicNotFound",
+    "analyse_letter",
+]
+
 VERSION = f"rec{RECOMMEND_VERSION}-top{TOPICS_VERSION}"
 MAX_TOPIC_CHARS = 200
+MAX_WORD_HITS = 5000  # sentences read for a topic found only as words
 INLINE_TOPIC_LETTERS = 500  # up to this many letters, a scope's topic list is made on the spot
 
 
@@ -76,6 +92,20 @@ class TopicCount:
     recommendations: int
 
 
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    """What a user's topic resolved to.
+
+    ``by`` is ``"topic"`` for one of the letters' topics, ``"words"`` when no topic has that
+    name but sentences hold its words (``stems``): then ``slug`` is made from the query and
+    ``name`` is the query as typed, and the answer is what mentions those words."""
+
+    slug: str
+    name: str
+    by: str = "topic"  # "topic" or "words"
+    stems: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class RecommendationsAnswer:
     topic: str | None  # the resolved topic slug, None when no topic was asked
@@ -83,6 +113,11 @@ class RecommendationsAnswer:
     topic_names: dict[str, str] = field(default_factory=dict)  # slug -> Dutch name
     letters_total: int = 0  # the letters in scope (and the ``letter`` asked for)
     letters_searched: int = 0  # fewer than letters_total when ``max_letters`` cut them
+    # "topic": ``topic`` is one of the letters' topics; "words": no topic has that name, and
+    # these are the recommendations that hold its words (adapters should say so)
+    matched_by: str = "topic"
+    # with a topic and no recommendations on it: how many sentences mention it all the same
+    mentions: int | None = None
 
     def name(self, slug: str) -> str:
         return self.topic_names.get(slug, slug.replace("-", " "))
@@ -103,18 +138,24 @@ class RecommendationsAnswer:
 
 
 def analyse_letter(
-    sentences: Sequence[SentenceRecord], subject: str | None
+    sentences: Sequence[SentenceRecord], subject: str | None, sender: str | None = None
 ) -> tuple[list[TopicRow], list[RecommendationRow]]:
-    """A letter's topics and recommendations. CPU work: run it in a thread."""
+    """A letter's topics and recommendations. CPU work: run it in a thread.
+
+    The author is who the letter says it is (``sender``, and how its text names itself):
+    "wij adviseren", "de Raad beveelt aan" and "het college verzoekt" count when the Raad or
+    the college wrote the letter."""
     ts = [TopicSentence(s.number, s.text, s.section_id, s.section_heading) for s in sentences]
-    letter_topics = extract_topics(ts, subject)
-    cues = {}
-    for s in sentences:
-        if is_debris(s.text):
-            continue
-        cue = classify(s.text)
-        if cue is not None:
-            cues[s.number] = cue
+    author = author_of(sender, [s.text for s in sentences])
+    letter_topics = extract_topics(ts, subject, exclude=(*author.names, sender or ""))
+    found = classify_all(
+        [s.text for s in sentences], author, [s.section_heading for s in sentences]
+    )
+    cues = {
+        s.number: cue
+        for s, cue in zip(sentences, found, strict=True)
+        if cue is not None and not is_debris(s.text)
+    }
     per_sentence = sentence_topics(ts, letter_topics, cues)
     rows = [
         RecommendationRow(n, cues[n].kind, cues[n].cue, tuple(per_sentence.get(n, ())))
@@ -179,7 +220,9 @@ class RecommendationService:
 
     async def _derive(self, letter: LetterRecord) -> None:
         sentences = await self.app.store.letters.sentences(letter.id)
-        topics, rows = await off_the_query_path(analyse_letter, sentences, letter.subject)
+        topics, rows = await off_the_query_path(
+            analyse_letter, sentences, letter.subject, letter.sender
+        )
         stored = await self.app.store.recommendations.replace(
             letter.id, topics=topics, recommendations=rows, version=VERSION
         )
@@ -269,16 +312,67 @@ class RecommendationService:
             raise ValueError("that topic is too long; use a word or two")
         if not clean_query(topic):
             raise ValueError("name a topic, e.g. 'mensenhandel' (`topics` lists them)")
-        letter_ids = self._letter_ids(scope)
-        refs = self._topic_cache.get(tuple(letter_ids))
-        if refs is None:
-            refs = await asyncio.shield(self._topics_job(letter_ids))
+        refs = await self._refs(scope)
         slug = resolve_topic(topic, refs)
         if slug is None:
-            close = close_topics(topic, refs) or refs[:5]
-            hint = ", ".join(f"{r.name} ({r.slug})" for r in close) if close else "none yet"
-            raise LookupError(f"no topic {topic[:60]!r}; topics that come close: {hint}")
+            close = close_topics(topic, refs)
+            raise TopicNotFound(topic, close or refs[:5], close=bool(close))
         return slug
+
+    async def match_topic(
+        self, topic: str, scope: Scope, letter_ids: Sequence[int] | None = None
+    ) -> TopicMatch:
+        """The topic a user means, or, when no topic has that name but the letters
+        (``letter_ids``, else all ``scope`` sees) hold its words, a match on the words.
+        TopicNotFound (a LookupError carrying the close topics and how many sentences mention
+        the words) when neither."""
+        try:
+            slug = await self.resolve_topic(topic, scope)
+        except TopicNotFound as missing:
+            stems = word_stems(topic)
+            ids = self._letter_ids(scope) if letter_ids is None else list(letter_ids)
+            if not stems or not await self._sentences_with(stems, ids, limit=1):
+                raise
+            name = " ".join(topic.split())[:MAX_TOPIC_CHARS]
+            slug = slugify(" ".join(stems)) or missing.query
+            return TopicMatch(slug, name, "words", stems)
+        return TopicMatch(slug, self.topic_name(slug))
+
+    async def _sentences_with(
+        self, stems: Sequence[str], letter_ids: Sequence[int], *, limit: int = MAX_WORD_HITS
+    ) -> list[int]:
+        """Ids of sentences of ``letter_ids`` that hold a word starting with every stem."""
+        expr = fts_expression(stems)
+        if not expr or not letter_ids:
+            return []
+        try:
+            hits = await self.app.store.letters.fts_search(
+                expr, limit=limit, letter_ids=list(letter_ids)
+            )
+        except InvalidQueryError:
+            return []
+        return [sentence_id for sentence_id, _ in hits]
+
+    async def letters_mentioning(
+        self, stems: Sequence[str], letter_ids: Sequence[int]
+    ) -> Counter[int]:
+        """letter id -> how many of its sentences hold the words (of ``letter_ids``)."""
+        ids = await self._sentences_with(stems, letter_ids)
+        if not ids:
+            return Counter()
+        return Counter(s.letter_id for s in await self.app.store.letters.sentences_by_ids(ids))
+
+    async def mentions(self, topic: TopicMatch, letter_ids: Sequence[int]) -> int:
+        """How many sentences of ``letter_ids`` mention the topic (its words, or for a topic
+        its name and its theme's terms); at most :data:`MAX_WORD_HITS`."""
+        if topic.by == "words":
+            return len(await self._sentences_with(topic.stems, letter_ids))
+        seen: set[int] = set()
+        for term in (self.topic_name(topic.slug), *synonyms_of(topic.slug)):
+            seen.update(await self._sentences_with(word_stems(term), letter_ids))
+            if len(seen) >= MAX_WORD_HITS:
+                break
+        return len(seen)
 
     async def recommendations(
         self,
@@ -295,8 +389,21 @@ class RecommendationService:
         total = len(letter_ids)
         if max_letters is not None and len(letter_ids) > max_letters:
             letter_ids = letter_ids[-max(1, max_letters) :]
-        slug = await self.resolve_topic(topic, scope) if topic is not None else None
-        rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
+        match = await self.match_topic(topic, scope, letter_ids) if topic is not None else None
+        slug = match.slug if match else None
+        if match is not None and match.by == "words":
+            rows = await self._rows_with_words(match.stems, letter_ids)
+            if not rows:
+                refs = await self._refs(scope)
+                close = close_topics(topic or "", refs)
+                raise TopicNotFound(
+                    topic or "",
+                    close or refs[:5],
+                    close=bool(close),
+                    mentions=await self.mentions(match, letter_ids),
+                )
+        else:
+            rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
 
         def build() -> list[Recommendation]:
             return [
@@ -316,9 +423,31 @@ class RecommendationService:
 
         recs = await asyncio.to_thread(build) if len(rows) > 500 else build()
         names = {s: self._names.get(s, s.replace("-", " ")) for r in recs for s in r.topics}
-        if slug:
-            names[slug] = self._names.get(slug, slug.replace("-", " "))
-        return RecommendationsAnswer(slug, recs, names, total, len(letter_ids))
+        answer = RecommendationsAnswer(slug, recs, names, total, len(letter_ids))
+        if match is not None:
+            names[match.slug] = match.name
+            answer.matched_by = match.by
+            if not recs:
+                answer.mentions = await self.mentions(match, letter_ids)
+        return answer
+
+    async def _refs(self, scope: Scope) -> list[TopicRef]:
+        letter_ids = self._letter_ids(scope)
+        refs = self._topic_cache.get(tuple(letter_ids))
+        if refs is None:
+            refs = await asyncio.shield(self._topics_job(letter_ids))
+        return refs
+
+    async def _rows_with_words(self, stems: Sequence[str], letter_ids: Sequence[int]) -> list:
+        """The stored recommendations (of ``letter_ids``) whose sentence holds the words."""
+        ids = await self._sentences_with(stems, letter_ids)
+        if not ids:
+            return []
+        sentences = await self.app.store.letters.sentences_by_ids(ids)
+        wanted = {(s.letter_id, s.number) for s in sentences}
+        letters = sorted({letter for letter, _ in wanted})
+        rows = await self.app.store.recommendations.list(letters)
+        return [r for r in rows if (r.letter_id, r.sentence_number) in wanted]
 
     async def topics(self, scope: Scope, *, letter: str | None = None) -> list[TopicCount]:
         """The topics of the letters ``scope`` sees (or of one letter), with how many

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
-from bot.core.topics import SentenceTerms, mentions, slugify
+from bot.core.topics import SentenceTerms, mentions, mentions_words, slugify
 from bot.services.app import recency
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, SentenceRecord
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
+    from bot.services.recommendations import TopicMatch
 
 _LEADING_PUNCT = re.compile(r"^[\s,;:.)\]]+")
 
@@ -75,17 +76,27 @@ def _section_named(sentences: list[SentenceRecord], topic: str) -> str | None:
     return None
 
 
+def _choose(items: list[SummarySentence], length: int | str) -> list[int]:
+    """The key sentences at the length asked (a named length grows with the document). CPU
+    work: run it in a thread."""
+    return choose(items, length_of(length, items))
+
+
 async def summarize(
     app: Briefbot,
     *,
     scope: Scope,
     letter: str | None = None,
     topic: str | None = None,
-    length: int | str = 5,
+    length: int | str = "default",
 ) -> Summary:
-    """Summarise a letter (or a section or topic of it). ValueError for a bad length or an
-    empty topic; LookupError for a letter or topic the scope does not have."""
-    k = length_of(length)
+    """Summarise a letter (or a section or topic of it). ``length``: a number of sentences
+    (1-20, exact), or ``short``/``default``/``long``, which grow with the document (5 sentences
+    by default for a letter of a few pages, up to 10 for a long report; see
+    :func:`bot.core.summarize.length_of`). ValueError for a bad length or an empty topic;
+    LookupError for a letter or topic the scope does not have (TopicNotFound, with close
+    topics, for a topic)."""
+    length_of(length)  # a bad length fails before any work
     if topic is not None and not fold(topic[:1000]):
         raise ValueError("name a topic, e.g. 'mensenhandel'")
     if letter is not None and not letter.strip():
@@ -98,20 +109,29 @@ async def summarize(
     sentences: list[SentenceRecord] = []
     section: str | None = None
 
+    match: TopicMatch | None = None
     if topic is not None and record is not None:
         sentences = await app.store.letters.sentences(record.id)
         section = _section_named(sentences, topic)
         if section is None:
-            slug = await app.recommendations.resolve_topic(topic, scope)
+            match = await app.recommendations.match_topic(topic, scope, [record.id])
+            slug = match.slug
     elif topic is not None:
-        slug = await app.recommendations.resolve_topic(topic, scope)
-        candidates = [
-            (app.recommendations.letter_topic_weights(r.id).get(slug), r)
-            for r in app.catalog.visible(scope)
-        ]
-        weighted = [(w, r) for w, r in candidates if w is not None]
+        match = await app.recommendations.match_topic(topic, scope)
+        slug = match.slug
+        visible = list(app.catalog.visible(scope))
+        if match.by == "words":
+            counts = await app.recommendations.letters_mentioning(
+                match.stems, [r.id for r in visible]
+            )
+            candidates = [(counts.get(r.id), r) for r in visible]
+        else:
+            candidates = [
+                (app.recommendations.letter_topic_weights(r.id).get(slug), r) for r in visible
+            ]
+        weighted = [(w, r) for w, r in candidates if w]
         if not weighted:
-            raise LookupError(f"no letter is about {app.recommendations.topic_name(slug)!r}")
+            raise LookupError(f"no letter is about {match.name!r}")
         record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
     elif record is None:
         record = app.catalog.view(scope).newest
@@ -126,6 +146,10 @@ async def summarize(
 
     if section is not None:
         pool = [s for s in sentences if s.section_heading == section]
+    elif match is not None and match.by == "words":
+        pool = [s for s in sentences if mentions_words(s.text, match.stems)]
+        if not pool:
+            raise LookupError(f"letter {record.slug!r} says nothing about {match.name!r}")
     elif slug is not None:
         terms = app.recommendations.topic_terms(slug)
         tagged = {
@@ -152,7 +176,7 @@ async def summarize(
     items = [
         SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
     ]
-    chosen = set(await asyncio.to_thread(choose, items, k))
+    chosen = set(await asyncio.to_thread(_choose, items, length))
     cited = [_cite(s) for s in pool if s.number in chosen]
     return Summary(letter=record, sentences=cited, topic=slug, section=section)
 
@@ -169,6 +193,6 @@ class SummaryService:
         scope: Scope,
         letter: str | None = None,
         topic: str | None = None,
-        length: int | str = 5,
+        length: int | str = "default",
     ) -> Summary:
         return await summarize(self.app, scope=scope, letter=letter, topic=topic, length=length)

@@ -50,6 +50,8 @@ class Subscription:
     notified: bool
     created_at: datetime
     updated_at: datetime
+    # a digest went out (sent, or skipped as empty): the next one need not introduce the letters
+    introduced: bool = False
 
     @property
     def active(self) -> bool:
@@ -132,6 +134,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
     d["topics"] = tuple(json.loads(d["topics"]))
     d["skip_empty"] = bool(d["skip_empty"])
     d["notified"] = bool(d["notified"])
+    d["introduced"] = bool(d["introduced"])
     d["next_due"] = _time(d["next_due"])
     d["next_due_date"] = date.fromisoformat(d["next_due_date"])
     for key in ("paused_at", "created_at", "updated_at"):
@@ -152,7 +155,9 @@ def _delivery(row: sqlite3.Row) -> Delivery:
 _SUB_COLUMNS = """
     id, kind, guild_id, channel_id, user_id, target_key, local_time, timezone, frequency, weekday,
     topics, language, skip_empty, next_due, next_due_date, seen_letter_id, paused_reason,
-    paused_at, notified, created_at, updated_at
+    paused_at, notified, created_at, updated_at,
+    EXISTS (SELECT 1 FROM deliveries AS d WHERE d.subscription_id = subscriptions.id
+            AND d.status IN ('sent', 'skipped')) AS introduced
 """
 _SELECT_SUB = f"SELECT {_SUB_COLUMNS} FROM subscriptions"
 _SELECT_DELIVERY = (

@@ -68,8 +68,21 @@ async def test_letters_lists_the_bundled_letter_publicly(env: Env):
     rec = await env.run("letters")
     msg = answer_of(rec)
     assert not rec.ephemeral
-    assert "mensenhandel en seksueel geweld tegen kinderen" in text_of(msg)
     assert msg.embeds[0]["color"] == 0x1F6FB2
+    text = text_of(msg)
+    # the damaged letter's subject and names in the case a reader expects (stored lowercased)
+    assert "Mensenhandel en seksueel geweld tegen kinderen" in text
+    # by whom and to whom: people know letters as "the letter to the informateur"
+    assert "From Nationaal Rapporteur Mensenhandel en Seksueel Geweld tegen Kinderen" in text
+    assert "(Corinne Dettmeijer Vermeulen) to Mevrouw drs. E.I. Schippers informateur" in text
+    assert "3 pages · 56 sentences" in text
+
+
+async def test_letters_in_dutch_with_counts_in_dutch(env: Env):
+    rec = await env.run("letters", locale="nl")
+    text = text_of(answer_of(rec))
+    assert "Van Nationaal Rapporteur" in text and " aan Mevrouw drs. E.I. Schippers" in text
+    assert "3 pagina's · 56 zinnen" in text
 
 
 async def test_summary_defers_then_answers_with_citations(env: Env):
@@ -248,9 +261,26 @@ async def test_letter_add_refuses_bad_files_clearly(env: Env):
         "letter add", {"file": Upload("brief.pdf", b"<!DOCTYPE html><html></html>")}, user=env.admin
     )
     body = text_of(answer_of(rec))
-    assert "could not read" in body and "HTML" in body
+    assert "I could not read **brief.pdf**: this file is not a PDF" in body and "HTML" in body
     rec = await env.run("letter add", {"file": Upload("brief.txt", b"")}, user=env.admin)
     assert "empty" in text_of(answer_of(rec))
+
+
+async def test_letter_add_refuses_in_dutch_for_a_dutch_client(env: Env):
+    rec = await env.run(
+        "letter add",
+        {"file": Upload("brief.pdf", b"<!DOCTYPE html><html></html>")},
+        user=env.admin,
+        locale="nl",
+    )
+    body = text_of(answer_of(rec))
+    assert "Ik kon **brief.pdf** niet lezen: dit bestand is geen PDF" in body
+    assert "voeg de brief toe als .pdf of .txt" in body  # what to do next
+    assert "HTML" not in body and "looks like" not in body  # no English in a Dutch reply
+    rec = await env.run(
+        "letter add", {"file": Upload("brief.txt", b"")}, user=env.admin, locale="nl"
+    )
+    assert "het bestand is leeg; voeg de brief zelf toe" in text_of(answer_of(rec))
 
 
 async def test_letter_commands_are_not_offered_in_dms(env: Env):

@@ -109,27 +109,37 @@ async def test_new_letters_lead_the_next_digest_then_nothing_new(denv):
 async def test_topic_filter_and_rotation_without_repeats(denv):
     env = denv
     await set_channel_digest(env, topics="mensenhandel", language="en")
+    await advance(env, timedelta(hours=1))  # the first digest introduces the letters
+    first = marker_messages(env, env.channel)[-1]
+    assert "Recommendation of the day" not in [e.get("title") for e in first.embeds]
     seen = []
     for _ in range(4):
-        await advance(env, timedelta(days=1) if seen else timedelta(hours=1))
+        await advance(env, timedelta(days=1))
         last = marker_messages(env, env.channel)[-1]
         pick = next(e for e in last.embeds if e.get("title") == "Recommendation of the day")
         seen.append(pick["description"])
     pool = await env.app.recommendations.recommendations(
         Scope(guild_id=env.guild.id), topic="mensenhandel"
     )
-    n = len(pool.recommendations)
+    # the pick of the day is a request, advice, plea or requirement (worries only when the
+    # letters hold nothing else), the strongest first
+    asks = [r for r in pool.recommendations if r.kind != "concern"]
+    n = len(asks)
     assert n >= 2
     window = seen[: min(n, len(seen))]
     assert len(set(window)) == len(window)  # no repeat before all were shown
+    assert not any(p.startswith("**concern**") for p in seen)
+    assert seen[0].startswith("**request**")
 
 
 async def test_skip_when_empty(denv):
     env = denv
     await set_channel_digest(env, skip_empty=True)
-    await advance(env, timedelta(hours=1))
-    assert marker_messages(env, env.channel) == []
-    assert [d[2] for d in deliveries(env)] == ["skipped"]
+    await advance(env, timedelta(hours=1))  # the first digest introduces: never empty
+    assert len(marker_messages(env, env.channel)) == 1
+    await advance(env, timedelta(days=1))  # then nothing new: skipped
+    assert len(marker_messages(env, env.channel)) == 1
+    assert [d[2] for d in deliveries(env)] == ["sent", "skipped"]
 
 
 async def test_preview_changes_nothing(denv):
@@ -244,6 +254,34 @@ async def test_deleted_channel_pauses_and_tells_the_admin_once(denv):
     assert "paused: the channel was deleted" in rec.followups[-1].embeds[0]["description"]
 
 
+async def test_a_paused_digest_is_reported_in_dutch_to_a_dutch_admin(denv):
+    env = denv
+    await set_channel_digest(env, language="nl")
+    await env.server.delete_channel(env.channel)
+    await advance(env, timedelta(hours=1))
+    (notice,) = [m for m in env.server.messages(env.admin, from_bot=True) if m.content]
+    assert "gepauzeerd: het kanaal is verwijderd" in notice.content
+    assert "deleted" not in notice.content
+    lobby = env.server.add_channel(env.guild, "lobby")
+    await env.server.announce_channel(lobby)
+    rec = await env.run("digest status", user=env.admin, channel=lobby, locale="nl")
+    assert "gepauzeerd: het kanaal is verwijderd" in rec.followups[-1].embeds[0]["description"]
+
+
+async def test_a_digest_set_up_on_the_command_line_pauses_without_a_dm(denv):
+    env = denv
+    service = digests_cog(env).service
+    await service.subscribe(
+        kind="channel", user_id=0, guild_id=env.guild.id, channel_id=env.channel.id
+    )  # as `briefbot digest add --channel ... --guild ...` makes it
+    await env.server.delete_channel(env.channel)
+    await advance(env, timedelta(hours=1))
+    (sub,) = await env.app.store.digests.list(guild_id=env.guild.id)
+    assert sub.paused_reason == "the channel was deleted"
+    assert env.server.requests_for("POST /users/@me/channels") == []  # nobody to tell
+    assert env.server.requests_for("GET /users/{user_id}") == []
+
+
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
@@ -314,3 +352,28 @@ async def test_one_failure_does_not_delay_the_others(denv):
     await env.server.delete_channel(env.channel)
     await advance(env, timedelta(hours=1))
     assert len(marker_messages(env, second)) == 1
+
+
+async def test_the_first_digest_introduces_what_the_letters_ask(denv):
+    env = denv
+    await set_channel_digest(env, language="en")
+    await advance(env, timedelta(hours=1))
+    (first,) = marker_messages(env, env.channel)
+    text = "\n".join(
+        (e.get("title") or "") + "\n" + (e.get("description") or "") for e in first.embeds
+    )
+    assert "Your first digest: what the newest letters ask for" in text
+    assert "Nothing new since the last digest" not in text
+    # the newest letter, its title and names in their case, whom it was written to
+    assert "Mensenhandel en seksueel geweld tegen kinderen" in text
+    assert "to Mevrouw drs. E.I. Schippers informateur" in text
+    asks = text[text.index("What it asks") :]
+    assert asks.index("**request** · “ik doe daarom een beroep op u") < asks.index("**plea**")
+    await advance(env, timedelta(days=1))  # the second digest: nothing new, a pick of the day
+    second = marker_messages(env, env.channel)[-1]
+    body = "\n".join(
+        (e.get("title") or "") + "\n" + (e.get("description") or "") for e in second.embeds
+    )
+    assert "Nothing new since the last digest" in body and "Your first digest" not in body
+    pick = next(e for e in second.embeds if e.get("title") == "Recommendation of the day")
+    assert pick["description"].startswith("**request** · “ik doe daarom een beroep op u")

@@ -102,3 +102,53 @@ def test_human_output_shows_citations(capsys, db):
     assert main(["--db", db, "quote", "de coördinatie van de aanpak van mensenhandel"]) == 0
     out = capsys.readouterr().out
     assert "(letter 1, p. 1, s. 18)" in out.replace("\n", " ")
+
+
+def test_ask_numbers_the_passages_its_answer_cites(capsys, db):
+    question = "Wat zegt de brief over coördinatie?"
+    code, data = run(capsys, "--db", db, "ask", question, "--json")
+    assert code == 0 and len(data["passages"]) >= 2
+    assert main(["--db", db, "ask", question]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    answer, _, listing = out.partition(" [1] ")
+    assert listing, out  # the passages are listed, numbered from 1
+    cited = 0
+    for n, p in enumerate(data["passages"], 1):
+        where = f"(letter {p['letter']}, p. {p['page']}, s. {p['sentence']})"
+        assert f"[{n}] {p['text']} {where}" in "[1] " + listing  # n-th shown is passage n
+        if f"[{n}, p. " in answer:  # the answer's [n, p. X] is that passage, on its page
+            assert f"{p['text']} [{n}, p. {p['page']}]" in answer
+            cited += 1
+    assert cited >= 2
+    assert out.index("[1] ") < out.index("[2] ")  # in the order of their numbers
+
+
+@pytest.mark.parametrize("command", ["ask", "quote"])
+def test_empty_ask_and_quote_fail_alike_in_english(capsys, db, command):
+    main(["--db", db, "letters", "--json"])  # the first use, which adds the bundled letter
+    capsys.readouterr()
+    assert main(["--db", db, command, ""]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("error: type a")  # English, and what to do
+    code, data = run(capsys, "--db", db, command, "   ", "--json")
+    assert code == 1 and data["error"].startswith("type a")
+
+
+def test_a_question_without_words_is_an_error_too(capsys, db):
+    code, data = run(capsys, "--db", db, "ask", "?!", "--json")
+    assert code == 1 and "no words" in data["error"]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "51", "abc"])
+def test_quote_limit_out_of_range_is_an_error(capsys, db, limit):
+    code, data = run(capsys, "--db", db, "quote", "mensenhandel", f"--limit={limit}", "--json")
+    assert code == 2 and "--limit must be a whole number from 1 to 50" in data["error"]
+
+
+def test_quote_limit_is_respected(capsys, db):
+    code, data = run(capsys, "--db", db, "quote", "aanpak mensenhandel", "--limit", "1", "--json")
+    assert code == 0 and len(data["matches"]) == 1
+    code, data = run(capsys, "--db", db, "quote", "aanpak mensenhandel", "--limit", "3", "--json")
+    assert code == 0 and len(data["matches"]) > 1

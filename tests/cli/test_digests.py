@@ -128,6 +128,71 @@ def test_list_text_and_empty(capsys, world, tmp_path):
     assert run(capsys, "--db", empty, "digest", "list", "--json") == (0, {"subscriptions": []})
 
 
+# ------------------------------------------------------------------------------- add, remove
+
+
+def test_add_then_preview_without_discord(capsys, tmp_path):
+    """An operator tries a digest without Discord: add one, preview its first digest (which
+    introduces the letters), list it, remove it."""
+    db = str(tmp_path / "add.sqlite3")
+    code, data = run(
+        capsys, "--db", db, "digest", "add", "--channel", "9001", "--guild", "9002",
+        "--time", "07:30", "--timezone", "Europe/Brussels", "--topics", "kinderporno",
+        "--language", "en", "--frequency", "weekdays", "--skip-empty", "--json",
+    )  # fmt: skip
+    assert code == 0 and data["replaced"] is False
+    sub = data["subscription"]
+    assert (sub["kind"], sub["channel_id"], sub["guild_id"]) == ("channel", 9001, 9002)
+    assert (sub["time"], sub["timezone"], sub["frequency"]) == (
+        "07:30",
+        "Europe/Brussels",
+        "weekdays",
+    )
+    assert sub["topics"] == ["kinderpornografie"] and sub["language"] == "en" and sub["skip_empty"]
+    assert sub["user_id"] == 0  # set up here: nobody to tell by DM when it pauses
+    code, listed = run(capsys, "--db", db, "digest", "list", "--json")
+    assert [s["id"] for s in listed["subscriptions"]] == [sub["id"]]
+
+    code, preview = run(capsys, "--db", db, "digest", "preview", str(sub["id"]), "--json")
+    assert code == 0 and preview["empty"] is False and preview["new_letters"] == []
+    (intro,) = preview["introduction"]  # the first digest introduces the letter on its topic
+    assert intro["actions"] and all("kinderporn" in a["text"] for a in intro["actions"])
+
+    code, again = run(
+        capsys, "--db", db, "digest", "add", "--channel", "9001", "--guild", "9002",
+        "--time", "08:00", "--json",
+    )  # fmt: skip
+    assert code == 0 and again["replaced"] is True and again["subscription"]["id"] == sub["id"]
+    assert again["subscription"]["time"] == "08:00"
+
+    assert main(["--db", db, "digest", "remove", str(sub["id"])]) == 0
+    assert f"removed digest {sub['id']}" in capsys.readouterr().out
+    assert run(capsys, "--db", db, "digest", "list", "--json") == (0, {"subscriptions": []})
+    code, gone = run(capsys, "--db", db, "digest", "remove", str(sub["id"]), "--json")
+    assert code == 1 and str(sub["id"]) in gone["error"]
+
+
+def test_add_a_personal_digest_and_refusals(capsys, tmp_path):
+    db = str(tmp_path / "add.sqlite3")
+    code, data = run(capsys, "--db", db, "digest", "add", "--user", "4242", "--json")
+    assert code == 0
+    sub = data["subscription"]
+    assert (sub["kind"], sub["user_id"], sub["time"]) == ("user", 4242, "09:00")
+    # a channel digest names its server; a bad time or zone is one line, exit 1
+    code, err = run(capsys, "--db", db, "digest", "add", "--channel", "1", "--json")
+    assert code == 1 and "--guild" in err["error"]
+    code, err = run(capsys, "--db", db, "digest", "add", "--user", "1", "--time", "9 uur", "--json")
+    assert code == 1 and "is not a time; use HH:MM" in err["error"]
+    # another server's channel is not taken over
+    run(capsys, "--db", db, "digest", "add", "--channel", "77", "--guild", "1", "--json")
+    code, err = run(
+        capsys, "--db", db, "digest", "add", "--channel", "77", "--guild", "2", "--json"
+    )
+    assert code == 1 and "already has a digest of another server" in err["error"]
+    code, err = run(capsys, "--db", db, "digest", "add", "--json")
+    assert code == 2 and "--channel" in err["error"]
+
+
 # ---------------------------------------------------------------------------------- preview
 
 
@@ -151,7 +216,11 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
     before = dump(db)
     code, data = run(capsys, "--db", db, "digest", "preview", str(world["channel"]), "--json")
     assert code == 0
-    assert set(data) >= {"subscription", "due_date", "empty", "new_letters", "pick"}
+    assert set(data) == {
+        "subscription", "due_date", "empty", "language", "topics", "new_letters",
+        "introduction", "pick",
+    }  # fmt: skip
+    assert data["introduction"] == []  # something is new: no introduction
     assert data["subscription"] == world["channel"] and data["empty"] is False
     assert data["pick"] is None  # news leads; no recommendation of the day
     (new,) = data["new_letters"]  # the private letter; its server's digest shows it
@@ -171,10 +240,14 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
     assert data["due_date"] == due
 
     code, dm = run(capsys, "--db", db, "digest", "preview", str(world["dm"]), "--json")
-    assert code == 0 and dm["empty"] is True and dm["new_letters"] == []  # private: not for DMs
-    assert set(dm["pick"]) == CITED | {"kind"}
-    _assert_cited(dm["pick"], db)
-    assert dm["pick"]["letter"] != world["letter"]
+    assert code == 0 and dm["new_letters"] == []  # private: not for DMs
+    # the DM digest's first: it introduces the letters it can see (not the private one)
+    assert dm["empty"] is False and dm["pick"] is None
+    (intro,) = dm["introduction"]
+    assert intro["letter"] != world["letter"] and intro["actions"]
+    for a in intro["actions"]:
+        assert set(a) == CITED | {"kind"}
+        _assert_cited(a, db)
     # nothing remembered: the same pick again, and not one row changed anywhere
     assert run(capsys, "--db", db, "digest", "preview", str(world["dm"]), "--json")[1] == dm
     assert main(["--db", db, "digest", "preview", str(world["channel"])]) == 0
@@ -186,8 +259,12 @@ def test_preview_contract_citations_and_nothing_changes(capsys, world):
 def test_preview_unknown_subscription(capsys, world):
     code, data = run(capsys, "--db", world["db"], "digest", "preview", "999", "--json")
     assert code == 1 and "999" in data["error"]
-    with pytest.raises(SystemExit):
-        main(["--db", world["db"], "digest", "preview", "abc"])
+    # a usage error: one line (a JSON object with --json), exit 2, no usage dump
+    assert main(["--db", world["db"], "digest", "preview", "abc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SUB_ID" in err and "briefbot digest preview --help" in err
+    code, data = run(capsys, "--json", "--db", world["db"], "digest", "preview", "abc")
+    assert code == 2 and "SUB_ID" in data["error"]
 
 
 # --------------------------------------------------------------------------------- send-now

@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.services.app import Briefbot
 from bot.services.clock import ManualClock
 from bot.services.digests import DigestService
+from bot.settings import get_settings
 from bot.store import LATEST_SCHEMA_VERSION
 from tests.chat.conftest import bot_on, make_settings, populate
 from tests.cli.invoke import run
@@ -99,6 +100,28 @@ def test_check_reports_counts_with_stable_keys(capsys, db, tmp_path):
     with sql(db) as conn:
         sentences = conn.execute("SELECT sum(sentence_count) FROM letters").fetchone()[0]
     assert report["sentences"] == sentences
+
+
+def test_check_prints_for_a_person(capsys, db, monkeypatch, tmp_path):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    get_settings.cache_clear()
+    try:
+        main(["--db", db, "letters", "--json"])
+        capsys.readouterr()
+        assert main(["--db", db, "check"]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    lines = {line.split(None, 1)[0]: line.split(None, 1)[1] for line in out.splitlines()}
+    assert lines["integrity"] == "ok"
+    assert lines["letters"].startswith("1 letter, ")  # "1 letter", not "1 letters"
+    assert lines["digests"] == "0 active, 0 paused"
+    assert lines["token"].startswith("not set")
+    assert lines["status"] == "ok"
+    assert "last digest   none sent yet" in out
+    for repr_mark in ("['", "{'", "None", "True", "False"):  # no Python reprs
+        assert repr_mark not in out
 
 
 def test_check_quiet_is_an_exit_code_only(capsys, db, tmp_path):

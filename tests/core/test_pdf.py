@@ -20,6 +20,7 @@ import pytest
 from bot.core import pdf as pdf_module
 from bot.core.models import LetterError
 from bot.core.pdf import extract_pdf_pages
+from tests.corpus import SKIP_REASON
 from tests.pdf_factory import make_pdf
 
 LETTER_PAGES = [
@@ -233,7 +234,7 @@ def _lines(page: str) -> str:
 def test_corpus_letters_extract_like_pdftotext() -> None:
     corpus = _corpus_dir()
     if corpus is None:
-        pytest.skip("corpus not found (../shared/corpus/letters)")
+        pytest.skip(SKIP_REASON)
     from rapidfuzz import fuzz
 
     with (corpus / "index.csv").open(encoding="utf-8", newline="") as handle:
@@ -255,6 +256,6 @@ def test_corpus_letters_extract_like_pdftotext() -> None:
 def test_corpus_end_of_line_hyphen_is_kept() -> None:
     corpus = _corpus_dir()
     if corpus is None:
-        pytest.skip("corpus not found (../shared/corpus/letters)")
+        pytest.skip(SKIP_REASON)
     pages = extract_pdf_pages((corpus / "P0114D01.pdf").read_bytes())
     assert "op het concept-\nwetsvoorstel" in pages[0]

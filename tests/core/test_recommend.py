@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 from bot.core.parse import parse_letter
-from bot.core.recommend import KINDS, classify, is_closing_formula
+from bot.core.recommend import (
+    FIRST_PERSON_ONLY,
+    KINDS,
+    Author,
+    author_of,
+    classify,
+    classify_all,
+    first_singular,
+    is_closing_formula,
+    is_question_heading,
+    to_first_person,
+)
 from bot.core.text import damage
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
@@ -16,7 +27,8 @@ BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
 POSITIVES = [
     ("Ik verzoek u de financiering van de opvang voor drie jaar te garanderen.", "request"),
     ("Ik doe een dringend beroep op de gemeenten om de wachtlijsten weg te werken.", "request"),
-    ("Daarom roep ik alle partijen op de handen ineen te slaan.", "request"),
+    ("Daarom roep ik u op de handen ineen te slaan.", "request"),
+    ("Daarom roep ik alle partijen op de handen ineen te slaan.", "plea"),
     ("Graag vraag ik uw aandacht voor de positie van minderjarige getuigen.", "request"),
     ("Ik hoop dat de Kamer dit voorstel zal steunen.", "request"),
     ("Ik beveel de staatssecretaris aan een landelijk register in te richten.", "advice"),
@@ -132,3 +144,173 @@ def test_bundled_letter_closing_is_not_a_recommendation() -> None:
     assert closing and all(classify(s.text) is None for s in closing)
     kinds = [classify(s.text) for s in letter.sentences]
     assert sum(k is not None for k in kinds) >= 10
+
+
+# --------------------------------------------------------------------------- every kind of author
+
+# Invented sentences by authors that write as "wij", in the third person, or in the passive;
+# each with the sender its document names. (sender, sentence, kind)
+VERENIGING = "Landelijke Vereniging van Pleeggezinnen"
+RAAD = "Raad voor Kinderrechten en Gezin"
+COLLEGE = "Adviescollege Jeugd en Veiligheid"
+AUTHORS = [
+    (VERENIGING, "Wij verzoeken u de vergoeding te verhogen.", "request"),
+    (VERENIGING, "Graag verzoeken wij u om een gesprek.", "request"),
+    (VERENIGING, "Wij adviseren u de regeling te schrappen.", "advice"),
+    (VERENIGING, "Daarom bevelen wij aan een loket te openen.", "advice"),
+    (VERENIGING, "Wij pleiten voor een landelijk tarief.", "plea"),
+    (VERENIGING, "Wij maken ons ernstig zorgen over de wachtlijsten.", "concern"),
+    (VERENIGING, "Wij vrezen dat pleegouders afhaken.", "concern"),
+    (
+        RAAD,
+        "Het college adviseert de minister de termijn te verlengen.",
+        None,
+    ),  # another body than the author
+    (RAAD, "De Raad beveelt aan de wet na twee jaar te evalueren.", "advice"),
+    (RAAD, "Daarnaast adviseert de Raad een klachtrecht in te voeren.", "advice"),
+    (RAAD, "De Raad is bezorgd over de lange wachttijden.", "concern"),
+    (RAAD, "De Raad verzoekt u de capaciteit uit te breiden.", "request"),
+    (
+        RAAD,
+        "De Raad van State adviseert het voorstel in te trekken.",
+        None,
+    ),  # "de Raad van ...": another council
+    (RAAD, "In zijn advies van 2019 heeft de Raad al geadviseerd de drempel te verhogen.", None),
+    (COLLEGE, "Het college adviseert de minister de termijn te verlengen.", "advice"),
+    (COLLEGE, "Het adviescollege vraagt de staatssecretaris om uitstel.", "request"),
+    (
+        "Nederlandse Vereniging van Zorgbestuurders (NVZB)",
+        "De NVZB vraagt de minister de bekostiging te herzien.",
+        "request",
+    ),
+    (
+        "Inspectie Onderwijs en Jeugd, Inspectie Zorg en Welzijn",
+        "De inspecties vragen u een landelijke norm vast te stellen.",
+        "request",
+    ),
+    ("Gemeente Zuiderhaven", "Het college verzoekt de raad in te stemmen met het plan.", "request"),
+    ("Gemeente Zuiderhaven", "Wij vragen uw raad kennis te nemen van deze brief.", "request"),
+    (None, "Geadviseerd wordt de termijn te verlengen.", "advice"),
+    (None, "Aanbevolen wordt daarnaast dat gemeenten samenwerken.", "advice"),
+    (None, "Het verdient aanbeveling een landelijk register in te richten.", "advice"),
+    (None, "Er is behoefte aan meer opvangplekken voor jongeren.", "requirement"),
+    (None, "U wordt verzocht de stukken voor 1 mei toe te sturen.", "request"),
+    (None, "In het wetsvoorstel wordt aanbevolen de termijn te verlengen.", None),  # the bill's
+    (None, "Het Kenniscentrum adviseert om een nieuwe methode te gebruiken.", None),
+    (None, "Ik verwacht van de platforms dat zij meldingen snel behandelen.", "requirement"),
+    (None, "Ik roep ouders op om nooit te betalen.", "plea"),
+    (None, "Hulpverleners melden dat jongeren soms drugs moeten vervoeren.", None),
+    (None, "Zij vinden de lessen te weinig over online veiligheid gaan.", None),
+    (None, "Bent u bereid om te pleiten voor een Europese aanpak?", None),
+    (None, "bent u bereid om te pleiten voor een europese aanpak", None),
+    (None, "Deelt u de mening dat er meer moet gebeuren?", None),
+    (None, "Hoeveel meldingen moeten er nog komen voordat u ingrijpt?", None),
+    (None, "Het Rijk werkt aan een wet die een vergunningstelsel moet opleveren.", None),
+    (None, "Dit zal de samenwerking tussen de ketenpartners bemoeilijken.", "concern"),
+    (None, "Dit is nog geen vanzelfsprekendheid.", "concern"),
+]
+
+
+@pytest.mark.parametrize(("sender", "sentence", "kind"), AUTHORS)
+def test_every_kind_of_author(sender: str | None, sentence: str, kind: str | None) -> None:
+    author = author_of(sender, [sentence])
+    for form in (sentence, damage(sentence)):
+        cue = classify(form, author)
+        assert (cue.kind if cue else None) == kind, form
+
+
+def test_third_person_needs_the_author() -> None:
+    # Without knowing who writes, "de Raad beveelt aan" is a report of what a council does.
+    assert classify("De Raad beveelt aan de wet te evalueren.") is None
+    assert classify("De Raad beveelt aan de wet te evalueren.", FIRST_PERSON_ONLY) is None
+    author = Author(nouns=("raad",))
+    cue = classify("De Raad beveelt aan de wet te evalueren.", author)
+    assert cue is not None and cue.kind == "advice"
+
+
+def test_author_from_sender_abbreviations_and_the_text() -> None:
+    author = author_of(
+        "Nederlandse Vereniging van Zorgbestuurders",
+        ["De Nederlandse Vereniging van Zorgbestuurders (NVZB) reageert op het voorstel."],
+    )
+    assert "nvzb" in author.names
+    assert "vereniging" in author.nouns
+    hierna = author_of(
+        "Raad voor Kinderrechten en Gezin",
+        ["U heeft de Raad voor Kinderrechten en Gezin (hierna: het college) om advies gevraagd."],
+    )
+    assert "college" in hierna.nouns
+    assert author_of(None, ["Wij danken u voor uw brief."]) == FIRST_PERSON_ONLY
+
+
+def test_author_from_the_text_alone() -> None:
+    # No sender found: a document that never writes "ik" and has "de commissie" advise and
+    # ask twice speaks of itself.
+    texts = [
+        "De commissie heeft de uitvoering onderzocht.",
+        "De commissie adviseert de minister de regeling te vereenvoudigen.",
+        "Daarnaast vraagt de commissie u om een evaluatie na drie jaar.",
+    ]
+    author = author_of(None, texts)
+    assert "commissie" in author.nouns
+    cues = classify_all(texts, author)
+    assert [c.kind if c else None for c in cues] == [None, "advice", "request"]
+    # ... but not in a letter its author writes as "ik"
+    assert author_of(None, [*texts, "Ik deel die conclusie."]) == FIRST_PERSON_ONLY
+
+
+def test_a_pronoun_after_the_author_is_the_author() -> None:
+    author = author_of("Raad voor Kinderrechten en Gezin")
+    texts = [
+        "De Raad is bezorgd over de wachtlijsten.",
+        "Hij verzoekt u de capaciteit op peil te brengen.",
+        "Hij werd in 2019 opgericht.",
+    ]
+    kinds = [c.kind if c else None for c in classify_all(texts, author)]
+    assert kinds == ["concern", "request", None]
+    # without the sentence that names the author, "hij" is someone else
+    assert classify("Hij verzoekt u de capaciteit op peil te brengen.", author) is None
+
+
+def test_questions_of_an_answers_document_are_skipped() -> None:
+    texts = ["Bent u het eens dat de politie meer moet doen", "Ik deel die opvatting niet."]
+    headings = ["Vraag 3", "Antwoord 3"]
+    assert classify_all(texts, FIRST_PERSON_ONLY, headings) == [None, None]
+    assert is_question_heading("Vraag 3, 4 en 5")
+    assert is_question_heading("vragen")
+    assert not is_question_heading("Antwoord 3")
+    assert not is_question_heading("Vraag en antwoord")
+
+
+@pytest.mark.parametrize(
+    ("word", "singular"),
+    [
+        ("adviseert", "adviseer"),
+        ("adviseren", "adviseer"),
+        ("vragen", "vraag"),
+        ("verzoeken", "verzoek"),
+        ("bevelen", "beveel"),
+        ("pleit", "pleit"),
+        ("pleiten", "pleit"),
+        ("stellen", "stel"),
+        ("vrezen", "vrees"),
+        ("geven", "geef"),
+        ("zijn", "ben"),
+        ("heeft", "heb"),
+        ("acht", "acht"),
+        ("het", "het"),
+        ("de", "de"),
+    ],
+)
+def test_first_singular(word: str, singular: str) -> None:
+    assert first_singular(word) == singular
+
+
+def test_to_first_person_keeps_objects_and_owners() -> None:
+    author = Author(nouns=("raad",))
+    assert to_first_person("daarnaast adviseert de raad u", author) == "daarnaast adviseer ik u"
+    assert to_first_person("het onderzoek van de raad laat zien", author) == (
+        "het onderzoek van mij laat zien"
+    )
+    assert to_first_person("heeft u de raad gevraagd", author) == "heeft u mij gevraagd"
+    assert to_first_person("wij maken ons zorgen") == "ik maak mij zorgen"

@@ -256,7 +256,9 @@ def judge(clean: str) -> tuple[int, int, int]:
 def corpus_texts() -> list[str]:
     files = sorted(CORPUS.glob("*.txt")) if CORPUS.is_dir() else []
     if not files:
-        pytest.skip(f"corpus not found at {CORPUS}")
+        from tests.corpus import SKIP_REASON
+
+        pytest.skip(SKIP_REASON)
     return [f.read_text(encoding="utf-8") for f in files]
 
 

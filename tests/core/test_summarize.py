@@ -11,10 +11,12 @@ from bot.core.summarize import (
     METHODS,
     SummarySentence,
     choose,
+    default_length,
     has_deleted_numbers,
     is_boilerplate,
     length_of,
     prior,
+    standalone,
 )
 from bot.core.text import damage, fold
 
@@ -147,3 +149,72 @@ def test_length_of(value: int | str, n: int) -> None:
 def test_length_of_rejects(value: object) -> None:
     with pytest.raises(ValueError):
         length_of(value)  # type: ignore[arg-type]
+
+
+def test_default_summary_covers_the_main_requests_and_points() -> None:
+    # The bundled letter's three main requests, and at least two of its other main points:
+    # the decline in reported victims and police capacity, online abuse, prevention.
+    sentences = bundled()
+    k = default_length(sentences)
+    assert k == 5  # a letter of three pages keeps the default of five
+    texts = [fold(s.text) for s in sentences if s.number in choose(sentences, k)]
+    for request in ("beroep op u", "vraag ik ook aandacht", "pleit ik voor"):
+        assert any(request in t for t in texts), request
+    points = [
+        ("daling", "politiecapaciteit", "reservebank"),
+        ("online",),
+        ("preventie", "voorkomen"),
+    ]
+    assert sum(any(w in t for t in texts for w in words) for words in points) >= 2
+
+
+def _report(sections: int, per_section: int) -> list[SummarySentence]:
+    """A handmade report: sections on different matters, each with findings and a request."""
+    subjects = [
+        ("wachtlijsten", "jeugdhulp"),
+        ("huisvesting", "jongeren"),
+        ("registratie", "meldingen"),
+        ("opleiding", "professionals"),
+        ("toezicht", "instellingen"),
+        ("financiering", "opvang"),
+        ("preventie", "scholen"),
+        ("samenwerking", "gemeenten"),
+    ]
+    out = []
+    n = 0
+    for sec in range(sections):
+        a, b = subjects[sec % len(subjects)]
+        for j in range(per_section):
+            n += 1
+            if j == per_section - 1:
+                text = f"Ik verzoek u de {a} van {b} in het komende jaar te verbeteren."
+            elif j == 0:
+                text = f"Het aantal klachten over de {a} van {b} is in vijf jaar verdubbeld."
+            else:
+                text = f"De {a} voor {b} verschilt sterk per regio, bevinding nummer {j} van {sec}."
+            out.append(SummarySentence(n, text, fold(text), sec, f"{a} en {b}"))
+    return out
+
+
+def test_each_section_gets_its_point() -> None:
+    report = _report(sections=5, per_section=6)
+    chosen = choose(report, 5)
+    assert len({report[n - 1].section for n in chosen}) == 5
+
+
+def test_named_lengths_grow_with_the_document() -> None:
+    short_letter, long_report = _report(3, 6), _report(8, 30)
+    assert length_of("default", short_letter) == 5
+    assert length_of("short", short_letter) == 3
+    assert length_of("long", short_letter) == 10
+    assert 5 < length_of("default", long_report) <= 10
+    assert length_of("short", long_report) < length_of("default", long_report)
+    assert length_of("long", long_report) == min(20, 2 * length_of("default", long_report))
+    assert length_of(5, long_report) == 5  # a number is exact
+
+
+def test_a_sentence_that_points_back_stands_less_alone() -> None:
+    back = "Dit is zorgelijk: de aanpak hoort niet op de reservebank."
+    alone = "De aanpak van mensenhandel hoort niet op de reservebank."
+    assert standalone(SummarySentence(1, back, fold(back))) < 1.0
+    assert standalone(SummarySentence(2, alone, fold(alone))) == 1.0

@@ -6,13 +6,18 @@ import pytest
 
 from bot.core.topics import (
     THEMES,
+    TopicNotFound,
     TopicRef,
     TopicSentence,
     close_topics,
     extract_topics,
+    fts_expression,
+    in_dutch,
+    mentions_words,
     resolve_topic,
     sentence_topics,
     slugify,
+    word_stems,
 )
 
 
@@ -140,3 +145,87 @@ def test_sentence_topics_prefer_specific_and_fall_back_to_heading() -> None:
 
 def test_extract_topics_of_nothing() -> None:
     assert extract_topics([]).topics == []
+
+
+# --------------------------------------------------------------------------- strict resolution
+
+THEMED = refs(
+    "mensenhandel",
+    "hulp aan slachtoffers",
+    "online seksueel geweld",
+    "seksueel geweld tegen kinderen",
+    "preventie",
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("trafficking", "mensenhandel"),
+        ("human trafficking", "mensenhandel"),
+        ("prevention", "preventie"),
+        ("online abuse", "online-seksueel-geweld"),
+        ("slachtofferhulp", "hulp-aan-slachtoffers"),
+    ],
+)
+def test_english_and_synonyms_resolve(query: str, slug: str) -> None:
+    assert resolve_topic(query, THEMED) == slug
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "gedwongen abortus",  # shares "gedwongen" with a term of mensenhandel only
+        "slachtoffers",  # a word of many topics, the name of none
+        "slachtoffer",  # not the start of "slachtofferhulp" being typed: a word of its own
+        "victims",
+        "voetbal",
+    ],
+)
+def test_no_jump_to_a_topic_that_only_shares_a_word(query: str) -> None:
+    assert resolve_topic(query, THEMED) is None
+
+
+def test_words_of_a_query_in_any_form() -> None:
+    assert word_stems("slachtoffers") == word_stems("slachtoffer") == word_stems("Victims")
+    assert in_dutch("Victims of human trafficking") == "slachtoffers of mensenhandel"
+    stems = word_stems("gedwongen abortus")
+    assert len(stems) == 2
+    assert mentions_words("Ik adviseer u gedwongen abortussen te onderzoeken.", stems)
+    assert not mentions_words("Gedwongen prostitutie blijft een probleem.", stems)
+    assert fts_expression(stems) == " AND ".join(f'"{s}"*' for s in stems)
+    assert fts_expression(()) is None
+    assert word_stems("de het een") == ()
+
+
+def test_topic_not_found_carries_what_an_adapter_needs() -> None:
+    missing = TopicNotFound("voetbal", refs("mensenhandel"), close=False, mentions=0)
+    assert isinstance(missing, LookupError)
+    assert missing.query == "voetbal"
+    assert [r.slug for r in missing.suggestions] == ["mensenhandel"]
+    assert "main topics" in str(missing)
+    mentioned = TopicNotFound("Deetman", [], mentions=3)
+    assert "3 sentences" in str(mentioned) and "no recommendation" in str(mentioned)
+
+
+def test_generic_headings_and_the_authors_name_are_no_topics() -> None:
+    rows = [
+        (0, None, "De Landelijke Vereniging van Pleeggezinnen reageert op het wetsvoorstel."),
+        (1, "Algemeen", "De vereniging steunt het doel van het wetsvoorstel pleegzorg."),
+        (1, "Algemeen", "Pleegouders krijgen te weinig steun bij de pleegzorg."),
+        (2, "Bevindingen", "De pleegzorgvergoeding is al jaren niet verhoogd."),
+        (2, "Bevindingen", "De pleegzorgvergoeding dekt de kosten niet."),
+        (3, "Wat wij vragen", "Wij vragen u de pleegzorgvergoeding te verhogen."),
+        (4, "Directie Jeugd", "De pleegzorgvergoeding moet omhoog."),
+        (5, "Vereniging Pleeggezinnen", "Met vriendelijke groet."),
+    ]
+    sentences = [TopicSentence(i + 1, t, s, h) for i, (s, h, t) in enumerate(rows)]
+    topics = extract_topics(
+        sentences,
+        "Reactie op het wetsvoorstel pleegzorg",
+        exclude=["Landelijke Vereniging van Pleeggezinnen"],
+    )
+    slugs = {t.slug for t in topics.topics}
+    assert not slugs & {"algemeen", "bevindingen", "wat-wij-vragen", "directie-jeugd"}
+    assert not any("vereniging" in s or "pleeggezinnen" in s for s in slugs)
+    assert any("pleegzorg" in s for s in slugs)

@@ -350,6 +350,9 @@ class DiscordTestServer:
         self.presence: dict[str, Any] | None = None
         #: Set to False to stop answering heartbeats (simulates a zombie connection).
         self.ack_heartbeats = True
+        #: Gateway connection attempts to refuse with 503 (see :meth:`gateway_outage`).
+        self.refuse_gateway = 0
+        self.refused_gateway_count = 0
 
         # Internals ------------------------------------------------------------------------
         self._routes: dict[str, list[_Route]] = {}
@@ -816,6 +819,13 @@ class DiscordTestServer:
             conn.abort()
         else:
             await conn.close(code)
+
+    async def gateway_outage(self, attempts: int) -> None:
+        """Drop the bot's gateway connection and refuse its next ``attempts`` connection
+        attempts with 503 (a network or Discord outage after the bot was up); counted in
+        ``refused_gateway_count``."""
+        self.refuse_gateway = attempts
+        self._current_connection().abort()
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT: the bot should reconnect and RESUME."""
@@ -2377,6 +2387,11 @@ class DiscordTestServer:
     # ==================================================================================
 
     async def _handle_gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway > 0:  # an outage: the upgrade fails, the client must retry
+            self.refuse_gateway -= 1
+            self.refused_gateway_count += 1
+            self._changed()
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0, compress=False, heartbeat=None)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="websocket upgrade expected")

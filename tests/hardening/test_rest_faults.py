@@ -129,6 +129,7 @@ async def test_a_lost_answer_to_a_defer_does_not_stop_the_reply(env: Env):
 
 
 async def test_a_lost_answer_to_a_direct_reply_does_not_reply_twice(env: Env):
+    await env.bot.tour.warm()  # as after start-up: /help then answers directly
     env.server.lose(CALLBACK)
     rec = await env.server.slash("help", {}, user=new_member(env), channel=env.channel)
     await env.server.wait_for_response(rec)

@@ -10,7 +10,7 @@ import pytest
 from bot.core.recommend import is_closing_formula
 from bot.core.text import fold
 from bot.services.app import Briefbot
-from bot.services.recommendations import VERSION
+from bot.services.recommendations import VERSION, TopicNotFound
 from bot.services.scope import OPERATOR, Scope
 from bot.settings import Settings
 from tests.letters import HandmadeLetter
@@ -120,10 +120,102 @@ async def test_topic_synonyms_find_the_recommendations(
     assert [t.slug for t, _ in groups] == [slug]
 
 
-@pytest.mark.parametrize("query", ["xyzzy", "quantumfysica"])
-async def test_unknown_topic_names_close_topics(app: Briefbot, query: str) -> None:
-    with pytest.raises(LookupError, match="topics that come close"):
+@pytest.mark.parametrize("query", ["xyzzy", "quantumfysica", "voetbal"])
+async def test_unknown_topic_says_so_with_the_topics_there_are(app: Briefbot, query: str) -> None:
+    with pytest.raises(TopicNotFound) as info:
         await app.recommendations.recommendations(OPERATOR, topic=query)
+    missing = info.value
+    assert isinstance(missing, LookupError)  # adapters that catch LookupError still work
+    assert missing.query == query
+    assert missing.mentions == 0  # the letters never use the word
+    assert missing.suggestions and not missing.close  # nothing close: the main topics
+    assert str(missing).startswith(f"no topic {query!r}")
+
+
+async def test_a_topic_never_jumps_to_a_broad_one(app: Briefbot) -> None:
+    # "gedwongen" is in a term of mensenhandel, "abortus" in nothing: no topic, and not
+    # every recommendation on mensenhandel.
+    with pytest.raises(TopicNotFound) as info:
+        await app.recommendations.recommendations(OPERATOR, topic="gedwongen abortus")
+    assert info.value.query == "gedwongen abortus"
+    assert all(r.slug for r in info.value.suggestions)
+
+
+@pytest.mark.parametrize("query", ["slachtoffers", "slachtoffer", "Slachtoffers", "victims"])
+async def test_singular_plural_and_english_resolve_alike(app: Briefbot, query: str) -> None:
+    answer = await app.recommendations.recommendations(OPERATOR, topic=query)
+    reference = await app.recommendations.recommendations(OPERATOR, topic="slachtoffers")
+    assert answer.topic == reference.topic
+    assert [r.sentence for r in answer.recommendations] == [
+        r.sentence for r in reference.recommendations
+    ]
+    assert answer.recommendations
+    if answer.matched_by == "words":  # no topic of that name: what mentions the word
+        assert all("slachtoffer" in fold(r.text) for r in answer.recommendations)
+
+
+async def test_words_in_the_text_without_recommendations_say_so(app: Briefbot) -> None:
+    # The bundled letter mentions "Deetman" (an inquiry) but recommends nothing about it.
+    with pytest.raises(TopicNotFound) as info:
+        await app.recommendations.recommendations(OPERATOR, topic="Deetman")
+    assert info.value.mentions >= 1
+    assert "no recommendation" in str(info.value)
+
+
+async def test_a_topic_without_recommendations_counts_its_mentions(tmp_path: Path) -> None:
+    app = await open_app(tmp_path)
+    try:
+        topics = await app.recommendations.topics(OPERATOR)
+        empty = [t for t in topics if t.recommendations == 0]
+        if not empty:
+            pytest.skip("every topic of the bundled letters has a recommendation")
+        answer = await app.recommendations.recommendations(OPERATOR, topic=empty[0].slug)
+        assert answer.recommendations == []
+        assert answer.matched_by == "topic"
+        assert answer.mentions is not None and answer.mentions >= 1
+    finally:
+        await app.close()
+
+
+def advisory_letter() -> HandmadeLetter:
+    """A handmade advice of a council that writes about itself in the third person."""
+    return HandmadeLetter(
+        sender="Raad voor Jeugd en Samenleving",
+        signatory="prof. dr. L.M. Verhoeven",
+        subject="Advies over het wetsvoorstel pleegzorg",
+        salutation="Excellentie,",
+        page1=[
+            "Bij brief van 3 februari heeft u de Raad voor Jeugd en Samenleving (hierna: de",
+            "Raad) om advies gevraagd. De Raad onderschrijft het doel van het wetsvoorstel.",
+            "Pleegzorg",
+            "Het aantal pleeggezinnen daalt al jaren. De Raad beveelt aan de vergoeding voor",
+            "pleegouders te verhogen. De Raad is bezorgd dat",
+        ],
+        page2=[
+            "pleegkinderen anders vaker van gezin wisselen. Hij verzoekt u de gevolgen",
+            "binnen een jaar te laten onderzoeken.",
+            "In 2019 heeft de Raad al geadviseerd de wachtlijsten aan te pakken.",
+        ],
+        closing="Hoogachtend,",
+        copies=None,
+    )
+
+
+async def test_a_council_in_the_third_person(app: Briefbot) -> None:
+    data = advisory_letter().text().encode("utf-8")
+    record, _, _ = await app.add_upload(data, filename="raad.txt", guild_id=5)
+    answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=str(record.id))
+    found = {r.kind: r.text for r in answer.recommendations}
+    assert "vergoeding" in found.get("advice", "")
+    assert "bezorgd" in found.get("concern", "")
+    assert "onderzoeken" in found.get("request", "")
+    assert not any("2019" in r.text or "onderschrijft" in r.text for r in answer.recommendations)
+
+
+async def test_words_topic_in_summaries(app: Briefbot) -> None:
+    summary = await app.summaries.summarize(scope=OPERATOR, topic="victims", length=3)
+    assert summary.sentences and summary.topic
+    assert all("slachtoffer" in fold(c.text) for c in summary.sentences)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "🙂", '"', "*", "-"])

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.chat.common import lang
 from bot.chat.errors import UserFacingError
-from bot.chat.i18n import cmd, t
+from bot.chat.i18n import cmd, n, t
 from bot.chat.replies import defer, respond
 from bot.chat.sync import sync_commands
 
@@ -36,4 +36,8 @@ class Admin(commands.Cog):
             dev_guild=self.bot.settings.dev_guild,
             force=True,
         )
-        await respond(interaction, content=t("sync.done", lg, count=count or 0), ephemeral=True)
+        await respond(
+            interaction,
+            content=t("sync.done", lg, count=n(count or 0, "command", lg)),
+            ephemeral=True,
+        )

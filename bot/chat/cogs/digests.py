@@ -14,8 +14,9 @@ from bot.chat.common import cooldown, lang, scope_of
 from bot.chat.digest_render import render
 from bot.chat.embeds import embed
 from bot.chat.errors import UserFacingError
-from bot.chat.i18n import cmd, t
+from bot.chat.i18n import cmd, pause_reason, t
 from bot.chat.replies import NO_MENTIONS, defer, respond
+from bot.chat.views import OwnedView
 from bot.core.schedule import parse_zone
 from bot.services.digests import DeliveryError, Digest, DigestScheduler, DigestService
 from bot.store.digests import Subscription
@@ -42,6 +43,10 @@ PERMANENT = {
 
 
 def _when(sub: Subscription, digest: Digest) -> str:
+    return _when_date(digest)
+
+
+def _when_date(digest: Digest) -> str:
     return (
         digest.due_date.strftime("%d-%m-%Y")
         if digest.language == "nl"
@@ -190,12 +195,19 @@ class DiscordSender:
             raise DeliveryError(f"network: {exc}", permanent=False) from exc
 
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
+        if not sub.user_id:  # set up on the command line: `briefbot digest list` shows it
+            return
         target = (
             f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", sub.language)
         )
         user = self.bot.get_user(sub.user_id) or await self.bot.fetch_user(sub.user_id)
         await user.send(
-            t("digest.paused_notice", sub.language, target=target, reason=reason),
+            t(
+                "digest.paused_notice",
+                sub.language,
+                target=target,
+                reason=pause_reason(reason, sub.language),
+            ),
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -249,6 +261,92 @@ _FREQUENCY_CHOICES = [
 ]
 
 
+class ServerChannel(app_commands.Transformer):
+    """A text channel option as Discord resolved it, not looked up in the bot's cache: a
+    channel of another server reaches the command (which refuses it with a clear message)
+    instead of failing in discord.py's conversion."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(
+        self, interaction: discord.Interaction, value: app_commands.AppCommandChannel
+    ) -> app_commands.AppCommandChannel:
+        return value
+
+
+Channel = app_commands.Transform[app_commands.AppCommandChannel, ServerChannel]
+
+
+def _server_of(interaction: discord.Interaction, channel_id: int) -> int:
+    """The server a channel belongs to, from the bot's own cache (the guilds intent keeps it):
+    discord.py labels a resolved channel option with the server the command ran in, whatever
+    server the channel is really in. 0 when the bot does not know the channel."""
+    guild = interaction.guild
+    if guild is not None and guild.get_channel_or_thread(channel_id) is not None:
+        return guild.id
+    found = interaction.client.get_channel(channel_id)
+    owner = getattr(found, "guild", None)
+    return owner.id if owner is not None else 0
+
+
+def _target(sub: Subscription, lg: str) -> str:
+    return f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", lg)
+
+
+def _manager(interaction: discord.Interaction) -> bool:
+    perms = interaction.permissions
+    return interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
+
+
+class StopChoice(OwnedView):
+    """``/digest off`` when several digests could be meant: one button each."""
+
+    def __init__(
+        self, cog: Digests, subs: list[Subscription], interaction: discord.Interaction
+    ) -> None:
+        lg = lang(interaction)
+        super().__init__(interaction.user.id, lg)
+        self.cog = cog
+        self.guild_id = interaction.guild_id
+        self.manager = _manager(interaction)
+        for sub in subs[:25]:  # a message holds 25 buttons; more: name the channel
+            button: discord.ui.Button[StopChoice] = discord.ui.Button(
+                label=self._label(sub, lg),
+                style=discord.ButtonStyle.danger,
+                custom_id=f"digest:off:{sub.id}",
+            )
+            button.callback = self._stopper(sub.id)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    def _label(self, sub: Subscription, lg: str) -> str:
+        if sub.kind == "user":
+            return t("digest.your_dms", lg)
+        channel = self.cog.bot.get_channel(sub.channel_id or 0)
+        name = getattr(channel, "name", None)
+        return f"#{name}"[:80] if name else f"#{sub.channel_id}"
+
+    def _stopper(self, subscription_id: int):  # type: ignore[no-untyped-def]
+        async def stop(interaction: discord.Interaction) -> None:
+            allowed = await self.cog.service.stoppable(
+                user_id=interaction.user.id, guild_id=self.guild_id, manager=self.manager
+            )
+            sub = next((s for s in allowed if s.id == subscription_id), None)
+            if sub is None or not await self.cog.service.off(sub.id):
+                text = t("digest.gone", self.lang)
+            else:
+                text = t("digest.off_done", self.lang, target=_target(sub, self.lang))
+            self.stop()
+            await interaction.response.edit_message(content=text, view=None)
+
+        return stop
+
+
 def _option_names(*options: str) -> dict[str, app_commands.locale_str]:
     return {o: cmd(f"opt.{o}") for o in options}
 
@@ -286,7 +384,7 @@ class Digests(commands.Cog):
         interaction: discord.Interaction,
         *,
         kind: Literal["channel", "user"],
-        channel: discord.abc.GuildChannel | None,
+        channel: app_commands.AppCommandChannel | None,
         time: str,
         timezone: str,
         topics: str | None,
@@ -301,6 +399,7 @@ class Digests(commands.Cog):
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,
             channel_id=channel.id if channel else None,
+            channel_guild_id=_server_of(interaction, channel.id) if channel else None,
             time_text=time,
             timezone=timezone,
             topics=[p.strip() for p in (topics or "").split(",") if p.strip()],
@@ -312,11 +411,10 @@ class Digests(commands.Cog):
 
     def _saved_text(self, sub: Subscription, lg: str) -> str:
         zone = parse_zone(sub.timezone)
-        target = f"<#{sub.channel_id}>" if sub.kind == "channel" else t("digest.your_dms", lg)
         return t(
             "digest.saved",
             lg,
-            target=target,
+            target=_target(sub, lg),
             frequency=t_choice(sub.frequency, lg),
             time=sub.local_time,
             zone=sub.timezone,
@@ -332,7 +430,7 @@ class Digests(commands.Cog):
     async def set_(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: Channel,
         time: str,
         timezone: str = "Europe/Amsterdam",
         topics: str | None = None,
@@ -368,26 +466,14 @@ class Digests(commands.Cog):
             topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
         )  # fmt: skip
 
-    async def _visible(self, interaction: discord.Interaction) -> list[Subscription]:
-        """The user's own digest, and in a server that server's channel digests."""
-        out = []
-        mine = await self.service.for_target(user_id=interaction.user.id)
-        if mine:
-            out.append(mine)
-        if interaction.guild_id is not None:
-            out.extend(
-                s
-                for s in await self.service.repo.list(guild_id=interaction.guild_id)
-                if s.kind == "channel"
-            )
-        return out
-
     @digest.command(name=cmd("digest-status"), description=cmd("digest-status.desc"))
     @cooldown
     async def status(self, interaction: discord.Interaction) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
-        subs = await self._visible(interaction)
+        subs = await self.service.visible_to(
+            user_id=interaction.user.id, guild_id=interaction.guild_id
+        )
         if not subs:
             await respond(interaction, content=t("digest.none", lg), ephemeral=True)
             return
@@ -395,7 +481,7 @@ class Digests(commands.Cog):
         for s in subs:
             zone = parse_zone(s.timezone)
             state = (
-                t("digest.paused", lg, reason=s.paused_reason)
+                t("digest.paused", lg, reason=pause_reason(s.paused_reason, lg))
                 if s.paused_reason
                 else t(
                     "digest.next", lg, when=s.next_due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -405,9 +491,7 @@ class Digests(commands.Cog):
                 t(
                     "digest.status_line",
                     lg,
-                    target=f"<#{s.channel_id}>"
-                    if s.kind == "channel"
-                    else t("digest.your_dms", lg),
+                    target=_target(s, lg),
                     frequency=t_choice(s.frequency, lg),
                     time=s.local_time,
                     zone=s.timezone,
@@ -422,59 +506,65 @@ class Digests(commands.Cog):
             ephemeral=True,
         )
 
-    def _pick(
-        self,
-        subs: list[Subscription],
-        interaction: discord.Interaction,
-        channel: discord.abc.GuildChannel | None,
-    ) -> Subscription | None:
-        if channel is not None:
-            return next(
-                (s for s in subs if s.kind == "channel" and s.channel_id == channel.id), None
-            )
-        return next((s for s in subs if s.kind == "user"), None) or next(iter(subs), None)
-
     @digest.command(name=cmd("digest-preview"), description=cmd("digest-preview.desc"))
     @app_commands.rename(channel=cmd("opt.channel"))
     @app_commands.describe(channel=cmd("opt.channel.desc"))
     @cooldown
     async def preview(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction, channel: Channel | None = None
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
-        sub = self._pick(await self._visible(interaction), interaction, channel)
-        if sub is None:
-            await respond(interaction, content=t("digest.none", lg), ephemeral=True)
-            return
-        if sub.kind == "user" and sub.guild_id not in (None, interaction.guild_id):
-            try:  # a personal digest from a server the user may have left
-                await self.sender.check_membership(sub)
-            except DeliveryError as exc:
-                raise UserFacingError(t("digest.paused", lg, reason=exc.reason)) from exc
-        digest = await self.service.preview(sub)
-        messages = render(digest, when=_when(sub, digest))
-        for embeds in messages:
+        sub = await self.service.preview_for(
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=channel.id if channel else None,
+        )
+        if sub is None and channel is not None:
+            raise UserFacingError(t("digest.none", lg))
+        if sub is None:  # nothing set yet: show what a digest here would look like
+            digest = await self.service.sample(guild_id=interaction.guild_id, language=lg)
+            when = _when_date(digest)
+        else:
+            if sub.kind == "user" and sub.guild_id not in (None, interaction.guild_id):
+                try:  # a personal digest from a server the user may have left
+                    await self.sender.check_membership(sub)
+                except DeliveryError as exc:
+                    reason = pause_reason(exc.reason, lg)
+                    raise UserFacingError(t("digest.paused", lg, reason=reason)) from exc
+            digest = await self.service.preview(sub)
+            when = _when(sub, digest)
+        for embeds in render(digest, when=when):
             await respond(interaction, embeds=embeds, ephemeral=True)
 
     @digest.command(name=cmd("digest-off"), description=cmd("digest-off.desc"))
     @app_commands.rename(channel=cmd("opt.channel"))
     @app_commands.describe(channel=cmd("opt.channel.desc"))
     @cooldown
-    async def off(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
-    ) -> None:
+    async def off(self, interaction: discord.Interaction, channel: Channel | None = None) -> None:
         lg = lang(interaction)
-        if channel is not None:
-            perms = interaction.permissions
-            if interaction.guild_id is None or not (perms.manage_guild or perms.administrator):
-                raise app_commands.MissingPermissions(["manage_guild"])
+        if channel is not None and not _manager(interaction):
+            raise app_commands.MissingPermissions(["manage_guild"])
         await defer(interaction, ephemeral=True)
-        sub = self._pick(await self._visible(interaction), interaction, channel)
-        if sub is None or (channel is None and sub.kind != "user"):
-            raise UserFacingError(t("digest.none", lg))
+        subs = await self.service.stoppable(
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            manager=_manager(interaction),
+            channel_id=channel.id if channel else None,
+        )
+        if not subs:
+            raise UserFacingError(t("digest.none_to_stop", lg))
+        if len(subs) > 1:  # the user's own and the server's, say: ask which
+            view = StopChoice(self, subs, interaction)
+            view.message = await respond(
+                interaction, content=t("digest.which", lg), view=view, ephemeral=True
+            )
+            return
+        (sub,) = subs
         await self.service.off(sub.id)
-        await respond(interaction, content=t("digest.off_done", lg), ephemeral=True)
+        await respond(
+            interaction, content=t("digest.off_done", lg, target=_target(sub, lg)), ephemeral=True
+        )
 
     @set_.autocomplete("topics")
     @subscribe.autocomplete("topics")

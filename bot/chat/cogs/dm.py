@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.chat.embeds import embed
+from bot.chat import present
+from bot.chat.errors import explain
 from bot.chat.i18n import t
 from bot.chat.replies import NO_MENTIONS
 from bot.core.text import words
 from bot.services.scope import GLOBAL
+from bot.services.tour import Tour
 
 if TYPE_CHECKING:
     from bot.chat.client import BriefBot
@@ -100,20 +102,23 @@ class DirectMessages(commands.Cog):
                 )
             return
         if not text or _GREETING.match(text):
-            await self._send(
-                message, embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))]
-            )
+            try:
+                tour = await self.bot.tour.tour(GLOBAL, lg)
+            except Exception:
+                log.exception("DM help examples failed", extra={"user": message.author.id})
+                tour = Tour()
+            await self._send(message, embeds=[present.help_embed(tour, lg)])
             return
         try:
             async with message.channel.typing():
                 answers = self.bot.get_cog("Answers")
                 pages = await answers.answer_pages(GLOBAL, lg, text[:MAX_QUESTION])  # type: ignore[union-attr]
-        except (LookupError, ValueError) as exc:
-            await self._send(message, content=str(exc.args[0] if exc.args else exc))
+        except (LookupError, ValueError) as exc:  # a refusal: said in the asker's language
+            await self._send(message, content=explain(exc, lg))
             return
         except Exception:
             log.exception("DM answer failed", extra={"user": message.author.id})
-            await self._send(message, content=t("error.generic", lg))
+            await self._send(message, content=t("dm.failed", lg))
             return
         if not pages:
             await self._send(message, content=t("no_answer", lg))

@@ -11,10 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.chat import present
 from bot.chat.common import cooldown, lang, letter_choices, scope_of
-from bot.chat.embeds import clip, embed, paged
-from bot.chat.errors import UserFacingError
-from bot.chat.i18n import cmd, t
+from bot.chat.embeds import clip
+from bot.chat.errors import UserFacingError, escape
+from bot.chat.i18n import clause, cmd, n, refusal, t
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
@@ -35,14 +36,8 @@ def _require_manage_guild(interaction: discord.Interaction) -> None:
         raise app_commands.MissingPermissions(["manage_guild"])
 
 
-def _letter_pages(records: list, lg: str) -> list[discord.Embed]:  # type: ignore[type-arg]
-    blocks = [
-        f"**{r.ref}** · {r.date or '?'} · {discord.utils.escape_markdown(r.title)}\n"
-        f"{discord.utils.escape_markdown(r.signatory or r.sender or '')} · "
-        f"{r.pages} p. · {r.sentence_count} {'zinnen' if lg == 'nl' else 'sentences'}"
-        for r in records
-    ]
-    return paged(t("letters.title", lg), blocks, lg)
+def _refused(name: str, reason: str, lg: str) -> UserFacingError:
+    return UserFacingError(t("letter.refused", lg, name=escape(name), reason=clause(reason)))
 
 
 class Letters(commands.Cog):
@@ -68,7 +63,7 @@ class Letters(commands.Cog):
             return
         # Formatting thousands of letters waits for a worker thread: answer Discord first.
         await defer(interaction, ephemeral=not public)
-        pages = await asyncio.to_thread(_letter_pages, records, lg)
+        pages = await asyncio.to_thread(present.letter_pages, records, lg)
         view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
         msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
         if view:
@@ -77,11 +72,12 @@ class Letters(commands.Cog):
     @app_commands.command(name=cmd("help"), description=cmd("help.desc"))
     async def help(self, interaction: discord.Interaction) -> None:
         lg = lang(interaction)
-        await respond(
-            interaction,
-            embeds=[embed(t("help.title", lg), lg, description=t("help.body", lg))],
-            ephemeral=True,
-        )
+        scope = scope_of(interaction)
+        tour = self.bot.tour.cached(scope, lg)
+        if tour is None:  # a server's own letters: the examples are checked on first use
+            await defer(interaction, ephemeral=True)
+            tour = await self.bot.tour.tour(scope, lg)
+        await respond(interaction, embeds=[present.help_embed(tour, lg)], ephemeral=True)
 
     @letter.command(name=cmd("letter-add"), description=cmd("letter-add.desc"))
     @app_commands.rename(file=cmd("opt.file"))
@@ -104,14 +100,7 @@ class Letters(commands.Cog):
         try:
             data = await file.read()
         except discord.HTTPException as exc:  # expired or removed from Discord's CDN
-            raise UserFacingError(
-                t(
-                    "letter.refused",
-                    lg,
-                    name=discord.utils.escape_markdown(file.filename),
-                    reason="the file could not be downloaded from Discord; attach it again",
-                )
-            ) from exc
+            raise _refused(file.filename, t("letter.download_failed", lg), lg) from exc
         if len(data) > limit:
             raise UserFacingError(
                 t(
@@ -121,13 +110,14 @@ class Letters(commands.Cog):
                     limit=limit // 1024 // 1024,
                 )
             )
-        name = discord.utils.escape_markdown(display_name(file.filename))
+        name = display_name(file.filename)  # not UTF-8, control or bidi characters escaped
         try:
             report = await self.bot.core.upload(
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
-            raise UserFacingError(t("letter.refused", lg, name=name, reason=exc)) from exc
+            reason = refusal(str(exc), lg, kind="letter", escape=escape)
+            raise _refused(name, reason, lg) from exc
         lines = []
         for item in report.ingested:  # a file may hold several letters: each is reported
             record = item.letter
@@ -142,15 +132,17 @@ class Letters(commands.Cog):
                 t(
                     "letter.added",
                     lg,
-                    title=discord.utils.escape_markdown(record.title),
+                    title=escape(present.title_of(record)),
                     id=record.ref,
-                    pages=record.pages,
-                    sentences=record.sentence_count,
-                    repairs=item.repairs,
+                    pages=n(record.pages, "page", lg),
+                    sentences=n(record.sentence_count, "sentence", lg),
+                    repairs=n(item.repairs, "repair", lg),
                 )
             )
-        lines += [f"⚠ {discord.utils.escape_markdown(w.warning)}" for w in report.warnings]
-        lines += [t("letter.refused", lg, name=name, reason=e.error) for e in report.errors]
+        lines += [f"⚠ {escape(w.warning)}" for w in report.warnings]
+        for e in report.errors:  # a letter of the file that could not be read
+            reason = refusal(e.error, lg, kind="letter", escape=escape)
+            lines.append(t("letter.refused", lg, name=escape(name), reason=clause(reason)))
         await respond(interaction, content=clip("\n".join(lines), 2000))
 
     @letter.command(name=cmd("letter-remove"), description=cmd("letter-remove.desc"))
@@ -174,7 +166,7 @@ class Letters(commands.Cog):
                 "letter.removed",
                 lg,
                 id=record.ref,
-                title=discord.utils.escape_markdown(record.title),
+                title=escape(present.title_of(record)),
             ),
             ephemeral=True,
         )

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.common import cooldown, lang
-from bot.chat.i18n import cmd, t
+from bot.chat.i18n import cmd, n, t
 from bot.chat.replies import defer, respond
 from bot.services.privacy import PrivacyService
 
@@ -66,6 +66,6 @@ class Privacy(commands.Cog):
         self.bot.core_changed()
         await respond(
             interaction,
-            content=t("forget.done", lg, subscriptions=done.subscriptions),
+            content=t("forget.done", lg, subscriptions=n(done.subscriptions, "subscription", lg)),
             ephemeral=True,
         )
