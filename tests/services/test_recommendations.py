@@ -204,7 +204,7 @@ def advisory_letter() -> HandmadeLetter:
 async def test_a_council_in_the_third_person(app: Briefbot) -> None:
     data = advisory_letter().text().encode("utf-8")
     record, _, _ = await app.add_upload(data, filename="raad.txt", guild_id=5)
-    answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=str(record.id))
+    answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=record.ref)
     found = {r.kind: r.text for r in answer.recommendations}
     assert "vergoeding" in found.get("advice", "")
     assert "bezorgd" in found.get("concern", "")
