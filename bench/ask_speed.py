@@ -122,7 +122,7 @@ async def embedded_store(n_letters: int) -> Path:
     try:
         n = sum(r.sentence_count for r in app.catalog.by_id.values())
         started = time.perf_counter()
-        await app.answers._backfill()
+        await app.answers.backfill()
         took = time.perf_counter() - started
         print(f"[2] embedded and stored {n:,} sentences in {took:.0f} s: {n / took:.0f} "
               f"sentences/s (one thread; includes writing the vectors)")  # fmt: skip

@@ -21,6 +21,14 @@ Kinds:
 * ``pdf-mutations``   a letter PDF with random byte edits through ``extract_pdf_pages``
 * ``pdf-hostile``     encrypted, truncated, no pages, 3000 pages, loops, bombs, HTML, ZIP ...;
                       the memory bombs through the capped child process of the upload path
+* ``cli-files``       folders as ``briefbot ingest`` meets them (the whole CLI path: walking,
+                      opening, the capped PDF reader, splitting, duplicates, storing, the
+                      report printed and as JSON): odd names (not UTF-8, newlines, escape
+                      sequences, right-to-left marks, 200 characters), special files (symlinks
+                      to /dev/zero and /dev/urandom, FIFOs, sockets, dangling links), files of
+                      other kinds, and files of several letters, some repeated; a case is one
+                      file, ``cases / 5`` folders of about six
+* ``cli-bombs``       the gigabyte PDFs of issue 15 through the CLI path's reader (capped child)
 * ``q-*``             generated queries (markdown, mentions, zero-width and RTL marks, FTS5
                       and SQL syntax, emoji, NUL, lone surrogates, 6,000 characters) per
                       service, over a store with the bundled letter and another server's
@@ -46,6 +54,7 @@ if str(REPO) not in sys.path:
 
 PARSER_KINDS = ["parse-bytes", "parse-unicode", "parse-structure", "parse-encodings", "parse-big"]
 PDF_KINDS = ["pdf-mutations", "pdf-hostile"]
+CLI_KINDS = ["cli-files", "cli-bombs"]
 QUERY_KINDS = [
     "q-quotes.find",
     "q-quotes.suggest",
@@ -58,7 +67,7 @@ QUERY_KINDS = [
     "q-resolve_letter",
     "q-digests.subscribe",
 ]
-ALL_KINDS = PARSER_KINDS + PDF_KINDS + ["queries"]
+ALL_KINDS = PARSER_KINDS + PDF_KINDS + CLI_KINDS + ["queries"]
 
 
 class Tally:
@@ -453,6 +462,239 @@ def run_pdf(kind: str, cases: int, seed: int, quick: bool) -> dict[str, dict]:
     return {kind: tally.as_dict(), "pdf-bombs (child)": bombs}
 
 
+# --------------------------------------------------------------------------- CLI kinds
+
+#: Names a folder may hold, as bytes (any byte but "/" and NUL is allowed on Linux).
+ODD_NAMES = [
+    b"bad\xff\xfe-%d.txt",  # not UTF-8
+    b"\xc3\x28-%d.txt",  # a broken UTF-8 sequence
+    b"forged\nrefused other.txt: forged-%d.txt",
+    b"title\x1b]0;owned\x07\x1b[2J-%d.txt",
+    "rtl\u202etxt.exe\u2066-%d.txt".encode(),
+    "één brief over opvang 😀 %d.txt".encode(),
+    b"x" * 200 + b"-%d.txt",
+    b"tab\tand\rreturn-%d.txt",
+]
+OTHER_NAMES = [b"notities-%d.md", b".DS_Store-%d", b"scan-%d.png", b"brief-%d.docx"]
+
+
+_WORDS: list[str] = []
+
+
+def fuzz_letter(rng: random.Random, n: int) -> str:
+    """A distinct letter, clean or damaged: its own subject and sentences, told apart by words
+    (damage deletes digits, so numbers alone would make two letters one)."""
+    from bot.core.text import damage
+    from tests.letters import HandmadeLetter
+
+    if not _WORDS:
+        bundled = next((REPO / "data" / "letters").glob("*.txt")).read_text(encoding="utf-8")
+        _WORDS.extend(sorted({w for w in bundled.split() if w.isalpha() and len(w) > 6}))
+
+    def words(k: int) -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(k))
+
+    subject = f"Onderwerp {words(3)} in regio {n}"
+    body = [
+        f"Ik verzoek u de {words(2)} in regio {n} te verbeteren met {words(4)}."
+        for _ in range(rng.randrange(2, 8))
+    ]
+    text = HandmadeLetter(subject=subject, page2=body).text()
+    return damage(text) + " " if rng.random() < 0.2 else text
+
+
+def make_cli_folder(rng: random.Random, folder: Path, serial: list[int]) -> dict[bytes, tuple]:
+    """A folder of about six entries; name -> what must become of it."""
+    import socket
+
+    folder.mkdir()
+    root = os.fsencode(folder)
+    plan: dict[bytes, tuple] = {}
+
+    def write(name: bytes, data: bytes) -> None:
+        fd = os.open(root + b"/" + name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+
+    for _ in range(rng.randrange(3, 9)):
+        serial[0] += 1
+        n = serial[0]
+        r = rng.random()
+        if r < 0.35:  # a file of one or more letters, some repeated
+            distinct = rng.randrange(1, 4)
+            letters = [fuzz_letter(rng, n * 10 + k) for k in range(distinct)]
+            order = letters + [rng.choice(letters) for _ in range(rng.randrange(0, 3))]
+            if rng.random() < 0.5:
+                rng.shuffle(order)
+            name = (rng.choice(ODD_NAMES) if rng.random() < 0.5 else b"brief-%d.txt") % n
+            write(name, "".join(order).encode("utf-8"))
+            plan[name] = ("letters", distinct, len(order) > distinct)
+        elif r < 0.55:  # an odd name on an odd or empty file
+            name = rng.choice(ODD_NAMES) % n
+            write(name, rng.choice([b"", rng.randbytes(rng.randrange(1, 3000)), b"Geachte heer,"]))
+            plan[name] = ("file",)
+        elif r < 0.75:  # not a regular file
+            kind = rng.randrange(5)
+            name = b"special-%d.%s" % (n, rng.choice([b"txt", b"pdf"]))
+            path = root + b"/" + name
+            if kind == 0:
+                os.symlink(b"/dev/zero", path)  # noqa: PTH211 (a bytes name)
+            elif kind == 1:
+                os.symlink(b"/dev/urandom", path)  # noqa: PTH211
+            elif kind == 2:
+                os.mkfifo(path)
+            elif kind == 3:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    sock.bind(path)
+                finally:
+                    sock.close()
+            else:
+                os.symlink(root + b"/nowhere-%d" % n, path)  # noqa: PTH211
+            plan[name] = ("special",)
+        elif r < 0.9:  # another kind of file
+            name = rng.choice(OTHER_NAMES) % n
+            write(name, rng.randbytes(rng.randrange(0, 500)))
+            plan[name] = ("other",)
+        else:  # something that says it is a PDF
+            name = b"stuk-%d.pdf" % n
+            write(name, b"%PDF-1.7\n" + rng.randbytes(rng.randrange(0, 4000)) + b"\n%%EOF\n")
+            plan[name] = ("file",)
+    return plan
+
+
+def check_cli_report(report, plan: dict[bytes, tuple], folder: Path) -> list[str]:
+    """Every planned entry is accounted for, the way it must be; every line is printable."""
+    from bot.services.letters import display_name
+
+    problems = []
+    outcomes: dict[str, list[tuple[str, str]]] = {}
+    for i in report.ingested:
+        outcomes.setdefault(i.path, []).append(("stored", i.status))
+    for e in report.errors:
+        outcomes.setdefault(e.path, []).append(("refused", e.error))
+    for w in report.warnings:
+        outcomes.setdefault(w.path, []).append(("warned", w.warning))
+    for text in [*outcomes, *(m for v in outcomes.values() for _, m in v)]:
+        if not text.isprintable():
+            problems.append(f"unprintable text in the report: {text[:80]!r}")
+        text.encode("utf-8")  # raises for a lone surrogate
+    for name, want in plan.items():
+        shown = display_name(os.fsdecode(os.fsencode(folder) + b"/" + name))
+        got = outcomes.get(shown, [])
+        kinds = [k for k, _ in got]
+        if want[0] == "letters":
+            parts = kinds.count("stored") + sum(
+                1 for k, m in got if k == "refused" and m.startswith("letter ")
+            )
+            refused_whole = kinds.count("refused") > 0 and parts == 0
+            if not refused_whole and parts != want[1]:
+                problems.append(f"{shown}: {want[1]} letters, {parts} accounted for: {got}")
+            repeated = any(k == "warned" and "times over" in m for k, m in got)
+            if want[2] and not refused_whole and not repeated and parts == want[1]:
+                problems.append(f"{shown}: a repeated letter without a warning: {got}")
+        elif want[0] == "special":
+            if kinds != ["refused"]:
+                problems.append(f"{shown}: a special file not refused: {got}")
+        elif want[0] == "other":
+            if kinds != ["warned"]:
+                problems.append(f"{shown}: a file of another kind not reported: {got}")
+        elif not got:
+            problems.append(f"{shown}: not in the report")
+    return problems
+
+
+def run_cli(kind: str, cases: int, seed: int, quick: bool) -> dict[str, dict]:
+    import asyncio
+    import io
+    import json
+    import tempfile
+
+    from rich.console import Console
+
+    import bot.cli.letters as cli_letters
+    from bot.core.models import LetterError
+    from bot.services import letters as svc
+    from bot.store import open_store
+    from tests.hardening.test_pdf_hostile import gigabyte_bombs
+
+    rng = random.Random(seed)
+    tally = Tally()
+    if kind == "cli-bombs":
+        before = peak_mib()
+        for _ in range(1 if quick else 3):
+            for name, build in gigabyte_bombs().items():
+                data = build()
+                run_case(
+                    tally, lambda d=data: svc.read_letters(d, name="brief.pdf", isolate=True),
+                    refusals=(LetterError,), limit_s=60,
+                    check=lambda _r: "a gigabyte bomb was accepted", label=lambda nm=name: nm,
+                )  # fmt: skip
+        grown = peak_mib() - before
+        if grown > 64:
+            tally.error(f"this process grew by {grown:.0f} MiB while the child read the bombs")
+        row = tally.as_dict()
+        row["note"] = (
+            f"child capped at {svc.PDF_WORKER_MEMORY // (1024 * 1024)} MiB; "
+            f"this process grew {max(0.0, grown):.0f} MiB"
+        )
+        return {"cli-bombs (child)": row}
+
+    # cli-files: folders through ingest_paths, the report printed and as JSON
+    limit = 90.0
+    buffer = io.StringIO()
+    cli_letters.out = Console(file=buffer, highlight=False, force_terminal=True, width=200)
+    cli_letters.err = cli_letters.out
+
+    async def main() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            serial = [0]
+            async with open_store(Path(tmp) / "fuzz.sqlite3") as store:
+                for i in range(max(1, cases // 5)):
+                    folder = Path(tmp) / f"case-{i}"
+                    plan = make_cli_folder(rng, folder, serial)
+                    started = time.perf_counter()
+                    try:
+                        report = await asyncio.wait_for(
+                            svc.ingest_paths(store, [folder]), timeout=limit
+                        )
+                        buffer.seek(0)
+                        buffer.truncate()
+                        cli_letters._print_report(report)
+                        json.dumps(
+                            {"ingested": [cli_letters._item_json(x) for x in report.ingested],
+                             "errors": [e.path + e.error for e in report.errors]},
+                            ensure_ascii=False,
+                        ).encode("utf-8")  # fmt: skip
+                        printed = buffer.getvalue()
+                        problems = check_cli_report(report, plan, folder)
+                        for bad in ("\x1b]0;", "\x1b[2J", "\x07", "\u202e", "\u2066"):
+                            if bad in printed:
+                                problems.append(f"{bad!r} reached the terminal")
+                    except Exception as exc:
+                        tally.cases += len(plan)
+                        tally.error(f"{type(exc).__name__}: {exc} in folder {i}\n"
+                                    f"{traceback.format_exc(-3)}")  # fmt: skip
+                        continue
+                    elapsed = time.perf_counter() - started
+                    tally.cases += len(plan)
+                    tally.refused += len({e.path for e in report.errors})
+                    tally.accepted += len({x.path for x in report.ingested})
+                    for problem in problems:
+                        tally.error(problem)
+                    entries = len(plan)
+                    tally.timed(elapsed, lambda i=i, k=entries: f"folder {i} ({k} entries)")
+                    if elapsed > limit:
+                        tally.error(f"folder {i} took {elapsed:.1f} s")
+                    hwm = peak_mib()
+                    if hwm > tally.hwm + 1:
+                        tally.hwm = hwm
+                        tally.hungriest = f"folder {i} ({hwm:.0f} MiB)"
+
+    asyncio.run(main())
+    return {kind: tally.as_dict()}
+
+
 # --------------------------------------------------------------------------- query kinds
 
 
@@ -626,6 +868,8 @@ def worker(kind: str, cases: int, seed: int, quick: bool, memory_mib: int) -> No
         out = run_parser(kind, cases, seed, quick)
     elif kind in PDF_KINDS:
         out = run_pdf(kind, cases, seed, quick)
+    elif kind in CLI_KINDS:
+        out = run_cli(kind, cases, seed, quick)
     else:
         out = run_queries(cases, seed, quick)
     peak = round(peak_mib(), 1)

@@ -1,11 +1,17 @@
-"""SIGKILL briefbot at random moments, many times, while it ingests and while it sends digests.
+"""SIGKILL briefbot at random moments, many times, while it ingests, while it computes vectors
+and while it sends digests.
 
-    python bench/kill_campaign.py [--kills 200] [--kind ingest|digests|both] [--seed 0]
+    python bench/kill_campaign.py [--kills 200] [--kind ingest|vectors|digests|all] [--seed 0]
 
 Each kill hits a real process: a child forked from ``tests/hardening/killer.py serve`` with its
 own SQLite connection; digest children post over HTTP to the protocol-level Discord test
 server running in this process. After every kill the database is checked as the dead process
 left it; after each clean run, every due digest must have gone out exactly once, complete.
+
+``vectors`` kills an ingest in its vector phase (announced by the child), asks a question in a
+fresh process after each kill (it must compute no vector: ``other`` counts it if it does) and
+ends with one ingest of everything, without the bot's warm-up: every letter must then be there
+once with all its vectors and recommendations.
 
 Prints one row per kind: kills, integrity failures (``PRAGMA integrity_check`` or
 ``foreign_key_check``), partial letters (sentence rows, FTS5 documents or vectors that do not
@@ -26,7 +32,12 @@ from common import REPO
 
 sys.path.insert(0, str(REPO))
 
-from tests.hardening.killer import CampaignResult, digest_campaign, ingest_campaign
+from tests.hardening.killer import (
+    CampaignResult,
+    digest_campaign,
+    ingest_campaign,
+    vector_campaign,
+)
 
 
 def row(r: CampaignResult) -> str:
@@ -42,7 +53,10 @@ def row(r: CampaignResult) -> str:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=200, help="kills per kind (default 200)")
-    parser.add_argument("--kind", choices=["ingest", "digests", "both"], default="both")
+    parser.add_argument(
+        "--kind", choices=["ingest", "vectors", "digests", "both", "all"], default="all",
+        help="both: ingest and digests (as before); all: the three",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
@@ -55,12 +69,17 @@ async def main() -> int:
             return
         print(f"  {r.kind}: {r.kills}/{args.kills} kills, {r.runs} runs", end="\r", flush=True)
 
-    if args.kind in ("ingest", "both"):
+    if args.kind in ("ingest", "both", "all"):
         (work / "ingest").mkdir()
         results.append(
             await ingest_campaign(work / "ingest", args.kills, seed=args.seed, progress=progress)
         )
-    if args.kind in ("digests", "both"):
+    if args.kind in ("vectors", "all"):
+        (work / "vectors").mkdir()
+        results.append(
+            await vector_campaign(work / "vectors", args.kills, seed=args.seed, progress=progress)
+        )
+    if args.kind in ("digests", "both", "all"):
         (work / "digests").mkdir()
         results.append(
             await digest_campaign(work / "digests", args.kills, seed=args.seed, progress=progress)

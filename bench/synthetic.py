@@ -204,8 +204,9 @@ def iter_letters(n_letters: int, seed: int = 7) -> Iterator[SynthLetter]:
 
 
 def write_letters(conn: sqlite3.Connection, letters: Iterator[SynthLetter], seed: int) -> int:
-    """Insert letters, sections and sentences in the store's schema (0001_initial.sql) with
-    explicit ids; one transaction per 200 letters. Returns the number of sentences written."""
+    """Insert letters, sections and sentences in the store's schema (0001 with 0004's letter
+    numbers) with explicit ids; one transaction per 200 letters. Returns the number of
+    sentences written."""
     section_id = sentence_id = 0
     now = datetime.now(UTC).isoformat()
     total = 0
@@ -216,12 +217,12 @@ def write_letters(conn: sqlite3.Connection, letters: Iterator[SynthLetter], seed
     def flush() -> None:
         conn.execute("BEGIN")
         conn.executemany(
-            """INSERT INTO letters (id, slug, content_hash, guild_id, source_path, source_kind,
-                   damaged, pages, sentence_count, sender, signatory, recipient, recipient_role,
-                   date, subject, reference, contact, salutation, closing, copies, title,
-                   original, parser_version, added_at)
-               VALUES (?, ?, ?, NULL, ?, 'txt', ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?, ?,
-                   NULL, ?, ?, ?, ?)""",
+            """INSERT INTO letters (id, number, slug, content_hash, guild_id, source_path,
+                   source_kind, damaged, pages, sentence_count, sender, signatory, recipient,
+                   recipient_role, date, subject, reference, contact, salutation, closing, copies,
+                   title, original, parser_version, added_at)
+               VALUES (?, ?, ?, ?, NULL, ?, 'txt', ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?,
+                   ?, NULL, ?, ?, ?, ?)""",
             letter_rows,
         )
         conn.executemany(
@@ -262,7 +263,7 @@ def write_letters(conn: sqlite3.Connection, letters: Iterator[SynthLetter], seed
         digest = hashlib.sha256(original.encode()).hexdigest()
         salutation = "geachte voorzitter" if letter.damaged else "Geachte voorzitter,"
         letter_rows.append(
-            (letter_id, f"synthetic-{seed}-{letter.index:05d}", digest,
+            (letter_id, letter_id, f"synthetic-{seed}-{letter.index:05d}", digest,
              f"synthetic:{seed}:{letter.index}", int(letter.damaged), letter.sentences[-1].page,
              len(letter.sentences), "Nationaal Rapporteur", "C.E. Dettmeijer-Vermeulen",
              "Tweede Kamer", letter.date, letter.subject, salutation, "Hoogachtend,",
@@ -273,6 +274,10 @@ def write_letters(conn: sqlite3.Connection, letters: Iterator[SynthLetter], seed
             flush()
     if letter_rows:
         flush()
+    conn.execute(  # every letter is global: numbered 1..n, the next one n + 1
+        "INSERT INTO letter_numbers (scope, last) VALUES (0, (SELECT max(number) FROM letters))"
+        " ON CONFLICT (scope) DO UPDATE SET last = excluded.last"
+    )
     return total
 
 

@@ -46,15 +46,16 @@ def choice(name: str, value: str) -> app_commands.Choice[str]:
 def letter_choices(
     bot: BriefBot, interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Letters visible here whose id, slug or title contains what was typed (from memory)."""
+    """Letters visible here whose number, slug or title contains what was typed (from memory).
+    The value is the letter's number as this server sees it (``3``, ``s3``)."""
     try:
         needle = current.strip().lower()
         records = bot.core.catalog.in_order(scope_of(interaction))[::-1]
         out = []
         for r in records:
-            label = f"{r.id} · {r.date or '?'} · {sentence_case(r.title)}"
+            label = f"{r.ref} · {r.date or '?'} · {sentence_case(r.title)}"
             if not needle or needle in label.lower() or needle in r.slug:
-                out.append(choice(label, str(r.id)))
+                out.append(choice(label, r.ref))
             if len(out) >= CHOICES_MAX:
                 break
         return out

@@ -11,10 +11,10 @@ from bot.core.casing import name_case, sentence_case
 from bot.services.digests import Cited, Digest, NewLetter
 
 
-def _line(lang: str, item: Cited, kind: str | None = None) -> str:
+def _line(lang: str, digest: Digest, item: Cited, kind: str | None = None) -> str:
     label = f"**{KIND_NAMES[lang].get(kind, kind)}** · " if kind else ""
     text = discord.utils.escape_markdown(item.text)
-    return f"{label}“{text}” ({cite(lang, item.letter_id, item.page, item.sentence)})"
+    return f"{label}“{text}” ({cite(lang, digest.ref(item.letter_id), item.page, item.sentence)})"
 
 
 def _embed(title: str, blocks: list[str], footer: str) -> list[discord.Embed]:
@@ -88,11 +88,11 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
             blocks.append(byline)
         if letter.actions:
             blocks.append(f"__{t('digest.actions', lang)}__")
-            blocks.extend(_line(lang, c, kind) for kind, c in letter.actions)
+            blocks.extend(_line(lang, digest, c, kind) for kind, c in letter.actions)
         if letter.summary:
             blocks.append(f"__{t('digest.summary', lang)}__")
-            blocks.extend(_line(lang, c) for c in letter.summary)
-        blocks.append(t("digest.more", lang, letter=letter.letter_id))
+            blocks.extend(_line(lang, digest, c) for c in letter.summary)
+        blocks.append(t("digest.more", lang, letter=digest.ref(letter.letter_id)))
         title = t("digest.new_letter", lang, title=sentence_case(letter.title))
         embeds.extend(_embed(clip(title, 256), blocks, footer))
     for letter in digest.introduction:
@@ -102,16 +102,16 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
             blocks.append(byline)
         if letter.actions:
             blocks.append(f"__{t('digest.asks', lang)}__")
-            blocks.extend(_line(lang, c, kind) for kind, c in letter.actions)
+            blocks.extend(_line(lang, digest, c, kind) for kind, c in letter.actions)
         if letter.summary:
             blocks.append(f"__{t('digest.summary', lang)}__")
-            blocks.extend(_line(lang, c) for c in letter.summary)
-        blocks.append(t("digest.more", lang, letter=letter.letter_id))
+            blocks.extend(_line(lang, digest, c) for c in letter.summary)
+        blocks.append(t("digest.more", lang, letter=digest.ref(letter.letter_id)))
         title = t("digest.letter", lang, title=sentence_case(letter.title))
         embeds.extend(_embed(clip(title, 256), blocks, footer))
     if digest.pick is not None:
         kind, item = digest.pick
-        embeds.extend(_embed(t("digest.pick", lang), [_line(lang, item, kind)], footer))
+        embeds.extend(_embed(t("digest.pick", lang), [_line(lang, digest, item, kind)], footer))
     messages = _into_messages(embeds)
     for i, message in enumerate(messages, 1):
         # "· 2/3" on a digest of several messages: which parts went out is visible (to a

@@ -37,7 +37,8 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def cite(lang: str, letter: int, page: int, sentence: int) -> str:
+def cite(lang: str, letter: str, page: int, sentence: int) -> str:
+    """``letter`` is the number users see (``LetterRecord.ref``), never an internal id."""
     return t("cite", lang, letter=letter, page=page, sentence=sentence)
 
 

@@ -487,8 +487,12 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     (
         "no_topic",
         r"no topic (?P<topic>.+?)(?:; the letters mention it in \S+ sentences? but make no "
-        r"recommendation about it)?; (?:topics that come close|the letters' main topics): "
-        r"(?P<close>.+)",
+        r"recommendation about it)?; topics that come close: (?P<close>.+)",
+    ),
+    (
+        "no_topic_main",
+        r"no topic (?P<topic>.+?)(?:; the letters mention it in \S+ sentences? but make no "
+        r"recommendation about it)?; the letters' main topics: (?P<close>.+)",
     ),
     ("no_topic_none", r"no topic (?P<topic>.+?)(?:; the letters mention it in .*)?"),
     # quotes
@@ -524,7 +528,7 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     (
         "not_a_letter",
         r"this does not look like a letter.*|no letter text found.*"
-        r"|no text found after removing the page headers and footers",
+        r"|no text found after removing the page headers.*",
     ),
     ("too_little_text", r"too little text to be a (?:letter|policy document).*"),
     ("not_dutch", r"this does not look like Dutch text.*"),
@@ -550,6 +554,12 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     ("file_too_big", r"the file is (?P<size>\S+) MB; the limit is (?P<limit>\S+) MB.*"),
     ("unknown_type", r"unknown file type (?P<ext>.+?): briefbot reads .*"),
     ("unreadable_file", r"cannot read the file: (?P<why>.+)"),
+    ("not_a_file", r"this is (?P<what>.+), not a file; .*"),
+    (
+        "too_many_letters",
+        r"the file holds (?P<count>\S+) different letters, more than the (?P<limit>\S+) .*",
+    ),
+    ("no_letter_readable", r"none of the (?P<count>\S+) letters in the file could be read: .*"),
 )
 
 _COMPILED = tuple((key, re.compile(pattern, re.DOTALL)) for key, pattern in REFUSALS)
@@ -592,6 +602,11 @@ REFUSAL_TEXT: dict[str, tuple[str, str]] = {
     "no_topic": (
         "There is no topic {topic}; these come close: {close}.",
         "Het onderwerp {topic} ken ik niet; deze komen in de buurt: {close}.",
+    ),
+    "no_topic_main": (
+        "There is no topic {topic}; the letters are mostly about {close} ({topics} lists all).",
+        "Het onderwerp {topic} ken ik niet; de brieven gaan vooral over {close} ({topics} toont "
+        "ze allemaal).",
     ),
     "empty_quote": (
         "Type a few words of the sentence you are looking for.",
@@ -732,6 +747,21 @@ REFUSAL_TEXT: dict[str, tuple[str, str]] = {
     "unreadable_file": (
         "The file cannot be read ({why}); check that it exists and may be read.",
         "Het bestand is niet te lezen ({why}); controleer of het bestaat en leesbaar is.",
+    ),
+    "not_a_file": (
+        "That is not a file but {what}; give the path of a .txt or .pdf file.",
+        "Dat is geen gewoon bestand maar {what}; geef het pad van een .txt- of .pdf-bestand.",
+    ),
+    "too_many_letters": (
+        "The file holds {count} different letters, more than the {limit} one file may hold; "
+        "split it into smaller files.",
+        "Het bestand bevat {count} verschillende brieven, meer dan de {limit} die in één bestand "
+        "mogen; verdeel het over kleinere bestanden.",
+    ),
+    "no_letter_readable": (
+        "None of the {count} letters in the file can be read; add them one by one to see why.",
+        "Geen van de {count} brieven in het bestand is te lezen; voeg ze los toe om te zien "
+        "waarom.",
     ),
 }
 

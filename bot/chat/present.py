@@ -51,7 +51,7 @@ def letter_pages(records: list[LetterRecord], lang: str) -> list[discord.Embed]:
     """``/letters``: number, title and date, who wrote it to whom, size."""
     blocks = []
     for r in records:
-        head = f"**{r.id}** · {esc(title_of(r))}" + (f" · {esc(r.date)}" if r.date else "")
+        head = f"**{r.ref}** · {esc(title_of(r))}" + (f" · {esc(r.date)}" if r.date else "")
         who = from_to(r, lang)
         size = f"{n(r.pages, 'page', lang)} · {n(r.sentence_count, 'sentence', lang)}"
         blocks.append("\n".join(x for x in (head, esc(who), size) if x))
@@ -61,8 +61,8 @@ def letter_pages(records: list[LetterRecord], lang: str) -> list[discord.Embed]:
 def source_of(app: Briefbot, letter_id: int) -> str:
     rec = app.catalog.by_id.get(letter_id)
     if rec is None:
-        return f"#{letter_id}"
-    return clip(f"#{rec.id} {title_of(rec)}" + (f" ({rec.date})" if rec.date else ""), 120)
+        return ""
+    return clip(f"#{rec.ref} {title_of(rec)}" + (f" ({rec.date})" if rec.date else ""), 120)
 
 
 def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Embed]:
@@ -73,7 +73,8 @@ def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Em
         parts = (rec.date, name_case(rec.signatory) if rec.signatory else None)
         blocks.append(f"*{esc(' · '.join(p for p in parts if p))}*")
     for i, s in enumerate(summary.sentences, 1):
-        blocks.append(f"{i}. {esc(s.text)} ({cite(lang, s.letter_id, s.page, s.sentence)})")
+        where = cite(lang, app.catalog.ref(s.letter_id), s.page, s.sentence)
+        blocks.append(f"{i}. {esc(s.text)} ({where})")
     return paged(title, blocks, lang, source=source_of(app, rec.id))
 
 
@@ -98,9 +99,8 @@ def recommendation_pages(
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:
             kind = KIND_NAMES[lang].get(r.kind, r.kind)
-            lines.append(
-                f"• *{kind}*: “{esc(r.text)}” ({cite(lang, r.letter_id, r.page, r.sentence)})"
-            )
+            where = cite(lang, app.catalog.ref(r.letter_id), r.page, r.sentence)
+            lines.append(f"• *{kind}*: “{esc(r.text)}” ({where})")
         blocks.append("\n".join(lines))
     letters = {r.letter_id for r in answer.recommendations}
     source = source_of(app, next(iter(letters))) if len(letters) == 1 else ""
@@ -140,7 +140,7 @@ def quote_embed(app: Briefbot, match: QuoteMatch, lang: str) -> discord.Embed:
         source=source_of(app, match.letter_id),
         description=clip(
             f"“{highlight(match.text, match.span)}”\n"
-            f"— {cite(lang, match.letter_id, match.page, match.sentence)}",
+            f"— {cite(lang, app.catalog.ref(match.letter_id), match.page, match.sentence)}",
             4000,
         ),
     )
@@ -168,7 +168,8 @@ def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:
     blocks = [esc(answer.text)] if answer.text else []
     sources = []
     for i, p in enumerate(answer.passages, 1):
-        sources.append(f"**[{i}]** “{esc(p.text)}” ({cite(lang, p.letter_id, p.page, p.sentence)})")
+        where = cite(lang, app.catalog.ref(p.letter_id), p.page, p.sentence)
+        sources.append(f"**[{i}]** “{esc(p.text)}” ({where})")
     if sources:
         blocks.append(f"__{t('ask.sources', lang)}__\n" + "\n".join(sources))
     letters = {p.letter_id for p in answer.passages}

@@ -22,7 +22,7 @@ from bot.cli.common import opened_app
 from bot.cli.output import cite, emit_json, err, out
 from bot.core import ask as ask_core
 from bot.services.app import Briefbot
-from bot.services.scope import OPERATOR
+from bot.services.scope import GLOBAL
 
 
 def _length(value: str) -> int | str:
@@ -40,22 +40,28 @@ def _configure_summary(p: argparse.ArgumentParser) -> None:
 async def summary(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
         result = await app.summaries.summarize(
-            scope=OPERATOR, letter=args.letter, topic=args.topic, length=args.length
+            scope=GLOBAL, letter=args.letter, topic=args.topic, length=args.length
         )
     if args.json:
         emit_json(
             {
-                "letter": result.letter.id,
+                "letter": result.letter.number,
                 "sentences": [
-                    {"text": s.text, "letter": s.letter_id, "page": s.page, "sentence": s.sentence}
+                    {
+                        "text": s.text,
+                        "letter": app.catalog.number(s.letter_id),
+                        "page": s.page,
+                        "sentence": s.sentence,
+                    }
                     for s in result.sentences
                 ],
             }
         )
         return 0
-    out.print(f"[bold]{escape(result.letter.title)}[/bold] (letter {result.letter.id})")
+    out.print(f"[bold]{escape(result.letter.title)}[/bold] (letter {result.letter.ref})")
     for s in result.sentences:
-        out.print(f"- {escape(s.text)} [dim]{escape(cite(s.letter_id, s.page, s.sentence))}[/dim]")
+        where = cite(app.catalog.ref(s.letter_id), s.page, s.sentence)
+        out.print(f"- {escape(s.text)} [dim]{escape(where)}[/dim]")
     return 0
 
 
@@ -67,7 +73,7 @@ def _configure_recommendations(p: argparse.ArgumentParser) -> None:
 async def recommendations(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
         answer = await app.recommendations.recommendations(
-            OPERATOR, topic=args.topic, letter=args.letter
+            GLOBAL, topic=args.topic, letter=args.letter
         )
     if args.json:
         emit_json(
@@ -78,7 +84,7 @@ async def recommendations(args: argparse.Namespace) -> int:
                         "text": r.text,
                         "kind": r.kind,
                         "topics": list(r.topics),
-                        "letter": r.letter_id,
+                        "letter": app.catalog.number(r.letter_id),
                         "page": r.page,
                         "sentence": r.sentence,
                     }
@@ -94,7 +100,7 @@ async def recommendations(args: argparse.Namespace) -> int:
         for r in recs:
             out.print(
                 f"- [italic]{r.kind}[/italic]: {escape(r.text)} "
-                f"[dim]{escape(cite(r.letter_id, r.page, r.sentence))}[/dim]"
+                f"[dim]{escape(cite(app.catalog.ref(r.letter_id), r.page, r.sentence))}[/dim]"
             )
     return 0
 
@@ -122,7 +128,7 @@ def _configure_quote(p: argparse.ArgumentParser) -> None:
 async def quote(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
         matches = await app.quotes.find(
-            args.text, scope=OPERATOR, letter=args.letter, limit=args.limit
+            args.text, scope=GLOBAL, letter=args.letter, limit=args.limit
         )
     if args.json:
         emit_json(
@@ -131,7 +137,7 @@ async def quote(args: argparse.Namespace) -> int:
                     {
                         "text": m.text,
                         "score": m.score,
-                        "letter": m.letter_id,
+                        "letter": app.catalog.number(m.letter_id),
                         "page": m.page,
                         "sentence": m.sentence,
                         "before": m.before,
@@ -147,9 +153,8 @@ async def quote(args: argparse.Namespace) -> int:
     for m in matches:
         a, b = m.span
         shown = f"{escape(m.text[:a])}[bold]{escape(m.text[a:b])}[/bold]{escape(m.text[b:])}"
-        out.print(
-            f"{m.score:>3}  {shown} [dim]{escape(cite(m.letter_id, m.page, m.sentence))}[/dim]"
-        )
+        where = cite(app.catalog.ref(m.letter_id), m.page, m.sentence)
+        out.print(f"{m.score:>3}  {shown} [dim]{escape(where)}[/dim]")
     return 0
 
 
@@ -174,14 +179,14 @@ def question_problem(text: str) -> str | None:
 
 async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[str, Any]]]:
     """The answer and its cited passages, following a summary/recommendations/quote route."""
-    answer = await app.answers.ask(question, scope=OPERATOR)
+    answer = await app.answers.ask(question, scope=GLOBAL)
     if answer.route == "summary":
-        result = await app.summaries.summarize(scope=OPERATOR, topic=answer.route_arg)
+        result = await app.summaries.summarize(scope=GLOBAL, topic=answer.route_arg)
         passages = [
             {
                 "text": s.text,
                 "score": 1.0,
-                "letter": s.letter_id,
+                "letter": app.catalog.number(s.letter_id),
                 "page": s.page,
                 "sentence": s.sentence,
             }
@@ -190,14 +195,14 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
         return " ".join(s.text for s in result.sentences), passages
     if answer.route == "recommendations":
         try:
-            recs = await app.recommendations.recommendations(OPERATOR, topic=answer.route_arg)
+            recs = await app.recommendations.recommendations(GLOBAL, topic=answer.route_arg)
         except LookupError:
-            recs = await app.recommendations.recommendations(OPERATOR)
+            recs = await app.recommendations.recommendations(GLOBAL)
         passages = [
             {
                 "text": r.text,
                 "score": 1.0,
-                "letter": r.letter_id,
+                "letter": app.catalog.number(r.letter_id),
                 "page": r.page,
                 "sentence": r.sentence,
             }
@@ -205,12 +210,12 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
         ]
         return "\n".join(p["text"] for p in passages) or answer.text, passages
     if answer.route == "quote" and answer.route_arg:
-        matches = await app.quotes.find(answer.route_arg, scope=OPERATOR, limit=3)
+        matches = await app.quotes.find(answer.route_arg, scope=GLOBAL, limit=3)
         passages = [
             {
                 "text": m.text,
                 "score": m.score / 100,
-                "letter": m.letter_id,
+                "letter": app.catalog.number(m.letter_id),
                 "page": m.page,
                 "sentence": m.sentence,
             }
@@ -222,7 +227,7 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
         {
             "text": p.text,
             "score": round(p.score, 4),
-            "letter": p.letter_id,
+            "letter": app.catalog.number(p.letter_id),
             "page": p.page,
             "sentence": p.sentence,
         }
@@ -261,7 +266,7 @@ def _configure_topics(p: argparse.ArgumentParser) -> None:
 
 async def topics(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
-        found = await app.recommendations.topics(OPERATOR, letter=args.letter)
+        found = await app.recommendations.topics(GLOBAL, letter=args.letter)
     if args.json:
         emit_json(
             {

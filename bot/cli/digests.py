@@ -164,19 +164,27 @@ def subscription_json(sub: Subscription, last: Delivery | None) -> dict[str, Any
     }
 
 
-def _cited(c: Cited, kind: str | None = None) -> dict[str, Any]:
+def _cited(d: Digest, c: Cited, kind: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"kind": kind} if kind is not None else {}
-    item.update({"text": c.text, "letter": c.letter_id, "page": c.page, "sentence": c.sentence})
+    item.update({"text": c.text, "letter": _letter(d, c.letter_id), "page": c.page,
+                 "sentence": c.sentence})  # fmt: skip
     return item
 
 
-def _letter_json(n: NewLetter) -> dict[str, Any]:
+def _letter(d: Digest, letter_id: int) -> int | str:
+    """A cited letter's number: an integer for a letter visible everywhere, ``s3`` for a
+    server's own (only a server digest shows those)."""
+    ref = d.ref(letter_id)
+    return int(ref) if ref.isdigit() else ref
+
+
+def _letter_json(d: Digest, n: NewLetter) -> dict[str, Any]:
     return {
-        "letter": n.letter_id,
+        "letter": _letter(d, n.letter_id),
         "title": n.title,
         "date": n.date,
-        "summary": [_cited(c) for c in n.summary],
-        "actions": [_cited(c, kind) for kind, c in n.actions],
+        "summary": [_cited(d, c) for c in n.summary],
+        "actions": [_cited(d, c, kind) for kind, c in n.actions],
     }
 
 
@@ -187,9 +195,9 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "empty": d.empty,
         "language": d.language,
         "topics": list(d.topics),
-        "new_letters": [_letter_json(n) for n in d.new_letters],
-        "introduction": [_letter_json(n) for n in d.introduction],
-        "pick": _cited(d.pick[1], d.pick[0]) if d.pick else None,
+        "new_letters": [_letter_json(d, n) for n in d.new_letters],
+        "introduction": [_letter_json(d, n) for n in d.introduction],
+        "pick": _cited(d, d.pick[1], d.pick[0]) if d.pick else None,
     }
 
 
@@ -246,32 +254,31 @@ async def list_(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------- preview
 
 
-def _print_letter(n: NewLetter, heading: str, actions_label: str) -> None:
+def _print_letter(d: Digest, n: NewLetter, heading: str, actions_label: str) -> None:
     date = f", {n.date}" if n.date else ""
-    out.print(
-        f"\n[bold]{heading}{escape(sentence_case(n.title))}[/bold] (letter {n.letter_id}{date})"
-    )
+    which = d.ref(n.letter_id)
+    out.print(f"\n[bold]{heading}{escape(sentence_case(n.title))}[/bold] (letter {which}{date})")
     if n.actions:
         out.print(f"  {actions_label}:")
     for kind, c in n.actions:
         out.print(
             f"  - [italic]{kind}[/italic]: {escape(c.text)} "
-            f"[dim]{escape(cite(c.letter_id, c.page, c.sentence))}[/dim]"
+            f"[dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
         )
     if n.summary:
         out.print("  in short:")
     for c in n.summary:
-        where = cite(c.letter_id, c.page, c.sentence)
+        where = cite(d.ref(c.letter_id), c.page, c.sentence)
         out.print(f"  - {escape(c.text)} [dim]{escape(where)}[/dim]")
 
 
 def print_digest(d: Digest) -> None:
     for n in d.new_letters:
-        _print_letter(n, "New: ", "needs attention")
+        _print_letter(d, n, "New: ", "needs attention")
     if d.introduction:
         out.print("the first digest: what the newest letters ask for")
     for n in d.introduction:
-        _print_letter(n, "", "what it asks")
+        _print_letter(d, n, "", "what it asks")
     if d.empty:
         out.print(
             "the first digest, and there are no letters yet"
@@ -282,7 +289,7 @@ def print_digest(d: Digest) -> None:
         kind, c = d.pick
         out.print(
             f"\n[bold]Recommendation of the day[/bold] ([italic]{kind}[/italic]): "
-            f"{escape(c.text)} [dim]{escape(cite(c.letter_id, c.page, c.sentence))}[/dim]"
+            f"{escape(c.text)} [dim]{escape(cite(d.ref(c.letter_id), c.page, c.sentence))}[/dim]"
         )
 
 

@@ -12,16 +12,41 @@ from rich.table import Table
 from bot.cli.common import opened_app
 from bot.cli.output import count, emit_json, err, letter_json, out
 from bot.services import letters as svc
-from bot.services.scope import OPERATOR
+from bot.services.scope import GLOBAL
 
 
 def _configure_ingest(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt/.pdf files or folders")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="store a letter that is already stored in another form (its PDF and its text) in "
+        "place of the stored copy, keeping its number",
+    )
+
+
+#: Lines of "skipped" files shown before the rest are counted (all are in --json).
+SHOWN_SKIPPED = 20
+
+
+def _shown(text: str) -> str:
+    """Text from outside (file names, titles) for the terminal: escaped, then markup-safe."""
+    return escape(svc.display_name(text))
+
+
+def _item_json(i: svc.Ingested) -> dict[str, object]:
+    item: dict[str, object] = {"path": i.path, "id": i.letter.number, "status": i.status}
+    if i.part is not None:  # a file that holds several letters
+        item["part"], item["parts"] = i.part, i.parts
+    if i.replaced is not None:
+        item["replaced"] = i.replaced.number
+    return item
 
 
 async def ingest(args: argparse.Namespace) -> int:
-    files, _ = svc.expand_paths(args.paths)
+    files = svc.expand_paths(args.paths).files
     show_bar = not args.json and len(files) > 3
+    replace = getattr(args, "replace", False)
     async with opened_app(args, seed=False) as app:
         if show_bar:
             with Progress(
@@ -35,38 +60,64 @@ async def ingest(args: argparse.Namespace) -> int:
                 task = progress.add_task("", total=len(files))
                 report = await app.add_path(
                     args.paths,
-                    on_file=lambda f: progress.update(task, advance=1, description=f.name),
+                    replace=replace,
+                    on_file=lambda f: progress.update(task, advance=1, description=_shown(f.name)),
                 )
         else:
-            report = await app.add_path(args.paths)
+            report = await app.add_path(args.paths, replace=replace)
     if args.json:
-        emit_json(
-            {
-                "ingested": [
-                    {"path": i.path, "id": i.letter.id, "status": i.status} for i in report.ingested
-                ],
-                "errors": [{"path": e.path, "error": e.error} for e in report.errors],
-            }
-        )
+        out_json: dict[str, object] = {
+            "ingested": [_item_json(i) for i in report.ingested],
+            "errors": [{"path": e.path, "error": e.error} for e in report.errors],
+        }
+        if report.warnings:
+            out_json["warnings"] = [{"path": w.path, "warning": w.warning} for w in report.warnings]
+        emit_json(out_json)
     else:
-        for i in report.ingested:
-            rec = i.letter
-            verb = "[green]added[/green]" if i.status == "added" else "[dim]unchanged[/dim]"
-            out.print(
-                f"{verb} {escape(i.path)} -> letter {rec.id} ({escape(rec.slug)}): "
-                f"{escape(rec.title)!s}; {count(rec.pages, 'page')}, "
-                f"{count(rec.sentence_count, 'sentence')}, {count(i.repairs, 'repair')}"
-            )
-        for e in report.errors:
-            err.print(f"[red]refused[/red] {escape(e.path)}: {escape(e.error)}")
-        if not report.ingested and not report.errors:
-            err.print("nothing to ingest")
+        _print_report(report)
     return 1 if report.errors else 0
+
+
+def _print_report(report: svc.IngestReport) -> None:
+    for i in report.ingested:
+        rec = i.letter
+        verb = "[green]added[/green]" if i.status == "added" else "[dim]unchanged[/dim]"
+        where = f" (letter {i.part} of {i.parts} in the file)" if i.part is not None else ""
+        instead = (
+            f", in place of the copy from {_shown(Path(i.replaced.source_path).name)}"
+            if i.replaced is not None
+            else ""
+        )
+        out.print(
+            f"{verb} {escape(i.path)}{where} -> letter {rec.ref} ({_shown(rec.slug)}{instead}): "
+            f"{_shown(rec.title)}; {count(rec.pages, 'page')}, "
+            f"{count(rec.sentence_count, 'sentence')}, {count(i.repairs, 'repair')}",
+            emoji=False,
+        )
+    skipped = 0
+    for w in report.warnings:
+        if w.warning.startswith("skipped"):
+            skipped += 1
+            if skipped > SHOWN_SKIPPED:
+                continue
+        err.print(f"[yellow]warning[/yellow] {escape(w.path)}: {escape(w.warning)}", emoji=False)
+    if skipped > SHOWN_SKIPPED:
+        more = skipped - SHOWN_SKIPPED
+        err.print(f"[yellow]warning[/yellow] and {more} more files skipped (see --json)")
+    for e in report.errors:
+        err.print(f"[red]refused[/red] {escape(e.path)}: {escape(e.error)}", emoji=False)
+    if report.vectors_filled:
+        err.print(
+            f"computed the missing vectors of {report.vectors_filled} letters stored earlier",
+            emoji=False,
+        )
+    if not report.ingested and not report.errors and not report.warnings:
+        err.print("nothing to ingest")
 
 
 async def list_letters(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
-        records = app.catalog.in_order(OPERATOR)
+        records = app.catalog.in_order(GLOBAL)
     if args.json:
         emit_json({"letters": [letter_json(r) for r in records]})
         return 0
@@ -75,7 +126,7 @@ async def list_letters(args: argparse.Namespace) -> int:
         table.add_column(col)
     for r in records:
         table.add_row(
-            str(r.id),
+            r.ref,
             r.date or "",
             escape(r.title),
             escape(r.signatory or ""),
@@ -92,7 +143,7 @@ def _configure_show(p: argparse.ArgumentParser) -> None:
 
 async def show(args: argparse.Namespace) -> int:
     async with opened_app(args) as app:
-        view = await svc.letter_view(app.store, await app.resolve_letter(args.letter, OPERATOR))
+        view = await svc.letter_view(app.store, await app.resolve_letter(args.letter, GLOBAL))
     by_section: dict[int, list] = {}
     for s in view.sentences:
         by_section.setdefault(s.section_id, []).append(s)
@@ -123,7 +174,7 @@ async def show(args: argparse.Namespace) -> int:
         )
         return 0
     rec = view.letter
-    out.print(f"[bold]{escape(rec.title)}[/bold]  (letter {rec.id}, {escape(rec.slug)})")
+    out.print(f"[bold]{escape(rec.title)}[/bold]  (letter {rec.ref}, {escape(rec.slug)})")
     for label, value in (
         ("sender", rec.sender),
         ("signatory", rec.signatory),

@@ -307,7 +307,8 @@ def _configure_restore(p: argparse.ArgumentParser) -> None:
 
 
 async def restore(args: argparse.Namespace) -> int:
-    """Replace the database with a validated backup; the replaced one is kept next to it.
+    """Replace the database with a validated backup; the replaced one is kept in ``replaced/``
+    next to it (said in the output).
     Refused while the bot has the database open."""
     from bot.store.backup import BackupError, restore_database
 

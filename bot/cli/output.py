@@ -22,7 +22,7 @@ def emit_json(obj: dict[str, Any]) -> None:
 def letter_json(rec: LetterRecord) -> dict[str, Any]:
     """The letter object of the JSON contract (``letters``, ``show``)."""
     return {
-        "id": rec.id,
+        "id": rec.number,  # the letter's number (the CLI sees the global scope: plain numbers)
         "subject": rec.subject,
         "sender": rec.sender,
         "signatory": rec.signatory,
@@ -35,7 +35,7 @@ def letter_json(rec: LetterRecord) -> dict[str, Any]:
     }
 
 
-def cite(letter: int, page: int, sentence: int) -> str:
+def cite(letter: int | str, page: int, sentence: int) -> str:
     return f"(letter {letter}, p. {page}, s. {sentence})"
 
 

@@ -11,7 +11,7 @@ import asyncio
 import gc
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +21,7 @@ from bot.services import letters as letter_svc
 from bot.services.scope import Scope
 from bot.settings import Settings
 from bot.store import LetterRecord, Store, open_store
+from bot.store.records import parse_ref
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,56 @@ class Catalog:
     def __init__(self) -> None:
         self.by_id: dict[int, LetterRecord] = {}
         self._views: dict[Scope, ScopeView] = {}
+        self._by_number: dict[tuple[int | None, int], int] = {}  # (scope, number) -> id
+        self._by_slug: dict[tuple[int | None, str], int] = {}  # (scope, slug folded) -> id
 
     def put(self, record: LetterRecord) -> None:
+        self.drop(record.id)
         self.by_id[record.id] = record
+        self._by_number[(record.guild_id, record.number)] = record.id
+        self._by_slug[(record.guild_id, record.slug.lower())] = record.id
         self._views.clear()
 
     def drop(self, letter_id: int) -> None:
-        self.by_id.pop(letter_id, None)
+        old = self.by_id.pop(letter_id, None)
+        if old is not None:
+            self._by_number.pop((old.guild_id, old.number), None)
+            self._by_slug.pop((old.guild_id, old.slug.lower()), None)
         self._views.clear()
+
+    def ref(self, letter_id: int) -> str:
+        """How users see and cite the letter: its number in its scope (``3``, or ``s3`` for a
+        server's own letter). Internal ids never reach a user."""
+        rec = self.by_id.get(letter_id)
+        return rec.ref if rec is not None else "?"
+
+    def number(self, letter_id: int) -> int | None:
+        """The letter's number within its scope (the CLI's ``--json`` ``id``/``letter``)."""
+        rec = self.by_id.get(letter_id)
+        return rec.number if rec is not None else None
+
+    def find(self, ref: str, scope: Scope) -> LetterRecord | None:
+        """A letter ``scope`` sees, by number (``3``: a letter visible everywhere; ``s3``: the
+        server's own) or by slug (the server's own letter first, then a global one)."""
+        ref = ref.strip()
+        numbered = parse_ref(ref)
+        letter_id = None
+        if numbered is not None:
+            own, n = numbered
+            if own and scope.guild_id is not None:
+                letter_id = self._by_number.get((scope.guild_id, n))
+            elif not own:
+                letter_id = self._by_number.get((None, n))
+        if letter_id is None:
+            slug = ref.lower()
+            for owner in (scope.guild_id, None) if scope.guild_id is not None else (None,):
+                letter_id = self._by_slug.get((owner, slug))
+                if letter_id is not None:
+                    break
+            if letter_id is None and scope.everything:
+                letter_id = next((i for (_, s), i in self._by_slug.items() if s == slug), None)
+        rec = self.by_id.get(letter_id) if letter_id is not None else None
+        return rec if rec is not None and scope.allows(rec.guild_id) else None
 
     def visible(self, scope: Scope) -> list[LetterRecord]:
         return [r for r in self.by_id.values() if scope.allows(r.guild_id)]
@@ -151,7 +194,9 @@ class Briefbot:
             await index.load()
 
     async def warm(self) -> None:
-        """Build every in-memory index now instead of on first use."""
+        """Build every in-memory index now instead of on first use, then compute the vectors
+        an interrupted ingest left missing (the bot runs this in the background at start;
+        questions meanwhile are answered from BM25 and the vectors that exist)."""
         await asyncio.to_thread(lexicon.warm_up)
         for index in self._indexes:
             await index.warm()
@@ -159,6 +204,7 @@ class Briefbot:
         # collection (a pause of a quarter second at a hundred thousand sentences).
         gc.collect()
         gc.freeze()
+        await self.answers.backfill()
 
     async def close(self) -> None:
         await self.store.close()
@@ -201,27 +247,67 @@ class Briefbot:
                 log.exception("could not unindex a removed letter", extra={"letter": record.id})
 
     async def add_path(
-        self, paths: Sequence[str | Path], *, guild_id: int | None = None, on_file=None
+        self,
+        paths: Sequence[str | Path],
+        *,
+        guild_id: int | None = None,
+        replace: bool = False,
+        on_file: Callable[[Path], None] | None = None,
     ) -> letter_svc.IngestReport:
+        """Ingest files and folders: each letter is stored, then indexed (recommendations,
+        vectors) before the next file is read; a file that fails is one line of the report.
+        Then the vectors any earlier run left missing (a process killed while it embedded)
+        are filled in: that is the ingest's work, never a question's."""
         async with self._write_lock:
             report = await letter_svc.ingest_paths(
-                self.store, paths, guild_id=guild_id, on_file=on_file
+                self.store,
+                paths,
+                guild_id=guild_id,
+                replace=replace,
+                on_file=on_file,
+                on_stored=self._stored,
             )
-            for item in report.ingested:
-                if item.status == "added" or item.letter.id not in self.catalog.by_id:
-                    await self._added(item.letter, new=item.status == "added")
+            try:
+                report.vectors_filled = await self.answers.backfill()
+            except Exception as exc:  # the letters are stored; the bot or the next run fills in
+                log.exception("could not fill in missing vectors")
+                report.warnings.append(
+                    letter_svc.Warned(
+                        "(vectors)",
+                        f"the vectors of letters stored earlier could not be computed ({exc}); "
+                        "the next ingest or the bot fills them in",
+                    )
+                )
         return report
+
+    async def upload(
+        self, data: bytes, *, filename: str, guild_id: int | None
+    ) -> letter_svc.IngestReport:
+        """Ingest an uploaded file into ``guild_id``'s scope: every letter it holds (a
+        letter already here comes back ``unchanged``, with a warning when it is here in
+        another form). Raises LetterError when nothing of it could be stored."""
+        async with self._write_lock:
+            return await letter_svc.ingest_upload(
+                self.store, data, filename=filename, guild_id=guild_id, on_stored=self._stored
+            )
 
     async def add_upload(
         self, data: bytes, *, filename: str, guild_id: int | None
     ) -> tuple[LetterRecord, bool, int]:
-        async with self._write_lock:
-            record, created, repairs = await letter_svc.ingest_upload(
-                self.store, data, filename=filename, guild_id=guild_id
-            )
-            if created:
-                await self._added(record, new=True)
-        return record, created, repairs
+        """:meth:`upload` for a file of one letter: ``(record, created, repairs)`` of its
+        first letter (every letter in it is stored)."""
+        report = await self.upload(data, filename=filename, guild_id=guild_id)
+        first = report.ingested[0]
+        return first.letter, first.status == "added", first.repairs
+
+    async def _stored(self, item: letter_svc.Ingested) -> None:
+        """Index a letter the ingest just stored (or found stored but not yet indexed here)."""
+        if item.replaced is not None:
+            self.catalog.drop(item.replaced.id)
+            for index in self._indexes:
+                await index.on_letter_removed(item.replaced.id)
+        if item.status == "added" or item.letter.id not in self.catalog.by_id:
+            await self._added(item.letter, new=item.status == "added")
 
     async def remove_letter(self, letter_id: int, *, guild_id: int | None) -> bool:
         async with self._write_lock:
@@ -235,15 +321,12 @@ class Briefbot:
     # ------------------------------------------------------------------ lookups
 
     async def resolve_letter(self, ref: str, scope: Scope) -> LetterRecord:
-        """A letter by id or slug among those ``scope`` may see; LookupError otherwise."""
-        ref = ref.strip()
-        rec = None
-        if ref.isascii() and ref.isdigit() and len(ref) <= 18:  # not "²", not 5,000 digits
-            rec = self.catalog.by_id.get(int(ref))
+        """A letter by its number (``3``, ``s3``) or slug among those ``scope`` may see;
+        LookupError otherwise (the same for a letter that does not exist and one of another
+        server: a server learns nothing about other servers' letters)."""
+        rec = self.catalog.find(ref, scope)
         if rec is None:
-            lowered = ref.lower()
-            rec = next((r for r in self.catalog.by_id.values() if r.slug.lower() == lowered), None)
-        if rec is None or not scope.allows(rec.guild_id):
+            ref = ref.strip()
             shown = ref if len(ref) <= 60 else ref[:59] + "…"
             raise LookupError(f"no letter {shown!r}")
         return rec

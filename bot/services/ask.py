@@ -10,9 +10,11 @@ questions about the 26 corpus letters: hit@3 BM25 0.54, dense 0.56, hybrid 0.72 
 (``bench/ask_speed.py``): ``ask`` p95 12 ms at 100k sentences; retrieval p95 ~30 ms at 1M.
 
 Embeddings are computed when a letter is added, in a worker thread, and stored
-(``sentence_vectors`` + ``derived(kind='vectors', version=<model version>)``); at start the
-indexes are built from the store, and only letters without current vectors are embedded
-(backfill). :class:`AskService` implements the ``LetterIndex`` protocol of
+(``sentence_vectors`` + ``derived(kind='vectors', version=<model version>)``); the indexes are
+built from the store. Vectors that are missing (a process killed while it embedded, a new model
+version) are computed by :meth:`AskService.backfill`, which the ingest runs at its end and the
+bot in the background after start, never a question: a question meanwhile is answered from
+BM25 and the vectors that exist. :class:`AskService` implements the ``LetterIndex`` protocol of
 :mod:`bot.services.app`. Routing only labels a question (summary, recommendations, quote); the
 caller sends it to that service.
 """
@@ -83,15 +85,14 @@ class AskService:
         self.app = app
         self.embedder = embedder or _EMBEDDER
         self.version = model_version()
-        self._indexes = LazyIndex(self._backfill_and_build)
+        self._indexes = LazyIndex(self._build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
 
     # ------------------------------------------------------------------ LetterIndex
 
     async def load(self) -> None:
-        """Nothing heavy: the indexes (and any backfill of vectors) are built by ``warm`` or
-        by the first question."""
+        """Nothing heavy: the indexes are built by ``warm`` or by the first question."""
 
     async def warm(self) -> None:
         await self._indexes.get()
@@ -266,20 +267,30 @@ class AskService:
 
     # ------------------------------------------------------------------ building
 
-    async def _backfill_and_build(self) -> _Indexes:
-        await self._backfill()
-        return await self._build()
-
-    async def _backfill(self) -> int:
-        """Embed and store the letters whose vectors are missing or of another model version."""
+    async def backfill(self) -> int:
+        """Embed and store the vectors of the letters that have none (or of another model
+        version): work an ingest left undone. Run by the ingest and, in the background, by
+        the bot; never by a question. Each letter joins the built index as soon as its vectors
+        are stored. Returns how many letters were embedded."""
         versions = await self.app.store.vectors.versions()
         stale = sorted(i for i in self.app.catalog.by_id if versions.get(i) != self.version)
+        done = 0
         for letter_id in stale:
+            if letter_id not in self.app.catalog.by_id:  # removed meanwhile
+                continue
             records = await self.app.store.letters.sentences(letter_id)
-            await self._embed_and_store(letter_id, records)
-        if stale:
-            log.info("embedded %d letters that had no current vectors", len(stale))
-        return len(stale)
+            vectors = await self._embed_and_store(letter_id, records)
+            if vectors is None:
+                continue
+            done += 1
+            async with self._indexes.updating() as indexes:
+                if indexes is not None and letter_id in self.app.catalog.by_id:
+                    await asyncio.to_thread(
+                        indexes.dense.add, letter_id, [r.id for r in records], in_context(vectors)
+                    )
+        if done:
+            log.info("embedded %d letters that had no current vectors", done)
+        return done
 
     async def _embed_and_store(
         self, letter_id: int, records: Sequence[SentenceRecord]

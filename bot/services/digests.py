@@ -121,6 +121,11 @@ class Digest:
     extra: int = 0  # an operator's extra digest (``send-now`` after the day's went out)
     sample: bool = False  # an example (``/digest preview`` before any digest is set)
     first: bool = False  # the subscription's first digest
+    refs: dict[int, str] = field(default_factory=dict)  # letter id -> number users see
+
+    def ref(self, letter_id: int) -> str:
+        """The number a reader sees for a cited letter (``3``, ``s3``), never an internal id."""
+        return self.refs.get(letter_id, "?")
 
     @property
     def empty(self) -> bool:
@@ -334,6 +339,12 @@ class DigestService:
             digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)
         if digest.empty:
             await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
+        shown = [*digest.new_letters, *digest.introduction]
+        cited = [n.letter_id for n in shown]
+        cited += [c.letter_id for n in shown for c in n.summary]
+        cited += [c.letter_id for n in shown for _, c in n.actions]
+        cited += [digest.pick[1].letter_id] if digest.pick else []
+        digest.refs = {i: self.app.catalog.ref(i) for i in cited}
         return digest
 
     async def _new_letter(
@@ -341,7 +352,7 @@ class DigestService:
     ) -> NewLetter | None:
         item = NewLetter(rec.id, rec.title, rec.date, sender=rec.sender, recipient=_addressee(rec))
         item.summary = await shared.summary(scope, rec.id)
-        recs = await self._recommendations(scope, letter=str(rec.id), topics=topics)
+        recs = await self._recommendations(scope, letter=rec.ref, topics=topics)
         item.actions = best_first(recs)[:ACTIONS_PER_LETTER]
         if topics and not item.actions:
             return None
@@ -354,7 +365,7 @@ class DigestService:
         asks for nothing shows its first summary sentences instead."""
         out: list[NewLetter] = []
         for rec in reversed(visible.records[-INTRO_SCAN:]):
-            recs = await self._recommendations(scope, letter=str(rec.id), topics=topics)
+            recs = await self._recommendations(scope, letter=rec.ref, topics=topics)
             if topics and not recs:
                 continue
             item = NewLetter(
@@ -392,7 +403,8 @@ class DigestService:
         return digest
 
     async def _summary(self, scope: Scope, letter_id: int) -> list[Cited]:
-        summary = await self.app.summaries.summarize(scope=scope, letter=str(letter_id), length=3)
+        ref = self.app.catalog.ref(letter_id)
+        summary = await self.app.summaries.summarize(scope=scope, letter=ref, length=3)
         return [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
 
     async def _recommendations(

@@ -70,6 +70,7 @@ class PrivacyService:
         letters = [r.id for r in self.app.catalog.by_id.values() if r.guild_id == guild_id]
         for letter_id in letters:
             await self.app.remove_letter(letter_id, guild_id=guild_id)
+        await self.app.store.letters.forget_numbers(guild_id)
         subs = await self.app.store.digests.delete_where(guild_id=guild_id)
         log.info(
             "server data deleted",

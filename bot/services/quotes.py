@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 25
 CHOICE_CHARS = 100  # Discord's limit for an autocomplete choice's name and value
-_REF = re.compile(r"\s*(\d{1,18})\s*:\s*(\d{1,9})\s*")
+# "<letter>:<sentence>": the letter as users see it ("3", or "s3" for a server's own letter)
+_REF = re.compile(r"\s*(#?\s*s?\s*\d{1,18})\s*:\s*(\d{1,9})\s*", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -142,8 +143,9 @@ class QuoteService:
         """The sentences ``text`` is most likely quoted from, best first.
 
         ``text`` is a fragment as remembered (case, accents, punctuation, hyphens, typos, missing
-        words and word order do not matter), or a reference ``"<letter id>:<sentence>"`` as
-        :meth:`suggest` returns. ``letter`` (id or slug) limits the search to one letter.
+        words and word order do not matter), or a reference ``"<letter>:<sentence>"`` as
+        :meth:`suggest` returns (the letter's number as ``scope`` sees it: ``3``, ``s3``).
+        ``letter`` (number or slug) limits the search to one letter.
         Returns [] when nothing matches well enough. Raises ValueError for an empty text and
         LookupError for a letter ``scope`` cannot see.
         """
@@ -158,21 +160,23 @@ class QuoteService:
             allowed = self.app.catalog.visible_ids(scope)
         index = await self._index.get()
         ref = _REF.fullmatch(text)
-        if ref:
-            hit = index.get(int(ref[1]), int(ref[2]))
+        record = self.app.catalog.find(ref[1], scope) if ref else None
+        if ref and record is not None:
+            hit = index.get(record.id, int(ref[2]))
             if hit is not None and (allowed is None or hit.letter_id in allowed):
                 return [self._match(hit)] if self._may_see(scope, hit) else []
         hits = await asyncio.to_thread(index.search, text, letters=allowed, limit=limit)
         return [self._match(h) for h in hits if self._may_see(scope, h)]
 
     async def get(self, ref: str, *, scope: Scope) -> QuoteMatch:
-        """The sentence a ``"<letter id>:<sentence>"`` reference names; LookupError otherwise."""
+        """The sentence a ``"<letter>:<sentence>"`` reference names; LookupError otherwise."""
         m = _REF.fullmatch(ref) if isinstance(ref, str) else None
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise LookupError(f"{shown!r} is not a sentence reference like '12:34'")
         index = await self._index.get()
-        hit = index.get(int(m[1]), int(m[2]))
+        record = self.app.catalog.find(m[1], scope)
+        hit = index.get(record.id, int(m[2])) if record is not None else None
         if hit is None or not self._may_see(scope, hit):
             raise LookupError(f"no sentence {ref.strip()!r}")
         return self._match(hit)
@@ -181,7 +185,8 @@ class QuoteService:
         self, prefix: str, scope: Scope, limit: int = 25, *, letter: str | None = None
     ) -> list[tuple[str, str]]:
         """Autocomplete choices ``(name, value)`` for what the user has typed so far: name = the
-        sentence (at most 100 characters), value = ``"<letter id>:<sentence>"``. Served from
+        sentence (at most 100 characters), value = ``"<letter>:<sentence>"`` (the letter's
+        number as ``scope`` sees it, never an internal id). Served from
         memory, synchronous, never raises; [] until the index is built (which this starts)."""
         try:
             index = self._index.value
@@ -202,7 +207,8 @@ class QuoteService:
             out = []
             for hit in index.suggest(prefix, letters=allowed, limit=limit):
                 if self._may_see(scope, hit):
-                    out.append((choice_name(hit), f"{hit.letter_id}:{hit.number}"))
+                    ref = self.app.catalog.ref(hit.letter_id)
+                    out.append((choice_name(hit), f"{ref}:{hit.number}"))
             return out
         except Exception:
             log.exception("quote autocomplete failed for %r", prefix)
@@ -229,13 +235,7 @@ class QuoteService:
         return self.app.catalog.allows(scope, hit.letter_id)
 
     def _letter_in_scope(self, ref: str, scope: Scope) -> LetterRecord | None:
-        ref = ref.strip()
-        catalog = self.app.catalog
-        rec = catalog.by_id.get(int(ref)) if ref.isascii() and ref.isdigit() else None
-        if rec is None:
-            lowered = ref.lower()
-            rec = next((r for r in catalog.by_id.values() if r.slug.lower() == lowered), None)
-        return rec if rec is not None and scope.allows(rec.guild_id) else None
+        return self.app.catalog.find(ref, scope)
 
     @staticmethod
     def _match(hit: QuoteHit) -> QuoteMatch:

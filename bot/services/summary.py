@@ -155,7 +155,7 @@ async def summarize(
         tagged = {
             r.sentence
             for r in (
-                await app.recommendations.recommendations(scope, topic=slug, letter=str(record.id))
+                await app.recommendations.recommendations(scope, topic=slug, letter=record.ref)
             ).recommendations
         }
         pool = [

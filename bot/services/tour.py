@@ -119,13 +119,14 @@ class TourService:
     async def _fragment(self, scope: Scope, letter_id: int) -> str | None:
         """Words from the newest letter's strongest recommendation (else its summary) that
         quote lookup finds again."""
-        answer = await self.app.recommendations.recommendations(scope, letter=str(letter_id))
+        ref = self.app.catalog.ref(letter_id)  # the number this scope sees, not the row id
+        answer = await self.app.recommendations.recommendations(scope, letter=ref)
         cited = [
             (r.kind, Cited(r.text, r.letter_id, r.page, r.sentence)) for r in answer.recommendations
         ]
         sentences = [c for _, c in best_first(cited)]
         if len(sentences) < CANDIDATES:
-            summary = await self.app.summaries.summarize(scope=scope, letter=str(letter_id))
+            summary = await self.app.summaries.summarize(scope=scope, letter=ref)
             sentences += [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
         for c in sentences[:CANDIDATES]:
             fragment = fragment_of(c.text)

@@ -5,11 +5,16 @@ read transaction: a consistent snapshot even while the bot writes (in WAL mode a
 blocks the writer), written to a temporary file, checked, made self-contained (no ``-wal``)
 and renamed into place.
 
+``backup_database`` never writes onto the database's own files: the database itself, its
+``-wal``, ``-shm`` or ``-journal`` (whatever path spelling, symlink or hard link names them),
+``--force`` or not. Overwriting the ``-wal`` of a live database makes every later connection
+fail with "file is not a database".
+
 ``restore_database`` first validates the backup (it opens, ``PRAGMA integrity_check`` is
 ``ok``, it is a briefbot database, its schema version is not newer than this code), refuses
-while another connection (a running bot) has the target open, keeps the replaced database
-next to it, and swaps the new file in with one atomic rename, with no stale ``-wal``/``-shm``
-left to be applied to it.
+while another connection (a running bot) has the target open, keeps the replaced database in
+a ``replaced/`` folder next to it (``data/replaced/`` is in ``.gitignore``), and swaps the new
+file in with one atomic rename, with no stale ``-wal``/``-shm`` left to be applied to it.
 
 Both are blocking: call them in a worker thread.
 """
@@ -28,6 +33,7 @@ from pathlib import Path
 from bot.store.sqlite import LATEST_SCHEMA_VERSION
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
+REPLACED_FOLDER = "replaced"  # next to the database: where restore keeps what it replaced
 REQUIRED_TABLES = {"letters", "sections", "sentences", "meta"}
 
 
@@ -128,13 +134,45 @@ def _temp_next_to(target: Path, tag: str) -> Path:
     return target.with_name(f".{target.name}.{tag}-{os.getpid()}-{time.monotonic_ns()}")
 
 
+def _database_files(database: Path) -> list[Path]:
+    """The database and the side files SQLite keeps next to it, under the given name and under
+    its real path (SQLite names the side files after the real path of a symlinked database)."""
+    names = [database, Path(os.path.realpath(database))]
+    return [Path(f"{name}{suffix}") for name in names for suffix in ("", *SIDE_FILES)]
+
+
+def is_database_file(path: Path, database: Path) -> bool:
+    """Whether ``path`` is ``database`` or one of its side files, however it is spelled: another
+    relative path, a symlink (to the file or to a folder on its way), or a hard link."""
+    real = os.path.normcase(os.path.realpath(path))
+    if any(real == os.path.normcase(os.path.realpath(f)) for f in _database_files(database)):
+        return True
+    try:
+        st = Path(path).stat()
+    except OSError:  # does not exist (yet): only a name could make it one, checked above
+        return False
+    for f in _database_files(database):
+        try:
+            other = f.stat()
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
 def backup_database(source: Path, target: Path, *, overwrite: bool = False) -> DatabaseInfo:
     """Copy the database at ``source`` to ``target`` (safe while the bot runs)."""
     source, target = Path(source), Path(target)
-    if target.exists() and not overwrite:
+    if is_database_file(target, source):
+        raise BackupError(
+            f"{target} is the database or one of its own files (-wal, -shm, -journal); "
+            "choose a path outside it"
+        )
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give the path of a file to write")
+    if (target.exists() or target.is_symlink()) and not overwrite:
         raise BackupError(f"{target} already exists; choose another path (or --force)")
-    if target.resolve() == source.resolve():
-        raise BackupError("the backup must not overwrite the database itself")
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_next_to(target, "backup")
     conn = _connect_existing(source)
@@ -184,10 +222,10 @@ def _take_over(target: Path) -> sqlite3.Connection | None:
 
 def restore_database(source: Path, target: Path, *, now: datetime | None = None) -> RestoreResult:
     """Replace the database at ``target`` with the backup at ``source``, validated first.
-    The replaced database is kept as ``<target>.replaced-<UTC time>``."""
+    The replaced database is kept as ``replaced/<target name>.<UTC time>`` next to it."""
     source, target = Path(source), Path(target)
     inspect_database(source)  # refuses a bad backup before anything is touched
-    if target.exists() and target.resolve() == source.resolve():
+    if target.exists() and is_database_file(source, target):
         raise BackupError("the backup is the database itself")
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_next_to(target, "restore")
@@ -206,12 +244,14 @@ def restore_database(source: Path, target: Path, *, now: datetime | None = None)
         holder = _take_over(target)
         if holder is not None:
             stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-            replaced = target.with_name(f"{target.name}.replaced-{stamp}")
+            folder = target.parent / REPLACED_FOLDER
+            folder.mkdir(exist_ok=True)
+            replaced = folder / f"{target.name}.{stamp}"
             try:
                 os.link(target, replaced)  # the old file stays whole under a new name
             except OSError:
                 shutil.copy2(target, replaced)
-            _fsync_dir(target.parent)
+            _fsync_dir(folder)
         # No -wal/-shm of the old database may be applied to the new one.
         _remove_side_files(target)
         temp.replace(target)

@@ -55,15 +55,27 @@ class LetterRepository(Protocol):
         content_hash: str,
         guild_id: int | None,
         parser_version: str,
+        replace: int | None = None,
     ) -> tuple[LetterRecord, bool]:
         """Store a whole letter atomically; ``(existing, False)`` if its content is already
-        stored in that scope (then nothing is written)."""
+        stored in that scope (then nothing is written). It gets the scope's next number (never
+        one given before) and a slug unique among the letters that scope sees. With
+        ``replace``, the letter of that id in the same scope is deleted in the same
+        transaction and the new one takes its number and slug."""
         ...
 
     async def get(self, letter_id: int) -> LetterRecord | None: ...
 
     async def resolve(self, ref: str, *, guild_id: int | None) -> LetterRecord | None:
-        """An id (as text) or slug, among the letters visible to ``guild_id``."""
+        """A letter number as users see it (``3``: global; ``s3``: the server's own) or a slug
+        (the server's own letter first), among the letters visible to ``guild_id``."""
+        ...
+
+    async def sharing_phrases(
+        self, phrases: Sequence[str], *, guild_id: int | None, limit: int = 20
+    ) -> dict[int, int]:
+        """Letter id -> how many of ``phrases`` (folded words) occur in its sentences, among
+        the letters ``guild_id`` sees."""
         ...
 
     async def list(
@@ -76,6 +88,10 @@ class LetterRepository(Protocol):
 
     async def delete(self, letter_id: int, *, guild_id: int | None) -> bool:
         """Delete a letter owned by exactly that scope; False if there is none."""
+        ...
+
+    async def forget_numbers(self, guild_id: int) -> bool:
+        """Forget a server's number sequence once it has no letters (its data purged)."""
         ...
 
     async def original(self, letter_id: int) -> str | None: ...

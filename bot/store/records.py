@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.models import SourceKind
 
+#: What marks a server's own letter numbers (``s1``, ``s2`` ...); the bundled and operator
+#: letters, visible everywhere, have plain numbers (``1``, ``2`` ...). A server sees both, so
+#: the two never collide.
+SERVER_MARK = "s"
+_REF = re.compile(r"#?\s*(s)?\s*(\d{1,18})", re.IGNORECASE)
+
+
+def letter_ref(number: int, guild_id: int | None) -> str:
+    """How users see and cite a letter: ``3`` for a letter visible everywhere, ``s3`` for the
+    third letter of a server (only that server sees it)."""
+    return str(number) if guild_id is None else f"{SERVER_MARK}{number}"
+
+
+def parse_ref(text: str) -> tuple[bool, int] | None:
+    """``(own, number)`` for a letter reference (``3``, ``#3``, ``s3``, ``S3``, ``#s3``): ``own``
+    is True for a server's own letter. None for anything else (a slug, say)."""
+    m = _REF.fullmatch(text.strip())
+    if m is None or not m[2].isascii():
+        return None
+    return m[1] is not None, int(m[2])
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LetterRecord:
-    """One stored letter, without its full text (see ``LetterRepository.original``)."""
+    """One stored letter, without its full text (see ``LetterRepository.original``).
+
+    ``id`` is internal (one sequence for every letter of every server: never shown, since it
+    would tell a server how many letters others added); users see ``ref``, made of ``number``,
+    the letter's number within its scope."""
 
     id: int
-    slug: str
+    number: int  # 1, 2, 3 ... within its scope (the global one or its server's)
+    slug: str  # unique within its scope
     guild_id: int | None  # None: bundled letter, visible in every guild
     title: str
     subject: str | None
@@ -35,6 +62,11 @@ class LetterRecord:
     content_hash: str
     parser_version: str
     added_at: datetime  # aware, UTC
+
+    @property
+    def ref(self) -> str:
+        """The letter's number as users see it: ``3``, or ``s3`` for a server's own letter."""
+        return letter_ref(self.number, self.guild_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,7 +33,13 @@ from bot.store.base import (
 )
 from bot.store.derived import SqliteRecommendationRepository
 from bot.store.digests import SqliteDigestRepository
-from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+from bot.store.records import (
+    LetterRecord,
+    RepairRecord,
+    SectionRecord,
+    SentenceRecord,
+    parse_ref,
+)
 from bot.store.rows import fetchall as _fetchall
 from bot.store.rows import fetchone as _fetchone
 from bot.store.vectors import SqliteVectorRepository
@@ -47,6 +53,11 @@ PRAGMAS = (
 )
 
 _MIGRATION_FILE = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+#: The first line of a migration that rebuilds a table (SQLite's "12 steps": create the new
+#: table, copy, drop the old one, rename). Foreign keys are off while it runs, so dropping the
+#: old table does not cascade into every table that refers to it, and are checked before the
+#: migration commits.
+REBUILD_MARK = "-- briefbot: rebuilds tables"
 _MAX_ROWID = 2**63 - 1
 # OperationalError messages that mean "the MATCH expression is wrong", not "the database is".
 _FTS_QUERY_ERRORS = ("fts5:", "no such column", "unterminated string", "unknown special query")
@@ -120,22 +131,36 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migr
         if current == latest:
             return current
         migration = migrations[current]
-        await conn.execute("BEGIN IMMEDIATE")
+        rebuild = migration.sql.lstrip().startswith(REBUILD_MARK)
+        if rebuild:  # outside a transaction, or the pragma does nothing
+            await conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            # Another process may have migrated while we waited for the write lock.
-            current = await _user_version(conn)
-            if current == migration.version - 1:
-                for statement in split_statements(migration.sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {migration.version:d}")
-                current = migration.version
-            await conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-            raise
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the write lock.
+                current = await _user_version(conn)
+                if current == migration.version - 1:
+                    for statement in split_statements(migration.sql):
+                        await conn.execute(statement)
+                    if rebuild:
+                        broken = await _fetchall(conn, "PRAGMA foreign_key_check")
+                        if broken:
+                            raise MigrationError(
+                                f"migration {migration.name} would break {len(broken)} "
+                                f"references, e.g. {tuple(broken[0])}"
+                            )
+                    await conn.execute(f"PRAGMA user_version = {migration.version:d}")
+                    current = migration.version
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+                raise
+        finally:
+            if rebuild:
+                await conn.execute("PRAGMA foreign_keys = ON")
 
 
 LATEST_SCHEMA_VERSION = len(load_migrations())
@@ -187,12 +212,13 @@ class _Db:
 # --------------------------------------------------------------------------- rows -> records
 
 _LETTER_COLUMNS = """
-    id, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
+    id, number, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
     reference, contact, salutation, closing, copies, pages, sentence_count, source_kind,
     source_path, damaged, content_hash, parser_version, added_at
 """
 _SELECT_LETTER = f"SELECT {_LETTER_COLUMNS} FROM letters"
 _VISIBLE = "(guild_id IS NULL OR guild_id = ?)"
+_SAME_SCOPE = "ifnull(guild_id, 0) = ?"  # the scope of guild id ? (0: the global scope)
 
 _SELECT_SENTENCE = """
     SELECT s.id, s.letter_id, s.number, s.section_id, c.heading AS section_heading, s.page,
@@ -239,20 +265,34 @@ class SqliteLetterRepository:
         content_hash: str,
         guild_id: int | None,
         parser_version: str,
+        replace: int | None = None,
     ) -> tuple[LetterRecord, bool]:
         try:
             async with self._db.write() as conn:
                 row = await _fetchone(
                     conn,
-                    f"{_SELECT_LETTER} WHERE content_hash = ? AND ifnull(guild_id, 0) = ?",
+                    f"{_SELECT_LETTER} WHERE content_hash = ? AND {_SAME_SCOPE}",
                     (content_hash, guild_id or 0),
                 )
                 if row is not None:
                     return _letter(row), False
-                slug = await self._unique_slug(conn, slug_hint)
+                old = None
+                if replace is not None:
+                    old = await _fetchone(
+                        conn,
+                        f"SELECT number, slug FROM letters WHERE id = ? AND {_SAME_SCOPE}",
+                        (replace, guild_id or 0),
+                    )
+                if old is not None:  # the new letter takes the old one's number and name
+                    await conn.execute("DELETE FROM letters WHERE id = ?", (replace,))
+                    number, slug = int(old[0]), str(old[1])
+                else:
+                    number = await self._next_number(conn, guild_id)
+                    slug = await self._unique_slug(conn, slug_hint, guild_id)
                 letter_id = await self._insert_letter(
                     conn,
                     parsed,
+                    number=number,
                     slug=slug,
                     source_path=source_path,
                     content_hash=content_hash,
@@ -293,12 +333,30 @@ class SqliteLetterRepository:
         return _letter(row), True
 
     @staticmethod
-    async def _unique_slug(conn: aiosqlite.Connection, hint: str) -> str:
+    async def _next_number(conn: aiosqlite.Connection, guild_id: int | None) -> int:
+        """The next number of the scope: one past the last ever given there (never reused)."""
+        row = await _fetchone(
+            conn,
+            "INSERT INTO letter_numbers (scope, last) VALUES (?, 1)"
+            " ON CONFLICT (scope) DO UPDATE SET last = last + 1 RETURNING last",
+            (guild_id or 0,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    @staticmethod
+    async def _unique_slug(conn: aiosqlite.Connection, hint: str, guild_id: int | None) -> str:
+        """A name not taken among the letters this scope sees: a server's own and the global
+        ones for a server's letter, the global ones for a global letter (never another
+        server's, which would tell this one that it exists)."""
         base = hint.strip() or "letter"
-        if base.isascii() and base.isdigit():  # would be read as an id by resolve()
+        if parse_ref(base) is not None:  # would be read as a letter number by resolve()
             base = f"letter-{base}"
+        where = "guild_id IS NULL" if guild_id is None else "(guild_id IS NULL OR guild_id = ?)"
+        params: tuple[Any, ...] = () if guild_id is None else (guild_id,)
         slug, n = base, 1
-        while await _fetchone(conn, "SELECT 1 FROM letters WHERE slug = ?", (slug,)):
+        while await _fetchone(conn, f"SELECT 1 FROM letters WHERE slug = ? AND {where}",
+                              (slug, *params)):  # fmt: skip
             n += 1
             slug = f"{base}-{n}"
         return slug
@@ -308,6 +366,7 @@ class SqliteLetterRepository:
         conn: aiosqlite.Connection,
         parsed: ParsedLetter,
         *,
+        number: int,
         slug: str,
         source_path: str,
         content_hash: str,
@@ -316,12 +375,13 @@ class SqliteLetterRepository:
     ) -> int:
         m = parsed.metadata
         cursor = await conn.execute(
-            """INSERT INTO letters (slug, content_hash, guild_id, source_path, source_kind,
+            """INSERT INTO letters (number, slug, content_hash, guild_id, source_path, source_kind,
                    damaged, pages, sentence_count, sender, signatory, recipient, recipient_role,
                    date, subject, reference, contact, salutation, closing, copies, title,
                    original, parser_version, added_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
+                number,
                 slug,
                 content_hash,
                 guild_id,
@@ -351,6 +411,19 @@ class SqliteLetterRepository:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    async def forget_numbers(self, guild_id: int) -> bool:
+        """Forget a server's letter number sequence once it has no letters left (its data is
+        purged): the last number would still say how many letters it had."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM letter_numbers WHERE scope = ?"
+                " AND NOT EXISTS (SELECT 1 FROM letters WHERE guild_id = ?)",
+                (guild_id, guild_id),
+            )
+            forgotten = cursor.rowcount > 0
+            await cursor.close()
+        return forgotten
+
     async def delete(self, letter_id: int, *, guild_id: int | None) -> bool:
         async with self._db.write() as conn:
             cursor = await conn.execute(
@@ -373,15 +446,52 @@ class SqliteLetterRepository:
             return None
         async with self._db.read() as conn:
             row = None
-            if ref.isascii() and ref.isdigit() and int(ref) <= _MAX_ROWID:
+            number = parse_ref(ref)
+            if number is not None and number[1] <= _MAX_ROWID:
+                own, n = number
+                if own and guild_id is not None:
+                    row = await _fetchone(
+                        conn, f"{_SELECT_LETTER} WHERE guild_id = ? AND number = ?", (guild_id, n)
+                    )
+                elif not own:
+                    row = await _fetchone(
+                        conn, f"{_SELECT_LETTER} WHERE guild_id IS NULL AND number = ?", (n,)
+                    )
+            if row is None:  # a name: the server's own letter first, then a global one
                 row = await _fetchone(
-                    conn, f"{_SELECT_LETTER} WHERE id = ? AND {_VISIBLE}", (int(ref), guild_id)
-                )
-            if row is None:
-                row = await _fetchone(
-                    conn, f"{_SELECT_LETTER} WHERE slug = ? AND {_VISIBLE}", (ref, guild_id)
+                    conn,
+                    f"{_SELECT_LETTER} WHERE slug = ? AND {_VISIBLE} ORDER BY guild_id IS NULL",
+                    (ref, guild_id),
                 )
         return _letter(row) if row else None
+
+    async def sharing_phrases(
+        self, phrases: Sequence[str], *, guild_id: int | None, limit: int = 20
+    ) -> dict[int, int]:
+        """Letter id -> how many of ``phrases`` (folded words, as in the ``norm`` column) occur
+        in one of its sentences, among the letters ``guild_id`` sees (the global ones only for
+        None). For finding a letter that is already stored in another form (PDF and text)."""
+        found: dict[int, int] = {}
+        scope = "l.guild_id IS NULL"
+        if guild_id is not None:
+            scope = "(l.guild_id IS NULL OR l.guild_id = ?)"
+        params: tuple[Any, ...] = () if guild_id is None else (guild_id,)
+        async with self._db.read() as conn:
+            for phrase in phrases:
+                words = [w for w in phrase.split() if w.isascii() and w.isalnum()]
+                if not words:
+                    continue
+                rows = await _fetchall(
+                    conn,
+                    "SELECT DISTINCT s.letter_id FROM sentences_fts AS f"
+                    " JOIN sentences AS s ON s.id = f.rowid"
+                    " JOIN letters AS l ON l.id = s.letter_id"
+                    f" WHERE sentences_fts MATCH ? AND {scope} LIMIT ?",
+                    ('"' + " ".join(words) + '"', *params, limit),
+                )
+                for r in rows:
+                    found[int(r[0])] = found.get(int(r[0]), 0) + 1
+        return found
 
     async def list(
         self, *, guild_id: int | None, include_all: bool = False

@@ -118,7 +118,7 @@ async def test_recommendations_across_many_letters_say_they_show_the_newest(env:
     rec = await env.run("recommendations")
     body = text_of(answer_of(rec))
     assert "most recently added of 2 letters" in body
-    assert f"letter {added.id}, p. " in body
+    assert f"letter {added.ref}, p. " in body
     assert "letter 1, p. " not in body  # the bundled letter is the older one
     rec = await env.run("recommendations", {"letter": "1"}, locale="nl")
     body = text_of(answer_of(rec))
@@ -242,11 +242,16 @@ async def test_letter_add_is_for_managers_and_stays_in_its_server(env: Env):
     # the other server's admin cannot remove it
     letter_id = max(env.app.catalog.by_id)
     gone = await env.run(
-        "letter remove", {"letter": str(letter_id)}, user=env.outsider, channel=env.other_channel
+        "letter remove",
+        {"letter": env.app.catalog.ref(letter_id)},
+        user=env.outsider,
+        channel=env.other_channel,
     )
     assert "not one of this server" in text_of(answer_of(gone))
     assert letter_id in env.app.catalog.by_id
-    removed = await env.run("letter remove", {"letter": str(letter_id)}, user=env.admin)
+    removed = await env.run(
+        "letter remove", {"letter": env.app.catalog.ref(letter_id)}, user=env.admin
+    )
     assert "Removed" in text_of(answer_of(removed))
     assert letter_id not in env.app.catalog.by_id
 

@@ -68,7 +68,7 @@ async def _populate(db: Path, *, guild: int, channel: int, member: int, **when) 
         record, _, _ = await app.add_upload(
             letter.text().encode(), filename="nieuw.txt", guild_id=guild
         )
-        return {"channel": chan.id, "dm": dm.id, "letter": record.id}
+        return {"channel": chan.id, "dm": dm.id, "letter": record.ref}  # s1: its own
     finally:
         await app.close()
 
@@ -199,10 +199,14 @@ def test_add_a_personal_digest_and_refusals(capsys, tmp_path):
 def _assert_cited(item: dict, db: str) -> None:
     """A cited sentence is really that sentence of that letter, on that page."""
     assert set(item) >= CITED
+    ref = item["letter"]  # 3: a letter visible everywhere; "s3": the server's own (one here)
+    scope = "l.guild_id IS NULL" if isinstance(ref, int) else "l.guild_id IS NOT NULL"
+    number = ref if isinstance(ref, int) else int(ref.removeprefix("s"))
     with sqlite3.connect(db) as conn:
         row = conn.execute(
-            "SELECT text, page FROM sentences WHERE letter_id = ? AND number = ?",
-            (item["letter"], item["sentence"]),
+            "SELECT s.text, s.page FROM sentences AS s JOIN letters AS l ON l.id = s.letter_id"
+            f" WHERE {scope} AND l.number = ? AND s.number = ?",
+            (number, item["sentence"]),
         ).fetchone()
     assert row is not None and row == (item["text"], item["page"]), item
 

@@ -18,6 +18,10 @@ Jobs:
 
 * ``{"kind": "ingest", "db", "paths"}``: ``Briefbot.add_path`` (what ``briefbot ingest`` does);
 * ``{"kind": "cli-ingest", "db", "paths"}``: ``bot.cli.main(["ingest", ...])`` itself;
+  either ingest with ``"announce": "vectors"`` also says ``vectors N`` each time it starts
+  computing a letter's vectors (so the caller can kill it in that phase);
+* ``{"kind": "ask", "db", "question"}``: ``AskService.ask`` on a freshly opened app, as
+  ``briefbot ask`` does (it must never compute a letter's vectors);
 * ``{"kind": "digests", "db", "api_base", "now"}``: ``DigestService.run_due`` with the real
   ``DiscordSender`` over REST to a :class:`DiscordTestServer` at ``api_base`` (running in the
   caller's process), with the clock fixed at ``now``.
@@ -88,6 +92,33 @@ class FixedClock:
         await asyncio.sleep(0)
 
 
+def _announce_vectors() -> None:
+    """Say ``vectors PID`` whenever this child starts computing a letter's vectors: the kill
+    campaign's vector phase is then known to the second. The work itself is unchanged."""
+    from bot.services.ask import AskService
+
+    real = AskService._embed_and_store
+
+    async def announced(self, letter_id, records):  # type: ignore[no-untyped-def]
+        _say(f"vectors {os.getpid()}")
+        return await real(self, letter_id, records)
+
+    AskService._embed_and_store = announced  # type: ignore[method-assign]
+
+
+async def _ask(job: dict[str, Any]) -> str:
+    from bot.services.app import Briefbot
+    from bot.services.scope import GLOBAL
+
+    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    try:
+        _say(f"ready {os.getpid()}")
+        answer = await app.answers.ask(job["question"], scope=GLOBAL)
+    finally:
+        await app.close()
+    return f"found={answer.found}"
+
+
 async def _ingest(job: dict[str, Any]) -> str:
     from bot.services.app import Briefbot
 
@@ -150,6 +181,10 @@ async def _open_and_warm(job: dict[str, Any]) -> str:
 
 def run_job(job: dict[str, Any]) -> str:
     kind = job["kind"]
+    if job.get("announce") == "vectors":
+        _announce_vectors()
+    if kind == "ask":
+        return asyncio.run(_ask(job))
     if kind == "warm":
         return asyncio.run(_open_and_warm(job))
     if kind == "ingest":
@@ -248,6 +283,7 @@ class Outcome:
     info: str
     ready_after: float  # seconds from the job's start to "ready"
     ran_for: float  # seconds from "ready" to the end (the kill or "done")
+    armed_for: float = 0.0  # seconds from the line that armed the kill to the end
 
 
 class Zygote:
@@ -296,23 +332,30 @@ class Zygote:
         return raw.decode().rstrip("\n")
 
     async def run(
-        self, job: dict[str, Any], *, kill_after: float | None, timeout: float = 120
+        self,
+        job: dict[str, Any],
+        *,
+        kill_after: float | None,
+        timeout: float = 120,
+        arm: str = "ready",
     ) -> Outcome:
-        """Run ``job`` in a fresh child; SIGKILL it ``kill_after`` seconds after it said
-        ready (unless it finished first). Returns when the child is dead."""
+        """Run ``job`` in a fresh child; SIGKILL it ``kill_after`` seconds after it first said
+        ``arm`` (``ready``, or ``vectors`` for a job that announces them), unless it finished
+        first. Returns when the child is dead."""
         assert self.proc.stdin is not None
         started = time.monotonic()
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         await self.proc.stdin.drain()
         pid: int | None = None
         ready_at: float | None = None
+        armed_at: float | None = None
         info = ""
         killed_at: float | None = None
         while True:
             wait = timeout
-            armed = pid is not None and ready_at is not None and kill_after is not None
+            armed = pid is not None and armed_at is not None and kill_after is not None
             if armed and killed_at is None:
-                wait = max(0.0, ready_at + kill_after - time.monotonic())  # type: ignore[operator]
+                wait = max(0.0, armed_at + kill_after - time.monotonic())  # type: ignore[operator]
             try:
                 line = await self._line(wait)
             except TimeoutError:
@@ -325,6 +368,8 @@ class Zygote:
                 killed_at = time.monotonic()
                 continue
             word, _, rest = line.partition(" ")
+            if word == arm and armed_at is None:
+                armed_at = time.monotonic()
             if word == "pid":  # the child may say "ready" before the zygote says "pid"
                 pid = int(rest)
             elif word == "ready":
@@ -341,6 +386,7 @@ class Zygote:
                     info=info,
                     ready_after=(ready_at or end) - started,
                     ran_for=end - (ready_at or end),
+                    armed_for=end - (armed_at or end),
                 )
 
 
@@ -608,6 +654,113 @@ async def ingest_campaign(
             result.child_errors.append(f"open + warm: {warm.code} {warm.info}")
         result.problems.extend(derived_complete(db))
         await asyncio.to_thread(check, "after open + warm")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def vector_count(path: Path) -> int:
+    with sql(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0])
+
+
+async def vector_campaign(
+    workdir: Path,
+    kills: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 4,
+    extra: int = 25,
+    progress: Callable[[CampaignResult], None] | None = None,
+) -> CampaignResult:
+    """Kill ingests while they compute vectors, then check that a question asked meanwhile
+    computes none, and that the next ingest fills every one in, nothing doubled.
+
+    Each job ingests the previous batch and a new one and announces its vector phase; the kill
+    comes at a random moment after the first announcement (drawn over the rest of a whole
+    job). After each kill: the database is checked as left, then a ``briefbot ask`` in a fresh
+    process must leave the vector count as it was. A final ingest of everything, without the
+    bot's warm-up, must leave every letter once, with all its vectors and recommendations."""
+    rng = random.Random(seed)
+    result = CampaignResult("vectors")
+    db = workdir / "vectors.sqlite3"
+    started = time.monotonic()
+    expected: set[str] = set()
+    folders: list[Path] = []
+    question = "Wat vraagt de inspectie over de capaciteit van de opvang van kinderen?"
+
+    def check(after: str) -> DbCheck:
+        c = check_database(db)
+        if c.integrity != ["ok"] or c.foreign_keys:
+            result.integrity_failures += 1
+            result.problems.append(f"{after}: integrity {c.integrity[:3]}, fk {c.foreign_keys}")
+        if c.partial:
+            result.partial_letters += len(c.partial)
+            result.problems.extend(f"{after}: {p}" for p in c.partial[:5])
+        return c
+
+    async with Zygote.start(workdir) as zygote:
+        folders.append(workdir / "batch-0")
+        expected |= {_hash(p) for p in write_batch(folders[0], 0, batch_size, extra=extra)}
+        first = await zygote.run(
+            {"kind": "ingest", "db": str(db), "paths": [str(folders[0])], "announce": "vectors"},
+            kill_after=None,
+        )
+        result.runs += 1
+        if first.code != 0 or first.info.startswith("error="):
+            result.child_errors.append(f"calibration: {first.code} {first.info}")
+            return result
+        window = max(0.1, first.armed_for)
+        batch = 0
+        while result.kills < kills and result.runs < kills * 6 + 5:
+            batch += 1
+            folder = workdir / f"batch-{batch}"
+            expected |= {_hash(p) for p in write_batch(folder, batch, batch_size, extra=extra)}
+            folders.append(folder)
+            kind = "cli-ingest" if batch % 2 else "ingest"
+            delay = rng.uniform(0, window)
+            job = {"kind": kind, "db": str(db), "paths": [str(f) for f in folders[-2:]],
+                   "announce": "vectors"}  # fmt: skip
+            outcome = await zygote.run(job, kill_after=delay, arm="vectors")
+            result.runs += 1
+            await asyncio.to_thread(check, f"after {kind} batch {batch} (killed={outcome.killed})")
+            if not outcome.killed:
+                window = max(0.1, outcome.armed_for)
+                if outcome.code != 0 or outcome.info.startswith("error="):
+                    result.child_errors.append(
+                        f"{kind} batch {batch}: {outcome.code} {outcome.info}"
+                    )
+                continue
+            result.kills += 1
+            result.kill_delays.append(delay)
+            before = await asyncio.to_thread(vector_count, db)
+            asked = await zygote.run(
+                {"kind": "ask", "db": str(db), "question": question}, kill_after=None
+            )
+            result.runs += 1
+            if asked.code != 0 or asked.info.startswith("error="):
+                result.child_errors.append(f"ask after batch {batch}: {asked.code} {asked.info}")
+            after = await asyncio.to_thread(vector_count, db)
+            if after != before:
+                result.problems.append(
+                    f"a question after the kill of batch {batch} computed {after - before} vectors"
+                )
+            if progress:
+                progress(result)
+        final = await zygote.run(
+            {"kind": "cli-ingest", "db": str(db), "paths": [str(f) for f in folders]},
+            kill_after=None,
+        )
+        result.runs += 1
+        if final.code != 0 or final.info.startswith("error="):
+            result.child_errors.append(f"final ingest: {final.code} {final.info}")
+        c = await asyncio.to_thread(check, "after the final ingest")
+        if c.content_hashes != expected or c.letters != len(expected):
+            result.problems.append(
+                f"after the final ingest: {c.letters} letters, {len(expected)} expected"
+            )
+        result.problems.extend(  # filled in by the ingest itself, no warm-up needed
+            f"after the final ingest: {p}" for p in derived_complete(db)
+        )
     result.seconds = time.monotonic() - started
     return result
 

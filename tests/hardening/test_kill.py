@@ -16,7 +16,12 @@ import os
 
 import pytest
 
-from tests.hardening.killer import CampaignResult, digest_campaign, ingest_campaign
+from tests.hardening.killer import (
+    CampaignResult,
+    digest_campaign,
+    ingest_campaign,
+    vector_campaign,
+)
 
 KILLS = int(os.environ.get("BRIEFBOT_KILLS", "10"))
 SEED = int(os.environ.get("BRIEFBOT_KILL_SEED", "0")) or None
@@ -33,6 +38,15 @@ async def test_sigkill_during_ingest_leaves_whole_letters_or_none(tmp_path):
     assert result.kills >= KILLS, explain(result)
     assert result.integrity_failures == 0, explain(result)
     assert result.partial_letters == 0, explain(result)
+    assert result.clean, explain(result)
+
+
+async def test_sigkill_while_computing_vectors_then_the_next_ingest_fills_them_in(tmp_path):
+    """Killed in the vector phase: a question asked then computes no vectors, and the next
+    ingest (no warm-up) leaves every letter once, with all its vectors."""
+    result = await vector_campaign(tmp_path, KILLS, seed=SEED or 3, batch_size=3, extra=12)
+    assert result.kills >= KILLS, explain(result)
+    assert result.integrity_failures == 0 and result.partial_letters == 0, explain(result)
     assert result.clean, explain(result)
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from bot.core.models import LetterError
 from bot.core.pdf import PDFIUM_LOCK, extract_pdf_pages
 from bot.services.letters import extract_pdf_isolated, parse_bytes
+from bot.services.pdf_reader import WORKER_MEMORY, PdfReaders
 from tests.letters import HandmadeLetter
 from tests.pdf_factory import make_pdf
 
@@ -145,6 +146,56 @@ def hostile_pdfs() -> dict[str, tuple[Callable[[], bytes], str]]:
     }
 
 
+def deflate_repeated(unit: bytes, total: int) -> bytes:
+    """zlib data that inflates to ``unit`` repeated ``total`` bytes long, made without
+    compressing ``total`` bytes: one block of 1 MiB, compressed once and repeated (a full
+    flush makes each block stand alone), then the end of the stream and its checksum."""
+    chunk = unit * max(1, MiB // len(unit))
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: header and checksum below
+    block = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = max(1, total // len(chunk))
+    end = comp.flush(zlib.Z_FINISH)
+    adler = 1
+    for _ in range(n):
+        adler = zlib.adler32(chunk, adler)
+    return b"\x78\xda" + block * n + end + adler.to_bytes(4, "big")
+
+
+def double_flate_page(unit: bytes, total: int) -> bytes:
+    """One page whose content stream is compressed twice and inflates to ``total`` bytes of
+    ``unit``: a few kilobytes on disk."""
+    outer = zlib.compress(deflate_repeated(unit, total), 9)
+    return build(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            FONT,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+            b" /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n%s\nendstream"
+            % (len(outer), outer),
+        ]
+    )
+
+
+#: The files of issue 15 that grew ``briefbot ingest`` to gigabytes: only for a capped child.
+def gigabyte_bombs() -> dict[str, Callable[[], bytes]]:
+    return {
+        "rectangles-1GiB": lambda: double_flate_page(b"1 1 1 1 re f\n", 1024 * MiB),
+        "text-objects-1GiB": lambda: double_flate_page(
+            b"BT /F1 9 Tf (mensenhandel) Tj ET\n", 1024 * MiB
+        ),
+        "spaces-1GiB": lambda: double_flate_page(b" ", 1024 * MiB),
+        "forms-8-levels": lambda: form_fanout(8, 10),  # 100 million drawings from 2.5 KB
+    }
+
+
+def test_the_bomb_builder_inflates_to_what_it_says():
+    data = deflate_repeated(b"abc\n", 3 * MiB)
+    assert len(data) < 20_000
+    assert zlib.decompress(data) == b"abc\n" * (3 * MiB // 4)
+
+
 #: Built to exhaust PDFium's memory while it loads a page: only for a capped child process.
 def memory_bombs() -> dict[str, Callable[[], bytes]]:
     return {
@@ -262,3 +313,23 @@ def test_mutated_pdfs_are_read_or_refused(data: bytes):
     assert isinstance(pages, list) and all(isinstance(p, str) for p in pages)
     for page in pages:
         page.encode("utf-8")
+
+
+def test_reader_children_are_reused_and_one_that_failed_never_is():
+    readers = PdfReaders()
+    args = {"max_pages": 500, "max_seconds": 30.0, "max_memory": WORKER_MEMORY}
+    try:
+        letter = letter_pdf()
+        pages = readers.read(letter, **args)
+        (child,) = readers._idle
+        assert readers.read(letter, **args) == pages
+        assert readers._idle == [child] and child.served == 2  # one process, two files
+        assert "password" in refusal(lambda: readers.read(hostile_pdfs()["password"][0](), **args))
+        assert readers._idle == [child]  # a refusal leaves the child fine
+        message = refusal(lambda: readers.read(gigabyte_bombs()["spaces-1GiB"](), **args))
+        assert "memory" in message
+        assert child.proc.poll() is not None and child not in readers._idle
+        assert readers.read(letter, **args) == pages  # a fresh child reads on
+    finally:
+        readers.close()
+    assert all(c.proc.poll() is not None for c in [child, *readers._idle])

@@ -136,7 +136,8 @@ def assert_clean(rec, secret_id: int, typed: object = ()) -> str:
 
 async def test_guild_b_and_dms_never_see_guild_a_letters(env: Env):
     secret = await _secret_in_a(env)
-    sid = str(secret)
+    sid = str(secret)  # its internal id: never a way in
+    ref = env.app.catalog.ref(secret)  # its number as guild A sees it (s1)
     tries = Tries(env)
     # guild A itself sees it: the probes below could find it if scoping failed
     own = await env.run("quote", {"text": "financiering van de zeehondenopvang"}, user=env.admin)
@@ -146,18 +147,23 @@ async def test_guild_b_and_dms_never_see_guild_a_letters(env: Env):
         ("letters", {}),
         ("summary", {}),
         ("summary", {"letter": sid}),
+        ("summary", {"letter": ref}),
         ("summary", {"letter": "zeehonden"}),  # its slug
         ("summary", {"topic": "zeehondenopvang"}),
         ("quote", {"text": "financiering van de zeehondenopvang voor drie jaar"}),
-        ("quote", {"text": f"{sid}:2"}),  # a sentence reference, as autocomplete sends them
+        ("quote", {"text": f"{sid}:2"}),
+        ("quote", {"text": f"{ref}:2"}),  # a sentence reference, as autocomplete sends them
         ("quote", {"text": "opvang", "letter": sid}),
+        ("quote", {"text": "opvang", "letter": ref}),
         ("ask", {"question": "Wat zegt de brief over de zeehondenopvang in Pieterburen?"}),
         ("ask", {"question": f"{sid}:2"}),
         ("recommendations", {}),
         ("recommendations", {"letter": sid}),
+        ("recommendations", {"letter": ref}),
         ("recommendations", {"topic": "zeehondenopvang"}),
         ("topics", {}),
         ("topics", {"letter": sid}),
+        ("topics", {"letter": ref}),
     ]
     for command, options in attempts:
         for dm in (False, True):
@@ -166,7 +172,7 @@ async def test_guild_b_and_dms_never_see_guild_a_letters(env: Env):
             if "letter" in options:  # naming the letter is a refusal, not an empty answer
                 answer = rec.followups[-1] if rec.followups else rec.message
                 assert answer.flags & EPHEMERAL, (command, options, body)
-                assert "no letter" in body.lower() or sid in body
+                assert "no letter" in body.lower() or sid in body or ref in body
     env.server.assert_no_protocol_errors()
 
 
@@ -179,6 +185,7 @@ async def test_dm_questions_never_reach_guild_a_letters(env: Env):
         "aanbevelingen over zeehondenopvang",
         'citaat "financiering van de zeehondenopvang"',
         f"{secret}:2",
+        f"{env.app.catalog.ref(secret)}:2",
     ):
         user = tries.user()
         await env.server.send_dm(user, question)
@@ -192,10 +199,12 @@ async def test_dm_questions_never_reach_guild_a_letters(env: Env):
 
 async def test_autocomplete_in_guild_b_never_suggests_guild_a(env: Env):
     secret = await _secret_in_a(env)
+    ref = env.app.catalog.ref(secret)
     tries = Tries(env)
     probes = [
         ("summary", "letter", ""),
         ("summary", "letter", str(secret)),
+        ("summary", "letter", ref),
         ("summary", "letter", "zeehond"),
         ("summary", "topic", "zeehond"),
         ("recommendations", "letter", ""),
@@ -203,9 +212,11 @@ async def test_autocomplete_in_guild_b_never_suggests_guild_a(env: Env):
         ("quote", "letter", "zee"),
         ("quote", "text", "financiering van de zeehondenopvang"),
         ("quote", "text", f"{secret}:2"),
+        ("quote", "text", f"{ref}:2"),
         ("topics", "letter", ""),
         ("letter remove", "letter", ""),
         ("letter remove", "letter", str(secret)),
+        ("letter remove", "letter", ref),
         ("digest subscribe", "topics", "zeehond"),
     ]
     for command, option, typed in probes:
@@ -214,28 +225,28 @@ async def test_autocomplete_in_guild_b_never_suggests_guild_a(env: Env):
         assert rec.response_type == 8, (command, option)
         for c in rec.choices:
             assert not MARKER_RE.search(c["name"]), (command, option, c)
-            assert str(c["value"]) != str(secret)
-            assert not str(c["value"]).startswith(f"{secret}:")
+            assert str(c["value"]) not in (str(secret), ref)
+            assert not str(c["value"]).startswith((f"{secret}:", f"{ref}:"))
     # the same probes in guild A do find it: they are not vacuous
     rec = await env.server.autocomplete(
         "quote", "text", "financiering van de zeehondenopvang", user=env.admin, channel=env.channel
     )
     await env.server.wait_for_response(rec, timeout=10)
-    assert any(str(c["value"]).startswith(f"{secret}:") for c in rec.choices)
+    assert any(str(c["value"]).startswith(f"{ref}:") for c in rec.choices)
 
 
 async def test_guild_b_cannot_remove_guild_a_letter(env: Env):
     secret = await _secret_in_a(env)
     tries = Tries(env)
     record = env.app.catalog.by_id[secret]
-    for ref in (str(secret), record.slug, f" {secret} ", f"{secret}.0"):
+    for ref in (str(secret), record.ref, record.slug, f" {record.ref} ", f"{secret}.0"):
         rec = await tries.run("letter remove", {"letter": ref})
         assert_clean(rec, secret, ref)
         assert "not one of this server" in all_text(rec)
         assert secret in env.app.catalog.by_id
     # a bundled letter (guild NULL) is nobody's to remove from a server either
     bundled = next(r for r in env.app.catalog.by_id.values() if r.guild_id is None)
-    rec = await tries.run("letter remove", {"letter": str(bundled.id)})
+    rec = await tries.run("letter remove", {"letter": bundled.ref})
     assert "not one of this server" in all_text(rec)
     assert bundled.id in env.app.catalog.by_id
     # the sentences are still searchable in guild A
@@ -297,3 +308,58 @@ async def test_digests_of_guild_a_are_invisible_and_untouchable_from_guild_b(env
     rec = await env.run("digest status", user=both, channel=env.other_channel)
     body = all_text(rec)
     assert "05:05" in body and "06:30" in body and "08:15" not in body
+
+
+async def test_names_and_numbers_a_server_sees_are_its_own(env: Env):
+    """Guild A adds three letters, one of them zeehonden.txt; guild B then uploads its own
+    zeehonden.txt. B's letter is named zeehonden and numbered s1, as if A had none: nothing B
+    sees (the answer, /letters, citations, autocomplete values) tells it A has letters, nor how
+    many. Letters visible everywhere keep their own sequence (1, 2 ...) whatever servers add."""
+    await _secret_in_a(env)
+    for subject in ("Toezicht op de jeugdzorg", "Opvang in de grensregio"):
+        rec = await env.run(
+            "letter add",
+            {"file": Upload("a.txt", HandmadeLetter(subject=subject).text().encode())},
+            user=env.admin,
+        )
+        assert "Added" in all_text(rec)
+    tries = Tries(env)  # a fresh user of guild B for each command (the cooldown)
+    b_letter = HandmadeLetter(
+        subject="Zeehonden in de Oosterschelde",
+        page2=["Ik verzoek u de opvang van zeehonden in de Oosterschelde te financieren."],
+    )
+    rec = await tries.run("letter add", {"file": Upload("zeehonden.txt", b_letter.text().encode())})
+    assert "as letter s1:" in all_text(rec), all_text(rec)
+    mine = next(r for r in env.app.catalog.by_id.values() if r.guild_id == env.other_guild.id)
+    assert (mine.slug, mine.ref) == ("zeehonden", "s1")
+    # B finds its letter by that name and number; A's zeehonden stays A's
+    for ref in ("zeehonden", "s1", "#s1"):
+        rec = await tries.run("summary", {"letter": ref})
+        assert "Oosterschelde" in all_text(rec), (ref, all_text(rec))
+    rec = await env.run("summary", {"letter": "zeehonden"}, user=env.admin)
+    assert "Waddeneilanden" in all_text(rec)
+    # /letters in B: the bundled letter as 1, its own as s1, nothing else
+    rec = await tries.run("letters")
+    numbers = re.findall(r"\*\*(s?\d+)\*\*", all_text(rec))
+    assert list(dict.fromkeys(numbers)) == ["1", "s1"], all_text(rec)
+    # citations and autocomplete values carry the number B sees, not an internal id
+    rec = await tries.run("quote", {"text": "opvang van zeehonden in de Oosterschelde"})
+    assert "letter s1, p. " in all_text(rec), all_text(rec)
+    rec = await tries.complete("quote", "text", "opvang van zeehonden in de Oosterschelde")
+    assert rec.choices and all(str(c["value"]).startswith("s1:") for c in rec.choices)
+    rec = await tries.complete("summary", "letter", "")
+    assert {c["value"] for c in rec.choices} == {"1", "s1"}
+    # a letter for everyone added now is number 2 in every server, not 1 + A's and B's count
+    added = await env.app.add_path([_global_letter(env)])
+    assert [i.letter.ref for i in added.ingested] == ["2"]
+    env.server.assert_no_protocol_errors()
+
+
+def _global_letter(env: Env) -> Path:
+    path = Path(env.settings.db_path).parent / "voor-iedereen.txt"
+    letter = HandmadeLetter(
+        subject="Kinderopvang in krimpgebieden",
+        page2=["Ik verzoek u de kinderopvang in krimpgebieden overeind te houden."],
+    )
+    path.write_text(letter.text(), encoding="utf-8")
+    return path

@@ -200,8 +200,8 @@ async def test_letter_filter(app: Briefbot) -> None:
     both = await app.quotes.find(query, scope=OPERATOR, limit=5)
     assert {m.letter_id for m in both} >= {letter_id(app, GUILD_A), letter_id(app, GUILD_B)}
     damaged = app.catalog.by_id[letter_id(app, GUILD_B)]
-    for ref in (str(damaged.id), damaged.slug):
-        only = await app.quotes.find(query, scope=OPERATOR, letter=ref)
+    for ref, scope in ((damaged.ref, Scope(guild_id=GUILD_B)), (damaged.slug, OPERATOR)):
+        only = await app.quotes.find(query, scope=scope, letter=ref)
         assert only and {m.letter_id for m in only} == {damaged.id}
     bundled = app.catalog.by_id[letter_id(app, None)]
     assert await app.quotes.find(query, scope=OPERATOR, letter=bundled.slug) == []
@@ -247,8 +247,9 @@ async def test_before_and_after_are_the_neighbouring_sentences(app: Briefbot) ->
     assert top.text == stored[i].text
     assert top.before == (stored[i - 1].text if i > 0 else None)
     assert top.after == (stored[i + 1].text if i + 1 < len(stored) else None)
-    first = await app.quotes.get(f"{a}:{stored[0].number}", scope=OPERATOR)
-    last = await app.quotes.get(f"{a}:{stored[-1].number}", scope=OPERATOR)
+    ref, scope = app.catalog.ref(a), Scope(guild_id=GUILD_A)
+    first = await app.quotes.get(f"{ref}:{stored[0].number}", scope=scope)
+    last = await app.quotes.get(f"{ref}:{stored[-1].number}", scope=scope)
     assert first.before is None and first.after == stored[1].text
     assert last.after is None and last.before == stored[-2].text
 
@@ -301,15 +302,16 @@ async def test_suggest_long_sentence_shows_the_match(app: Briefbot) -> None:
 async def test_suggest_respects_scope_and_letter(app: Briefbot) -> None:
     await app.quotes.warm()
     text = "jongeren wachten gemiddeld veertien weken"
-    a, b = letter_id(app, GUILD_A), letter_id(app, GUILD_B)
+    a = app.catalog.by_id[letter_id(app, GUILD_A)]
+    b = app.catalog.by_id[letter_id(app, GUILD_B)]
     assert {v.split(":")[0] for _, v in app.quotes.suggest(text, Scope(guild_id=GUILD_A))} == {
-        str(a)
+        a.ref  # the number guild A sees, never the internal id
     }
     assert app.quotes.suggest(text, GLOBAL) == []
-    assert {v.split(":")[0] for _, v in app.quotes.suggest(text, OPERATOR, letter=str(b))} == {
-        str(b)
+    assert {v for _, v in app.quotes.suggest(text, Scope(guild_id=GUILD_B), letter=b.ref)} == {
+        v for _, v in app.quotes.suggest(text, OPERATOR, letter=b.slug)
     }
-    assert app.quotes.suggest(text, Scope(guild_id=GUILD_B), letter=str(a)) == []
+    assert app.quotes.suggest(text, Scope(guild_id=GUILD_B), letter=a.slug) == []
 
 
 @pytest.mark.parametrize(

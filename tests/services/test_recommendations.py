@@ -204,7 +204,7 @@ def advisory_letter() -> HandmadeLetter:
 async def test_a_council_in_the_third_person(app: Briefbot) -> None:
     data = advisory_letter().text().encode("utf-8")
     record, _, _ = await app.add_upload(data, filename="raad.txt", guild_id=5)
-    answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=str(record.id))
+    answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=record.ref)
     found = {r.kind: r.text for r in answer.recommendations}
     assert "vergoeding" in found.get("advice", "")
     assert "bezorgd" in found.get("concern", "")
@@ -267,7 +267,7 @@ async def test_scope_hides_another_servers_letter(app: Briefbot) -> None:
     hidden = await app.recommendations.recommendations(other)
     assert record.id not in {r.letter_id for r in hidden.recommendations}
     with pytest.raises(LookupError):
-        await app.recommendations.recommendations(other, letter=str(record.id))
+        await app.recommendations.recommendations(other, letter=record.ref)
     other_topics = {t.slug for t in await app.recommendations.topics(other)}
     mine_topics = {t.slug for t in await app.recommendations.topics(mine)}
     assert "verwijderen-van-beeldmateriaal" not in other_topics  # a heading of that letter
@@ -293,7 +293,7 @@ async def test_max_letters_keeps_the_most_recent_and_says_how_many(app: Briefbot
     assert (capped.letters_total, capped.letters_searched) == (2, 1)
     assert {r.letter_id for r in capped.recommendations} == {newest.id}
 
-    one = await app.recommendations.recommendations(scope, letter=str(newest.id), max_letters=1)
+    one = await app.recommendations.recommendations(scope, letter=newest.ref, max_letters=1)
     assert (one.letters_total, one.letters_searched) == (1, 1)
 
 

@@ -92,13 +92,13 @@ async def test_most_recent_letter_is_the_default(app: Briefbot) -> None:
     other = await summarize(app, scope=Scope(guild_id=7))
     assert other.letter.id != record.id
     with pytest.raises(LookupError):
-        await summarize(app, scope=Scope(guild_id=7), letter=str(record.id))
+        await summarize(app, scope=Scope(guild_id=7), letter=record.ref)
 
 
 async def test_a_named_letter(app: Briefbot) -> None:
     letter = next(iter(app.catalog.by_id.values()))
     by_slug = await summarize(app, scope=OPERATOR, letter=letter.slug, length=3)
-    by_id = await summarize(app, scope=OPERATOR, letter=str(letter.id), length=3)
+    by_id = await summarize(app, scope=OPERATOR, letter=letter.ref, length=3)
     assert by_slug.letter.id == by_id.letter.id == letter.id
     assert [c.sentence for c in by_slug.sentences] == [c.sentence for c in by_id.sentences]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -368,7 +369,111 @@ async def test_slugs_are_made_unique(store: Store) -> None:
     # Slugs compare without regard to case, and a numeric hint never looks like an id.
     assert (await add(store, make_letter("d"), slug="KamerBrief"))[0].slug == "KamerBrief-4"
     assert (await add(store, make_letter("e"), slug="2024"))[0].slug == "letter-2024"
+    assert (await add(store, make_letter("g"), slug="S12"))[0].slug == "letter-S12"
     assert (await add(store, make_letter("f"), slug="  "))[0].slug == "letter"
+
+
+async def test_names_and_numbers_are_per_server(store: Store) -> None:
+    """A server never learns anything about another server's letters from a name or number:
+    B's zeehonden is zeehonden, its first letter s1, however many letters A added."""
+    a, b = 111, 222
+    bundled, _ = await add(store, make_letter("g"), slug="bundel")
+    for i in range(3):
+        await add(store, make_letter(f"a{i}"), slug="zeehonden", guild_id=a)
+    in_b, _ = await add(store, make_letter("b"), slug="zeehonden", guild_id=b)
+    assert (in_b.slug, in_b.ref) == ("zeehonden", "s1")
+    assert [r.slug for r in await store.letters.list(guild_id=a)][1:] == [
+        "zeehonden", "zeehonden-2", "zeehonden-3"
+    ]  # fmt: skip
+    # a global letter added after them is numbered in its own sequence: 2, not 6
+    later, _ = await add(store, make_letter("later"), slug="zeehonden")
+    assert (later.ref, later.slug) == ("2", "zeehonden")
+    # a server's own letter comes first for a name both have; the number reaches the other
+    assert await store.letters.resolve("zeehonden", guild_id=b) == in_b
+    assert await store.letters.resolve("2", guild_id=b) == later
+    assert await store.letters.resolve("zeehonden", guild_id=None) == later
+    # a server letter never takes a global letter's name (the server sees both)
+    own, _ = await add(store, make_letter("own"), slug="bundel", guild_id=b)
+    assert own.slug == "bundel-2" and bundled.slug == "bundel"
+
+
+async def test_numbers_are_never_given_twice_in_a_scope(store: Store) -> None:
+    first, _ = await add(store, make_letter("a"), guild_id=5)
+    second, _ = await add(store, make_letter("b"), guild_id=5)
+    assert await store.letters.delete(second.id, guild_id=5)
+    third, _ = await add(store, make_letter("c"), guild_id=5)
+    assert (first.ref, second.ref, third.ref) == ("s1", "s2", "s3")
+    # a server whose data is purged leaves no count behind
+    assert not await store.letters.forget_numbers(5)  # it still has letters
+    for r in (first, third):
+        await store.letters.delete(r.id, guild_id=5)
+    assert await store.letters.forget_numbers(5)
+    again, _ = await add(store, make_letter("d"), guild_id=5)
+    assert again.ref == "s1"
+
+
+async def test_replace_keeps_the_number_and_name(db_path: Path, store: Store) -> None:
+    old, _ = await add(store, make_letter("oud", texts=["Oude zin over water."]), slug="brief")
+    other, _ = await add(store, make_letter("ander"), slug="ander")
+    new, created = await store.letters.add(
+        make_letter("nieuw", texts=["Nieuwe zin over water."]),
+        slug_hint="brief-pdf",
+        source_path="brief.pdf",
+        content_hash="nieuw",
+        guild_id=None,
+        parser_version="test-1",
+        replace=old.id,
+    )
+    assert created and new.id != old.id
+    assert (new.number, new.slug) == (old.number, old.slug)
+    assert await store.letters.get(old.id) is None
+    assert [r.id for r in await store.letters.list(guild_id=None)] == [other.id, new.id]
+    check_fts(db_path)
+    # another scope's letter is never replaced: the new one is added beside it
+    theirs, _ = await add(store, make_letter("theirs"), guild_id=9)
+    added, _ = await store.letters.add(
+        make_letter("mine"), slug_hint="x", source_path="x", content_hash="x", guild_id=None,
+        parser_version="t", replace=theirs.id,
+    )  # fmt: skip
+    assert await store.letters.get(theirs.id) == theirs and added.number == 3
+
+
+async def test_migrating_numbers_letters_per_scope_and_keeps_everything(tmp_path: Path) -> None:
+    """A version-3 database (one id sequence, slugs unique across servers) gets per-scope
+    numbers in the order letters were added; no sentence, vector or topic is lost."""
+    db = tmp_path / "old.sqlite3"
+    migrations = load_migrations()
+    async with aiosqlite.connect(db, isolation_level=None) as conn:
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await apply_migrations(conn, migrations[:3])
+        rows = [(1, None, "een"), (2, 7, "twee"), (3, None, "drie"), (4, 7, "vier"), (5, 8, "vijf")]
+        for letter_id, guild, slug in rows:
+            await conn.execute(
+                "INSERT INTO letters (id, slug, content_hash, guild_id, source_path, source_kind,"
+                " damaged, pages, sentence_count, title, original, parser_version, added_at)"
+                " VALUES (?, ?, ?, ?, 'p', 'txt', 0, 1, 1, 't', 'o', '1', ?)",
+                (letter_id, slug, slug, guild, "2026-01-01T00:00:00+00:00"),
+            )
+            await conn.execute(
+                "INSERT INTO sections (id, letter_id, position) VALUES (?, ?, 0)",
+                (letter_id, letter_id),
+            )
+            await conn.execute(
+                "INSERT INTO sentences (letter_id, section_id, number, page, start_offset,"
+                " end_offset, text, original, norm) VALUES (?, ?, 1, 1, 0, 1, 'z', 'z', 'z')",
+                (letter_id, letter_id),
+            )
+    async with open_store(db) as store:
+        assert store.schema_version == LATEST_SCHEMA_VERSION
+        refs = {r.slug: r.ref for r in await store.letters.list(guild_id=None, include_all=True)}
+        assert refs == {"een": "1", "twee": "s1", "drie": "2", "vier": "s2", "vijf": "s1"}
+        assert len(await store.letters.sentences(4)) == 1
+        nxt, _ = await add(store, make_letter("nieuw"), guild_id=7)
+        assert nxt.ref == "s3"
+        assert await store.integrity_check() == ["ok"]
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == 5 + 3
 
 
 # --------------------------------------------------------------------------- all or nothing
@@ -437,15 +542,19 @@ async def test_guild_scoping(store: Store) -> None:
     theirs, _ = await add(store, make_letter("b"), slug="van-b", guild_id=222)
 
     resolve = store.letters.resolve
+    assert (shared.ref, mine.ref, theirs.ref) == ("1", "s1", "s1")
     assert await resolve("gedeeld", guild_id=111) == shared
-    assert await resolve(str(shared.id), guild_id=111) == shared
-    assert await resolve(f" {mine.id} ", guild_id=111) == mine
+    assert await resolve(shared.ref, guild_id=111) == shared
+    assert await resolve(f" {mine.ref} ", guild_id=111) == mine
+    assert await resolve("#S1", guild_id=111) == mine
+    assert await resolve("s1", guild_id=222) == theirs  # each server its own s1
     assert await resolve("VAN-A", guild_id=111) == mine
     assert await resolve("van-b", guild_id=111) is None
-    assert await resolve(str(theirs.id), guild_id=111) is None
+    assert await resolve(str(mine.id), guild_id=111) is None  # internal ids are not refs
+    assert await resolve("s1", guild_id=None) is None
     assert await resolve("van-a", guild_id=None) is None
     assert await resolve("gedeeld", guild_id=None) == shared
-    for nothing in ("", "  ", "onbekend", "0", "99999999999999999999999"):
+    for nothing in ("", "  ", "onbekend", "0", "s0", "s2", "99999999999999999999999"):
         assert await resolve(nothing, guild_id=111) is None
 
     assert await store.letters.list(guild_id=111) == [shared, mine]

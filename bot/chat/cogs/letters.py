@@ -13,11 +13,13 @@ from discord.ext import commands
 
 from bot.chat import present
 from bot.chat.common import cooldown, lang, letter_choices, scope_of
+from bot.chat.embeds import clip
 from bot.chat.errors import UserFacingError, escape
 from bot.chat.i18n import clause, cmd, n, refusal, t
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
+from bot.services.letters import display_name
 
 if TYPE_CHECKING:
     from bot.chat.client import BriefBot
@@ -108,32 +110,40 @@ class Letters(commands.Cog):
                     limit=limit // 1024 // 1024,
                 )
             )
+        name = display_name(file.filename)  # not UTF-8, control or bidi characters escaped
         try:
-            record, created, repairs = await self.bot.core.add_upload(
+            report = await self.bot.core.upload(
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
             reason = refusal(str(exc), lg, kind="letter", escape=escape)
-            raise _refused(file.filename, reason, lg) from exc
-        log.info(
-            "letter uploaded",
-            extra={"guild": interaction.guild_id, "letter": record.id, "new": created},
-        )
-        if not created:
-            await respond(interaction, content=t("letter.unchanged", lg, id=record.id))
-            return
-        await respond(
-            interaction,
-            content=t(
-                "letter.added",
-                lg,
-                title=escape(present.title_of(record)),
-                id=record.id,
-                pages=n(record.pages, "page", lg),
-                sentences=n(record.sentence_count, "sentence", lg),
-                repairs=n(repairs, "repair", lg),
-            ),
-        )
+            raise _refused(name, reason, lg) from exc
+        lines = []
+        for item in report.ingested:  # a file may hold several letters: each is reported
+            record = item.letter
+            log.info(
+                "letter uploaded",
+                extra={"guild": interaction.guild_id, "letter": record.id, "new": item.status},
+            )
+            if item.status != "added":
+                lines.append(t("letter.unchanged", lg, id=record.ref))
+                continue
+            lines.append(
+                t(
+                    "letter.added",
+                    lg,
+                    title=escape(present.title_of(record)),
+                    id=record.ref,
+                    pages=n(record.pages, "page", lg),
+                    sentences=n(record.sentence_count, "sentence", lg),
+                    repairs=n(item.repairs, "repair", lg),
+                )
+            )
+        lines += [f"⚠ {escape(w.warning)}" for w in report.warnings]
+        for e in report.errors:  # a letter of the file that could not be read
+            reason = refusal(e.error, lg, kind="letter", escape=escape)
+            lines.append(t("letter.refused", lg, name=escape(name), reason=clause(reason)))
+        await respond(interaction, content=clip("\n".join(lines), 2000))
 
     @letter.command(name=cmd("letter-remove"), description=cmd("letter-remove.desc"))
     @app_commands.rename(letter=cmd("opt.letter"))
@@ -155,7 +165,7 @@ class Letters(commands.Cog):
             content=t(
                 "letter.removed",
                 lg,
-                id=record.id,
+                id=record.ref,
                 title=escape(present.title_of(record)),
             ),
             ephemeral=True,
@@ -165,10 +175,11 @@ class Letters(commands.Cog):
     async def _remove_letter_ac(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        scope = scope_of(interaction)
         own = [
             c
             for c in letter_choices(self.bot, interaction, current)
-            if (rec := self.bot.core.catalog.by_id.get(int(c.value)))
+            if (rec := self.bot.core.catalog.find(c.value, scope))
             and rec.guild_id == interaction.guild_id
         ]
         return own
