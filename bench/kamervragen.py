@@ -2,6 +2,7 @@
 
     python bench/kamervragen.py            # both figures
     python bench/kamervragen.py --json     # the same, one JSON object
+    python bench/kamervragen.py --dev -v   # the invented dev documents, misses listed
 
 ``../shared/corpus/kamervragen/`` (or ``$BRIEFBOT_KAMERVRAGEN``) holds documents of the
 *Aanhangsel van de Handelingen*: questions of members of parliament (``Vraag N``) with the
@@ -206,14 +207,17 @@ def naive_sentences(doc: AnswerDoc) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- run
 
 
-async def run(as_json: bool) -> int:
-    source = corpus()
-    if source is None:
-        print("kamervragen: ../shared/corpus/kamervragen not found; nothing measured (skipped).")
-        return 0
-    docs = [
-        answer_document(p.stem, p.read_text(encoding="utf-8")) for p in sorted(source.glob("*.txt"))
-    ]
+DEV = ROOT / "bench" / "eval" / "answers-dev"
+
+
+def load_documents(source: Path) -> list[AnswerDoc]:
+    return [answer_document(p.stem, p.read_text("utf-8")) for p in sorted(source.glob("*.txt"))]
+
+
+async def measure(source: Path) -> tuple[dict, list[dict]]:
+    """Both systems on the documents of ``source``: the totals, and one row per question
+    (for the dev set only: never print those of the test set)."""
+    docs = load_documents(source)
     questions = [q for d in docs for q in d.questions]
     by_name = {d.name: d for d in docs}
 
@@ -270,6 +274,10 @@ async def run(as_json: bool) -> int:
             await app.close()
 
     n = len(questions)
+    rows = [
+        {"doc": q.doc, "question": q.text, "briefbot": ours[i], "bm25": base[i]}
+        for i, q in enumerate(questions)
+    ]
     base_miss = [i for i in range(n) if not base[i][1]]
     rescued = sum(ours[i][1] for i in base_miss)
     result = {
@@ -292,28 +300,56 @@ async def run(as_json: bool) -> int:
         "ingest_seconds": round(ingest_s, 1),
         "ask_ms_p50": round(sorted(latencies)[n // 2] * 1000, 1),
     }
+    return result, rows
+
+
+async def run(as_json: bool, dev: bool, verbose: bool) -> int:
+    source = DEV if dev else corpus()
+    if source is None:
+        print("kamervragen: ../shared/corpus/kamervragen not found; nothing measured (skipped).")
+        return 0
+    result, rows = await measure(source)
+    n, nothing = result["questions"], result["briefbot"]["nothing_found"]
+    rescued, refused = result["baseline_misses_answered"], result["refused"]
     if as_json:
         print(json.dumps(result))
         return 0
-    print(f"{len(docs)} documents ({len(refused)} refused by the parser), {n} questions asked")
+    print(f"{'dev set' if dev else 'TEST set'} {source}")
+    print(
+        f"{result['documents']} documents ({len(refused)} refused by the parser), "
+        f"{n} questions asked"
+    )
     print(f"{'':16s} {'hit@1':>6s} {'hit@3':>6s}  hits@3")
     for label, key in (("briefbot", "briefbot"), ("plain BM25", "baseline_bm25")):
         r = result[key]
         print(f"{label:16s} {r['hit@1']:6.3f} {r['hit@3']:6.3f}  {r['hits@3']}/{n}")
     print(
-        f"baseline misses answered by briefbot: {rescued}/{len(base_miss)}; "
+        f"baseline misses answered by briefbot: {rescued}/{result['baseline_misses']}; "
         f"briefbot said nothing found for {nothing}/{n}; ask p50 {result['ask_ms_p50']} ms"
     )
     if refused:
         print("refused documents: " + ", ".join(refused))
+    if verbose:
+        for row in rows:
+            if not row["briefbot"][1]:
+                flag = "(bm25 hit)" if row["bm25"][1] else ""
+                print(f"  miss {row['doc']}: {row['question'][:150]} {flag}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--dev", action="store_true", help=f"the invented dev documents ({DEV.relative_to(ROOT)})"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list the misses (dev set only)"
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.json))
+    if args.verbose and not args.dev:
+        parser.error("-v lists misses of the dev set only: the outside set is a test set")
+    return asyncio.run(run(args.json, args.dev, args.verbose))
 
 
 if __name__ == "__main__":
