@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 CANDIDATES = 50  # per retriever, before fusion
 MAX_PASSAGES = 10
 ANSWER_PASSAGES = 3  # passages the composed answer is made of
+NAMED_MAX = 5  # a question naming at most this many letters gets all their requests scored
 WORD_CACHE = 20_000  # word embeddings kept for query expansion
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -53,12 +55,23 @@ _EMBEDDER = Embedder(threads=1)
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """A sentence shown with a passage because it completes it."""
+
+    text: str
+    page: int
+    sentence: int
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     text: str
     score: float  # relevance 0-1 (see bot.core.ask.relevance)
     letter_id: int
     page: int
     sentence: int  # 1-based number within the letter
+    # the sentences before and after it that complete it, in letter order (not itself)
+    context: tuple[Context, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,8 @@ class Answer:
     route: core.Route | None = None  # 'summary' | 'recommendations' | 'quote'
     route_arg: str | None = None  # topic, letter or quoted text the route is about
     found: bool = False
+    field: core.Field | None = None  # set when answered from a letter's metadata
+    letters: tuple[int, ...] = ()  # the letters the question named (answered from these)
 
 
 @dataclass(slots=True)
@@ -86,6 +101,7 @@ class AskService:
         self._indexes = LazyIndex(self._backfill_and_build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
+        self._names: tuple[tuple[int, int], dict[str, frozenset[int]]] | None = None
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -116,6 +132,14 @@ class AskService:
         """Answer ``question`` from the letters ``scope`` may see (or from one ``letter``,
         id or slug: LookupError when that scope cannot see it).
 
+        - A question about a letter itself (who signed it, to whom, when, what about) is
+          answered from its metadata (:func:`bot.core.ask.letter_field`).
+        - A question that names letters by their sender, recipient or signatory ("de NVVB",
+          "the informateur") is answered from those letters only.
+        - "aanbevelingen over X" is routed to the recommendations only when X is one of the
+          topics the scope has; otherwise the answer says so, names close topics, and gives
+          the passages that match the words.
+
         Never raises for the question itself: an empty, overlong or wordless question gives an
         Answer with ``found=False`` and a message saying why.
         """
@@ -127,12 +151,31 @@ class AskService:
             return Answer(text=why)
         routing = core.route(question)
         allowed: Collection[int] | None
+        named: tuple[int, ...] = ()
+        name_words: tuple[str, ...] = ()
         if letter is not None and str(letter).strip():
             record = await self.app.resolve_letter(str(letter), scope)
             allowed = (record.id,)
+            named = (record.id,)
         else:
             allowed = self.app.catalog.visible_ids(scope)
-        passages = await self.passages(question, allowed=allowed, limit=limit)
+            named, name_words = self._named_letters(question, scope)
+        field = core.letter_field(question)
+        if field is not None and routing.route is None:
+            return await self._about_letter(question, field, scope, named)
+        close: list[str] | None = None  # set: the question's topic is not one of the scope's
+        unknown_topic = routing.arg
+        if routing.route == "recommendations" and routing.arg:
+            close = await self._unknown_topic(routing.arg, scope)
+            if close is not None:
+                routing = core.Routing(None)
+        passages = await self.passages(
+            question,
+            allowed=named or allowed,
+            limit=limit,
+            drop=name_words,
+            named=bool(named),
+        )
         passages = [p for p in passages if self.app.catalog.allows(scope, p.letter_id)]
         found = bool(passages)
         cited = [
@@ -143,36 +186,222 @@ class AskService:
                 page=p.page,
                 sentence=p.sentence,
                 score=p.score,
+                before=tuple(
+                    (c.text, c.page, c.sentence) for c in p.context if c.sentence < p.sentence
+                ),
+                after=tuple(
+                    (c.text, c.page, c.sentence) for c in p.context if c.sentence > p.sentence
+                ),
             )
             for p in passages[:ANSWER_PASSAGES]
         ]
+        text = core.compose(question, cited, found=found)
+        if close is not None and unknown_topic:
+            note = core.no_such_topic(question, unknown_topic, close, found=found)
+            text = f"{note}\n{text}" if found else note
         return Answer(
-            text=core.compose(question, cited, found=found),
+            text=text,
             passages=passages,
             route=routing.route,
             route_arg=routing.arg,
             found=found,
+            letters=named,
         )
 
+    # ------------------------------------------------------------------ naming letters
+
+    def _named_letters(
+        self, question: str, scope: Scope
+    ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """The letters ``question`` names by sender, recipient or signatory, among those
+        ``scope`` sees, and the question's words that named them. ``()`` when it names none,
+        or when its names fit every letter the scope sees (then only role words such as
+        "minister" are returned, to leave out of the search)."""
+        terms = core.name_terms(question)
+        if not terms:
+            return (), ()
+        index = self._name_index()
+        visible = self.app.catalog.visible_ids(scope)
+        matched: dict[int, float] = {}
+        used: set[str] = set()
+        n = max(len(self.app.catalog.by_id), 1)
+        for term in dict.fromkeys(terms):
+            owners = index.get(term)
+            if not owners:
+                continue
+            seen = owners if visible is None else owners & visible
+            if not seen:
+                continue
+            used.add(term)
+            weight = math.log(1 + n / len(owners))
+            for lid in seen:
+                matched[lid] = matched.get(lid, 0.0) + weight
+        if not matched:
+            return (), ()
+        best = max(matched.values())
+        chosen = tuple(sorted(lid for lid, w in matched.items() if w >= best - 1e-9))
+        n_visible = len(self.app.catalog.view(scope).ids)
+        if len(chosen) >= n_visible > 1:
+            return (), tuple(t for t in used if t in core.ROLES)
+        return chosen, tuple(sorted(used))
+
+    def _name_index(self) -> dict[str, frozenset[int]]:
+        """Word -> letters whose sender, recipient or signatory holds it (cached per catalog)."""
+        by_id = self.app.catalog.by_id
+        key = (len(by_id), max(by_id, default=0))
+        cached = self._names
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index: dict[str, set[int]] = {}
+        for rec in list(by_id.values()):
+            fields = (rec.sender, rec.recipient, rec.recipient_role, rec.signatory)
+            for word in core.name_terms(" ".join(f for f in fields if f)):
+                index.setdefault(word, set()).add(rec.id)
+        frozen = {w: frozenset(ids) for w, ids in index.items()}
+        self._names = (key, frozen)
+        return frozen
+
+    # ------------------------------------------------------------------ about a letter
+
+    async def _about_letter(
+        self, question: str, field: core.Field, scope: Scope, named: tuple[int, ...]
+    ) -> Answer:
+        """Who signed a letter, to whom it is addressed, who sent it, its date, its subject:
+        from the stored metadata, with the letter's citation. The letter is the one the
+        question names, else the only one the scope sees, else the most recent one."""
+        view = self.app.catalog.view(scope)
+        ids = named or (view.ids if len(view.ids) == 1 else ())
+        records = [self.app.catalog.by_id[i] for i in ids if i in self.app.catalog.by_id]
+        most_recent = False
+        if not records and view.newest is not None:
+            records, most_recent = [view.newest], True
+        if not records:
+            return Answer(text=core.compose(question, [], found=False))
+        records = records[:3]
+        lines = [core.describe(question, field, _meta(r)) for r in records]
+        if most_recent and len(view.ids) > 1:
+            lines.append(core.most_recent_note(question))
+        passages: list[Passage] = []
+        if field == "subject":
+            for rec in records[:1]:
+                summary = await self.app.summaries.summarize(
+                    scope=scope, letter=str(rec.id), length=ANSWER_PASSAGES
+                )
+                passages += [
+                    Passage(s.text, 1.0, s.letter_id, s.page, s.sentence) for s in summary.sentences
+                ]
+        return Answer(
+            text="\n".join(lines),
+            passages=passages,
+            found=True,
+            field=field,
+            letters=tuple(r.id for r in records),
+        )
+
+    # ------------------------------------------------------------------ topics
+
+    async def _unknown_topic(self, topic: str, scope: Scope) -> list[str] | None:
+        """None when ``topic`` is one of the scope's topics (or no topic at all); else the
+        names of the closest topics (maybe none)."""
+        try:
+            await self.app.recommendations.resolve_topic(topic, scope)
+        except LookupError:
+            known = await self.app.recommendations.topics(scope)
+            return core.close_topics(topic, [(t.slug, t.name) for t in known])
+        except ValueError:
+            return None
+        return None
+
     async def passages(
-        self, question: str, *, allowed: Collection[int] | None, limit: int = 5
+        self,
+        question: str,
+        *,
+        allowed: Collection[int] | None,
+        limit: int = 5,
+        drop: Sequence[str] = (),
+        named: bool = False,
     ) -> list[Passage]:
         """The relevant passages for ``question`` among ``allowed`` letters (None: all), best
-        first; [] when none is relevant enough."""
+        first, each with the neighbouring sentences that complete it; [] when none is
+        relevant enough. ``drop``: words that named the letters (left out of the search when
+        the letters' text does not hold them); ``named``: the question named these letters,
+        so what it asks of their author (their requests, their concerns) is an answer."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
             return []
         indexes = await self._indexes.get()
-        candidates = await asyncio.to_thread(self._retrieve, indexes, question, allowed)
+        kinds = core.request_kinds(question)
+        extra: list[tuple[int, int]] = []
+        if kinds and named and allowed is not None and len(allowed) <= NAMED_MAX:
+            for rec in await self._requests_of(sorted(allowed), kinds):
+                extra.append((rec.id, rec.letter_id))
+        candidates = await asyncio.to_thread(
+            self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra
+        )
+        records: dict[int, SentenceRecord] = {}
+        if kinds and candidates:
+            records = {
+                r.id: r
+                for r in await self.app.store.letters.sentences_by_ids(
+                    [c.sentence_id for c in candidates]
+                )
+            }
+            wanted = await self.app.store.recommendations.list(
+                sorted({c.letter_id for c in candidates})
+            )
+            asks = {(r.letter_id, r.sentence_number) for r in wanted if r.kind in kinds}
+            for c in candidates:
+                rec = records.get(c.sentence_id)
+                if rec is not None and (rec.letter_id, rec.number) in asks:
+                    c.fused += core.REQUEST_BONUS
+                    if named:
+                        c.relevance = max(c.relevance, core.NAMED_REQUEST_RELEVANCE)
+            candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
         chosen = [c for c in candidates if c.relevance >= core.FOUND_AT][:limit]
         if not chosen:
             return []
-        fetched = await self.app.store.letters.sentences_by_ids([c.sentence_id for c in chosen])
-        records = {r.id: r for r in fetched}
-        return [
-            _passage(records[c.sentence_id], c.relevance)
-            for c in chosen
-            if c.sentence_id in records
-        ]
+        missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
+        if missing:
+            records.update(
+                {r.id: r for r in await self.app.store.letters.sentences_by_ids(missing)}
+            )
+        out = []
+        for c in chosen:
+            rec = records.get(c.sentence_id)
+            if rec is not None:
+                out.append(_passage(rec, c.relevance, await self._context(rec)))
+        return out
+
+    async def _requests_of(
+        self, letter_ids: list[int], kinds: frozenset[str]
+    ) -> list[SentenceRecord]:
+        """The sentences of the recommendations of ``kinds`` in ``letter_ids``."""
+        rows = await self.app.store.recommendations.list(letter_ids)
+        wanted = {(r.letter_id, r.sentence_number) for r in rows if r.kind in kinds}
+        out: list[SentenceRecord] = []
+        for lid in sorted({w[0] for w in wanted}):
+            out += [
+                rec
+                for rec in await self.app.store.letters.sentences(lid)
+                if (lid, rec.number) in wanted
+            ]
+        return out
+
+    async def _context(self, rec: SentenceRecord) -> tuple[Context, ...]:
+        """The sentence before ``rec`` when ``rec`` leans on it, and the one after when that
+        completes it; both only within the same section."""
+        out = []
+        if rec.number > 1 and core.leans_on_previous(rec.text):
+            prev = await self.app.store.letters.sentence(rec.letter_id, rec.number - 1)
+            if prev is not None and prev.section_id == rec.section_id:
+                out.append(Context(prev.text, prev.page, prev.number))
+        following = await self.app.store.letters.sentence(rec.letter_id, rec.number + 1)
+        if (
+            following is not None
+            and following.section_id == rec.section_id
+            and core.completed_by_next(rec.text, following.text)
+        ):
+            out.append(Context(following.text, following.page, following.number))
+        return tuple(out)
 
     async def rank(
         self, question: str, *, allowed: Collection[int] | None = None, mode: Mode = "hybrid"
@@ -190,11 +419,22 @@ class AskService:
         question: str,
         allowed: Collection[int] | None,
         mode: Mode = "hybrid",
+        drop: Sequence[str] = (),
+        extra: Sequence[tuple[int, int]] = (),
     ) -> list[core.Candidate]:
-        """Blocking: embed the question, search both indexes, fuse, score."""
+        """Blocking: embed the question, search both indexes, fuse, score. ``drop``: words to
+        leave out of the BM25 query unless the allowed letters' text holds them; ``extra``:
+        ``(sentence_id, letter_id)`` to score as candidates too."""
         # the embedder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
         question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
+        if drop:
+            gone = {
+                w
+                for w in drop
+                if w in core.ROLES or not indexes.bm25.search(w, 1, letter_ids=allowed)
+            }
+            terms_text = " ".join(w for w in terms_text.split() if w not in gone)
         vecs = self.embedder.encode([question, terms_text or question])
         qvec = vecs[0] + vecs[1]
         norm = float(np.linalg.norm(qvec))
@@ -213,6 +453,11 @@ class AskService:
             [(h.sentence_id, h.letter_id, h.score) for h in dense],
             w_bm25=core.KEYWORD_W_BM25 if core.is_keyword_query(question) else core.W_BM25,
         )[: 2 * MAX_PASSAGES]
+        have = {c.sentence_id for c in fused}
+        for sid, lid in extra:
+            if sid not in have:
+                have.add(sid)
+                fused.append(core.Candidate(sid, lid))
         missing = [c for c in fused if c.cosine is None]
         if missing and mode == "hybrid":
             sims = indexes.dense.similarity(qvec, [(c.sentence_id, c.letter_id) for c in missing])
@@ -350,13 +595,28 @@ class AskService:
         return rec.title if rec is not None else f"brief {letter_id}"
 
 
-def _passage(rec: SentenceRecord, score: float) -> Passage:
+def _passage(rec: SentenceRecord, score: float, context: tuple[Context, ...] = ()) -> Passage:
     return Passage(
         text=rec.text,
         score=round(float(score), 3),
         letter_id=rec.letter_id,
         page=rec.page,
         sentence=rec.number,
+        context=context,
+    )
+
+
+def _meta(rec: LetterRecord) -> core.LetterMeta:
+    return core.LetterMeta(
+        id=rec.id,
+        title=rec.title,
+        sender=rec.sender,
+        signatory=rec.signatory,
+        recipient=rec.recipient,
+        recipient_role=rec.recipient_role,
+        date=rec.date,
+        subject=rec.subject,
+        pages=rec.pages,
     )
 
 
