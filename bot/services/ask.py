@@ -306,8 +306,9 @@ class AskService:
         try:
             await self.app.recommendations.resolve_topic(topic, scope)
         except LookupError:
-            known = await self.app.recommendations.topics(scope)
-            return core.close_topics(topic, [(t.slug, t.name) for t in known])
+            known = await self.app.recommendations.topics(scope)  # most recommendations first
+            pairs = [(t.slug, t.name) for t in known]
+            return core.close_topics(topic, pairs) or [name for _, name in pairs[:3]]
         except ValueError:
             return None
         return None
