@@ -91,3 +91,90 @@ class HandmadeLetter:
 
     def damaged(self) -> str:
         return damage(self.text())
+
+
+@dataclass
+class HandmadeAnswers:
+    """Answers to written parliamentary questions, laid out like the *Aanhangsel van de
+    Handelingen* in ``pdftotext -raw`` output: masthead, header, ``Vraag N`` / ``Antwoord N``
+    blocks, footnotes and the series' page footers. Invented names and text."""
+
+    number: int = 3127
+    asked_by: str = "het lid Verbeek-Sanders (Partij voor het Platteland)"
+    asked_to: str = "de Minister van Infrastructuur en Waterstaat"
+    about: str = "het bericht «Veerponten varen te weinig in de winter»"
+    asked_on: str = "9 januari 2024"
+    answered_by: str = "Minister Oudshoorn (Infrastructuur en Waterstaat)"
+    answered_on: str = "2 februari 2024"
+
+    def text(self) -> str:
+        footer1 = [
+            f"ah-tk-20232024-{self.number}",
+            "ISSN 0921 - 7398",
+            "’s-Gravenhage 2024 Tweede Kamer, vergaderjaar 2023–2024, Aanhangsel 1",
+        ]
+        page1 = [
+            "Tweede Kamer der Staten-Generaal",
+            "2",
+            "Vergaderjaar 2023–2024 Aanhangsel van de Handelingen",
+            "Vragen gesteld door de leden der Kamer, met de daarop door de",
+            "regering gegeven antwoorden",
+            str(self.number),
+            f"Vragen van {self.asked_by} aan {self.asked_to} over",
+            f"{self.about} (ingezonden {self.asked_on}).",
+            f"Antwoord van {self.answered_by} (ontvangen {self.answered_on}).",
+            "Vraag 1",
+            "Bent u bekend met het bericht dat veerponten in de winter minder vaak varen?1",
+            "Antwoord 1",
+            "Ja.",
+            "Vraag 2",
+            "Hoeveel overtochten zijn er in de afgelopen winter uitgevallen? Wat was daarvan de",
+            "oorzaak?",
+            "Antwoord 2",
+            "In de afgelopen winter zijn 412 van de 5.300 geplande overtochten uitgevallen. In",
+            "de meeste gevallen was ijsgang de oorzaak; in een kleiner aantal gevallen",
+            "ontbrak gekwalificeerd personeel.",
+            "1",
+            "Dagblad van het Noorden, 8 januari 2024.",
+            *footer1,
+        ]
+        page2 = [
+            "Vraag 3, 4 en 5",
+            "Welke afspraken maakt u met de vervoerders over de dienstregeling? Bent u bereid",
+            "de concessie aan te passen? Zo nee, waarom niet?",
+            "Antwoord 3, 4 en 5",
+            "De provincies verlenen de concessies voor het veervervoer en maken de afspraken",
+            "over de dienstregeling. Ik ga met de provincies in overleg over een minimale",
+            "dienstregeling in de winter en informeer uw Kamer voor de zomer over de",
+            "uitkomst van dat overleg.",
+            "Tweede Kamer, vergaderjaar 2023–2024, Aanhangsel 2",
+        ]
+        return "\n".join(page1) + "\n\f" + "\n".join(page2) + "\n\f"
+
+    def damaged(self) -> str:
+        return damage(self.text())
+
+
+@dataclass
+class HandmadeNote:
+    """A note without salutation or signature: a title, labelled fields and headed prose."""
+
+    def text(self) -> str:
+        return "\n".join(
+            [
+                "Notitie",
+                "Evaluatie van de regeling voor mantelzorgers",
+                "Datum: 18 september 2023",
+                "Aan: de stuurgroep Informele Zorg",
+                "Van: programmabureau Zorg Dichtbij",
+                "",
+                "Aanleiding",
+                "De regeling voor mantelzorgers loopt sinds 2021. In de stuurgroep is afgesproken",
+                "de regeling na twee jaar te evalueren. Deze notitie geeft de eerste uitkomsten.",
+                "Uitkomsten",
+                "Van de 1.240 aanvragen zijn er 1.015 toegekend. Aanvragers vinden het formulier",
+                "ingewikkeld en de wachttijd te lang. Gemeenten willen meer ruimte voor maatwerk.",
+                "Voorstel",
+                "Wij stellen voor het formulier te vereenvoudigen en de wachttijd te halveren.",
+            ]
+        )

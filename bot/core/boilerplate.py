@@ -71,6 +71,22 @@ _STRONG = re.compile(
 _CONSUMERS = {"contact", "copies"}
 _MAX_CONSUMED = 12
 _PAGE = re.compile(r"\bpagina van\b")
+# The parliamentary papers (Kamerstukken, Handelingen and their Aanhangsel) print a masthead on
+# their first page and a footer on every page: ``ah-tk-20232024-1786``, ``kst-31839-612``,
+# ``ISSN 0921 - 7398``, ``’s-Gravenhage 2024``, ``Tweede Kamer, vergaderjaar 2023–2024,
+# Aanhangsel 1`` or ``..., 31 839, nr. 612``. What is left of them in the projection:
+_MASTHEAD = re.compile(
+    r"\b(?:tweede|eerste) kamer der staten generaal vergaderjaar"
+    r"(?: aanhangsel van de handelingen)?"
+    r"(?: vragen gesteld door de leden der kamer met de daarop door de regering gegeven"
+    r" antwoorden)?"
+)
+_FOOTER = re.compile(
+    r"\b(?:(?:ah tk|kst|blg|h tk|h ek|kst ek)(?: [ivxl]{1,6})?"
+    r" (?=issn|s gravenhage|tweede|eerste))?"
+    r"(?:issn )?(?:s gravenhage )?(?:tweede|eerste) kamer vergaderjaar"
+    r"(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
+)
 _RETURN = re.compile(r"\bretouradres postbus(?: [a-z]{1,2}\b)? " + CITY)
 _TOKEN = re.compile(r"\S+")
 
@@ -79,7 +95,7 @@ _TOKEN = re.compile(r"\S+")
 class Block:
     """A stretch of the projection that is layout, not letter body."""
 
-    kind: str  # "column", "page-header" or "return-address"
+    kind: str  # "column", "page-header", "return-address", "masthead" or "page-footer"
     start: int  # projection offsets
     end: int
     fields: dict[str, str] = field(default_factory=dict)
@@ -309,6 +325,7 @@ class Layout:
     blocks: list[Block]  # sorted, non-overlapping
     page_headers: list[int]  # projection offsets where a running page header begins
     return_address: tuple[int, int] | None = None  # the ``retouradres`` line above the address
+    page_footers: list[int] = field(default_factory=list)  # projection ends of page footers
 
 
 def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout:
@@ -338,7 +355,14 @@ def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout
         if span:
             blocks.append(Block("page-header", *span))
             headers.append(span[0])
-    return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None)
+    footers: list[int] = []
+    m = _MASTHEAD.search(text, 0, 400)
+    if m:
+        blocks.append(Block("masthead", m.start(), m.end()))
+    for m in _FOOTER.finditer(text):
+        blocks.append(Block("page-footer", m.start(), m.end()))
+        footers.append(m.end())
+    return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None, footers)
 
 
 def _merge(blocks: list[Block]) -> list[Block]:

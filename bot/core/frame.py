@@ -98,8 +98,8 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     for m in _SALUTATION.finditer(text, sal_from, min(n, sal_from + head_limit)):
         if _inside_block(layout, m.start()):
             continue
-        if m.group() == "beste" and (m.start() > 0 and text[m.start() - 4 : m.start()] == "het "):
-            continue
+        if _word_before(text, m.start()) in _NOT_BEFORE_SALUTATION:
+            continue  # ``met de beste bedoelingen``, ``het beste``, ``een lieve``
         sal = m
         break
 
@@ -139,6 +139,19 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
         _signature(text, closing.end(), layout, frame)
     frame.body = Span(body_start, body_end)
     return frame
+
+
+_NOT_BEFORE_SALUTATION = frozenset(
+    """
+    de het een hun zijn haar onze ons mijn uw jullie wat op naar om zo te al dit die deze
+    niet geen meest zeer
+    """.split()
+)
+
+
+def _word_before(text: str, pos: int) -> str:
+    chunk = text[max(0, pos - 30) : pos].rstrip()
+    return chunk.rsplit(" ", 1)[-1] if chunk else ""
 
 
 def _first_label(text: str, start: int, limit: int) -> int | None:

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["txt", "pdf"]
+#: ``letter``: salutation, closing and signature; ``answers``: answers to parliamentary
+#: questions (``Vraag N`` / ``Antwoord N`` sections); ``note`` and ``report``: other documents.
+Genre = Literal["letter", "answers", "note", "report"]
 
 
 @dataclass(slots=True)
@@ -53,6 +56,10 @@ class Section:
 
 @dataclass(slots=True)
 class ParsedLetter:
+    """A parsed policy document. Letters are the first-class genre; answers to parliamentary
+    questions, notes and reports are parsed into the same sentences and sections, with the
+    metadata they state."""
+
     original: str
     source_kind: SourceKind
     damaged: bool  # lowercased, punctuation and accents stripped
@@ -61,6 +68,7 @@ class ParsedLetter:
     sections: list[Section] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
+    genre: Genre = "letter"
 
     @property
     def title(self) -> str:
@@ -70,7 +78,7 @@ class ParsedLetter:
         if self.sentences:
             words = self.sentences[0].text.split()
             return " ".join(words[:10]) + (" …" if len(words) > 10 else "")
-        return "(untitled letter)"
+        return "(untitled letter)" if self.genre == "letter" else "(untitled document)"
 
 
 class LetterError(ValueError):

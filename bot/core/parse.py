@@ -22,11 +22,18 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from bot.core.boilerplate import find_layout
-from bot.core.frame import Frame, LineBreaks, find_frame, org_phrases
+from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
+from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
 from bot.core.headings import split_inline_headings
 from bot.core.layout import Pages, Projection, pages_from_form_feeds, pages_from_headers, project
 from bot.core.lexicon import zipf
-from bot.core.metadata import extract_metadata
+from bot.core.metadata import (
+    NoteHead,
+    answers_metadata,
+    extract_metadata,
+    note_head,
+    note_metadata,
+)
 from bot.core.models import LetterError, ParsedLetter, Repair, Section, Sentence, SourceKind
 from bot.core.repair import repair_text
 from bot.core.segment import split_sentences
@@ -41,7 +48,8 @@ MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 PARSE_SECONDS = 30.0
 
 _FOOTNOTE_REF = re.compile(
-    r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:)]|$)|(?<=[a-zà-ÿ'’][.,;:)])\d{1,2}(?=\s|$)"
+    r"(?<=[A-Za-zà-ÿ][a-zà-ÿ]{2})\d{1,2}(?=[\s,.;:)]|$)"
+    r"|(?<=[a-zà-ÿ'’»”][.,;:)?!])\d{1,2}(?=\s|$)"
 )
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●■□➢►\-–—*]|\(?[a-z0-9]{1,2}[.)])\s+")
@@ -125,16 +133,22 @@ def parse_letter(
         clock.check()
         frame = find_frame(proj.text, layout, breaks)
     clock.check()
-    if not (layout.blocks or frame.salutation or frame.closing or frame.subject):
-        raise LetterError(
-            "this does not look like a letter: no salutation, closing, subject or letterhead"
-        )
+    answers = find_answers_header(proj.text)
+    qa_lines = 0 if damaged else _count_qa_lines(original)
+    genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
+    if genre == "answers":
+        frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
+    elif genre != "letter":
+        frame.body = Span(0 if frame.subject is None else frame.body.start, len(proj.text))
+    clock.check()
 
     removed = sorted(
         _widen(original, proj.orig_start(b.start), proj.orig_end(b.end)) for b in layout.blocks
     )
     pages = pages_from_form_feeds(original) or pages_from_headers(
-        [proj.orig_start(p) for p in _real_page_headers(proj, layout.page_headers)], original
+        [proj.orig_start(p) for p in _real_page_headers(proj, layout.page_headers)]
+        + [proj.orig_start(p) for p in _pages_after_footers(proj, layout.page_footers)],
+        original,
     )
     assert frame.body is not None
     region = (
@@ -143,6 +157,10 @@ def parse_letter(
     )
     if frame.body.start >= len(proj.text):
         region = (len(original), len(original))
+    head: NoteHead | None = None
+    if genre in ("note", "report") and not damaged:
+        head = note_head(original, region[0])
+        region = (head.end, region[1])
     clock.check()
     if not damaged:
         removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed, clock))
@@ -151,24 +169,60 @@ def parse_letter(
     if damaged:
         _drop_citation_tails(original, lines, clock)
     else:
-        _mark_headings(original, lines)
+        _mark_headings(original, lines, first_may_head=genre != "letter")
     clock.check()
     body = _build_body(original, lines, damaged=damaged, clock=clock)
 
     clock.check()
+    if damaged and genre == "answers":
+        _mark_qa_words(body)
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
     clock.check()
+    if genre == "letter":
+        metadata = extract_metadata(original, proj, layout, frame, damaged=damaged)
+    elif genre == "answers":
+        metadata = answers_metadata(original, proj, answers, damaged=damaged)
+    else:
+        metadata = note_metadata(original, proj, frame, head, damaged=damaged)
     letter = ParsedLetter(
         original=original,
         source_kind=source_kind,
         damaged=damaged,
         pages=pages.count,
-        metadata=extract_metadata(original, proj, layout, frame, damaged=damaged),
+        metadata=metadata,
+        genre=genre,
     )
     _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
-        raise LetterError("no letter text found after removing the letterhead")
+        if genre == "letter":
+            raise LetterError("no letter text found after removing the letterhead")
+        raise LetterError("no text found after removing the page headers and footers")
+    if genre != "letter" and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
+        raise LetterError(
+            "too little text to be a policy document: a letter needs a salutation or closing, "
+            "any other document at least three different sentences"
+        )
     return letter
+
+
+#: A document that is not a letter is stored only when it says a little more than a line.
+_MIN_DISTINCT_SENTENCES = 3
+
+
+def _count_qa_lines(original: str) -> int:
+    """Lines of clean text that are nothing but ``Vraag N`` / ``Antwoord N``."""
+    count = 0
+    for m in _QA_CANDIDATE.finditer(original):
+        if QA_LINE.fullmatch(m.group(1).strip()) and not m.group(1).strip().lower().startswith(
+            "mededeling"
+        ):
+            count += 1
+            if count >= 4:
+                break
+    return count
+
+
+_QA_CANDIDATE = re.compile(r"^[ \t]*((?:vra|antw|mede)[^\n]{0,40})$", re.MULTILINE | re.IGNORECASE)
 
 
 def _skip_punctuation(original: str, pos: int) -> int:
@@ -196,6 +250,16 @@ def _real_page_headers(proj: Projection, headers: list[int]) -> list[int]:
         if out and sum(ch.isalpha() for ch in proj.text[out[-1] : h]) < 150:
             continue
         out.append(h)
+    return out
+
+
+def _pages_after_footers(proj: Projection, footers: list[int]) -> list[int]:
+    """A page footer ends its page: the next begins after it, when real text follows."""
+    out = []
+    for end in footers:
+        nxt = proj.text.find(" ", end)
+        if nxt >= 0 and sum(ch.isalpha() for ch in proj.text[nxt : nxt + 400]) >= 150:
+            out.append(nxt + 1)
     return out
 
 
@@ -371,9 +435,14 @@ def _drop_citation_tails(original: str, lines: list[_Line], clock: _Deadline | N
             ln.end = max(ln.start, new_end)
 
 
-def _mark_headings(original: str, lines: list[_Line]) -> None:
+def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = False) -> None:
     """A heading: a short line after a finished sentence, before a capitalised line, without
-    final punctuation and not ending in a function word."""
+    final punctuation and not ending in a function word; and every line that is nothing but
+    ``Vraag N`` / ``Antwoord N`` (answers to parliamentary questions)."""
+    for ln in lines:
+        text = original[ln.start : ln.end]
+        if len(text) <= 50 and QA_LINE.fullmatch(text) and text[0].isupper():
+            ln.heading = True
     if len(lines) < 3:
         return
     lengths = [ln.end - ln.start for ln in lines]
@@ -383,9 +452,10 @@ def _mark_headings(original: str, lines: list[_Line]) -> None:
         text = original[start : ln.end]
         if _BULLET.match(text) and k > 0:
             ln.bullet = True
-        if k == 0 or k == len(lines) - 1:
+        if (k == 0 and not first_may_head) or k == len(lines) - 1 or ln.heading:
             continue
-        prev = original[lines[k - 1].start : lines[k - 1].end].rstrip()
+        # the first line of a document that is not a letter may head its first section
+        prev = original[lines[k - 1].start : lines[k - 1].end].rstrip() if k else "."
         nxt = original[lines[k + 1].start : lines[k + 1].end].lstrip()
         words = text.split()
         if not (1 <= len(words) <= 10 and len(text) <= max(20, 0.75 * typical)):
@@ -456,6 +526,43 @@ def _build_body(
     body.text = "".join(out)
     body.to_orig = omap
     return body
+
+
+# Damaged answers: ``Vraag 3`` and ``Antwoord 3`` lost their digits and line breaks and run
+# into the text: ``... de nos antwoord ja. vraag wat is er ...``. The word is a heading unless
+# the words around it make it a noun of a sentence (``het antwoord op``, ``de vraag of``).
+_QA_DAMAGED = re.compile(
+    r"(?<![a-z.])(?:vraag|vragen|antwoord|antwoorden|mededeling)"
+    r"(?: (?:en|tot en met|op vraag|op de vragen|op vragen))*(?= [a-z])"
+)
+_NOT_BEFORE_QA = frozenset(
+    """
+    de het een deze dit die dat uw mijn ons onze zijn haar hun jullie op zie in van bij naar
+    met ter welke elke iedere elk ieder dezelfde hetzelfde geen per voor tot om aan over als
+    ander andere vorige volgende eerdere eerste tweede derde laatste schriftelijke gestelde
+    bovenstaande voorgaande genoemde betreffende open gesloten nadere kamer
+    """.split()
+)
+_NOT_AFTER_QA = frozenset(
+    "of om naar over van is was die dat wordt werd zijn heeft hebben kan moet zal".split()
+)
+
+
+def _mark_qa_words(body: _Body) -> None:
+    """Damaged answers: make ``vraag`` / ``antwoord`` at the start of a question or answer a
+    heading of its own (see :data:`_QA_DAMAGED`)."""
+    text = body.text
+    for m in _QA_DAMAGED.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()].split()
+        prev = before[-1] if before else ""
+        after = text[m.end() : m.end() + 40].split()
+        nxt = after[0] if after else ""
+        if prev and not prev.endswith(".") and prev in _NOT_BEFORE_QA:
+            continue
+        if nxt in _NOT_AFTER_QA or not nxt:
+            continue
+        body.breaks.extend((m.start(), m.end()))
+        body.headings[m.start()] = m.group()
 
 
 def _word_before(out: list[str]) -> str:

@@ -219,11 +219,11 @@ def test_letter_without_layout_or_salutation_still_parses_from_its_subject():
         ),
         (
             "De vergadering begint om tien uur en eindigt om twaalf uur. " * 10,
-            "does not look like a letter",
+            "too little text to be a policy document",
         ),
     ],
 )
-def test_not_a_letter_is_refused_with_a_reason(text, reason):
+def test_not_a_policy_document_is_refused_with_a_reason(text, reason):
     with pytest.raises(LetterError, match=reason):
         parse_letter(text)
 
