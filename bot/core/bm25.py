@@ -110,6 +110,10 @@ class BM25Index:
         self._total_len = 0.0  # over alive rows
         self._letter_rows: dict[int, np.ndarray] = {}
         self._letter_terms: dict[int, np.ndarray] = {}  # term id per (sentence, distinct term)
+        # per letter, in sentence order: distinct terms per sentence, sentence ids, section ids
+        self._letter_counts: dict[int, np.ndarray] = {}
+        self._letter_sids: dict[int, np.ndarray] = {}
+        self._letter_sections: dict[int, np.ndarray] = {}
         # main segment (CSR over term ids 0 .. len(indptr) - 2)
         self._indptr = np.zeros(1, dtype=np.int64)
         self._rows = np.zeros(0, dtype=np.int32)
@@ -140,15 +144,25 @@ class BM25Index:
 
     # ------------------------------------------------------------------ changes
 
-    def add(self, letter_id: int, sentences: Sequence[tuple[int, str]]) -> None:
-        """Index a letter's sentences (``(sentence_id, text)``); replaces it if already there."""
+    def add(
+        self,
+        letter_id: int,
+        sentences: Sequence[tuple[int, str]],
+        sections: Sequence[int] | None = None,
+    ) -> None:
+        """Index a letter's sentences (``(sentence_id, text)``), with the section each belongs
+        to (``sections``, one id per sentence; None: one section); replaces it if already
+        there."""
         analysed = [(sid, self.analyzer.terms(text)) for sid, text in sentences]
+        if sections is not None and len(sections) != len(analysed):
+            raise ValueError("one section id per sentence is needed")
         with self._lock:
             if letter_id in self._letter_rows:
                 self._remove(letter_id)
             start = self._n_rows
             self._grow_rows(start + len(analysed))
             letter_terms = array("i")
+            counts = array("i")
             for offset, (sid, terms) in enumerate(analysed):
                 row = start + offset
                 self._sid[row] = sid
@@ -156,7 +170,9 @@ class BM25Index:
                 self._len[row] = len(terms)
                 self._alive[row] = True
                 self._total_len += len(terms)
-                for term, tf in Counter(terms).items():
+                distinct = Counter(terms)
+                counts.append(len(distinct))
+                for term, tf in distinct.items():
                     tid = self._vocab.get(term)
                     if tid is None:
                         tid = len(self._vocab)
@@ -172,6 +188,13 @@ class BM25Index:
             self._n_alive += len(analysed)
             self._letter_rows[letter_id] = np.arange(start, self._n_rows, dtype=np.int64)
             self._letter_terms[letter_id] = np.frombuffer(letter_terms, dtype=np.int32).copy()
+            self._letter_counts[letter_id] = np.frombuffer(counts, dtype=np.int32).copy()
+            self._letter_sids[letter_id] = np.array([sid for sid, _ in analysed], dtype=np.int64)
+            self._letter_sections[letter_id] = (
+                np.zeros(len(analysed), dtype=np.int64)
+                if sections is None
+                else np.asarray(sections, dtype=np.int64)
+            )
             if len(self._p_term) > max(MIN_PENDING, len(self._rows) // PENDING_RATIO):
                 self._merge()
 
@@ -189,6 +212,8 @@ class BM25Index:
     def _remove(self, letter_id: int) -> int:
         rows = self._letter_rows.pop(letter_id, None)
         letter_terms = self._letter_terms.pop(letter_id, None)
+        for per_letter in (self._letter_counts, self._letter_sids, self._letter_sections):
+            per_letter.pop(letter_id, None)
         if rows is None or not len(rows):
             return 0
         self._alive[rows] = False
@@ -332,6 +357,102 @@ class BM25Index:
             )
             for i in top
         ]
+
+    def section_coverage(
+        self,
+        query: str,
+        pairs: Sequence[tuple[int, int]],
+        *,
+        expansions: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    ) -> list[float]:
+        """For each ``(sentence_id, letter_id)``: the share (0-1) of the query's idf mass that
+        the sentence's whole section holds (an answer block, a headed part of a letter; a
+        letter without headings is one section). 0.0 for a sentence not indexed."""
+        terms = self.query_terms(query)
+        out = [0.0] * len(pairs)
+        if not terms or not pairs:
+            return out
+        with self._lock:
+            n = self._n_alive
+            if n == 0:
+                return out
+            idf_unknown = math.log(1 + (n + 0.5) / 0.5)
+            groups: list[tuple[float, np.ndarray, np.ndarray]] = []
+            total = 0.0
+            for term in terms:
+                alts = [(term, 1.0)] + [
+                    (alt, float(w)) for alt, w in (expansions or {}).get(term, ()) if alt != term
+                ]
+                known = [(self._vocab[t], w) for t, w in alts if t in self._vocab and w > 0]
+                if term in self._vocab:
+                    idf = self._idf(self._vocab[term], n)
+                else:
+                    idf = max([self._idf(tid, n) for tid, _ in known], default=idf_unknown)
+                total += idf
+                if known:
+                    tids = np.array([t for t, _ in known], dtype=np.int32)
+                    credit = np.array([min(1.0, w * EXPANSION_COVER) for _, w in known])
+                    groups.append((idf, tids, credit))
+            if total <= 0:
+                return out
+            by_letter: dict[int, list[int]] = {}
+            for i, (_, lid) in enumerate(pairs):
+                by_letter.setdefault(lid, []).append(i)
+            for lid, positions in by_letter.items():
+                sids = self._letter_sids.get(lid)
+                if sids is None:
+                    continue
+                sections = self._letter_sections[lid]
+                row_of_entry = np.repeat(np.arange(len(sids)), self._letter_counts[lid])
+                entries = self._letter_terms[lid]
+                wanted = {int(pairs[i][0]) for i in positions}
+                want_rows = np.flatnonzero(np.isin(sids, np.fromiter(wanted, dtype=np.int64)))
+                want_secs = np.unique(sections[want_rows])
+                score = dict.fromkeys(want_secs.tolist(), 0.0)
+                for idf, tids, credit in groups:
+                    if not np.isin(entries, tids).any():
+                        continue
+                    best: dict[int, float] = {}
+                    for tid_value, weight in zip(tids.tolist(), credit.tolist(), strict=True):
+                        rows = row_of_entry[entries == tid_value]
+                        for sec in np.unique(sections[rows]).tolist():
+                            if sec in score and weight > best.get(sec, 0.0):
+                                best[sec] = weight
+                    for sec, weight in best.items():
+                        score[sec] += idf * weight
+                sec_of_sid = dict(zip(sids.tolist(), sections.tolist(), strict=True))
+                for i in positions:
+                    sec = sec_of_sid.get(int(pairs[i][0]))
+                    if sec is not None:
+                        out[i] = min(1.0, score.get(sec, 0.0) / total)
+        return out
+
+    def concentration(self, word: str, letter_ids: Collection[int]) -> tuple[int, int]:
+        """In how many indexed sentences ``word`` occurs, and how many of those are in
+        ``letter_ids``: a name that also is a common word of other letters' text ("slachtoffers")
+        does not single out a letter."""
+        terms = self.analyzer.terms(word)
+        if not terms:
+            return 0, 0
+        with self._lock:
+            tid = self._vocab.get(terms[0])
+            if tid is None:
+                return 0, 0
+            avgdl = max(self._total_len / max(self._n_alive, 1), 1.0)
+            rows, _ = self._postings(tid, avgdl)
+            rows = rows[self._alive[rows]]
+            if not len(rows):
+                return 0, 0
+            inside = np.isin(self._letter[rows], np.fromiter(letter_ids, dtype=np.int64))
+            return len(rows), int(inside.sum())
+
+    def sections_of(self, letter_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """A letter's sentence ids and their section ids, in sentence order (empty if absent)."""
+        with self._lock:
+            sids = self._letter_sids.get(letter_id)
+            if sids is None:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return sids, self._letter_sections[letter_id]
 
     def _idf(self, tid: int, n: int) -> float:
         df = int(self._df[tid])

@@ -159,7 +159,10 @@ class AskService:
             named = (record.id,)
         else:
             allowed = self.app.catalog.visible_ids(scope)
-            named, name_words = self._named_letters(question, scope)
+            indexes = await self._indexes.get()
+            named, name_words = await asyncio.to_thread(
+                self._named_letters, question, scope, indexes
+            )
         field = core.letter_field(question)
         if field is not None and routing.route is None:
             return await self._about_letter(question, field, scope, named)
@@ -211,7 +214,7 @@ class AskService:
     # ------------------------------------------------------------------ naming letters
 
     def _named_letters(
-        self, question: str, scope: Scope
+        self, question: str, scope: Scope, indexes: _Indexes
     ) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """The letters ``question`` names by sender, recipient or signatory, among those
         ``scope`` sees, and the question's words that named them. ``()`` when it names none,
@@ -232,6 +235,9 @@ class AskService:
             seen = owners if visible is None else owners & visible
             if not seen:
                 continue
+            total, inside = indexes.bm25.concentration(term, seen)
+            if total and inside < core.NAME_CONCENTRATION * total:
+                continue  # a word of other letters' text too, not a name
             used.add(term)
             weight = math.log(1 + n / len(owners))
             for lid in seen:
@@ -241,7 +247,7 @@ class AskService:
         best = max(matched.values())
         chosen = tuple(sorted(lid for lid, w in matched.items() if w >= best - 1e-9))
         n_visible = len(self.app.catalog.view(scope).ids)
-        if len(chosen) >= n_visible > 1:
+        if n_visible > 1 and len(chosen) > max(1, core.NAMED_SHARE * n_visible):
             return (), tuple(t for t in used if t in core.ROLES)
         return chosen, tuple(sorted(used))
 
@@ -254,8 +260,11 @@ class AskService:
             return cached[1]
         index: dict[str, set[int]] = {}
         for rec in list(by_id.values()):
-            fields = (rec.sender, rec.recipient, rec.recipient_role, rec.signatory)
-            for word in core.name_terms(" ".join(f for f in fields if f)):
+            words = core.name_terms(rec.signatory or "")  # a person's name: every word
+            for name in (rec.sender, rec.recipient, rec.recipient_role):
+                if name:
+                    words += core.organisation_words(name)
+            for word in words:
                 index.setdefault(word, set()).add(rec.id)
         frozen = {w: frozenset(ids) for w, ids in index.items()}
         self._names = (key, frozen)
@@ -339,13 +348,21 @@ class AskService:
             self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra
         )
         records: dict[int, SentenceRecord] = {}
-        if kinds and candidates:
+        types = core.answer_types(question)
+        if (kinds or types) and candidates:
             records = {
                 r.id: r
                 for r in await self.app.store.letters.sentences_by_ids(
                     [c.sentence_id for c in candidates]
                 )
             }
+        if types and candidates:
+            for c in candidates:
+                rec = records.get(c.sentence_id)
+                if rec is not None and core.fits_answer_type(rec.text, types):
+                    c.fused += core.ANSWER_TYPE_BONUS
+            candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
+        if kinds and candidates:
             wanted = await self.app.store.recommendations.list(
                 sorted({c.letter_id for c in candidates})
             )
@@ -357,9 +374,11 @@ class AskService:
                     if named:
                         c.relevance = max(c.relevance, core.NAMED_REQUEST_RELEVANCE)
             candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
-        chosen = [c for c in candidates if c.relevance >= core.FOUND_AT][:limit]
-        if not chosen:
+        # The question is answered when one of its best candidates is relevant enough; then
+        # the passages are its best candidates in order, down to those with any evidence.
+        if not any(c.relevance >= core.FOUND_AT for c in candidates[: 2 * limit]):
             return []
+        chosen = [c for c in candidates if core.has_evidence(c)][:limit]
         missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
         if missing:
             records.update(
@@ -442,6 +461,7 @@ class AskService:
         qvec = qvec / norm if norm else qvec
         bm: list = []
         dense: list = []
+        expansions: dict[str, list[tuple[str, float]]] = {}
         if terms_text and mode != "dense":
             expansions = self._expansions(indexes.bm25, terms_text)
             bm = indexes.bm25.search(
@@ -453,7 +473,11 @@ class AskService:
             [(h.sentence_id, h.letter_id, h.score, h.coverage) for h in bm],
             [(h.sentence_id, h.letter_id, h.score) for h in dense],
             w_bm25=core.KEYWORD_W_BM25 if core.is_keyword_query(question) else core.W_BM25,
-        )[: 2 * MAX_PASSAGES]
+        )
+        if mode == "hybrid" and fused and core.W_SECTION:
+            self._add_section_evidence(indexes, terms_text, fused, expansions)
+            fused.sort(key=lambda c: (-c.fused, c.sentence_id))
+        fused = fused[: 2 * MAX_PASSAGES]
         have = {c.sentence_id for c in fused}
         for sid, lid in extra:
             if sid not in have:
@@ -467,6 +491,39 @@ class AskService:
         for c in fused:
             c.relevance = core.relevance(c.cosine, c.coverage)
         return fused
+
+    @staticmethod
+    def _add_section_evidence(
+        indexes: _Indexes,
+        terms_text: str,
+        fused: list[core.Candidate],
+        expansions: dict[str, list[tuple[str, float]]],
+    ) -> None:
+        """Rank the candidates' sections (an answer block, a headed part of a letter) by the
+        share of the question's terms they hold, and add that rank to each candidate's fused
+        score: the sentence that answers is found through the block that answers."""
+        if not terms_text:
+            return
+        pairs = [(c.sentence_id, c.letter_id) for c in fused]
+        coverage = indexes.bm25.section_coverage(terms_text, pairs, expansions=expansions)
+        keys: list[tuple[int, int] | None] = []
+        for c, cov in zip(fused, coverage, strict=True):
+            c.section_coverage = cov
+        sections: dict[int, dict[int, int]] = {}
+        for lid in {c.letter_id for c in fused}:
+            sids, secs = indexes.bm25.sections_of(lid)
+            sections[lid] = dict(zip(sids.tolist(), secs.tolist(), strict=True))
+        for c in fused:
+            sec = sections.get(c.letter_id, {}).get(c.sentence_id)
+            keys.append(None if sec is None else (c.letter_id, sec))
+        best: dict[tuple[int, int], float] = {}
+        for key, cov in zip(keys, coverage, strict=True):
+            if key is not None and cov > 0:
+                best[key] = max(best.get(key, 0.0), cov)
+        rank = {key: r for r, key in enumerate(sorted(best, key=lambda k: -best[k]))}
+        for c, key in zip(fused, keys, strict=True):
+            if key in rank:
+                c.fused += core.W_SECTION / (core.RRF_K + rank[key] + 1)
 
     def _expansions(self, bm25: BM25Index, text: str) -> dict[str, list[tuple[str, float]]]:
         """Related index terms of each query term that the embeddings confirm mean nearly
@@ -543,9 +600,9 @@ class AskService:
         indexes = _Indexes(BM25Index(), DenseIndex())
         known = set(self.app.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)
-        pending: list[tuple[int, str]] = []
+        pending: list[tuple[int, str, int]] = []
         current: int | None = None
-        batch: list[tuple[int, list[tuple[int, str]]]] = []
+        batch: list[tuple[int, list[tuple[int, str, int]]]] = []
         n_batch = 0
         async for rec in self.app.store.letters.iter_all_sentences(batch=20_000):
             if rec.letter_id != current:
@@ -556,7 +613,7 @@ class AskService:
                 if n_batch >= 20_000:
                     await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
                     batch, n_batch = [], 0
-            pending.append((rec.id, rec.text))
+            pending.append((rec.id, rec.text, rec.section_id))
         if current is not None and current in known:
             batch.append((current, pending))
         await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
@@ -581,7 +638,9 @@ class AskService:
     def _index_letter(
         indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord], vectors: np.ndarray
     ) -> None:
-        indexes.bm25.add(letter_id, [(r.id, r.text) for r in records])
+        indexes.bm25.add(
+            letter_id, [(r.id, r.text) for r in records], [r.section_id for r in records]
+        )
         indexes.dense.add(letter_id, [r.id for r in records], in_context(vectors))
 
     @staticmethod
@@ -621,9 +680,9 @@ def _meta(rec: LetterRecord) -> core.LetterMeta:
     )
 
 
-def _add_bm25(index: BM25Index, letters: list[tuple[int, list[tuple[int, str]]]]) -> None:
-    for letter_id, sentences in letters:
-        index.add(letter_id, sentences)
+def _add_bm25(index: BM25Index, letters: list[tuple[int, list[tuple[int, str, int]]]]) -> None:
+    for letter_id, rows in letters:
+        index.add(letter_id, [(sid, text) for sid, text, _ in rows], [sec for _, _, sec in rows])
 
 
 def _add_dense(index: DenseIndex, rows: Sequence, known: set[int]) -> None:
