@@ -336,6 +336,23 @@ REQUEST_BONUS = 0.02
 # A request of a letter the question named ("wat vraagt de NVVB?") is an answer even when the
 # question has no other words to match it by.
 NAMED_REQUEST_RELEVANCE = 0.25
+# ...and ranks first: the question is about that author's requests (a rank-1 vote).
+NAMED_REQUEST_BONUS = 0.1
+
+
+# How directly each kind answers "what does the author ask": a request or advice to the reader
+# first, a general requirement ("er moet ...") last.
+KIND_WEIGHT = {"request": 1.0, "advice": 0.8, "plea": 0.8, "requirement": 0.5, "concern": 1.0}
+
+
+def intent_words(question: str) -> frozenset[str]:
+    """The folded words of the question that say it asks for requests or concerns ("vraagt",
+    "adviseert", "worries"): the bonus for requests stands for them, the search leaves them."""
+    out = set()
+    for pattern in (_REQUEST, _CONCERN):
+        for m in pattern.finditer(question):
+            out.update(fold(m.group(0)).split())
+    return frozenset(out)
 
 
 def request_kinds(question: str) -> frozenset[str]:
@@ -611,7 +628,12 @@ FOUND_AT = 0.15
 def has_evidence(c: Candidate) -> bool:
     """Does a candidate share a term with the question, or its section, or is it at least as
     similar as an unrelated sentence is not? (Passages after the first need no more.)"""
-    return c.coverage > 0 or c.section_coverage > 0 or (c.cosine or 0.0) >= COS_LOW
+    return (
+        c.relevance >= FOUND_AT
+        or c.coverage > 0
+        or c.section_coverage > 0
+        or (c.cosine or 0.0) >= COS_LOW
+    )
 
 
 def relevance(cosine: float | None, coverage: float) -> float:

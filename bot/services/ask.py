@@ -344,6 +344,8 @@ class AskService:
         if kinds and named and allowed is not None and len(allowed) <= NAMED_MAX:
             for rec in await self._requests_of(sorted(allowed), kinds):
                 extra.append((rec.id, rec.letter_id))
+        if kinds:
+            drop = (*drop, *core.intent_words(question))
         candidates = await asyncio.to_thread(
             self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra
         )
@@ -366,11 +368,13 @@ class AskService:
             wanted = await self.app.store.recommendations.list(
                 sorted({c.letter_id for c in candidates})
             )
-            asks = {(r.letter_id, r.sentence_number) for r in wanted if r.kind in kinds}
+            asks = {(r.letter_id, r.sentence_number): r.kind for r in wanted if r.kind in kinds}
             for c in candidates:
                 rec = records.get(c.sentence_id)
-                if rec is not None and (rec.letter_id, rec.number) in asks:
-                    c.fused += core.REQUEST_BONUS
+                kind = None if rec is None else asks.get((rec.letter_id, rec.number))
+                if kind is not None:
+                    bonus = core.NAMED_REQUEST_BONUS if named else core.REQUEST_BONUS
+                    c.fused += bonus * core.KIND_WEIGHT.get(kind, 0.5)
                     if named:
                         c.relevance = max(c.relevance, core.NAMED_REQUEST_RELEVANCE)
             candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
@@ -449,10 +453,13 @@ class AskService:
         question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
         if drop:
+            intent = core.intent_words(question)
             gone = {
                 w
                 for w in drop
-                if w in core.ROLES or not indexes.bm25.search(w, 1, letter_ids=allowed)
+                if w in core.ROLES
+                or w in intent
+                or not indexes.bm25.search(w, 1, letter_ids=allowed)
             }
             terms_text = " ".join(w for w in terms_text.split() if w not in gone)
         vecs = self.embedder.encode([question, terms_text or question])
