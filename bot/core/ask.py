@@ -652,8 +652,10 @@ def relevance(cosine: float | None, coverage: float) -> float:
 # that kind of answer looks. A candidate that looks like the wanted kind gains ANSWER_TYPE_BONUS
 # of fused score. Numbers only count where the text kept its digits (damaged text lost them).
 _NUMBER_WORDS = (
-    r"een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig"
-    r"|vijftig|honderd|duizend|miljoen|miljard|procent|helft|derde|kwart|tiental|tientallen"
+    r"een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien"
+    r"|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig"
+    r"|tachtig|negentig|honderd|duizend|miljoen|miljard|procent|helft|derde|kwart|tiental"
+    r"|tientallen"
     r"|honderden|duizenden|dozens?|hundreds?|thousands?|million|billion|percent|half|third"
 )
 _ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
