@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, STOPWORDS
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, ORG_WORDS, STOPWORDS
 
 CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
 
@@ -69,6 +69,10 @@ _STRONG = re.compile(
     r"\b(?:bij beantwoording|wilt u slechts|postbus|www\.|contactpersoon|ons kenmerk|uw kenmerk)"
 )
 _CONSUMERS = {"contact", "copies"}
+# Labels of the letter's head: a contact person's name never runs into them.
+_NEVER_CONSUMED = frozenset(
+    {"onderwerp", "betreft", "geachte", "excellentie", "aan", "hoogachtend", "datum"}
+)
 _MAX_CONSUMED = 12
 _PAGE = re.compile(r"\bpagina van\b")
 # The parliamentary papers (Kamerstukken, Handelingen and their Aanhangsel) print a masthead on
@@ -81,11 +85,26 @@ _MASTHEAD = re.compile(
     r"(?: vragen gesteld door de leden der kamer met de daarop door de regering gegeven"
     r" antwoorden)?"
 )
-_FOOTER = re.compile(
-    r"\b(?:(?:ah tk|kst|blg|h tk|h ek|kst ek)(?: [ivxl]{1,6})?"
-    r" (?=issn|s gravenhage|tweede|eerste))?"
-    r"(?:issn )?(?:s gravenhage )?(?:tweede|eerste) kamer vergaderjaar"
-    r"(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
+# Found from its fixed middle (a pattern that may begin with optional words would be tried at
+# every position of the text), then grown to the left over what precedes it.
+_FOOTER_CORE = re.compile(
+    r"\b(?:tweede|eerste) kamer vergaderjaar(?: (?:[ivxl]{1,6} |[a-z] )?(?:aanhangsel|nr\.))"
+)
+
+
+def _footer_cores(text: str) -> list[re.Match[str]]:
+    out = []
+    at = text.find(" kamer vergaderjaar")
+    while at >= 0:
+        m = _FOOTER_CORE.match(text, max(0, at - 6))  # ``tweede`` and ``eerste``: 6 letters
+        if m is not None:
+            out.append(m)
+        at = text.find(" kamer vergaderjaar", at + 1)
+    return out
+
+
+_FOOTER_LEFT = re.compile(
+    r"(?:(?:ah tk|kst|blg|h tk|h ek|kst ek)(?: [ivxl]{1,6})? )?(?:issn )?(?:s gravenhage )?$"
 )
 _RETURN = re.compile(r"\bretouradres postbus(?: [a-z]{1,2}\b)? " + CITY)
 _TOKEN = re.compile(r"\S+")
@@ -154,7 +173,12 @@ def _grow_column(text: str, start: int) -> tuple[int, dict[str, str], set[str]]:
         tok = _next_token(text, pos)
         if tok is None:
             break
-        if consuming and len(consumed) < _MAX_CONSUMED and _may_consume(tok.group()):
+        if (
+            consuming
+            and len(consumed) < _MAX_CONSUMED
+            and _may_consume(tok.group())
+            and tok.group() not in _NEVER_CONSUMED
+        ):
             consumed.append(tok.group())
             end = tok.end()
             pos = end + 1
@@ -170,6 +194,9 @@ def _is_reference_rest(tok: str) -> bool:
     if tok in STOPWORDS or tok.endswith("."):
         return False
     return len(tok) <= 2 or (len(tok) <= 6 and is_rare_word(tok))
+
+
+is_reference_rest = _is_reference_rest
 
 
 def _may_consume(tok: str) -> bool:
@@ -213,15 +240,18 @@ def _extend_address_left(text: str, start: int, city: str | None) -> int:
     if len(toks) < 3:
         return start
     i = len(toks)
-    if city_toks:
-        n = len(city_toks)
-        if [t.group() for t in toks[i - n : i]] != city_toks:
-            return start
+    n = len(city_toks or ())
+    same_city = bool(city_toks) and [t.group() for t in toks[i - n : i]] == city_toks
+    if same_city:
         i -= n
-    else:
+    else:  # no city, or the visiting address is in another city than the postbus
         i -= 2 if i >= 2 and toks[i - 2].group() in {"den", "de", "het", "s"} else 1
     if i < 2 or not re.fullmatch(r"[a-z]{2}", toks[i - 1].group()):
         return start
+    if not same_city and (
+        toks[i - 1].group() in STOPWORDS or not is_rare_word(toks[i - 2].group().rstrip("."))
+    ):
+        return start  # ``justitie en veiligheid``: words, not a street, postcode and city
     i -= 1  # postcode letters
     # The street: one rare word, or two when both are rare (``lange voorhout`` stays partly).
     j = i - 1
@@ -255,6 +285,44 @@ def _absorb_phrase_left(text: str, start: int, phrases: list[list[str]]) -> int:
                     s -= 1
                 best = min(best, s)
     return toks[best].start() if best < len(words) else start
+
+
+_CLOSING_WORDS = frozenset({"groet", "groeten", "hoogachtend", "hoogachting"})
+_HEAD_TOKENS = 14
+
+
+def _column_head(text: str, start: int) -> int | None:
+    """The organisation and department lines printed above the visiting address in the side
+    column (``Inspectie X``, ``Directoraat-Generaal Y / Directie Z``). Taken only when they
+    follow a finished sentence or the closing formula, at most three words of a heading
+    before them, so that a sentence the column interrupts keeps its words."""
+    toks = _tokens_before(text, start, _HEAD_TOKENS + 4)
+    words = [t.group() for t in toks]
+    # back to the last sentence end or closing formula
+    k = len(words)
+    while k > 0 and not (words[k - 1].endswith(".") or words[k - 1] in _CLOSING_WORDS):
+        k -= 1
+    if k == 0 and len(words) >= _HEAD_TOKENS + 4:
+        return None
+    stretch = words[k:]
+    if not stretch or len(stretch) > _HEAD_TOKENS:
+        return None
+    for i, w in enumerate(stretch[:4]):
+        if w in ORG_WORDS and (i == 0 or w not in _HEAD_SKIP):
+            if any(x in FUNCTION_WORDS or x in STOPWORDS for x in stretch[:i]):
+                return None
+            if len(stretch) - i > 12 or any(x in _NOT_IN_HEAD for x in stretch[i:]):
+                return None  # the letter's own head (return address, addressee), not a column
+            return toks[k + i].start()
+    return None
+
+
+_NOT_IN_HEAD = frozenset(
+    {"retouradres", "aan", "postbus", "datum", "onderwerp", "betreft", "geachte", "kenmerk"}
+)
+
+
+_HEAD_SKIP = frozenset({"landelijk", "landelijke", "nederlandse", "nederlands"})
 
 
 def _suffix_match(words: list[str], phrase: list[str]) -> int:
@@ -292,7 +360,9 @@ _NOT_HEADER_BEFORE = {"op", "zie", "de", "deze", "die", "van", "in", "naar", "pe
 _NOT_HEADER_AFTER = {"het", "de", "dit", "deze", "een", "dat", "die"}
 
 
-def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple[int, int] | None:
+def _page_header(
+    text: str, m: re.Match[str], phrases: list[list[str]], *, strict: bool = True
+) -> tuple[int, int] | None:
     start, end = m.start(), m.end()
     prev = _word_before(text, start) if start else ""
     nxt_tok = _next_token(text, end + 1)
@@ -315,7 +385,7 @@ def _page_header(text: str, m: re.Match[str], phrases: list[list[str]]) -> tuple
                     pos = ref.end()
             continue
         break
-    if items == 0 and (prev in _NOT_HEADER_BEFORE or nxt in _NOT_HEADER_AFTER):
+    if items == 0 and (prev in _NOT_HEADER_BEFORE or (strict and nxt in _NOT_HEADER_AFTER)):
         return None
     return start, pos
 
@@ -328,11 +398,69 @@ class Layout:
     page_footers: list[int] = field(default_factory=list)  # projection ends of page footers
 
 
-def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout:
-    """All layout blocks in a projection, and where running page headers begin."""
+def running_lines(original: str) -> list[tuple[int, int]]:
+    """Clean text with form feeds: the lines a running header or footer prints at the top or
+    bottom of several pages (``LKVI | Beleidsnotitie VOG | 2``, ``Raadsinformatiebrief
+    Z/24/188 pagina 1 van 2``), the same but for their numbers. Returns original spans."""
+    feeds = [m.start() for m in re.finditer("\f", original)]
+    if not feeds:
+        return []
+    bounds = [0, *(f + 1 for f in feeds), len(original) + 1]
+    edges: dict[str, list[tuple[int, int]]] = {}
+    seen_on: dict[str, set[int]] = {}
+    real_pages = 0
+    for number in range(len(bounds) - 1):
+        a, b = bounds[number], bounds[number + 1] - 1
+        lines = _edge_lines(original, a, b)
+        real_pages += bool(lines)
+        for start, end in lines:
+            line = original[start:end].strip()
+            if len(line.split()) > 15 or not any(ch.isalpha() for ch in line):
+                continue
+            key = _DIGITS.sub("#", line.lower())
+            edges.setdefault(key, []).append((start, end))
+            seen_on.setdefault(key, set()).add(number)
+    out = []
+    for key, spans in edges.items():
+        if len(seen_on[key]) >= max(2, real_pages // 2):
+            out.extend(dict.fromkeys(spans))
+    return sorted(out)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _edge_lines(text: str, a: int, b: int, count: int = 3) -> list[tuple[int, int]]:
+    """The first and last ``count`` non-empty lines of ``text[a:b]``, without splitting it."""
+    first: list[tuple[int, int]] = []
+    pos = a
+    while pos < b and len(first) < count:
+        nl = text.find("\n", pos, b)
+        end = b if nl < 0 else nl
+        if text[pos:end].strip():
+            first.append((pos, end))
+        pos = end + 1
+    last: list[tuple[int, int]] = []
+    end = b
+    while end > a and len(last) < count:
+        nl = text.rfind("\n", a, end)
+        start = a if nl < 0 else nl + 1
+        if text[start:end].strip() and (start, end) not in first:
+            last.append((start, end))
+        end = start - 1
+    return first + last[::-1]
+
+
+def find_layout(
+    text: str,
+    org_phrases: list[list[str]] | None = None,
+    running: list[tuple[int, int]] | None = None,
+) -> Layout:
+    """All layout blocks in a projection, and where running page headers begin. ``running``:
+    projection spans of running header and footer lines found by :func:`running_lines`."""
     phrases = org_phrases or []
     headers: list[int] = []
-    blocks: list[Block] = []
+    blocks: list[Block] = [Block("running", a, b) for a, b in running or () if b > a]
     covered_until = -1
     for m in _STRONG.finditer(text):
         if m.start() < covered_until:
@@ -345,24 +473,62 @@ def find_layout(text: str, org_phrases: list[list[str]] | None = None) -> Layout
         if "postbus" in kinds and text.startswith("postbus", start):
             start = _extend_address_left(text, start, fields.get("city"))
         start = _absorb_phrase_left(text, start, phrases)
+        head = _column_head(text, start)
+        if head is not None:
+            fields["head"] = text[head:start].strip()
+            start = head
         blocks.append(Block("column", start, end, fields))
         covered_until = end
     ret = _RETURN.search(text)
     if ret:
         blocks.append(Block("return-address", ret.start(), ret.end()))
+    rejected = []
     for m in _PAGE.finditer(text):
         span = _page_header(text, m, phrases)
         if span:
             blocks.append(Block("page-header", *span))
             headers.append(span[0])
+        else:
+            rejected.append(m)
+    _running_prefix(text, blocks)
+    if headers:
+        # the letter has running page headers: ``pagina van`` followed by ``de`` is one of
+        # them too (``... via Pagina 3 van 4 de weg ...``), unless a word before makes it a
+        # reference (``zie pagina 3 van het rapport``)
+        for m in rejected:
+            span = _page_header(text, m, phrases, strict=False)
+            if span:
+                blocks.append(Block("page-header", *span))
+                headers.append(span[0])
     footers: list[int] = []
     m = _MASTHEAD.search(text, 0, 400)
     if m:
         blocks.append(Block("masthead", m.start(), m.end()))
-    for m in _FOOTER.finditer(text):
-        blocks.append(Block("page-footer", m.start(), m.end()))
+    for m in _footer_cores(text):
+        left = _FOOTER_LEFT.search(text, max(0, m.start() - 40), m.start())
+        start = left.start() if left and left.group() else m.start()
+        blocks.append(Block("page-footer", start, m.end()))
         footers.append(m.end())
     return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None, footers)
+
+
+def _running_prefix(text: str, blocks: list[Block]) -> None:
+    """A running header printed before ``pagina N van M`` on every page (``Raadsinformatiebrief
+    Z/24/188 pagina 1 van 2``): the same words before every page header belong to it."""
+    pages = [b for b in blocks if b.kind == "page-header"]
+    if len(pages) < 2:
+        return
+    befores = [[t.group() for t in _tokens_before(text, b.start, 4)] for b in pages]
+    k = 0
+    while k < 4 and all(len(x) > k for x in befores):
+        word = befores[0][-1 - k]
+        if any(x[-1 - k] != word for x in befores) or word.endswith(".") or word in FUNCTION_WORDS:
+            break
+        k += 1
+    if k == 0:
+        return
+    for b in pages:
+        b.start = _tokens_before(text, b.start, k)[0].start()
 
 
 def _merge(blocks: list[Block]) -> list[Block]:

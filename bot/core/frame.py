@@ -7,6 +7,7 @@ clean, damaged and PDF-extracted text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,15 +16,12 @@ from bot.core.lexicon import is_rare_word
 from bot.core.vocabulary import (
     CLOSING_RE,
     FUNCTION_WORDS,
-    MONTHS,
-    ROLE_WORDS,
     SALUTATION_RE,
     TITLES,
 )
 
 _TOKEN = re.compile(r"\S+")
-_SIGNATURE_SKIP = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
-_SUBJECT = re.compile(r"\bonderwerp\b")
+_SUBJECT = re.compile(r"\b(?:onderwerp|betreft)\b")
 _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
 _POSTBUS_TAIL = re.compile(r"\s?postbus(?: [a-z]{1,2})? (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
@@ -36,6 +34,23 @@ class LineBreaks:
     def __init__(self, original: str, to_orig: Sequence[int]) -> None:
         self.original = original
         self.to_orig = to_orig
+
+    def line_starts_at(self, pos: int) -> bool:
+        """True when the original starts a new line (or the text) at projection ``pos``."""
+        if pos <= 0:
+            return True
+        if pos >= len(self.to_orig):
+            return False
+        o = self.to_orig[pos]
+        line_start = self.original.rfind("\n", 0, o) + 1
+        return not self.original[line_start:o].strip(" \t\f>")
+
+    def line_at(self, pos: int) -> str:
+        """The original line that holds projection position ``pos``, stripped."""
+        o = self.to_orig[pos]
+        start = self.original.rfind("\n", 0, o) + 1
+        end = self.original.find("\n", o)
+        return self.original[start : len(self.original) if end < 0 else end].strip(" \t\f")
 
     def capital_line_between(self, a: int, b: int) -> bool:
         """True when, between projection positions ``a`` (exclusive end of a token) and ``b``
@@ -66,10 +81,12 @@ class Frame:
     subject: Span | None = None
     salutation: Span | None = None
     closing: Span | None = None
-    signatory: Span | None = None
-    sender: Span | None = None
     recipient: Span | None = None
     body: Span | None = None
+    #: where the signature block may be read: after the closing, or from the function line
+    #: a letter without closing formula is signed under (``De Minister van ...,``)
+    signature: Span | None = None
+    annex: int | None = None  # projection offset of the ``Bijlage`` heading after the letter
 
 
 def _block_at_or_after(layout: Layout, pos: int) -> int | None:
@@ -90,7 +107,11 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     head_limit = max(600, n // 3)
 
     subj = next(
-        (m for m in _SUBJECT.finditer(text, 0, head_limit) if not _inside_block(layout, m.start())),
+        (
+            m
+            for m in _SUBJECT.finditer(text, 0, head_limit)
+            if not _inside_block(layout, m.start()) and _is_label(text, m, breaks)
+        ),
         None,
     )
     sal_from = subj.end() if subj else 0
@@ -105,12 +126,21 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
 
     recipient_words: set[str] = set()
     ret_end = layout.return_address[1] if layout.return_address else None
-    label_start = _first_label(text, ret_end or 0, head_limit)
-    if ret_end is not None and label_start is not None and label_start > ret_end:
-        rec = _recipient_span(text, ret_end, label_start)
-        if rec:
-            frame.recipient = rec
-            recipient_words = set(rec.text(text).split())
+    head_end = sal.start() if sal else (subj.start() if subj else head_limit)
+    rec_start = _addressee_start(text, layout, breaks, head_end)
+    if rec_start is None:
+        rec_start = ret_end
+    if rec_start is None and breaks is not None:
+        frame.recipient = _address_block(text, layout, breaks, subj.start() if subj else head_end)
+        if frame.recipient is not None:
+            recipient_words = set(frame.recipient.text(text).split())
+    if rec_start is not None:
+        label_start = _first_label(text, rec_start, head_limit)
+        if label_start is not None and label_start > rec_start:
+            rec = _recipient_span(text, rec_start, label_start, layout)
+            if rec:
+                frame.recipient = rec
+                recipient_words = set(rec.text(text).split())
 
     if subj:
         end = _subject_end(text, subj.end(), sal.start() if sal else None, layout, breaks)
@@ -136,9 +166,253 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     if closing:
         frame.closing = Span(closing.start(), closing.end())
         body_end = closing.start()
-        _signature(text, closing.end(), layout, frame)
+        annex = _annex_start(text, closing.end(), layout, breaks)
+        frame.signature = Span(closing.end(), annex if annex is not None else n)
+        frame.annex = annex
+    elif sal or frame.subject or ret_end is not None:
+        opener = _signed_under_function(text, body_start, layout, breaks)
+        if opener is not None:
+            body_end = opener
+            annex = _annex_start(text, opener, layout, breaks)
+            if annex is None and breaks is None:
+                annex = _damaged_annex(text, opener, layout)
+            frame.signature = Span(opener, annex if annex is not None else n)
+            frame.annex = annex
     frame.body = Span(body_start, body_end)
     return frame
+
+
+def _is_label(text: str, m: re.Match[str], breaks: LineBreaks | None) -> bool:
+    """``Betreft``/``Onderwerp`` as the label of a subject line, not the verb or noun in a
+    sentence (``wat betreft``, ``het betreft``, ``het onderwerp van``)."""
+    before = _word_before(text, m.start())
+    if before in _NOT_BEFORE_LABEL:
+        return False
+    if breaks is not None and m.start() > 0:
+        return breaks.line_starts_at(m.start())
+    return True
+
+
+_NOT_BEFORE_LABEL = frozenset(
+    """
+    wat het dit dat er die de een ons uw dan zover en ook betreffende zelf waar
+    """.split()
+)
+_ADDRESSEE = re.compile(
+    r"\baan(?= (?:de|het|mevrouw|mw|dhr|heer|college|leden|gemeente|raad|voorzitter|minister|"
+    r"staatssecretaris|burgemeester)\b)"
+)
+
+
+def _addressee_start(
+    text: str, layout: Layout, breaks: LineBreaks | None, limit: int
+) -> int | None:
+    """``Aan de Minister ...`` / ``Aan: de gemeenteraad ...``: the address block of a letter
+    without (or before) the return address line. Clean text: ``Aan`` opens a line."""
+    for m in _ADDRESSEE.finditer(text, 0, limit):
+        if _inside_block(layout, m.start()):
+            continue
+        if breaks is not None and m.start() > 0 and not breaks.line_starts_at(m.start()):
+            continue
+        if breaks is None and m.start() > 0 and text[m.start() - 2 : m.start()] != ". ":
+            # damaged text: the address block follows the letterhead, never a sentence
+            before = _word_before(text, m.start())
+            if before in FUNCTION_WORDS:
+                continue
+        return m.end() + 1
+    return None
+
+
+_POSTCODE_LINE = re.compile(r"^(?:postbus\b.*|\d{4}\s?[A-Z]{2}\b.*)$", re.IGNORECASE)
+_NOT_ADDRESSEE = re.compile(
+    r"www\.|@|\d{3}[ -]?\d{3}|^(?:t|tel|telefoon|f|fax)[.:]?\s*[+(\d]", re.IGNORECASE
+)
+
+
+def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) -> Span | None:
+    """Clean text without ``Aan`` or return address: the addressee is the lines above the
+    postbus and postcode that end the head's last address block (``Ministerie van X`` / ``t.a.v.
+    de minister`` / ``Postbus 20350`` / ``2500 EJ Den Haag``), before the date and subject."""
+    original = breaks.original
+    end = breaks.to_orig[limit] if limit < len(breaks.to_orig) else len(original)
+    lines = []
+    pos = 0
+    while pos < end:
+        nl = original.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        if original[pos:stop].strip():
+            lines.append((pos, stop, original[pos:stop].strip(" \t\f>")))
+        pos = stop + 1
+    k = len(lines)
+    while k > 0 and _DATED.search(lines[k - 1][2]) and len(lines[k - 1][2].split()) <= 8:
+        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``
+    postal = k
+    while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
+        k -= 1
+    if k in (postal, 0):
+        return None  # no postbus or postcode right above: not an address block
+    first = k
+    while first > 0 and k - first < 4:
+        line = lines[first - 1][2]
+        if _POSTCODE_LINE.match(line) or _NOT_ADDRESSEE.search(line) or re.search(r"\d", line):
+            break
+        first -= 1
+    if first in (k, 0):
+        return None  # nothing between the sender's address and the addressee's: no block
+    a = bisect_left(breaks.to_orig, lines[first][0])
+    b = bisect_left(breaks.to_orig, lines[k - 1][1])
+    if any(_inside_block(layout, x) for x in (a, max(a, b - 1))):
+        return None
+    return Span(a, b) if b > a else None
+
+
+_DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
+
+
+#: What a letter without closing formula is signed under: ``De Minister van ...,``,
+#: ``Het college van burgemeester en wethouders van ...,``, ``namens de Raad ...,``.
+_SIGNED_UNDER = re.compile(
+    r"\b(?:(?:de|het) (?:minister(?: president)?|staatssecretaris|college|burgemeester|"
+    r"dagelijks bestuur|bestuur|raad|voorzitter|directeur|inspecteur|secretaris)"
+    r"|namens)\b"
+)
+_SIGNATURE_TAIL_TOKENS = 45
+
+
+def _signed_under_function(
+    text: str, start: int, layout: Layout, breaks: LineBreaks | None
+) -> int | None:
+    """The start of the signature of a letter that has no closing formula: a function line
+    after the last finished sentence, with nothing but names and functions after it."""
+    n = len(text)
+    # the letter ends before an annex (or answers sent with it), else at the end of the text
+    annex = _annex_start(text, start, layout, breaks)
+    for end in dict.fromkeys((annex if annex is not None else n, n)):
+        window = max(start, end - 1500)
+        for m in _SIGNED_UNDER.finditer(text, window, end):
+            if _inside_block(layout, m.start()):
+                continue
+            prev = text[max(0, m.start() - 2) : m.start()]
+            if m.start() > 0 and prev != ". " and not _after_block(layout, m.start()):
+                continue
+            if breaks is not None and not breaks.line_starts_at(m.start()):
+                continue
+            if _reads_like_signature(text, m.start(), end, layout):
+                return m.start()
+            if breaks is None and _initials_follow(text, m.end(), layout):
+                return m.start()  # damaged: ``de minister van x m.l. naam`` and text after it
+    return None
+
+
+def _initials_follow(text: str, start: int, layout: Layout) -> bool:
+    """Damaged text: initials or ``w.g.`` within a few words, before any sentence ends."""
+    for k, t in enumerate(_TOKEN.finditer(text, start)):
+        if k >= 10:
+            return False
+        if _inside_block(layout, t.start()):
+            continue
+        w = t.group()
+        if re.fullmatch(r"(?:[a-z]\.){1,5}|w\.g\.?", w):
+            return True
+        if w.endswith(".") and len(w) > 4:
+            return False
+    return False
+
+
+_DAMAGED_ANNEX = re.compile(r"\b(?:antwoorden? (?:van|op)|vragen van|bijlagen?)\b")
+
+
+def _damaged_annex(text: str, opener: int, layout: Layout) -> int | None:
+    """Damaged text: what follows a signature under a function (answers, an annex) begins at
+    ``antwoorden van``, ``vragen van`` or ``bijlage`` soon after it."""
+    for m in _DAMAGED_ANNEX.finditer(text, opener, min(len(text), opener + 400)):
+        if not _inside_block(layout, m.start()):
+            return m.start()
+    return None
+
+
+def _after_block(layout: Layout, pos: int) -> bool:
+    return any(b.end + 1 >= pos > b.end - 1 for b in layout.blocks)
+
+
+_INITIALS_OR_TITLE = re.compile(r"(?:[a-z]\.){1,5}|(?:mr|dr|drs|prof|ir|ing|w\.g)\.?")
+
+
+def _reads_like_signature(text: str, start: int, end: int, layout: Layout) -> bool:
+    """Names and functions only: few words, and no period but those of initials, titles,
+    ``w.g.`` and abbreviations."""
+    toks = [t for t in _TOKEN.finditer(text, start, end) if not _inside_block(layout, t.start())]
+    if not toks or len(toks) > _SIGNATURE_TAIL_TOKENS:
+        return False
+    for t in toks:
+        w = t.group()
+        if w.endswith(".") and not _INITIALS_OR_TITLE.fullmatch(w) and len(w) > 4:
+            return False
+    return True
+
+
+_BIJLAGE = re.compile(r"\bbijlagen?\b")
+_ANNEX_MIN_WORDS = 25
+
+
+def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | None) -> int | None:
+    """An annex after the letter: a ``Bijlage`` heading (clean text: at the start of a line)
+    followed by text of its own, before the next ``Bijlage`` line. An enclosure note
+    (``Bijlage: rapport X``) with nothing after it is not one."""
+    found = [
+        m.start()
+        for m in _BIJLAGE.finditer(text, start)
+        if not _inside_block(layout, m.start())
+        and (breaks is None or breaks.line_starts_at(m.start()))
+        and _word_before(text, m.start()) not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
+    ]
+    best = None
+    for k, pos in enumerate(found):
+        stop = found[k + 1] if k + 1 < len(found) else len(text)
+        if _words_outside(text, pos, stop, layout) >= _ANNEX_MIN_WORDS and "." in text[pos:stop]:
+            best = pos
+            break
+    if breaks is not None:
+        qa = _answers_block_start(text, start, best if best is not None else len(text), breaks)
+        if qa is not None and _words_outside(text, qa, len(text), layout) >= _ANNEX_MIN_WORDS:
+            best = qa
+    return best
+
+
+def _words_outside(text: str, start: int, stop: int, layout: Layout) -> int:
+    return text.count(" ", start, stop) - sum(
+        text.count(" ", max(start, b.start), min(stop, b.end))
+        for b in layout.blocks
+        if b.end > start and b.start < stop
+    )
+
+
+#: A line that heads one question or answer: ``Vraag 1``, ``Antwoord 3, 4 en 5``,
+#: ``Antwoord op vraag 2``, ``Vragen 7 t/m 9``, ``Mededeling``. Matched against a whole line of
+#: clean text (original case and digits).
+QA_LINE = re.compile(
+    r"(?:(?:vra(?:ag|gen)|antwoord(?:en)?(?: op (?:de )?vra(?:ag|gen))?)"
+    r"(?:\s+\d{1,3}[a-z]?(?:(?:\s*(?:,|en|t/m|tot en met|-|–)\s*|\s+)\d{1,3}[a-z]?)*)?"
+    r"|mededeling)\s*[:.]?",
+    re.IGNORECASE,
+)
+_QA_TITLE = re.compile(r"\b(?:antwoorden? (?:van|op)|vragen van|vraag|antwoord)\b")
+
+
+def _answers_block_start(text: str, start: int, stop: int, breaks: LineBreaks) -> int | None:
+    """Clean text: where answers to parliamentary questions sent with a cover letter begin,
+    their title (``Antwoorden van de minister ... op vragen van het lid ...``) or their first
+    ``Vraag 1`` line, when ``Vraag``/``Antwoord`` lines follow."""
+    title = None
+    for m in _QA_TITLE.finditer(text, start, stop):
+        if not breaks.line_starts_at(m.start()):
+            continue
+        line = breaks.line_at(m.start())
+        if QA_LINE.fullmatch(line):
+            return title if title is not None else m.start()
+        if m.group().startswith(("antwoorden", "vragen van")) and title is None:
+            title = m.start()
+    return None
 
 
 _NOT_BEFORE_SALUTATION = frozenset(
@@ -154,14 +428,24 @@ def _word_before(text: str, pos: int) -> str:
     return chunk.rsplit(" ", 1)[-1] if chunk else ""
 
 
+_LABELS = re.compile(
+    r"\b(?:datum|onderwerp|betreft|uw kenmerk|ons kenmerk|kenmerk|uw brief|zaaknummer|"
+    r"portefeuillehouder|geachte|excellentie)\b"
+)
+
+
 def _first_label(text: str, start: int, limit: int) -> int | None:
-    m = re.compile(r"\b(?:datum|onderwerp|uw kenmerk|ons kenmerk|uw brief)\b").search(
-        text, start, limit
-    )
+    m = _LABELS.search(text, start, limit)
     return m.start() if m else None
 
 
-def _recipient_span(text: str, start: int, end: int) -> Span | None:
+def _recipient_span(text: str, start: int, end: int, layout: Layout) -> Span | None:
+    nxt = _block_at_or_after(layout, start)
+    if nxt is not None and nxt < end:
+        end = nxt
+    postbus = re.compile(r"\bpostbus\b").search(text, start, end)
+    if postbus:
+        end = postbus.start()
     chunk = text[start:end].rstrip()
     while True:
         tail = _POSTBUS_TAIL.search(chunk)
@@ -223,61 +507,11 @@ def _salutation_end(text: str, m: re.Match[str], recipient_words: set[str]) -> i
     return taken[-1].end() if taken else m.end()
 
 
-def _signature(text: str, start: int, layout: Layout, frame: Frame) -> None:
-    """Signatory name, then the function or organisation printed under it."""
-    limit = len(text)
-    nxt = _block_at_or_after(layout, start)
-    if nxt is not None:
-        limit = nxt
-    toks = list(_TOKEN.finditer(text, start, limit))[:40]
-    i = 0
-    # Skip what a page header or scanning debris put between the closing and the name.
-    while i < len(toks):
-        w = toks[i].group().rstrip(".")
-        if (
-            w in _SIGNATURE_SKIP
-            or w in MONTHS
-            or (len(w) <= 2 and not toks[i].group().endswith("."))
-        ):
-            i += 1
-            continue
-        break
-    while i < len(toks) and toks[i].group().rstrip(".") in {
-        "dhr",
-        "mw",
-        "mevr",
-        "mevrouw",
-        "de",
-        "heer",
-    }:
-        i += 1
-    name = []
-    while i < len(toks) and len(name) < 6:
-        w = toks[i].group().rstrip(".")
-        if w in ROLE_WORDS or (name and toks[i].group() in {"bijlage", "bijlagen"}):
-            break
-        name.append(toks[i])
-        i += 1
-    if name and len(name) >= 1:
-        frame.signatory = Span(name[0].start(), name[-1].end())
-    role = []
-    while i < len(toks) and len(role) < 14:
-        g = toks[i].group()
-        if g in {"bijlage", "bijlagen", "deze", "zie", "cc", "kopie", "afschrift"} or g.startswith(
-            ("http", "www.")
-        ):
-            break
-        role.append(toks[i])
-        i += 1
-        if g.endswith("."):
-            break
-    if role:
-        frame.sender = Span(role[0].start(), role[-1].end())
-
-
-def org_phrases(text: str, frame: Frame) -> list[list[str]]:
+def org_phrases(words_of: list[str]) -> list[list[str]]:
     """Word sequences of the sender's name, to recognise it in letterheads and page headers."""
-    if not frame.sender:
-        return []
-    words = [w.rstrip(".") for w in frame.sender.text(text).split()]
-    return [words] if len(words) >= 2 else []
+    out = []
+    for phrase in words_of:
+        words = [w.rstrip(".") for w in phrase.split()]
+        if len(words) >= 2:
+            out.append(words)
+    return out

@@ -24,21 +24,13 @@ import re
 from dataclasses import dataclass
 
 from bot.core.boilerplate import Layout
-from bot.core.frame import Frame, Span
+from bot.core.frame import QA_LINE, Frame, Span
 from bot.core.models import Genre
 from bot.core.vocabulary import MONTH_RE
 
 GENRES: tuple[Genre, ...] = ("letter", "answers", "note", "report")
+__all__ = ["GENRES", "QA_LINE", "AnswersHeader", "classify", "find_answers_header"]
 
-#: A line that heads one question or answer: ``Vraag 1``, ``Antwoord 3, 4 en 5``,
-#: ``Antwoord op vraag 2``, ``Vragen 7 t/m 9``, ``Mededeling``. Matched against a whole line of
-#: clean text (original case and digits).
-QA_LINE = re.compile(
-    r"(?:(?:vra(?:ag|gen)|antwoord(?:en)?(?: op (?:de )?vra(?:ag|gen))?)"
-    r"(?:\s+\d{1,3}[a-z]?(?:(?:\s*(?:,|en|t/m|tot en met|-|–)\s*|\s+)\d{1,3}[a-z]?)*)?"
-    r"|mededeling)\s*[:.]?",
-    re.IGNORECASE,
-)
 #: The same in the projection (digits gone): ``vraag``, ``antwoord en``, ``antwoord op vraag``.
 QA_WORD = re.compile(r"\b(?:vraag|vragen|antwoord|antwoorden)\b")
 
@@ -54,7 +46,7 @@ _ANSWERED = re.compile(
 _SEE_ALSO = re.compile(r"\s?zie ook aanhangsel handelingen vergaderjaar(?: nr\.)?(?: \.)?")
 _NOTE_WORD = re.compile(r"^(?:notitie|memo|memorandum|nota|informatienotitie|beslisnota)\b")
 _REPORT_WORD = re.compile(
-    r"^(?:[a-z]+ ){0,6}(?:rapport|rapportage|verslag|eindrapport|evaluatie)\b"
+    r"^(?:\S+ ){0,10}(?:[a-z]*(?:rapport|rapportage|verslag)|evaluatie|monitor|jaarbericht)\b"
 )
 _LETTER_BLOCKS = frozenset({"column", "return-address", "page-header"})
 #: Words of prose: a report is long.
@@ -78,6 +70,9 @@ class AnswersHeader:
 def find_answers_header(text: str, limit: int | None = None) -> AnswersHeader | None:
     """The ``Vragen van ... / Antwoord van ...`` header near the top of a projection."""
     head_end = min(len(text), limit if limit is not None else 3000)
+    head = text[:head_end]
+    if "vragen van" not in head and "antwoord van" not in head and "mededeling van" not in head:
+        return None  # the common case, decided without the patterns below
     asked = _ASKED.search(text, 0, head_end)
     answered = _ANSWERED.search(text, asked.end() if asked else 0, head_end)
     if asked is None and answered is None:
@@ -111,10 +106,10 @@ def classify(
     number of question/answer heading lines found in it."""
     if answers is not None and (frame.salutation is None or answers.start < frame.salutation.start):
         return "answers"
+    if qa_headings >= 2:
+        return "answers"  # Vraag/Antwoord lines, with or without a cover letter
     if frame.salutation or frame.closing:
         return "letter"
-    if qa_headings >= 2:
-        return "answers"
     head = text[:200]
     if _NOTE_WORD.search(head):
         return "note"
@@ -127,8 +122,9 @@ def classify(
 
 
 def body_start_of_answers(text: str, header: AnswersHeader | None) -> int:
-    """Where the questions and answers of an answers document begin in its projection."""
-    return header.end if header is not None else 0
+    """Where the text of an answers document begins in its projection: at its header (who
+    asked whom about what, who answered when), which is kept as the opening text."""
+    return header.start if header is not None else 0
 
 
 def is_letter_frame(frame: Frame) -> bool:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.boilerplate import Layout
-from bot.core.frame import Frame, Span
+from bot.core.boilerplate import Layout, is_reference_rest
+from bot.core.frame import Frame, LineBreaks, Span
 from bot.core.genre import AnswersHeader
 from bot.core.layout import Projection
 from bot.core.lexicon import is_rare_word
 from bot.core.models import LetterMetadata
-from bot.core.vocabulary import MONTH_RE, MONTHS, ROLE_WORDS
+from bot.core.signature import Signature
+from bot.core.text import damage, fold
+from bot.core.vocabulary import HOSTED_MINISTERS, MONTH_RE, MONTHS, ORG_WORDS, ROLE_WORDS
 
 _DATE = re.compile(
     r"\bdatum\b[\s:]*(?P<day>\d{1,2}\s+)?(?P<month>" + MONTH_RE + r")(?P<year>\s+\d{4})?",
@@ -20,9 +22,6 @@ _DATE = re.compile(
 _DATE_BARE = re.compile(
     r"\b(?P<day>\d{1,2})\s+(?P<month>" + MONTH_RE + r")\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
-)
-_REFERENCE = re.compile(
-    r"\bons kenmerk\b[\s:]*(?P<ref>[A-Za-z]*\d[\w/.\-]*(?: \d+)*)", re.IGNORECASE
 )
 _COPIES = re.compile(
     r"\b(?:(?:een )?(?:afschrift|kopie)(?:en)? (?:van deze brief )?(?:\w+ ){0,5}?(?:aan|naar)"
@@ -45,6 +44,19 @@ def _orig(proj: Projection, original: str, span: Span | None) -> str | None:
         return None
     text = _clean(original[proj.orig_start(span.start) : proj.orig_end(span.end)])
     return text or None
+
+
+def _orig_words(proj: Projection, original: str, span: Span | None) -> str | None:
+    """Like :func:`_orig`, widened to whole printed words: the projection drops accented
+    letters, so ``Çelik`` projects to ``elik``."""
+    if span is None or span.end <= span.start:
+        return None
+    start, end = proj.orig_start(span.start), proj.orig_end(span.end)
+    while start > 0 and original[start - 1].isalpha():
+        start -= 1
+    while end < len(original) and original[end].isalpha():
+        end += 1
+    return _clean(original[start:end]) or None
 
 
 _CLOSERS = {"(": ")", "«": "»", "“": "”", "‘": "’", "[": "]"}
@@ -70,32 +82,41 @@ def _orig_whole(proj: Projection, original: str, span: Span | None) -> str | Non
 
 
 def extract_metadata(
-    original: str, proj: Projection, layout: Layout, frame: Frame, *, damaged: bool
+    original: str,
+    proj: Projection,
+    layout: Layout,
+    frame: Frame,
+    sig: Signature,
+    breaks: LineBreaks | None,
+    *,
+    damaged: bool,
 ) -> LetterMetadata:
     meta = LetterMetadata()
     header_end = proj.orig_start(frame.body.start) if frame.body else len(original)
     meta.subject = _orig(proj, original, frame.subject)
     meta.salutation = _orig(proj, original, frame.salutation)
     meta.closing = _orig(proj, original, frame.closing)
-    meta.signatory = _orig(proj, original, frame.signatory)
-    meta.sender = _orig(proj, original, frame.sender)
     if meta.subject and not damaged:
         meta.subject = meta.subject.rstrip(".")
+    signer = sig.primary(proj.text)
+    if signer is not None:
+        meta.signatory = _orig_words(proj, original, signer.name)
+        meta.signatory_role = _role_text(_orig_words(proj, original, signer.role))
+    meta.sender = _sender(original, proj, layout, frame, sig, meta.signatory_role, damaged)
     meta.date = _date(original, header_end)
-    meta.reference = _reference(original)
+    if meta.date is None and damaged:
+        meta.date = _damaged_month(proj, frame)
+    meta.reference = _reference(original, proj, damaged)
     meta.contact = _contact(original, proj, layout)
     meta.copies = _copies(original, proj)
     if frame.recipient:
         rec = _orig(proj, original, frame.recipient)
         if rec:
-            lines = [
-                _clean(line)
-                for line in original[
-                    proj.orig_start(frame.recipient.start) : proj.orig_end(frame.recipient.end)
-                ].splitlines()
+            raw = original[
+                proj.orig_start(frame.recipient.start) : proj.orig_end(frame.recipient.end)
             ]
-            lines = [line for line in lines if line]
-            meta.recipient = ", ".join(lines) if len(lines) > 1 else rec
+            meta.recipient = _join_address_lines(raw) if not damaged else rec
+            lines = [_clean(line) for line in raw.splitlines() if _clean(line)]
             role = _RECIPIENT_ROLES.search(proj.text, frame.recipient.start, frame.recipient.end)
             if role:
                 role_text = _orig(proj, original, Span(role.start(), role.end()))
@@ -109,11 +130,217 @@ def extract_metadata(
     return meta
 
 
+_ADDRESS_LINE = re.compile(
+    r"^(?:postbus\b|p/a\b|\d{4}\s?[a-z]{2}\b|[a-z][\w.'’-]*(?:\s[\w.'’-]+){0,3}\s\d+[a-z]?"
+    r"(?:[-–]\d+)?$)",
+    re.IGNORECASE,
+)
+
+
+_CONTINUES = frozenset({"van", "der", "den", "voor", "en", "te", "in", "op", "tot", "ter", "de"})
+
+
+def _join_address_lines(raw: str) -> str | None:
+    """The printed lines of an address block as one name: street, postbus and postcode lines
+    left out, a line that begins in lowercase joined to the one before (``de Voorzitter van
+    de Tweede Kamer`` / ``der Staten-Generaal``), others separated by commas."""
+    out = ""
+    for printed in raw.splitlines():
+        line = _clean(printed)
+        if not line or _ADDRESS_LINE.match(line):
+            continue
+        first = line.split(" ", 1)[0]
+        if out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
+            out += " " + line
+        elif out:
+            out += ", " + line
+        else:
+            out = line
+    return out or None
+
+
+def _role_text(role: str | None) -> str | None:
+    """``De Staatssecretaris van Justitie en Veiligheid,`` -> ``Staatssecretaris van ...``."""
+    if not role:
+        return None
+    role = role.strip(" ,;:")
+    for article in ("De ", "de ", "Het ", "het "):
+        if role.startswith(article):
+            role = role[len(article) :]
+            break
+    return role or None
+
+
+_MINISTER = re.compile(
+    r"^(?:de )?(?:minister|staatssecretaris)(?:-president)?\s+(?P<prep>van|voor)\s+(?P<dept>.+)$",
+    re.IGNORECASE,
+)
+
+
+def ministry_of(role: str | None) -> str | None:
+    """``Staatssecretaris van Justitie en Veiligheid`` -> ``Ministerie van Justitie en
+    Veiligheid``; a minister ``voor`` a policy area belongs to the ministry that hosts it."""
+    if not role:
+        return None
+    m = _MINISTER.match(role.strip(" ,"))
+    if not m:
+        return None
+    dept = _clean(m.group("dept")).rstrip(",")
+    host = HOSTED_MINISTERS.get(fold(dept))
+    if host:
+        return f"Ministerie van {host}"
+    if m.group("prep").lower() == "van":
+        return f"Ministerie van {dept}"
+    return None
+
+
+def _sender(
+    original: str,
+    proj: Projection,
+    layout: Layout,
+    frame: Frame,
+    sig: Signature,
+    role: str | None,
+    damaged: bool,
+) -> str | None:
+    """The organisation a letter is from, most explicit statement first: ``namens X`` or an
+    organisation line in the signature; the ministry of a signing minister; the
+    organisation printed at the top of the letterhead or at the head of its side column; a
+    function that names an institution (``Nationaal Rapporteur ...``)."""
+    if sig.org is not None:
+        org = _orig_words(proj, original, sig.org)
+        if org:
+            return _org_text(org)
+    roles = [role, *(_role_text(_orig_words(proj, original, p)) for p in sig.principals)]
+    ministry = next((m for m in map(ministry_of, roles) if m), None)
+    if ministry:
+        return damage(ministry) if damaged else ministry
+    for found in (
+        _letterhead_org(original, proj, layout, frame),
+        _column_org(proj, original, layout),
+    ):
+        if found:
+            return found
+    if role and len(role.split()) >= 3 and not _MINISTER.match(role):
+        return role
+    return None
+
+
+def _org_text(org: str) -> str:
+    org = org.strip(" ,;:")
+    for article in ("de ", "het ", "De ", "Het "):
+        if org.startswith(article):
+            org = org[len(article) :]
+            if org[:1].islower() and any(ch.isupper() for ch in org):
+                org = org[0].upper() + org[1:]  # ``Het college van ... van X`` -> ``College``
+            break
+    return org
+
+
+_DOC_TYPES = re.compile(
+    r"\s*\b(?:raadsinformatiebrief|informatiebrief|beleidsnotitie|notitie|memo|brief|"
+    r"advies|nieuwsbrief)\b\s*$",
+    re.IGNORECASE,
+)
+_HEAD_STOP = re.compile(
+    r"\b(?:retouradres|postbus|aan|datum|onderwerp|betreft|kenmerk|ons kenmerk|uw kenmerk|"
+    r"geachte|excellentie|www\.\S+|[tf]|tel\.?|telefoon|e ?mail|pagina)\b"
+)
+_STREET_AND_CITY = re.compile(r"\b[a-z]+ [a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+\b")
+
+
+def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Frame) -> str | None:
+    """The organisation printed above the address block: the words before the first
+    letterhead item (address, postbus, phone, ``Aan``, a label or the salutation)."""
+    text = proj.text
+    limit = min(len(text), 400)
+    first_block = next((b.start for b in layout.blocks), limit)
+    if first_block < 3 and layout.blocks and layout.blocks[0].kind in {"page-header"}:
+        start = layout.blocks[0].end + 1
+        first_block = next((b.start for b in layout.blocks[1:]), limit)
+    else:
+        start = 0
+    stop = min(limit, first_block)
+    if layout.return_address is not None:
+        stop = min(stop, layout.return_address[0])
+    if frame.recipient is not None:
+        stop = min(stop, frame.recipient.start)
+    m = _HEAD_STOP.search(text, start, stop)
+    if m:
+        stop = m.start()
+    street = _STREET_AND_CITY.search(text, start, stop)
+    if street and is_rare_word(street.group().split()[0], 3.5):
+        stop = street.start()
+    words = text[start:stop].split()
+    if not (1 <= len(words) <= 12):
+        return None
+    half = len(words) // 2
+    if len(words) % 2 == 0 and words[:half] == words[half:]:
+        stop = start + len(" ".join(words[:half]))  # printed twice: logo and address line
+    org = _orig(proj, original, Span(start, stop))
+    if not org:
+        return None
+    org = _DOC_TYPES.sub("", org).strip(" ,")
+    if len(org.split()) < 2 and not any(w in ORG_WORDS for w in damage(org).split()):
+        return None
+    if org.isupper():
+        org = org.title()
+    return org or None
+
+
+def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
+    """The organisation at the head of the letterhead's side column (``Inspectie X`` above
+    the visiting address); a department (``Directoraat-Generaal``, ``Directie``) is not one."""
+    for block in layout.blocks:
+        head = block.fields.get("head")
+        if not head:
+            continue
+        words = head.split()
+        if words[0] in _DEPARTMENTS:
+            continue
+        # two bodies side by side: the first one, up to where its first word comes back
+        end = next((k for k in range(1, len(words)) if words[k] == words[0]), len(words))
+        start = block.start
+        skip = 1 if words[0] == "bureau" and end > 2 else 0  # the office of an institution
+        if skip:
+            start += len(words[0]) + 1
+        org = _orig(proj, original, Span(start, start + len(" ".join(words[skip:end]))))
+        if org:
+            return org
+    return None
+
+
+_DEPARTMENTS = frozenset({"directoraat", "directoraat-generaal", "directie", "afdeling", "dienst"})
+
+
+def _damaged_month(proj: Projection, frame: Frame) -> str | None:
+    """Damaged text keeps only the month of a date: the first month in the letter's head,
+    outside its subject line."""
+    end = frame.body.start if frame.body else min(len(proj.text), 600)
+    for m in re.finditer(r"\b" + MONTH_RE + r"\b", proj.text[:end]):
+        if frame.subject and frame.subject.start <= m.start() < frame.subject.end:
+            continue
+        return m.group()
+    return None
+
+
+_DATE_NUMERIC = re.compile(
+    r"\bdatum\b[\s:]*(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 def _date(original: str, header_end: int) -> str | None:
     end = header_end if header_end > 0 else len(original)
     m = _DATE.search(original, 0, end) or _DATE.search(original)
     if m is None:
         m = _DATE_BARE.search(original, 0, end)
+    if m is None:
+        numeric = _DATE_NUMERIC.search(original, 0, end)  # ``Datum: 12-03-2024``
+        if numeric:
+            d, mo, y = (int(numeric.group(g)) for g in ("day", "month", "year"))
+            if 1 <= d <= 31 and 1 <= mo <= 12:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
     if m is None:
         return None
     month = m.group("month").lower()
@@ -126,9 +353,46 @@ def _date(original: str, header_end: int) -> str | None:
     return " ".join(p for p in (day, month, year) if p)
 
 
-def _reference(original: str) -> str | None:
-    m = _REFERENCE.search(original)
-    return m.group("ref").strip() if m else None
+_REFERENCE_LABEL = re.compile(
+    r"(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|ons nummer|nummer)\b"
+    r"[ \t]*:?[ \t]*\n?[ \t]*(?P<ref>[^\n]{1,60})",
+    re.IGNORECASE,
+)
+_REFERENCE_DAMAGED_LABEL = re.compile(
+    r"(?<!uw )(?<!het )(?<!een )\b(?:ons kenmerk|onze referentie|kenmerk|zaaknummer|referentie|"
+    r"ons nummer|nummer)\b"
+)
+_REFERENCE_DAMAGED = re.compile(
+    r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
+)
+
+
+def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
+    """``Ons kenmerk``, ``Kenmerk``, ``Zaaknummer`` (never the addressee's ``Uw kenmerk``):
+    the code printed after the label or on the line under it."""
+    if damaged:
+        for m in _REFERENCE_DAMAGED.finditer(proj.text):
+            if is_reference_rest(m.group("ref")):
+                return m.group("ref")
+        return None
+    for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
+        at = proj.orig_start(label.start())
+        m = _REFERENCE_LABEL.match(original, at)
+        if m is None:
+            continue
+        line_start = original.rfind("\n", 0, at) + 1
+        if label.group() in {"nummer", "referentie"} and original[line_start:at].strip(" \t\f"):
+            continue  # ``het nummer 112``: only a label that opens its line
+        value = m.group("ref").strip()
+        toks = value.split()
+        if not toks or not any(ch.isdigit() for ch in value):
+            continue
+        if len(toks) <= 3 and all(
+            any(c.isdigit() for c in t) or t.isupper() or "/" in t for t in toks
+        ):
+            return value
+        return next(t for t in toks if any(c.isdigit() for c in t)).strip(".,;")
+    return None
 
 
 def _contact(original: str, proj: Projection, layout: Layout) -> str | None:
@@ -177,6 +441,7 @@ _DATE_ANY = re.compile(
 )
 #: The identifier the parliamentary papers print in their footer: ``ah-tk-20232024-1786``,
 #: ``kst-31839-612``, ``blg-1234``.
+_DAMAGED_ID = re.compile(r"\bah tk\b")
 _PUBLICATION_ID = re.compile(r"\b(?:ah|h)-(?:tk|ek)-\d{8}-\d+\b|\b(?:kst|blg)-[0-9A-Za-z-]*\d\b")
 
 
@@ -199,10 +464,11 @@ def answers_metadata(
     original: str, proj: Projection, header: AnswersHeader | None, *, damaged: bool
 ) -> LetterMetadata:
     """What the header of answers to parliamentary questions states (see
-    :class:`bot.core.genre.AnswersHeader`): the subject (what was asked about), who asked (the
-    recipient of the answers), who answered (signatory and ministry) and when."""
+    :class:`bot.core.genre.AnswersHeader`): the subject (what was asked about), who answered
+    (name, function and ministry) and when. The answers have no addressee of their own (the
+    members who asked are named in the header, which is kept as text)."""
     meta = LetterMetadata()
-    ref = _PUBLICATION_ID.search(original)
+    ref = _PUBLICATION_ID.search(original) if not damaged else _DAMAGED_ID.search(proj.text)
     meta.reference = ref.group() if ref else None
     if header is None:
         meta.date = _full_date(original, 0, min(len(original), 1500))
@@ -210,19 +476,24 @@ def answers_metadata(
     meta.subject = _orig_whole(proj, original, header.about)
     if meta.subject and not damaged:
         meta.subject = meta.subject.rstrip(".")
-    if header.asked_by is not None:
-        # ``het lid X (party)`` / ``de leden X (party) en Y (party)``, as printed
-        start = proj.text.rfind(" van ", 0, header.asked_by.start) + len(" van ")
-        meta.recipient = _orig_whole(proj, original, Span(start, header.asked_by.end))
     if header.answered_by is not None:
         by = _orig_whole(proj, original, header.answered_by) or ""
         if not damaged:
-            name, _, rest = by.partition("(")
-            meta.signatory = name.strip(" ,") or None
-            org = rest.split(")")[0].strip() if rest else ""
-            meta.sender = org or None
+            who, _, rest = by.partition("(")
+            dept = rest.split(")")[0].split(" – ")[0].split(" - ")[0].strip() if rest else ""
         else:
-            meta.signatory, meta.sender = _split_damaged_by(by)
+            who, dept = _split_damaged_by(by)
+            who, dept = who or "", dept or ""
+        title, _, name = who.strip(" ,").partition(" ")
+        if title.lower() in {"minister", "staatssecretaris", "minister-president"} and name:
+            meta.signatory = name.strip()
+            if dept:
+                meta.signatory_role = f"{title} van {dept}"
+                meta.sender = ministry_of(meta.signatory_role)
+                if meta.sender and damaged:
+                    meta.sender = damage(meta.sender)
+        else:
+            meta.signatory = who.strip(" ,") or None
     for at in (header.answered_on, header.asked_on):
         if at is None:
             continue
@@ -265,6 +536,10 @@ class NoteHead:
     end: int  # original offset where the body begins
     title: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    sender: str | None = None  # the organisation printed above the genre line
+    date: str | None = None  # from a dated line under the title
+    reference: str | None = None  # a code printed under the date
+    byline: str | None = None  # an organisation printed with the date
 
 
 _LABEL = re.compile(
@@ -275,8 +550,8 @@ _LABEL = re.compile(
 )
 _BARE_LABELS = frozenset({"datum", "onderwerp", "betreft", "kenmerk", "ons kenmerk", "referentie"})
 _GENRE_LINE = re.compile(
-    r"(?:notitie|memo|memorandum|nota|informatienotitie|beslisnota|rapport|verslag|"
-    r"eindrapport|advies|notulen)\s*:?",
+    r"(?:\w*notitie|memo|memorandum|\w*nota|\w*rapport|\w*verslag|advies|notulen|"
+    r"raadsinformatiebrief|raadsvoorstel|factsheet|position paper)\s*:?",
     re.IGNORECASE,
 )
 _MAX_TITLE_LINES = 3
@@ -284,10 +559,14 @@ _SENTENCE_INSIDE = re.compile(r"[a-zà-ÿ)][.!?]\s+[A-Z]")
 
 
 def note_head(original: str, start: int) -> NoteHead:
-    """Title lines and ``Label: value`` lines at the top of a clean note or report, up to its
-    first line of prose."""
+    """The head of a clean note or report, up to its first line of prose: the organisation
+    printed above the genre line (``Beleidsnotitie``), the title lines (a title that ends in
+    ``:`` goes on in lowercase), ``Label: value`` lines, a dated line (``Utrecht, 3 oktober
+    2024``) and a reference under it."""
     head = NoteHead(end=start)
     title: list[str] = []
+    before_genre: list[str] = []
+    dated = False
     pos = start
     n = len(original)
     for _ in range(40):
@@ -312,6 +591,27 @@ def note_head(original: str, start: int) -> NoteHead:
             continue
         if head.labels:
             break  # the title comes before the labelled fields; after them the text begins
+        if _DATED_LINE.fullmatch(line):
+            head.date = _full_date(line, 0, len(line))
+            dated = True
+            place = line.split(",", 1)[0] if "," in line else ""
+            if place and (
+                len(place.split()) >= 3 or any(w in ORG_WORDS for w in damage(place).split())
+            ):
+                head.byline = place  # ``Stichting Vrij Werk, februari 2024``: the author
+            head.end = pos = nxt
+            continue
+        if dated:
+            if head.reference is None and _REFERENCE_LINE.fullmatch(line):
+                head.reference = line
+                head.end = pos = nxt
+                continue
+            break  # after the date the text begins (a heading such as ``Samenvatting``)
+        if _GENRE_LINE.fullmatch(line):
+            if title and not before_genre:
+                before_genre, title = title, []
+            head.end = pos = nxt
+            continue
         words = line.split()
         prose = (
             line[-1] in ".!?;,"
@@ -319,16 +619,47 @@ def note_head(original: str, start: int) -> NoteHead:
             or len(line) > 120
             or _SENTENCE_INSIDE.search(line) is not None
         )
-        if prose or len(title) >= _MAX_TITLE_LINES or not (line[0].isupper() or line[0].isdigit()):
+        if prose:
             break
-        if not _GENRE_LINE.fullmatch(line):
-            title.append(line)
+        continues = bool(title) and (title[-1].endswith(":") or line[0].islower())
+        full = len(title) >= _MAX_TITLE_LINES
+        if not continues and (full or not (line[0].isupper() or line[0].isdigit())):
+            break
+        title.append(line)
         head.end = pos = nxt
     if title:
         head.title = _clean(" ".join(title))
-    if not head.labels and not title:
+    if before_genre:
+        head.sender = _clean(" ".join(before_genre))
+    elif head.byline:
+        head.sender = head.byline
+    if not head.labels and not title and not dated:
         head.end = start
     return head
+
+
+_DATED_LINE = re.compile(
+    r"(?:[A-Z][\w’'.-]*(?: [\w’'.-]+){0,5},\s*)?(?:\d{1,2}\s+)?" + MONTH_RE + r"\s+(?:19|20)\d\d",
+    re.IGNORECASE,
+)
+_REFERENCE_LINE = re.compile(r"(?=[^\n]*\d)(?=[^\n]*[A-Za-z])\S+(?: \S+){0,2}")
+
+
+def damaged_note_head(text: str) -> tuple[int, str | None, str | None, str | None]:
+    """Damaged notes have lost their lines: when a genre word (``beleidsnotitie``) opens the
+    text, the words before it name the organisation and the words after it, up to a month,
+    the title. Returns where the text begins, the organisation, the title and the month."""
+    toks = list(re.finditer(r"\S+", text[:600]))[:40]
+    words = [t.group() for t in toks]
+    g = next((k for k, w in enumerate(words[:10]) if _GENRE_LINE.fullmatch(w)), None)
+    if g is None:
+        return 0, None, None, None
+    month = next((k for k in range(g + 1, min(len(words), g + 30)) if words[k] in MONTHS), None)
+    sender = text[toks[0].start() : toks[g - 1].end()] if g > 0 else None
+    if month is None or month == g + 1:
+        return toks[g].end(), sender, None, None
+    title = text[toks[g + 1].start() : toks[month - 1].end()]
+    return toks[month].end(), sender, title, words[month]
 
 
 def note_metadata(
@@ -349,16 +680,25 @@ def note_metadata(
     head_end = head.end if head and head.end > 0 else min(len(original), 1500)
     if "datum" in labels:
         meta.date = _full_date(labels["datum"], 0, len(labels["datum"]))
+    if meta.date is None and head is not None:
+        meta.date = head.date
     if meta.date is None:
         meta.date = _date(original, head_end) if head_end else None
     meta.sender = (
         labels.get("van")
         or labels.get("afzender")
         or labels.get("auteur")
-        or (labels.get("auteurs") or labels.get("opgesteld door"))
+        or labels.get("auteurs")
+        or labels.get("opgesteld door")
+        or (head.sender if head else None)
     )
     meta.recipient = labels.get("aan")
-    meta.reference = labels.get("kenmerk") or labels.get("referentie") or _reference(original)
+    meta.reference = (
+        labels.get("kenmerk")
+        or labels.get("referentie")
+        or (head.reference if head else None)
+        or _reference(original, proj, damaged)
+    )
     ref = _PUBLICATION_ID.search(original)
     if meta.reference is None and ref:
         meta.reference = ref.group()

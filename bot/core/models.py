@@ -17,6 +17,7 @@ class LetterMetadata:
 
     sender: str | None = None
     signatory: str | None = None
+    signatory_role: str | None = None  # the function printed with the name (not stored yet)
     recipient: str | None = None
     recipient_role: str | None = None
     date: str | None = None  # ISO YYYY-MM-DD when complete, otherwise the known part ("april")

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from bot.core.boilerplate import find_layout
+from bot.core.boilerplate import Layout, find_layout, running_lines
 from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
 from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
 from bot.core.headings import split_inline_headings
@@ -30,6 +30,7 @@ from bot.core.lexicon import zipf
 from bot.core.metadata import (
     NoteHead,
     answers_metadata,
+    damaged_note_head,
     extract_metadata,
     note_head,
     note_metadata,
@@ -37,10 +38,11 @@ from bot.core.metadata import (
 from bot.core.models import LetterError, ParsedLetter, Repair, Section, Sentence, SourceKind
 from bot.core.repair import repair_text
 from bot.core.segment import split_sentences
+from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
-from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS
+from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: genres, annexes, signature blocks, running headers
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -75,6 +77,7 @@ class _Line:
     end: int
     heading: bool = False
     bullet: bool = False
+    label: str | None = None  # a heading's text when it is not the line as printed
 
 
 class _Deadline:
@@ -100,6 +103,7 @@ class _Body:
     to_orig: array = field(default_factory=lambda: array("l"))
     breaks: list[int] = field(default_factory=list)
     headings: dict[int, str] = field(default_factory=dict)  # body offset -> heading text
+    heading_ends: dict[int, int] = field(default_factory=dict)  # body offset -> its end
 
 
 def parse_letter(
@@ -123,23 +127,32 @@ def parse_letter(
     clock.check()
 
     breaks = None if damaged else LineBreaks(original, proj.to_orig)
-    layout = find_layout(proj.text)
+    running = [] if damaged else _to_projection(proj, running_lines(original))
+    layout = find_layout(proj.text, running=running)
     clock.check()
     frame = find_frame(proj.text, layout, breaks)
-    phrases = org_phrases(proj.text, frame)
+    sig = _signature_of(proj, original, layout, frame, damaged)
+    phrases = org_phrases(sig.phrases(proj.text))
     clock.check()
     if phrases:
-        layout = find_layout(proj.text, phrases)
+        layout = find_layout(proj.text, phrases, running)
         clock.check()
         frame = find_frame(proj.text, layout, breaks)
+        sig = _signature_of(proj, original, layout, frame, damaged)
     clock.check()
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
-    if genre == "answers":
+    # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    framed = genre == "letter" or (
+        genre == "answers" and answers is None and bool(frame.salutation or frame.closing)
+    )
+    if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
-    elif genre != "letter":
+    elif not framed:
         frame.body = Span(0 if frame.subject is None else frame.body.start, len(proj.text))
+    if not framed:
+        frame.annex = None
     clock.check()
 
     removed = sorted(
@@ -161,15 +174,29 @@ def parse_letter(
     if genre in ("note", "report") and not damaged:
         head = note_head(original, region[0])
         region = (head.end, region[1])
+    elif genre in ("note", "report"):
+        at, sender, title, month = damaged_note_head(proj.text)
+        head = NoteHead(end=region[0], title=title, sender=sender, date=month)
+        if at:
+            head.end = _skip_punctuation(original, proj.orig_end(at))
+            region = (max(region[0], head.end), region[1])
+    annex: tuple[_Line | None, tuple[int, int]] | None = None
+    if frame.annex is not None:
+        annex = _annex_parts(original, proj.orig_start(frame.annex), damaged)
     clock.check()
     if not damaged:
-        removed = _merge_spans(removed + _footnotes_and_numbers(original, region, removed, clock))
+        for reg in (region, *([annex[1]] if annex else [])):
+            removed = _merge_spans(removed + _footnotes_and_numbers(original, reg, removed, clock))
     lines = _kept_lines(original, region, removed)
+    if annex is not None:
+        if annex[0] is not None:
+            lines.append(annex[0])
+        lines.extend(_kept_lines(original, annex[1], removed))
     clock.check()
     if damaged:
         _drop_citation_tails(original, lines, clock)
     else:
-        _mark_headings(original, lines, first_may_head=genre != "letter")
+        _mark_headings(original, lines, first_may_head=not framed)
     clock.check()
     body = _build_body(original, lines, damaged=damaged, clock=clock)
 
@@ -178,8 +205,8 @@ def parse_letter(
         _mark_qa_words(body)
     spans = split_sentences(body.text, damaged=damaged, breaks=body.breaks)
     clock.check()
-    if genre == "letter":
-        metadata = extract_metadata(original, proj, layout, frame, damaged=damaged)
+    if framed:
+        metadata = extract_metadata(original, proj, layout, frame, sig, breaks, damaged=damaged)
     elif genre == "answers":
         metadata = answers_metadata(original, proj, answers, damaged=damaged)
     else:
@@ -194,15 +221,107 @@ def parse_letter(
     )
     _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
-        if genre == "letter":
+        if framed:
             raise LetterError("no letter text found after removing the letterhead")
         raise LetterError("no text found after removing the page headers and footers")
-    if genre != "letter" and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
+    if not framed and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
         raise LetterError(
             "too little text to be a policy document: a letter needs a salutation or closing, "
             "any other document at least three different sentences"
         )
     return letter
+
+
+def _to_projection(proj: Projection, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Original spans as projection spans (the projection's map is increasing)."""
+    return [(bisect_left(proj.to_orig, a), bisect_left(proj.to_orig, b)) for a, b in spans if b > a]
+
+
+def _signature_of(
+    proj: Projection, original: str, layout: Layout, frame: Frame, damaged: bool
+) -> Signature:
+    if frame.signature is None:
+        return Signature()
+    return read_signature(
+        proj.text,
+        frame.signature.start,
+        frame.signature.end,
+        layout,
+        None if damaged else original,
+        None if damaged else proj.to_orig,
+    )
+
+
+_ANNEX_LINE = re.compile(
+    r"(?P<label>bijlagen?(?:\s+(?:\d{1,2}|[IVX]{1,4}|[A-Z]))?)\s*[:.\-–]?\s*(?P<title>[^\n]*)",
+    re.IGNORECASE,
+)
+
+
+def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line | None, tuple[int, int]]:
+    """The heading of an annex (``Bijlage: title``, or ``Bijlage 2`` with the title on the
+    next line, and a byline such as ``Org, februari 2024`` under it) and where its text
+    begins. Answers sent with a cover letter start with their title (``Antwoorden van ...
+    op vragen van ...``, the heading) or with ``Vraag 1`` (no heading of their own)."""
+    nl = original.find("\n", start)
+    line_end = len(original) if nl < 0 else nl
+    if damaged:
+        end = start + len(original[start:line_end].split(" ", 1)[0])
+        return _Line(start, end, heading=True), (end, len(original))
+    first = original[start:line_end].strip()
+    if QA_LINE.fullmatch(first):
+        return None, (start, len(original))
+    if not first.lower().startswith("bijlage"):
+        # a title over up to four lines, up to the first ``Vraag`` line
+        title = [first]
+        pos = line_end + 1
+        while pos < len(original) and len(title) < 4:
+            nl = original.find("\n", pos)
+            end = len(original) if nl < 0 else nl
+            line = original[pos:end].strip(" \t\f")
+            if QA_LINE.fullmatch(line):
+                break
+            if line:
+                title.append(line)
+            pos = end + 1
+        text = _SPACES.sub(" ", " ".join(title))
+        return _Line(start, line_end, heading=True, label=text), (
+            min(pos, len(original)),
+            len(original),
+        )
+    m = _ANNEX_LINE.match(original, start, line_end)
+    label = m.group("label").strip() if m else original[start:line_end].strip()
+    title = m.group("title").strip() if m else ""
+    pos = line_end + 1
+    taken = 0
+    while pos < len(original) and taken < 2:
+        nl = original.find("\n", pos)
+        end = len(original) if nl < 0 else nl
+        line = original[pos:end].strip(" \t\f")
+        if not line:
+            pos = end + 1
+            continue
+        short = len(line.split()) <= 14 and line[-1] not in ".:;?!"
+        if short and title and line[0].islower() and taken == 0 and title.count(" ") < 40:
+            title = f"{title} {line}"  # the title goes on over a line break
+            pos = end + 1
+            continue
+        if not (short and line[0].isupper()):
+            break
+        if not title:
+            title = line
+        elif _MONTH_OR_YEAR.search(line) is None:
+            break  # a byline under the title carries a date; anything else is text
+        taken += 1
+        pos = end + 1
+    text = f"{label}: {title}" if title else label
+    return _Line(start, line_end, heading=True, label=_SPACES.sub(" ", text)), (
+        min(pos, len(original)),
+        len(original),
+    )
+
+
+_MONTH_OR_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b" + MONTH_RE + r"\b", re.IGNORECASE)
 
 
 #: A document that is not a letter is stored only when it says a little more than a line.
@@ -306,7 +425,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-_NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]*$", re.MULTILINE)
+_NUMBER_LINE = re.compile(r"^[ \t\f]*(\d{1,2})[ \t]*$", re.MULTILINE)
 _NOTE_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]+\S", re.MULTILINE)
 
 
@@ -322,16 +441,28 @@ def _footnotes_and_numbers(
     starts = sorted(s for s, _ in removed)
     a, b = region
     feeds = [m.start() for m in re.finditer("\f", original)]
-    for k, m in enumerate(_NUMBER_LINE.finditer(original, a, b)):
+    numbers = list(_NUMBER_LINE.finditer(original, a, b))
+    # From the last to the first: a footnote runs to the end of its page (or the letterhead),
+    # at most 8 lines, or, in a run of notes at the foot of a page, up to the next note.
+    following: int | None = None
+    for k, m in enumerate(reversed(numbers)):
         if clock is not None and k % 256 == 255:
             clock.check()
         line_end = m.end()
         out.append((m.start(), line_end))
+        if "\f" in m.group() or m.start() == 0:
+            following = None
+            continue  # a page number at the top of a page, not a footnote's
         nxt = _next_stop(original, line_end, starts, feeds)
-        if _few_lines(original, line_end, nxt, 8) and any(
-            ch.isalpha() for ch in original[line_end:nxt]
-        ):
+        in_run = following is not None and following <= nxt
+        near = _few_lines(original, line_end, nxt, 8) or (
+            in_run and _few_lines(original, line_end, following, 3)
+        )
+        if near and any(ch.isalpha() for ch in original[line_end:nxt]):
             out.append((line_end, nxt))
+            following = m.start()
+        else:
+            following = None
     return out
 
 
@@ -440,8 +571,8 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     final punctuation and not ending in a function word; and every line that is nothing but
     ``Vraag N`` / ``Antwoord N`` (answers to parliamentary questions)."""
     for ln in lines:
-        text = original[ln.start : ln.end]
-        if len(text) <= 50 and QA_LINE.fullmatch(text) and text[0].isupper():
+        short = ln.end - ln.start <= 50 and original[ln.start] in "VAM"
+        if short and QA_LINE.fullmatch(original, ln.start, ln.end):
             ln.heading = True
     if len(lines) < 3:
         return
@@ -450,19 +581,21 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
     for k, ln in enumerate(lines):
         start = ln.start
         text = original[start : ln.end]
-        if _BULLET.match(text) and k > 0:
-            ln.bullet = True
+        if _BULLET.match(text) and k > 0 and not _open_bracket(original, lines[k - 1]):
+            ln.bullet = True  # not a dash that goes on with ``(Financiën`` / ``– Fiscaliteit)``
         if (k == 0 and not first_may_head) or k == len(lines) - 1 or ln.heading:
             continue
         # the first line of a document that is not a letter may head its first section
         prev = original[lines[k - 1].start : lines[k - 1].end].rstrip() if k else "."
+        if k and lines[k - 1].heading:
+            prev = "."  # under a heading (an annex's) may come a heading of its own
         nxt = original[lines[k + 1].start : lines[k + 1].end].lstrip()
         words = text.split()
         if not (1 <= len(words) <= 10 and len(text) <= max(20, 0.75 * typical)):
             continue
         if text[-1] in ".,;:!?" or not (text[0].isupper() or text[0].isdigit()):
             continue
-        if not prev or prev[-1] not in ".!?:":
+        if not prev or prev.rstrip("\"'’”»)")[-1:] not in (".", "!", "?", ":"):
             continue
         if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "‘“'\"(•-–"):
             continue
@@ -473,6 +606,11 @@ def _mark_headings(original: str, lines: list[_Line], *, first_may_head: bool = 
         if letters < 0.6 * len(text.replace(" ", "")) or _MARKING.search(text):
             continue
         ln.heading = True
+
+
+def _open_bracket(original: str, line: _Line) -> bool:
+    text = original[line.start : line.end]
+    return text.count("(") > text.count(")")
 
 
 def _build_body(
@@ -500,8 +638,10 @@ def _build_body(
         if ln.heading:
             space(ln.start)
             body.breaks.append(len(out))
-            body.headings[len(out)] = _SPACES.sub(" ", text).strip()
+            at = len(out)
+            body.headings[at] = ln.label or _SPACES.sub(" ", text).strip()
             emit(text, ln.start)
+            body.heading_ends[at] = len(out)
             body.breaks.append(len(out))
             continue
         if ln.bullet:
@@ -511,12 +651,13 @@ def _build_body(
             if m and not re.match(r"\(?[a-z0-9]", text.strip()):
                 start = ln.start + m.end()
                 text = original[start : ln.end]
-        # end-of-line hyphenation: ``concept-`` + ``wetsvoorstel``
+        # end-of-line hyphenation: ``duide-`` + ``lijke`` (the part before the hyphen is no
+        # word of its own, or the two make one); ``concept-`` + ``wetsvoorstel`` stays
         if out and out[-1] == "-" and not damaged and k > 0 and text[:1].islower():
             prev_word = _word_before(out)
             next_word = re.match(r"[a-zà-ÿ]+", text)
             joined = prev_word + (next_word.group() if next_word else "")
-            if prev_word and next_word and zipf(joined) > 0:
+            if prev_word and next_word and (zipf(joined) > 0 or zipf(prev_word) == 0):
                 out.pop()
                 omap.pop()
             emit(text, start)
@@ -563,6 +704,7 @@ def _mark_qa_words(body: _Body) -> None:
             continue
         body.breaks.extend((m.start(), m.end()))
         body.headings[m.start()] = m.group()
+        body.heading_ends[m.start()] = m.end()
 
 
 def _word_before(out: list[str]) -> str:
@@ -596,13 +738,18 @@ def _assemble(
     heading_at = body.headings
     heading_starts = sorted(heading_at)
     units: list[tuple[str, int, int]] = []  # ("h"|"s", start, end)
+    emitted: set[int] = set()
     for s, e in spans:
         # headings are disjoint stretches of the body: only the last one to start at or
         # before ``s`` can hold it
         k = bisect_right(heading_starts, s) - 1
         h = heading_starts[k] if k >= 0 else -1
-        kind = "h" if k >= 0 and s < h + len(heading_at[h]) else "s"
-        units.append((kind, s, e))
+        if k >= 0 and s < body.heading_ends[h]:
+            if h not in emitted:
+                emitted.add(h)
+                units.append(("h", h, e))
+            continue  # the rest of a heading a period split: the heading's text says it
+        units.append(("s", s, e))
     if damaged:
         units = split_inline_headings(body.text, units, letter.metadata.subject)
 
@@ -612,7 +759,9 @@ def _assemble(
         if clock is not None and k % 64 == 63:
             clock.check()
         if kind == "h":
-            letter.sections.append(Section(heading=_clean_sentence(body.text[s:e], damaged)))
+            label = heading_at.get(s)
+            text = label if label is not None else body.text[s:e]
+            letter.sections.append(Section(heading=_clean_sentence(text, damaged)))
             section = len(letter.sections) - 1
             continue
         if section < 0:
@@ -638,8 +787,15 @@ def _assemble(
             )
         )
         letter.repairs.extend(Repair(number, f.from_text, f.to_text) for f in fixes)
-    # drop sections that ended up empty (a heading right before another heading)
+    # drop sections that ended up empty (a heading right before another heading); an annex's
+    # heading stays, above the headings of its parts
     used = {s.section for s in letter.sentences}
+    last = max(used, default=-1)
+    used |= {
+        i
+        for i, sec in enumerate(letter.sections)
+        if i < last and (sec.heading or "").lower().startswith(("bijlage", "antwoorden", "vragen"))
+    }
     if len(used) != len(letter.sections):
         remap: dict[int, int] = {}
         kept: list[Section] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot.core.vocabulary import ABBREVIATIONS
+from bot.core.vocabulary import ABBREVIATIONS, SENTENCE_OPENERS
 
 # A sentence end, with a footnote number that may stick to it: ``... in Nederland.2 Zo``.
 _CANDIDATE = re.compile(
@@ -99,6 +99,8 @@ def _split_region(text: str, start: int, end: int, damaged: bool) -> list[tuple[
         next_char = next_word[:1]
         if text[first] == "." and first > start and not text[first - 1].isspace():
             tok = _token_before(text, first)
+            if tok.isdigit() and len(tok) <= 2 and not text[start : first - len(tok)].strip():
+                continue  # ``1. Toegang tot hulp``: the number of a list item or heading
             prev_word = text[max(start, first - len(tok) - 40) : first - len(tok)].rsplit(None, 1)
             if _is_abbreviation(tok, next_char, damaged, prev_word[-1] if prev_word else ""):
                 continue
@@ -106,12 +108,35 @@ def _split_region(text: str, start: int, end: int, damaged: bool) -> list[tuple[
             prev_tok = _word_ending_before(text, start, first)
             if prev_tok in _NUMBER_NOUNS or next_word in _CONTINUATIONS or not prev_tok.strip("."):
                 continue
+            if next_word and next_word not in SENTENCE_OPENERS:
+                continue  # what damage leaves of ``ruim 2.300 kinderen``: ``ruim . kinderen``
         if not damaged and next_char and next_char.islower():
             continue  # clean text: a new sentence starts with a capital, digit or quote
+        if not damaged and _inside_quote(text, s, first, end):
+            continue  # ``het lesprogramma «Sekstortie? Zeg het!», dat ...``
         spans.append((s, punct_end))
         s = punct_end
     spans.append((s, end))
     return [t for t in (_trim(text, a, b) for a, b in spans) if t]
+
+
+_QUOTES = (("«", "»"), ("“", "”"))
+
+
+def _inside_quote(text: str, start: int, pos: int, end: int) -> bool:
+    """True when ``pos`` lies inside a quotation opened in this sentence and closed soon
+    after: a question or exclamation inside a quoted title does not end the sentence."""
+    for open_q, close_q in _QUOTES:
+        seg = text[start:pos]
+        if seg.count(open_q) > seg.count(close_q):
+            close = text.find(close_q, pos, min(end, pos + 120))
+            if close < 0:
+                continue
+            after = text[close + 1 : close + 3].lstrip()[:1]
+            # the sentence goes on after the quotation: ``«Zeg het!», dat ...``
+            if after and (after in ",;:" or after.islower()):
+                return True
+    return False
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:

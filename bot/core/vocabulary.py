@@ -70,8 +70,46 @@ ROLE_WORDS = frozenset(
     secretaris bureau ministerie raad commissie college inspectie beleidsmedewerker
     onderzoeker senior adviseur woordvoerder coordinator namens plaatsvervangend algemeen
     griffier juridisch medewerker projectleider teamleider manager programmamanager
+    burgemeester wethouder inspecteur bestuurder directeur-bestuurder president
+    vicepresident vice-voorzitter ondervoorzitter penningmeester commissaris ombudsman
+    kinderombudsman korpschef procureur-generaal secretaris-generaal directeur-generaal
+    inspecteur-generaal gedeputeerde
     """.split()
 )
+
+# Words that begin the name of an organisation (``Stichting Vrij Werk``, ``de Raad voor ...``,
+# ``Het college van burgemeester en wethouders``): the sender of a letter, not a person.
+ORG_WORDS = frozenset(
+    """
+    stichting vereniging branchevereniging brancheorganisatie beroepsvereniging federatie
+    raad adviesraad adviescollege college inspectie ministerie gemeente provincie waterschap
+    kenniscentrum expertisecentrum bureau platform centrum commissie fonds autoriteit dienst
+    agentschap bond vakbond coalitie netwerk genootschap orde instituut academie unie koepel
+    landelijk landelijke nederlandse nederlands coöperatie cooperatie directoraat-generaal
+    directoraat directie afdeling
+    """.split()
+)
+
+# Ministers "voor" a policy area (without a ministry of their own) and the ministry that hosts
+# them, for the cabinets since 2010: the sender of a letter such a minister signs. Keys are
+# folded (see bot.core.text.fold).
+HOSTED_MINISTERS = {
+    "rechtsbescherming": "Justitie en Veiligheid",
+    "migratie": "Justitie en Veiligheid",
+    "immigratie integratie en asiel": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "wonen en rijksdienst": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "volkshuisvesting en ruimtelijke ordening": "Binnenlandse Zaken en Koninkrijksrelaties",
+    "primair en voortgezet onderwijs": "Onderwijs, Cultuur en Wetenschap",
+    "basis en voortgezet onderwijs en media": "Onderwijs, Cultuur en Wetenschap",
+    "medische zorg": "Volksgezondheid, Welzijn en Sport",
+    "medische zorg en sport": "Volksgezondheid, Welzijn en Sport",
+    "langdurige zorg jeugd en sport": "Volksgezondheid, Welzijn en Sport",
+    "buitenlandse handel en ontwikkelingssamenwerking": "Buitenlandse Zaken",
+    "klimaat en energie": "Economische Zaken en Klimaat",
+    "natuur en stikstof": "Landbouw, Natuur en Voedselkwaliteit",
+    "armoedebeleid participatie en pensioenen": "Sociale Zaken en Werkgelegenheid",
+    "europese zaken": "Buitenlandse Zaken",
+}
 
 # Common finite verbs (and modal and auxiliary forms) of the genre: a phrase with one of these
 # is a clause, not a heading; a sentence without any is likely a reference or a title.

@@ -35,6 +35,7 @@ def test_answers_are_accepted_with_question_and_answer_sections():
     assert parsed.genre == "answers"
     sections = _by_section(parsed)
     assert list(sections) == [
+        "",  # the header: who asked whom about what, who answered when
         "Vraag 1",
         "Antwoord 1",
         "Vraag 2",
@@ -55,11 +56,15 @@ def test_answers_header_gives_the_metadata():
     meta = parse_letter(doc.text()).metadata
     assert meta.subject == doc.about
     assert meta.date == "2024-02-02"  # answered on
-    assert meta.signatory == "Minister Oudshoorn"
-    assert meta.sender == "Infrastructuur en Waterstaat"
-    assert meta.recipient == doc.asked_by
+    assert meta.signatory == "Oudshoorn"
+    assert meta.signatory_role == "Minister van Infrastructuur en Waterstaat"
+    assert meta.sender == "Ministerie van Infrastructuur en Waterstaat"
+    assert meta.recipient is None  # the answers have no addressee; who asked is in the text
     assert meta.reference == "ah-tk-20232024-3127"
     assert meta.salutation is None and meta.closing is None
+    header = parse_letter(doc.text()).sentences[:2]
+    assert header[0].text.startswith(f"Vragen van {doc.asked_by} aan {doc.asked_to}")
+    assert header[1].text.startswith("Antwoord van Minister Oudshoorn")
 
 
 def test_answers_footers_footnotes_and_masthead_are_not_text():
@@ -68,7 +73,6 @@ def test_answers_footers_footnotes_and_masthead_are_not_text():
         assert not FOOTER.search(s.text), s.text
         assert "Dagblad van het Noorden" not in s.text
         assert not s.text.endswith("?1")  # footnote number
-    assert not any("Vragen van het lid" in s.text for s in parsed.sentences)
 
 
 def test_damaged_answers_keep_the_blocks_apart():
@@ -80,8 +84,8 @@ def test_damaged_answers_keep_the_blocks_apart():
     assert by["antwoord en"][0].startswith("de provincies verlenen de concessies")
     assert all("antwoord" not in t for t in by["vraag"])
     meta = parsed.metadata
-    assert meta.signatory == "minister oudshoorn"
-    assert meta.sender == "infrastructuur en waterstaat"
+    assert meta.signatory == "oudshoorn"
+    assert meta.sender == "ministerie van infrastructuur en waterstaat"
     assert meta.date == "februari"
     assert meta.subject == damage(HandmadeAnswers().about)
 
@@ -94,7 +98,7 @@ def test_answers_from_a_pdf_read_like_the_text():
     assert from_pdf.genre == "answers"
     assert [s.text for s in from_pdf.sentences] == [s.text for s in from_txt.sentences]
     assert [s.heading for s in from_pdf.sections] == [s.heading for s in from_txt.sections]
-    assert from_pdf.metadata.signatory == "Minister Oudshoorn"
+    assert from_pdf.metadata.signatory == "Oudshoorn"
 
 
 def test_a_note_gets_its_title_labels_and_sections():
@@ -184,3 +188,26 @@ def test_every_kamervragen_document_is_read_as_answers(kamervragen):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", parsed.metadata.date), name
         for s in parsed.sentences:
             assert not FOOTER.search(s.text), (name, s.text)
+
+
+def test_a_report_with_its_author_on_the_dated_line():
+    text = "\n".join(
+        [
+            "Rapport",
+            "Wachttijden in de jeugdbescherming",
+            "Stichting Kinderrechten Nederland, maart 2024",
+            "Samenvatting",
+            "In 2023 wachtten gemiddeld 1.200 kinderen op een jeugdbeschermer. Dat is meer dan in",
+            "2022. De stichting beveelt aan de wachttijd wettelijk te begrenzen.",
+            "Aanleiding",
+            "Kinderen die wachten, krijgen geen hulp. Ouders weten niet waar zij aan toe zijn.",
+        ]
+    )
+    parsed = parse_letter(text)
+    assert parsed.genre == "report"
+    meta = parsed.metadata
+    assert meta.subject == "Wachttijden in de jeugdbescherming"
+    assert meta.sender == "Stichting Kinderrechten Nederland"
+    assert meta.date == "maart 2024"  # the part the report gives; never a guessed day
+    assert meta.signatory is None and meta.recipient is None
+    assert [s.heading for s in parsed.sections] == ["Samenvatting", "Aanleiding"]
