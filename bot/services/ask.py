@@ -4,10 +4,20 @@ Retrieval is hybrid: BM25 over stemmed, stopword-filtered sentences (:mod:`bot.c
 with semantic search over sentence embeddings (:mod:`bot.core.embed`, USE multilingual, weights
 shipped in a package), so paraphrases and English questions find Dutch passages. A query term
 is also expanded with index terms that share a compound part with it and whose word embedding
-is close (``coalitieakkoord`` -> ``regeerakkoord``). Measured in ``bench/ask_quality.py`` on 78
-questions about the 26 corpus letters: hit@3 BM25 0.54, dense 0.56, hybrid 0.72 (hit@1 0.39 /
-0.40 / 0.50); BM25 alone stays better on bare keyword queries (hit@3 1.00 vs 0.91). Latency
-(``bench/ask_speed.py``): ``ask`` p95 12 ms at 100k sentences; retrieval p95 ~30 ms at 1M.
+is close (``coalitieakkoord`` -> ``regeerakkoord``), and each candidate's section (an answer
+block, a headed part of a letter) is ranked by the share of the question it holds: a third
+vote. Around retrieval:
+
+- a question about a letter itself (signatory, recipient, sender, date, subject) is answered
+  from its metadata (:meth:`AskService._about_letter`);
+- a question naming letters by their sender, recipient or signatory is answered from those
+  (:meth:`AskService._named_letters`);
+- what the question asks for ranks candidates: the author's requests or concerns (from the
+  recommendations), a number, a time, a reason, a yes or no (:mod:`bot.core.ask`);
+- each passage carries the neighbouring sentences that complete it (``Passage.context``).
+
+Measured (``bench/ask_quality.py``, ``bench/kamervragen.py``, dev and test sets kept apart; see
+the README's table). Latency: ``bench/ask_speed.py``.
 
 Embeddings are computed when a letter is added, in a worker thread, and stored
 (``sentence_vectors`` + ``derived(kind='vectors', version=<model version>)``); at start the
