@@ -110,10 +110,12 @@ class BM25Index:
         self._total_len = 0.0  # over alive rows
         self._letter_rows: dict[int, np.ndarray] = {}
         self._letter_terms: dict[int, np.ndarray] = {}  # term id per (sentence, distinct term)
-        # per letter, in sentence order: distinct terms per sentence, sentence ids, section ids
-        self._letter_counts: dict[int, np.ndarray] = {}
+        # per letter: sentence ids (sentence order), the section ids it has, and the index
+        # into those of each sentence and of each (sentence, distinct term) entry
         self._letter_sids: dict[int, np.ndarray] = {}
-        self._letter_sections: dict[int, np.ndarray] = {}
+        self._letter_sec_ids: dict[int, np.ndarray] = {}
+        self._letter_row_sec: dict[int, np.ndarray] = {}
+        self._letter_entry_sec: dict[int, np.ndarray] = {}
         # main segment (CSR over term ids 0 .. len(indptr) - 2)
         self._indptr = np.zeros(1, dtype=np.int64)
         self._rows = np.zeros(0, dtype=np.int32)
@@ -188,12 +190,13 @@ class BM25Index:
             self._n_alive += len(analysed)
             self._letter_rows[letter_id] = np.arange(start, self._n_rows, dtype=np.int64)
             self._letter_terms[letter_id] = np.frombuffer(letter_terms, dtype=np.int32).copy()
-            self._letter_counts[letter_id] = np.frombuffer(counts, dtype=np.int32).copy()
             self._letter_sids[letter_id] = np.array([sid for sid, _ in analysed], dtype=np.int64)
-            self._letter_sections[letter_id] = (
-                np.zeros(len(analysed), dtype=np.int64)
-                if sections is None
-                else np.asarray(sections, dtype=np.int64)
+            secs = np.zeros(len(analysed), dtype=np.int64) if sections is None else sections
+            sec_ids, row_sec = np.unique(np.asarray(secs, dtype=np.int64), return_inverse=True)
+            self._letter_sec_ids[letter_id] = sec_ids
+            self._letter_row_sec[letter_id] = row_sec.astype(np.int32)
+            self._letter_entry_sec[letter_id] = np.repeat(
+                row_sec.astype(np.int32), np.frombuffer(counts, dtype=np.int32)
             )
             if len(self._p_term) > max(MIN_PENDING, len(self._rows) // PENDING_RATIO):
                 self._merge()
@@ -212,7 +215,12 @@ class BM25Index:
     def _remove(self, letter_id: int) -> int:
         rows = self._letter_rows.pop(letter_id, None)
         letter_terms = self._letter_terms.pop(letter_id, None)
-        for per_letter in (self._letter_counts, self._letter_sids, self._letter_sections):
+        for per_letter in (
+            self._letter_sids,
+            self._letter_sec_ids,
+            self._letter_row_sec,
+            self._letter_entry_sec,
+        ):
             per_letter.pop(letter_id, None)
         if rows is None or not len(rows):
             return 0
@@ -364,18 +372,20 @@ class BM25Index:
         pairs: Sequence[tuple[int, int]],
         *,
         expansions: Mapping[str, Sequence[tuple[str, float]]] | None = None,
-    ) -> list[float]:
+    ) -> tuple[list[float], list[int | None]]:
         """For each ``(sentence_id, letter_id)``: the share (0-1) of the query's idf mass that
         the sentence's whole section holds (an answer block, a headed part of a letter; a
-        letter without headings is one section). 0.0 for a sentence not indexed."""
+        letter without headings is one section), and the section's id; 0.0 and None for a
+        sentence not indexed."""
         terms = self.query_terms(query)
         out = [0.0] * len(pairs)
+        section_ids: list[int | None] = [None] * len(pairs)
         if not terms or not pairs:
-            return out
+            return out, section_ids
         with self._lock:
             n = self._n_alive
             if n == 0:
-                return out
+                return out, section_ids
             idf_unknown = math.log(1 + (n + 0.5) / 0.5)
             groups: list[tuple[float, np.ndarray, np.ndarray]] = []
             total = 0.0
@@ -394,38 +404,57 @@ class BM25Index:
                     credit = np.array([min(1.0, w * EXPANSION_COVER) for _, w in known])
                     groups.append((idf, tids, credit))
             if total <= 0:
-                return out
+                return out, section_ids
+            # one pass over the (term, section) entries of the candidates' letters
+            tids = np.concatenate([t for _, t, _ in groups]) if groups else np.zeros(0, np.int32)
+            group_of = np.concatenate(
+                [np.full(len(t), g, dtype=np.int64) for g, (_, t, _) in enumerate(groups)]
+            ) if groups else np.zeros(0, np.int64)  # fmt: skip
+            credit_of = np.concatenate([c for _, _, c in groups]) if groups else np.zeros(0)
+            idfs = np.array([idf for idf, _, _ in groups], dtype=np.float64)
+            order = np.argsort(tids, kind="stable")
+            tids, group_of, credit_of = tids[order], group_of[order], credit_of[order]
+            entries_parts, section_parts, base = [], [], 0
+            where: dict[int, int] = {}  # position in pairs -> global section index
             by_letter: dict[int, list[int]] = {}
             for i, (_, lid) in enumerate(pairs):
                 by_letter.setdefault(lid, []).append(i)
             for lid, positions in by_letter.items():
-                sids = self._letter_sids.get(lid)
+                sids = self._letter_sids.get(lid)  # ascending: ids are given in sentence order
                 if sids is None:
                     continue
-                sections = self._letter_sections[lid]
-                row_of_entry = np.repeat(np.arange(len(sids)), self._letter_counts[lid])
-                entries = self._letter_terms[lid]
-                wanted = {int(pairs[i][0]) for i in positions}
-                want_rows = np.flatnonzero(np.isin(sids, np.fromiter(wanted, dtype=np.int64)))
-                want_secs = np.unique(sections[want_rows])
-                score = dict.fromkeys(want_secs.tolist(), 0.0)
-                for idf, tids, credit in groups:
-                    if not np.isin(entries, tids).any():
-                        continue
-                    best: dict[int, float] = {}
-                    for tid_value, weight in zip(tids.tolist(), credit.tolist(), strict=True):
-                        rows = row_of_entry[entries == tid_value]
-                        for sec in np.unique(sections[rows]).tolist():
-                            if sec in score and weight > best.get(sec, 0.0):
-                                best[sec] = weight
-                    for sec, weight in best.items():
-                        score[sec] += idf * weight
-                sec_of_sid = dict(zip(sids.tolist(), sections.tolist(), strict=True))
-                for i in positions:
-                    sec = sec_of_sid.get(int(pairs[i][0]))
-                    if sec is not None:
-                        out[i] = min(1.0, score.get(sec, 0.0) / total)
-        return out
+                uniq, local = self._letter_sec_ids[lid], self._letter_row_sec[lid]
+                entries_parts.append(self._letter_terms[lid])
+                section_parts.append(self._letter_entry_sec[lid] + base)
+                wanted = np.array([pairs[i][0] for i in positions], dtype=np.int64)
+                at = np.minimum(np.searchsorted(sids, wanted), len(sids) - 1)
+                for i, a, ok in zip(positions, at.tolist(), (sids[at] == wanted).tolist(),
+                                    strict=True):  # fmt: skip
+                    if ok:
+                        where[i] = base + int(local[a])
+                        section_ids[i] = int(uniq[local[a]])
+                base += len(uniq)
+            if not where or not len(tids):
+                return out, section_ids
+            entries = np.concatenate(entries_parts)
+            sections = np.concatenate(section_parts)
+            pos = np.searchsorted(tids, entries)
+            pos[pos >= len(tids)] = 0
+            hit = tids[pos] == entries
+            g = group_of[pos[hit]]
+            c = credit_of[pos[hit]]
+            sec = sections[hit]
+            key = sec * len(groups) + g
+            order = np.lexsort((-c, key))  # per key, the best credit first
+            key, c = key[order], c[order]
+            first = np.ones(len(key), dtype=bool)
+            first[1:] = key[1:] != key[:-1]
+            key, c = key[first], c[first]
+            score = np.zeros(base, dtype=np.float64)
+            np.add.at(score, key // len(groups), idfs[key % len(groups)] * c)
+            for i, sec_index in where.items():
+                out[i] = min(1.0, float(score[sec_index]) / total)
+        return out, section_ids
 
     def concentration(self, word: str, letter_ids: Collection[int]) -> tuple[int, int]:
         """In how many indexed sentences ``word`` occurs, and how many of those are in
@@ -445,14 +474,6 @@ class BM25Index:
                 return 0, 0
             inside = np.isin(self._letter[rows], np.fromiter(letter_ids, dtype=np.int64))
             return len(rows), int(inside.sum())
-
-    def sections_of(self, letter_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """A letter's sentence ids and their section ids, in sentence order (empty if absent)."""
-        with self._lock:
-            sids = self._letter_sids.get(letter_id)
-            if sids is None:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            return sids, self._letter_sections[letter_id]
 
     def _idf(self, tid: int, n: int) -> float:
         df = int(self._df[tid])

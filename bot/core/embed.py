@@ -373,15 +373,6 @@ class DenseIndex:
                 out.append(float(self._vec[found[0]] @ q) if len(found) else None)
         return out
 
-    def letter_cosines(self, query: np.ndarray, letter_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """Sentence ids of a letter and the cosine of each with ``query`` (empty if absent)."""
-        q = np.asarray(query, dtype=np.float32).reshape(-1)
-        with self._lock:
-            rows = self._rows_of.get(letter_id)
-            if rows is None or not len(rows):
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            return self._sid[rows].copy(), _dot(self._vec[rows], q)
-
     def _scan(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows and scores of the probed lists (every row without an inverted file)."""
         spans: list[tuple[int, int]] = []

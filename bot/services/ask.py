@@ -522,17 +522,15 @@ class AskService:
         if not terms_text:
             return
         pairs = [(c.sentence_id, c.letter_id) for c in fused]
-        coverage = indexes.bm25.section_coverage(terms_text, pairs, expansions=expansions)
-        keys: list[tuple[int, int] | None] = []
+        coverage, section_ids = indexes.bm25.section_coverage(
+            terms_text, pairs, expansions=expansions
+        )
+        keys = [
+            None if sec is None else (c.letter_id, sec)
+            for c, sec in zip(fused, section_ids, strict=True)
+        ]
         for c, cov in zip(fused, coverage, strict=True):
             c.section_coverage = cov
-        sections: dict[int, dict[int, int]] = {}
-        for lid in {c.letter_id for c in fused}:
-            sids, secs = indexes.bm25.sections_of(lid)
-            sections[lid] = dict(zip(sids.tolist(), secs.tolist(), strict=True))
-        for c in fused:
-            sec = sections.get(c.letter_id, {}).get(c.sentence_id)
-            keys.append(None if sec is None else (c.letter_id, sec))
         best: dict[tuple[int, int], float] = {}
         for key, cov in zip(keys, coverage, strict=True):
             if key is not None and cov > 0:
