@@ -1,21 +1,31 @@
-"""Measure question answering (bot.services.ask) on hand-written questions about the corpus.
+"""Measure question answering (bot.services.ask) on hand-written questions, dev and test apart.
 
-Run as ``python bench/ask_quality.py`` from the repository root (``-v`` lists every miss).
-Needs ``../shared/corpus/letters`` (or ``$BRIEFBOT_CORPUS``); without it, it says so and exits 0.
+    python bench/ask_quality.py                 # dev and test, totals
+    python bench/ask_quality.py --split dev -v  # dev only, every miss listed (for tuning)
 
-The questions are ``bench/eval/questions.jsonl``: Dutch paraphrases (other words than the
-letter's), English questions, keyword questions, each with the sentence(s) that answer it
-(letter id of the corpus + sentence text), and questions nothing in the letters answers.
+Three question sets, each split into **dev** (tune on it) and **test** (score once, at the end;
+misses are never listed):
 
-The corpus letters (.txt) are ingested into a temporary store through a real ``Briefbot``
-(embeddings computed and stored as at any ingest). Then, for BM25 alone, dense (embeddings)
-alone and the hybrid that the service uses:
+1. ``bench/eval/questions.jsonl``: questions about the 26 corpus letters
+   (``../shared/corpus/letters`` or ``$BRIEFBOT_CORPUS``): Dutch paraphrases, English, keyword
+   and unanswerable questions, each with the sentence(s) that answer it; ``split`` per letter
+   (a letter's questions are all dev or all test).
+2. ``bench/eval/documents/{dev,test}/``: held-out documents of other senders (ministries,
+   advisory boards, associations, inspectorates, municipalities, answers to parliamentary
+   questions, notes), each ``NAME.txt`` with ``NAME.json`` holding its questions with their
+   answer sentences and its unanswerable questions.
+3. ``bench/eval/answers-dev/``: invented answers to parliamentary questions, scored like the
+   outside test (``bench/kamervragen.py``; dev only: the outside set is the test).
 
-- hit@1 / hit@3 / hit@5: share of answerable questions with an answering sentence among the
-  first 1 / 3 / 5 passages, overall and per question kind;
-- no-answer precision / recall: of the questions answered "nothing relevant found", the share
-  that is truly unanswerable; of the unanswerable ones, the share answered that way;
-- answered: share of answerable questions that got an answer (found=True).
+Sets 1 and 2 are ingested into one temporary store through a real ``Briefbot`` (embeddings
+computed and stored as at any ingest); set 3 into one of its own. Per set and split, beside the
+baseline of the same run (the service's BM25 alone, same index, same question):
+
+- hit@1 / hit@3: share of answerable questions with an answering sentence among the first 1 / 3
+  passages of ``AskService.ask`` (the answer a user gets; a passage counts by its own sentence,
+  not its context);
+- answered: share of answerable questions that got an answer; no-answer recall: share of
+  unanswerable questions answered "nothing found".
 """
 
 from __future__ import annotations
@@ -33,27 +43,77 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import corpus_dir  # noqa: E402
-from bot.core import ask as core  # noqa: E402
+from bench.kamervragen import DEV as ANSWERS_DEV  # noqa: E402
+from bench.kamervragen import measure as measure_answers  # noqa: E402
 from bot.core.text import fold  # noqa: E402
 from bot.services.app import Briefbot  # noqa: E402
+from bot.services.scope import OPERATOR  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
-MODES = ("bm25", "dense", "hybrid")
+DOCUMENTS = ROOT / "bench" / "eval" / "documents"
+SPLITS = ("dev", "test")
 
 
 def load_questions() -> list[dict]:
+    """Every question as ``{id, set, split, question, kind, answers: [(source, text)]}``."""
+    out = []
     with QUESTIONS.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            if line.strip():
+                q = json.loads(line)
+                out.append(
+                    {
+                        "id": q["id"],
+                        "set": "corpus letters",
+                        "split": q["split"],
+                        "question": q["question"],
+                        "kind": q["kind"],
+                        "answers": [(a["letter"], a["text"]) for a in q["answers"]],
+                    }
+                )
+    for split in SPLITS:
+        for meta in sorted((DOCUMENTS / split).glob("*.json")):
+            doc = json.loads(meta.read_text(encoding="utf-8"))
+            for i, q in enumerate(doc.get("questions", [])):
+                out.append(
+                    {
+                        "id": f"{meta.stem}#{i + 1}",
+                        "set": "other senders",
+                        "split": split,
+                        "question": q["question"],
+                        "kind": "english" if q.get("lang") == "en" else "dutch",
+                        "answers": [(meta.stem, text) for text in q["answers"]],
+                    }
+                )
+            for i, text in enumerate(doc.get("unanswerable", [])):
+                out.append(
+                    {
+                        "id": f"{meta.stem}#no{i + 1}",
+                        "set": "other senders",
+                        "split": split,
+                        "question": text,
+                        "kind": "no-answer",
+                        "answers": [],
+                    }
+                )
+    return out
 
 
-async def gold_ids(app: Briefbot, question: dict, letter_ids: dict[str, int]) -> set[int]:
+def documents(corpus: Path | None) -> list[Path]:
+    files = sorted(corpus.glob("*.txt")) if corpus else []
+    for split in SPLITS:
+        files += sorted((DOCUMENTS / split).glob("*.txt"))
+    return files
+
+
+async def gold_ids(app: Briefbot, answers: list[tuple[str, str]], ids: dict[str, int]) -> set[int]:
     out: set[int] = set()
-    for answer in question["answers"]:
-        letter_id = letter_ids.get(answer["letter"])
+    for source, text in answers:
+        letter_id = ids.get(source)
         if letter_id is None:
             continue
-        want = fold(answer["text"])
+        want = fold(text)
         for rec in await app.store.letters.sentences(letter_id):
             have = fold(rec.text)
             if have == want or (len(want) > 40 and (have.startswith(want) or want in have)):
@@ -61,84 +121,98 @@ async def gold_ids(app: Briefbot, question: dict, letter_ids: dict[str, int]) ->
     return out
 
 
-async def run(verbose: bool) -> int:
+async def run(splits: tuple[str, ...], verbose: bool) -> int:
     corpus = corpus_dir()
     if corpus is None:
-        print("ask_quality: ../shared/corpus/letters not found; nothing measured (skipped).")
-        return 0
-    questions = load_questions()
+        print("ask_quality: ../shared/corpus/letters not found; the corpus questions are skipped.")
+    questions = [
+        q
+        for q in load_questions()
+        if q["split"] in splits and (corpus is not None or q["set"] != "corpus letters")
+    ]
+    # rows[(set, split)] -> per question: (answerable, hit@1, hit@3, found) for ask and bm25
+    rows: dict[tuple[str, str], list] = defaultdict(list)
+    unmatched: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(BRIEFBOT_DB=str(Path(tmp) / "q.sqlite3"), BRIEFBOT_LETTERS_DIR=tmp)
         app = await Briefbot.open(settings, seed=False)
         try:
             t0 = time.perf_counter()
-            files = sorted(corpus.glob("*.txt"))
-            await app.add_path(files)
+            files = documents(corpus)
+            report = await app.add_path(files)
             await app.answers.warm()
             n_sent = await app.store.vectors.count()
             print(
-                f"ingested {len(files)} letters, {n_sent} sentences with vectors "
+                f"ingested {len(report.ingested)} of {len(files)} documents, {n_sent} sentences "
                 f"in {time.perf_counter() - t0:.1f} s"
             )
-            letter_ids = {Path(r.source_path).stem: r.id for r in app.catalog.by_id.values()}
-            results = {m: defaultdict(list) for m in MODES}
-            found_by = {m: [] for m in MODES}
-            missing_gold = 0
+            for e in report.errors:
+                print(f"  refused {Path(e.path).name}: {e.error}")
+            ids = {Path(r.source_path).stem: r.id for r in app.catalog.by_id.values()}
             for q in questions:
-                gold = await gold_ids(app, q, letter_ids)
+                gold = await gold_ids(app, q["answers"], ids)
                 if q["answers"] and not gold:
-                    missing_gold += 1
-                    print(f"  {q['id']}: answer sentence not found in the parsed letter, skipped")
+                    unmatched.append(q["id"])
                     continue
-                for mode in MODES:
-                    cands = await app.answers.rank(q["question"], mode=mode)
-                    top = [c.sentence_id for c in cands[:5]]
-                    found = any(c.relevance >= core.FOUND_AT for c in cands[:10])
-                    found_by[mode].append((bool(gold), found))
-                    if gold:
-                        ok = [s in gold for s in top]
-                        row = (any(ok[:1]), any(ok[:3]), any(ok[:5]))
-                        results[mode]["all"].append(row)
-                        results[mode][q["kind"]].append(row)
-                        if verbose and mode == "hybrid" and not row[2]:
-                            print(f"  miss {q['id']} ({q['kind']}): {q['question']}")
-                    elif verbose and mode == "hybrid" and found:
+                answer = await app.answers.ask(q["question"], scope=OPERATOR)
+                top = [
+                    (await app.store.letters.sentence(p.letter_id, p.sentence))
+                    for p in answer.passages
+                ]
+                ours = [r is not None and r.id in gold for r in top]
+                cands = await app.answers.rank(q["question"], mode="bm25")
+                base = [c.sentence_id in gold for c in cands[:3]]
+                row = (bool(gold), any(ours[:1]), any(ours[:3]), answer.found, any(base[:1]),
+                       any(base[:3]))  # fmt: skip
+                rows[(q["set"], q["split"])].append((q, row))
+                if verbose and q["split"] == "dev":
+                    if gold and not row[2]:
+                        print(f"  miss {q['id']} ({q['kind']}): {q['question']}")
+                    elif not gold and answer.found:
                         print(f"  false answer {q['id']}: {q['question']}")
         finally:
             await app.close()
-    print(f"\n{'':8s} {'hit@1':>6s} {'hit@3':>6s} {'hit@5':>6s}   per kind hit@3")
-    for mode in MODES:
-        rows = results[mode]["all"]
-        h = [sum(r[i] for r in rows) / len(rows) for i in range(3)]
-        kinds = ", ".join(
-            f"{k} {sum(r[1] for r in v) / len(v):.2f} (n={len(v)})"
-            for k, v in sorted(results[mode].items())
-            if k != "all"
-        )
-        print(f"{mode:8s} {h[0]:6.3f} {h[1]:6.3f} {h[2]:6.3f}   {kinds}")
-    print("\nno-answer detection (found = a passage with relevance >= FOUND_AT):")
-    for mode in MODES:
-        pairs = found_by[mode]
-        said_none = [answerable for answerable, found in pairs if not found]
-        unanswerable = [found for answerable, found in pairs if not answerable]
-        answerable = [found for answerable, found in pairs if answerable]
-        precision = sum(not a for a in said_none) / len(said_none) if said_none else 1.0
-        recall = sum(not f for f in unanswerable) / len(unanswerable) if unanswerable else 1.0
-        answered = sum(answerable) / len(answerable) if answerable else 0.0
+    print(f"\n{'set':16s} {'split':5s} {'n':>4s}  {'ask@1':>6s} {'ask@3':>6s} {'bm25@1':>6s} "
+          f"{'bm25@3':>6s} {'answered':>8s} {'no-ans':>6s}   ask@3 per kind")  # fmt: skip
+    for (qset, split), items in sorted(rows.items()):
+        ans = [r for _, r in items if r[0]]
+        unans = [r for _, r in items if not r[0]]
+        kinds = defaultdict(list)
+        for q, r in items:
+            if r[0]:
+                kinds[q["kind"]].append(r[2])
+        per_kind = ", ".join(f"{k} {sum(v) / len(v):.2f}" for k, v in sorted(kinds.items()))
+        share = [sum(r[i] for r in ans) / max(len(ans), 1) for i in (1, 2, 4, 5, 3)]
+        no_ans = sum(not r[3] for r in unans) / len(unans) if unans else float("nan")
+        print(f"{qset:16s} {split:5s} {len(ans):4d}  {share[0]:6.3f} {share[1]:6.3f} "
+              f"{share[2]:6.3f} {share[3]:6.3f} {share[4]:8.3f} {no_ans:6.3f}   {per_kind}"
+              f"  (+{len(unans)} unanswerable)")  # fmt: skip
+    if unmatched:
+        print(f"{len(unmatched)} questions skipped (answer sentence not found): {unmatched}")
+    if "dev" in splits and ANSWERS_DEV.is_dir():
+        result, qrows = await measure_answers(ANSWERS_DEV)
+        b, p = result["briefbot"], result["baseline_bm25"]
         print(
-            f"{mode:8s} no-answer precision {precision:.3f}  recall {recall:.3f}  "
-            f"answered {answered:.3f}  (n={len(pairs)}, unanswerable {len(unanswerable)})"
+            f"\nanswer documents (bench/eval/answers-dev, dev, scored as bench/kamervragen.py): "
+            f"{result['questions']} questions, ask hit@1 {b['hit@1']:.3f} hit@3 {b['hit@3']:.3f}; "
+            f"plain BM25 hit@1 {p['hit@1']:.3f} hit@3 {p['hit@3']:.3f}; baseline misses "
+            f"answered {result['baseline_misses_answered']}/{result['baseline_misses']}; "
+            f"refused {len(result['refused'])}"
         )
-    if missing_gold:
-        print(f"\n{missing_gold} questions skipped: their answer was not found in the letters")
+        if verbose:
+            for r in qrows:
+                if not r["briefbot"][1]:
+                    print(f"  miss {r['doc']}: {r['question'][:140]}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the dev misses")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.verbose))
+    splits = SPLITS if args.split == "all" else (args.split,)
+    return asyncio.run(run(splits, args.verbose))
 
 
 if __name__ == "__main__":

@@ -177,15 +177,16 @@ async def bm25_from_store(path: Path) -> BM25Index:
     index = BM25Index()
     store = await open_store(path)
     try:
-        current, pending = None, []
+        current, pending, sections = None, [], []
         async for rec in store.letters.iter_all_sentences(batch=20_000):
             if rec.letter_id != current:
                 if pending:
-                    index.add(current, pending)
-                current, pending = rec.letter_id, []
+                    index.add(current, pending, sections)
+                current, pending, sections = rec.letter_id, [], []
             pending.append((rec.id, rec.text))
+            sections.append(rec.section_id)
         if pending:
-            index.add(current, pending)
+            index.add(current, pending, sections)
         index.flush()
     finally:
         await store.close()
@@ -272,7 +273,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k sentences for the hybrid part")
     parser.add_argument("--skip-1m", action="store_true", help="leave out the 1M part")
-    asyncio.run(run(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    # the synthetic stores are made (once, cached) outside the event loop: making one runs a
+    # loop of its own
+    ensure_synthetic_db(100 if args.quick else 1000)
+    if not args.skip_1m:
+        ensure_synthetic_db(10_000)
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -230,6 +230,9 @@ async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[
             "letter": app.catalog.number(p.letter_id),
             "page": p.page,
             "sentence": p.sentence,
+            "context": [
+                {"text": c.text, "page": c.page, "sentence": c.sentence} for c in p.context
+            ],
         }
         for p in answer.passages
     ]

@@ -32,11 +32,11 @@ QUESTION_FILLER = _words(
     """
     wat welke welk wie wiens waar waarom wanneer hoe hoeveel hoezeer
     zegt zeggen zei gezegd vindt vinden vond schrijft schrijven schreef staat stond stelt
-    noemt meldt vermeldt beschrijft brief brieven rapporteur rapporteurs nationaal nationale
+    noemt meldt vermeldt beschrijft brief brieven document documenten stuk
     volgens graag geef vertel uitleg leg uit weet iemand
     what which who whom whose where why when how much many does do did say says said about
     is are was were the a an of to in on for and or it its this that there letter letters
-    national rapporteur tell me please explain according
+    document documents tell me please explain according
     """
 )
 
@@ -89,9 +89,21 @@ _TOPIC_PREP = re.compile(
     r"|about|on|regarding|concerning|around|for|of|to|in|from)\s+",
     re.IGNORECASE,
 )
+# The roles that write or receive policy documents (the genre's, not one sender's): a routed
+# question's "topic" that is only such a role names no topic ("wat beveelt de minister aan").
+ROLES = _words(
+    """
+    rapporteur rapporteurs nationaal nationale minister ministers staatssecretaris ministerie
+    kabinet regering college raad inspectie inspecteur gemeente gemeenteraad burgemeester
+    wethouder wethouders adviescollege commissie vereniging stichting informateur formateur
+    kamer voorzitter auteur afzender schrijver ondertekenaar
+    national minister ministry cabinet government council inspectorate municipality mayor
+    board committee association foundation author sender writer
+    """
+)
 _LEAD = re.compile(
     r"^(?:(?:de|het|een|deze|dit|die|the|a|an|this|that|these|those|zijn|haar|hun|his|her"
-    r"|their|mijn|my|brief|brieven|letter|letters|rapporteur|nationaal|national)\s+)+",
+    r"|their|mijn|my|brief|brieven|letter|letters|" + "|".join(sorted(ROLES)) + r")\s+)+",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
@@ -189,6 +201,312 @@ def _clean(fragment: str) -> str | None:
     return out
 
 
+# --------------------------------------------------------------------------- the letter itself
+
+Field = Literal["signatory", "sender", "recipient", "date", "subject"]
+
+_DOC = (
+    r"(?:brief|brieven|document|stuk|notitie|nota|memo|beantwoording|antwoorden|advies"
+    r"|rapport|letter|note|report|answers)"
+)
+_THE = r"(?:de|het|deze|dit|die|the|this|that)"
+# Questions about a document itself rather than its content; each needs the document or an
+# act only documents have (signing, addressing) in the question, so "wanneer komt de wet" or
+# "wat is het onderwerp van het debat" are left to the passages.
+_FIELDS: tuple[tuple[Field, re.Pattern[str]], ...] = tuple(
+    (field, re.compile(pattern, re.IGNORECASE))
+    for field, pattern in (
+        (
+            "signatory",
+            r"\bwie\b.{0,60}\b(?:ondertekend|ondertekende|getekend|tekende|ondertekent)\b"
+            r"|\bondertekenaar|\bondertekend\s+door\s+wie\b|\bwie\s+tekent\b"
+            r"|\bwho\b.{0,30}\bsign(?:ed|s)\b|\bsignator(?:y|ies)\b|\bsigned\s+by\s+whom\b",
+        ),
+        (
+            "recipient",
+            r"\baan\s+wie\b.{0,60}\b(?:gericht|gestuurd|geschreven|verstuurd|verzonden"
+            r"|geadresseerd|gezonden)\b|\bgeadresseerde\b|\bontvanger\s+van\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bto\s+whom\b|\baddressed\s+to\b|\baddressee\b"
+            r"|\brecipients?\s+of\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bwho\b.{0,40}\b(?:addressed|sent|written)\s+to\b",
+        ),
+        (
+            "sender",
+            r"\bafzender\b|\bvan\s+wie\s+(?:is|komt|was|kwam)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"\b|\bwie\s+(?:heeft|had)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"\s+(?:geschreven"
+            r"|gestuurd|verstuurd|opgesteld)|\bwie\s+(?:schreef|stuurde|verstuurde)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bwho\s+(?:wrote|sent|writes|authored)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\b(?:sender|author)\s+of\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bwho\s+is\s+(?:the\s+)?(?:sender|author)\b|\bauteur\s+van\s+"
+            + _THE,
+        ),
+        (
+            "date",
+            r"\bwanneer\s+(?:is|werd|was)\s+" + _THE + r"\s+" + _DOC + r"\b"
+            r"|\bdatum\s+van\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bvan\s+wanneer\s+is\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\b"
+            + _DOC
+            + r"\s+(?:is\s+)?gedateerd"
+            r"|\bwhen\s+(?:was|is|were)\s+" + _THE + r"\s+" + _DOC + r"\b"
+            r"|\bdate\s+of\s+" + _THE + r"\s+" + _DOC + r"|\bwhat\s+date\b"
+            r"|\b" + _DOC + r"\s+dated\b",
+        ),
+        (
+            "subject",
+            r"\bwaar(?:over)?\s+(?:gaat|ging|gaan|handelt)\s+" + _THE + r"\s+" + _DOC + r"\b"
+            r"|\bonderwerp\s+van\s+" + _THE + r"\s+" + _DOC + r"|\bwat\s+is\s+het\s+"
+            r"onderwerp\b|\bwhat\s+(?:is|was|are)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"\s+(?:about|on)\b|\bsubject\s+of\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"|\bwhat\s+(?:does|do|did)\s+"
+            + _THE
+            + r"\s+"
+            + _DOC
+            + r"\s+(?:deal\s+with|cover|concern)\b",
+        ),
+    )
+)
+
+
+def letter_field(question: str) -> Field | None:
+    """The metadata a question asks for about a document itself (who signed it, to whom it is
+    addressed, who sent it, its date, what it is about), else None."""
+    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    for field, pattern in _FIELDS:
+        if pattern.search(text):
+            return field
+    return None
+
+
+# What the author asks, advises, wants or expects: the answer is one of the author's requests
+# (the recommendation sentences), found by the rest of the question.
+_REQUEST = re.compile(
+    r"\b(?:vraagt|vragen|vroeg|verzoekt|verzoeken|verzocht|wil|willen|wenst|verwacht\w*"
+    r"|adviseert|adviseren|adviseerde|raadt|pleit\w*|roept\w*|beveelt|bevelen|eist|eisen"
+    r"|doet\s+een\s+beroep|moet\w*\s+(?:er\s+)?gebeuren|wordt\s+\w+\s+gevraagd|gevraagd"
+    r"|asks?|asking|asked|requests?|requested|wants?|wanted|expects?|expected|urges?|urged"
+    r"|calls?\s+(?:on|for|upon)|advises?|advised|recommends?|recommended|demands?)\b",
+    re.IGNORECASE,
+)
+_CONCERN = re.compile(
+    r"\bzorgen\b|\bzorg\b|\bbezorgd|\bongerust|\bvreest|\bworr(?:y|ies|ied)\b|\bconcern",
+    re.IGNORECASE,
+)
+
+
+REQUEST_KINDS = frozenset({"request", "plea", "advice", "requirement"})
+CONCERN_KINDS = frozenset({"concern"})
+# A passage that is one of the author's requests (concerns) gains this much fused score when the
+# question asks what the author asks (worries about): about the gap between rank 1 and rank 4.
+REQUEST_BONUS = 0.02
+# A request of a letter the question named ("wat vraagt de NVVB?") is an answer even when the
+# question has no other words to match it by.
+NAMED_REQUEST_RELEVANCE = 0.25
+# ...and ranks first: the question is about that author's requests (a rank-1 vote).
+NAMED_REQUEST_BONUS = 0.1
+
+
+# How directly each kind answers "what does the author ask": a request or advice to the reader
+# first, a general requirement ("er moet ...") last.
+KIND_WEIGHT = {"request": 1.0, "advice": 0.8, "plea": 0.8, "requirement": 0.5, "concern": 1.0}
+
+
+def intent_words(question: str) -> frozenset[str]:
+    """The folded words of the question that say it asks for requests or concerns ("vraagt",
+    "adviseert", "worries"): the bonus for requests stands for them, the search leaves them."""
+    out = set()
+    for pattern in (_REQUEST, _CONCERN):
+        for m in pattern.finditer(question):
+            out.update(fold(m.group(0)).split())
+    return frozenset(out)
+
+
+def request_kinds(question: str) -> frozenset[str]:
+    """The recommendation kinds a question asks for: what the author asks, advises or wants
+    (requests, pleas, advice, requirements) or what worries the author (concerns); empty
+    for other questions."""
+    if _CONCERN.search(question):
+        return CONCERN_KINDS
+    if _REQUEST.search(question):
+        return REQUEST_KINDS
+    return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class LetterMeta:
+    id: int
+    title: str
+    sender: str | None
+    signatory: str | None
+    recipient: str | None
+    recipient_role: str | None
+    date: str | None
+    subject: str | None
+    pages: int
+
+
+def describe(question: str, field: Field, meta: LetterMeta) -> str:
+    """One line answering ``field`` of a letter from its metadata, in the question's language,
+    with the letter's citation; says so when the letter does not state it."""
+    en = language(question) == "en"
+    title = f"“{meta.title}”"
+    first = f" [{'letter' if en else 'brief'} {meta.id}, p. 1]"
+    last = f" [{'letter' if en else 'brief'} {meta.id}, p. {max(meta.pages, 1)}]"
+    if field == "signatory" or (field == "sender" and not meta.sender):
+        if not meta.signatory:
+            return f"{title} {'names no signatory' if en else 'vermeldt geen ondertekenaar'}."
+        who = meta.signatory + (f" ({meta.sender})" if meta.sender else "")
+        return f"{title} {'was signed by' if en else 'is ondertekend door'} {who}.{last}"
+    if field == "sender":
+        signed = ""
+        if meta.signatory:
+            signed = f", {'signed by' if en else 'ondertekend door'} {meta.signatory}"
+        return f"{title} {'is from' if en else 'is van'} {meta.sender}{signed}.{first}"
+    if field == "recipient":
+        if not meta.recipient and not meta.recipient_role:
+            return f"{title} {'names no addressee' if en else 'vermeldt geen geadresseerde'}."
+        to = meta.recipient or meta.recipient_role or ""
+        if meta.recipient_role and meta.recipient and fold(meta.recipient_role) not in fold(to):
+            to += f" ({meta.recipient_role})"
+        return f"{title} {'is addressed to' if en else 'is gericht aan'} {to}.{first}"
+    if field == "date":
+        if not meta.date:
+            return f"{title} {'states no date' if en else 'vermeldt geen datum'}."
+        return f"{title} {'is dated' if en else 'is gedateerd'} {meta.date}.{first}"
+    # subject
+    about = meta.subject or meta.title
+    tail = " Its key passages:" if en else " De kernpassages:"
+    return f"{title} {'is about' if en else 'gaat over'}: {about}.{first}{tail}"
+
+
+def most_recent_note(question: str) -> str:
+    if language(question) == "en":
+        return "(The most recent letter; name its sender or subject to ask about another.)"
+    return "(De meest recente brief; noem de afzender of het onderwerp om een andere te kiezen.)"
+
+
+def close_topics(topic: str, topics: Sequence[tuple[str, str]], limit: int = 3) -> list[str]:
+    """The names of the ``topics`` (``(slug, name)``) closest to ``topic`` by spelling."""
+    from rapidfuzz import fuzz, process
+
+    if not topics:
+        return []
+    names = [name for _, name in topics]
+    found = process.extract(fold(topic), [fold(n) for n in names], scorer=fuzz.WRatio,
+                            limit=limit, score_cutoff=50)  # fmt: skip
+    return [names[i] for _, _, i in found]
+
+
+def no_such_topic(question: str, topic: str, close: Sequence[str], *, found: bool) -> str:
+    """The line saying the letters have no such topic, with close ones; ``found``: passages
+    that match the words follow."""
+    shown = topic if len(topic) <= 60 else topic[:59] + "…"
+    if language(question) == "en":
+        hint = f" Close topics: {', '.join(close)}." if close else ""
+        tail = " Passages that match the words:" if found else ""
+        return f"The letters have no topic “{shown}”.{hint}{tail}"
+    hint = f" Onderwerpen die in de buurt komen: {', '.join(close)}." if close else ""
+    tail = " Passages die bij de woorden passen:" if found else ""
+    return f"De brieven hebben geen onderwerp “{shown}”.{hint}{tail}"
+
+
+# --------------------------------------------------------------------------- naming a letter
+
+
+# A word of a sender's, recipient's or signatory's name names those letters only when at least
+# this share of the sentences that hold it are theirs ("informateur", "NVVB": yes;
+# "slachtoffers" in "Vereniging van Advocaten voor Slachtoffers": no).
+NAME_CONCENTRATION = 0.25
+# Names that fit more than this share of the letters a scope sees single none out.
+NAMED_SHARE = 0.75
+
+
+def name_terms(text: str) -> list[str]:
+    """The words of ``text`` that can name a sender, recipient or signatory: folded, not
+    stopwords, at least three letters (or an acronym such as ``VNG``)."""
+    out = []
+    for word in fold(text).split():
+        if len(word) >= 3 and not word.isdigit() and word not in _NAME_STOP:
+            out.append(word)
+    return out
+
+
+_NAME_BREAK = _words(
+    "van voor en tegen inzake over met op in bij aan de het der den te ter ten t.a.v tav p.a pa"
+    " of for and the to on at"
+)
+
+
+def organisation_words(name: str) -> list[str]:
+    """The words that name an organisation or a person's office: its acronyms, and the words
+    before its first preposition or conjunction ("Nationaal Rapporteur" of "Nationaal
+    Rapporteur Mensenhandel en ...", "Vereniging" of "Vereniging van Advocaten voor
+    Slachtoffers"), at most two; the rest of a name says what it works on, which questions
+    ask about as a subject."""
+    acronyms = [fold(w) for w in re.findall(r"\b[A-Z]{2,6}\b", name)]
+    head: list[str] = []
+    for word in fold(name).split():
+        if word in _NAME_BREAK or word.isdigit():
+            if head:
+                break
+            continue
+        if len(word) < 3 or word in _NAME_STOP:
+            continue
+        head.append(word)
+        if len(head) == 2:
+            break
+    return [w for w in dict.fromkeys(acronyms + head) if len(w) >= 3 and w not in _NAME_STOP]
+
+
+def _name_stop() -> frozenset[str]:
+    from bot.core.vocabulary import STOPWORDS
+
+    return (
+        frozenset(fold(w) for w in STOPWORDS)
+        | QUESTION_FILLER
+        | _words(
+            "mevrouw meneer heer drs dhr prof ing postbus den haag tav de der van voor ministerie"
+        )
+    )
+
+
+_NAME_STOP = _name_stop()
+
+
 # --------------------------------------------------------------------------- query checks
 
 
@@ -228,6 +546,7 @@ class Candidate:
     cosine: float | None = None
     fused: float = 0.0
     relevance: float = 0.0
+    section_coverage: float = 0.0  # share of the question's idf mass its section holds
 
 
 RRF_K = 10
@@ -236,6 +555,12 @@ W_DENSE = 1.0
 # A bare keyword query (a few words, no question words) means those words: BM25 counts double.
 # Measured: keyword questions hit@3 0.82 -> 0.91, the others unchanged.
 KEYWORD_W_BM25 = 2.0
+# The sentence's section (answer block, headed part) ranked among the candidates' sections by
+# term coverage: one more vote in the fusion.
+# Measured on the dev sets (bench/ask_quality.py): hit@1 0.455 -> 0.500 on the corpus letters,
+# 0.613 -> 0.645 on the answer documents, hit@3 unchanged; the sections' mean similarity as a
+# fourth vote lowered hit@1 (0.409) and was left out.
+W_SECTION = 1.0
 KEYWORD_MAX_WORDS = 4
 
 
@@ -300,6 +625,17 @@ COVERAGE_LOW = 0.50
 FOUND_AT = 0.15
 
 
+def has_evidence(c: Candidate) -> bool:
+    """Does a candidate share a term with the question, or its section, or is it at least as
+    similar as an unrelated sentence is not? (Passages after the first need no more.)"""
+    return (
+        c.relevance >= FOUND_AT
+        or c.coverage > 0
+        or c.section_coverage > 0
+        or (c.cosine or 0.0) >= COS_LOW
+    )
+
+
 def relevance(cosine: float | None, coverage: float) -> float:
     """A passage's 0-1 relevance from its cosine similarity and its BM25 term coverage."""
     dense = 0.0
@@ -308,6 +644,131 @@ def relevance(cosine: float | None, coverage: float) -> float:
     lexical = min(1.0, max(0.0, (coverage - COVERAGE_LOW) / (1.0 - COVERAGE_LOW)))
     # evidence from both sides counts more than either alone
     return min(1.0, max(dense, lexical) + 0.25 * min(dense, lexical))
+
+
+# --------------------------------------------------------------------------- answer types
+
+# What kind of answer a question wants, from its question word, and how a sentence that gives
+# that kind of answer looks. A candidate that looks like the wanted kind gains ANSWER_TYPE_BONUS
+# of fused score. Numbers only count where the text kept its digits (damaged text lost them).
+_NUMBER_WORDS = (
+    r"een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien"
+    r"|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig"
+    r"|tachtig|negentig|honderd|duizend|miljoen|miljard|procent|helft|derde|kwart|tiental"
+    r"|tientallen"
+    r"|honderden|duizenden|dozens?|hundreds?|thousands?|million|billion|percent|half|third"
+)
+_ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (name, re.compile(question, re.IGNORECASE), re.compile(answer, re.IGNORECASE))
+    for name, question, answer in (
+        (
+            "amount",
+            r"\b(?:hoeveel\s+(?:geld|euro)|hoe\s+duur|wat\s+kost|kosten|budget|bedrag"
+            r"|how\s+much\s+(?:money|does)|what\s+does\s+.{1,40}\s+cost|costs?)\b",
+            r"\b(?:euro|miljoen|miljard|€|eur)\b|€\s*\d",
+        ),
+        (
+            "duration",
+            r"\b(?:hoe\s+lang|how\s+long)\b",
+            r"\b(?:\d+|" + _NUMBER_WORDS + r")\s+(?:dagen|dag|weken|week|maanden|maand|jaar"
+            r"|jaren|uur|days?|weeks?|months?|years?|hours?)\b",
+        ),
+        (
+            "number",
+            r"\b(?:hoeveel|hoe\s+groot|hoe\s+vaak|how\s+many|how\s+much|how\s+often"
+            r"|what\s+number|welk\s+percentage|aantal)\b",
+            r"\d|\b(?:" + _NUMBER_WORDS + r")\b",
+        ),
+        (
+            "time",
+            r"\b(?:wanneer|per\s+wanneer|vanaf\s+wanneer|when|by\s+when)\b",
+            r"\b(?:(?:19|20)\d\d|januari|februari|maart|april|mei|juni|juli|augustus"
+            r"|september|oktober|november|december|voorjaar|najaar|zomer|winter|kwartaal"
+            r"|eind|begin|half|komend\w*|volgend\w*|binnenkort|uiterlijk|vanaf|per)\b",
+        ),
+        (
+            "reason",
+            r"\b(?:waarom|hoe\s+komt|wat\s+is\s+de\s+oorzaak|oorzaken|oorzaak|why"
+            r"|what\s+causes?|reasons?)\b",
+            r"\b(?:omdat|doordat|want|vanwege|oorzaak|oorzaken|gevolg|daardoor|hierdoor"
+            r"|daarom|komt\s+door|reden|redenen|because|due\s+to|caused|reason)\b",
+        ),
+    )
+)
+# A yes/no question (it opens with a verb: "Bent u bereid ...?", "Klopt het dat ...?", "Is
+# there ...?"): an answer that opens with yes or no is an answer to it.
+_YES_NO_QUESTION = re.compile(
+    r"^(?:(?:en|of|maar|and|but)\s+)?(?:bent|is|zijn|klopt|kunt|kan|wilt|wil|heeft|hebt"
+    r"|hebben|gaat|gaan|zal|zult|zullen|acht|deelt|erkent|vindt|ziet|weet|was|waren|wordt"
+    r"|worden|are|is|does|do|did|will|would|can|could|should|has|have|was|were)\b",
+    re.IGNORECASE,
+)
+_YES_NO_ANSWER = re.compile(
+    r"^(?:ja|nee|neen|jazeker|zeker|dat\s+klopt|dat\s+is\s+(?:niet\s+)?(?:juist|correct)"
+    r"|klopt|yes|no)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_types(question: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns a sentence that answers ``question`` matches (by its kind of answer);
+    the first matching kind only (a question for an amount is not also for any number)."""
+    text = " ".join(question.split())
+    out: list[re.Pattern[str]] = []
+    for _, asks, looks in _ANSWER_TYPES:
+        if asks.search(text):
+            out.append(looks)
+            break
+    # each question sentence of a block may be a yes/no question
+    if any(_YES_NO_QUESTION.match(part.strip()) for part in re.split(r"(?<=[?.!])\s+", text)):
+        out.append(_YES_NO_ANSWER)
+    return tuple(out)
+
+
+ANSWER_TYPE_BONUS = 0.02
+
+
+def fits_answer_type(text: str, patterns: Sequence[re.Pattern[str]]) -> bool:
+    """Does ``text`` look like an answer of one of these kinds?"""
+    stripped = text.strip(_EDGE_PUNCT + "-–•")
+    return any(p.search(stripped) if p is not _YES_NO_ANSWER else p.match(stripped)
+               for p in patterns)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- passages
+
+# A sentence that opens with a word pointing back ("Dit betreur ik.", "Daarom ...", "Deels is
+# dit het gevolg van ...") leans on the one before it; an answer shows that one too.
+_BACKREF = re.compile(
+    r"^(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarnaast|daarbij|daarvoor|daarin|daaruit"
+    r"|hierdoor|hiermee|hierbij|hierin|hiervoor|hierover|hieruit|bovendien|tevens|ook|echter"
+    r"|zij|hij|ze|deels|evenmin|eveneens|verder|vervolgens|zo|aldus"
+    r"|om\s+die\s+reden|ten\s+slotte|tot\s+slot|this|these|that|those|therefore|however"
+    r"|also|moreover|it|they|he|she)\b",
+    re.IGNORECASE,
+)
+# ...and a sentence so opened that follows the answer completes it ("Deels is dit ...").
+_FOLLOWS_UP = re.compile(
+    r"^(?:dit|dat|deze|daardoor|hierdoor|daarom|deels|om\s+die\s+reden|this|that|therefore)\b",
+    re.IGNORECASE,
+)
+SHORT_ANSWER_WORDS = 6  # "Ja." / "Nee, dat klopt niet.": the next sentence says what
+
+
+def leans_on_previous(text: str) -> bool:
+    """Does this sentence need the one before it to be understood?"""
+    return bool(_BACKREF.match(text.strip(_EDGE_PUNCT + "-–•")))
+
+
+def completed_by_next(text: str, following: str) -> bool:
+    """Does the sentence after ``text`` complete it (a list after a colon, a bare yes or no, a
+    follow-up that points back at it)?"""
+    body = text.rstrip()
+    if body.endswith(":"):
+        return True
+    if len(body.split()) < SHORT_ANSWER_WORDS:
+        return True
+    return bool(_FOLLOWS_UP.match(following.strip(_EDGE_PUNCT + "-–•")))
 
 
 # --------------------------------------------------------------------------- composition
@@ -323,6 +784,8 @@ class Cited:
     page: int
     sentence: int
     score: float
+    before: tuple[tuple[str, int, int], ...] = ()  # (text, page, sentence) shown before it
+    after: tuple[tuple[str, int, int], ...] = ()  # ... and after it
 
 
 def language(question: str) -> Literal["nl", "en"]:
@@ -362,9 +825,20 @@ def compose(question: str, passages: Sequence[Cited], *, found: bool) -> str:
     page = "p."
     lines = []
     for items in by_letter.values():
-        body = " ".join(
-            f"{p.text} [{n}, {page} {p.page}]"
-            for n, p in sorted(items, key=lambda item: item[1].sentence)
-        )
+        shown: set[int] = set()
+        parts = []
+        for n, p in sorted(items, key=lambda item: item[1].sentence):
+            for text, pg, number in p.before:
+                if number not in shown:
+                    shown.add(number)
+                    parts.append(f"{text} [{page} {pg}]")
+            if p.sentence not in shown:
+                shown.add(p.sentence)
+                parts.append(f"{p.text} [{n}, {page} {p.page}]")
+            for text, pg, number in p.after:
+                if number not in shown:
+                    shown.add(number)
+                    parts.append(f"{text} [{page} {pg}]")
+        body = " ".join(parts)
         lines.append(f"{intro} “{items[0][1].letter_title}”: {body}")
     return "\n".join(lines)

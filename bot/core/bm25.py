@@ -110,6 +110,12 @@ class BM25Index:
         self._total_len = 0.0  # over alive rows
         self._letter_rows: dict[int, np.ndarray] = {}
         self._letter_terms: dict[int, np.ndarray] = {}  # term id per (sentence, distinct term)
+        # per letter: sentence ids (sentence order), the section ids it has, and the index
+        # into those of each sentence and of each (sentence, distinct term) entry
+        self._letter_sids: dict[int, np.ndarray] = {}
+        self._letter_sec_ids: dict[int, np.ndarray] = {}
+        self._letter_row_sec: dict[int, np.ndarray] = {}
+        self._letter_entry_sec: dict[int, np.ndarray] = {}
         # main segment (CSR over term ids 0 .. len(indptr) - 2)
         self._indptr = np.zeros(1, dtype=np.int64)
         self._rows = np.zeros(0, dtype=np.int32)
@@ -140,15 +146,25 @@ class BM25Index:
 
     # ------------------------------------------------------------------ changes
 
-    def add(self, letter_id: int, sentences: Sequence[tuple[int, str]]) -> None:
-        """Index a letter's sentences (``(sentence_id, text)``); replaces it if already there."""
+    def add(
+        self,
+        letter_id: int,
+        sentences: Sequence[tuple[int, str]],
+        sections: Sequence[int] | None = None,
+    ) -> None:
+        """Index a letter's sentences (``(sentence_id, text)``), with the section each belongs
+        to (``sections``, one id per sentence; None: one section); replaces it if already
+        there."""
         analysed = [(sid, self.analyzer.terms(text)) for sid, text in sentences]
+        if sections is not None and len(sections) != len(analysed):
+            raise ValueError("one section id per sentence is needed")
         with self._lock:
             if letter_id in self._letter_rows:
                 self._remove(letter_id)
             start = self._n_rows
             self._grow_rows(start + len(analysed))
             letter_terms = array("i")
+            counts = array("i")
             for offset, (sid, terms) in enumerate(analysed):
                 row = start + offset
                 self._sid[row] = sid
@@ -156,7 +172,9 @@ class BM25Index:
                 self._len[row] = len(terms)
                 self._alive[row] = True
                 self._total_len += len(terms)
-                for term, tf in Counter(terms).items():
+                distinct = Counter(terms)
+                counts.append(len(distinct))
+                for term, tf in distinct.items():
                     tid = self._vocab.get(term)
                     if tid is None:
                         tid = len(self._vocab)
@@ -172,6 +190,14 @@ class BM25Index:
             self._n_alive += len(analysed)
             self._letter_rows[letter_id] = np.arange(start, self._n_rows, dtype=np.int64)
             self._letter_terms[letter_id] = np.frombuffer(letter_terms, dtype=np.int32).copy()
+            self._letter_sids[letter_id] = np.array([sid for sid, _ in analysed], dtype=np.int64)
+            secs = np.zeros(len(analysed), dtype=np.int64) if sections is None else sections
+            sec_ids, row_sec = np.unique(np.asarray(secs, dtype=np.int64), return_inverse=True)
+            self._letter_sec_ids[letter_id] = sec_ids
+            self._letter_row_sec[letter_id] = row_sec.astype(np.int32)
+            self._letter_entry_sec[letter_id] = np.repeat(
+                row_sec.astype(np.int32), np.frombuffer(counts, dtype=np.int32)
+            )
             if len(self._p_term) > max(MIN_PENDING, len(self._rows) // PENDING_RATIO):
                 self._merge()
 
@@ -189,6 +215,13 @@ class BM25Index:
     def _remove(self, letter_id: int) -> int:
         rows = self._letter_rows.pop(letter_id, None)
         letter_terms = self._letter_terms.pop(letter_id, None)
+        for per_letter in (
+            self._letter_sids,
+            self._letter_sec_ids,
+            self._letter_row_sec,
+            self._letter_entry_sec,
+        ):
+            per_letter.pop(letter_id, None)
         if rows is None or not len(rows):
             return 0
         self._alive[rows] = False
@@ -332,6 +365,115 @@ class BM25Index:
             )
             for i in top
         ]
+
+    def section_coverage(
+        self,
+        query: str,
+        pairs: Sequence[tuple[int, int]],
+        *,
+        expansions: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    ) -> tuple[list[float], list[int | None]]:
+        """For each ``(sentence_id, letter_id)``: the share (0-1) of the query's idf mass that
+        the sentence's whole section holds (an answer block, a headed part of a letter; a
+        letter without headings is one section), and the section's id; 0.0 and None for a
+        sentence not indexed."""
+        terms = self.query_terms(query)
+        out = [0.0] * len(pairs)
+        section_ids: list[int | None] = [None] * len(pairs)
+        if not terms or not pairs:
+            return out, section_ids
+        with self._lock:
+            n = self._n_alive
+            if n == 0:
+                return out, section_ids
+            idf_unknown = math.log(1 + (n + 0.5) / 0.5)
+            groups: list[tuple[float, np.ndarray, np.ndarray]] = []
+            total = 0.0
+            for term in terms:
+                alts = [(term, 1.0)] + [
+                    (alt, float(w)) for alt, w in (expansions or {}).get(term, ()) if alt != term
+                ]
+                known = [(self._vocab[t], w) for t, w in alts if t in self._vocab and w > 0]
+                if term in self._vocab:
+                    idf = self._idf(self._vocab[term], n)
+                else:
+                    idf = max([self._idf(tid, n) for tid, _ in known], default=idf_unknown)
+                total += idf
+                if known:
+                    tids = np.array([t for t, _ in known], dtype=np.int32)
+                    credit = np.array([min(1.0, w * EXPANSION_COVER) for _, w in known])
+                    groups.append((idf, tids, credit))
+            if total <= 0:
+                return out, section_ids
+            # one pass over the (term, section) entries of the candidates' letters
+            tids = np.concatenate([t for _, t, _ in groups]) if groups else np.zeros(0, np.int32)
+            group_of = np.concatenate(
+                [np.full(len(t), g, dtype=np.int64) for g, (_, t, _) in enumerate(groups)]
+            ) if groups else np.zeros(0, np.int64)  # fmt: skip
+            credit_of = np.concatenate([c for _, _, c in groups]) if groups else np.zeros(0)
+            idfs = np.array([idf for idf, _, _ in groups], dtype=np.float64)
+            order = np.argsort(tids, kind="stable")
+            tids, group_of, credit_of = tids[order], group_of[order], credit_of[order]
+            entries_parts, section_parts, base = [], [], 0
+            where: dict[int, int] = {}  # position in pairs -> global section index
+            by_letter: dict[int, list[int]] = {}
+            for i, (_, lid) in enumerate(pairs):
+                by_letter.setdefault(lid, []).append(i)
+            for lid, positions in by_letter.items():
+                sids = self._letter_sids.get(lid)  # ascending: ids are given in sentence order
+                if sids is None:
+                    continue
+                uniq, local = self._letter_sec_ids[lid], self._letter_row_sec[lid]
+                entries_parts.append(self._letter_terms[lid])
+                section_parts.append(self._letter_entry_sec[lid] + base)
+                wanted = np.array([pairs[i][0] for i in positions], dtype=np.int64)
+                at = np.minimum(np.searchsorted(sids, wanted), len(sids) - 1)
+                for i, a, ok in zip(positions, at.tolist(), (sids[at] == wanted).tolist(),
+                                    strict=True):  # fmt: skip
+                    if ok:
+                        where[i] = base + int(local[a])
+                        section_ids[i] = int(uniq[local[a]])
+                base += len(uniq)
+            if not where or not len(tids):
+                return out, section_ids
+            entries = np.concatenate(entries_parts)
+            sections = np.concatenate(section_parts)
+            pos = np.searchsorted(tids, entries)
+            pos[pos >= len(tids)] = 0
+            hit = tids[pos] == entries
+            g = group_of[pos[hit]]
+            c = credit_of[pos[hit]]
+            sec = sections[hit]
+            key = sec * len(groups) + g
+            order = np.lexsort((-c, key))  # per key, the best credit first
+            key, c = key[order], c[order]
+            first = np.ones(len(key), dtype=bool)
+            first[1:] = key[1:] != key[:-1]
+            key, c = key[first], c[first]
+            score = np.zeros(base, dtype=np.float64)
+            np.add.at(score, key // len(groups), idfs[key % len(groups)] * c)
+            for i, sec_index in where.items():
+                out[i] = min(1.0, float(score[sec_index]) / total)
+        return out, section_ids
+
+    def concentration(self, word: str, letter_ids: Collection[int]) -> tuple[int, int]:
+        """In how many indexed sentences ``word`` occurs, and how many of those are in
+        ``letter_ids``: a name that also is a common word of other letters' text ("slachtoffers")
+        does not single out a letter."""
+        terms = self.analyzer.terms(word)
+        if not terms:
+            return 0, 0
+        with self._lock:
+            tid = self._vocab.get(terms[0])
+            if tid is None:
+                return 0, 0
+            avgdl = max(self._total_len / max(self._n_alive, 1), 1.0)
+            rows, _ = self._postings(tid, avgdl)
+            rows = rows[self._alive[rows]]
+            if not len(rows):
+                return 0, 0
+            inside = np.isin(self._letter[rows], np.fromiter(letter_ids, dtype=np.int64))
+            return len(rows), int(inside.sum())
 
     def _idf(self, tid: int, n: int) -> float:
         df = int(self._df[tid])

@@ -4,10 +4,20 @@ Retrieval is hybrid: BM25 over stemmed, stopword-filtered sentences (:mod:`bot.c
 with semantic search over sentence embeddings (:mod:`bot.core.embed`, USE multilingual, weights
 shipped in a package), so paraphrases and English questions find Dutch passages. A query term
 is also expanded with index terms that share a compound part with it and whose word embedding
-is close (``coalitieakkoord`` -> ``regeerakkoord``). Measured in ``bench/ask_quality.py`` on 78
-questions about the 26 corpus letters: hit@3 BM25 0.54, dense 0.56, hybrid 0.72 (hit@1 0.39 /
-0.40 / 0.50); BM25 alone stays better on bare keyword queries (hit@3 1.00 vs 0.91). Latency
-(``bench/ask_speed.py``): ``ask`` p95 12 ms at 100k sentences; retrieval p95 ~30 ms at 1M.
+is close (``coalitieakkoord`` -> ``regeerakkoord``), and each candidate's section (an answer
+block, a headed part of a letter) is ranked by the share of the question it holds: a third
+vote. Around retrieval:
+
+- a question about a letter itself (signatory, recipient, sender, date, subject) is answered
+  from its metadata (:meth:`AskService._about_letter`);
+- a question naming letters by their sender, recipient or signatory is answered from those
+  (:meth:`AskService._named_letters`);
+- what the question asks for ranks candidates: the author's requests or concerns (from the
+  recommendations), a number, a time, a reason, a yes or no (:mod:`bot.core.ask`);
+- each passage carries the neighbouring sentences that complete it (``Passage.context``).
+
+Measured (``bench/ask_quality.py``, ``bench/kamervragen.py``, dev and test sets kept apart; see
+the README's table). Latency: ``bench/ask_speed.py``.
 
 Embeddings are computed when a letter is added, in a worker thread, and stored
 (``sentence_vectors`` + ``derived(kind='vectors', version=<model version>)``); the indexes are
@@ -23,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +57,7 @@ log = logging.getLogger(__name__)
 CANDIDATES = 50  # per retriever, before fusion
 MAX_PASSAGES = 10
 ANSWER_PASSAGES = 3  # passages the composed answer is made of
+NAMED_MAX = 5  # a question naming at most this many letters gets all their requests scored
 WORD_CACHE = 20_000  # word embeddings kept for query expansion
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -55,12 +67,23 @@ _EMBEDDER = Embedder(threads=1)
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """A sentence shown with a passage because it completes it."""
+
+    text: str
+    page: int
+    sentence: int
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     text: str
     score: float  # relevance 0-1 (see bot.core.ask.relevance)
     letter_id: int
     page: int
     sentence: int  # 1-based number within the letter
+    # the sentences before and after it that complete it, in letter order (not itself)
+    context: tuple[Context, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +93,8 @@ class Answer:
     route: core.Route | None = None  # 'summary' | 'recommendations' | 'quote'
     route_arg: str | None = None  # topic, letter or quoted text the route is about
     found: bool = False
+    field: core.Field | None = None  # set when answered from a letter's metadata
+    letters: tuple[int, ...] = ()  # the letters the question named (answered from these)
 
 
 @dataclass(slots=True)
@@ -88,6 +113,7 @@ class AskService:
         self._indexes = LazyIndex(self._build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
+        self._names: tuple[tuple[int, int], dict[str, frozenset[int]]] | None = None
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -117,6 +143,14 @@ class AskService:
         """Answer ``question`` from the letters ``scope`` may see (or from one ``letter``,
         id or slug: LookupError when that scope cannot see it).
 
+        - A question about a letter itself (who signed it, to whom, when, what about) is
+          answered from its metadata (:func:`bot.core.ask.letter_field`).
+        - A question that names letters by their sender, recipient or signatory ("de NVVB",
+          "the informateur") is answered from those letters only.
+        - "aanbevelingen over X" is routed to the recommendations only when X is one of the
+          topics the scope has; otherwise the answer says so, names close topics, and gives
+          the passages that match the words.
+
         Never raises for the question itself: an empty, overlong or wordless question gives an
         Answer with ``found=False`` and a message saying why.
         """
@@ -128,12 +162,34 @@ class AskService:
             return Answer(text=why)
         routing = core.route(question)
         allowed: Collection[int] | None
+        named: tuple[int, ...] = ()
+        name_words: tuple[str, ...] = ()
         if letter is not None and str(letter).strip():
             record = await self.app.resolve_letter(str(letter), scope)
             allowed = (record.id,)
+            named = (record.id,)
         else:
             allowed = self.app.catalog.visible_ids(scope)
-        passages = await self.passages(question, allowed=allowed, limit=limit)
+            indexes = await self._indexes.get()
+            named, name_words = await asyncio.to_thread(
+                self._named_letters, question, scope, indexes
+            )
+        field = core.letter_field(question)
+        if field is not None and routing.route is None:
+            return await self._about_letter(question, field, scope, named)
+        close: list[str] | None = None  # set: the question's topic is not one of the scope's
+        unknown_topic = routing.arg
+        if routing.route == "recommendations" and routing.arg:
+            close = await self._unknown_topic(routing.arg, scope)
+            if close is not None:
+                routing = core.Routing(None)
+        passages = await self.passages(
+            question,
+            allowed=named or allowed,
+            limit=limit,
+            drop=name_words,
+            named=bool(named),
+        )
         passages = [p for p in passages if self.app.catalog.allows(scope, p.letter_id)]
         found = bool(passages)
         cited = [
@@ -144,36 +200,243 @@ class AskService:
                 page=p.page,
                 sentence=p.sentence,
                 score=p.score,
+                before=tuple(
+                    (c.text, c.page, c.sentence) for c in p.context if c.sentence < p.sentence
+                ),
+                after=tuple(
+                    (c.text, c.page, c.sentence) for c in p.context if c.sentence > p.sentence
+                ),
             )
             for p in passages[:ANSWER_PASSAGES]
         ]
+        text = core.compose(question, cited, found=found)
+        if close is not None and unknown_topic:
+            note = core.no_such_topic(question, unknown_topic, close, found=found)
+            text = f"{note}\n{text}" if found else note
         return Answer(
-            text=core.compose(question, cited, found=found),
+            text=text,
             passages=passages,
             route=routing.route,
             route_arg=routing.arg,
             found=found,
+            letters=named,
         )
 
+    # ------------------------------------------------------------------ naming letters
+
+    def _named_letters(
+        self, question: str, scope: Scope, indexes: _Indexes
+    ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """The letters ``question`` names by sender, recipient or signatory, among those
+        ``scope`` sees, and the question's words that named them. ``()`` when it names none,
+        or when its names fit every letter the scope sees (then only role words such as
+        "minister" are returned, to leave out of the search)."""
+        terms = core.name_terms(question)
+        if not terms:
+            return (), ()
+        index = self._name_index()
+        visible = self.app.catalog.visible_ids(scope)
+        matched: dict[int, float] = {}
+        used: set[str] = set()
+        n = max(len(self.app.catalog.by_id), 1)
+        for term in dict.fromkeys(terms):
+            owners = index.get(term)
+            if not owners:
+                continue
+            seen = owners if visible is None else owners & visible
+            if not seen:
+                continue
+            total, inside = indexes.bm25.concentration(term, seen)
+            if total and inside < core.NAME_CONCENTRATION * total:
+                continue  # a word of other letters' text too, not a name
+            used.add(term)
+            weight = math.log(1 + n / len(owners))
+            for lid in seen:
+                matched[lid] = matched.get(lid, 0.0) + weight
+        if not matched:
+            return (), ()
+        best = max(matched.values())
+        chosen = tuple(sorted(lid for lid, w in matched.items() if w >= best - 1e-9))
+        n_visible = len(self.app.catalog.view(scope).ids)
+        if n_visible > 1 and len(chosen) > max(1, core.NAMED_SHARE * n_visible):
+            return (), tuple(t for t in used if t in core.ROLES)
+        return chosen, tuple(sorted(used))
+
+    def _name_index(self) -> dict[str, frozenset[int]]:
+        """Word -> letters whose sender, recipient or signatory holds it (cached per catalog)."""
+        by_id = self.app.catalog.by_id
+        key = (len(by_id), max(by_id, default=0))
+        cached = self._names
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index: dict[str, set[int]] = {}
+        for rec in list(by_id.values()):
+            words = core.name_terms(rec.signatory or "")  # a person's name: every word
+            for name in (rec.sender, rec.recipient, rec.recipient_role):
+                if name:
+                    words += core.organisation_words(name)
+            for word in words:
+                index.setdefault(word, set()).add(rec.id)
+        frozen = {w: frozenset(ids) for w, ids in index.items()}
+        self._names = (key, frozen)
+        return frozen
+
+    # ------------------------------------------------------------------ about a letter
+
+    async def _about_letter(
+        self, question: str, field: core.Field, scope: Scope, named: tuple[int, ...]
+    ) -> Answer:
+        """Who signed a letter, to whom it is addressed, who sent it, its date, its subject:
+        from the stored metadata, with the letter's citation. The letter is the one the
+        question names, else the only one the scope sees, else the most recent one."""
+        view = self.app.catalog.view(scope)
+        ids = named or (view.ids if len(view.ids) == 1 else ())
+        records = [self.app.catalog.by_id[i] for i in ids if i in self.app.catalog.by_id]
+        most_recent = False
+        if not records and view.newest is not None:
+            records, most_recent = [view.newest], True
+        if not records:
+            return Answer(text=core.compose(question, [], found=False))
+        records = records[:3]
+        lines = [core.describe(question, field, _meta(r)) for r in records]
+        if most_recent and len(view.ids) > 1:
+            lines.append(core.most_recent_note(question))
+        passages: list[Passage] = []
+        if field == "subject":
+            for rec in records[:1]:
+                summary = await self.app.summaries.summarize(
+                    scope=scope, letter=str(rec.id), length=ANSWER_PASSAGES
+                )
+                passages += [
+                    Passage(s.text, 1.0, s.letter_id, s.page, s.sentence) for s in summary.sentences
+                ]
+        return Answer(
+            text="\n".join(lines),
+            passages=passages,
+            found=True,
+            field=field,
+            letters=tuple(r.id for r in records),
+        )
+
+    # ------------------------------------------------------------------ topics
+
+    async def _unknown_topic(self, topic: str, scope: Scope) -> list[str] | None:
+        """None when ``topic`` is one of the scope's topics (or no topic at all); else the
+        names of the closest topics (maybe none)."""
+        try:
+            await self.app.recommendations.resolve_topic(topic, scope)
+        except LookupError:
+            known = await self.app.recommendations.topics(scope)  # most recommendations first
+            pairs = [(t.slug, t.name) for t in known]
+            return core.close_topics(topic, pairs) or [name for _, name in pairs[:3]]
+        except ValueError:
+            return None
+        return None
+
     async def passages(
-        self, question: str, *, allowed: Collection[int] | None, limit: int = 5
+        self,
+        question: str,
+        *,
+        allowed: Collection[int] | None,
+        limit: int = 5,
+        drop: Sequence[str] = (),
+        named: bool = False,
     ) -> list[Passage]:
         """The relevant passages for ``question`` among ``allowed`` letters (None: all), best
-        first; [] when none is relevant enough."""
+        first, each with the neighbouring sentences that complete it; [] when none is
+        relevant enough. ``drop``: words that named the letters (left out of the search when
+        the letters' text does not hold them); ``named``: the question named these letters,
+        so what it asks of their author (their requests, their concerns) is an answer."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
             return []
         indexes = await self._indexes.get()
-        candidates = await asyncio.to_thread(self._retrieve, indexes, question, allowed)
-        chosen = [c for c in candidates if c.relevance >= core.FOUND_AT][:limit]
-        if not chosen:
+        kinds = core.request_kinds(question)
+        extra: list[tuple[int, int]] = []
+        if kinds and named and allowed is not None and len(allowed) <= NAMED_MAX:
+            for rec in await self._requests_of(sorted(allowed), kinds):
+                extra.append((rec.id, rec.letter_id))
+        if kinds:
+            drop = (*drop, *core.intent_words(question))
+        candidates = await asyncio.to_thread(
+            self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra
+        )
+        records: dict[int, SentenceRecord] = {}
+        types = core.answer_types(question)
+        if (kinds or types) and candidates:
+            records = {
+                r.id: r
+                for r in await self.app.store.letters.sentences_by_ids(
+                    [c.sentence_id for c in candidates]
+                )
+            }
+        if types and candidates:
+            for c in candidates:
+                rec = records.get(c.sentence_id)
+                if rec is not None and core.fits_answer_type(rec.text, types):
+                    c.fused += core.ANSWER_TYPE_BONUS
+            candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
+        if kinds and candidates:
+            wanted = await self.app.store.recommendations.list(
+                sorted({c.letter_id for c in candidates})
+            )
+            asks = {(r.letter_id, r.sentence_number): r.kind for r in wanted if r.kind in kinds}
+            for c in candidates:
+                rec = records.get(c.sentence_id)
+                kind = None if rec is None else asks.get((rec.letter_id, rec.number))
+                if kind is not None:
+                    bonus = core.NAMED_REQUEST_BONUS if named else core.REQUEST_BONUS
+                    c.fused += bonus * core.KIND_WEIGHT.get(kind, 0.5)
+                    if named:
+                        c.relevance = max(c.relevance, core.NAMED_REQUEST_RELEVANCE)
+            candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
+        # The question is answered when one of its best candidates is relevant enough; then
+        # the passages are its best candidates in order, down to those with any evidence.
+        if not any(c.relevance >= core.FOUND_AT for c in candidates[: 2 * limit]):
             return []
-        fetched = await self.app.store.letters.sentences_by_ids([c.sentence_id for c in chosen])
-        records = {r.id: r for r in fetched}
-        return [
-            _passage(records[c.sentence_id], c.relevance)
-            for c in chosen
-            if c.sentence_id in records
-        ]
+        chosen = [c for c in candidates if core.has_evidence(c)][:limit]
+        missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
+        if missing:
+            records.update(
+                {r.id: r for r in await self.app.store.letters.sentences_by_ids(missing)}
+            )
+        out = []
+        for c in chosen:
+            rec = records.get(c.sentence_id)
+            if rec is not None:
+                out.append(_passage(rec, c.relevance, await self._context(rec)))
+        return out
+
+    async def _requests_of(
+        self, letter_ids: list[int], kinds: frozenset[str]
+    ) -> list[SentenceRecord]:
+        """The sentences of the recommendations of ``kinds`` in ``letter_ids``."""
+        rows = await self.app.store.recommendations.list(letter_ids)
+        wanted = {(r.letter_id, r.sentence_number) for r in rows if r.kind in kinds}
+        out: list[SentenceRecord] = []
+        for lid in sorted({w[0] for w in wanted}):
+            out += [
+                rec
+                for rec in await self.app.store.letters.sentences(lid)
+                if (lid, rec.number) in wanted
+            ]
+        return out
+
+    async def _context(self, rec: SentenceRecord) -> tuple[Context, ...]:
+        """The sentence before ``rec`` when ``rec`` leans on it, and the one after when that
+        completes it; both only within the same section."""
+        out = []
+        if rec.number > 1 and core.leans_on_previous(rec.text):
+            prev = await self.app.store.letters.sentence(rec.letter_id, rec.number - 1)
+            if prev is not None and prev.section_id == rec.section_id:
+                out.append(Context(prev.text, prev.page, prev.number))
+        following = await self.app.store.letters.sentence(rec.letter_id, rec.number + 1)
+        if (
+            following is not None
+            and following.section_id == rec.section_id
+            and core.completed_by_next(rec.text, following.text)
+        ):
+            out.append(Context(following.text, following.page, following.number))
+        return tuple(out)
 
     async def rank(
         self, question: str, *, allowed: Collection[int] | None = None, mode: Mode = "hybrid"
@@ -191,17 +454,32 @@ class AskService:
         question: str,
         allowed: Collection[int] | None,
         mode: Mode = "hybrid",
+        drop: Sequence[str] = (),
+        extra: Sequence[tuple[int, int]] = (),
     ) -> list[core.Candidate]:
-        """Blocking: embed the question, search both indexes, fuse, score."""
+        """Blocking: embed the question, search both indexes, fuse, score. ``drop``: words to
+        leave out of the BM25 query unless the allowed letters' text holds them; ``extra``:
+        ``(sentence_id, letter_id)`` to score as candidates too."""
         # the embedder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
         question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
+        if drop:
+            intent = core.intent_words(question)
+            gone = {
+                w
+                for w in drop
+                if w in core.ROLES
+                or w in intent
+                or not indexes.bm25.search(w, 1, letter_ids=allowed)
+            }
+            terms_text = " ".join(w for w in terms_text.split() if w not in gone)
         vecs = self.embedder.encode([question, terms_text or question])
         qvec = vecs[0] + vecs[1]
         norm = float(np.linalg.norm(qvec))
         qvec = qvec / norm if norm else qvec
         bm: list = []
         dense: list = []
+        expansions: dict[str, list[tuple[str, float]]] = {}
         if terms_text and mode != "dense":
             expansions = self._expansions(indexes.bm25, terms_text)
             bm = indexes.bm25.search(
@@ -213,7 +491,16 @@ class AskService:
             [(h.sentence_id, h.letter_id, h.score, h.coverage) for h in bm],
             [(h.sentence_id, h.letter_id, h.score) for h in dense],
             w_bm25=core.KEYWORD_W_BM25 if core.is_keyword_query(question) else core.W_BM25,
-        )[: 2 * MAX_PASSAGES]
+        )
+        if mode == "hybrid" and fused and core.W_SECTION:
+            self._add_section_evidence(indexes, terms_text, fused, expansions)
+            fused.sort(key=lambda c: (-c.fused, c.sentence_id))
+        fused = fused[: 2 * MAX_PASSAGES]
+        have = {c.sentence_id for c in fused}
+        for sid, lid in extra:
+            if sid not in have:
+                have.add(sid)
+                fused.append(core.Candidate(sid, lid))
         missing = [c for c in fused if c.cosine is None]
         if missing and mode == "hybrid":
             sims = indexes.dense.similarity(qvec, [(c.sentence_id, c.letter_id) for c in missing])
@@ -222,6 +509,37 @@ class AskService:
         for c in fused:
             c.relevance = core.relevance(c.cosine, c.coverage)
         return fused
+
+    @staticmethod
+    def _add_section_evidence(
+        indexes: _Indexes,
+        terms_text: str,
+        fused: list[core.Candidate],
+        expansions: dict[str, list[tuple[str, float]]],
+    ) -> None:
+        """Rank the candidates' sections (an answer block, a headed part of a letter) by the
+        share of the question's terms they hold, and add that rank to each candidate's fused
+        score: the sentence that answers is found through the block that answers."""
+        if not terms_text:
+            return
+        pairs = [(c.sentence_id, c.letter_id) for c in fused]
+        coverage, section_ids = indexes.bm25.section_coverage(
+            terms_text, pairs, expansions=expansions
+        )
+        keys = [
+            None if sec is None else (c.letter_id, sec)
+            for c, sec in zip(fused, section_ids, strict=True)
+        ]
+        for c, cov in zip(fused, coverage, strict=True):
+            c.section_coverage = cov
+        best: dict[tuple[int, int], float] = {}
+        for key, cov in zip(keys, coverage, strict=True):
+            if key is not None and cov > 0:
+                best[key] = max(best.get(key, 0.0), cov)
+        rank = {key: r for r, key in enumerate(sorted(best, key=lambda k: -best[k]))}
+        for c, key in zip(fused, keys, strict=True):
+            if key in rank:
+                c.fused += core.W_SECTION / (core.RRF_K + rank[key] + 1)
 
     def _expansions(self, bm25: BM25Index, text: str) -> dict[str, list[tuple[str, float]]]:
         """Related index terms of each query term that the embeddings confirm mean nearly
@@ -308,9 +626,9 @@ class AskService:
         indexes = _Indexes(BM25Index(), DenseIndex())
         known = set(self.app.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)
-        pending: list[tuple[int, str]] = []
+        pending: list[tuple[int, str, int]] = []
         current: int | None = None
-        batch: list[tuple[int, list[tuple[int, str]]]] = []
+        batch: list[tuple[int, list[tuple[int, str, int]]]] = []
         n_batch = 0
         async for rec in self.app.store.letters.iter_all_sentences(batch=20_000):
             if rec.letter_id != current:
@@ -321,7 +639,7 @@ class AskService:
                 if n_batch >= 20_000:
                     await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
                     batch, n_batch = [], 0
-            pending.append((rec.id, rec.text))
+            pending.append((rec.id, rec.text, rec.section_id))
         if current is not None and current in known:
             batch.append((current, pending))
         await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
@@ -346,7 +664,9 @@ class AskService:
     def _index_letter(
         indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord], vectors: np.ndarray
     ) -> None:
-        indexes.bm25.add(letter_id, [(r.id, r.text) for r in records])
+        indexes.bm25.add(
+            letter_id, [(r.id, r.text) for r in records], [r.section_id for r in records]
+        )
         indexes.dense.add(letter_id, [r.id for r in records], in_context(vectors))
 
     @staticmethod
@@ -361,19 +681,34 @@ class AskService:
         return rec.title if rec is not None else f"brief {letter_id}"
 
 
-def _passage(rec: SentenceRecord, score: float) -> Passage:
+def _passage(rec: SentenceRecord, score: float, context: tuple[Context, ...] = ()) -> Passage:
     return Passage(
         text=rec.text,
         score=round(float(score), 3),
         letter_id=rec.letter_id,
         page=rec.page,
         sentence=rec.number,
+        context=context,
     )
 
 
-def _add_bm25(index: BM25Index, letters: list[tuple[int, list[tuple[int, str]]]]) -> None:
-    for letter_id, sentences in letters:
-        index.add(letter_id, sentences)
+def _meta(rec: LetterRecord) -> core.LetterMeta:
+    return core.LetterMeta(
+        id=rec.id,
+        title=rec.title,
+        sender=rec.sender,
+        signatory=rec.signatory,
+        recipient=rec.recipient,
+        recipient_role=rec.recipient_role,
+        date=rec.date,
+        subject=rec.subject,
+        pages=rec.pages,
+    )
+
+
+def _add_bm25(index: BM25Index, letters: list[tuple[int, list[tuple[int, str, int]]]]) -> None:
+    for letter_id, rows in letters:
+        index.add(letter_id, [(sid, text) for sid, text, _ in rows], [sec for _, _, sec in rows])
 
 
 def _add_dense(index: DenseIndex, rows: Sequence, known: set[int]) -> None:

@@ -77,7 +77,12 @@ def test_ask_contract(capsys, db):
     assert data["answer"]
     assert any("regeerakkoord" in p["text"] for p in data["passages"])
     for p in data["passages"]:
-        assert set(p) == {"text", "score", "letter", "page", "sentence"}
+        # the contract's fields, and the sentences shown with each passage (in letter order)
+        assert set(p) == {"text", "score", "letter", "page", "sentence", "context"}
+        for c in p["context"]:
+            assert (
+                set(c) == {"text", "page", "sentence"} and abs(c["sentence"] - p["sentence"]) == 1
+            )
 
 
 def test_topics_contract(capsys, db):

@@ -85,8 +85,9 @@ def test_problem_explains_bad_questions() -> None:
 
 
 def test_search_text_drops_question_framing() -> None:
+    # who is asked about is left in: the service drops it when it names a letter
     assert core.search_text("Wat zegt de rapporteur over het regeerakkoord?") == (
-        "de over het regeerakkoord"
+        "de rapporteur over het regeerakkoord"
     )
     assert "coalition" in core.search_text("What does the letter say about the coalition?")
     assert "what" not in core.search_text("What does the letter say about the coalition?")
@@ -154,3 +155,110 @@ def test_language() -> None:
     assert core.language("What does the letter say about victims?") == "en"
     assert core.language("Wat zegt de brief over slachtoffers?") == "nl"
     assert core.language("") == "nl"
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("Wie heeft de brief ondertekend?", "signatory"),
+        ("Who signed the letter?", "signatory"),
+        ("Wie is de ondertekenaar?", "signatory"),
+        ("Aan wie is de brief gericht?", "recipient"),
+        ("Who is the letter addressed to?", "recipient"),
+        ("Van wie is deze brief?", "sender"),
+        ("Who wrote the letter?", "sender"),
+        ("Wanneer is de brief verstuurd?", "date"),
+        ("When was the letter sent?", "date"),
+        ("Waar gaat de brief over?", "subject"),
+        ("Waar gaat het advies van het college over?", "subject"),
+        ("What is this document about?", "subject"),
+        ("Wat vraagt de rapporteur aan de informateur?", None),
+        ("Wanneer komen de inspecties terug?", None),
+        ("Wat betekent het ondertekenen van het verdrag voor gemeenten?", None),
+        ("Waar gaat het geld naartoe?", None),
+        ("When will the law take effect?", None),
+    ],
+)
+def test_letter_field(question: str, field: str | None) -> None:
+    assert core.letter_field(question) == field
+
+
+def test_request_kinds_and_intent_words() -> None:
+    assert core.request_kinds("Wat vraagt de NVVB aan de minister?") == core.REQUEST_KINDS
+    assert core.request_kinds("What does the council advise?") == core.REQUEST_KINDS
+    assert core.request_kinds("Waar maakt de staatssecretaris zich zorgen over?") == (
+        core.CONCERN_KINDS
+    )
+    assert core.request_kinds("Hoeveel jongeren zijn dakloos?") == frozenset()
+    assert core.intent_words("Wat vraagt de NVVB aan de minister?") == {"vraagt"}
+
+
+@pytest.mark.parametrize(
+    ("question", "fits", "misses"),
+    [
+        ("Hoeveel geld is er beschikbaar?", "Er is 400 miljoen euro extra.", "Er is geld nodig."),
+        ("Hoe lang moeten kinderen wachten?", "Zij wachten ruim veertien weken.", "Zij wachten."),
+        ("Hoeveel huishoudens hebben schulden?", "Het gaat om 640.000 huishoudens.",
+         "Het gaat om veel huishoudens."),
+        ("Wanneer verschijnt de evaluatie?", "De evaluatie verschijnt eind 2025.",
+         "De evaluatie verschijnt."),
+        ("Waarom wordt niet gevaccineerd?", "Dat komt doordat handelspartners weigeren.",
+         "Handelspartners weigeren."),
+        ("Bent u bereid dit te doen?", "Nee, dat is niet nodig.", "Dat is niet nodig."),
+    ],
+)  # fmt: skip
+def test_answer_types(question: str, fits: str, misses: str) -> None:
+    types = core.answer_types(question)
+    assert types
+    assert core.fits_answer_type(fits, types)
+    assert not core.fits_answer_type(misses, types)
+    assert core.answer_types("Wat zegt de brief over preventie?") == ()
+
+
+def test_organisation_words_name_the_office_not_the_domain() -> None:
+    assert core.organisation_words(
+        "Nationaal Rapporteur Mensenhandel en Seksueel Geweld tegen Kinderen"
+    ) == ["nationaal", "rapporteur"]
+    assert core.organisation_words("Vereniging van Advocaten voor Slachtoffers") == ["vereniging"]
+    assert "nvvb" in core.organisation_words("Nederlandse Vereniging voor Burgerzaken (NVVB)")
+    # "ministerie" names no one ministry; what follows does
+    assert core.organisation_words("Ministerie van Binnenlandse Zaken") == ["binnenlandse", "zaken"]
+
+
+def test_context_rules() -> None:
+    assert core.leans_on_previous("Deels is dit het gevolg van de reorganisatie.")
+    assert core.leans_on_previous("Dit betreur ik.")
+    assert not core.leans_on_previous("De afgelopen jaren daalde het aantal meldingen.")
+    assert core.completed_by_next("Ik vraag u drie dingen:", "Ten eerste meer geld.")
+    assert core.completed_by_next("Nee.", "Een norm maakt zorgverleners niet beschikbaar.")
+    fell = "Het aantal meldingen daalde de afgelopen jaren sterk."
+    assert core.completed_by_next(fell, "Dit komt door de politie.")
+    assert not core.completed_by_next(fell, "Preventie helpt.")
+
+
+def test_compose_shows_context_in_letter_order() -> None:
+    passage = core.Cited("Dit betreur ik.", 7, "Brief 7", 2, 12, 0.5,
+                         before=(("De meldingen dalen.", 2, 11),))  # fmt: skip
+    text = core.compose("Wat betreurt de rapporteur?", [passage], found=True)
+    assert "De meldingen dalen. [p. 2] Dit betreur ik. [1, p. 2]" in text
+
+
+def test_describe_metadata_and_missing_fields() -> None:
+    meta = core.LetterMeta(3, "Advies X", "Adviescollege Y", "mr. A. Bakker", "de minister",
+                           None, "2023-05-01", "Advies X", 4)  # fmt: skip
+    assert core.describe("Who signed the letter?", "signatory", meta) == (
+        "“Advies X” was signed by mr. A. Bakker (Adviescollege Y). [letter 3, p. 4]"
+    )
+    assert "is gedateerd 2023-05-01" in core.describe("Wanneer?", "date", meta)
+    empty = core.LetterMeta(3, "Nota", None, None, None, None, None, None, 1)
+    assert "vermeldt geen ondertekenaar" in core.describe("Wie tekende?", "signatory", empty)
+    assert "vermeldt geen geadresseerde" in core.describe("Aan wie?", "recipient", empty)
+
+
+def test_no_such_topic_names_close_ones() -> None:
+    close = core.close_topics("preventi", [("preventie", "preventie"), ("zorg", "jeugdzorg")])
+    assert close[0] == "preventie"
+    line = core.no_such_topic("aanbevelingen over voetbal", "voetbal", ["sport"], found=False)
+    assert "geen onderwerp “voetbal”" in line and "sport" in line and "Passages" not in line
+    assert "no topic" in core.no_such_topic("recommendations on football", "football", [],
+                                            found=True)  # fmt: skip

@@ -132,3 +132,23 @@ def test_long_input_is_handled() -> None:
     index = make_index()
     hits = index.search("mensenhandel " * 2000, 5)
     assert {h.sentence_id for h in hits} == {1, 3}
+
+
+def test_section_coverage_counts_the_whole_section() -> None:
+    index = BM25Index()
+    index.add(
+        1,
+        [(10, "De wachttijd voor jeugdhulp is lang."), (11, "Gemeenten kopen te weinig in."),
+         (12, "Het budget voor bruggen stijgt.")],
+        [100, 100, 101],
+    )  # fmt: skip
+    cover, sections = index.section_coverage("wachttijd gemeenten", [(11, 1), (12, 1), (99, 1)])
+    assert cover[0] == pytest.approx(1.0)  # its section holds both words
+    assert cover[1] == 0.0 and cover[2] == 0.0
+    assert sections == [100, 101, None]
+    assert index.concentration("gemeenten", [1]) == (1, 1)
+    assert index.concentration("gemeenten", [2]) == (1, 0)
+    index.remove_letter(1)
+    assert index.section_coverage("wachttijd", [(10, 1)]) == ([0.0], [None])
+    with pytest.raises(ValueError):
+        index.add(2, [(20, "een zin")], [1, 2])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import ask as core
 from bot.core.embed import Embedder, model_version
 from bot.core.text import fold
 from bot.services.app import Briefbot
@@ -212,3 +213,130 @@ async def test_vector_repository_refuses_foreign_sentences(app: Briefbot) -> Non
     await app.store.vectors.delete(letter.id)
     assert await app.store.vectors.count() == 0
     assert letter.id not in await app.store.vectors.versions()
+
+
+# ---------------------------------------------------------------------- issue 10: first questions
+
+
+async def requests_of(app: Briefbot, letter_id: int) -> set[int]:
+    recs = await app.recommendations.recommendations(OPERATOR, letter=str(letter_id))
+    return {r.sentence for r in recs.recommendations if r.kind in core.REQUEST_KINDS}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat vraagt de rapporteur aan de informateur?",
+        "What does the rapporteur ask the informateur?",
+    ],
+)
+async def test_what_the_author_asks_the_recipient_is_answered_with_a_request(
+    app: Briefbot, question: str
+) -> None:
+    (letter,) = app.catalog.by_id.values()
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert answer.found and answer.route is None
+    assert answer.letters == (letter.id,)  # the recipient named the letter
+    asks = await requests_of(app, letter.id)
+    top = [p.sentence for p in answer.passages[:3]]
+    assert sum(s in asks for s in top) >= 2
+    # the central request (the subject into the coalition agreement) is among them
+    assert any("beroep op u" in t for t in texts(answer))
+
+
+async def test_what_the_letter_is_about_comes_from_its_subject(app: Briefbot) -> None:
+    (letter,) = app.catalog.by_id.values()
+    for question in ("Waar gaat de brief over?", "What is the letter about?"):
+        answer = await app.answers.ask(question, scope=OPERATOR)
+        assert answer.found and answer.field == "subject"
+        assert letter.subject and letter.subject in answer.text
+        assert "1, p. 1]" in answer.text
+        assert answer.passages and {p.letter_id for p in answer.passages} == {letter.id}
+        asks = await requests_of(app, letter.id)
+        assert any(p.sentence in asks for p in answer.passages)
+    assert (await app.answers.ask("What is the letter about?", scope=OPERATOR)).text.count(
+        "is about"
+    ) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "says"),
+    [
+        ("Who signed the letter?", "signatory", "was signed by"),
+        ("Wie heeft de brief ondertekend?", "signatory", "is ondertekend door"),
+        ("Aan wie is de brief gericht?", "recipient", "is gericht aan"),
+        ("To whom is the letter addressed?", "recipient", "is addressed to"),
+        ("Wanneer is de brief verstuurd?", "date", "is gedateerd"),
+        ("Van wie is de brief?", "sender", "is van"),
+    ],
+)
+async def test_questions_about_the_letter_itself_come_from_its_metadata(
+    app: Briefbot, question: str, field: str, says: str
+) -> None:
+    (letter,) = app.catalog.by_id.values()
+    answer = await app.answers.ask(question, scope=OPERATOR)
+    assert answer.found and answer.field == field and answer.letters == (letter.id,)
+    value = {"signatory": letter.signatory, "recipient": letter.recipient,
+             "date": letter.date, "sender": letter.sender}[field]  # fmt: skip
+    assert value and value in answer.text and says in answer.text
+    assert f"{letter.id}, p. " in answer.text  # cited
+
+
+async def test_a_named_sender_answers_from_its_own_letter(app: Briefbot) -> None:
+    await app.warm()
+    other = HandmadeLetter()  # the Inspectie's letter: supervision, shelter for children
+    record, _, _ = await app.add_upload(other.text().encode(), filename="opvang.txt", guild_id=None)
+    assert record.sender and "Inspectie" in record.sender
+    answer = await app.answers.ask("Wat vraagt de inspectie aan de minister?", scope=OPERATOR)
+    assert answer.found and answer.letters == (record.id,)
+    assert {p.letter_id for p in answer.passages} == {record.id}
+    asks = await requests_of(app, record.id)
+    assert answer.passages[0].sentence in asks
+    who = await app.answers.ask("Wie heeft de brief van de inspectie ondertekend?", scope=OPERATOR)
+    assert who.field == "signatory" and who.letters == (record.id,)
+    assert record.signatory and record.signatory in who.text
+    # a scope that cannot see a letter never gets it named
+    hidden, _, _ = await app.add_upload(
+        HandmadeLetter(sender="Stichting Kinderstem Noord", signatory="Mira Okafor")
+        .text()
+        .encode(),
+        filename="kinderstem.txt",
+        guild_id=OWN_GUILD,
+    )
+    seen = await app.answers.ask("Wat vraagt Kinderstem aan de minister?", scope=Scope())
+    assert hidden.id not in seen.letters and all(p.letter_id != hidden.id for p in seen.passages)
+
+
+async def test_an_unknown_topic_is_said_and_answered_from_passages(app: Briefbot) -> None:
+    answer = await app.answers.ask("aanbevelingen over voetbal", scope=OPERATOR)
+    assert answer.route is None  # not every recommendation
+    assert "geen onderwerp" in answer.text and "voetbal" in answer.text
+    assert "Onderwerpen die in de buurt komen" in answer.text
+    english = await app.answers.ask("recommendations about football and the police", scope=OPERATOR)
+    assert english.route is None and "no topic" in english.text
+    assert english.found and any("politie" in t for t in texts(english))
+    known = await app.answers.ask("aanbevelingen over kinderporno", scope=OPERATOR)
+    assert known.route == "recommendations" and known.route_arg == "kinderporno"
+
+
+async def test_passages_carry_the_sentences_that_complete_them(app: Briefbot) -> None:
+    seen_context = 0
+    for question in (
+        "Waarom daalde het aantal gemelde slachtoffers?",
+        "Wat betreurt de rapporteur?",
+        "Why has the number of reported trafficking victims dropped?",
+        "Wat moet er gebeuren met kinderpornografie op Nederlandse servers?",
+    ):
+        answer = await app.answers.ask(question, scope=OPERATOR)
+        for p in answer.passages:
+            record = await app.store.letters.sentence(p.letter_id, p.sentence)
+            assert record is not None
+            numbers = [c.sentence for c in p.context]
+            assert numbers == sorted(numbers) and p.sentence not in numbers
+            assert all(abs(n - p.sentence) == 1 for n in numbers)
+            before = await app.store.letters.sentence(p.letter_id, p.sentence - 1)
+            if core.leans_on_previous(p.text) and before and before.section_id == record.section_id:
+                assert p.sentence - 1 in numbers
+                assert before.text in answer.text or p not in answer.passages[:3]
+            seen_context += bool(p.context)
+    assert seen_context  # the letter has sentences that lean on the one before
