@@ -65,7 +65,7 @@ from bot.services.clock import MAX_SLEEP
 from bot.services.digests import DigestService
 from bot.services.scope import Scope
 from bot.settings import Settings
-from bot.store.digests import Subscription
+from bot.store.records import Subscription
 from tests.discord_server import DiscordTestServer, running_bot
 from tests.discord_server.state import Permissions
 from tests.letters import HandmadeLetter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,8 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
-    db_path: Path = Field(default=DEFAULT_DB, alias="BRIEFBOT_DB")
+    # a SQLite file (``data/x.sqlite3``, ``sqlite:data/x.sqlite3``) or ``postgresql://...``
+    database: str = Field(default=str(DEFAULT_DB), alias="BRIEFBOT_DB")
     dev_guild: int | None = Field(default=None, alias="BRIEFBOT_DEV_GUILD")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     letters_dir: Path = Field(default=REPO_ROOT / "data" / "letters", alias="BRIEFBOT_LETTERS_DIR")
@@ -39,6 +41,22 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _location(cls, value: object) -> object:
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if isinstance(value, str) and not value.strip():
+            return str(DEFAULT_DB)
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file of ``database`` (for a SQLite location)."""
+        from bot.store import sqlite_path
+
+        return Path(sqlite_path(self.database))
 
     @field_validator("dev_guild", mode="before")
     @classmethod

@@ -4,7 +4,6 @@ traceback with command and ids for the log."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import discord
 from discord import app_commands
@@ -13,27 +12,13 @@ from bot.chat.embeds import error_embed
 from bot.chat.i18n import lang_of, refusal, t
 from bot.chat.replies import respond
 from bot.core.models import LetterError
+from bot.store import StoreBusy, StoreFull
 
 log = logging.getLogger("bot.chat.errors")
 
 
 class UserFacingError(app_commands.AppCommandError):
     """An error whose message is meant for the user as it is (already localized)."""
-
-
-def _full(error: BaseException) -> bool:
-    """SQLITE_FULL: the disk (or the database's page limit) is full. Temporary for the user,
-    but only an operator can fix it."""
-    return isinstance(error, sqlite3.DatabaseError) and (
-        getattr(error, "sqlite_errorname", None) == "SQLITE_FULL"
-        or "database or disk is full" in str(error)
-    )
-
-
-def _busy(error: BaseException) -> bool:
-    return isinstance(error, sqlite3.OperationalError) and (
-        "locked" in str(error) or "busy" in str(error) or "disk" in str(error)
-    )
 
 
 def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bool]:
@@ -54,9 +39,9 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
     if isinstance(original, LookupError | ValueError):
         kind = "letter" if isinstance(original, LetterError) else "request"
         return refusal(_text(original), lang, kind=kind, escape=escape), False
-    if _full(original):
+    if isinstance(original, StoreFull):
         return t("error.full", lang), True
-    if _busy(original):
+    if isinstance(original, StoreBusy):
         return t("error.busy", lang), True
     if isinstance(error, app_commands.CheckFailure):
         return t("error.permission", lang), False

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -29,7 +28,10 @@ def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
     db_default = None if top else argparse.SUPPRESS
     json_default = False if top else argparse.SUPPRESS
     p.add_argument(
-        "--db", type=Path, default=db_default, metavar="PATH", help="SQLite file (env BRIEFBOT_DB)"
+        "--db",
+        default=db_default,
+        metavar="PATH",
+        help="the SQLite file, or a postgresql:// URL (env BRIEFBOT_DB)",
     )
     p.add_argument(
         "--json", action="store_true", default=json_default, help="print one JSON object"
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         return fail(args, describe(exc), code=2)
     # ``--db``/``--json`` may come before or after the command name.
-    args.db = args.db or settings.db_path
+    args.db = args.db or settings.database
     try:
         return asyncio.run(args.handler(args))
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from bot.settings import get_settings
 async def opened_app(args: argparse.Namespace, *, seed: bool = True) -> AsyncIterator[Briefbot]:
     """The application on ``--db``. With ``seed``, an empty database first gets the bundled
     letters (said on stderr, so ``--json`` output stays one object)."""
-    settings = get_settings().model_copy(update={"db_path": args.db})
+    settings = get_settings().model_copy(update={"database": args.db})
     app = await Briefbot.open(settings, seed=False)
     try:
         if seed and not app.catalog.by_id:

@@ -44,7 +44,7 @@ from bot.core.casing import sentence_case
 from bot.core.schedule import FREQUENCIES, parse_zone
 from bot.services.app import Briefbot
 from bot.services.digests import Cited, DeliveryError, Digest, DigestService, NewLetter
-from bot.store.digests import Delivery, Subscription
+from bot.store.records import Delivery, Subscription
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from bot.cli.output import count, emit_json, err, fail, out
 from bot.settings import Settings, get_settings
-from bot.store import StoreError, open_store
+from bot.store import StoreError, backend_of, open_store, sqlite_path
+from bot.store.records import StoreStats
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
@@ -46,7 +46,7 @@ EXIT_UNREACHABLE = 3  # Discord cannot be reached (network) or is down
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
-    return get_settings().model_copy(update={"db_path": args.db})
+    return get_settings().model_copy(update={"database": args.db})
 
 
 def token_for(settings: Settings) -> str | None:
@@ -175,30 +175,22 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no output; only the exit code")
 
 
-def _activity(path: Path) -> dict[str, Any]:
-    """Counts beyond the letters: sentences, digest subscriptions, the last digest sent.
-    Read-only, on its own connection (blocking: run it in a thread)."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
-        sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        active = paused = 0
-        last = None
-        if {"subscriptions", "deliveries"} <= tables:
-            active, paused = conn.execute(
-                "SELECT count(*) FILTER (WHERE paused_reason IS NULL),"
-                " count(*) FILTER (WHERE paused_reason IS NOT NULL) FROM subscriptions"
-            ).fetchone()
-            row = conn.execute(
-                "SELECT subscription_id, due_date, updated_at FROM deliveries"
-                " WHERE status = 'sent' ORDER BY updated_at DESC LIMIT 1"
-            ).fetchone()
-            if row is not None:
-                last = {"subscription": row[0], "due_date": row[1], "sent_at": row[2]}
+def _activity(stats: StoreStats) -> dict[str, Any]:
+    """Counts beyond the letters: sentences, digest subscriptions, the last digest sent."""
+    last = stats.last_digest
     return {
-        "sentences": int(sentences),
-        "subscriptions": {"active": int(active or 0), "paused": int(paused or 0)},
-        "last_digest": last,
+        "sentences": stats.sentences,
+        "subscriptions": {
+            "active": stats.subscriptions_active,
+            "paused": stats.subscriptions_paused,
+        },
+        "last_digest": None
+        if last is None
+        else {
+            "subscription": last.subscription_id,
+            "due_date": last.key,
+            "sent_at": last.updated_at.isoformat(),
+        },
     }
 
 
@@ -210,7 +202,9 @@ async def check(args: argparse.Namespace) -> int:
     report: dict[str, object] = {"database": str(args.db)}
     ok = True
     try:
-        if not await asyncio.to_thread(Path(args.db).is_file):
+        if backend_of(args.db) == "sqlite" and not await asyncio.to_thread(
+            Path(sqlite_path(args.db)).is_file
+        ):
             raise StoreError(f"no database at {args.db}")
         async with open_store(args.db) as store:
             integrity = await store.integrity_check()
@@ -218,12 +212,9 @@ async def check(args: argparse.Namespace) -> int:
             report["schema_version"] = store.schema_version
             report["letters"] = await store.letters.count()
             ok = integrity == ["ok"]
-        report.update(await asyncio.to_thread(_activity, Path(args.db)))
+            report.update(_activity(await store.stats()))
     except (StoreError, OSError) as exc:
         report["error"] = str(exc)
-        ok = False
-    except Exception as exc:  # a corrupt file raises sqlite3.DatabaseError
-        report["error"] = f"{type(exc).__name__}: {exc}"
         ok = False
     report["token_set"] = settings.discord_token is not None
     report["ok"] = ok
@@ -277,11 +268,11 @@ def _configure_backup(p: argparse.ArgumentParser) -> None:
 
 async def backup(args: argparse.Namespace) -> int:
     """An online copy of the database (SQLite's backup API): safe while the bot runs."""
-    from bot.store.backup import BackupError, backup_database
+    from bot.store.sqlite.backup import BackupError, backup_database
 
     try:
         info = await asyncio.to_thread(
-            backup_database, Path(args.db), args.path, overwrite=args.force
+            backup_database, _sqlite_file(args), args.path, overwrite=args.force
         )
     except BackupError as exc:
         return _refused(args, str(exc))
@@ -310,10 +301,10 @@ async def restore(args: argparse.Namespace) -> int:
     """Replace the database with a validated backup; the replaced one is kept in ``replaced/``
     next to it (said in the output).
     Refused while the bot has the database open."""
-    from bot.store.backup import BackupError, restore_database
+    from bot.store.sqlite.backup import BackupError, restore_database
 
     try:
-        result = await asyncio.to_thread(restore_database, args.path, Path(args.db))
+        result = await asyncio.to_thread(restore_database, args.path, _sqlite_file(args))
     except BackupError as exc:
         return _refused(args, str(exc))
     report = {
@@ -333,6 +324,17 @@ async def restore(args: argparse.Namespace) -> int:
             f"schema {result.info.schema_version}{kept}"
         )
     return 0
+
+
+def _sqlite_file(args: argparse.Namespace) -> Path:
+    """The database file ``backup`` and ``restore`` work on (they copy SQLite files)."""
+    from bot.store.sqlite.backup import BackupError
+
+    if backend_of(args.db) != "sqlite":
+        raise BackupError(
+            "backup and restore copy a SQLite file; back up a PostgreSQL database with pg_dump"
+        )
+    return Path(sqlite_path(args.db))
 
 
 def _refused(args: argparse.Namespace, message: str) -> int:

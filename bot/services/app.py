@@ -174,9 +174,9 @@ class Briefbot:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, db_path: Path | None = None, seed: bool = True
+        cls, settings: Settings, *, database: str | Path | None = None, seed: bool = True
     ) -> Briefbot:
-        store = await open_store(db_path or settings.db_path)
+        store = await open_store(database or settings.database)
         app = cls(store, settings)
         try:
             await app._start(seed=seed)

@@ -23,7 +23,13 @@ from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.clock import Clock, SystemClock
 from bot.services.scope import Scope
 from bot.services.summary import Cited
-from bot.store.digests import ClaimRequest, Delivery, Outcome, Subscription
+from bot.store.records import (
+    ClaimDecision,
+    ClaimRequest,
+    Delivery,
+    Outcome,
+    Subscription,
+)
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot
@@ -167,6 +173,49 @@ def schedule_of(sub: Subscription) -> Schedule:
     return Schedule(
         parse_time(sub.local_time), parse_zone(sub.timezone), sub.frequency, sub.weekday
     )
+
+
+class Claims:
+    """The claim rules of the delivery log, as pure functions of what it holds (the store runs
+    them inside the transaction that claims a batch; ``bot.store.base.ClaimPolicy``).
+
+    ``claimed``: no entry yet; ours to send. ``taken-over``: another process claimed it and
+    went silent for ``stale_after``; ours now, but it may have been sent (look before sending
+    again). ``retry``: an earlier attempt failed; ours to try again. ``done``: sent, skipped or
+    missed already (the schedule moves on). ``busy``: someone else is sending it right now.
+    Whatever is claimed parks its subscription until the request's ``retry_at``, so that no
+    wake-up picks it twice."""
+
+    def __init__(self, stale_after: timedelta = STALE_CLAIM) -> None:
+        self.stale_after = stale_after
+
+    def claim(
+        self, request: ClaimRequest, logged: Delivery | None, *, now: datetime
+    ) -> ClaimDecision:
+        if logged is None:
+            return ClaimDecision("claimed", write="insert", park=True)
+        if logged.status in ("sent", "skipped", "missed"):
+            return ClaimDecision("done", move_on=True)
+        if (
+            logged.status == "claimed"
+            and logged.claimed_at is not None
+            and now - logged.claimed_at < self.stale_after
+        ):
+            return ClaimDecision("busy")
+        # a stale claim (its process died), or a failed attempt to retry
+        result = "taken-over" if logged.status == "claimed" else "retry"
+        return ClaimDecision(result, write="take-over", park=True)
+
+    @staticmethod
+    def missed(logged: Delivery | None) -> Literal["insert", "supersede"] | None:
+        """A missed occurrence is logged as missed; an attempt a dead process left unfinished
+        is settled too (a later occurrence supersedes it, and it is never sent now)."""
+        if logged is None:
+            return "insert"
+        return "supersede" if logged.status in ("claimed", "failed") else None
+
+
+CLAIMS = Claims()
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -314,13 +363,12 @@ class DigestService:
         sub: Subscription,
         due_date: date,
         *,
-        remember: bool,
         shared: Round | None = None,
     ) -> Digest:
-        """What the digest for ``due_date`` says. With ``remember`` False (preview) nothing is
-        stored; with True the rotation of the recommendation of the day moves on. ``shared``:
-        the round of deliveries this digest belongs to (what digests have in common is then
-        computed once for all of them)."""
+        """What the digest for ``due_date`` says; nothing is stored (the recommendation of the
+        day it shows is remembered when its delivery is finished). ``shared``: the round of
+        deliveries this digest belongs to (what digests have in common is then computed once
+        for all of them)."""
         shared = shared or Round(self)
         visible = shared.visible(sub.guild_id)
         digest = Digest(sub.id, due_date, sub.language, sub.topics, latest_letter_id=visible.latest)
@@ -338,7 +386,7 @@ class DigestService:
             # letters hold (the newest ones and what they ask for)
             digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)
         if digest.empty:
-            await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
+            await self._pick_of_the_day(sub, digest, shared, visible)
         shown = [*digest.new_letters, *digest.introduction]
         cited = [n.letter_id for n in shown]
         cited += [c.letter_id for n in shown for c in n.summary]
@@ -398,7 +446,7 @@ class DigestService:
             seen_letter_id=max(self.app.catalog.by_id, default=0), paused_reason=None,
             paused_at=None, notified=False, created_at=now, updated_at=now, introduced=False,
         )  # fmt: skip
-        digest = await self.build(sub, sub.next_due_date, remember=False)
+        digest = await self.build(sub, sub.next_due_date)
         digest.sample = True
         return digest
 
@@ -431,8 +479,6 @@ class DigestService:
         digest: Digest,
         shared: Round,
         visible: _Visible,
-        *,
-        remember: bool,
     ) -> None:
         pool = await shared.pool(sub.guild_id, visible, sub.topics)
         if not pool:
@@ -445,12 +491,10 @@ class DigestService:
         digest.pick = (kind, cited)
         digest.pick_key = key
         digest.pick_reset = reset
-        if remember:
-            await self.repo.rotate(sub.id, key, now=self.clock.now(), reset=reset)
 
     async def preview(self, sub: Subscription) -> Digest:
         """The next digest as it would be sent, without changing anything."""
-        return await self.build(sub, sub.next_due_date, remember=False)
+        return await self.build(sub, sub.next_due_date)
 
     # ------------------------------------------------------------------ delivering
 
@@ -500,9 +544,8 @@ class DigestService:
                         log.exception("digest planning crashed", extra={"subscription": sub.id})
                         await self._park(sub, now + _backoff(MAX_ATTEMPTS))
                 claims = await self.repo.claim_many(
-                    [p.request(now) for p in plans], owner=self.owner, now=now,
-                    stale_after=STALE_CLAIM,
-                )  # fmt: skip
+                    [p.request(now) for p in plans], owner=self.owner, now=now, policy=CLAIMS
+                )
                 for plan, claim in zip(plans, claims, strict=True):
                     task = asyncio.ensure_future(one(plan, claim, now))
                     running.add(task)
@@ -542,14 +585,6 @@ class DigestService:
         following_date, following_at = schedule.next_after(max(now, due_at))
         return _Due(sub, due_date, due_at, tuple(missed), following_date, following_at)
 
-    async def deliver(self, sub: Subscription, sender: Sender, now: datetime) -> str:
-        """Handle one due subscription; returns what happened (for logs and tests)."""
-        plan = self._plan(sub, now)
-        ((result, delivery),) = await self.repo.claim_many(
-            [plan.request(now)], owner=self.owner, now=now, stale_after=STALE_CLAIM
-        )
-        return await self._deliver_claimed(plan, result, delivery, sender, now, Round(self))
-
     async def _deliver_claimed(
         self,
         plan: _Due,
@@ -563,7 +598,7 @@ class DigestService:
         if result in ("busy", "done"):  # "done": the claim moved the schedule on already
             return result
         assert delivery is not None
-        digest = await self.build(sub, plan.due_date, remember=False, shared=shared)
+        digest = await self.build(sub, plan.due_date, shared=shared)
         digest.late = now - plan.due_at > timedelta(minutes=15)
         if result in ("taken-over", "retry"):
             # a dead process, or an earlier attempt that failed after Discord may have taken
@@ -674,7 +709,7 @@ class DigestService:
                 following_date, following_at,
             )  # fmt: skip
             ((result, _),) = await self.repo.claim_many(
-                [plan.request(now)], owner=self.owner, now=now, stale_after=STALE_CLAIM
+                [plan.request(now)], owner=self.owner, now=now, policy=CLAIMS
             )
             if result == "busy":
                 raise ValueError(
@@ -682,7 +717,7 @@ class DigestService:
                     "try again in a minute"
                 )
             if result != "done":
-                digest = await self.build(sub, today, remember=False, shared=shared)
+                digest = await self.build(sub, today, shared=shared)
                 if result == "taken-over":
                     found = await sender.find_sent(sub, digest)
                     if found is not None:
@@ -710,7 +745,7 @@ class DigestService:
                     )  # fmt: skip
                     return SendNowResult(digest, message_id, extra=0)
         extra = await self.repo.claim_extra(sub.id, today, owner=self.owner, now=now)
-        digest = await self.build(sub, today, remember=False, shared=shared)
+        digest = await self.build(sub, today, shared=shared)
         digest.extra = extra.extra
         try:
             message_id = await sender.send(sub, digest)

@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import re
-import sqlite3
 import stat
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -41,7 +40,16 @@ from bot.core.split import split_letters
 from bot.core.text import fold
 from bot.services.background import off_the_query_path
 from bot.services.pdf_reader import WORKER_MEMORY, extract_pdf_isolated
-from bot.store import LetterRecord, RepairRecord, SectionRecord, SentenceRecord, Store, StoreError
+from bot.store import (
+    LetterRecord,
+    RepairRecord,
+    SectionRecord,
+    SentenceRecord,
+    Store,
+    StoreBusy,
+    StoreError,
+    StoreFull,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Policy letters have tens to hundreds of sentences; indexing (embeddings) costs ~4 ms each.
@@ -575,15 +583,12 @@ async def _ingest_reading(
 
 def _storage_problem(exc: BaseException) -> str | None:
     """A one-line reason for a storage failure that is the same for every file."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and (
-        "full" in text or getattr(exc, "sqlite_errorcode", None) == 13
-    ):
+    if isinstance(exc, StoreFull):
         return "the disk (or the database's size limit) is full; nothing of this file was stored"
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+    if isinstance(exc, StoreBusy):
         return "the database is busy (another process is writing); ingest it again in a moment"
-    if isinstance(exc, (sqlite3.Error, StoreError)):
-        return f"the database refused it ({text}); nothing of this file was stored"
+    if isinstance(exc, StoreError):
+        return f"the database refused it ({exc}); nothing of this file was stored"
     return None
 
 

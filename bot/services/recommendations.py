@@ -43,8 +43,7 @@ from bot.core.topics import (
 from bot.services.background import off_the_query_path
 from bot.services.scope import Scope
 from bot.store.base import InvalidQueryError
-from bot.store.derived import RecommendationRow, TopicRow
-from bot.store.records import LetterRecord, SentenceRecord
+from bot.store.records import LetterRecord, RecommendationRow, SentenceRecord, TopicRow
 
 if TYPE_CHECKING:
     from bot.services.app import Briefbot

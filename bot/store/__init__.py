@@ -1,15 +1,17 @@
-"""Persistent storage of parsed letters.
+"""Persistent storage: letters, what is derived from them, digests.
 
 Open a store with either form::
 
-    store = await open_store(path)
+    store = await open_store(location)
     ...
     await store.close()
 
-    async with open_store(path) as store:
+    async with open_store(location) as store:
         ...
 
-Callers see only the protocols in ``bot.store.base`` and the records in ``bot.store.records``.
+``location`` chooses the backend: a file path or ``sqlite:PATH`` (``sqlite:///PATH``) for
+SQLite, the embedded default; ``postgresql://...`` for PostgreSQL. Callers see only the
+protocols in ``bot.store.base`` and the records in ``bot.store.records``, never a backend.
 """
 
 from __future__ import annotations
@@ -19,45 +21,82 @@ from collections.abc import Generator
 from typing import Any
 
 from bot.store.base import (
+    DigestRepository,
     InvalidLetterError,
     InvalidQueryError,
     LetterRepository,
     MetaRepository,
     MigrationError,
+    RecommendationRepository,
     SchemaTooNewError,
     Store,
+    StoreBusy,
     StoreError,
+    StoreFull,
+    VectorRepository,
 )
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
-from bot.store.sqlite import LATEST_SCHEMA_VERSION, open_sqlite_store
 
 __all__ = [
-    "LATEST_SCHEMA_VERSION",
+    "DigestRepository",
     "InvalidLetterError",
     "InvalidQueryError",
     "LetterRecord",
     "LetterRepository",
     "MetaRepository",
     "MigrationError",
+    "RecommendationRepository",
     "RepairRecord",
     "SchemaTooNewError",
     "SectionRecord",
     "SentenceRecord",
     "Store",
+    "StoreBusy",
     "StoreError",
+    "StoreFull",
+    "VectorRepository",
+    "backend_of",
     "open_store",
+    "sqlite_path",
 ]
+
+Location = str | os.PathLike[str]
+_SQLITE_PREFIXES = ("sqlite:///", "sqlite://", "sqlite:")
+_POSTGRES_PREFIXES = ("postgresql://", "postgres://", "postgresql+")
+
+
+def backend_of(location: Location) -> str:
+    """``sqlite`` or ``postgresql``: which backend ``location`` names."""
+    text = os.fspath(location)
+    if text.startswith(_POSTGRES_PREFIXES):
+        return "postgresql"
+    return "sqlite"
+
+
+def sqlite_path(location: Location) -> str:
+    """The file a SQLite location names (``sqlite:data/x.sqlite3`` -> ``data/x.sqlite3``)."""
+    text = os.fspath(location)
+    for prefix in _SQLITE_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :] or ":memory:"
+    return text
 
 
 class _OpenStore:
     """What ``open_store`` returns: await it for a store, or use it with ``async with``."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._path = path
+    def __init__(self, location: Location) -> None:
+        self._location = location
         self._store: Store | None = None
 
     async def _open(self) -> Store:
-        return await open_sqlite_store(self._path)
+        if backend_of(self._location) == "postgresql":
+            raise StoreError(
+                "this briefbot has no PostgreSQL backend yet; use a SQLite file (BRIEFBOT_DB)"
+            )
+        from bot.store.sqlite import open_sqlite_store
+
+        return await open_sqlite_store(sqlite_path(self._location))
 
     def __await__(self) -> Generator[Any, None, Store]:
         return self._open().__await__()
@@ -72,10 +111,7 @@ class _OpenStore:
             self._store = None
 
 
-def open_store(path: str | os.PathLike[str]) -> _OpenStore:
-    """Open the store at ``path`` (a SQLite file; its folder is created if needed).
-
-    Applies the connection pragmas and any pending migrations; raises ``SchemaTooNewError`` for a
-    database written by a newer briefbot.
-    """
-    return _OpenStore(path)
+def open_store(location: Location) -> _OpenStore:
+    """Open the store at ``location`` (see the module's docstring), creating and migrating it
+    as needed. Raises ``SchemaTooNewError`` for a database written by a newer briefbot."""
+    return _OpenStore(location)

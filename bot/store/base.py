@@ -1,32 +1,59 @@
-"""The storage interface. Services depend on these protocols, never on a backend.
+"""The storage interface. Services depend on these protocols and on the records of
+``bot.store.records``, never on a backend.
 
-The SQLite backend lives in ``bot.store.sqlite``; another backend (PostgreSQL) can be added by
-implementing the same protocols.
+Every repository of every backend implements the protocol of the same name; a backend is a
+``Store`` holding one of each (``bot.store.sqlite`` today, PostgreSQL next). A backend stores and
+fetches: it takes no decisions of its own. Where a write depends on what is stored (claiming a
+digest delivery), the decision is a pure function the service passes in (``ClaimPolicy``), run by
+the backend inside its transaction.
+
+Errors: a backend raises the errors below, never its driver's (no ``sqlite3`` error ever leaves
+``bot.store``); ``StoreBusy`` and ``StoreFull`` are temporary for the user and say so.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, datetime
+from typing import Literal, Protocol
 
 from bot.core.models import ParsedLetter
-from bot.store.digests import SqliteDigestRepository
-from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+from bot.store.records import (
+    ClaimDecision,
+    ClaimRequest,
+    ClaimResult,
+    Delivery,
+    LetterRecord,
+    LetterTopicRecord,
+    Outcome,
+    RecommendationRow,
+    RepairRecord,
+    SectionRecord,
+    SentenceRecord,
+    StoredRecommendation,
+    StoredVector,
+    StoreStats,
+    Subscription,
+    TopicCountRecord,
+    TopicRow,
+)
 
-if TYPE_CHECKING:
-    from bot.store.derived import (
-        LetterTopicRecord,
-        RecommendationRow,
-        StoredRecommendation,
-        TopicCountRecord,
-        TopicRow,
-    )
-    from bot.store.vectors import StoredVector
+# --------------------------------------------------------------------------- errors
 
 
 class StoreError(Exception):
-    """Base class of every error the store raises on purpose."""
+    """Base class of every error the store raises."""
+
+
+class StoreBusy(StoreError):
+    """The database cannot be written (or read) right now: another process holds a lock, or
+    the disk did not answer. Temporary: the same request works again in a moment."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's size limit) is full; nothing of the write was stored. Only an
+    operator can fix it."""
 
 
 class SchemaTooNewError(StoreError):
@@ -43,6 +70,9 @@ class InvalidLetterError(StoreError, ValueError):
 
 class InvalidQueryError(StoreError, ValueError):
     """A full-text query the search engine rejects."""
+
+
+# --------------------------------------------------------------------------- letters
 
 
 class LetterRepository(Protocol):
@@ -109,28 +139,38 @@ class LetterRepository(Protocol):
     async def repairs(self, letter_id: int) -> builtins.list[RepairRecord]: ...
 
     def iter_all_sentences(self, batch: int = 5000) -> AsyncIterator[SentenceRecord]:
-        """Every sentence in id order, fetched ``batch`` rows at a time."""
+        """Every sentence in id order, fetched ``batch`` rows at a time (no lock or transaction
+        is held between batches: the caller may write meanwhile)."""
         ...
 
     async def fts_search(
         self, match_expr: str, *, limit: int, letter_ids: Sequence[int] | None = None
     ) -> builtins.list[tuple[int, float]]:
-        """``(sentence_id, bm25)`` best first; a lower (more negative) bm25 is a better match."""
+        """``(sentence_id, score)`` best first (a lower score is a better match), for an
+        expression of ``bot.core.topics.fts_expression``; InvalidQueryError when the engine
+        rejects it."""
         ...
 
 
 class MetaRepository(Protocol):
+    """Small key-value facts: command-sync hashes, servers that left and when they are purged."""
+
     async def get(self, key: str) -> str | None: ...
 
     async def set(self, key: str, value: str) -> None: ...
 
     async def delete(self, key: str) -> bool: ...
 
-    async def items(self, prefix: str) -> list[tuple[str, str]]: ...
+    async def items(self, prefix: str) -> builtins.list[tuple[str, str]]:
+        """Every ``(key, value)`` whose key starts with ``prefix``, by key."""
+        ...
+
+
+# --------------------------------------------------------------------------- derived data
 
 
 class RecommendationRepository(Protocol):
-    """Topics and recommendations derived from the letters (see ``bot.store.derived``)."""
+    """Topics and recommendations derived from the letters."""
 
     async def replace(
         self,
@@ -139,37 +179,189 @@ class RecommendationRepository(Protocol):
         topics: Sequence[TopicRow],
         recommendations: Sequence[RecommendationRow],
         version: str,
-    ) -> bool: ...
+    ) -> bool:
+        """Store a letter's topics and recommendations in place of any it had, and record
+        ``version``, in one transaction. False (nothing written) if the letter is gone."""
+        ...
 
-    async def versions(self) -> dict[int, str]: ...
+    async def versions(self) -> dict[int, str]:
+        """letter id -> version of its stored recommendations."""
+        ...
 
-    async def delete_orphan_topics(self) -> int: ...
+    async def delete_orphan_topics(self) -> int:
+        """Delete topics no letter uses (after a letter was deleted); returns how many."""
+        ...
 
-    async def letter_topics(self) -> builtins.list[LetterTopicRecord]: ...
+    async def letter_topics(self) -> builtins.list[LetterTopicRecord]:
+        """Every letter's topics, heaviest first per letter."""
+        ...
 
-    async def topic_counts(self) -> builtins.list[TopicCountRecord]: ...
+    async def topic_counts(self) -> builtins.list[TopicCountRecord]:
+        """How many recommendations each letter has on each topic."""
+        ...
 
     async def list(
         self, letter_ids: Sequence[int], *, topic: str | None = None
-    ) -> builtins.list[StoredRecommendation]: ...
+    ) -> builtins.list[StoredRecommendation]:
+        """Recommendations of ``letter_ids`` (on ``topic`` when given), in letter order."""
+        ...
 
 
 class VectorRepository(Protocol):
-    """Sentence embeddings derived from the letters (see ``bot.store.vectors``)."""
+    """Sentence vectors derived from the letters (opaque bytes here)."""
 
     async def replace(
         self, letter_id: int, vectors: Sequence[tuple[int, bytes]], *, version: str
-    ) -> bool: ...
+    ) -> bool:
+        """Store a letter's ``(sentence_id, vector)`` pairs in place of any it had and record
+        ``version``, in one transaction. False (nothing written) if the letter is gone or a
+        sentence id is not one of its sentences."""
+        ...
 
-    async def versions(self) -> dict[int, str]: ...
+    async def versions(self) -> dict[int, str]:
+        """letter id -> model version of its stored vectors."""
+        ...
 
-    async def for_letter(self, letter_id: int) -> builtins.list[StoredVector]: ...
+    async def for_letter(self, letter_id: int) -> builtins.list[StoredVector]:
+        """A letter's vectors in sentence order."""
+        ...
 
-    def iter_all(self, batch: int = 20_000) -> AsyncIterator[builtins.list[StoredVector]]: ...
+    def iter_all(self, batch: int = 20_000) -> AsyncIterator[builtins.list[StoredVector]]:
+        """Every stored vector in sentence id order, ``batch`` per list."""
+        ...
 
     async def count(self, letter_id: int | None = None) -> int: ...
 
-    async def delete(self, letter_id: int) -> None: ...
+    async def delete(self, letter_id: int) -> None:
+        """Forget a letter's vectors (they are computed again by the next backfill)."""
+        ...
+
+
+# --------------------------------------------------------------------------- digests
+
+
+class ClaimPolicy(Protocol):
+    """The rules of claiming a digest delivery (``bot.services.digests``): pure functions over
+    what the log holds, which the store applies inside its claiming transaction."""
+
+    def claim(
+        self, request: ClaimRequest, logged: Delivery | None, *, now: datetime
+    ) -> ClaimDecision:
+        """What to do with a due occurrence, given its log entry (None: none yet)."""
+        ...
+
+    def missed(self, logged: Delivery | None) -> Literal["insert", "supersede"] | None:
+        """What to log for an occurrence that was missed (due while nothing ran): a new
+        ``missed`` entry, an unfinished entry turned ``missed`` (``supersede``), or nothing."""
+        ...
+
+
+class DigestRepository(Protocol):
+    """Digest subscriptions, the delivery log and the rotation of the recommendation of the day.
+
+    The delivery log is what makes a digest arrive once: one entry per (subscription, local due
+    date), *claimed* in a write transaction before anything is sent. Claims and outcomes come in
+    batches: a burst of thousands of due digests costs a handful of transactions."""
+
+    async def upsert(
+        self,
+        *,
+        kind: Literal["channel", "user"],
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        local_time: str,
+        timezone: str,
+        frequency: str,
+        weekday: int,
+        topics: Sequence[str],
+        language: str,
+        skip_empty: bool,
+        next_due: datetime,
+        next_due_date: date,
+        seen_letter_id: int,
+        now: datetime,
+    ) -> Subscription:
+        """Create or replace the subscription of a target (a channel, or a user's DMs). A
+        replaced subscription is active again and keeps its delivery log and rotation."""
+        ...
+
+    async def get(self, subscription_id: int) -> Subscription | None: ...
+
+    async def by_target(self, target_key: str) -> Subscription | None:
+        """The subscription of ``channel:<id>`` or ``user:<id>``."""
+        ...
+
+    async def list(
+        self, *, guild_id: int | None = None, user_id: int | None = None
+    ) -> builtins.list[Subscription]:
+        """All subscriptions, or those of one server and/or one user, by id."""
+        ...
+
+    async def delete(self, subscription_id: int) -> bool: ...
+
+    async def delete_where(self, *, guild_id: int | None = None, user_id: int | None = None) -> int:
+        """Remove a server's digests, or everything a user set up or receives."""
+        ...
+
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Forget finished log entries due before ``before``."""
+        ...
+
+    async def earliest_due(self) -> datetime | None:
+        """The earliest ``next_due`` of an active subscription."""
+        ...
+
+    async def due(self, now: datetime, *, limit: int = 500) -> builtins.list[Subscription]:
+        """Active subscriptions due at ``now``, earliest first."""
+        ...
+
+    async def claim_many(
+        self,
+        requests: Sequence[ClaimRequest],
+        *,
+        owner: str,
+        now: datetime,
+        policy: ClaimPolicy,
+    ) -> builtins.list[tuple[ClaimResult, Delivery | None]]:
+        """Claim many due occurrences (one per subscription) in ONE write transaction: read
+        their log entries (and those of the ``missed`` occurrences), ask ``policy`` what each
+        means, write what it decided (entries inserted or taken over by ``owner``, subscriptions
+        parked or moved on, missed occurrences logged). Answers in the order of ``requests``:
+        the result and the log entry as it now is (None for ``busy`` and ``done``: the entry
+        found)."""
+        ...
+
+    async def finish_many(self, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+        """Record many outcomes (log status, what comes next, the pick shown) in ONE write
+        transaction."""
+        ...
+
+    async def reschedule(
+        self, subscription_id: int, *, next_due: datetime, next_due_date: date, now: datetime
+    ) -> None: ...
+
+    async def mark_notified(self, subscription_id: int) -> bool:
+        """True the first time only: the owner is told about a pause once."""
+        ...
+
+    async def claim_extra(
+        self, subscription_id: int, day: date, *, owner: str, now: datetime
+    ) -> Delivery:
+        """Log an extra digest on local ``day`` as claimed (key ``day#N``, the next N); finish
+        it with an Outcome carrying ``delivery_key=delivery.key`` and ``next_due=None``."""
+        ...
+
+    async def latest_deliveries(self) -> dict[int, Delivery]:
+        """The most recent log entry of every subscription that has one."""
+        ...
+
+    async def rotation_seen(self, subscription_id: int) -> set[str]:
+        """The keys of the recommendations of the day shown in the current round."""
+        ...
+
+
+# --------------------------------------------------------------------------- the store
 
 
 class Store(Protocol):
@@ -188,12 +380,18 @@ class Store(Protocol):
     def recommendations(self) -> RecommendationRepository: ...
 
     @property
-    def digests(self) -> SqliteDigestRepository: ...
+    def digests(self) -> DigestRepository: ...
 
     @property
     def schema_version(self) -> int: ...
 
-    async def integrity_check(self) -> list[str]: ...
+    async def integrity_check(self) -> builtins.list[str]:
+        """``["ok"]`` when the database is sound, else what is wrong."""
+        ...
+
+    async def stats(self) -> StoreStats:
+        """Counts beyond the letters, for ``briefbot check``."""
+        ...
 
     async def close(self) -> None: ...
 

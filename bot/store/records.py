@@ -1,10 +1,14 @@
-"""Plain, immutable records returned by the store. Callers never see rows or cursors."""
+"""Plain, immutable records that go into the store and come out of it, for every backend.
+
+Callers never see rows, cursors or a backend's types: the protocols in ``bot.store.base`` take
+and return these."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from bot.core.models import SourceKind
 
@@ -100,3 +104,186 @@ class RepairRecord:
     from_text: str
     to_text: str
     position: int  # order within the letter
+
+
+# --------------------------------------------------------------------------- derived data
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """A topic of a letter, to store: its slug, its Dutch name, its weight in the letter."""
+
+    slug: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRow:
+    """One recommendation to store: its sentence, kind, cue and topic slugs (first = primary)."""
+
+    sentence_number: int
+    kind: str
+    cue: str | None
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredRecommendation:
+    """A stored recommendation with its sentence (text, page, section heading)."""
+
+    id: int
+    letter_id: int
+    sentence_number: int
+    kind: str
+    cue: str | None
+    position: int
+    text: str
+    page: int
+    section_heading: str | None
+    topics: tuple[str, ...]  # slugs, in the order stored (the first is the primary topic)
+
+
+@dataclass(frozen=True, slots=True)
+class LetterTopicRecord:
+    letter_id: int
+    slug: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCountRecord:
+    letter_id: int
+    slug: str
+    recommendations: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVector:
+    """A sentence's vector as stored: opaque bytes (``bot.core.vectors`` encodes them)."""
+
+    sentence_id: int
+    letter_id: int
+    vector: bytes
+
+
+# --------------------------------------------------------------------------- digests
+
+ClaimResult = Literal["claimed", "taken-over", "done", "busy", "retry"]
+DeliveryStatus = Literal["claimed", "sent", "skipped", "missed", "failed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription:
+    id: int
+    kind: Literal["channel", "user"]
+    guild_id: int | None
+    channel_id: int | None
+    user_id: int
+    target_key: str
+    local_time: str
+    timezone: str
+    frequency: Literal["daily", "weekdays", "weekly"]
+    weekday: int
+    topics: tuple[str, ...]
+    language: Literal["nl", "en"]
+    skip_empty: bool
+    next_due: datetime
+    next_due_date: date
+    seen_letter_id: int
+    paused_reason: str | None
+    paused_at: datetime | None
+    notified: bool
+    created_at: datetime
+    updated_at: datetime
+    # a digest went out (sent, or skipped as empty): the next one need not introduce the letters
+    introduced: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.paused_reason is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One entry of the delivery log: a subscription's digest for one local due date.
+
+    Extra digests (``briefbot digest send-now`` after the day's digest went out) are logged under
+    the key ``YYYY-MM-DD#N`` (N = 1, 2, ... that day): they never take the key of a scheduled
+    occurrence, so they cannot block or replace one (``extra`` says which; 0 for a scheduled
+    occurrence)."""
+
+    subscription_id: int
+    due_date: date
+    due_at: datetime
+    status: DeliveryStatus
+    claimed_by: str | None
+    claimed_at: datetime | None
+    attempts: int
+    message_id: int | None
+    error: str | None
+    updated_at: datetime
+    extra: int = 0  # 0: the scheduled occurrence of due_date; N: the N-th extra that day
+
+    @property
+    def key(self) -> str:
+        """Its key in the log (``due_date``, or ``due_date#N`` for an extra)."""
+        day = self.due_date.isoformat()
+        return f"{day}#{self.extra}" if self.extra else day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimRequest:
+    """One due occurrence to claim (see ``DigestRepository.claim_many``)."""
+
+    subscription_id: int
+    due_date: date
+    due_at: datetime
+    retry_at: datetime  # the subscription is parked until then while it is being sent
+    missed: tuple[tuple[date, datetime], ...] = ()
+    # where the schedule goes if the occurrence turns out to be done already (None: stay)
+    following_at: datetime | None = None
+    following_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDecision:
+    """What the claim policy decided for one request, given the log entry it found: the answer,
+    and what the store writes for it in the claiming transaction."""
+
+    result: ClaimResult
+    write: Literal["insert", "take-over"] | None = None  # the log entry becomes ours, claimed
+    park: bool = False  # the subscription waits until ``retry_at`` while it is being sent
+    move_on: bool = False  # the schedule moves on to ``following_at`` (the occurrence is done)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How a claimed delivery ended, and what comes next for its subscription."""
+
+    subscription_id: int
+    due_date: date
+    status: Literal["sent", "skipped", "failed"]
+    next_due: datetime | None  # None: leave the schedule alone (an extra digest)
+    next_due_date: date | None = None
+    message_id: int | None = None
+    error: str | None = None
+    seen_letter_id: int | None = None  # letters up to this id have been shown
+    pause_reason: str | None = None
+    pick_key: str | None = None  # the recommendation of the day shown: remembered
+    pick_reset: bool = False  # it starts a new round of the rotation
+    delivery_key: str | None = None  # an extra's key (``YYYY-MM-DD#N``)
+
+
+# --------------------------------------------------------------------------- the whole store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreStats:
+    """What ``briefbot check`` reports beyond the letters."""
+
+    sentences: int
+    subscriptions_active: int
+    subscriptions_paused: int
+    last_digest: Delivery | None  # the most recently sent digest

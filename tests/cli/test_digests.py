@@ -23,6 +23,7 @@ from bot.settings import Settings, get_settings
 from tests.cli.invoke import run
 from tests.discord_server import DiscordTestServer, patch_discord
 from tests.letters import HandmadeLetter
+from tests.subscriptions import pause
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
 CITED = {"text", "letter", "page", "sentence"}
@@ -419,8 +420,8 @@ async def test_send_now_refusals(capsys, tmp_path, token):
             assert code == 1 and "999" in data["error"]
             app = await Briefbot.open(settings(db), seed=False)
             try:
-                await app.store.digests.pause(
-                    ids["channel"], "the channel was deleted", now=datetime.now(UTC)
+                await pause(
+                    app.store, ids["channel"], "the channel was deleted", now=datetime.now(UTC)
                 )
             finally:
                 await app.close()

@@ -17,12 +17,13 @@ from bot.services.app import Briefbot
 from bot.services.clock import ManualClock
 from bot.services.digests import DigestService
 from bot.settings import get_settings
-from bot.store import LATEST_SCHEMA_VERSION
+from bot.store.sqlite import LATEST_SCHEMA_VERSION
 from tests.chat.conftest import bot_on, make_settings, populate
 from tests.cli.invoke import run
 from tests.discord_server import DiscordTestServer
 from tests.hardening.killer import check_database, sql, write_batch
 from tests.letters import HandmadeLetter
+from tests.subscriptions import pause
 
 CHECK_KEYS = {
     "database", "integrity", "schema_version", "letters", "sentences", "subscriptions",
@@ -86,7 +87,7 @@ def test_check_reports_counts_with_stable_keys(capsys, db, tmp_path):
                     kind="channel", user_id=5, guild_id=7, channel_id=channel, time_text="09:00"
                 )
             subs = await app.store.digests.list()
-            await app.store.digests.pause(subs[0].id, "the channel was deleted", now=start)
+            await pause(app.store, subs[0].id, "the channel was deleted", now=start)
             await clock.advance(timedelta(hours=1))
             await service.run_due(RecordingSender())
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.store import open_store
-from bot.store.backup import BackupError, backup_database, restore_database
+from bot.store.sqlite.backup import BackupError, backup_database, restore_database
 from tests.cli.invoke import run
 
 REPO = Path(__file__).resolve().parents[2]

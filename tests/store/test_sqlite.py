@@ -14,16 +14,25 @@ import pytest
 
 from bot.core.models import LetterMetadata, ParsedLetter, Repair, Section, Sentence
 from bot.store import (
-    LATEST_SCHEMA_VERSION,
     InvalidLetterError,
     InvalidQueryError,
     LetterRecord,
     SchemaTooNewError,
     Store,
+    StoreBusy,
+    StoreFull,
+    backend_of,
     open_store,
+    sqlite_path,
 )
 from bot.store.base import MigrationError
-from bot.store.sqlite import Migration, apply_migrations, load_migrations, split_statements
+from bot.store.sqlite import (
+    LATEST_SCHEMA_VERSION,
+    Migration,
+    apply_migrations,
+    load_migrations,
+    split_statements,
+)
 
 TABLES = ("letters", "sections", "sentences", "repairs")
 
@@ -139,6 +148,27 @@ async def test_opening_an_empty_file_creates_the_latest_schema(db_path: Path) ->
         assert len(await store.letters.fts_search("stikstof", limit=5)) == 1
     finally:
         await store.close()
+
+
+async def test_a_locked_or_full_database_raises_the_stores_own_errors(tmp_path: Path) -> None:
+    """No sqlite3 error leaves the store: busy and full are StoreBusy and StoreFull (callers
+    tell the user "try again" or "the storage is full" without reading SQLite's messages)."""
+    path = tmp_path / "faults.sqlite3"
+    async with open_store(path) as store:
+        conn: aiosqlite.Connection = store._db.conn  # type: ignore[attr-defined]
+        await conn.execute("PRAGMA busy_timeout = 100")
+        with closing(sqlite3.connect(path, isolation_level=None)) as other:
+            other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+            with pytest.raises(StoreBusy):
+                await store.meta.set("key", "value")
+            other.execute("ROLLBACK")
+        await store.meta.set("key", "value")
+        async with conn.execute("PRAGMA page_count") as cursor:
+            pages = (await cursor.fetchone())[0]  # type: ignore[index]
+        await conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreFull):
+            await store.meta.set("big", "x" * 200_000)
+        assert await store.meta.get("big") is None and await store.meta.get("key") == "value"
 
 
 async def test_connection_pragmas(store: Store) -> None:
@@ -703,3 +733,14 @@ async def test_a_cancelled_write_never_leaves_a_transaction_open(tmp_path):
             await store.meta.set("after", str(steps))  # would raise "within a transaction"
             assert await store.meta.get("after") == str(steps)
         assert await store.integrity_check() == ["ok"]
+
+
+async def test_the_location_chooses_the_backend(tmp_path: Path) -> None:
+    path = tmp_path / "by-url.sqlite3"
+    assert backend_of(path) == backend_of(f"sqlite:{path}") == "sqlite"
+    assert backend_of("postgresql://briefbot@localhost/briefbot") == "postgresql"
+    assert sqlite_path(f"sqlite:///{path}") == sqlite_path(f"sqlite:{path}") == str(path)
+    async with open_store(f"sqlite:{path}") as store:
+        await store.meta.set("k", "v")
+    async with open_store(path) as store:  # the same file, by its path
+        assert await store.meta.get("k") == "v"

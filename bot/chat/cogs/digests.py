@@ -19,7 +19,7 @@ from bot.chat.replies import NO_MENTIONS, defer, respond
 from bot.chat.views import OwnedView
 from bot.core.schedule import parse_zone
 from bot.services.digests import DeliveryError, Digest, DigestScheduler, DigestService
-from bot.store.digests import Subscription
+from bot.store.records import Subscription
 
 if TYPE_CHECKING:
     from bot.chat.client import BriefBot

@@ -1,8 +1,8 @@
-"""Sentence embeddings (SQLite, migration 0002: ``sentence_vectors`` and ``derived``).
+"""Sentence vectors (SQLite, migration 0002: ``sentence_vectors`` and ``derived``).
 
-Written by :class:`bot.services.ask.AskService` when a letter is added (one transaction per
+Written by the ask service when a letter is added (one transaction per
 letter, together with ``derived(kind='vectors', version=<model version>)``) and read back at
-start to build the in-memory dense index. A vector is an opaque blob here (``bot.core.embed``
+start to build the in-memory dense index. A vector is an opaque blob here (``bot.core.vectors``
 encodes it: little-endian float16).
 """
 
@@ -10,26 +10,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from bot.store.rows import fetchall as _fetchall
-
-if TYPE_CHECKING:
-    from bot.store.sqlite import _Db
+from bot.store.records import StoredVector
+from bot.store.sqlite.db import Db
+from bot.store.sqlite.db import fetchall as _fetchall
 
 VECTORS_KIND = "vectors"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredVector:
-    sentence_id: int
-    letter_id: int
-    vector: bytes
-
-
 class SqliteVectorRepository:
-    def __init__(self, db: _Db) -> None:
+    def __init__(self, db: Db) -> None:
         self._db = db
 
     async def replace(

@@ -1,5 +1,5 @@
 -- 0001: letters, their sections, sentences and repairs; full-text index; key/value meta.
--- Applied in one transaction together with `PRAGMA user_version = 1` (see bot/store/sqlite.py).
+-- Applied in one transaction together with `PRAGMA user_version = 1` (see bot/store/sqlite/migrate.py).
 -- Do not put BEGIN/COMMIT or PRAGMA statements in migration files.
 
 CREATE TABLE letters (

@@ -1,6 +1,6 @@
 """Derived data of the letters (SQLite, migration 0002): topics, recommendations, versions.
 
-Written by :class:`bot.services.recommendations.RecommendationService` when a letter is added
+Written by the recommendation service when a letter is added
 (one transaction per letter) and read back to answer ``recommendations`` and ``topics``. Topics
 are shared between letters by slug; a topic no letter uses any more is deleted.
 """
@@ -11,67 +11,23 @@ import asyncio
 import builtins
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.store.rows import fetchall as _fetchall
-
-if TYPE_CHECKING:
-    from bot.store.sqlite import _Db
+from bot.store.records import (
+    LetterTopicRecord,
+    RecommendationRow,
+    StoredRecommendation,
+    TopicCountRecord,
+    TopicRow,
+)
+from bot.store.sqlite.db import Db
+from bot.store.sqlite.db import fetchall as _fetchall
 
 RECOMMENDATIONS_KIND = "recommendations"
 
 
-@dataclass(frozen=True, slots=True)
-class TopicRow:
-    slug: str
-    name: str
-    weight: float
-
-
-@dataclass(frozen=True, slots=True)
-class RecommendationRow:
-    """One recommendation to store: its sentence, kind, cue and topic slugs (first = primary)."""
-
-    sentence_number: int
-    kind: str
-    cue: str | None
-    topics: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredRecommendation:
-    """A stored recommendation with its sentence (text, page, section heading)."""
-
-    id: int
-    letter_id: int
-    sentence_number: int
-    kind: str
-    cue: str | None
-    position: int
-    text: str
-    page: int
-    section_heading: str | None
-    topics: tuple[str, ...]  # slugs, in the order stored (the first is the primary topic)
-
-
-@dataclass(frozen=True, slots=True)
-class LetterTopicRecord:
-    letter_id: int
-    slug: str
-    name: str
-    weight: float
-
-
-@dataclass(frozen=True, slots=True)
-class TopicCountRecord:
-    letter_id: int
-    slug: str
-    recommendations: int
-
-
 class SqliteRecommendationRepository:
-    def __init__(self, db: _Db) -> None:
+    def __init__(self, db: Db) -> None:
         self._db = db
 
     async def replace(

@@ -1,38 +1,18 @@
-"""The SQLite backend of the store (aiosqlite, WAL, FTS5).
-
-One connection per store. Every use of it, reads included, goes through one ``asyncio.Lock``:
-a write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``/``ROLLBACK``) holds it from begin to end,
-so coroutines sharing the connection never interleave transactions nor see each other's
-uncommitted rows. Other processes are kept out by SQLite's own locking and ``busy_timeout``.
-"""
+"""Letters, their sections, sentences and repairs, full-text search, and the key/value meta
+table (SQLite, FTS5)."""
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import json
-import os
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.core.models import ParsedLetter, Sentence
-from bot.store.base import (
-    InvalidLetterError,
-    InvalidQueryError,
-    MigrationError,
-    SchemaTooNewError,
-)
-from bot.store.derived import SqliteRecommendationRepository
-from bot.store.digests import SqliteDigestRepository
+from bot.store.base import InvalidLetterError, InvalidQueryError
 from bot.store.records import (
     LetterRecord,
     RepairRecord,
@@ -40,176 +20,14 @@ from bot.store.records import (
     SentenceRecord,
     parse_ref,
 )
-from bot.store.rows import fetchall as _fetchall
-from bot.store.rows import fetchone as _fetchone
-from bot.store.vectors import SqliteVectorRepository
+from bot.store.sqlite.db import Db, now_iso, parse_time
+from bot.store.sqlite.db import fetchall as _fetchall
+from bot.store.sqlite.db import fetchone as _fetchone
 
-BUSY_TIMEOUT_MS = 5000
-PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-)
-
-_MIGRATION_FILE = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
-#: The first line of a migration that rebuilds a table (SQLite's "12 steps": create the new
-#: table, copy, drop the old one, rename). Foreign keys are off while it runs, so dropping the
-#: old table does not cascade into every table that refers to it, and are checked before the
-#: migration commits.
-REBUILD_MARK = "-- briefbot: rebuilds tables"
 _MAX_ROWID = 2**63 - 1
 # OperationalError messages that mean "the MATCH expression is wrong", not "the database is".
 _FTS_QUERY_ERRORS = ("fts5:", "no such column", "unterminated string", "unknown special query")
 
-
-# --------------------------------------------------------------------------- migrations
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load_migrations() -> list[Migration]:
-    """The migrations shipped in ``bot/store/migrations``, numbered 1, 2, 3 ... without gaps."""
-    folder = resources.files("bot.store.migrations")
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_FILE.fullmatch(entry.name)
-        if match:
-            found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda m: m.version)
-    if [m.version for m in found] != list(range(1, len(found) + 1)):
-        names = ", ".join(m.name for m in found)
-        raise MigrationError(f"migrations must be numbered 0001, 0002, ... without gaps: {names}")
-    return found
-
-
-def split_statements(sql: str) -> list[str]:
-    """Split a migration script into statements (``CREATE TRIGGER ... END;`` stays whole)."""
-    statements = []
-    buffer = ""
-    for piece in sql.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if not _is_blank(buffer):
-                statements.append(buffer.strip())
-            buffer = ""
-    if not _is_blank(buffer.removesuffix(";")):
-        raise MigrationError(f"incomplete SQL statement at the end of a migration: {buffer!r}")
-    return statements
-
-
-def _is_blank(statement: str) -> bool:
-    code = "".join(line.split("--", 1)[0] for line in statement.splitlines())
-    return code.strip().strip(";").strip() == ""
-
-
-async def _user_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migration]) -> int:
-    """Bring the database up to the last of ``migrations``; return the resulting version.
-
-    Each migration runs in its own transaction together with its ``user_version`` bump, so a
-    failure or crash leaves the database at the previous version, untouched.
-    """
-    latest = len(migrations)
-    current = await _user_version(conn)
-    while True:
-        if current > latest:
-            raise SchemaTooNewError(
-                f"the database has schema version {current}, but this briefbot only knows "
-                f"versions up to {latest}; upgrade briefbot to open it"
-            )
-        if current == latest:
-            return current
-        migration = migrations[current]
-        rebuild = migration.sql.lstrip().startswith(REBUILD_MARK)
-        if rebuild:  # outside a transaction, or the pragma does nothing
-            await conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Another process may have migrated while we waited for the write lock.
-                current = await _user_version(conn)
-                if current == migration.version - 1:
-                    for statement in split_statements(migration.sql):
-                        await conn.execute(statement)
-                    if rebuild:
-                        broken = await _fetchall(conn, "PRAGMA foreign_key_check")
-                        if broken:
-                            raise MigrationError(
-                                f"migration {migration.name} would break {len(broken)} "
-                                f"references, e.g. {tuple(broken[0])}"
-                            )
-                    await conn.execute(f"PRAGMA user_version = {migration.version:d}")
-                    current = migration.version
-                await conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-                raise
-        finally:
-            if rebuild:
-                await conn.execute("PRAGMA foreign_keys = ON")
-
-
-LATEST_SCHEMA_VERSION = len(load_migrations())
-
-
-# --------------------------------------------------------------------------- connection
-
-
-class _Db:
-    """The connection plus the lock that serialises its use."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.lock = asyncio.Lock()
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self.lock:
-            yield self.conn
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: committed when the block ends, rolled back if it raises.
-
-        Cancellation-safe: aiosqlite runs statements in order on its own thread, and a
-        statement whose ``await`` was cancelled (a task stopped at shutdown) still runs there.
-        So the ROLLBACK is always queued, after whatever is still pending (BEGIN included),
-        and shielded from a second cancellation; "no transaction is active" (BEGIN failed,
-        or COMMIT went through) is fine. Checking ``in_transaction`` instead would look too
-        early and could leave the connection inside a transaction nobody owns.
-        """
-        async with self.lock:
-            try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                yield self.conn
-                await self.conn.execute("COMMIT")
-            except BaseException:
-                await asyncio.shield(self._rollback())
-                raise
-
-    async def _rollback(self) -> None:
-        try:
-            await self.conn.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "no transaction is active" not in str(exc):
-                raise
-
-
-# --------------------------------------------------------------------------- rows -> records
 
 _LETTER_COLUMNS = """
     id, number, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
@@ -230,7 +48,7 @@ _SELECT_SENTENCE = """
 def _letter(row: sqlite3.Row) -> LetterRecord:
     fields = dict(zip(row.keys(), row, strict=True))
     fields["damaged"] = bool(fields["damaged"])
-    fields["added_at"] = _parse_time(fields["added_at"])
+    fields["added_at"] = parse_time(fields["added_at"])
     return LetterRecord(**fields)
 
 
@@ -238,20 +56,11 @@ def _sentence(row: sqlite3.Row) -> SentenceRecord:
     return SentenceRecord(**dict(zip(row.keys(), row, strict=True)))
 
 
-def _parse_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 # --------------------------------------------------------------------------- repositories
 
 
 class SqliteLetterRepository:
-    def __init__(self, db: _Db) -> None:
+    def __init__(self, db: Db) -> None:
         self._db = db
 
     # ---- writing
@@ -267,68 +76,86 @@ class SqliteLetterRepository:
         parser_version: str,
         replace: int | None = None,
     ) -> tuple[LetterRecord, bool]:
-        try:
-            async with self._db.write() as conn:
-                row = await _fetchone(
-                    conn,
-                    f"{_SELECT_LETTER} WHERE content_hash = ? AND {_SAME_SCOPE}",
-                    (content_hash, guild_id or 0),
-                )
-                if row is not None:
-                    return _letter(row), False
-                old = None
-                if replace is not None:
-                    old = await _fetchone(
-                        conn,
-                        f"SELECT number, slug FROM letters WHERE id = ? AND {_SAME_SCOPE}",
-                        (replace, guild_id or 0),
-                    )
-                if old is not None:  # the new letter takes the old one's number and name
-                    await conn.execute("DELETE FROM letters WHERE id = ?", (replace,))
-                    number, slug = int(old[0]), str(old[1])
-                else:
-                    number = await self._next_number(conn, guild_id)
-                    slug = await self._unique_slug(conn, slug_hint, guild_id)
-                letter_id = await self._insert_letter(
-                    conn,
-                    parsed,
-                    number=number,
-                    slug=slug,
-                    source_path=source_path,
-                    content_hash=content_hash,
-                    guild_id=guild_id,
-                    parser_version=parser_version,
-                )
-                await conn.executemany(
-                    "INSERT INTO sections (letter_id, position, heading) VALUES (?, ?, ?)",
-                    [(letter_id, i, s.heading) for i, s in enumerate(parsed.sections)],
-                )
-                section_ids = [
-                    r[0]
-                    for r in await _fetchall(
-                        conn,
-                        "SELECT id FROM sections WHERE letter_id = ? ORDER BY position",
-                        (letter_id,),
-                    )
-                ]
-                await conn.executemany(
-                    """INSERT INTO sentences (letter_id, section_id, number, page, start_offset,
-                           end_offset, text, original, norm)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    _sentence_rows(letter_id, section_ids, parsed.sentences),
-                )
-                await conn.executemany(
-                    """INSERT INTO repairs (letter_id, sentence_number, from_text, to_text,
-                           position)
-                       VALUES (?, ?, ?, ?, ?)""",
-                    [
-                        (letter_id, r.sentence, r.from_text, r.to_text, i)
-                        for i, r in enumerate(parsed.repairs)
-                    ],
-                )
-                row = await _fetchone(conn, f"{_SELECT_LETTER} WHERE id = ?", (letter_id,))
-        except sqlite3.IntegrityError as exc:
-            raise InvalidLetterError(f"letter {slug_hint!r} cannot be stored: {exc}") from exc
+        async with self._db.write() as conn:
+            try:
+                return await self._add(
+                    conn, parsed, slug_hint=slug_hint, source_path=source_path,
+                    content_hash=content_hash, guild_id=guild_id,
+                    parser_version=parser_version, replace=replace,
+                )  # fmt: skip
+            except sqlite3.IntegrityError as exc:
+                raise InvalidLetterError(f"letter {slug_hint!r} cannot be stored: {exc}") from exc
+
+    async def _add(
+        self,
+        conn: aiosqlite.Connection,
+        parsed: ParsedLetter,
+        *,
+        slug_hint: str,
+        source_path: str,
+        content_hash: str,
+        guild_id: int | None,
+        parser_version: str,
+        replace: int | None,
+    ) -> tuple[LetterRecord, bool]:
+        row = await _fetchone(
+            conn,
+            f"{_SELECT_LETTER} WHERE content_hash = ? AND {_SAME_SCOPE}",
+            (content_hash, guild_id or 0),
+        )
+        if row is not None:
+            return _letter(row), False
+        old = None
+        if replace is not None:
+            old = await _fetchone(
+                conn,
+                f"SELECT number, slug FROM letters WHERE id = ? AND {_SAME_SCOPE}",
+                (replace, guild_id or 0),
+            )
+        if old is not None:  # the new letter takes the old one's number and name
+            await conn.execute("DELETE FROM letters WHERE id = ?", (replace,))
+            number, slug = int(old[0]), str(old[1])
+        else:
+            number = await self._next_number(conn, guild_id)
+            slug = await self._unique_slug(conn, slug_hint, guild_id)
+        letter_id = await self._insert_letter(
+            conn,
+            parsed,
+            number=number,
+            slug=slug,
+            source_path=source_path,
+            content_hash=content_hash,
+            guild_id=guild_id,
+            parser_version=parser_version,
+        )
+        await conn.executemany(
+            "INSERT INTO sections (letter_id, position, heading) VALUES (?, ?, ?)",
+            [(letter_id, i, s.heading) for i, s in enumerate(parsed.sections)],
+        )
+        section_ids = [
+            r[0]
+            for r in await _fetchall(
+                conn,
+                "SELECT id FROM sections WHERE letter_id = ? ORDER BY position",
+                (letter_id,),
+            )
+        ]
+        await conn.executemany(
+            """INSERT INTO sentences (letter_id, section_id, number, page, start_offset,
+                   end_offset, text, original, norm)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            _sentence_rows(letter_id, section_ids, parsed.sentences),
+        )
+        await conn.executemany(
+            """INSERT INTO repairs (letter_id, sentence_number, from_text, to_text,
+                   position)
+               VALUES (?, ?, ?, ?, ?)""",
+            [
+                (letter_id, r.sentence, r.from_text, r.to_text, i)
+                for i, r in enumerate(parsed.repairs)
+            ],
+        )
+        row = await _fetchone(conn, f"{_SELECT_LETTER} WHERE id = ?", (letter_id,))
         assert row is not None
         return _letter(row), True
 
@@ -404,7 +231,7 @@ class SqliteLetterRepository:
                 parsed.title,
                 parsed.original,
                 parser_version,
-                _now(),
+                now_iso(),
             ),
         )
         await cursor.close()
@@ -601,13 +428,13 @@ class SqliteLetterRepository:
             params.append(json.dumps(list(letter_ids)))
         sql += " ORDER BY rank LIMIT ?"  # rank is bm25(): lower is better
         params.append(limit)
-        try:
-            async with self._db.read() as conn:
+        async with self._db.read() as conn:
+            try:
                 rows = await _fetchall(conn, sql, params)
-        except sqlite3.OperationalError as exc:
-            if str(exc).startswith(_FTS_QUERY_ERRORS):
-                raise InvalidQueryError(f"invalid search {match_expr!r}: {exc}") from exc
-            raise
+            except sqlite3.OperationalError as exc:
+                if str(exc).startswith(_FTS_QUERY_ERRORS):
+                    raise InvalidQueryError(f"invalid search {match_expr!r}: {exc}") from exc
+                raise
         return [(int(r[0]), float(r[1])) for r in rows]
 
 
@@ -629,7 +456,7 @@ def _sentence_rows(
 
 
 class SqliteMetaRepository:
-    def __init__(self, db: _Db) -> None:
+    def __init__(self, db: Db) -> None:
         self._db = db
 
     async def get(self, key: str) -> str | None:
@@ -659,95 +486,3 @@ class SqliteMetaRepository:
                 (prefix, prefix + "\U0010ffff"),
             )
         return [(str(r[0]), str(r[1])) for r in rows]
-
-
-# --------------------------------------------------------------------------- the store
-
-
-class SqliteStore:
-    def __init__(self, conn: aiosqlite.Connection, schema_version: int) -> None:
-        self._db = _Db(conn)
-        self._schema_version = schema_version
-        self._letters = SqliteLetterRepository(self._db)
-        self._meta = SqliteMetaRepository(self._db)
-        self._vectors = SqliteVectorRepository(self._db)
-        self._recommendations = SqliteRecommendationRepository(self._db)
-        self._digests = SqliteDigestRepository(self._db)
-        self._closed = False
-
-    @property
-    def letters(self) -> SqliteLetterRepository:
-        return self._letters
-
-    @property
-    def meta(self) -> SqliteMetaRepository:
-        return self._meta
-
-    @property
-    def vectors(self) -> SqliteVectorRepository:
-        return self._vectors
-
-    @property
-    def digests(self) -> SqliteDigestRepository:
-        return self._digests
-
-    @property
-    def recommendations(self) -> SqliteRecommendationRepository:
-        return self._recommendations
-
-    @property
-    def schema_version(self) -> int:
-        return self._schema_version
-
-    async def integrity_check(self) -> builtins.list[str]:
-        async with self._db.read() as conn:
-            rows = await _fetchall(conn, "PRAGMA integrity_check")
-        return [str(r[0]) for r in rows]
-
-    async def close(self) -> None:
-        async with self._db.lock:
-            if self._closed:
-                return
-            self._closed = True
-            try:
-                await self._db.conn.execute("PRAGMA optimize")
-            finally:
-                await self._db.conn.close()
-
-    async def __aenter__(self) -> SqliteStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-
-async def _execute_pragma(conn: aiosqlite.Connection, pragma: str) -> None:
-    # Switching a new file to WAL fails at once with "database is locked" when another
-    # connection is opening it at the same moment (SQLite does not use the busy handler there),
-    # so retry for as long as busy_timeout would have waited.
-    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            await _fetchall(conn, pragma)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.01)
-
-
-async def open_sqlite_store(path: str | os.PathLike[str]) -> SqliteStore:
-    """Open (creating if needed) the database at ``path`` and migrate it to the latest schema."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: no implicit transactions; we issue BEGIN/COMMIT ourselves.
-    conn = await aiosqlite.connect(os.fspath(path), isolation_level=None)
-    try:
-        conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
-            await _execute_pragma(conn, pragma)
-        version = await apply_migrations(conn, load_migrations())
-    except BaseException:
-        await conn.close()
-        raise
-    return SqliteStore(conn, version)

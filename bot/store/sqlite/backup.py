@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.store.sqlite import LATEST_SCHEMA_VERSION
+from bot.store.sqlite.migrate import LATEST_SCHEMA_VERSION
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 REPLACED_FOLDER = "replaced"  # next to the database: where restore keeps what it replaced

@@ -1,0 +1,25 @@
+"""Test helpers for digest subscriptions, through the store's own protocol."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.store import Store
+from bot.store.records import Outcome
+
+
+async def pause(store: Store, subscription_id: int, reason: str, *, now: datetime) -> None:
+    """Pause a subscription the way a delivery that failed for good does (a failed outcome
+    carrying the reason), without sending anything."""
+    sub = await store.digests.get(subscription_id)
+    assert sub is not None
+    await store.digests.finish_many(
+        [
+            Outcome(
+                subscription_id=sub.id, due_date=sub.next_due_date, status="failed",
+                next_due=sub.next_due, next_due_date=sub.next_due_date, error=reason,
+                pause_reason=reason,
+            )
+        ],
+        now=now,
+    )  # fmt: skip
