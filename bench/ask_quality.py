@@ -17,7 +17,7 @@ misses are never listed):
 3. ``bench/eval/answers-dev/``: invented answers to parliamentary questions, scored like the
    outside test (``bench/kamervragen.py``; dev only: the outside set is the test).
 
-Sets 1 and 2 are ingested into one temporary store through a real ``Briefbot`` (embeddings
+Sets 1 and 2 are ingested into one temporary store through a real ``Services`` (embeddings
 computed and stored as at any ingest); set 3 into one of its own. Per set and split, beside the
 baseline of the same run (the service's BM25 alone, same index, same question):
 
@@ -46,7 +46,7 @@ from bench.common import corpus_dir  # noqa: E402
 from bench.kamervragen import DEV as ANSWERS_DEV  # noqa: E402
 from bench.kamervragen import measure as measure_answers  # noqa: E402
 from bot.core.text import fold  # noqa: E402
-from bot.services.app import Briefbot  # noqa: E402
+from bot.services.app import Services  # noqa: E402
 from bot.services.scope import OPERATOR  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -107,7 +107,7 @@ def documents(corpus: Path | None) -> list[Path]:
     return files
 
 
-async def gold_ids(app: Briefbot, answers: list[tuple[str, str]], ids: dict[str, int]) -> set[int]:
+async def gold_ids(app: Services, answers: list[tuple[str, str]], ids: dict[str, int]) -> set[int]:
     out: set[int] = set()
     for source, text in answers:
         letter_id = ids.get(source)
@@ -135,11 +135,11 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
     unmatched: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(BRIEFBOT_DB=str(Path(tmp) / "q.sqlite3"), BRIEFBOT_LETTERS_DIR=tmp)
-        app = await Briefbot.open(settings, seed=False)
+        app = await Services.open(settings, seed=False)
         try:
             t0 = time.perf_counter()
             files = documents(corpus)
-            report = await app.add_path(files)
+            report = await app.letters.add_path(files)
             await app.answers.warm()
             n_sent = await app.store.vectors.count()
             print(

@@ -8,7 +8,7 @@ Stores come from ``bench/synthetic.py`` (``ensure_synthetic_db``: ~100 sentences
 cached under ``bench/out/``). Queries are the questions of ``bench/eval/questions.jsonl`` plus
 variants (~200), run pinned to one core after one warm-up pass; latencies are per call.
 
-1. Ingest through ``Briefbot.add_path`` of the dev corpus (or the bundled letter without
+1. Ingest through ``LetterService.add_path`` of the dev corpus (or the bundled letter without
    ``../shared``): sentences/s of the whole ingest (parse, store, every index; embeddings are
    computed and stored by the ask service), and the database size with vectors.
 2. Hybrid at 100k sentences (1,000 synthetic letters; the store is copied, its vectors are
@@ -47,8 +47,8 @@ from bench.common import OUT, corpus_dir, peak_rss_mb, pin_one_core  # noqa: E40
 from bench.synthetic import ensure_synthetic_db  # noqa: E402
 from bot.core import ask as core  # noqa: E402
 from bot.core.bm25 import BM25Index  # noqa: E402
-from bot.core.embed import DenseIndex, from_blobs, in_context, model_version  # noqa: E402
-from bot.services.app import Briefbot  # noqa: E402
+from bot.core.vectors import DenseIndex, from_blobs, in_context, model_version  # noqa: E402
+from bot.services.app import Services  # noqa: E402
 from bot.services.ask import _Indexes  # noqa: E402
 from bot.services.scope import OPERATOR  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -87,10 +87,10 @@ async def ingest(tmp: Path) -> None:
     corpus = corpus_dir()
     files = sorted(corpus.glob("*.txt")) if corpus else sorted((ROOT / "data/letters").glob("*"))
     db = tmp / "ingest.sqlite3"
-    app = await Briefbot.open(settings_for(db), seed=False)
+    app = await Services.open(settings_for(db), seed=False)
     try:
         started = time.perf_counter()
-        await app.add_path(files)
+        await app.letters.add_path(files)
         took = time.perf_counter() - started
         n = await app.store.vectors.count()
         print(f"[1] ingest of {len(files)} letters, {n} sentences with vectors: {took:.1f} s, "
@@ -118,7 +118,7 @@ async def embedded_store(n_letters: int) -> Path:
     work = target.with_name(target.name + ".tmp")
     shutil.copyfile(source, work)
     before = db_mib(work)
-    app = await Briefbot.open(settings_for(work), seed=False)
+    app = await Services.open(settings_for(work), seed=False)
     try:
         n = sum(r.sentence_count for r in app.catalog.by_id.values())
         started = time.perf_counter()
@@ -137,7 +137,7 @@ async def embedded_store(n_letters: int) -> Path:
 
 async def hybrid_100k(n_letters: int, qs: list[str]) -> Path:
     db = await embedded_store(n_letters)
-    app = await Briefbot.open(settings_for(db), seed=False)
+    app = await Services.open(settings_for(db), seed=False)
     try:
         started = time.perf_counter()
         await app.answers.warm()
@@ -230,10 +230,10 @@ async def one_million(vec_db: Path, qs: list[str]) -> None:
           f"peak RSS {peak_rss_mb():.0f} MiB")  # fmt: skip
 
     settings = Settings(BRIEFBOT_DB=str(vec_db), BRIEFBOT_LETTERS_DIR=str(vec_db.parent))
-    app = await Briefbot.open(settings, seed=False)
+    app = await Services.open(settings, seed=False)
     try:
         service = app.answers
-        qvecs = service.embedder.encode(qs)
+        qvecs = service.encoder.encode(qs)
         times, recall = [], []
         exact = dense._vec[: dense._n]
         for i, qv in enumerate(qvecs):

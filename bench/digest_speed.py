@@ -58,11 +58,11 @@ from common import REPO, LagMonitor, corpus_dir, peak_rss_mb
 
 sys.path.insert(0, str(REPO))
 
-from bot.chat.client import BriefBot
+from bot.chat.client import BriefbotClient
 from bot.services import digests as digest_svc
-from bot.services.app import Briefbot
-from bot.services.clock import MAX_SLEEP
-from bot.services.digests import DigestService
+from bot.services.app import Services
+from bot.services.clock import MAX_SLEEP, Clock
+from bot.services.digests import delivery as digest_delivery
 from bot.services.scope import Scope
 from bot.settings import Settings
 from bot.store.records import Subscription
@@ -82,7 +82,7 @@ ZONES = [
 POST_MESSAGE = "POST /channels/{channel_id}/messages"
 
 
-class BenchBot(BriefBot):
+class BenchBot(BriefbotClient):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
 
@@ -195,12 +195,14 @@ def insert_subscriptions(db: Path, rows: list[tuple]) -> None:
         )
 
 
-async def seeded_app(settings: Settings, *, corpus: bool) -> tuple[Briefbot, str]:
-    app = await Briefbot.open(settings)  # seeds the bundled letter
+async def seeded_app(
+    settings: Settings, *, corpus: bool, clock: Clock | None = None
+) -> tuple[Services, str]:
+    app = await Services.open(settings, clock=clock)  # seeds the bundled letter
     note = "bundled letter"
     folder = corpus_dir() if corpus else None
     if folder is not None:
-        await app.add_path(sorted(folder.glob("*.txt")))
+        await app.letters.add_path(sorted(folder.glob("*.txt")))
         note += f" + {len(list(folder.glob('*.txt')))} corpus letters"
     return app, note
 
@@ -221,7 +223,8 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
             BRIEFBOT_MAX_REQUESTS_PER_SECOND=pace,
         )
         t = time.perf_counter()
-        app, note = await seeded_app(settings, corpus=not args.no_corpus)
+        clock = ShiftedClock(DUE - timedelta(hours=1))
+        app, note = await seeded_app(settings, corpus=not args.no_corpus, clock=clock)
         async with DiscordTestServer(
             token="bench", interaction_response_window=None, global_rate_limit=global_limit
         ) as server:
@@ -236,7 +239,9 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
                 channels.append((guild.id, server.add_channel(guild, f"digest-{c}").id))
             # a letter only the first server sees
             private = HandmadeLetter(subject="Opvang van minderjarige slachtoffers")
-            await app.add_upload(private.text().encode(), filename="p.txt", guild_id=guilds[0].id)
+            await app.letters.add_upload(
+                private.text().encode(), filename="p.txt", guild_id=guilds[0].id
+            )
             newest = max(r.id for r in app.catalog.by_id.values() if r.guild_id is None)
             topic = await app.recommendations.resolve_topic("mensenhandel", Scope(None))
             rows = _sub_rows(
@@ -246,12 +251,11 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
             insert_subscriptions(db, rows)
             setup_s = time.perf_counter() - t
 
-            clock = ShiftedClock(DUE - timedelta(hours=1))
-            bot = BenchBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
+            clock.jump(DUE - timedelta(hours=1))
+            bot = BenchBot(settings, app, guild_ready_timeout=0.01)
             async with running_bot(server, bot, token="bench", ready_timeout=300):
                 await app.warm()
-                cog = bot.get_cog("Digests")
-                await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
+                await asyncio.wait_for(app.scheduler.idle("digests").wait(), 60)
                 before = len(server.requests)
                 rss_before = rss_now_mb()
                 fds_before = open_fds()
@@ -261,7 +265,7 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
                 lead = 1.0
                 clock.jump(DUE - timedelta(seconds=lead))
                 due_mono = time.monotonic() + lead
-                cog.service.changed.set()  # like a subscription change: the scheduler re-plans
+                app.digests.changed.set()  # like a subscription change: the scheduler re-plans
                 deadline = due_mono + args.timeout
 
                 posts_seen, count = len(server.requests_for(POST_MESSAGE)), 0
@@ -271,7 +275,7 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
                     count += sum(1 for r in log[posts_seen:] if r.status == 200)
                     posts_seen = len(log)
                 await server.settle(1.0, timeout=60)
-                await asyncio.wait_for(cog.scheduler.idle.wait(), 60)
+                await asyncio.wait_for(app.scheduler.idle("digests").wait(), 60)
                 sampler.stop()
 
                 posts = [
@@ -307,8 +311,8 @@ async def burst(args: argparse.Namespace, global_limit: int | None) -> None:
                 print(
                     f"store: {len(app.catalog.by_id)} letters ({note} + 1 private); "
                     f"setup {setup_s:.1f} s; DigestService CONCURRENCY "
-                    f"{digest_svc.CONCURRENCY}, DM_CONCURRENCY {digest_svc.DM_CONCURRENCY}, "
-                    f"BATCH {digest_svc.BATCH}"
+                    f"{digest_delivery.CONCURRENCY}, DM_CONCURRENCY "
+                    f"{digest_delivery.DM_CONCURRENCY}, BATCH {digest_delivery.BATCH}"
                 )
                 print(
                     "rate limits: 50 requests/s per route bucket (test server default), global "
@@ -366,6 +370,9 @@ class NullSender:
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
         return None
 
+    async def check_membership(self, sub: Subscription) -> None:
+        return None
+
 
 class FrozenClock:
     def __init__(self, at: datetime) -> None:
@@ -383,10 +390,11 @@ async def scheduler(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "schedule.sqlite3"
         settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=REPO / "data" / "letters")
-        app = await Briefbot.open(settings)
+        start = DUE
+        clock = FrozenClock(start)
+        app = await Services.open(settings, clock=clock)
         newest = max(app.catalog.by_id)
         n = args.scheduler_subs
-        start = DUE
         # due times spread over the next 24 h, whole minutes, as real schedules are
         minutes = sorted(rng.randrange(1, 24 * 60) for _ in range(n))
         rows = []
@@ -424,8 +432,7 @@ async def scheduler(args: argparse.Namespace) -> None:
             )
         conn.close()
         await app.warm()
-        clock = FrozenClock(start)
-        service = DigestService(app, clock=clock)
+        service = app.digests
         sender = NullSender()
         repo = app.store.digests
 
@@ -463,7 +470,7 @@ async def scheduler(args: argparse.Namespace) -> None:
             await repo.earliest_due()
             q_earliest.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            await repo.due(start, limit=digest_svc.BATCH)
+            await repo.due(start, limit=digest_delivery.BATCH)
             q_due.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         latest = await repo.latest_deliveries()
@@ -534,7 +541,7 @@ def main() -> None:
     parser.add_argument("--history-days", type=int, default=14, help="delivery log per sub")
     args = parser.parse_args()
     if args.concurrency:
-        digest_svc.CONCURRENCY = args.concurrency
+        digest_delivery.CONCURRENCY = args.concurrency
     if args.part in ("all", "burst"):
         for value in args.global_limit.split(","):
             asyncio.run(burst(args, int(value) or None))

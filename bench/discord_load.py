@@ -35,8 +35,8 @@ from common import REPO, LagMonitor, peak_rss_mb
 sys.path.insert(0, str(REPO))
 
 from bench.ready_store import ensure_ready_db
-from bot.chat.client import BriefBot
-from bot.services.app import Briefbot
+from bot.chat.client import BriefbotClient
+from bot.services.app import Services
 from bot.settings import Settings
 from tests.discord_server import DiscordTestServer, running_bot
 from tests.discord_server.state import Permissions
@@ -67,7 +67,7 @@ KINDS = [
 ]
 
 
-class BenchBot(BriefBot):
+class BenchBot(BriefbotClient):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
 
@@ -101,9 +101,9 @@ def bench_settings(work: Path) -> Settings:
     )
 
 
-async def open_warm(work: Path) -> tuple[Briefbot, int, float]:
+async def open_warm(work: Path) -> tuple[Services, int, float]:
     t = time.perf_counter()
-    app = await Briefbot.open(bench_settings(work), seed=False)
+    app = await Services.open(bench_settings(work), seed=False)
     sentences = sum(r.sentence_count for r in app.catalog.by_id.values())
     await app.warm()
     return app, sentences, time.perf_counter() - t
@@ -219,7 +219,7 @@ async def run_same_process(args: argparse.Namespace, work: Path) -> None:
     pauses = GcPauses().install()
     async with DiscordTestServer(interaction_response_window=None) as server:
         channel, users = world(server, args.users)
-        bot = BenchBot(bench_settings(work), app=app, guild_ready_timeout=0.01)
+        bot = BenchBot(bench_settings(work), app, guild_ready_timeout=0.01)
         async with running_bot(server, bot, ready_timeout=120):
             lag = LagMonitor()
             lag.start()
@@ -267,7 +267,7 @@ async def bot_process(args: argparse.Namespace) -> None:
 
     loop.add_signal_handler(signal.SIGUSR1, begin)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    bot = BenchBot(bench_settings(work), app=app, guild_ready_timeout=0.01)
+    bot = BenchBot(bench_settings(work), app, guild_ready_timeout=0.01)
     runner = asyncio.create_task(bot.start("test-token"))
     await asyncio.wait({runner, asyncio.ensure_future(stop.wait())}, return_when="FIRST_COMPLETED")
     lag.stop()

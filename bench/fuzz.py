@@ -716,8 +716,7 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
     import asyncio
     import tempfile
 
-    from bot.services.app import Briefbot
-    from bot.services.digests import DigestService
+    from bot.services.app import Services
     from bot.services.scope import GLOBAL, Scope
     from tests.chat.conftest import make_settings
     from tests.hardening.test_query_properties import FRAGMENTS, VALID_DIGEST_OPTIONS
@@ -731,9 +730,9 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
 
     async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            app = await Briefbot.open(make_settings(Path(tmp)))
+            app = await Services.open(make_settings(Path(tmp)))
             try:
-                rec, _, _ = await app.add_upload(
+                rec, _, _ = await app.letters.add_upload(
                     secret_letter().text().encode(), filename="zeehonden.txt", guild_id=guild_a
                 )
                 await app.warm()
@@ -741,8 +740,8 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
             finally:
                 await app.close()
 
-    async def drive(app: Briefbot, secret: int) -> None:
-        digests = DigestService(app)
+    async def drive(app: Services, secret: int) -> None:
+        digests = app.digests
         rs = app.recommendations
         secret_topics = set(rs.letter_topic_weights(secret))
 
@@ -826,7 +825,7 @@ def run_queries(cases: int, seed: int, quick: bool) -> dict[str, dict]:
                 q,
             )
             await case(
-                "q-resolve_letter", lambda: app.resolve_letter(q, scope), lambda r: leak([r.id]), q
+                "q-resolve_letter", lambda: app.catalog.resolve(q, scope), lambda r: leak([r.id]), q
             )
             field = rng.choice(list(VALID_DIGEST_OPTIONS))
             options = dict(VALID_DIGEST_OPTIONS)

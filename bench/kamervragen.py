@@ -13,7 +13,7 @@ tuned on it. Following the corpus README:
 1. each ``.txt`` document is split at its ``Vraag N`` / ``Antwoord N`` lines (also
    ``Vraag 3, 4 en 5``, ``Antwoord 10 en 11``, a marker after a page break's form feed);
 2. a document holding only the header and the ``Antwoord`` blocks is written and ingested
-   through the real services (``Briefbot.add_path``: parser, store, every index, embeddings);
+   through the real services (``LetterService.add_path``: parser, store, every index, embeddings);
 3. each question whose answer block has at least 12 words is asked (a ``Vraag`` block of
    several questions: each of its sentences that ends in ``?``; a block of one question: the
    block) with ``AskService.ask`` over every ingested document, as the operator;
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.services.app import Briefbot  # noqa: E402
+from bot.services.app import Services  # noqa: E402
 from bot.services.scope import OPERATOR  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -253,10 +253,10 @@ async def measure(source: Path) -> tuple[dict, list[dict]]:
         for d in docs:
             (folder / f"{d.name}.txt").write_text(d.text, encoding="utf-8")
         settings = Settings(BRIEFBOT_DB=str(Path(tmp) / "kv.sqlite3"), BRIEFBOT_LETTERS_DIR=tmp)
-        app = await Briefbot.open(settings, seed=False)
+        app = await Services.open(settings, seed=False)
         try:
             t0 = time.perf_counter()
-            report = await app.add_path([folder])
+            report = await app.letters.add_path([folder])
             refused = [Path(e.path).stem for e in report.errors]
             await app.answers.warm()
             ingest_s = time.perf_counter() - t0

@@ -28,8 +28,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.synthetic import OUT, ensure_synthetic_db  # noqa: E402
-from bot.core.embed import Embedder, model_version, normalise, to_blob  # noqa: E402
-from bot.services.app import Briefbot  # noqa: E402
+from bot.core.vectors import SentenceEncoder, model_version, normalise, to_blob  # noqa: E402
+from bot.services.app import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 SAMPLE = 3000  # sentences embedded for real, reused as stand-ins
@@ -49,7 +49,7 @@ def _stand_in_vectors(db: Path, version: str) -> int:
                 "SELECT text FROM sentences WHERE id % 331 = 0 LIMIT ?", (SAMPLE,)
             )
         ]
-    base = Embedder(threads=1).encode(texts)
+    base = SentenceEncoder(threads=1).encode(texts)
     written = 0
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA synchronous = OFF")
@@ -74,7 +74,7 @@ def _stand_in_vectors(db: Path, version: str) -> int:
 
 async def _bake(db: Path) -> None:
     t = time.perf_counter()
-    app = await Briefbot.open(settings_for(db), seed=False)  # recommendations backfill runs here
+    app = await Services.open(settings_for(db), seed=False)  # recommendations backfill runs here
     await app.close()
     print(f"recommendations and topics for every letter: {time.perf_counter() - t:.0f} s")
 

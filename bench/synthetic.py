@@ -3,7 +3,7 @@
 ``ensure_synthetic_db(n_letters, seed=7)`` returns the path of a store holding ``n_letters``
 synthetic letters of about 100 sentences each (10,000 letters: about 1 million sentences),
 generating it on first use and caching it under ``bench/out/`` keyed by size, seed and generator
-version. The result is an ordinary store: ``Briefbot.open(settings, db_path=path)`` reads it.
+version. The result is an ordinary store: ``Services.open(settings, database=path)`` reads it.
 
     python bench/synthetic.py --letters 10000 [--seed 7] [--force]
 

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.services.app import Services
+from bot.services.clock import Clock
+from bot.services.digests import DigestService
 from bot.store import Store
 from bot.store.records import Outcome
+
+
+def digest_service(services: Services, *, clock: Clock | None = None) -> DigestService:
+    """Another digest service on the same store and letters, as a second process (or a
+    restarted one) would build it: its own claims, its own clock."""
+    return DigestService(
+        services.store.digests,
+        services.catalog,
+        recommendations=services.recommendations,
+        summaries=services.summaries,
+        clock=clock,
+    )
 
 
 async def pause(store: Store, subscription_id: int, reason: str, *, now: datetime) -> None:

@@ -1,4 +1,9 @@
-"""The Discord client: loads the cogs, syncs commands when they changed, owns background tasks."""
+"""The Discord client: the adapter between Discord and the services.
+
+:class:`BriefbotClient` receives the services (``bot.services.app.Services``, built once by
+the caller), loads one cog per feature, syncs the commands when they changed, and once
+connected starts the services' periodic jobs with its :class:`DiscordSender`. It keeps its own
+background tasks referenced and logs their failures."""
 
 from __future__ import annotations
 
@@ -13,14 +18,20 @@ import discord
 from discord.ext import commands
 from discord.voice_client import VoiceClient
 
+from bot.chat.admin import Admin
+from bot.chat.answers.cog import Answers
+from bot.chat.answers.dm import DirectMessages
+from bot.chat.common import ClientBase
+from bot.chat.digests.cog import Digests
+from bot.chat.digests.sender import DiscordSender
 from bot.chat.errors import on_app_command_error
 from bot.chat.http_tuning import tune_http
 from bot.chat.i18n import Translator
+from bot.chat.letters.cog import Letters
+from bot.chat.privacy import Privacy
 from bot.chat.replies import NO_MENTIONS
 from bot.chat.sync import sync_commands
-from bot.services.app import Briefbot
-from bot.services.clock import Clock, SystemClock
-from bot.services.tour import TourService
+from bot.services.app import Services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,16 +69,13 @@ def tune_for_latency(loop: asyncio.AbstractEventLoop) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
 
 
-class BriefBot(commands.Bot):
-    tour: TourService  # the examples /help shows (set up in setup_hook)
-
+class BriefbotClient(ClientBase):
     def __init__(
         self,
         settings: Settings,
+        services: Services,
         *,
-        app: Briefbot | None = None,
         sync: bool = True,
-        clock: Clock | None = None,
         **kw: Any,
     ) -> None:
         kw.setdefault("intents", intents())
@@ -78,55 +86,43 @@ class BriefBot(commands.Bot):
             **kw,
         )
         self.settings = settings
-        self.app: Briefbot | None = app
-        self._owns_app = app is None
+        self.services = services
+        self.sender = DiscordSender(self)
         self._sync_on_start = sync
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.clock: Clock = clock or SystemClock()
-
-    @property
-    def core(self) -> Briefbot:
-        if self.app is None:
-            raise RuntimeError("the bot is not set up yet")
-        return self.app
 
     async def setup_hook(self) -> None:
         tune_for_latency(asyncio.get_running_loop())
         tune_http(self.http, max_requests_per_second=self.settings.max_requests_per_second)
-        from bot.chat.cogs import admin, answers, digests, dm, letters, privacy
-
-        if self.app is None:
-            self.app = await Briefbot.open(self.settings)
-        self.tour = TourService(self.app)
         await self.tree.set_translator(Translator())
         self.tree.on_error = on_app_command_error
         for cog in (
-            letters.Letters(self),
-            answers.Answers(self),
-            dm.DirectMessages(self),
-            admin.Admin(self),
-            privacy.Privacy(self),
-            digests.Digests(self),
+            Letters(self),
+            Answers(self),
+            DirectMessages(self),
+            Admin(self),
+            Privacy(self),
+            Digests(self),
         ):
             await self.add_cog(cog)
         if self._sync_on_start:
             await sync_commands(
                 self.tree,
-                self.core.store,
+                self.services.store,
                 application_id=self.application_id,
                 dev_guild=self.settings.dev_guild,
             )
         self.spawn(self._warm(), name="warm-indexes")
+        self.spawn(self._start_jobs(), name="start-jobs")
 
     async def _warm(self) -> None:
-        await self.core.warm()
-        await self.tour.warm()  # /help answers at once with its examples
+        await self.services.warm()
+        await self.services.tour.warm()  # /help answers at once with its examples
 
-    def core_changed(self) -> None:
-        """Subscriptions changed outside the digest commands: wake the digest scheduler."""
-        cog = self.get_cog("Digests")
-        if cog is not None:
-            cog.service.changed.set()  # type: ignore[attr-defined]
+    async def _start_jobs(self) -> None:
+        # not while the client is only logged in over REST (``briefbot sync``)
+        await self.wait_until_ready()
+        self.services.start(sender=self.sender)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Start a background task that is kept referenced and whose failure is logged."""
@@ -148,12 +144,10 @@ class BriefBot(commands.Bot):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.services.stop()  # the periodic jobs send through this client
         for name in list(self.cogs):
             await self.remove_cog(name)
         await super().close()
-        if self._owns_app and self.app is not None:
-            await self.app.close()
-            self.app = None
 
     async def on_ready(self) -> None:
         log.info(

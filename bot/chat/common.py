@@ -1,22 +1,35 @@
-"""Small pieces every cog uses: who is asking, in which language, and autocomplete."""
+"""Small pieces every cog uses: the client they belong to, who is asking, in which language,
+and autocomplete."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot.chat.embeds import CHOICE_NAME_MAX, CHOICES_MAX, clip
+from bot.chat.embeds import CHOICE_MAX, CHOICES_MAX, clip
 from bot.chat.i18n import lang_of
 from bot.core.casing import sentence_case
+from bot.services.app import Services
+from bot.services.catalog import Catalog
+from bot.services.digests import Sender
 from bot.services.scope import Scope
-
-if TYPE_CHECKING:
-    from bot.chat.client import BriefBot
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class ClientBase(commands.Bot):
+    """What the cogs use of the Discord client: the services, the settings and the digests'
+    sender. The client is ``bot.chat.client.BriefbotClient``; cogs name this base instead, so
+    that no cog imports the client (which imports every cog)."""
+
+    settings: Settings
+    services: Services
+    sender: Sender
+
 
 # Per user: 4 commands per 10 seconds, then a polite "try again in N s".
 COOLDOWN_RATE = 4
@@ -40,17 +53,18 @@ def lang(interaction: discord.Interaction) -> str:
 
 
 def choice(name: str, value: str) -> app_commands.Choice[str]:
-    return app_commands.Choice(name=clip(name, CHOICE_NAME_MAX), value=value[:100])
+    """An autocomplete choice within Discord's limits (the name clipped, the value cut)."""
+    return app_commands.Choice(name=clip(name, CHOICE_MAX), value=value[:CHOICE_MAX])
 
 
 def letter_choices(
-    bot: BriefBot, interaction: discord.Interaction, current: str
+    catalog: Catalog, interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Letters visible here whose number, slug or title contains what was typed (from memory).
     The value is the letter's number as this server sees it (``3``, ``s3``)."""
     try:
         needle = current.strip().lower()
-        records = bot.core.catalog.in_order(scope_of(interaction))[::-1]
+        records = catalog.in_order(scope_of(interaction))[::-1]
         out = []
         for r in records:
             label = f"{r.ref} · {r.date or '?'} · {sentence_case(r.title)}"

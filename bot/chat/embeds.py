@@ -1,4 +1,5 @@
-"""Embeds within Discord's limits, with one colour, one footer style and citations everywhere."""
+"""Embeds within Discord's limits, with one colour, one footer style and citations everywhere;
+text from letters and users escaped so that it can never format, ping or break an embed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Iterable
 import discord
 
 from bot.chat.i18n import t
+from bot.core.casing import sentence_case
+from bot.services.catalog import Catalog
+from bot.store import LetterRecord
 
 COLOUR = discord.Colour(0x1F6FB2)
 ERROR_COLOUR = discord.Colour(0xC0392B)
@@ -20,7 +24,7 @@ FIELDS_MAX = 25
 EMBED_TOTAL_MAX = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_MAX = 2000
-CHOICE_NAME_MAX = 100
+CHOICE_MAX = 100  # an autocomplete choice's name and value
 CHOICES_MAX = 25
 
 PAGE_CHARS = 3500  # room below DESCRIPTION_MAX for a heading line and the footer
@@ -79,18 +83,18 @@ def paged(
     return out
 
 
-def chunks(text: str, limit: int = CONTENT_MAX) -> list[str]:
-    """Split plain text into messages under ``limit``, at paragraph, line or word boundaries."""
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit))
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
+def esc(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def title_of(rec: LetterRecord) -> str:
+    """A letter's title as shown (sentence case where the damage lowercased it)."""
+    return sentence_case(rec.title)
+
+
+def source_of(catalog: Catalog, letter_id: int) -> str:
+    """The footer of an answer from one letter: its number, title and date."""
+    rec = catalog.by_id.get(letter_id)
+    if rec is None:
+        return ""
+    return clip(f"#{rec.ref} {title_of(rec)}" + (f" ({rec.date})" if rec.date else ""), 120)

@@ -429,6 +429,12 @@ def t(key: str, lang: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def t_choice(value: str, lang: str) -> str:
+    """A choice's label (``daily`` -> ``dagelijks``) in ``lang``."""
+    en, nl = COMMAND_TEXT[f"choice.{value}"]
+    return nl if lang == "nl" else en
+
+
 def cmd(key: str) -> app_commands.locale_str:
     """A command text in English, carrying its key for the Dutch translation."""
     return app_commands.locale_str(COMMAND_TEXT[key][0], key=key)

@@ -18,24 +18,17 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import letters as letters_cmds
-from bot.cli.help import DESCRIPTION, TOP_EPILOG, Parser, UsageError, example_epilog, formatter
+from bot.cli.help import (
+    DESCRIPTION,
+    TOP_EPILOG,
+    Parser,
+    UsageError,
+    common_options,
+    example_epilog,
+    formatter,
+)
 from bot.cli.output import fail
 from bot.settings import describe, get_settings
-
-
-def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
-    # Sub-commands must not overwrite what was given before the command name.
-    db_default = None if top else argparse.SUPPRESS
-    json_default = False if top else argparse.SUPPRESS
-    p.add_argument(
-        "--db",
-        default=db_default,
-        metavar="PATH",
-        help="the SQLite file, or a postgresql:// URL (env BRIEFBOT_DB)",
-    )
-    p.add_argument(
-        "--json", action="store_true", default=json_default, help="print one JSON object"
-    )
 
 
 def add_command(
@@ -54,7 +47,7 @@ def add_command(
         epilog=example_epilog(example or name),
         formatter_class=formatter,
     )
-    _common(p, top=False)
+    common_options(p, top=False)
     return p
 
 
@@ -67,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         usage="briefbot [--db PATH] [--json] COMMAND [options]",
     )
     parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
-    _common(parser, top=True)
+    common_options(parser, top=True)
     # the commands are listed, grouped, in the epilog (``bot.cli.help.COMMANDS_TEXT``)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     for module in _command_modules():

@@ -18,10 +18,11 @@ from typing import Any
 
 from rich.markup import escape
 
-from bot.cli.common import opened_app
+from bot.cli.common import opened_services
 from bot.cli.output import cite, emit_json, err, out
 from bot.core import ask as ask_core
-from bot.services.app import Briefbot
+from bot.services.ask import Reply
+from bot.services.catalog import Catalog
 from bot.services.scope import GLOBAL
 
 
@@ -38,8 +39,8 @@ def _configure_summary(p: argparse.ArgumentParser) -> None:
 
 
 async def summary(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        result = await app.summaries.summarize(
+    async with opened_services(args) as services:
+        result = await services.summaries.summarize(
             scope=GLOBAL, letter=args.letter, topic=args.topic, length=args.length
         )
     if args.json:
@@ -49,7 +50,7 @@ async def summary(args: argparse.Namespace) -> int:
                 "sentences": [
                     {
                         "text": s.text,
-                        "letter": app.catalog.number(s.letter_id),
+                        "letter": services.catalog.number(s.letter_id),
                         "page": s.page,
                         "sentence": s.sentence,
                     }
@@ -60,7 +61,7 @@ async def summary(args: argparse.Namespace) -> int:
         return 0
     out.print(f"[bold]{escape(result.letter.title)}[/bold] (letter {result.letter.ref})")
     for s in result.sentences:
-        where = cite(app.catalog.ref(s.letter_id), s.page, s.sentence)
+        where = cite(services.catalog.ref(s.letter_id), s.page, s.sentence)
         out.print(f"- {escape(s.text)} [dim]{escape(where)}[/dim]")
     return 0
 
@@ -71,8 +72,8 @@ def _configure_recommendations(p: argparse.ArgumentParser) -> None:
 
 
 async def recommendations(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        answer = await app.recommendations.recommendations(
+    async with opened_services(args) as services:
+        answer = await services.recommendations.recommendations(
             GLOBAL, topic=args.topic, letter=args.letter
         )
     if args.json:
@@ -84,7 +85,7 @@ async def recommendations(args: argparse.Namespace) -> int:
                         "text": r.text,
                         "kind": r.kind,
                         "topics": list(r.topics),
-                        "letter": app.catalog.number(r.letter_id),
+                        "letter": services.catalog.number(r.letter_id),
                         "page": r.page,
                         "sentence": r.sentence,
                     }
@@ -100,7 +101,7 @@ async def recommendations(args: argparse.Namespace) -> int:
         for r in recs:
             out.print(
                 f"- [italic]{r.kind}[/italic]: {escape(r.text)} "
-                f"[dim]{escape(cite(app.catalog.ref(r.letter_id), r.page, r.sentence))}[/dim]"
+                f"[dim]{escape(cite(services.catalog.ref(r.letter_id), r.page, r.sentence))}[/dim]"
             )
     return 0
 
@@ -126,8 +127,8 @@ def _configure_quote(p: argparse.ArgumentParser) -> None:
 
 
 async def quote(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        matches = await app.quotes.find(
+    async with opened_services(args) as services:
+        matches = await services.quotes.find(
             args.text, scope=GLOBAL, letter=args.letter, limit=args.limit
         )
     if args.json:
@@ -137,7 +138,7 @@ async def quote(args: argparse.Namespace) -> int:
                     {
                         "text": m.text,
                         "score": m.score,
-                        "letter": app.catalog.number(m.letter_id),
+                        "letter": services.catalog.number(m.letter_id),
                         "page": m.page,
                         "sentence": m.sentence,
                         "before": m.before,
@@ -153,7 +154,7 @@ async def quote(args: argparse.Namespace) -> int:
     for m in matches:
         a, b = m.span
         shown = f"{escape(m.text[:a])}[bold]{escape(m.text[a:b])}[/bold]{escape(m.text[b:])}"
-        where = cite(app.catalog.ref(m.letter_id), m.page, m.sentence)
+        where = cite(services.catalog.ref(m.letter_id), m.page, m.sentence)
         out.print(f"{m.score:>3}  {shown} [dim]{escape(where)}[/dim]")
     return 0
 
@@ -177,78 +178,60 @@ def question_problem(text: str) -> str | None:
     return "the question has no words to search for; ask it in Dutch or English"
 
 
-async def answer_question(app: Briefbot, question: str) -> tuple[str, list[dict[str, Any]]]:
-    """The answer and its cited passages, following a summary/recommendations/quote route."""
-    answer = await app.answers.ask(question, scope=GLOBAL)
-    if answer.route == "summary":
-        result = await app.summaries.summarize(scope=GLOBAL, topic=answer.route_arg)
+def _cited(
+    catalog: Catalog, text: str, score: float, letter_id: int, page: int, sentence: int
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "score": score,
+        "letter": catalog.number(letter_id),
+        "page": page,
+        "sentence": sentence,
+    }
+
+
+def reply_json(catalog: Catalog, reply: Reply) -> tuple[str, list[dict[str, Any]]]:
+    """The answer and its cited passages, as ``ask --json`` prints them, whichever way the
+    question was answered (a summary, recommendations, a quote, passages)."""
+    if reply.kind == "summary" and reply.summary is not None:
+        sentences = reply.summary.sentences
         passages = [
-            {
-                "text": s.text,
-                "score": 1.0,
-                "letter": app.catalog.number(s.letter_id),
-                "page": s.page,
-                "sentence": s.sentence,
-            }
-            for s in result.sentences
+            _cited(catalog, s.text, 1.0, s.letter_id, s.page, s.sentence) for s in sentences
         ]
-        return " ".join(s.text for s in result.sentences), passages
-    if answer.route == "recommendations":
-        try:
-            recs = await app.recommendations.recommendations(GLOBAL, topic=answer.route_arg)
-        except LookupError:
-            recs = await app.recommendations.recommendations(GLOBAL)
+        return " ".join(s.text for s in sentences), passages
+    if reply.kind == "recommendations" and reply.recommendations is not None:
+        recs = reply.recommendations.recommendations
+        passages = [_cited(catalog, r.text, 1.0, r.letter_id, r.page, r.sentence) for r in recs]
+        return "\n".join(p["text"] for p in passages) or reply.answer.text, passages
+    if reply.kind == "quote":
         passages = [
-            {
-                "text": r.text,
-                "score": 1.0,
-                "letter": app.catalog.number(r.letter_id),
-                "page": r.page,
-                "sentence": r.sentence,
-            }
-            for r in recs.recommendations
+            _cited(catalog, m.text, m.score / 100, m.letter_id, m.page, m.sentence)
+            for m in reply.quotes
         ]
-        return "\n".join(p["text"] for p in passages) or answer.text, passages
-    if answer.route == "quote" and answer.route_arg:
-        matches = await app.quotes.find(answer.route_arg, scope=GLOBAL, limit=3)
-        passages = [
-            {
-                "text": m.text,
-                "score": m.score / 100,
-                "letter": app.catalog.number(m.letter_id),
-                "page": m.page,
-                "sentence": m.sentence,
-            }
-            for m in matches
-        ]
-        if passages:
-            return passages[0]["text"], passages
+        return passages[0]["text"], passages
     passages = [
         {
-            "text": p.text,
-            "score": round(p.score, 4),
-            "letter": app.catalog.number(p.letter_id),
-            "page": p.page,
-            "sentence": p.sentence,
+            **_cited(catalog, p.text, round(p.score, 4), p.letter_id, p.page, p.sentence),
             "context": [
                 {"text": c.text, "page": c.page, "sentence": c.sentence} for c in p.context
             ],
         }
-        for p in answer.passages
+        for p in reply.answer.passages
     ]
-    return answer.text, passages
+    return reply.answer.text, passages
 
 
 async def ask(args: argparse.Namespace) -> int:
     why = question_problem(args.text)
     if why is not None:
         raise ValueError(why)
-    async with opened_app(args) as app:
-        text, passages = await answer_question(app, args.text)
+    async with opened_services(args) as services:
+        reply = await services.answers.answer(args.text, scope=GLOBAL)
+        text, passages = reply_json(services.catalog, reply)
     if args.json:
         emit_json({"answer": text, "passages": passages})
         return 0
-    if not passages:
+    if not reply.found:
         out.print(
             "no passage in the letters answers this question; try other words, or "
             "`briefbot quote` for a sentence you remember"
@@ -256,7 +239,8 @@ async def ask(args: argparse.Namespace) -> int:
         return 0
     # The answer cites its passages as [n, p. X]: n is the n-th passage listed below.
     out.print(escape(text))
-    out.print()
+    if passages:
+        out.print()
     for n, p in enumerate(passages, 1):
         where = escape(cite(p["letter"], p["page"], p["sentence"]))
         out.print(f"[bold]\\[{n}][/bold] {escape(p['text'])} [dim]{where}[/dim]")
@@ -268,8 +252,8 @@ def _configure_topics(p: argparse.ArgumentParser) -> None:
 
 
 async def topics(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        found = await app.recommendations.topics(GLOBAL, letter=args.letter)
+    async with opened_services(args) as services:
+        found = await services.recommendations.topics(GLOBAL, letter=args.letter)
     if args.json:
         emit_json(
             {

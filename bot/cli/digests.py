@@ -36,14 +36,13 @@ from typing import Any
 
 from rich.markup import escape
 
-from bot.cli import _common
-from bot.cli.common import opened_app
-from bot.cli.help import example_epilog, formatter
+from bot.cli.common import opened_services
+from bot.cli.help import common_options, example_epilog, formatter
 from bot.cli.output import cite, emit_json, fail, out
 from bot.core.casing import sentence_case
 from bot.core.schedule import FREQUENCIES, parse_zone
-from bot.services.app import Briefbot
-from bot.services.digests import Cited, DeliveryError, Digest, DigestService, NewLetter
+from bot.services.app import Services
+from bot.services.digests import Cited, DeliveryError, Digest, NewLetter
 from bot.store.records import Delivery, Subscription
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -99,7 +98,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
             epilog=example_epilog(f"digest {name}"),
             formatter_class=formatter,
         )
-        _common(q, top=False)
+        common_options(q, top=False)
         if name == "add":
             _configure_add(q)
         elif name != "list":
@@ -207,8 +206,8 @@ def _target(sub: Subscription) -> str:
     return f"DMs of user {sub.user_id}"
 
 
-async def _subscription(app: Briefbot, subscription_id: int) -> Subscription:
-    sub = await app.store.digests.get(subscription_id)
+async def _subscription(services: Services, subscription_id: int) -> Subscription:
+    sub = await services.digests.get(subscription_id)
     if sub is None:
         raise LookupError(f"no digest subscription {subscription_id} (`briefbot digest list`)")
     return sub
@@ -218,10 +217,10 @@ async def _subscription(app: Briefbot, subscription_id: int) -> Subscription:
 
 
 async def list_(args: argparse.Namespace) -> int:
-    async with opened_app(args, seed=False) as app:
-        subs = await app.store.digests.list()
-        last = await app.store.digests.latest_deliveries()
-    rows = [subscription_json(s, last.get(s.id)) for s in subs]
+    async with opened_services(args, seed=False) as services:
+        overview = await services.digests.overview()
+    subs = [s for s, _ in overview]
+    rows = [subscription_json(s, last) for s, last in overview]
     if args.json:
         emit_json({"subscriptions": rows})
         return 0
@@ -301,8 +300,8 @@ async def add(args: argparse.Namespace) -> int:
             "the ones the digest carries)"
         )
     kind = "channel" if args.channel is not None else "user"
-    async with opened_app(args) as app:
-        sub = await DigestService(app).subscribe(
+    async with opened_services(args) as services:
+        sub = await services.digests.subscribe(
             kind=kind,
             user_id=args.user if kind == "user" else (args.owner or 0),
             guild_id=args.guild,
@@ -330,9 +329,9 @@ async def add(args: argparse.Namespace) -> int:
 
 
 async def remove(args: argparse.Namespace) -> int:
-    async with opened_app(args, seed=False) as app:
-        sub = await _subscription(app, args.subscription)
-        await DigestService(app).off(sub.id)
+    async with opened_services(args, seed=False) as services:
+        sub = await _subscription(services, args.subscription)
+        await services.digests.off(sub.id)
     if args.json:
         emit_json({"removed": sub.id})
     else:
@@ -341,9 +340,9 @@ async def remove(args: argparse.Namespace) -> int:
 
 
 async def preview(args: argparse.Namespace) -> int:
-    async with opened_app(args, seed=False) as app:
-        sub = await _subscription(app, args.subscription)
-        d = await DigestService(app).preview(sub)
+    async with opened_services(args, seed=False) as services:
+        sub = await _subscription(services, args.subscription)
+        d = await services.digests.preview(sub)
     if args.json:
         emit_json(digest_json(d))
         return 0
@@ -364,24 +363,22 @@ async def send_now(args: argparse.Namespace) -> int:
     import aiohttp
     import discord
 
-    from bot.chat.cogs.digests import DiscordSender
+    from bot.chat.entry import send_digest_now
     from bot.cli.ops import discord_failure, settings_for, token_for
 
     settings = settings_for(args)
     token = token_for(settings)
     if token is None:
         return 2
-    async with opened_app(args, seed=False) as app:
-        sub = await _subscription(app, args.subscription)
+    async with opened_services(args, seed=False) as services:
+        sub = await _subscription(services, args.subscription)
         if sub.paused_reason:  # say so before talking to Discord
             raise ValueError(
                 f"subscription {sub.id} is paused ({sub.paused_reason}); "
                 "set it again with /digest set or /digest subscribe to resume it"
             )
-        client = discord.Client(intents=discord.Intents.none())
         try:
-            await client.login(token)  # REST only: sending needs no gateway
-            result = await DigestService(app).send_now(sub, DiscordSender(client))  # type: ignore[arg-type]
+            result = await send_digest_now(services, sub, token)
         except (
             discord.LoginFailure,
             discord.DiscordServerError,
@@ -394,9 +391,7 @@ async def send_now(args: argparse.Namespace) -> int:
             return fail(args, f"the digest was not sent: {failure[0]}", code=failure[1])
         except DeliveryError as exc:
             return fail(args, f"the digest was not sent: {exc.reason}")
-        finally:
-            await client.close()
-        after = await _subscription(app, sub.id)
+        after = await _subscription(services, sub.id)
     d = result.digest
     data = {
         "subscription": sub.id,

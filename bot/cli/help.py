@@ -85,3 +85,19 @@ def example_epilog(name: str) -> str | None:
 
 def formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=26, width=100)
+
+
+def common_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--db`` and ``--json``, on the top parser and on every sub-command."""
+    # Sub-commands must not overwrite what was given before the command name.
+    db_default = None if top else argparse.SUPPRESS
+    json_default = False if top else argparse.SUPPRESS
+    p.add_argument(
+        "--db",
+        default=db_default,
+        metavar="PATH",
+        help="the SQLite file, or a postgresql:// URL (env BRIEFBOT_DB)",
+    )
+    p.add_argument(
+        "--json", action="store_true", default=json_default, help="print one JSON object"
+    )

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot.cli.common import opened_app
+from bot.cli.common import opened_services
 from bot.cli.output import count, emit_json, err, letter_json, out
 from bot.services import letters as svc
 from bot.services.scope import GLOBAL
@@ -47,7 +47,7 @@ async def ingest(args: argparse.Namespace) -> int:
     files = svc.expand_paths(args.paths).files
     show_bar = not args.json and len(files) > 3
     replace = getattr(args, "replace", False)
-    async with opened_app(args, seed=False) as app:
+    async with opened_services(args, seed=False) as services:
         if show_bar:
             with Progress(
                 TextColumn("ingesting"),
@@ -58,13 +58,13 @@ async def ingest(args: argparse.Namespace) -> int:
                 transient=True,
             ) as progress:
                 task = progress.add_task("", total=len(files))
-                report = await app.add_path(
+                report = await services.letters.add_path(
                     args.paths,
                     replace=replace,
                     on_file=lambda f: progress.update(task, advance=1, description=_shown(f.name)),
                 )
         else:
-            report = await app.add_path(args.paths, replace=replace)
+            report = await services.letters.add_path(args.paths, replace=replace)
     if args.json:
         out_json: dict[str, object] = {
             "ingested": [_item_json(i) for i in report.ingested],
@@ -116,8 +116,8 @@ def _print_report(report: svc.IngestReport) -> None:
 
 
 async def list_letters(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        records = app.catalog.in_order(GLOBAL)
+    async with opened_services(args) as services:
+        records = services.catalog.in_order(GLOBAL)
     if args.json:
         emit_json({"letters": [letter_json(r) for r in records]})
         return 0
@@ -142,8 +142,8 @@ def _configure_show(p: argparse.ArgumentParser) -> None:
 
 
 async def show(args: argparse.Namespace) -> int:
-    async with opened_app(args) as app:
-        view = await svc.letter_view(app.store, await app.resolve_letter(args.letter, GLOBAL))
+    async with opened_services(args) as services:
+        view = await services.letters.view(services.catalog.resolve(args.letter, GLOBAL))
     by_section: dict[int, list] = {}
     for s in view.sentences:
         by_section.setdefault(s.section_id, []).append(s)

@@ -102,13 +102,22 @@ async def run(args: argparse.Namespace) -> int:
     cannot reach Discord, ends the start with one line saying what to do (exit 2 or 3). Once
     the bot is connected, discord.py reconnects to the gateway by itself, with exponential
     backoff, for as long as it takes."""
-    from bot.chat.client import BriefBot
+    from bot.chat.entry import bot_client
+    from bot.services.app import Services
 
     settings = settings_for(args)
     token = token_for(settings)
     if token is None:
         return EXIT_SETUP
-    bot = BriefBot(settings)
+    services = await Services.open(settings)
+    try:
+        return await _serve(bot_client(settings, services), token)
+    finally:
+        await services.close()
+
+
+async def _serve(bot: Any, token: str) -> int:
+    """Run ``bot`` until SIGINT/SIGTERM or a failure to reach Discord; the exit code."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,23 +146,16 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def sync(args: argparse.Namespace) -> int:
-    from bot.chat.client import BriefBot
-    from bot.chat.sync import sync_commands
+    from bot.chat.entry import sync_now
+    from bot.services.app import Services
 
     settings = settings_for(args)
     token = token_for(settings)
     if token is None:
         return EXIT_SETUP
-    bot = BriefBot(settings, sync=False)
+    services = await Services.open(settings)
     try:
-        await bot.login(token)  # HTTP only; runs setup_hook, which registers the commands
-        synced = await sync_commands(
-            bot.tree,
-            bot.core.store,
-            application_id=bot.application_id,
-            dev_guild=settings.dev_guild,
-            force=True,
-        )
+        synced = await sync_now(settings, services, token)
     except Exception as exc:
         failure = discord_failure(exc)
         if failure is None:
@@ -161,7 +163,7 @@ async def sync(args: argparse.Namespace) -> int:
         _say(failure[0])
         return failure[1]
     finally:
-        await bot.close()
+        await services.close()
     target = f"guild {settings.dev_guild}" if settings.dev_guild else "all servers"
     if args.json:
         emit_json({"synced": synced, "target": target})

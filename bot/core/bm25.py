@@ -2,7 +2,7 @@
 
 Terms are the folded words of a sentence (see :func:`bot.core.text.fold`) without Dutch stopwords
 (negations are kept: "geen capaciteit" is not "capaciteit"), stemmed with Snowball's conservative
-``dutch_porter``. English questions are left to the embeddings (``bot.core.embed``).
+``dutch_porter``. English questions are left to the embeddings (``bot.core.vectors``).
 
 Layout, built to answer in milliseconds at a million sentences:
 

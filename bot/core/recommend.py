@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from bot.core.text import fold
 from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS
@@ -767,3 +767,57 @@ def _trim(cue: str, limit: int = 60) -> str:
         return cue
     words = cue.split()
     return " ".join([*words[:4], "…", *words[-3:]])
+
+
+# --------------------------------------------------------------------------- ranking
+#
+# How strongly a recommendation asks for something, wherever briefbot picks the ones to show
+# first (a digest's "needs attention", the recommendation of the day, the /help examples): the
+# author's own requests and advice first, worries last. A sentence that leans on the one before
+# it ("dit", "daarbij") or is a fragment reads badly on its own, so it comes after one that
+# stands alone.
+
+RANK_WEIGHT = {"request": 5.0, "advice": 4.0, "plea": 4.0, "requirement": 3.0, "concern": 1.0}
+_LEANS_BACK = frozenset(
+    "dit dat deze die daarbij daarom daarnaast daardoor daarmee hierbij hiervoor hierin hiermee "
+    "zo ook bovendien tevens verder".split()
+)
+RANK_MIN_WORDS = 8
+RANK_MAX_WORDS = 60
+
+
+class Citable(Protocol):
+    """A cited sentence: its text and where it is."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def letter_id(self) -> int: ...
+
+    @property
+    def sentence(self) -> int: ...
+
+
+C = TypeVar("C", bound=Citable)
+
+
+def strength(kind: str, text: str) -> float:
+    """How well a recommendation serves as "what needs attention" on its own (higher first)."""
+    words = text.split()
+    score = RANK_WEIGHT.get(kind, 2.0)
+    if words and words[0].lower().strip(".,;:()") in _LEANS_BACK:
+        score -= 1.5
+    if len(words) < RANK_MIN_WORDS:
+        score -= 2.0
+    elif len(words) > RANK_MAX_WORDS:
+        score -= 1.0
+    return score
+
+
+def best_first(items: Sequence[tuple[str, C]]) -> list[tuple[str, C]]:
+    """``(kind, recommendation)`` pairs, strongest first; among equals the newest letter (the
+    highest id), then letter order."""
+    return sorted(
+        items, key=lambda kc: (-strength(kc[0], kc[1].text), -kc[1].letter_id, kc[1].sentence)
+    )

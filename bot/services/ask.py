@@ -1,7 +1,7 @@
 """Questions in plain Dutch or English: the best passages and a short answer with citations.
 
 Retrieval is hybrid: BM25 over stemmed, stopword-filtered sentences (:mod:`bot.core.bm25`) fused
-with semantic search over sentence embeddings (:mod:`bot.core.embed`, USE multilingual, weights
+with semantic search over sentence embeddings (:mod:`bot.core.vectors`, USE multilingual, weights
 shipped in a package), so paraphrases and English questions find Dutch passages. A query term
 is also expanded with index terms that share a compound part with it and whose word embedding
 is close (``coalitieakkoord`` -> ``regeerakkoord``), and each candidate's section (an answer
@@ -25,8 +25,9 @@ built from the store. Vectors that are missing (a process killed while it embedd
 version) are computed by :meth:`AskService.backfill`, which the ingest runs at its end and the
 bot in the background after start, never a question: a question meanwhile is answered from
 BM25 and the vectors that exist. :class:`AskService` implements the ``LetterIndex`` protocol of
-:mod:`bot.services.app`. Routing only labels a question (summary, recommendations, quote); the
-caller sends it to that service.
+:mod:`bot.services.catalog`. :meth:`AskService.ask` labels a question with its route (summary,
+recommendations, quote); :meth:`AskService.answer` follows the route and returns one
+:class:`Reply`, which both adapters render.
 """
 
 from __future__ import annotations
@@ -37,20 +38,29 @@ import math
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from bot.core import ask as core
 from bot.core.bm25 import BM25Index
-from bot.core.embed import DenseIndex, Embedder, from_blobs, in_context, model_version, to_blob
+from bot.core.vectors import (
+    DenseIndex,
+    SentenceEncoder,
+    from_blobs,
+    in_context,
+    model_version,
+    to_blob,
+)
 from bot.services.background import off_the_query_path
+from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
+from bot.services.quotes import QuoteMatch, QuoteService
+from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
+from bot.services.summary import Summary, SummaryService
+from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
-
-if TYPE_CHECKING:
-    from bot.services.app import Briefbot
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +72,8 @@ WORD_CACHE = 20_000  # word embeddings kept for query expansion
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
-# One model per process, shared by every Briefbot (it holds ~100 MB once loaded).
-_EMBEDDER = Embedder(threads=1)
+# One model per process, shared by every AskService (it holds ~100 MB once loaded).
+_ENCODER = SentenceEncoder(threads=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,25 @@ class Answer:
     found: bool = False
     field: core.Field | None = None  # set when answered from a letter's metadata
     letters: tuple[int, ...] = ()  # the letters the question named (answered from these)
+    # "aanbevelingen over X" where X is none of the scope's topics: X (the text says so, and
+    # names close topics)
+    unknown_topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A question answered the way it asks: a summary, recommendations or a quote when it
+    asks for one (``kind``), else the cited passages (``answer``). ``found``: there is
+    something to show (for ``answer``: passages, a letter's metadata, or the note that the
+    letters have no such topic). The CLI and the Discord adapter render this, and nothing
+    else."""
+
+    kind: Literal["summary", "recommendations", "quote", "answer"]
+    answer: Answer
+    found: bool
+    summary: Summary | None = None
+    recommendations: RecommendationsAnswer | None = None
+    quotes: tuple[QuoteMatch, ...] = ()
 
 
 @dataclass(slots=True)
@@ -104,11 +133,24 @@ class _Indexes:
 
 
 class AskService:
-    """Implements the ``LetterIndex`` protocol of :mod:`bot.services.app`."""
+    """Implements the ``LetterIndex`` protocol of :mod:`bot.services.catalog`."""
 
-    def __init__(self, app: Briefbot, *, embedder: Embedder | None = None) -> None:
-        self.app = app
-        self.embedder = embedder or _EMBEDDER
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        *,
+        summaries: SummaryService,
+        recommendations: RecommendationService,
+        quotes: QuoteService,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.summaries = summaries
+        self.recommendations = recommendations
+        self.quotes = quotes
+        self.encoder = encoder or _ENCODER
         self.version = model_version()
         self._indexes = LazyIndex(self._build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
@@ -124,7 +166,7 @@ class AskService:
         await self._indexes.get()
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        records = await self.app.store.letters.sentences(letter.id)
+        records = await self.store.letters.sentences(letter.id)
         vectors = await self._embed_and_store(letter.id, records)
         async with self._indexes.updating() as indexes:
             if indexes is not None and vectors is not None:
@@ -165,11 +207,11 @@ class AskService:
         named: tuple[int, ...] = ()
         name_words: tuple[str, ...] = ()
         if letter is not None and str(letter).strip():
-            record = await self.app.resolve_letter(str(letter), scope)
+            record = self.catalog.resolve(str(letter), scope)
             allowed = (record.id,)
             named = (record.id,)
         else:
-            allowed = self.app.catalog.visible_ids(scope)
+            allowed = self.catalog.visible_ids(scope)
             indexes = await self._indexes.get()
             named, name_words = await asyncio.to_thread(
                 self._named_letters, question, scope, indexes
@@ -190,7 +232,7 @@ class AskService:
             drop=name_words,
             named=bool(named),
         )
-        passages = [p for p in passages if self.app.catalog.allows(scope, p.letter_id)]
+        passages = [p for p in passages if self.catalog.allows(scope, p.letter_id)]
         found = bool(passages)
         cited = [
             core.Cited(
@@ -220,7 +262,43 @@ class AskService:
             route_arg=routing.arg,
             found=found,
             letters=named,
+            unknown_topic=unknown_topic if close is not None else None,
         )
+
+    async def answer(
+        self,
+        question: str,
+        *,
+        scope: Scope,
+        summary_length: int | str = "default",
+        max_letters: int | None = None,
+        quotes: int = 3,
+    ) -> Reply:
+        """The question answered the way it asks (see :meth:`ask` for the routing): a summary
+        ("vat de brief samen", of ``summary_length``), the recommendations on a topic the
+        scope has ("aanbevelingen over X", of at most ``max_letters`` letters), the sentence a
+        quoted fragment comes from (the best ``quotes``), else the cited passages. An unknown
+        topic is never answered with every recommendation: the answer says the letters have no
+        such topic and names close ones. Refusals of the routed service (an unknown letter, a
+        bad length) are raised as they are."""
+        answer = await self.ask(question, scope=scope)
+        if answer.route == "summary":
+            summary = await self.summaries.summarize(
+                scope=scope, topic=answer.route_arg, length=summary_length
+            )
+            return Reply("summary", answer, bool(summary.sentences), summary=summary)
+        if answer.route == "recommendations":
+            recs = await self.recommendations.recommendations(
+                scope, topic=answer.route_arg, max_letters=max_letters
+            )
+            return Reply(
+                "recommendations", answer, bool(recs.recommendations), recommendations=recs
+            )
+        if answer.route == "quote" and answer.route_arg:
+            matches = await self.quotes.find(answer.route_arg, scope=scope, limit=quotes)
+            if matches:
+                return Reply("quote", answer, True, quotes=tuple(matches))
+        return Reply("answer", answer, answer.found or answer.unknown_topic is not None)
 
     # ------------------------------------------------------------------ naming letters
 
@@ -235,10 +313,10 @@ class AskService:
         if not terms:
             return (), ()
         index = self._name_index()
-        visible = self.app.catalog.visible_ids(scope)
+        visible = self.catalog.visible_ids(scope)
         matched: dict[int, float] = {}
         used: set[str] = set()
-        n = max(len(self.app.catalog.by_id), 1)
+        n = max(len(self.catalog.by_id), 1)
         for term in dict.fromkeys(terms):
             owners = index.get(term)
             if not owners:
@@ -257,14 +335,14 @@ class AskService:
             return (), ()
         best = max(matched.values())
         chosen = tuple(sorted(lid for lid, w in matched.items() if w >= best - 1e-9))
-        n_visible = len(self.app.catalog.view(scope).ids)
+        n_visible = len(self.catalog.view(scope).ids)
         if n_visible > 1 and len(chosen) > max(1, core.NAMED_SHARE * n_visible):
             return (), tuple(t for t in used if t in core.ROLES)
         return chosen, tuple(sorted(used))
 
     def _name_index(self) -> dict[str, frozenset[int]]:
         """Word -> letters whose sender, recipient or signatory holds it (cached per catalog)."""
-        by_id = self.app.catalog.by_id
+        by_id = self.catalog.by_id
         key = (len(by_id), max(by_id, default=0))
         cached = self._names
         if cached is not None and cached[0] == key:
@@ -289,9 +367,9 @@ class AskService:
         """Who signed a letter, to whom it is addressed, who sent it, its date, its subject:
         from the stored metadata, with the letter's citation. The letter is the one the
         question names, else the only one the scope sees, else the most recent one."""
-        view = self.app.catalog.view(scope)
+        view = self.catalog.view(scope)
         ids = named or (view.ids if len(view.ids) == 1 else ())
-        records = [self.app.catalog.by_id[i] for i in ids if i in self.app.catalog.by_id]
+        records = [self.catalog.by_id[i] for i in ids if i in self.catalog.by_id]
         most_recent = False
         if not records and view.newest is not None:
             records, most_recent = [view.newest], True
@@ -304,7 +382,7 @@ class AskService:
         passages: list[Passage] = []
         if field == "subject":
             for rec in records[:1]:
-                summary = await self.app.summaries.summarize(
+                summary = await self.summaries.summarize(
                     scope=scope, letter=str(rec.id), length=ANSWER_PASSAGES
                 )
                 passages += [
@@ -324,9 +402,9 @@ class AskService:
         """None when ``topic`` is one of the scope's topics (or no topic at all); else the
         names of the closest topics (maybe none)."""
         try:
-            await self.app.recommendations.resolve_topic(topic, scope)
+            await self.recommendations.resolve_topic(topic, scope)
         except LookupError:
-            known = await self.app.recommendations.topics(scope)  # most recommendations first
+            known = await self.recommendations.topics(scope)  # most recommendations first
             pairs = [(t.slug, t.name) for t in known]
             return core.close_topics(topic, pairs) or [name for _, name in pairs[:3]]
         except ValueError:
@@ -365,7 +443,7 @@ class AskService:
         if (kinds or types) and candidates:
             records = {
                 r.id: r
-                for r in await self.app.store.letters.sentences_by_ids(
+                for r in await self.store.letters.sentences_by_ids(
                     [c.sentence_id for c in candidates]
                 )
             }
@@ -376,7 +454,7 @@ class AskService:
                     c.fused += core.ANSWER_TYPE_BONUS
             candidates.sort(key=lambda c: (-c.fused, c.sentence_id))
         if kinds and candidates:
-            wanted = await self.app.store.recommendations.list(
+            wanted = await self.store.recommendations.list(
                 sorted({c.letter_id for c in candidates})
             )
             asks = {(r.letter_id, r.sentence_number): r.kind for r in wanted if r.kind in kinds}
@@ -396,9 +474,7 @@ class AskService:
         chosen = [c for c in candidates if core.has_evidence(c)][:limit]
         missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
         if missing:
-            records.update(
-                {r.id: r for r in await self.app.store.letters.sentences_by_ids(missing)}
-            )
+            records.update({r.id: r for r in await self.store.letters.sentences_by_ids(missing)})
         out = []
         for c in chosen:
             rec = records.get(c.sentence_id)
@@ -410,13 +486,13 @@ class AskService:
         self, letter_ids: list[int], kinds: frozenset[str]
     ) -> list[SentenceRecord]:
         """The sentences of the recommendations of ``kinds`` in ``letter_ids``."""
-        rows = await self.app.store.recommendations.list(letter_ids)
+        rows = await self.store.recommendations.list(letter_ids)
         wanted = {(r.letter_id, r.sentence_number) for r in rows if r.kind in kinds}
         out: list[SentenceRecord] = []
         for lid in sorted({w[0] for w in wanted}):
             out += [
                 rec
-                for rec in await self.app.store.letters.sentences(lid)
+                for rec in await self.store.letters.sentences(lid)
                 if (lid, rec.number) in wanted
             ]
         return out
@@ -426,10 +502,10 @@ class AskService:
         completes it; both only within the same section."""
         out = []
         if rec.number > 1 and core.leans_on_previous(rec.text):
-            prev = await self.app.store.letters.sentence(rec.letter_id, rec.number - 1)
+            prev = await self.store.letters.sentence(rec.letter_id, rec.number - 1)
             if prev is not None and prev.section_id == rec.section_id:
                 out.append(Context(prev.text, prev.page, prev.number))
-        following = await self.app.store.letters.sentence(rec.letter_id, rec.number + 1)
+        following = await self.store.letters.sentence(rec.letter_id, rec.number + 1)
         if (
             following is not None
             and following.section_id == rec.section_id
@@ -460,7 +536,7 @@ class AskService:
         """Blocking: embed the question, search both indexes, fuse, score. ``drop``: words to
         leave out of the BM25 query unless the allowed letters' text holds them; ``extra``:
         ``(sentence_id, letter_id)`` to score as candidates too."""
-        # the embedder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
+        # the encoder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
         question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
         if drop:
@@ -473,7 +549,7 @@ class AskService:
                 or not indexes.bm25.search(w, 1, letter_ids=allowed)
             }
             terms_text = " ".join(w for w in terms_text.split() if w not in gone)
-        vecs = self.embedder.encode([question, terms_text or question])
+        vecs = self.encoder.encode([question, terms_text or question])
         qvec = vecs[0] + vecs[1]
         norm = float(np.linalg.norm(qvec))
         qvec = qvec / norm if norm else qvec
@@ -574,7 +650,7 @@ class AskService:
             known = {w: cache[w] for w in words if w in cache}
         todo = [w for w in words if w not in known]
         if todo:
-            fresh = dict(zip(todo, self.embedder.encode(todo), strict=True))
+            fresh = dict(zip(todo, self.encoder.encode(todo), strict=True))
             with self._word_lock:
                 for word, vec in fresh.items():
                     if len(cache) >= WORD_CACHE:
@@ -590,19 +666,19 @@ class AskService:
         version): work an ingest left undone. Run by the ingest and, in the background, by
         the bot; never by a question. Each letter joins the built index as soon as its vectors
         are stored. Returns how many letters were embedded."""
-        versions = await self.app.store.vectors.versions()
-        stale = sorted(i for i in self.app.catalog.by_id if versions.get(i) != self.version)
+        versions = await self.store.vectors.versions()
+        stale = sorted(i for i in self.catalog.by_id if versions.get(i) != self.version)
         done = 0
         for letter_id in stale:
-            if letter_id not in self.app.catalog.by_id:  # removed meanwhile
+            if letter_id not in self.catalog.by_id:  # removed meanwhile
                 continue
-            records = await self.app.store.letters.sentences(letter_id)
+            records = await self.store.letters.sentences(letter_id)
             vectors = await self._embed_and_store(letter_id, records)
             if vectors is None:
                 continue
             done += 1
             async with self._indexes.updating() as indexes:
-                if indexes is not None and letter_id in self.app.catalog.by_id:
+                if indexes is not None and letter_id in self.catalog.by_id:
                     await asyncio.to_thread(
                         indexes.dense.add, letter_id, [r.id for r in records], in_context(vectors)
                     )
@@ -613,9 +689,9 @@ class AskService:
     async def _embed_and_store(
         self, letter_id: int, records: Sequence[SentenceRecord]
     ) -> np.ndarray | None:
-        vectors = await off_the_query_path(self.embedder.encode, [r.text for r in records])
+        vectors = await off_the_query_path(self.encoder.encode, [r.text for r in records])
         blobs = await off_the_query_path(lambda: [to_blob(v) for v in vectors])
-        stored = await self.app.store.vectors.replace(
+        stored = await self.store.vectors.replace(
             letter_id,
             [(r.id, b) for r, b in zip(records, blobs, strict=True)],
             version=self.version,
@@ -624,13 +700,13 @@ class AskService:
 
     async def _build(self) -> _Indexes:
         indexes = _Indexes(BM25Index(), DenseIndex())
-        known = set(self.app.catalog.by_id)
+        known = set(self.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)
         pending: list[tuple[int, str, int]] = []
         current: int | None = None
         batch: list[tuple[int, list[tuple[int, str, int]]]] = []
         n_batch = 0
-        async for rec in self.app.store.letters.iter_all_sentences(batch=20_000):
+        async for rec in self.store.letters.iter_all_sentences(batch=20_000):
             if rec.letter_id != current:
                 if current is not None and current in known:
                     batch.append((current, pending))
@@ -645,9 +721,9 @@ class AskService:
         await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
         await asyncio.to_thread(indexes.bm25.flush)
         # dense from the stored vectors
-        indexes.dense.reserve(await self.app.store.vectors.count())
+        indexes.dense.reserve(await self.store.vectors.count())
         carry: list = []
-        async for fetched in self.app.store.vectors.iter_all(batch=20_000):
+        async for fetched in self.store.vectors.iter_all(batch=20_000):
             rows = carry + fetched
             # keep the last letter of the batch for the next one: it may continue there
             last = rows[-1].letter_id
@@ -677,7 +753,7 @@ class AskService:
     # ------------------------------------------------------------------ scope
 
     def _title(self, letter_id: int) -> str:
-        rec = self.app.catalog.by_id.get(letter_id)
+        rec = self.catalog.by_id.get(letter_id)
         return rec.title if rec is not None else f"brief {letter_id}"
 
 

@@ -13,23 +13,18 @@ import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.core.quote_index import QuoteHit, QuoteIndex, QuoteIndexBuilder, QuoteRow
+from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.store import LetterRecord, SentenceRecord, Store
 
-if TYPE_CHECKING:
-    from bot.services.app import Briefbot
-
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 25
-CHOICE_CHARS = 100  # Discord's limit for an autocomplete choice's name and value
 # "<letter>:<sentence>": the letter as users see it ("3", or "s3" for a server's own letter)
 _REF = re.compile(r"\s*(#?\s*s?\s*\d{1,18})\s*:\s*(\d{1,9})\s*", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,26 +86,22 @@ def trim_heap() -> None:
         pass
 
 
-def choice_name(hit: QuoteHit) -> str:
-    """At most 100 characters of the sentence for an autocomplete list: its start, or, when
-    the match lies further on, the stretch around the match."""
-    text = _SPACES.sub(" ", hit.text).strip() or "(empty sentence)"
-    if len(text) <= CHOICE_CHARS:
-        return text
-    start = hit.span[0] if hit.text.strip() == text else 0
-    if start + 40 <= CHOICE_CHARS - 1:
-        return text[: CHOICE_CHARS - 1].rstrip() + "…"
-    cut = max(0, start - 20)
-    if len(text) - cut <= CHOICE_CHARS - 1:  # the match is near the end: show the end
-        return "…" + text[len(text) - (CHOICE_CHARS - 1) :].lstrip()
-    return "…" + text[cut : cut + CHOICE_CHARS - 2].strip() + "…"
+@dataclass(frozen=True, slots=True)
+class QuoteSuggestion:
+    """An autocomplete choice: the sentence, where the typed words match in it, and the
+    reference to give back (``"<letter>:<sentence>"``, the letter as the scope numbers it)."""
+
+    text: str
+    span: tuple[int, int]
+    value: str
 
 
 class QuoteService:
-    """Implements the ``LetterIndex`` protocol of :mod:`bot.services.app`."""
+    """Implements the ``LetterIndex`` protocol of :mod:`bot.services.catalog`."""
 
-    def __init__(self, app: Briefbot) -> None:
-        self.app = app
+    def __init__(self, store: Store, catalog: Catalog) -> None:
+        self.store = store
+        self.catalog = catalog
         self._index = LazyIndex(self._build)
         self._warm_task: asyncio.Task[None] | None = None
 
@@ -126,7 +117,7 @@ class QuoteService:
         async with self._index.updating() as index:
             if index is None or letter.id in index:
                 return
-            records = await self.app.store.letters.sentences(letter.id)
+            records = await self.store.letters.sentences(letter.id)
             if records:
                 await asyncio.to_thread(index.add_letter, [_row(r) for r in records])
 
@@ -154,13 +145,13 @@ class QuoteService:
         limit = max(1, min(int(limit), MAX_LIMIT))
         allowed: Collection[int] | None
         if letter is not None and str(letter).strip():
-            record = await self.app.resolve_letter(str(letter), scope)
+            record = self.catalog.resolve(str(letter), scope)
             allowed = (record.id,)
         else:
-            allowed = self.app.catalog.visible_ids(scope)
+            allowed = self.catalog.visible_ids(scope)
         index = await self._index.get()
         ref = _REF.fullmatch(text)
-        record = self.app.catalog.find(ref[1], scope) if ref else None
+        record = self.catalog.find(ref[1], scope) if ref else None
         if ref and record is not None:
             hit = index.get(record.id, int(ref[2]))
             if hit is not None and (allowed is None or hit.letter_id in allowed):
@@ -175,7 +166,7 @@ class QuoteService:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise LookupError(f"{shown!r} is not a sentence reference like '12:34'")
         index = await self._index.get()
-        record = self.app.catalog.find(m[1], scope)
+        record = self.catalog.find(m[1], scope)
         hit = index.get(record.id, int(m[2])) if record is not None else None
         if hit is None or not self._may_see(scope, hit):
             raise LookupError(f"no sentence {ref.strip()!r}")
@@ -183,11 +174,11 @@ class QuoteService:
 
     def suggest(
         self, prefix: str, scope: Scope, limit: int = 25, *, letter: str | None = None
-    ) -> list[tuple[str, str]]:
-        """Autocomplete choices ``(name, value)`` for what the user has typed so far: name = the
-        sentence (at most 100 characters), value = ``"<letter>:<sentence>"`` (the letter's
-        number as ``scope`` sees it, never an internal id). Served from
-        memory, synchronous, never raises; [] until the index is built (which this starts)."""
+    ) -> list[QuoteSuggestion]:
+        """Autocomplete choices for what the user has typed so far: the sentences it most
+        likely starts, each with ``"<letter>:<sentence>"`` to give back (the letter's number
+        as ``scope`` sees it, never an internal id). Served from memory, synchronous, never
+        raises; [] until the index is built (which this starts)."""
         try:
             index = self._index.value
             if index is None:
@@ -203,12 +194,12 @@ class QuoteService:
                     return []
                 allowed = (record.id,)
             else:
-                allowed = self.app.catalog.visible_ids(scope)
+                allowed = self.catalog.visible_ids(scope)
             out = []
             for hit in index.suggest(prefix, letters=allowed, limit=limit):
                 if self._may_see(scope, hit):
-                    ref = self.app.catalog.ref(hit.letter_id)
-                    out.append((choice_name(hit), f"{ref}:{hit.number}"))
+                    ref = self.catalog.ref(hit.letter_id)
+                    out.append(QuoteSuggestion(hit.text, hit.span, f"{ref}:{hit.number}"))
             return out
         except Exception:
             log.exception("quote autocomplete failed for %r", prefix)
@@ -217,7 +208,7 @@ class QuoteService:
     # ------------------------------------------------------------------ internals
 
     async def _build(self) -> QuoteIndex:
-        index = await build_quote_index(self.app.store)
+        index = await build_quote_index(self.store)
         await asyncio.to_thread(trim_heap)
         log.info("quote index built: %d sentences", len(index))
         return index
@@ -232,10 +223,10 @@ class QuoteService:
         self._warm_task = loop.create_task(self.warm())
 
     def _may_see(self, scope: Scope, hit: QuoteHit) -> bool:
-        return self.app.catalog.allows(scope, hit.letter_id)
+        return self.catalog.allows(scope, hit.letter_id)
 
     def _letter_in_scope(self, ref: str, scope: Scope) -> LetterRecord | None:
-        return self.app.catalog.find(ref, scope)
+        return self.catalog.find(ref, scope)
 
     @staticmethod
     def _match(hit: QuoteHit) -> QuoteMatch:

@@ -18,7 +18,6 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.core.recommend import RECOMMEND_VERSION, author_of, classify_all
 from bot.core.summarize import is_debris
@@ -41,12 +40,10 @@ from bot.core.topics import (
     word_stems,
 )
 from bot.services.background import off_the_query_path
+from bot.services.catalog import Catalog
 from bot.services.scope import Scope
-from bot.store.base import InvalidQueryError
+from bot.store import InvalidQueryError, Store
 from bot.store.records import LetterRecord, RecommendationRow, SentenceRecord, TopicRow
-
-if TYPE_CHECKING:
-    from bot.services.app import Briefbot
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +172,9 @@ def analyse_letter(
 
 
 class RecommendationService:
-    def __init__(self, app: Briefbot) -> None:
-        self.app = app
+    def __init__(self, store: Store, catalog: Catalog) -> None:
+        self.store = store
+        self.catalog = catalog
         # letter id -> slug -> weight; letter id -> slug -> recommendations; slug -> name
         self._letter_topics: dict[int, dict[str, float]] = {}
         self._counts: dict[int, Counter[str]] = {}
@@ -189,10 +187,10 @@ class RecommendationService:
 
     async def load(self) -> None:
         """Analyse the letters that lack current derived data, then load the topic catalogue."""
-        versions = await self.app.store.recommendations.versions()
-        stale = [lid for lid in sorted(self.app.catalog.by_id) if versions.get(lid) != VERSION]
+        versions = await self.store.recommendations.versions()
+        stale = [lid for lid in sorted(self.catalog.by_id) if versions.get(lid) != VERSION]
         for letter_id in stale:
-            await self._derive(self.app.catalog.by_id[letter_id])
+            await self._derive(self.catalog.by_id[letter_id])
         if stale:
             log.info("analysed recommendations and topics of %d letter(s)", len(stale))
         await self._load_catalogue()
@@ -215,14 +213,14 @@ class RecommendationService:
         self._letter_topics.pop(letter_id, None)
         self._topic_cache.clear()
         self._counts.pop(letter_id, None)
-        await self.app.store.recommendations.delete_orphan_topics()
+        await self.store.recommendations.delete_orphan_topics()
 
     async def _derive(self, letter: LetterRecord) -> None:
-        sentences = await self.app.store.letters.sentences(letter.id)
+        sentences = await self.store.letters.sentences(letter.id)
         topics, rows = await off_the_query_path(
             analyse_letter, sentences, letter.subject, letter.sender
         )
-        stored = await self.app.store.recommendations.replace(
+        stored = await self.store.recommendations.replace(
             letter.id, topics=topics, recommendations=rows, version=VERSION
         )
         if not stored:
@@ -239,11 +237,11 @@ class RecommendationService:
     async def _load_catalogue(self) -> None:
         letter_topics: dict[int, dict[str, float]] = defaultdict(dict)
         names: dict[str, str] = {}
-        for row in await self.app.store.recommendations.letter_topics():
+        for row in await self.store.recommendations.letter_topics():
             letter_topics[row.letter_id][row.slug] = row.weight
             names[row.slug] = row.name
         counts: dict[int, Counter[str]] = defaultdict(Counter)
-        for c in await self.app.store.recommendations.topic_counts():
+        for c in await self.store.recommendations.topic_counts():
             counts[c.letter_id][c.slug] = c.recommendations
         self._letter_topics = dict(letter_topics)
         self._topic_cache.clear()
@@ -254,7 +252,7 @@ class RecommendationService:
     # ---- scoping
 
     def _letter_ids(self, scope: Scope) -> list[int]:
-        return list(self.app.catalog.view(scope).ids)
+        return list(self.catalog.view(scope).ids)
 
     def _visible_topics(self, letter_ids: Iterable[int]) -> list[TopicRef]:
         key = tuple(letter_ids)
@@ -297,7 +295,7 @@ class RecommendationService:
             return self._letter_ids(scope)
         if not letter.strip():
             raise ValueError("name a letter by its id or slug")
-        record = await self.app.resolve_letter(letter[:200], scope)
+        record = self.catalog.resolve(letter[:200], scope)
         return [record.id]
 
     # ---- queries
@@ -345,7 +343,7 @@ class RecommendationService:
         if not expr or not letter_ids:
             return []
         try:
-            hits = await self.app.store.letters.fts_search(
+            hits = await self.store.letters.fts_search(
                 expr, limit=limit, letter_ids=list(letter_ids)
             )
         except InvalidQueryError:
@@ -359,7 +357,7 @@ class RecommendationService:
         ids = await self._sentences_with(stems, letter_ids)
         if not ids:
             return Counter()
-        return Counter(s.letter_id for s in await self.app.store.letters.sentences_by_ids(ids))
+        return Counter(s.letter_id for s in await self.store.letters.sentences_by_ids(ids))
 
     async def mentions(self, topic: TopicMatch, letter_ids: Sequence[int]) -> int:
         """How many sentences of ``letter_ids`` mention the topic (its words, or for a topic
@@ -402,7 +400,7 @@ class RecommendationService:
                     mentions=await self.mentions(match, letter_ids),
                 )
         else:
-            rows = await self.app.store.recommendations.list(letter_ids, topic=slug)
+            rows = await self.store.recommendations.list(letter_ids, topic=slug)
 
         def build() -> list[Recommendation]:
             return [
@@ -417,7 +415,7 @@ class RecommendationService:
                     section_heading=r.section_heading,
                 )
                 for r in rows
-                if self.app.catalog.allows(scope, r.letter_id)
+                if self.catalog.allows(scope, r.letter_id)
             ]
 
         recs = await asyncio.to_thread(build) if len(rows) > 500 else build()
@@ -442,10 +440,10 @@ class RecommendationService:
         ids = await self._sentences_with(stems, letter_ids)
         if not ids:
             return []
-        sentences = await self.app.store.letters.sentences_by_ids(ids)
+        sentences = await self.store.letters.sentences_by_ids(ids)
         wanted = {(s.letter_id, s.number) for s in sentences}
         letters = sorted({letter for letter, _ in wanted})
-        rows = await self.app.store.recommendations.list(letters)
+        rows = await self.store.recommendations.list(letters)
         return [r for r in rows if (r.letter_id, r.sentence_number) in wanted]
 
     async def topics(self, scope: Scope, *, letter: str | None = None) -> list[TopicCount]:

@@ -21,18 +21,15 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
 from bot.core.topics import SentenceTerms, mentions, mentions_words, slugify
-from bot.services.app import recency
+from bot.services.catalog import Catalog, recency
+from bot.services.recommendations import RecommendationService, TopicMatch
 from bot.services.scope import Scope
+from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
-
-if TYPE_CHECKING:
-    from bot.services.app import Briefbot
-    from bot.services.recommendations import TopicMatch
 
 _LEADING_PUNCT = re.compile(r"^[\s,;:.)\]]+")
 
@@ -82,110 +79,13 @@ def _choose(items: list[SummarySentence], length: int | str) -> list[int]:
     return choose(items, length_of(length, items))
 
 
-async def summarize(
-    app: Briefbot,
-    *,
-    scope: Scope,
-    letter: str | None = None,
-    topic: str | None = None,
-    length: int | str = "default",
-) -> Summary:
-    """Summarise a letter (or a section or topic of it). ``length``: a number of sentences
-    (1-20, exact), or ``short``/``default``/``long``, which grow with the document (5 sentences
-    by default for a letter of a few pages, up to 10 for a long report; see
-    :func:`bot.core.summarize.length_of`). ValueError for a bad length or an empty topic;
-    LookupError for a letter or topic the scope does not have (TopicNotFound, with close
-    topics, for a topic)."""
-    length_of(length)  # a bad length fails before any work
-    if topic is not None and not fold(topic[:1000]):
-        raise ValueError("name a topic, e.g. 'mensenhandel'")
-    if letter is not None and not letter.strip():
-        raise ValueError("name a letter by its id or slug")
-
-    record: LetterRecord | None = None
-    slug: str | None = None
-    if letter is not None:
-        record = await app.resolve_letter(letter[:200], scope)
-    sentences: list[SentenceRecord] = []
-    section: str | None = None
-
-    match: TopicMatch | None = None
-    if topic is not None and record is not None:
-        sentences = await app.store.letters.sentences(record.id)
-        section = _section_named(sentences, topic)
-        if section is None:
-            match = await app.recommendations.match_topic(topic, scope, [record.id])
-            slug = match.slug
-    elif topic is not None:
-        match = await app.recommendations.match_topic(topic, scope)
-        slug = match.slug
-        visible = list(app.catalog.visible(scope))
-        if match.by == "words":
-            counts = await app.recommendations.letters_mentioning(
-                match.stems, [r.id for r in visible]
-            )
-            candidates = [(counts.get(r.id), r) for r in visible]
-        else:
-            candidates = [
-                (app.recommendations.letter_topic_weights(r.id).get(slug), r) for r in visible
-            ]
-        weighted = [(w, r) for w, r in candidates if w]
-        if not weighted:
-            raise LookupError(f"no letter is about {match.name!r}")
-        record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
-    elif record is None:
-        record = app.catalog.view(scope).newest
-        if record is None:
-            raise LookupError("there are no letters yet; add one first")
-
-    assert record is not None
-    if not sentences:
-        sentences = await app.store.letters.sentences(record.id)
-    if topic is not None and section is None:
-        section = _section_named(sentences, topic)
-
-    if section is not None:
-        pool = [s for s in sentences if s.section_heading == section]
-    elif match is not None and match.by == "words":
-        pool = [s for s in sentences if mentions_words(s.text, match.stems)]
-        if not pool:
-            raise LookupError(f"letter {record.slug!r} says nothing about {match.name!r}")
-    elif slug is not None:
-        terms = app.recommendations.topic_terms(slug)
-        tagged = {
-            r.sentence
-            for r in (
-                await app.recommendations.recommendations(scope, topic=slug, letter=record.ref)
-            ).recommendations
-        }
-        pool = [
-            s
-            for s in sentences
-            if s.number in tagged
-            or mentions(SentenceTerms.of(s.text), terms)
-            or (s.section_heading and slugify(s.section_heading) == slug)
-        ]
-        if not pool:
-            raise LookupError(
-                f"letter {record.slug!r} says nothing about "
-                f"{app.recommendations.topic_name(slug)!r}"
-            )
-    else:
-        pool = sentences
-
-    items = [
-        SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
-    ]
-    chosen = set(await asyncio.to_thread(_choose, items, length))
-    cited = [_cite(s) for s in pool if s.number in chosen]
-    return Summary(letter=record, sentences=cited, topic=slug, section=section)
-
-
 class SummaryService:
-    """The same, as an object on the application (``app.summaries.summarize(...)``)."""
-
-    def __init__(self, app: Briefbot) -> None:
-        self.app = app
+    def __init__(
+        self, store: Store, catalog: Catalog, recommendations: RecommendationService
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.recommendations = recommendations
 
     async def summarize(
         self,
@@ -195,4 +95,92 @@ class SummaryService:
         topic: str | None = None,
         length: int | str = "default",
     ) -> Summary:
-        return await summarize(self.app, scope=scope, letter=letter, topic=topic, length=length)
+        """Summarise a letter (or a section or topic of it). ``length``: a number of sentences
+        (1-20, exact), or ``short``/``default``/``long``, which grow with the document (5 sentences
+        by default for a letter of a few pages, up to 10 for a long report; see
+        :func:`bot.core.summarize.length_of`). ValueError for a bad length or an empty topic;
+        LookupError for a letter or topic the scope does not have (TopicNotFound, with close
+        topics, for a topic)."""
+        length_of(length)  # a bad length fails before any work
+        if topic is not None and not fold(topic[:1000]):
+            raise ValueError("name a topic, e.g. 'mensenhandel'")
+        if letter is not None and not letter.strip():
+            raise ValueError("name a letter by its id or slug")
+
+        record: LetterRecord | None = None
+        slug: str | None = None
+        if letter is not None:
+            record = self.catalog.resolve(letter[:200], scope)
+        sentences: list[SentenceRecord] = []
+        section: str | None = None
+
+        match: TopicMatch | None = None
+        if topic is not None and record is not None:
+            sentences = await self.store.letters.sentences(record.id)
+            section = _section_named(sentences, topic)
+            if section is None:
+                match = await self.recommendations.match_topic(topic, scope, [record.id])
+                slug = match.slug
+        elif topic is not None:
+            match = await self.recommendations.match_topic(topic, scope)
+            slug = match.slug
+            visible = list(self.catalog.visible(scope))
+            if match.by == "words":
+                counts = await self.recommendations.letters_mentioning(
+                    match.stems, [r.id for r in visible]
+                )
+                candidates = [(counts.get(r.id), r) for r in visible]
+            else:
+                candidates = [
+                    (self.recommendations.letter_topic_weights(r.id).get(slug), r) for r in visible
+                ]
+            weighted = [(w, r) for w, r in candidates if w]
+            if not weighted:
+                raise LookupError(f"no letter is about {match.name!r}")
+            record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
+        elif record is None:
+            record = self.catalog.view(scope).newest
+            if record is None:
+                raise LookupError("there are no letters yet; add one first")
+
+        assert record is not None
+        if not sentences:
+            sentences = await self.store.letters.sentences(record.id)
+        if topic is not None and section is None:
+            section = _section_named(sentences, topic)
+
+        if section is not None:
+            pool = [s for s in sentences if s.section_heading == section]
+        elif match is not None and match.by == "words":
+            pool = [s for s in sentences if mentions_words(s.text, match.stems)]
+            if not pool:
+                raise LookupError(f"letter {record.slug!r} says nothing about {match.name!r}")
+        elif slug is not None:
+            terms = self.recommendations.topic_terms(slug)
+            tagged = {
+                r.sentence
+                for r in (
+                    await self.recommendations.recommendations(scope, topic=slug, letter=record.ref)
+                ).recommendations
+            }
+            pool = [
+                s
+                for s in sentences
+                if s.number in tagged
+                or mentions(SentenceTerms.of(s.text), terms)
+                or (s.section_heading and slugify(s.section_heading) == slug)
+            ]
+            if not pool:
+                raise LookupError(
+                    f"letter {record.slug!r} says nothing about "
+                    f"{self.recommendations.topic_name(slug)!r}"
+                )
+        else:
+            pool = sentences
+
+        items = [
+            SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
+        ]
+        chosen = set(await asyncio.to_thread(_choose, items, length))
+        cited = [_cite(s) for s in pool if s.number in chosen]
+        return Summary(letter=record, sentences=cited, topic=slug, section=section)

@@ -11,14 +11,14 @@ import asyncio
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from bot.services.digests import best_first
+from bot.core.recommend import best_first
+from bot.services.ask import AskService
+from bot.services.catalog import Catalog
+from bot.services.quotes import QuoteService
+from bot.services.recommendations import RecommendationService
 from bot.services.scope import GLOBAL, Scope
-from bot.services.summary import Cited
-
-if TYPE_CHECKING:
-    from bot.services.app import Briefbot
+from bot.services.summary import Cited, SummaryService
 
 FRAGMENT_WORDS = 5
 CANDIDATES = 6  # sentences tried for a fragment, topics tried for a question
@@ -72,14 +72,26 @@ def _stopwords() -> frozenset[str]:
 
 
 class TourService:
-    def __init__(self, app: Briefbot) -> None:
-        self.app = app
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        recommendations: RecommendationService,
+        summaries: SummaryService,
+        quotes: QuoteService,
+        answers: AskService,
+    ) -> None:
+        self.catalog = catalog
+        self.recommendations = recommendations
+        self.summaries = summaries
+        self.quotes = quotes
+        self.answers = answers
         self._cache: dict[tuple[tuple[int, ...], str], Tour] = {}
         self._lock = asyncio.Lock()
 
     def cached(self, scope: Scope, lang: str) -> Tour | None:
         """The examples if they are known already (no waiting)."""
-        return self._cache.get((self.app.catalog.view(scope).ids, "nl" if lang == "nl" else "en"))
+        return self._cache.get((self.catalog.view(scope).ids, "nl" if lang == "nl" else "en"))
 
     async def warm(self) -> None:
         """Compute the examples for the shared letters (what most servers see) in advance."""
@@ -90,7 +102,7 @@ class TourService:
         """The examples for ``scope`` in ``lang`` (``nl`` or ``en``); computed once per set of
         visible letters."""
         lang = "nl" if lang == "nl" else "en"
-        key = (self.app.catalog.view(scope).ids, lang)
+        key = (self.catalog.view(scope).ids, lang)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -104,10 +116,10 @@ class TourService:
         return cached
 
     async def _make(self, scope: Scope, lang: str) -> Tour:
-        newest = self.app.catalog.view(scope).newest
+        newest = self.catalog.view(scope).newest
         if newest is None:
             return Tour()
-        topics = await self.app.recommendations.topics(scope)
+        topics = await self.recommendations.topics(scope)
         named = [t for t in topics if t.recommendations > 0]
         topic = named[0].name if named else None
         return Tour(
@@ -119,20 +131,20 @@ class TourService:
     async def _fragment(self, scope: Scope, letter_id: int) -> str | None:
         """Words from the newest letter's strongest recommendation (else its summary) that
         quote lookup finds again."""
-        ref = self.app.catalog.ref(letter_id)  # the number this scope sees, not the row id
-        answer = await self.app.recommendations.recommendations(scope, letter=ref)
+        ref = self.catalog.ref(letter_id)  # the number this scope sees, not the row id
+        answer = await self.recommendations.recommendations(scope, letter=ref)
         cited = [
             (r.kind, Cited(r.text, r.letter_id, r.page, r.sentence)) for r in answer.recommendations
         ]
         sentences = [c for _, c in best_first(cited)]
         if len(sentences) < CANDIDATES:
-            summary = await self.app.summaries.summarize(scope=scope, letter=ref)
+            summary = await self.summaries.summarize(scope=scope, letter=ref)
             sentences += [Cited(s.text, s.letter_id, s.page, s.sentence) for s in summary.sentences]
         for c in sentences[:CANDIDATES]:
             fragment = fragment_of(c.text)
             if fragment is None:
                 continue
-            matches = await self.app.quotes.find(fragment, scope=scope, limit=1)
+            matches = await self.quotes.find(fragment, scope=scope, limit=1)
             if matches and (matches[0].letter_id, matches[0].sentence) == (c.letter_id, c.sentence):
                 return fragment
         return None
@@ -143,7 +155,7 @@ class TourService:
         order = topics[1:2] + topics[:1] + topics[2:CANDIDATES]
         for name in order:
             question = QUESTION[lang].format(topic=name)
-            answer = await self.app.answers.ask(question, scope=scope)
+            answer = await self.answers.ask(question, scope=scope)
             if answer.found and answer.route is None:
                 return question
         return None

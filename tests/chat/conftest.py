@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.client import BriefBot
-from bot.services.app import Briefbot
+from bot.chat.client import BriefbotClient
+from bot.services.app import Services
 from bot.services.clock import Clock
 from bot.settings import Settings
 from tests.discord_server import DiscordTestServer, running_bot
@@ -20,7 +20,7 @@ from tests.discord_server.state import Channel, Guild, Permissions, User
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
 
 
-class TestBot(BriefBot):
+class TestBot(BriefbotClient):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None  # discord.py waits 5 s before a re-IDENTIFY; not in tests
 
@@ -28,8 +28,8 @@ class TestBot(BriefBot):
 @dataclass
 class Env:
     server: DiscordTestServer
-    bot: BriefBot
-    app: Briefbot
+    bot: BriefbotClient
+    services: Services
     settings: Settings
     guild: Guild
     channel: Channel
@@ -91,14 +91,14 @@ def populate(server: DiscordTestServer) -> dict:
 async def bot_on(
     server: DiscordTestServer, world: dict, settings: Settings, *, clock: Clock | None = None
 ) -> AsyncIterator[Env]:
-    """Start briefbot (app + client) against an existing server; stop it on exit."""
-    app = await Briefbot.open(settings)
-    bot = TestBot(settings, app=app, clock=clock, guild_ready_timeout=0.01)
+    """Start briefbot (services + client) against an existing server; stop it on exit."""
+    services = await Services.open(settings, clock=clock)
+    bot = TestBot(settings, services, guild_ready_timeout=0.01)
     try:
         async with running_bot(server, bot):
-            yield Env(server, bot, app, settings, **world)
+            yield Env(server, bot, services, settings, **world)
     finally:
-        await app.close()
+        await services.close()
 
 
 async def start_env(

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.chat.conftest import Env, answer_of, bot_on, make_settings, populate, text_of
+from tests.chat.conftest import (
+    Env,
+    answer_of,
+    bot_on,
+    make_settings,
+    new_member,
+    populate,
+    text_of,
+)
 from tests.discord_server import DiscordTestServer
 from tests.discord_server.state import Upload
 from tests.letters import HandmadeLetter
@@ -56,7 +64,9 @@ async def test_commands_are_synced_once_not_on_every_start(tmp_path):
             assert len(server.requests_for(route)) == 1
         async with bot_on(server, world, settings) as env:  # a restart: same commands
             assert len(server.requests_for(route)) == 1
-            await env.app.store.meta.set(f"command-sync:{env.bot.application_id}:global", "old")
+            await env.services.store.meta.set(
+                f"command-sync:{env.bot.application_id}:global", "old"
+            )
         async with bot_on(server, world, settings):  # the payload changed: sync again
             assert len(server.requests_for(route)) == 2
 
@@ -110,9 +120,9 @@ async def test_recommendations_for_a_synonym_topic(env: Env):
 
 
 async def test_recommendations_across_many_letters_say_they_show_the_newest(env: Env, monkeypatch):
-    monkeypatch.setattr("bot.chat.cogs.answers.CHAT_MAX_LETTERS", 1)  # instead of 100 letters
+    monkeypatch.setattr("bot.chat.answers.cog.CHAT_MAX_LETTERS", 1)  # instead of 100 letters
     letter = HandmadeLetter(subject="Toezicht op de jeugdzorg")
-    added, _, _ = await env.app.add_upload(
+    added, _, _ = await env.services.letters.add_upload(
         letter.text().encode(), filename="nieuw.txt", guild_id=env.guild.id
     )
     rec = await env.run("recommendations")
@@ -240,20 +250,20 @@ async def test_letter_add_is_for_managers_and_stays_in_its_server(env: Env):
     )
     assert "No sentence matches" in text_of(answer_of(q))
     # the other server's admin cannot remove it
-    letter_id = max(env.app.catalog.by_id)
+    letter_id = max(env.services.catalog.by_id)
     gone = await env.run(
         "letter remove",
-        {"letter": env.app.catalog.ref(letter_id)},
+        {"letter": env.services.catalog.ref(letter_id)},
         user=env.outsider,
         channel=env.other_channel,
     )
     assert "not one of this server" in text_of(answer_of(gone))
-    assert letter_id in env.app.catalog.by_id
+    assert letter_id in env.services.catalog.by_id
     removed = await env.run(
-        "letter remove", {"letter": env.app.catalog.ref(letter_id)}, user=env.admin
+        "letter remove", {"letter": env.services.catalog.ref(letter_id)}, user=env.admin
     )
     assert "Removed" in text_of(answer_of(removed))
-    assert letter_id not in env.app.catalog.by_id
+    assert letter_id not in env.services.catalog.by_id
 
 
 async def test_letter_add_refuses_bad_files_clearly(env: Env):
@@ -299,7 +309,7 @@ async def test_long_answers_are_paginated_with_owner_only_buttons(env: Env):
             "structureel te verhogen en daarover jaarlijks te rapporteren aan de Kamer."
             for k in range(6)
         ]]  # fmt: skip
-        await env.app.add_upload(
+        await env.services.letters.add_upload(
             letter.text().encode(), filename=f"deel{i}.txt", guild_id=env.guild.id
         )
     rec = await env.run("recommendations", user=env.admin)
@@ -343,7 +353,9 @@ async def test_restart_keeps_letters_and_their_server(tmp_path):
     async with DiscordTestServer() as server:
         world = populate(server)
         async with bot_on(server, world, settings) as env:
-            await env.app.add_upload(_upload().data, filename="brief.txt", guild_id=env.guild.id)
+            await env.services.letters.add_upload(
+                _upload().data, filename="brief.txt", guild_id=env.guild.id
+            )
         async with bot_on(server, world, settings) as env:
             rec = await env.run("letters", user=env.admin)
             assert "Toezicht op de opvang" in text_of(answer_of(rec))
@@ -358,3 +370,15 @@ async def test_buttons_are_removed_when_they_time_out(env: Env, monkeypatch):
     assert "quote:next" in msg.custom_ids()
     await env.server.wait_until(lambda: not msg.components, timeout=10)
     assert msg.edits  # edited to drop the view
+
+
+async def test_ask_shows_a_letters_metadata_and_a_missing_topic(env: Env):
+    """/ask renders the same reply the command line prints: the signatory (no passages), and
+    the note that the letters have no such topic, with close ones."""
+    rec = await env.run("ask", {"question": "Who signed the letter?"})
+    body = text_of(answer_of(rec))
+    assert "was signed by" in body and "dettmeijer" in body.lower()
+    rec = await env.run("ask", {"question": "aanbevelingen over voetbal"}, user=new_member(env))
+    body = text_of(answer_of(rec))
+    assert "geen onderwerp “voetbal”" in body and "in de buurt komen" in body
+    assert "I found nothing in the letters" not in body

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.cogs.digests import DiscordSender
-from bot.services.app import Briefbot
+from bot.chat.digests.sender import DiscordSender
+from bot.services.app import Services
 from bot.services.clock import ManualClock
-from bot.services.digests import STALE_CLAIM, DigestService
+from bot.services.digests import STALE_CLAIM
 from bot.services.scope import Scope
 from tests.chat.conftest import Env, start_env
 from tests.discord_server import Fault
 from tests.letters import HandmadeLetter
+from tests.subscriptions import digest_service
 
 # Friday 27 November 2026, 07:00 UTC = 08:00 in Amsterdam
 START = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
@@ -30,8 +31,10 @@ async def denv(tmp_path):
         yield env
 
 
-def digests_cog(env: Env):
-    return env.bot.get_cog("Digests")
+async def stop_scheduler(env: Env) -> None:
+    """The digest job stops, as when the bot process is down."""
+    await env.services.scheduler.stop("digests")
+    assert not env.services.scheduler.running("digests")  # the scheduler is really gone
 
 
 def marker_messages(env: Env, where) -> list:
@@ -51,11 +54,10 @@ def deliveries(env: Env) -> list[tuple]:
 
 async def advance(env: Env, delta: timedelta) -> None:
     """Move the clock and let the scheduler finish what became due."""
-    cog = digests_cog(env)
     await env.clock.advance(delta)
     await asyncio.sleep(0)
     await env.server.settle(0.1, timeout=20)
-    await asyncio.wait_for(cog.scheduler.idle.wait(), 20)
+    await asyncio.wait_for(env.services.scheduler.idle("digests").wait(), 20)
 
 
 async def set_channel_digest(env: Env, **options) -> None:
@@ -92,7 +94,9 @@ async def test_new_letters_lead_the_next_digest_then_nothing_new(denv):
     env = denv
     await set_channel_digest(env)
     letter = HandmadeLetter(subject="Opvang van minderjarige slachtoffers")
-    await env.app.add_upload(letter.text().encode(), filename="nieuw.txt", guild_id=env.guild.id)
+    await env.services.letters.add_upload(
+        letter.text().encode(), filename="nieuw.txt", guild_id=env.guild.id
+    )
     await advance(env, timedelta(hours=1))
     first = marker_messages(env, env.channel)[-1]
     titles = " ".join(e.get("title") or "" for e in first.embeds)
@@ -118,7 +122,7 @@ async def test_topic_filter_and_rotation_without_repeats(denv):
         last = marker_messages(env, env.channel)[-1]
         pick = next(e for e in last.embeds if e.get("title") == "Recommendation of the day")
         seen.append(pick["description"])
-    pool = await env.app.recommendations.recommendations(
+    pool = await env.services.recommendations.recommendations(
         Scope(guild_id=env.guild.id), topic="mensenhandel"
     )
     # the pick of the day is a request, advice, plea or requirement (worries only when the
@@ -157,12 +161,10 @@ async def test_preview_changes_nothing(denv):
 async def test_missed_digests_after_downtime_are_sent_once_late(denv):
     env = denv
     await set_channel_digest(env)
-    cog = digests_cog(env)
     # the bot is down for three days: the scheduler task is stopped meanwhile
-    cog._task.cancel()
-    await asyncio.gather(cog._task, return_exceptions=True)  # the scheduler is really gone
+    await stop_scheduler(env)
     await env.clock.advance(timedelta(days=3))
-    cog._task = env.bot.spawn(cog.scheduler.run(), name="digest-scheduler")
+    env.services.scheduler.start("digests")
     await advance(env, timedelta(seconds=1))
     msgs = marker_messages(env, env.channel)
     assert len(msgs) == 1
@@ -175,14 +177,14 @@ async def test_missed_digests_after_downtime_are_sent_once_late(denv):
 async def test_a_second_instance_sends_no_duplicate(denv):
     env = denv
     await set_channel_digest(env)
-    other_app = await Briefbot.open(env.settings, seed=False)
+    other_app = await Services.open(env.settings, seed=False, clock=env.clock)
     try:
-        other = DigestService(other_app, clock=env.clock)
+        other = other_app.digests
         sender = DiscordSender(env.bot)
         await env.clock.advance(timedelta(hours=1))
         await asyncio.gather(
             other.run_due(sender),
-            digests_cog(env).service.run_due(sender),
+            env.services.digests.run_due(sender),
         )
         await env.server.settle(0.1)
         assert len(marker_messages(env, env.channel)) == 1
@@ -193,20 +195,18 @@ async def test_a_second_instance_sends_no_duplicate(denv):
 async def test_a_crash_in_the_middle_of_sending_is_recovered_without_duplicate(denv):
     env = denv
     await set_channel_digest(env)
-    cog = digests_cog(env)
-    cog._task.cancel()
-    await asyncio.gather(cog._task, return_exceptions=True)  # the scheduler is really gone
+    await stop_scheduler(env)
     sender = DiscordSender(env.bot)
     env.server.add_fault(Fault.slow("POST /channels/{channel_id}/messages", delay=0.5, times=1))
     await env.clock.advance(timedelta(hours=1))
-    crashing = asyncio.create_task(cog.service.run_due(sender))
+    crashing = asyncio.create_task(env.services.digests.run_due(sender))
     await env.server.wait_for_request("POST /channels/{channel_id}/messages")
     crashing.cancel()  # the process dies while Discord is still taking the message
     await asyncio.gather(crashing, return_exceptions=True)
     await env.server.settle(0.7)
     assert len(marker_messages(env, env.channel)) == 1  # Discord did get it
     # a restarted instance takes the stale claim over, finds the message, does not resend
-    restarted = DigestService(env.app, clock=env.clock)
+    restarted = digest_service(env.services, clock=env.clock)
     await env.clock.advance(STALE_CLAIM + timedelta(seconds=1))
     await restarted.run_due(sender)
     await env.server.settle(0.1)
@@ -239,7 +239,7 @@ async def test_deleted_channel_pauses_and_tells_the_admin_once(denv):
     await set_channel_digest(env)
     await env.server.delete_channel(env.channel)
     await advance(env, timedelta(hours=1))
-    sub = (await env.app.store.digests.list(guild_id=env.guild.id))[0]
+    sub = (await env.services.store.digests.list(guild_id=env.guild.id))[0]
     assert sub.paused_reason == "the channel was deleted"
     notices = [m for m in env.server.messages(env.admin, from_bot=True) if "paused" in m.content]
     assert len(notices) == 1
@@ -270,13 +270,13 @@ async def test_a_paused_digest_is_reported_in_dutch_to_a_dutch_admin(denv):
 
 async def test_a_digest_set_up_on_the_command_line_pauses_without_a_dm(denv):
     env = denv
-    service = digests_cog(env).service
+    service = env.services.digests
     await service.subscribe(
         kind="channel", user_id=0, guild_id=env.guild.id, channel_id=env.channel.id
     )  # as `briefbot digest add --channel ... --guild ...` makes it
     await env.server.delete_channel(env.channel)
     await advance(env, timedelta(hours=1))
-    (sub,) = await env.app.store.digests.list(guild_id=env.guild.id)
+    (sub,) = await env.services.store.digests.list(guild_id=env.guild.id)
     assert sub.paused_reason == "the channel was deleted"
     assert env.server.requests_for("POST /users/@me/channels") == []  # nobody to tell
     assert env.server.requests_for("GET /users/{user_id}") == []
@@ -294,7 +294,7 @@ async def test_permission_errors_pause(denv, fault, reason):
     await set_channel_digest(env)
     env.server.add_fault(getattr(Fault, fault)("POST /channels/{channel_id}/messages", times=None))
     await advance(env, timedelta(hours=1))
-    sub = (await env.app.store.digests.list(guild_id=env.guild.id))[0]
+    sub = (await env.services.store.digests.list(guild_id=env.guild.id))[0]
     assert sub.paused_reason == reason
 
 
@@ -303,7 +303,7 @@ async def test_closed_dms_pause_a_personal_digest(denv):
     await env.run("digest subscribe", {"time": "08:30"}, user=env.member, channel=None)
     env.server.block_dms(env.member)
     await advance(env, timedelta(hours=1))
-    sub = (await env.app.store.digests.list(user_id=env.member.id))[0]
+    sub = (await env.services.store.digests.list(user_id=env.member.id))[0]
     assert sub.paused_reason == "the user does not accept direct messages"
 
 
@@ -312,7 +312,9 @@ async def test_a_personal_digest_stops_when_its_user_leaves_the_server(denv):
     # subscribed in the server: the digest carries that server's own letters
     await env.run("digest subscribe", {"time": "08:30"}, user=env.member)
     private = HandmadeLetter(subject="Opvang van minderjarige slachtoffers")
-    await env.app.add_upload(private.text().encode(), filename="p.txt", guild_id=env.guild.id)
+    await env.services.letters.add_upload(
+        private.text().encode(), filename="p.txt", guild_id=env.guild.id
+    )
     await advance(env, timedelta(minutes=31))
     (first,) = marker_messages(env, env.member)
     assert "Opvang van minderjarige slachtoffers" in str(first.embeds)
@@ -320,7 +322,7 @@ async def test_a_personal_digest_stops_when_its_user_leaves_the_server(denv):
     env.guild.members.pop(env.member.id)  # left (or was removed from) the server
     await advance(env, timedelta(days=1))
     assert marker_messages(env, env.member) == [first]  # nothing more
-    sub = (await env.app.store.digests.list(user_id=env.member.id))[0]
+    sub = (await env.services.store.digests.list(user_id=env.member.id))[0]
     assert sub.paused_reason is not None and "no longer a member" in sub.paused_reason
     sent = env.server.messages(env.member, from_bot=True)
     notices = [m for m in sent if "no longer a member" in m.content]

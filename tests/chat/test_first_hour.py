@@ -10,7 +10,6 @@ import sqlite3
 
 import pytest
 
-from bot.services.digests import DigestService
 from tests.chat.conftest import Env, answer_of, new_member, text_of
 
 TOUR_LINE = re.compile(r"`(?:text|tekst): (?P<quote>[^`]+)`")
@@ -166,7 +165,7 @@ async def test_set_refuses_a_channel_of_another_server(env: Env, caplog):
 
 
 async def test_the_service_never_moves_another_servers_digest(env: Env):
-    service = DigestService(env.app)
+    service = env.services.digests
     theirs = await service.subscribe(
         kind="channel", user_id=1, guild_id=env.other_guild.id, channel_id=env.other_channel.id
     )

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.chat import i18n
-from bot.chat.cogs.digests import NOT_A_MEMBER, NOT_IN_SERVER, PERMANENT
+from bot.chat.digests.sender import NOT_A_MEMBER, NOT_IN_SERVER, PERMANENT
 from bot.chat.i18n import MESSAGES, REFUSAL_TEXT, REFUSALS, clause, pause_reason, recognise, refusal
 
 REPO = Path(__file__).resolve().parents[2]
 RAISED = {"LookupError", "ValueError", "LetterError"}
 #: Where user-facing refusals come from: the services and the text work they call.
 SOURCES = [
-    *sorted((REPO / "bot" / "services").glob("*.py")),
+    *sorted((REPO / "bot" / "services").rglob("*.py")),
     *(REPO / "bot" / "core" / f"{name}.py" for name in ("decode", "parse", "pdf", "schedule")),
     REPO / "bot" / "core" / "summarize.py",
 ]

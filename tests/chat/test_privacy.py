@@ -39,20 +39,20 @@ async def test_forget_me_deletes_the_users_subscriptions_only(penv):
 
 async def test_a_servers_data_is_deleted_after_the_grace_period(penv):
     env = penv
-    await env.app.add_upload(
+    await env.services.letters.add_upload(
         HandmadeLetter().text().encode(), filename="a.txt", guild_id=env.guild.id
     )
     await env.run("digest set", {"channel": env.channel, "time": "09:00"}, user=env.admin)
-    privacy = env.bot.get_cog("Privacy")
+    privacy = env.services.privacy
     await env.server.delete_guild(env.guild)
     await env.server.wait_until(
         lambda: count(env, "SELECT count(*) FROM meta WHERE key LIKE 'guild-left:%'") == 1
     )
     await env.clock.advance(GRACE - timedelta(hours=2))
-    await privacy.service.purge_due()
+    await privacy.purge_due()
     assert count(env, f"SELECT count(*) FROM letters WHERE guild_id = {env.guild.id}") == 1
     await env.clock.advance(timedelta(hours=3))
-    purged = await privacy.service.purge_due()
+    purged = await privacy.purge_due()
     assert purged == [env.guild.id]
     assert count(env, f"SELECT count(*) FROM letters WHERE guild_id = {env.guild.id}") == 0
     assert count(env, f"SELECT count(*) FROM subscriptions WHERE guild_id = {env.guild.id}") == 0
@@ -61,8 +61,8 @@ async def test_a_servers_data_is_deleted_after_the_grace_period(penv):
 
 async def test_coming_back_within_the_grace_period_keeps_the_data(penv):
     env = penv
-    privacy = env.bot.get_cog("Privacy")
-    await privacy.service.guild_left(env.guild.id)
-    assert await privacy.service.guild_joined(env.guild.id)
+    privacy = env.services.privacy
+    await privacy.guild_left(env.guild.id)
+    assert await privacy.guild_joined(env.guild.id)
     await env.clock.advance(GRACE * 2)
-    assert await privacy.service.purge_due() == []
+    assert await privacy.purge_due() == []

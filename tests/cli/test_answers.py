@@ -157,3 +157,24 @@ def test_quote_limit_is_respected(capsys, db):
     assert code == 0 and len(data["matches"]) == 1
     code, data = run(capsys, "--db", db, "quote", "aanpak mensenhandel", "--limit", "3", "--json")
     assert code == 0 and len(data["matches"]) > 1
+
+
+def test_ask_shows_an_answer_from_a_letters_metadata_and_a_missing_topic(capsys, db):
+    """The human output shows what the JSON answer says: a letter's signatory (an answer with
+    no passages), and that the letters have no such topic (with close ones), never "no passage
+    answers this"."""
+    code, data = run(capsys, "--db", db, "ask", "Who signed the letter?", "--json")
+    assert code == 0 and "dettmeijer" in data["answer"].lower() and data["passages"] == []
+    assert main(["--db", db, "ask", "Who signed the letter?"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "signed by" in out and "dettmeijer" in out.lower()
+    assert "no passage" not in out
+    code, data = run(capsys, "--db", db, "ask", "aanbevelingen over voetbal", "--json")
+    assert code == 0 and "geen onderwerp “voetbal”" in data["answer"]
+    assert main(["--db", db, "ask", "aanbevelingen over voetbal"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "geen onderwerp “voetbal”" in out and "Onderwerpen die in de buurt komen:" in out
+    assert "no passage" not in out
+    # a question nothing answers still says so
+    assert main(["--db", db, "ask", "xqzv plumbo wrrtk"]) == 0
+    assert "no passage" in capsys.readouterr().out

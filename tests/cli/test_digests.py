@@ -14,16 +14,15 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.chat.cogs.digests import DiscordSender
+from bot.chat.digests.sender import DiscordSender
 from bot.cli import main
-from bot.services.app import Briefbot
+from bot.services.app import Services
 from bot.services.clock import ManualClock
-from bot.services.digests import DigestService
 from bot.settings import Settings, get_settings
 from tests.cli.invoke import run
 from tests.discord_server import DiscordTestServer, patch_discord
 from tests.letters import HandmadeLetter
-from tests.subscriptions import pause
+from tests.subscriptions import digest_service, pause
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
 CITED = {"text", "letter", "page", "sentence"}
@@ -55,9 +54,9 @@ def settings(db: str | Path) -> Settings:
 async def _populate(db: Path, *, guild: int, channel: int, member: int, **when) -> dict:
     """The bundled letter, a channel digest (topic: mensenhandel), a weekly personal digest,
     then a letter private to the server: new for the channel digest only."""
-    app = await Briefbot.open(settings(db))
+    app = await Services.open(settings(db))
     try:
-        service = DigestService(app)
+        service = app.digests
         chan = await service.subscribe(
             kind="channel", user_id=member, guild_id=guild, channel_id=channel,
             language="en", **when,
@@ -66,7 +65,7 @@ async def _populate(db: Path, *, guild: int, channel: int, member: int, **when) 
             kind="user", user_id=member, guild_id=None, frequency="weekly", **when
         )
         letter = HandmadeLetter(subject=NEW_SUBJECT)
-        record, _, _ = await app.add_upload(
+        record, _, _ = await app.letters.add_upload(
             letter.text().encode(), filename="nieuw.txt", guild_id=guild
         )
         return {"channel": chan.id, "dm": dm.id, "letter": record.ref}  # s1: its own
@@ -364,7 +363,7 @@ async def test_send_now_counts_as_today_then_extra_and_the_schedule_holds(capsys
             assert row["last_delivery"]["extra"] == 1 and row["last_delivery"]["status"] == "sent"
 
             # 3. the scheduler: nothing more today, tomorrow's digest as usual
-            app = await Briefbot.open(settings(db), seed=False)
+            app = await Services.open(settings(db), seed=False)
             client = discord.Client(intents=discord.Intents.none())
             try:
                 await client.login("test-token")
@@ -372,11 +371,11 @@ async def test_send_now_counts_as_today_then_extra_and_the_schedule_holds(capsys
                 due_today = datetime.combine(today, local.time()).replace(tzinfo=ZoneInfo(zone))
                 due_today += timedelta(hours=2, seconds=1)
                 clock = ManualClock(due_today)
-                await DigestService(app, clock=clock).run_due(sender)
+                await digest_service(app, clock=clock).run_due(sender)
                 await server.settle(0.05)
                 assert len(digests_in(server, channel)) == 2
                 await clock.advance(timedelta(days=1))
-                await DigestService(app, clock=clock).run_due(sender)
+                await digest_service(app, clock=clock).run_due(sender)
                 await server.settle(0.05)
                 assert digests_in(server, channel)[2:] == [f"briefbot · digest {sid}/{tomorrow}"]
             finally:
@@ -418,7 +417,7 @@ async def test_send_now_refusals(capsys, tmp_path, token):
             token("test-token")
             code, data = await cli(capsys, "--db", str(db), "digest", "send-now", "999", "--json")
             assert code == 1 and "999" in data["error"]
-            app = await Briefbot.open(settings(db), seed=False)
+            app = await Services.open(settings(db), seed=False)
             try:
                 await pause(
                     app.store, ids["channel"], "the channel was deleted", now=datetime.now(UTC)

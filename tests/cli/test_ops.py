@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.services.app import Briefbot
+from bot.services.app import Services
 from bot.services.clock import ManualClock
-from bot.services.digests import DigestService
 from bot.settings import get_settings
 from bot.store.sqlite import LATEST_SCHEMA_VERSION
 from tests.chat.conftest import bot_on, make_settings, populate
@@ -58,6 +57,9 @@ class RecordingSender:
     async def notify_paused(self, sub, reason: str) -> None:
         return None
 
+    async def check_membership(self, sub) -> None:
+        return None
+
 
 # ---------------------------------------------------------------- check
 
@@ -79,9 +81,9 @@ def test_check_reports_counts_with_stable_keys(capsys, db, tmp_path):
 
     async def digests() -> None:
         settings = make_settings(tmp_path, BRIEFBOT_DB=Path(db))
-        async with await Briefbot.open(settings) as app:
-            clock = ManualClock(start)
-            service = DigestService(app, clock=clock)
+        clock = ManualClock(start)
+        async with await Services.open(settings, clock=clock) as app:
+            service = app.digests
             for channel in (11, 12, 13):
                 await service.subscribe(
                     kind="channel", user_id=5, guild_id=7, channel_id=channel, time_text="09:00"
@@ -267,7 +269,7 @@ async def test_backup_while_the_bot_answers_and_writes_then_restore_into_a_fresh
     async with DiscordTestServer() as server:
         world = populate(server)
         async with bot_on(server, world, settings) as env:
-            before = set(env.app.catalog.by_id)
+            before = set(env.services.catalog.by_id)
             stop = asyncio.Event()
 
             written = 0
@@ -278,7 +280,9 @@ async def test_backup_while_the_bot_answers_and_writes_then_restore_into_a_fresh
                     if stop.is_set():
                         break
                     data = await asyncio.to_thread(p.read_bytes)
-                    await env.app.add_upload(data, filename=p.name, guild_id=env.guild.id)
+                    await env.services.letters.add_upload(
+                        data, filename=p.name, guild_id=env.guild.id
+                    )
                     written += 1
 
             async def ask() -> int:
@@ -309,7 +313,7 @@ async def test_backup_while_the_bot_answers_and_writes_then_restore_into_a_fresh
             # a restore while the bot has the database open is refused, and changes nothing
             code = await asyncio.to_thread(main, ["--db", str(live), "restore", str(backup)])
             assert code == 1
-            after = set(env.app.catalog.by_id)
+            after = set(env.services.catalog.by_id)
     check = await asyncio.to_thread(check_database, backup)
     assert check.integrity == ["ok"] and check.partial == []  # a consistent snapshot
     in_backup = letter_ids(backup)
@@ -322,7 +326,7 @@ async def test_backup_while_the_bot_answers_and_writes_then_restore_into_a_fresh
         world = populate(server)
         settings = make_settings(tmp_path, BRIEFBOT_DB=fresh)
         async with bot_on(server, world, settings) as env:
-            assert set(env.app.catalog.by_id) == in_backup
+            assert set(env.services.catalog.by_id) == in_backup
             rec = await env.run("letters", user=env.admin)
             body = " ".join(
                 e.get("description") or "" for m in [*rec.followups, rec.message] if m

@@ -77,7 +77,10 @@ async def test_sigterm_stops_cleanly_and_closes_the_database(tmp_path, monkeypat
         assert conn.execute("SELECT count(*) FROM letters").fetchone()[0] == 1
     leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     assert not [
-        t for t in leftover if t.get_name() in ("digest-scheduler", "warm-indexes", "discord")
+        t
+        for t in leftover
+        if t.get_name() in ("start-jobs", "warm-indexes", "discord")
+        or t.get_name().startswith("job:")
     ]
 
 

@@ -16,7 +16,7 @@ before the caller has seen ``exit``.
 
 Jobs:
 
-* ``{"kind": "ingest", "db", "paths"}``: ``Briefbot.add_path`` (what ``briefbot ingest`` does);
+* ``{"kind": "ingest", "db", "paths"}``: ``LetterService.add_path`` (what ``briefbot ingest`` does);
 * ``{"kind": "cli-ingest", "db", "paths"}``: ``bot.cli.main(["ingest", ...])`` itself;
   either ingest with ``"announce": "vectors"`` also says ``vectors N`` each time it starts
   computing a letter's vectors (so the caller can kill it in that phase);
@@ -107,10 +107,10 @@ def _announce_vectors() -> None:
 
 
 async def _ask(job: dict[str, Any]) -> str:
-    from bot.services.app import Briefbot
+    from bot.services.app import Services
     from bot.services.scope import GLOBAL
 
-    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    app = await Services.open(_settings(job["db"]), seed=False)
     try:
         _say(f"ready {os.getpid()}")
         answer = await app.answers.ask(job["question"], scope=GLOBAL)
@@ -120,12 +120,12 @@ async def _ask(job: dict[str, Any]) -> str:
 
 
 async def _ingest(job: dict[str, Any]) -> str:
-    from bot.services.app import Briefbot
+    from bot.services.app import Services
 
-    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    app = await Services.open(_settings(job["db"]), seed=False)
     try:
         _say(f"ready {os.getpid()}")
-        report = await app.add_path(job["paths"])
+        report = await app.letters.add_path(job["paths"])
     finally:
         await app.close()
     added = sum(1 for i in report.ingested if i.status == "added")
@@ -149,16 +149,16 @@ async def _digests(job: dict[str, Any]) -> str:
     import discord
     import discord.http
 
-    from bot.chat.cogs.digests import DiscordSender
-    from bot.services.app import Briefbot
-    from bot.services.digests import DigestService
+    from bot.chat.digests.sender import DiscordSender
+    from bot.services.app import Services
 
     discord.http.Route.BASE = job["api_base"]  # what tests.discord_server.patch_discord does
-    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    clock = FixedClock(datetime.fromisoformat(job["now"]))
+    app = await Services.open(_settings(job["db"]), seed=False, clock=clock)
     client = discord.Client(intents=discord.Intents.none())
     try:
         await client.login(TOKEN)  # REST only: a digest run needs no gateway
-        service = DigestService(app, clock=FixedClock(datetime.fromisoformat(job["now"])))
+        service = app.digests
         _say(f"ready {os.getpid()}")
         handled = await service.run_due(DiscordSender(client))  # type: ignore[arg-type]
     finally:
@@ -168,9 +168,9 @@ async def _digests(job: dict[str, Any]) -> str:
 
 
 async def _open_and_warm(job: dict[str, Any]) -> str:
-    from bot.services.app import Briefbot
+    from bot.services.app import Services
 
-    app = await Briefbot.open(_settings(job["db"]), seed=False)
+    app = await Services.open(_settings(job["db"]), seed=False)
     try:
         _say(f"ready {os.getpid()}")
         await app.warm()
@@ -201,13 +201,13 @@ def _warm() -> None:
     lexicon and the analysers (by ingesting one letter into a throwaway database)."""
     import tempfile
 
-    import bot.chat.cogs.digests
+    import bot.chat.digests.sender
     import bot.cli
     import bot.services.app
     import bot.services.digests  # noqa: F401
-    from bot.services.ask import _EMBEDDER
+    from bot.services.ask import _ENCODER
 
-    _EMBEDDER.load()
+    _ENCODER.load()
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(_ingest({"db": str(Path(tmp) / "warm.sqlite3"), "paths": [str(BUNDLED)]}))
 
@@ -578,7 +578,7 @@ async def ingest_campaign(
 
     Every job ingests the previous batch (finishing what the last kill interrupted) and a new
     one. After each kill the database is checked as the dead process left it. Half the jobs
-    go through ``bot.cli.main(["ingest", ...])``, half through ``Briefbot.add_path``."""
+    go through ``bot.cli.main(["ingest", ...])``, half through ``LetterService.add_path``."""
     rng = random.Random(seed)
     result = CampaignResult("ingest")
     db = workdir / "ingest.sqlite3"
@@ -839,9 +839,9 @@ async def digest_campaign(
     (several messages), the others a short one. A day ends with a run nobody killed; then
     every (subscription, day) must have exactly one complete digest and a ``sent`` delivery.
     """
-    from bot.services.app import Briefbot
+    from bot.services.app import Services
     from bot.services.clock import ManualClock
-    from bot.services.digests import STALE_CLAIM, DigestService
+    from bot.services.digests import STALE_CLAIM
     from tests.discord_server import DiscordTestServer
     from tests.discord_server.state import Permissions
 
@@ -857,12 +857,13 @@ async def digest_campaign(
         targets: list[Any] = [server.add_channel(guild, f"kanaal-{i}") for i in range(channels)]
         people = [server.add_user(f"lezer-{i}") for i in range(users)]
         targets += people
-        app = await Briefbot.open(_settings(str(db)))  # seeds the bundled letter
+        # seeds the bundled letter
+        app = await Services.open(_settings(str(db)), clock=ManualClock(start))
         try:
             letters = workdir / "letters"
             write_batch(letters, 0, new_letters, extra=8, long=True)
-            await app.add_path([letters])
-            service = DigestService(app, clock=ManualClock(start))
+            await app.letters.add_path([letters])
+            service = app.digests
             for ch in targets[:channels]:
                 await service.subscribe(
                     kind="channel", user_id=admin.id, guild_id=guild.id, channel_id=ch.id,

@@ -32,8 +32,8 @@ def upload(subject: str) -> Upload:
 async def bot_pragma(env: Env, pragma: str) -> int | None:
     """Run a PRAGMA on the bot's own connection (the only way to reach per-connection limits),
     between the store's own uses of it, once the indexes are built (no reader is active)."""
-    await env.app.warm()
-    async with env.app.store._db.read() as conn, conn.execute(pragma) as cur:
+    await env.services.warm()
+    async with env.services.store._db.read() as conn, conn.execute(pragma) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
 
@@ -47,7 +47,7 @@ def assert_database_sound(env: Env) -> None:
 async def test_a_locked_database_gives_a_clear_busy_message_then_recovers(env: Env):
     # the store waits busy_timeout (5 s) for a lock; a shorter wait keeps the test short
     await bot_pragma(env, "PRAGMA busy_timeout = 300")
-    letters_before = set(env.app.catalog.by_id)
+    letters_before = set(env.services.catalog.by_id)
     other = sqlite3.connect(env.settings.db_path, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
@@ -63,11 +63,11 @@ async def test_a_locked_database_gives_a_clear_busy_message_then_recovers(env: E
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert set(env.app.catalog.by_id) == letters_before
+    assert set(env.services.catalog.by_id) == letters_before
     assert_database_sound(env)
     rec = await env.run("letter add", {"file": upload("Vergrendeld")}, user=env.admin)
     assert "Added" in text_of(answer_of(rec))
-    assert len(env.app.catalog.by_id) == len(letters_before) + 1
+    assert len(env.services.catalog.by_id) == len(letters_before) + 1
     assert env.bot.is_ready() and not env.bot.is_closed()
     env.server.assert_no_protocol_errors()
 
@@ -77,21 +77,21 @@ async def test_a_full_disk_gives_a_clear_message_corrupts_nothing_and_recovers(e
     assert pages
     await bot_pragma(env, "PRAGMA wal_checkpoint(TRUNCATE)")
     await bot_pragma(env, f"PRAGMA max_page_count = {pages}")  # SQLITE_FULL on growth
-    letters_before = set(env.app.catalog.by_id)
+    letters_before = set(env.services.catalog.by_id)
     subject = "Opvang van kinderen na een volle schijf"
     rec = await env.run("letter add", {"file": upload(subject)}, user=env.admin)
     msg = answer_of(rec)
     assert msg.flags & EPHEMERAL
     assert "storage is full" in text_of(msg) and "nothing was saved" in text_of(msg)
-    assert set(env.app.catalog.by_id) == letters_before
+    assert set(env.services.catalog.by_id) == letters_before
     assert_database_sound(env)
     # the operator frees space: the same upload now works, completely
     await bot_pragma(env, f"PRAGMA max_page_count = {NO_LIMIT}")
     rec = await env.run("letter add", {"file": upload(subject)}, user=env.admin)
     assert "Added" in text_of(answer_of(rec))
-    (new_id,) = set(env.app.catalog.by_id) - letters_before
+    (new_id,) = set(env.services.catalog.by_id) - letters_before
     rec = await env.run("quote", {"text": "financiering van deze plaatsen garanderen"})
-    assert f"letter {env.app.catalog.ref(new_id)}, p. " in text_of(answer_of(rec))
+    assert f"letter {env.services.catalog.ref(new_id)}, p. " in text_of(answer_of(rec))
     rec = await env.run(
         "digest set", {"channel": env.channel, "time": "09:00"}, user=new_member(env, manager=True)
     )
@@ -121,7 +121,7 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
     pages = await bot_pragma(env, "PRAGMA page_count")
     subject = "Toezicht op jeugdzorg bij een bijna volle schijf"
     data = upload(subject)
-    before = set(env.app.catalog.by_id)
+    before = set(env.services.catalog.by_id)
     for spare in range(1, 40):
         await bot_pragma(env, f"PRAGMA max_page_count = {pages + spare}")
         caplog.clear()
@@ -131,7 +131,7 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
         if "Added" in text:
             break
         assert "storage is full" in text, text
-        assert set(env.app.catalog.by_id) == before  # nothing half added ...
+        assert set(env.services.catalog.by_id) == before  # nothing half added ...
         with sql(env.settings.db_path) as conn:  # ... nor on disk
             stored = conn.execute("SELECT count(*) FROM letters").fetchone()[0]
         assert stored == len(before)
@@ -143,7 +143,7 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
     await bot_pragma(env, f"PRAGMA max_page_count = {NO_LIMIT}")
     rec = await env.run("letter add", {"file": data}, user=new_member(env, manager=True))
     assert "Added" in text_of(answer_of(rec))
-    (new_id,) = set(env.app.catalog.by_id) - before
+    (new_id,) = set(env.services.catalog.by_id) - before
     with sql(env.settings.db_path) as conn:
         kinds = {
             r[0] for r in conn.execute("SELECT kind FROM derived WHERE letter_id = ?", (new_id,))
@@ -152,9 +152,9 @@ async def test_disk_full_while_derived_data_is_written_leaves_no_half_added_lett
             "SELECT count(*) FROM sentence_vectors WHERE letter_id = ?", (new_id,)
         ).fetchone()[0]
     assert kinds == {"recommendations", "vectors"}
-    assert vectors == env.app.catalog.by_id[new_id].sentence_count
+    assert vectors == env.services.catalog.by_id[new_id].sentence_count
     rec = await env.run("ask", {"question": "Wat vraagt de inspectie over de financiering?"})
-    assert f"letter {env.app.catalog.ref(new_id)}, p. " in text_of(answer_of(rec))
+    assert f"letter {env.services.catalog.ref(new_id)}, p. " in text_of(answer_of(rec))
     assert_database_sound(env)
 
 
@@ -179,7 +179,6 @@ def digest_messages(env: Env) -> list:
 
 async def test_a_digest_due_while_the_database_is_locked_goes_out_once_afterwards(denv: Env):
     env = denv
-    cog = env.bot.get_cog("Digests")
     rec = await env.run("digest set", {"channel": env.channel, "time": "09:00"}, user=env.admin)
     assert "Digest set" in text_of(answer_of(rec))
     await bot_pragma(env, "PRAGMA busy_timeout = 200")
@@ -196,12 +195,12 @@ async def test_a_digest_due_while_the_database_is_locked_goes_out_once_afterward
         await env.clock.advance(timedelta(minutes=1))
         await asyncio.sleep(0)
         await env.server.settle(0.1, timeout=30)
-        await asyncio.wait_for(cog.scheduler.idle.wait(), 30)
+        await asyncio.wait_for(env.services.scheduler.idle("digests").wait(), 30)
         if digest_messages(env):
             break
     await env.server.settle(0.3, timeout=30)
     assert len(digest_messages(env)) == 1
     with sql(env.settings.db_path) as conn:
         assert [r[0] for r in conn.execute("SELECT status FROM deliveries")] == ["sent"]
-    assert not cog._task.done()  # the scheduler survived
+    assert env.services.scheduler.running("digests")  # the scheduler survived
     assert_database_sound(env)

@@ -45,9 +45,8 @@ async def inject(env: Env, fault: str) -> None:
 
 def assert_alive(env: Env) -> None:
     assert not env.bot.is_closed()
-    names = {t.get_name() for t in env.bot._tasks}
-    assert "digest-scheduler" in names  # background tasks survive the reconnect
-    assert all(not t.done() for t in env.bot._tasks if t.get_name() == "digest-scheduler")
+    # the periodic jobs survive the reconnect
+    assert env.services.scheduler.running("digests") and env.services.scheduler.running("purge")
 
 
 async def back_online(env: Env, fault: str, identified: int, resumed: int) -> None:

@@ -25,7 +25,7 @@ from bot.core.decode import decode_text
 from bot.core.models import LetterError, ParsedLetter
 from bot.core.parse import MAX_CHARS, parse_letter
 from bot.core.text import damage
-from bot.services.app import Briefbot
+from bot.services.app import Services
 from bot.services.letters import parse_bytes
 from tests.chat.conftest import make_settings
 from tests.letters import HandmadeLetter
@@ -268,12 +268,12 @@ def test_without_a_deadline_the_clock_is_not_needed(monkeypatch: pytest.MonkeyPa
 
 
 class Ingest:
-    """One Briefbot on its own loop, for the properties that go through ``add_upload``."""
+    """One Services on its own loop, for the properties that go through ``add_upload``."""
 
     def __init__(self, tmp: Path) -> None:
         self.runner = asyncio.Runner()
         self.db = tmp / "bot.sqlite3"
-        self.app: Briefbot = self.runner.run(Briefbot.open(make_settings(tmp), seed=False))
+        self.app: Services = self.runner.run(Services.open(make_settings(tmp), seed=False))
 
     def counts(self) -> tuple[int, ...]:
         with sqlite3.connect(self.db) as conn:
@@ -306,7 +306,7 @@ def test_an_upload_is_stored_whole_or_not_at_all(ingest: Ingest, data: bytes, na
     before = ingest.counts()
     try:
         record, created, _ = ingest.runner.run(
-            ingest.app.add_upload(data, filename=name, guild_id=guild)
+            ingest.app.letters.add_upload(data, filename=name, guild_id=guild)
         )
     except LetterError as exc:
         event("refused")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.core.models import LetterError
 from bot.core.pdf import PDFIUM_LOCK, extract_pdf_pages
 from bot.services.letters import extract_pdf_isolated, parse_bytes
-from bot.services.pdf_reader import WORKER_MEMORY, PdfReaders
+from bot.services.letters.pdf_reader import WORKER_MEMORY, PdfReaders
 from tests.letters import HandmadeLetter
 from tests.pdf_factory import make_pdf
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services.app import Briefbot
-from bot.services.digests import DigestService
+from bot.chat.answers.render import choice_name
+from bot.services.app import Services
 from bot.services.scope import GLOBAL, Scope
 from tests.chat.conftest import Env, make_settings, start_env
 from tests.discord_server.state import Permissions
@@ -83,21 +83,21 @@ def check_refusal(exc: BaseException) -> None:
 # --------------------------------------------------------------------------- services
 
 
-class Services:
-    """One Briefbot (bundled letter + guild A's secret letter) on its own event loop, shared by
+class Harness:
+    """The services (bundled letter + guild A's secret letter) on its own event loop, shared by
     the service properties of this module."""
 
     def __init__(self, tmp: Path) -> None:
         self.runner = asyncio.Runner()
-        self.app: Briefbot = self.runner.run(Briefbot.open(make_settings(tmp)))
+        self.app: Services = self.runner.run(Services.open(make_settings(tmp)))
         record, _, _ = self.run(
-            self.app.add_upload(
+            self.app.letters.add_upload(
                 secret_letter().text().encode(), filename="zeehonden.txt", guild_id=GUILD_A
             )
         )
         self.secret = record.id
         self.run(self.app.warm())
-        self.digests = DigestService(self.app)
+        self.digests = self.app.digests
         self.cases = 0
 
     def run(self, coro: Awaitable):
@@ -118,15 +118,15 @@ class Services:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    s = Services(tmp_path_factory.mktemp("queries"))
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    s = Harness(tmp_path_factory.mktemp("queries"))
     try:
         yield s
     finally:
         s.close()
 
 
-def _outside(svc: Services, letter_ids: set[int]) -> None:
+def _outside(svc: Harness, letter_ids: set[int]) -> None:
     assert svc.secret not in letter_ids, "a server saw another server's letter"
 
 
@@ -147,7 +147,7 @@ scopes = st.sampled_from([Scope(guild_id=GUILD_B), GLOBAL])
 
 @SERVICE_SETTINGS
 @given(text=hostile_text, scope=scopes)
-def test_quotes_never_fail_nor_leak(services: Services, text: str, scope: Scope):
+def test_quotes_never_fail_nor_leak(services: Harness, text: str, scope: Scope):
     app = services.app
     for hits in (
         services.call(lambda: app.quotes.find(text, scope=scope)),
@@ -160,7 +160,7 @@ def test_quotes_never_fail_nor_leak(services: Services, text: str, scope: Scope)
     if hit is not None:
         _outside(services, {hit.letter_id})  # type: ignore[attr-defined]
     for typed in (text, f"{services.secret}:{text[:3]}"):
-        choices = app.quotes.suggest(typed, scope)
+        choices = [(choice_name(c), c.value) for c in app.quotes.suggest(typed, scope)]
         assert len(choices) <= 25
         for name, value in choices:
             assert len(name) <= 100 and len(value) <= 100
@@ -169,7 +169,7 @@ def test_quotes_never_fail_nor_leak(services: Services, text: str, scope: Scope)
 
 @SERVICE_SETTINGS
 @given(text=hostile_text, scope=scopes)
-def test_ask_never_fails_nor_leaks(services: Services, text: str, scope: Scope):
+def test_ask_never_fails_nor_leaks(services: Harness, text: str, scope: Scope):
     app = services.app
     answer = services.call(lambda: app.answers.ask(text, scope=scope))
     assert answer is not None, "ask answers every question, if only with why it cannot"
@@ -180,7 +180,7 @@ def test_ask_never_fails_nor_leaks(services: Services, text: str, scope: Scope):
 
 @SERVICE_SETTINGS
 @given(text=hostile_text, scope=scopes, length=st.sampled_from([3, 5, 10, "7", -1, 0, 10**9]))
-def test_summaries_never_fail_nor_leak(services: Services, text: str, scope: Scope, length):
+def test_summaries_never_fail_nor_leak(services: Harness, text: str, scope: Scope, length):
     app = services.app
     for kwargs in ({"topic": text}, {"letter": text}, {"length": text}, {"length": length}):
         summary = services.call(lambda kw=kwargs: app.summaries.summarize(scope=scope, **kw))
@@ -191,9 +191,7 @@ def test_summaries_never_fail_nor_leak(services: Services, text: str, scope: Sco
 
 @SERVICE_SETTINGS
 @given(text=hostile_text, scope=scopes)
-def test_recommendations_and_topics_never_fail_nor_leak(
-    services: Services, text: str, scope: Scope
-):
+def test_recommendations_and_topics_never_fail_nor_leak(services: Harness, text: str, scope: Scope):
     rs = services.app.recommendations
     for kwargs in ({"topic": text}, {"letter": text}, {"topic": text, "letter": "1"}):
         answer = services.call(lambda kw=kwargs: rs.recommendations(scope, **kw))
@@ -201,7 +199,7 @@ def test_recommendations_and_topics_never_fail_nor_leak(
             _outside(services, {r.letter_id for r in answer.recommendations})  # type: ignore[attr-defined]
     services.call(lambda: rs.topics(scope, letter=text))
     services.call(lambda: rs.resolve_topic(text, scope))
-    services.call(lambda: services.app.resolve_letter(text, scope))
+    services.call(lambda: services.app.catalog.resolve(text, scope))
     suggestions = rs.suggest_topics(text, scope)
     assert len(suggestions) <= 25
     secret_only = {slug for slug in rs.letter_topic_weights(services.secret)} - {
@@ -215,7 +213,7 @@ def test_recommendations_and_topics_never_fail_nor_leak(
     text=hostile_text,
     field=st.sampled_from(list(VALID_DIGEST_OPTIONS)),
 )
-def test_digest_options_are_validated(services: Services, text: str, field: str):
+def test_digest_options_are_validated(services: Harness, text: str, field: str):
     options = dict(VALID_DIGEST_OPTIONS)
     options[field] = [p for p in text.split(",") if p.strip()] if field == "topics" else text
     sub = services.call(
@@ -246,7 +244,7 @@ CHAT_SETTINGS = settings(
 @pytest.fixture
 async def chat(tmp_path: Path):
     async for env in start_env(tmp_path):
-        rec = await env.app.add_upload(
+        rec = await env.services.letters.add_upload(
             secret_letter().text().encode(), filename="zeehonden.txt", guild_id=env.guild.id
         )
         env.secret = rec[0].id  # type: ignore[attr-defined]
@@ -313,7 +311,7 @@ async def test_slash_commands_over_generated_options(chat: Env, text: str, which
     assert messages, (command, options)
     check_messages(chat, messages, text)
     assert chat.server.protocol_errors == []
-    assert chat.secret in chat.app.catalog.by_id  # type: ignore[attr-defined]
+    assert chat.secret in chat.services.catalog.by_id  # type: ignore[attr-defined]
 
 
 @CHAT_SETTINGS

@@ -129,7 +129,7 @@ async def test_a_lost_answer_to_a_defer_does_not_stop_the_reply(env: Env):
 
 
 async def test_a_lost_answer_to_a_direct_reply_does_not_reply_twice(env: Env):
-    await env.bot.tour.warm()  # as after start-up: /help then answers directly
+    await env.services.tour.warm()  # as after start-up: /help then answers directly
     env.server.lose(CALLBACK)
     rec = await env.server.slash("help", {}, user=new_member(env), channel=env.channel)
     await env.server.wait_for_response(rec)
@@ -170,11 +170,10 @@ def deliveries(env: Env) -> list[tuple]:
 
 
 async def advance(env: Env, delta: timedelta) -> None:
-    cog = env.bot.get_cog("Digests")
     await env.clock.advance(delta)
     await asyncio.sleep(0)
     await env.server.settle(0.1, timeout=30)
-    await asyncio.wait_for(cog.scheduler.idle.wait(), 30)
+    await asyncio.wait_for(env.services.scheduler.idle("digests").wait(), 30)
 
 
 async def set_digest(env: Env) -> None:
@@ -222,7 +221,7 @@ async def test_a_long_digest_whose_second_part_fails_is_completed_without_repeat
     folder = env.settings.db_path.parent / "nieuw"
     await asyncio.to_thread(write_batch, folder, 7, 5, extra=8, long=True)
     await set_digest(env)
-    await env.app.add_path([folder], guild_id=env.guild.id)
+    await env.services.letters.add_path([folder], guild_id=env.guild.id)
     # the first part goes out, the second fails (not retried by discord.py)
     env.server.add_fault(Fault.slow(POST_MESSAGE, delay=0.0, times=1))
     env.server.add_fault(Fault.server_error(POST_MESSAGE, status=503, times=1))

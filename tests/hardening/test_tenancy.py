@@ -68,15 +68,15 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 
 async def _secret_in_a(env: Env) -> int:
     """Upload the secret letter into guild A; returns its id."""
-    before = set(env.app.catalog.by_id)
+    before = set(env.services.catalog.by_id)
     rec = await env.run(
         "letter add", {"file": Upload("zeehonden.txt", secret_letter().text().encode())},
         user=env.admin,
     )  # fmt: skip
     assert "Added" in all_text(rec), all_text(rec)
-    (letter_id,) = set(env.app.catalog.by_id) - before
-    assert env.app.catalog.by_id[letter_id].guild_id == env.guild.id
-    others = [r for r in env.app.catalog.by_id.values() if r.id != letter_id]
+    (letter_id,) = set(env.services.catalog.by_id) - before
+    assert env.services.catalog.by_id[letter_id].guild_id == env.guild.id
+    others = [r for r in env.services.catalog.by_id.values() if r.id != letter_id]
     for r in others:  # the markers are the secret letter's own
         assert not MARKER_RE.search(r.title)
     return letter_id
@@ -137,7 +137,7 @@ def assert_clean(rec, secret_id: int, typed: object = ()) -> str:
 async def test_guild_b_and_dms_never_see_guild_a_letters(env: Env):
     secret = await _secret_in_a(env)
     sid = str(secret)  # its internal id: never a way in
-    ref = env.app.catalog.ref(secret)  # its number as guild A sees it (s1)
+    ref = env.services.catalog.ref(secret)  # its number as guild A sees it (s1)
     tries = Tries(env)
     # guild A itself sees it: the probes below could find it if scoping failed
     own = await env.run("quote", {"text": "financiering van de zeehondenopvang"}, user=env.admin)
@@ -185,7 +185,7 @@ async def test_dm_questions_never_reach_guild_a_letters(env: Env):
         "aanbevelingen over zeehondenopvang",
         'citaat "financiering van de zeehondenopvang"',
         f"{secret}:2",
-        f"{env.app.catalog.ref(secret)}:2",
+        f"{env.services.catalog.ref(secret)}:2",
     ):
         user = tries.user()
         await env.server.send_dm(user, question)
@@ -199,7 +199,7 @@ async def test_dm_questions_never_reach_guild_a_letters(env: Env):
 
 async def test_autocomplete_in_guild_b_never_suggests_guild_a(env: Env):
     secret = await _secret_in_a(env)
-    ref = env.app.catalog.ref(secret)
+    ref = env.services.catalog.ref(secret)
     tries = Tries(env)
     probes = [
         ("summary", "letter", ""),
@@ -238,19 +238,19 @@ async def test_autocomplete_in_guild_b_never_suggests_guild_a(env: Env):
 async def test_guild_b_cannot_remove_guild_a_letter(env: Env):
     secret = await _secret_in_a(env)
     tries = Tries(env)
-    record = env.app.catalog.by_id[secret]
+    record = env.services.catalog.by_id[secret]
     for ref in (str(secret), record.ref, record.slug, f" {record.ref} ", f"{secret}.0"):
         rec = await tries.run("letter remove", {"letter": ref})
         assert_clean(rec, secret, ref)
         assert "not one of this server" in all_text(rec)
-        assert secret in env.app.catalog.by_id
+        assert secret in env.services.catalog.by_id
     # a bundled letter (guild NULL) is nobody's to remove from a server either
-    bundled = next(r for r in env.app.catalog.by_id.values() if r.guild_id is None)
+    bundled = next(r for r in env.services.catalog.by_id.values() if r.guild_id is None)
     rec = await tries.run("letter remove", {"letter": bundled.ref})
     assert "not one of this server" in all_text(rec)
-    assert bundled.id in env.app.catalog.by_id
+    assert bundled.id in env.services.catalog.by_id
     # the sentences are still searchable in guild A
-    rows = await env.app.store.letters.sentences(secret)
+    rows = await env.services.store.letters.sentences(secret)
     assert len(rows) == record.sentence_count
 
 
@@ -264,7 +264,7 @@ async def test_digests_of_guild_a_are_invisible_and_untouchable_from_guild_b(env
     assert "07:45" in all_text(rec), all_text(rec)
     before = sorted(
         (s.id, s.kind, s.guild_id, s.channel_id, s.user_id, s.local_time)
-        for s in await env.app.store.digests.list()
+        for s in await env.services.store.digests.list()
     )
     assert len(before) == 2
 
@@ -296,7 +296,7 @@ async def test_digests_of_guild_a_are_invisible_and_untouchable_from_guild_b(env
     assert_clean(rec, 0)
     after = sorted(
         (s.id, s.kind, s.guild_id, s.channel_id, s.user_id, s.local_time)
-        for s in await env.app.store.digests.list()
+        for s in await env.services.store.digests.list()
         if s.guild_id != env.other_guild.id
     )
     assert after == before  # nothing of guild A changed
@@ -330,7 +330,7 @@ async def test_names_and_numbers_a_server_sees_are_its_own(env: Env):
     )
     rec = await tries.run("letter add", {"file": Upload("zeehonden.txt", b_letter.text().encode())})
     assert "as letter s1:" in all_text(rec), all_text(rec)
-    mine = next(r for r in env.app.catalog.by_id.values() if r.guild_id == env.other_guild.id)
+    mine = next(r for r in env.services.catalog.by_id.values() if r.guild_id == env.other_guild.id)
     assert (mine.slug, mine.ref) == ("zeehonden", "s1")
     # B finds its letter by that name and number; A's zeehonden stays A's
     for ref in ("zeehonden", "s1", "#s1"):
@@ -350,7 +350,7 @@ async def test_names_and_numbers_a_server_sees_are_its_own(env: Env):
     rec = await tries.complete("summary", "letter", "")
     assert {c["value"] for c in rec.choices} == {"1", "s1"}
     # a letter for everyone added now is number 2 in every server, not 1 + A's and B's count
-    added = await env.app.add_path([_global_letter(env)])
+    added = await env.services.letters.add_path([_global_letter(env)])
     assert [i.letter.ref for i in added.ingested] == ["2"]
     env.server.assert_no_protocol_errors()
 

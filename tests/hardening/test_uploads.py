@@ -71,7 +71,7 @@ async def test_too_big_is_refused_before_downloading(env: Env):
     body = all_text(rec)
     assert "limit is 1 MB" in body
     assert downloads(env) == []  # refused on attachment.size alone
-    assert len(env.app.catalog.by_id) == 1  # only the bundled letter
+    assert len(env.services.catalog.by_id) == 1  # only the bundled letter
 
 
 async def test_a_size_that_lies_is_caught_on_the_bytes(env: Env):
@@ -84,7 +84,7 @@ async def test_a_size_that_lies_is_caught_on_the_bytes(env: Env):
     rec = await env.run("letter add", {"file": lying}, user=env.admin)
     assert "limit is 1 MB" in all_text(rec)
     assert len(downloads(env)) == 1
-    assert len(env.app.catalog.by_id) == 1
+    assert len(env.services.catalog.by_id) == 1
 
 
 async def test_a_file_gone_from_the_cdn_is_a_clear_refusal(env: Env):
@@ -118,7 +118,7 @@ async def test_the_type_is_decided_by_the_content_not_the_name(env: Env):
         if expected != "Added":
             answer = rec.followups[-1] if rec.followups else rec.message
             assert answer.flags & EPHEMERAL, (name, body)
-    kinds = sorted(r.source_kind for r in env.app.catalog.by_id.values() if r.guild_id)
+    kinds = sorted(r.source_kind for r in env.services.catalog.by_id.values() if r.guild_id)
     assert kinds == ["pdf", "txt"]
 
 
@@ -132,7 +132,7 @@ async def test_only_managers_and_only_into_their_own_server(env: Env):
         "letter add", {"file": Upload("b.txt", data)}, user=env.outsider, channel=env.other_channel
     )
     assert "Added" in all_text(rec)
-    (record,) = [r for r in env.app.catalog.by_id.values() if r.guild_id is not None]
+    (record,) = [r for r in env.services.catalog.by_id.values() if r.guild_id is not None]
     assert record.guild_id == env.other_guild.id
     # a manager of one server is a plain member of the other: refused there
     both = env.server.add_user("beide")
@@ -145,7 +145,7 @@ async def test_only_managers_and_only_into_their_own_server(env: Env):
     # the command does not exist in DMs
     with pytest.raises(LookupError):
         await env.server.slash("letter add", {"file": Upload("d.txt", data)}, user=env.admin)
-    assert [r.guild_id for r in env.app.catalog.by_id.values() if r.guild_id] == [
+    assert [r.guild_id for r in env.services.catalog.by_id.values() if r.guild_id] == [
         env.other_guild.id
     ]
 
@@ -161,7 +161,7 @@ async def test_hostile_pdfs_are_refused_and_the_bot_carries_on(env: Env):
         )
         body = all_text(rec)
         assert "could not read" in body and expected.lower() in body.lower(), (name, body)
-    assert len(env.app.catalog.by_id) == 1
+    assert len(env.services.catalog.by_id) == 1
     rec = await env.run("letters", user=env.admin)  # still answering
     assert "mensenhandel" in all_text(rec).lower()
     env.server.assert_no_protocol_errors()

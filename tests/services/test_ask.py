@@ -1,4 +1,4 @@
-"""Questions through a real Briefbot on a temporary SQLite file (bot.services.ask)."""
+"""Questions through a real Services on a temporary SQLite file (bot.services.ask)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import ask as core
-from bot.core.embed import Embedder, model_version
 from bot.core.text import fold
-from bot.services.app import Briefbot
+from bot.core.vectors import SentenceEncoder, model_version
+from bot.services.app import Services
 from bot.services.ask import Answer
 from bot.services.scope import OPERATOR, Scope
 from bot.settings import Settings
@@ -27,7 +27,7 @@ def settings_for(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(tmp_path: Path):
-    app = await Briefbot.open(settings_for(tmp_path))
+    app = await Services.open(settings_for(tmp_path))
     try:
         yield app
     finally:
@@ -38,7 +38,7 @@ def texts(answer: Answer, n: int = 3) -> list[str]:
     return [fold(p.text) for p in answer.passages[:n]]
 
 
-async def test_paraphrase_finds_the_regeerakkoord_passage(app: Briefbot) -> None:
+async def test_paraphrase_finds_the_regeerakkoord_passage(app: Services) -> None:
     answer = await app.answers.ask("Wat staat er over het coalitieakkoord?", scope=OPERATOR)
     assert answer.found and answer.route is None
     assert any("regeerakkoord" in t for t in texts(answer))
@@ -50,7 +50,7 @@ async def test_paraphrase_finds_the_regeerakkoord_passage(app: Briefbot) -> None
     assert "[1, p." in answer.text
 
 
-async def test_english_question_finds_the_dutch_passage(app: Briefbot) -> None:
+async def test_english_question_finds_the_dutch_passage(app: Services) -> None:
     answer = await app.answers.ask("Why did the number of reported victims fall?", scope=OPERATOR)
     assert answer.found
     assert any("daling" in t for t in texts(answer))
@@ -66,7 +66,7 @@ async def test_english_question_finds_the_dutch_passage(app: Briefbot) -> None:
         "NEAR( OR -",
     ],
 )
-async def test_nonsense_is_not_answered(app: Briefbot, question: str) -> None:
+async def test_nonsense_is_not_answered(app: Services, question: str) -> None:
     answer = await app.answers.ask(question, scope=OPERATOR)
     assert not answer.found
     assert answer.passages == []
@@ -88,13 +88,13 @@ async def test_nonsense_is_not_answered(app: Briefbot, question: str) -> None:
     ],
 )  # fmt: skip
 async def test_routing_labels_the_question(
-    app: Briefbot, question: str, route: str, arg: str | None
+    app: Services, question: str, route: str, arg: str | None
 ) -> None:
     answer = await app.answers.ask(question, scope=OPERATOR)
     assert (answer.route, answer.route_arg) == (route, arg)
 
 
-async def test_quoted_text_also_finds_its_sentence(app: Briefbot) -> None:
+async def test_quoted_text_also_finds_its_sentence(app: Services) -> None:
     answer = await app.answers.ask(
         "Waar staat 'de aanpak van mensenhandel hoort niet op de reservebank'?", scope=OPERATOR
     )
@@ -105,12 +105,12 @@ async def test_quoted_text_also_finds_its_sentence(app: Briefbot) -> None:
     "question",
     ["", "   \n\t", "x" * 10_000, "?!?!", "😀😀😀", '"', "*", "NEAR(", "OR", "-", "é"],
 )
-async def test_bad_input_gives_an_empty_answer(app: Briefbot, question: str) -> None:
+async def test_bad_input_gives_an_empty_answer(app: Services, question: str) -> None:
     answer = await app.answers.ask(question, scope=OPERATOR)
     assert not answer.found and answer.passages == [] and answer.text
 
 
-async def test_unknown_letter_is_a_lookup_error(app: Briefbot) -> None:
+async def test_unknown_letter_is_a_lookup_error(app: Services) -> None:
     with pytest.raises(LookupError):
         await app.answers.ask("regeerakkoord", scope=OPERATOR, letter="no-such-letter")
     letter = next(iter(app.catalog.by_id.values()))
@@ -119,7 +119,7 @@ async def test_unknown_letter_is_a_lookup_error(app: Briefbot) -> None:
 
 
 async def test_embeddings_are_stored_at_ingest_and_reused(tmp_path: Path) -> None:
-    app = await Briefbot.open(settings_for(tmp_path))
+    app = await Services.open(settings_for(tmp_path))
     try:
         (letter,) = app.catalog.by_id.values()
         assert await app.store.vectors.count(letter.id) == letter.sentence_count > 0
@@ -127,10 +127,10 @@ async def test_embeddings_are_stored_at_ingest_and_reused(tmp_path: Path) -> Non
         before = await app.store.vectors.for_letter(letter.id)
     finally:
         await app.close()
-    app = await Briefbot.open(settings_for(tmp_path))
+    app = await Services.open(settings_for(tmp_path))
     try:
-        fresh = Embedder()
-        app.answers.embedder = fresh
+        fresh = SentenceEncoder()
+        app.answers.encoder = fresh
         await app.warm()
         assert not fresh.loaded  # the index was built from stored vectors, nothing embedded
         assert await app.store.vectors.for_letter(letter.id) == before
@@ -146,12 +146,12 @@ async def test_missing_vectors_are_filled_in_the_background_never_by_a_question(
     """Vectors an ingest left missing (a kill while it embedded) or of another model version:
     a question meanwhile is answered from BM25 and does none of that embedding; the bot's
     background warm-up (and the next ingest: tests/services/test_letters.py) fills them in."""
-    app = await Briefbot.open(settings_for(tmp_path))
+    app = await Services.open(settings_for(tmp_path))
     await app.close()
     with sqlite3.connect(tmp_path / "b.sqlite3") as conn:
         conn.execute("DELETE FROM sentence_vectors")
         conn.execute("UPDATE derived SET version = 'old-model' WHERE kind = 'vectors'")
-    app = await Briefbot.open(settings_for(tmp_path))
+    app = await Services.open(settings_for(tmp_path))
     try:
         (letter,) = app.catalog.by_id.values()
         assert await app.store.vectors.count() == 0  # load() stays cheap
@@ -169,10 +169,12 @@ async def test_missing_vectors_are_filled_in_the_background_never_by_a_question(
         await app.close()
 
 
-async def test_scope_hides_other_guilds_letters(app: Briefbot) -> None:
+async def test_scope_hides_other_guilds_letters(app: Services) -> None:
     await app.warm()  # the guild letter is then added to built indexes
     data = HandmadeLetter().text().encode()
-    record, created, _ = await app.add_upload(data, filename="opvang.txt", guild_id=OWN_GUILD)
+    record, created, _ = await app.letters.add_upload(
+        data, filename="opvang.txt", guild_id=OWN_GUILD
+    )
     assert created
     assert await app.store.vectors.count(record.id) == record.sentence_count
     question = "What about supervision of the quality requirements?"
@@ -189,18 +191,18 @@ async def test_scope_hides_other_guilds_letters(app: Briefbot) -> None:
         await app.answers.ask(question, scope=Scope(guild_id=OTHER_GUILD), letter=record.ref)
 
 
-async def test_removed_letter_is_forgotten(app: Briefbot) -> None:
+async def test_removed_letter_is_forgotten(app: Services) -> None:
     data = HandmadeLetter().text().encode()
-    record, _, _ = await app.add_upload(data, filename="opvang.txt", guild_id=OWN_GUILD)
+    record, _, _ = await app.letters.add_upload(data, filename="opvang.txt", guild_id=OWN_GUILD)
     question = "What about supervision of the quality requirements?"
     assert (await app.answers.ask(question, scope=OPERATOR)).passages[0].letter_id == record.id
-    assert await app.remove_letter(record.id, guild_id=OWN_GUILD)
+    assert await app.letters.remove(record.id, guild_id=OWN_GUILD)
     answer = await app.answers.ask(question, scope=OPERATOR)
     assert all(p.letter_id != record.id for p in answer.passages)
     assert await app.store.vectors.count(record.id) == 0
 
 
-async def test_vector_repository_refuses_foreign_sentences(app: Briefbot) -> None:
+async def test_vector_repository_refuses_foreign_sentences(app: Services) -> None:
     (letter,) = app.catalog.by_id.values()
     before = await app.store.vectors.for_letter(letter.id)
     blob = before[0].vector
@@ -218,7 +220,7 @@ async def test_vector_repository_refuses_foreign_sentences(app: Briefbot) -> Non
 # ---------------------------------------------------------------------- issue 10: first questions
 
 
-async def requests_of(app: Briefbot, letter_id: int) -> set[int]:
+async def requests_of(app: Services, letter_id: int) -> set[int]:
     recs = await app.recommendations.recommendations(OPERATOR, letter=str(letter_id))
     return {r.sentence for r in recs.recommendations if r.kind in core.REQUEST_KINDS}
 
@@ -231,7 +233,7 @@ async def requests_of(app: Briefbot, letter_id: int) -> set[int]:
     ],
 )
 async def test_what_the_author_asks_the_recipient_is_answered_with_a_request(
-    app: Briefbot, question: str
+    app: Services, question: str
 ) -> None:
     (letter,) = app.catalog.by_id.values()
     answer = await app.answers.ask(question, scope=OPERATOR)
@@ -244,7 +246,7 @@ async def test_what_the_author_asks_the_recipient_is_answered_with_a_request(
     assert any("beroep op u" in t for t in texts(answer))
 
 
-async def test_what_the_letter_is_about_comes_from_its_subject(app: Briefbot) -> None:
+async def test_what_the_letter_is_about_comes_from_its_subject(app: Services) -> None:
     (letter,) = app.catalog.by_id.values()
     for question in ("Waar gaat de brief over?", "What is the letter about?"):
         answer = await app.answers.ask(question, scope=OPERATOR)
@@ -271,7 +273,7 @@ async def test_what_the_letter_is_about_comes_from_its_subject(app: Briefbot) ->
     ],
 )
 async def test_questions_about_the_letter_itself_come_from_its_metadata(
-    app: Briefbot, question: str, field: str, says: str
+    app: Services, question: str, field: str, says: str
 ) -> None:
     (letter,) = app.catalog.by_id.values()
     answer = await app.answers.ask(question, scope=OPERATOR)
@@ -282,10 +284,12 @@ async def test_questions_about_the_letter_itself_come_from_its_metadata(
     assert f"{letter.id}, p. " in answer.text  # cited
 
 
-async def test_a_named_sender_answers_from_its_own_letter(app: Briefbot) -> None:
+async def test_a_named_sender_answers_from_its_own_letter(app: Services) -> None:
     await app.warm()
     other = HandmadeLetter()  # the Inspectie's letter: supervision, shelter for children
-    record, _, _ = await app.add_upload(other.text().encode(), filename="opvang.txt", guild_id=None)
+    record, _, _ = await app.letters.add_upload(
+        other.text().encode(), filename="opvang.txt", guild_id=None
+    )
     assert record.sender and "Inspectie" in record.sender
     answer = await app.answers.ask("Wat vraagt de inspectie aan de minister?", scope=OPERATOR)
     assert answer.found and answer.letters == (record.id,)
@@ -296,7 +300,7 @@ async def test_a_named_sender_answers_from_its_own_letter(app: Briefbot) -> None
     assert who.field == "signatory" and who.letters == (record.id,)
     assert record.signatory and record.signatory in who.text
     # a scope that cannot see a letter never gets it named
-    hidden, _, _ = await app.add_upload(
+    hidden, _, _ = await app.letters.add_upload(
         HandmadeLetter(sender="Stichting Kinderstem Noord", signatory="Mira Okafor")
         .text()
         .encode(),
@@ -307,7 +311,7 @@ async def test_a_named_sender_answers_from_its_own_letter(app: Briefbot) -> None
     assert hidden.id not in seen.letters and all(p.letter_id != hidden.id for p in seen.passages)
 
 
-async def test_an_unknown_topic_is_said_and_answered_from_passages(app: Briefbot) -> None:
+async def test_an_unknown_topic_is_said_and_answered_from_passages(app: Services) -> None:
     answer = await app.answers.ask("aanbevelingen over voetbal", scope=OPERATOR)
     assert answer.route is None  # not every recommendation
     assert "geen onderwerp" in answer.text and "voetbal" in answer.text
@@ -319,7 +323,7 @@ async def test_an_unknown_topic_is_said_and_answered_from_passages(app: Briefbot
     assert known.route == "recommendations" and known.route_arg == "kinderporno"
 
 
-async def test_passages_carry_the_sentences_that_complete_them(app: Briefbot) -> None:
+async def test_passages_carry_the_sentences_that_complete_them(app: Services) -> None:
     seen_context = 0
     for question in (
         "Waarom daalde het aantal gemelde slachtoffers?",
@@ -340,3 +344,43 @@ async def test_passages_carry_the_sentences_that_complete_them(app: Briefbot) ->
                 assert before.text in answer.text or p not in answer.passages[:3]
             seen_context += bool(p.context)
     assert seen_context  # the letter has sentences that lean on the one before
+
+
+# --------------------------------------------------------------------------- one reply
+
+
+async def test_answer_follows_the_route_the_question_asks_for(app: Services) -> None:
+    """``answer`` returns one Reply the adapters render: a summary, the recommendations on a
+    topic, the sentence a quoted fragment comes from, else the passages."""
+    reply = await app.answers.answer("vat de brief samen", scope=OPERATOR)
+    assert reply.kind == "summary" and reply.found and reply.summary is not None
+    assert len(reply.summary.sentences) >= 3
+    reply = await app.answers.answer("aanbevelingen over mensenhandel", scope=OPERATOR)
+    assert reply.kind == "recommendations" and reply.found
+    assert reply.recommendations is not None and reply.recommendations.topic == "mensenhandel"
+    assert all("mensenhandel" in r.topics for r in reply.recommendations.recommendations)
+    reply = await app.answers.answer(
+        'waar staat "de aanpak van mensenhandel hoort niet op de reservebank"', scope=OPERATOR
+    )
+    assert reply.kind == "quote" and "reservebank" in reply.quotes[0].text
+    reply = await app.answers.answer("Who signed the letter?", scope=OPERATOR)
+    assert reply.kind == "answer" and reply.found and reply.answer.field == "signatory"
+    assert reply.answer.passages == [] and "dettmeijer" in reply.answer.text.lower()
+    reply = await app.answers.answer("xqzv plumbo wrrtk", scope=OPERATOR)
+    assert reply.kind == "answer" and not reply.found
+
+
+async def test_an_unknown_topic_is_said_never_answered_with_every_recommendation(
+    app: Services,
+) -> None:
+    reply = await app.answers.answer("aanbevelingen over voetbal", scope=OPERATOR)
+    assert reply.kind == "answer" and reply.recommendations is None
+    assert reply.found and reply.answer.unknown_topic == "voetbal"
+    assert "geen onderwerp “voetbal”" in reply.answer.text
+    every = await app.recommendations.recommendations(OPERATOR)
+    shown = {(p.letter_id, p.sentence) for p in reply.answer.passages}
+    assert not {(r.letter_id, r.sentence) for r in every.recommendations} <= shown
+    # a topic the letters have is answered with its recommendations only
+    reply = await app.answers.answer("aanbevelingen over kinderporno", scope=OPERATOR)
+    assert reply.kind == "recommendations" and reply.recommendations is not None
+    assert len(reply.recommendations.recommendations) < len(every.recommendations)

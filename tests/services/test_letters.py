@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.services import letters as svc
-from bot.services.app import Briefbot
+from bot.services.app import Services
+from bot.services.letters import files as letter_files
+from bot.services.letters import ingest as letter_ingest
 from bot.settings import Settings
 from bot.store import open_store
 from tests.letters import HandmadeLetter
@@ -163,12 +165,20 @@ async def test_utf16_and_windows_1252_letters_are_read(tmp_path):
 
 
 async def test_seed_only_into_an_empty_store(tmp_path):
-    async with open_store(tmp_path / "b.sqlite3") as store:
-        first = await svc.ensure_seeded(store, BUNDLED)
-        second = await svc.ensure_seeded(store, BUNDLED)
+    app = await Services.open(settings_for(tmp_path), seed=False)
+    try:
+        first = await app.letters.seed()
+        second = await app.letters.seed()
         assert first is not None and len(first.ingested) == 1
         assert second is None
-        assert await store.letters.count() == 1
+        assert await app.store.letters.count() == 1
+    finally:
+        await app.close()
+    again = await Services.open(settings_for(tmp_path))  # seeds only an empty store
+    try:
+        assert await again.store.letters.count() == 1
+    finally:
+        await again.close()
 
 
 @pytest.mark.parametrize("name", ["Brief aan de Minister (2019).txt", "...", "12345.txt"])
@@ -243,7 +253,7 @@ async def test_special_files_in_a_folder_are_reported_not_read(tmp_path):
 
 
 def test_read_file_never_reads_past_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(svc, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(letter_files, "MAX_FILE_BYTES", 1000)  # where read_file reads it
     (tmp_path / "big.txt").write_bytes(b"a" * 1001)
     with pytest.raises(svc.LetterError, match="limit"):
         svc.read_file(tmp_path / "big.txt")
@@ -277,9 +287,9 @@ async def test_a_file_name_that_is_not_utf8_never_stops_an_ingest(tmp_path):
 
 
 async def test_an_upload_name_with_a_lone_surrogate_is_stored_and_escaped(tmp_path):
-    app = await Briefbot.open(settings_for(tmp_path), seed=False)
+    app = await Services.open(settings_for(tmp_path), seed=False)
     try:
-        record, created, _ = await app.add_upload(
+        record, created, _ = await app.letters.add_upload(
             HandmadeLetter().text().encode(), filename="brief\ud800\u202e.txt", guild_id=7
         )
     finally:
@@ -397,10 +407,10 @@ async def test_replace_stores_the_other_form_in_place_keeping_the_number(tmp_pat
     pdf.write_bytes(make_pdf(letter.text().split("\f")[:2]))
     txt = tmp_path / "brief.txt"
     txt.write_text(letter.text(), encoding="utf-8")
-    app = await Briefbot.open(settings_for(tmp_path), seed=False)
+    app = await Services.open(settings_for(tmp_path), seed=False)
     try:
-        (old,) = (await app.add_path([pdf])).ingested
-        (new,) = (await app.add_path([txt], replace=True)).ingested
+        (old,) = (await app.letters.add_path([pdf])).ingested
+        (new,) = (await app.letters.add_path([txt], replace=True)).ingested
         assert new.status == "added" and new.replaced is not None
         assert new.replaced.id == old.letter.id and new.letter.ref == old.letter.ref
         assert set(app.catalog.by_id) == {new.letter.id}
@@ -449,13 +459,13 @@ async def test_an_unexpected_failure_for_one_file_never_ends_the_report(tmp_path
             raise MemoryError("boom")
         return real(data, name=name, **kw)
 
-    monkeypatch.setattr(svc, "read_letters", flaky)
+    monkeypatch.setattr(letter_ingest, "read_letters", flaky)  # where the ingest calls it
     for name, letter in (("a.txt", HandmadeLetter()), ("b.txt", HandmadeLetter(subject="X")),
                          ("c.txt", other_letter())):  # fmt: skip
         (tmp_path / name).write_text(letter.text(), encoding="utf-8")
-    app = await Briefbot.open(settings_for(tmp_path), seed=False)
+    app = await Services.open(settings_for(tmp_path), seed=False)
     try:
-        report = await app.add_path([tmp_path / n for n in ("a.txt", "b.txt", "c.txt")])
+        report = await app.letters.add_path([tmp_path / n for n in ("a.txt", "b.txt", "c.txt")])
         ids = [i.letter.id for i in report.ingested]
         assert [Path(i.path).name for i in report.ingested] == ["a.txt", "c.txt"]
         (error,) = report.errors
@@ -472,18 +482,18 @@ async def test_an_unexpected_failure_for_one_file_never_ends_the_report(tmp_path
 async def test_the_next_ingest_fills_in_vectors_a_killed_one_left_missing(tmp_path):
     letter = tmp_path / "brief.txt"
     letter.write_text(HandmadeLetter().text(), encoding="utf-8")
-    app = await Briefbot.open(settings_for(tmp_path), seed=False)
+    app = await Services.open(settings_for(tmp_path), seed=False)
     try:
-        (first,) = (await app.add_path([letter])).ingested
+        (first,) = (await app.letters.add_path([letter])).ingested
     finally:
         await app.close()
     db = tmp_path / "b.sqlite3"
     with sqlite3.connect(db) as conn:  # what a kill in the vector phase leaves
         conn.execute("DELETE FROM sentence_vectors")
         conn.execute("DELETE FROM derived WHERE kind = 'vectors'")
-    app = await Briefbot.open(settings_for(tmp_path), seed=False)
+    app = await Services.open(settings_for(tmp_path), seed=False)
     try:
-        report = await app.add_path([letter])
+        report = await app.letters.add_path([letter])
     finally:
         await app.close()
     assert [i.status for i in report.ingested] == ["unchanged"]

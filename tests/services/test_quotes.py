@@ -1,4 +1,4 @@
-"""Quote lookup and autocomplete through a real Briefbot on a temporary SQLite file."""
+"""Quote lookup and autocomplete through a real Services on a temporary SQLite file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.answers.render import choice_name
 from bot.core.text import fold
-from bot.services.app import Briefbot
+from bot.services.app import Services
 from bot.services.quotes import QuoteMatch
 from bot.services.scope import GLOBAL, OPERATOR, Scope
 from bot.settings import Settings
@@ -40,9 +41,9 @@ def youth_care_letter() -> HandmadeLetter:
     )
 
 
-async def open_app(tmp_path: Path) -> Briefbot:
+async def open_app(tmp_path: Path) -> Services:
     settings = Settings(BRIEFBOT_DB=str(tmp_path / "b.sqlite3"), BRIEFBOT_LETTERS_DIR=str(BUNDLED))
-    return await Briefbot.open(settings)
+    return await Services.open(settings)
 
 
 @pytest.fixture
@@ -51,14 +52,18 @@ async def app(tmp_path: Path):
     try:
         letter = youth_care_letter()
         # guild A has the clean letter, guild B the same letter damaged like a scraped copy
-        await app.add_upload(letter.text().encode(), filename="jeugdhulp.txt", guild_id=GUILD_A)
-        await app.add_upload(letter.damaged().encode(), filename="kopie.txt", guild_id=GUILD_B)
+        await app.letters.add_upload(
+            letter.text().encode(), filename="jeugdhulp.txt", guild_id=GUILD_A
+        )
+        await app.letters.add_upload(
+            letter.damaged().encode(), filename="kopie.txt", guild_id=GUILD_B
+        )
         yield app
     finally:
         await app.close()
 
 
-def letter_id(app: Briefbot, guild_id: int | None) -> int:
+def letter_id(app: Services, guild_id: int | None) -> int:
     ids = [r.id for r in app.catalog.by_id.values() if r.guild_id == guild_id]
     assert len(ids) == 1
     return ids[0]
@@ -67,7 +72,7 @@ def letter_id(app: Briefbot, guild_id: int | None) -> int:
 # --------------------------------------------------------------------------- finding
 
 
-async def test_first_query_builds_the_index(app: Briefbot) -> None:
+async def test_first_query_builds_the_index(app: Services) -> None:
     matches = await app.quotes.find(
         "de aanpak van mensenhandel hoort niet op de reservebank", scope=GLOBAL
     )
@@ -77,7 +82,7 @@ async def test_first_query_builds_the_index(app: Briefbot) -> None:
     assert matches[0].score >= 90
 
 
-async def test_page_break_sentence_found_whole(app: Briefbot) -> None:
+async def test_page_break_sentence_found_whole(app: Services) -> None:
     await app.quotes.warm()
     bundled = letter_id(app, None)
     stored = await app.store.letters.sentences(bundled)
@@ -108,14 +113,14 @@ async def test_page_break_sentence_found_whole(app: Briefbot) -> None:
         "het ontbreekt bij de aanpak vooralsnog aan duidelijke co rdinatie",
     ],
 )
-async def test_accents_find_the_damaged_source(app: Briefbot, query: str) -> None:
+async def test_accents_find_the_damaged_source(app: Services, query: str) -> None:
     matches = await app.quotes.find(query, scope=GLOBAL)
     assert matches[0].letter_id == letter_id(app, None)
     assert "ontbreekt bij de aanpak vooralsnog" in matches[0].text
     assert matches[0].score >= 90
 
 
-async def test_gap_the_parser_left_unrepaired(app: Briefbot) -> None:
+async def test_gap_the_parser_left_unrepaired(app: Services) -> None:
     damaged = letter_id(app, GUILD_B)
     stored = [s.text for s in await app.store.letters.sentences(damaged)]
     assert any("ntegratietrajecten" in t for t in stored)
@@ -137,7 +142,7 @@ async def test_gap_the_parser_left_unrepaired(app: Briefbot) -> None:
         "seksueel geweld tegen kinderen is niet plaats- of tijdgebonden",
     ],
 )
-async def test_typos_order_and_hyphens(app: Briefbot, query: str) -> None:
+async def test_typos_order_and_hyphens(app: Services, query: str) -> None:
     matches = await app.quotes.find(query, scope=GLOBAL, limit=3)
     assert matches
     words = set(fold(query).split())
@@ -145,7 +150,7 @@ async def test_typos_order_and_hyphens(app: Briefbot, query: str) -> None:
     assert matches[0].letter_id == letter_id(app, None)
 
 
-async def test_results_best_first_and_limited(app: Briefbot) -> None:
+async def test_results_best_first_and_limited(app: Services) -> None:
     matches = await app.quotes.find("seksueel geweld tegen kinderen", scope=GLOBAL, limit=4)
     assert 1 <= len(matches) <= 4
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
@@ -160,7 +165,7 @@ async def test_results_best_first_and_limited(app: Briefbot) -> None:
         "zzzq xqqv plmk",
     ],
 )
-async def test_nonsense_is_no_match(app: Briefbot, query: str) -> None:
+async def test_nonsense_is_no_match(app: Services, query: str) -> None:
     assert await app.quotes.find(query, scope=OPERATOR) == []
 
 
@@ -177,7 +182,7 @@ async def test_nonsense_is_no_match(app: Briefbot, query: str) -> None:
         "a" * 10_000,
     ],
 )
-async def test_fts_syntax_and_huge_queries_do_not_raise(app: Briefbot, query: str) -> None:
+async def test_fts_syntax_and_huge_queries_do_not_raise(app: Services, query: str) -> None:
     matches = await app.quotes.find(query, scope=OPERATOR)
     assert isinstance(matches, list)
     if "reservebank" in query:
@@ -187,7 +192,7 @@ async def test_fts_syntax_and_huge_queries_do_not_raise(app: Briefbot, query: st
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])
-async def test_empty_query_is_a_clear_error(app: Briefbot, query: str) -> None:
+async def test_empty_query_is_a_clear_error(app: Services, query: str) -> None:
     with pytest.raises(ValueError, match="words"):
         await app.quotes.find(query, scope=OPERATOR)
 
@@ -195,7 +200,7 @@ async def test_empty_query_is_a_clear_error(app: Briefbot, query: str) -> None:
 # --------------------------------------------------------------------------- filters and scope
 
 
-async def test_letter_filter(app: Briefbot) -> None:
+async def test_letter_filter(app: Services) -> None:
     query = "met deze brief informeer ik u over de wachtlijsten in de jeugdhulp"
     both = await app.quotes.find(query, scope=OPERATOR, limit=5)
     assert {m.letter_id for m in both} >= {letter_id(app, GUILD_A), letter_id(app, GUILD_B)}
@@ -207,7 +212,7 @@ async def test_letter_filter(app: Briefbot) -> None:
     assert await app.quotes.find(query, scope=OPERATOR, letter=bundled.slug) == []
 
 
-async def test_unknown_or_invisible_letter_is_a_lookup_error(app: Briefbot) -> None:
+async def test_unknown_or_invisible_letter_is_a_lookup_error(app: Services) -> None:
     with pytest.raises(LookupError):
         await app.quotes.find("jeugdhulp", scope=OPERATOR, letter="no-such-letter")
     with pytest.raises(LookupError):
@@ -217,7 +222,7 @@ async def test_unknown_or_invisible_letter_is_a_lookup_error(app: Briefbot) -> N
         await app.quotes.find("jeugdhulp", scope=Scope(guild_id=GUILD_B), letter=other.slug)
 
 
-async def test_scope_hides_other_guilds_letters(app: Briefbot) -> None:
+async def test_scope_hides_other_guilds_letters(app: Services) -> None:
     query = "jongeren wachten gemiddeld veertien weken op een eerste gesprek"
     a, b = letter_id(app, GUILD_A), letter_id(app, GUILD_B)
     assert {m.letter_id for m in await app.quotes.find(query, scope=Scope(guild_id=GUILD_A))} == {a}
@@ -235,7 +240,7 @@ async def test_scope_hides_other_guilds_letters(app: Briefbot) -> None:
 # --------------------------------------------------------------------------- context
 
 
-async def test_before_and_after_are_the_neighbouring_sentences(app: Briefbot) -> None:
+async def test_before_and_after_are_the_neighbouring_sentences(app: Services) -> None:
     a = letter_id(app, GUILD_A)
     stored = await app.store.letters.sentences(a)
     matches = await app.quotes.find(
@@ -254,7 +259,7 @@ async def test_before_and_after_are_the_neighbouring_sentences(app: Briefbot) ->
     assert last.after is None and last.before == stored[-2].text
 
 
-async def test_reference_lookup(app: Briefbot) -> None:
+async def test_reference_lookup(app: Services) -> None:
     bundled = letter_id(app, None)
     stored = await app.store.letters.sentence(bundled, 13)
     assert stored is not None
@@ -275,10 +280,15 @@ async def test_reference_lookup(app: Briefbot) -> None:
 # --------------------------------------------------------------------------- autocomplete
 
 
-async def test_suggest_from_memory(app: Briefbot) -> None:
-    assert app.quotes.suggest("de aanpak van mensenhandel", GLOBAL) == []  # not built yet
+def suggest(app: Services, prefix: str, scope: Scope, **kw: object) -> list[tuple[str, str]]:
+    """Autocomplete choices as Discord shows them: ``(name, value)``."""
+    return [(choice_name(c), c.value) for c in app.quotes.suggest(prefix, scope, **kw)]
+
+
+async def test_suggest_from_memory(app: Services) -> None:
+    assert suggest(app, "de aanpak van mensenhandel", GLOBAL) == []  # not built yet
     await app.quotes.warm()
-    choices = app.quotes.suggest("de aanpak van mensenhandel hoort niet op de reserv", GLOBAL)
+    choices = suggest(app, "de aanpak van mensenhandel hoort niet op de reserv", GLOBAL)
     assert choices
     assert all(isinstance(n, str) and 1 <= len(n) <= 100 for n, _ in choices)
     assert all(1 <= len(v) <= 100 for _, v in choices)
@@ -286,40 +296,40 @@ async def test_suggest_from_memory(app: Briefbot) -> None:
     assert "reservebank" in name
     match = await app.quotes.get(value, scope=GLOBAL)
     assert "reservebank" in match.text
-    assert len(app.quotes.suggest("seksueel geweld tegen kinderen", GLOBAL, limit=25)) <= 25
-    assert len(app.quotes.suggest("seksueel geweld tegen kinderen", GLOBAL, limit=3)) <= 3
+    assert len(suggest(app, "seksueel geweld tegen kinderen", GLOBAL, limit=25)) <= 25
+    assert len(suggest(app, "seksueel geweld tegen kinderen", GLOBAL, limit=3)) <= 3
 
 
-async def test_suggest_long_sentence_shows_the_match(app: Briefbot) -> None:
+async def test_suggest_long_sentence_shows_the_match(app: Services) -> None:
     await app.quotes.warm()
-    choices = app.quotes.suggest("bewindspersoon bijvoorbeeld de minister van veiligheid", GLOBAL)
+    choices = suggest(app, "bewindspersoon bijvoorbeeld de minister van veiligheid", GLOBAL)
     assert choices
     name, _ = choices[0]
     assert len(name) <= 100
     assert "bewindspersoon" in name
 
 
-async def test_suggest_respects_scope_and_letter(app: Briefbot) -> None:
+async def test_suggest_respects_scope_and_letter(app: Services) -> None:
     await app.quotes.warm()
     text = "jongeren wachten gemiddeld veertien weken"
     a = app.catalog.by_id[letter_id(app, GUILD_A)]
     b = app.catalog.by_id[letter_id(app, GUILD_B)]
-    assert {v.split(":")[0] for _, v in app.quotes.suggest(text, Scope(guild_id=GUILD_A))} == {
+    assert {v.split(":")[0] for _, v in suggest(app, text, Scope(guild_id=GUILD_A))} == {
         a.ref  # the number guild A sees, never the internal id
     }
-    assert app.quotes.suggest(text, GLOBAL) == []
-    assert {v for _, v in app.quotes.suggest(text, Scope(guild_id=GUILD_B), letter=b.ref)} == {
-        v for _, v in app.quotes.suggest(text, OPERATOR, letter=b.slug)
+    assert suggest(app, text, GLOBAL) == []
+    assert {v for _, v in suggest(app, text, Scope(guild_id=GUILD_B), letter=b.ref)} == {
+        v for _, v in suggest(app, text, OPERATOR, letter=b.slug)
     }
-    assert app.quotes.suggest(text, Scope(guild_id=GUILD_B), letter=a.slug) == []
+    assert suggest(app, text, Scope(guild_id=GUILD_B), letter=a.slug) == []
 
 
 @pytest.mark.parametrize(
     "prefix", ["", " ", '"', "NEAR(", "*", "🙂", "a" * 10_000, "\x00", "12:", "de"]
 )
-async def test_suggest_never_raises(app: Briefbot, prefix: str) -> None:
+async def test_suggest_never_raises(app: Services, prefix: str) -> None:
     await app.quotes.warm()
-    choices = app.quotes.suggest(prefix, GLOBAL)
+    choices = suggest(app, prefix, GLOBAL)
     assert isinstance(choices, list)
     if not fold(prefix) or len(prefix) > 1000:
         assert choices == []
@@ -328,7 +338,7 @@ async def test_suggest_never_raises(app: Briefbot, prefix: str) -> None:
 # --------------------------------------------------------------------------- changes
 
 
-async def test_letters_added_and_removed_after_warm(app: Briefbot) -> None:
+async def test_letters_added_and_removed_after_warm(app: Services) -> None:
     await app.quotes.warm()
     query = "in het gemeentelijk toezicht op gastouders ontbreekt een vaste frequentie"
     assert await app.quotes.find(query, scope=OPERATOR) == []
@@ -341,16 +351,16 @@ async def test_letters_added_and_removed_after_warm(app: Briefbot) -> None:
         ],
         page2=["Ik vraag u dit in de regelgeving vast te leggen."],
     )
-    record, created, _ = await app.add_upload(
+    record, created, _ = await app.letters.add_upload(
         letter.text().encode(), filename="gastouders.txt", guild_id=GUILD_A
     )
     assert created
     matches = await app.quotes.find(query, scope=Scope(guild_id=GUILD_A))
     assert matches and matches[0].letter_id == record.id
     assert await app.quotes.find(query, scope=Scope(guild_id=GUILD_B)) == []
-    assert await app.remove_letter(record.id, guild_id=GUILD_A)
+    assert await app.letters.remove(record.id, guild_id=GUILD_A)
     assert await app.quotes.find(query, scope=OPERATOR) == []
-    assert app.quotes.suggest(query, OPERATOR) == []
+    assert suggest(app, query, OPERATOR) == []
 
 
 async def test_concurrent_first_queries_build_once(tmp_path: Path) -> None:

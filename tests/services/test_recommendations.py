@@ -1,4 +1,4 @@
-"""Recommendations and topics through a real Briefbot on a temporary SQLite file."""
+"""Recommendations and topics through a real Services on a temporary SQLite file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.recommend import is_closing_formula
 from bot.core.text import fold
-from bot.services.app import Briefbot
+from bot.services.app import Services
 from bot.services.recommendations import VERSION, TopicNotFound
 from bot.services.scope import OPERATOR, Scope
 from bot.settings import Settings
@@ -40,9 +40,9 @@ def online_letter() -> HandmadeLetter:
     )
 
 
-async def open_app(tmp_path: Path, letters: Path = BUNDLED) -> Briefbot:
+async def open_app(tmp_path: Path, letters: Path = BUNDLED) -> Services:
     settings = Settings(BRIEFBOT_DB=str(tmp_path / "b.sqlite3"), BRIEFBOT_LETTERS_DIR=str(letters))
-    return await Briefbot.open(settings)
+    return await Services.open(settings)
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ async def app(tmp_path: Path):
         await app.close()
 
 
-async def test_page_break_request_is_found_whole(app: Briefbot) -> None:
+async def test_page_break_request_is_found_whole(app: Services) -> None:
     answer = await app.recommendations.recommendations(OPERATOR)
     found = [r for r in answer.recommendations if "beroep op u" in r.text]
     assert len(found) == 1
@@ -69,7 +69,7 @@ async def test_page_break_request_is_found_whole(app: Briefbot) -> None:
     assert stored is not None and stored.text == rec.text
 
 
-async def test_no_boilerplate_and_letter_order(app: Briefbot) -> None:
+async def test_no_boilerplate_and_letter_order(app: Services) -> None:
     answer = await app.recommendations.recommendations(OPERATOR)
     assert len(answer.recommendations) >= 10
     for rec in answer.recommendations:
@@ -82,7 +82,7 @@ async def test_no_boilerplate_and_letter_order(app: Briefbot) -> None:
     assert numbers == sorted(numbers)
 
 
-async def test_grouped_by_topic_each_once(app: Briefbot) -> None:
+async def test_grouped_by_topic_each_once(app: Services) -> None:
     answer = await app.recommendations.recommendations(OPERATOR)
     groups = answer.grouped()
     assert len(groups) >= 3
@@ -109,7 +109,7 @@ async def test_grouped_by_topic_each_once(app: Briefbot) -> None:
     ],
 )
 async def test_topic_synonyms_find_the_recommendations(
-    app: Briefbot, query: str, slug: str, word: str
+    app: Services, query: str, slug: str, word: str
 ) -> None:
     answer = await app.recommendations.recommendations(OPERATOR, topic=query)
     assert answer.topic == slug
@@ -121,7 +121,7 @@ async def test_topic_synonyms_find_the_recommendations(
 
 
 @pytest.mark.parametrize("query", ["xyzzy", "quantumfysica", "voetbal"])
-async def test_unknown_topic_says_so_with_the_topics_there_are(app: Briefbot, query: str) -> None:
+async def test_unknown_topic_says_so_with_the_topics_there_are(app: Services, query: str) -> None:
     with pytest.raises(TopicNotFound) as info:
         await app.recommendations.recommendations(OPERATOR, topic=query)
     missing = info.value
@@ -132,7 +132,7 @@ async def test_unknown_topic_says_so_with_the_topics_there_are(app: Briefbot, qu
     assert str(missing).startswith(f"no topic {query!r}")
 
 
-async def test_a_topic_never_jumps_to_a_broad_one(app: Briefbot) -> None:
+async def test_a_topic_never_jumps_to_a_broad_one(app: Services) -> None:
     # "gedwongen" is in a term of mensenhandel, "abortus" in nothing: no topic, and not
     # every recommendation on mensenhandel.
     with pytest.raises(TopicNotFound) as info:
@@ -142,7 +142,7 @@ async def test_a_topic_never_jumps_to_a_broad_one(app: Briefbot) -> None:
 
 
 @pytest.mark.parametrize("query", ["slachtoffers", "slachtoffer", "Slachtoffers", "victims"])
-async def test_singular_plural_and_english_resolve_alike(app: Briefbot, query: str) -> None:
+async def test_singular_plural_and_english_resolve_alike(app: Services, query: str) -> None:
     answer = await app.recommendations.recommendations(OPERATOR, topic=query)
     reference = await app.recommendations.recommendations(OPERATOR, topic="slachtoffers")
     assert answer.topic == reference.topic
@@ -154,7 +154,7 @@ async def test_singular_plural_and_english_resolve_alike(app: Briefbot, query: s
         assert all("slachtoffer" in fold(r.text) for r in answer.recommendations)
 
 
-async def test_words_in_the_text_without_recommendations_say_so(app: Briefbot) -> None:
+async def test_words_in_the_text_without_recommendations_say_so(app: Services) -> None:
     # The bundled letter mentions "Deetman" (an inquiry) but recommends nothing about it.
     with pytest.raises(TopicNotFound) as info:
         await app.recommendations.recommendations(OPERATOR, topic="Deetman")
@@ -201,9 +201,9 @@ def advisory_letter() -> HandmadeLetter:
     )
 
 
-async def test_a_council_in_the_third_person(app: Briefbot) -> None:
+async def test_a_council_in_the_third_person(app: Services) -> None:
     data = advisory_letter().text().encode("utf-8")
-    record, _, _ = await app.add_upload(data, filename="raad.txt", guild_id=5)
+    record, _, _ = await app.letters.add_upload(data, filename="raad.txt", guild_id=5)
     answer = await app.recommendations.recommendations(Scope(guild_id=5), letter=record.ref)
     found = {r.kind: r.text for r in answer.recommendations}
     assert "vergoeding" in found.get("advice", "")
@@ -212,20 +212,20 @@ async def test_a_council_in_the_third_person(app: Briefbot) -> None:
     assert not any("2019" in r.text or "onderschrijft" in r.text for r in answer.recommendations)
 
 
-async def test_words_topic_in_summaries(app: Briefbot) -> None:
+async def test_words_topic_in_summaries(app: Services) -> None:
     summary = await app.summaries.summarize(scope=OPERATOR, topic="victims", length=3)
     assert summary.sentences and summary.topic
     assert all("slachtoffer" in fold(c.text) for c in summary.sentences)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "🙂", '"', "*", "-"])
-async def test_empty_topic_is_a_value_error(app: Briefbot, query: str) -> None:
+async def test_empty_topic_is_a_value_error(app: Services, query: str) -> None:
     with pytest.raises(ValueError):
         await app.recommendations.recommendations(OPERATOR, topic=query)
 
 
 @pytest.mark.parametrize("query", ["NEAR(", "OR", "x" * 10_000, "mensenhandel OR *"])
-async def test_odd_topics_fail_cleanly(app: Briefbot, query: str) -> None:
+async def test_odd_topics_fail_cleanly(app: Services, query: str) -> None:
     try:
         answer = await app.recommendations.recommendations(OPERATOR, topic=query)
     except (LookupError, ValueError):
@@ -233,14 +233,14 @@ async def test_odd_topics_fail_cleanly(app: Briefbot, query: str) -> None:
     assert answer.topic is not None  # it resolved to a real topic: then it must hold
 
 
-async def test_unknown_letter(app: Briefbot) -> None:
+async def test_unknown_letter(app: Services) -> None:
     with pytest.raises(LookupError):
         await app.recommendations.recommendations(OPERATOR, letter="no-such-letter")
     with pytest.raises(ValueError):
         await app.recommendations.recommendations(OPERATOR, letter="  ")
 
 
-async def test_topics_counts_match_recommendations(app: Briefbot) -> None:
+async def test_topics_counts_match_recommendations(app: Services) -> None:
     topics = await app.recommendations.topics(OPERATOR)
     slugs = [t.slug for t in topics]
     assert len(slugs) == len(set(slugs))
@@ -252,9 +252,9 @@ async def test_topics_counts_match_recommendations(app: Briefbot) -> None:
         assert len(answer.recommendations) == t.recommendations
 
 
-async def test_scope_hides_another_servers_letter(app: Briefbot) -> None:
+async def test_scope_hides_another_servers_letter(app: Services) -> None:
     data = online_letter().text().encode("utf-8")
-    record, created, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
+    record, created, _ = await app.letters.add_upload(data, filename="online.txt", guild_id=42)
     assert created
     mine, other = Scope(guild_id=42), Scope(guild_id=7)
 
@@ -281,9 +281,9 @@ async def test_scope_hides_another_servers_letter(app: Briefbot) -> None:
     )
 
 
-async def test_max_letters_keeps_the_most_recent_and_says_how_many(app: Briefbot) -> None:
+async def test_max_letters_keeps_the_most_recent_and_says_how_many(app: Services) -> None:
     data = online_letter().text().encode("utf-8")
-    newest, _, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
+    newest, _, _ = await app.letters.add_upload(data, filename="online.txt", guild_id=42)
     scope = Scope(guild_id=42)
     everything = await app.recommendations.recommendations(scope)
     assert everything.letters_total == everything.letters_searched == 2
@@ -298,11 +298,11 @@ async def test_max_letters_keeps_the_most_recent_and_says_how_many(app: Briefbot
 
 
 async def test_removing_a_letter_forgets_its_recommendations_and_topics(
-    app: Briefbot, tmp_path: Path
+    app: Services, tmp_path: Path
 ) -> None:
     data = online_letter().text().encode("utf-8")
-    record, _, _ = await app.add_upload(data, filename="online.txt", guild_id=42)
-    assert await app.remove_letter(record.id, guild_id=42)
+    record, _, _ = await app.letters.add_upload(data, filename="online.txt", guild_id=42)
+    assert await app.letters.remove(record.id, guild_id=42)
     answer = await app.recommendations.recommendations(OPERATOR)
     assert record.id not in {r.letter_id for r in answer.recommendations}
     assert "verwijderen-van-beeldmateriaal" not in {
@@ -345,7 +345,7 @@ async def test_derived_version_is_recorded_and_stale_data_is_recomputed(tmp_path
         ).fetchall() == [(VERSION,)]
 
 
-async def test_suggest_topics_from_memory(app: Briefbot) -> None:
+async def test_suggest_topics_from_memory(app: Services) -> None:
     everything = app.recommendations.suggest_topics("", OPERATOR)
     assert 0 < len(everything) <= 25
     assert all(isinstance(s, str) and isinstance(n, str) for s, n in everything)
@@ -362,7 +362,7 @@ async def test_suggest_topics_from_memory(app: Briefbot) -> None:
 
 
 async def test_a_large_new_scope_gets_its_topics_off_the_event_loop(
-    app: Briefbot, monkeypatch: pytest.MonkeyPatch
+    app: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import asyncio
     import threading

@@ -11,6 +11,13 @@ from bot.core.casing import name_case, sentence_case
 from bot.services.digests import Cited, Digest, NewLetter
 
 
+def when(digest: Digest) -> str:
+    """The digest's date as its reader writes dates (``27-11-2026``, ``2026-11-27``)."""
+    if digest.language == "nl":
+        return digest.due_date.strftime("%d-%m-%Y")
+    return digest.due_date.isoformat()
+
+
 def _line(lang: str, digest: Digest, item: Cited, kind: str | None = None) -> str:
     label = f"**{KIND_NAMES[lang].get(kind, kind)}** · " if kind else ""
     text = discord.utils.escape_markdown(item.text)

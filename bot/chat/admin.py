@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat.common import lang
+from bot.chat.common import ClientBase, lang
 from bot.chat.errors import UserFacingError
 from bot.chat.i18n import cmd, n, t
 from bot.chat.replies import defer, respond
 from bot.chat.sync import sync_commands
 
-if TYPE_CHECKING:
-    from bot.chat.client import BriefBot
-
 
 class Admin(commands.Cog):
-    def __init__(self, bot: BriefBot) -> None:
+    def __init__(self, bot: ClientBase) -> None:
         self.bot = bot
 
     @app_commands.command(name=cmd("sync"), description=cmd("sync.desc"))
@@ -31,7 +26,7 @@ class Admin(commands.Cog):
         await defer(interaction, ephemeral=True)
         count = await sync_commands(
             self.bot.tree,
-            self.bot.core.store,
+            self.bot.services.store,
             application_id=self.bot.application_id,
             dev_guild=self.bot.settings.dev_guild,
             force=True,

@@ -1,14 +1,14 @@
-"""Sentence embeddings and the dense index (bot.core.embed)."""
+"""Sentence embeddings and the dense index (bot.core.vectors)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bot.core.embed import (
+from bot.core.vectors import (
     DIM,
     DenseIndex,
-    Embedder,
+    SentenceEncoder,
     from_blob,
     from_blobs,
     in_context,
@@ -19,8 +19,8 @@ from bot.core.embed import (
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    return Embedder(threads=1)
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder(threads=1)
 
 
 def random_unit(n: int, seed: int = 0) -> np.ndarray:
@@ -33,8 +33,8 @@ def test_model_version_names_model_and_format() -> None:
     assert version.startswith("usem3-") and version.endswith("/512/f16")
 
 
-def test_encode_is_normalised_and_multilingual(embedder: Embedder) -> None:
-    vecs = embedder.encode(
+def test_encode_is_normalised_and_multilingual(encoder: SentenceEncoder) -> None:
+    vecs = encoder.encode(
         [
             "Slachtoffers van mensenhandel worden uitgebuit.",
             "Victims of human trafficking are exploited.",
@@ -46,10 +46,10 @@ def test_encode_is_normalised_and_multilingual(embedder: Embedder) -> None:
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
 
 
-def test_empty_texts_get_zero_vectors(embedder: Embedder) -> None:
-    vecs = embedder.encode(["", "   ", "mensenhandel"])
+def test_empty_texts_get_zero_vectors(encoder: SentenceEncoder) -> None:
+    vecs = encoder.encode(["", "   ", "mensenhandel"])
     assert not vecs[0].any() and not vecs[1].any() and vecs[2].any()
-    assert embedder.encode([]).shape == (0, DIM)
+    assert encoder.encode([]).shape == (0, DIM)
 
 
 def test_blob_round_trip_is_float16() -> None:

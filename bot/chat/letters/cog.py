@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat import present
-from bot.chat.common import cooldown, lang, letter_choices, scope_of
-from bot.chat.embeds import clip
+from bot.chat.common import ClientBase, cooldown, lang, letter_choices, scope_of
+from bot.chat.embeds import clip, title_of
 from bot.chat.errors import UserFacingError, escape
 from bot.chat.i18n import clause, cmd, n, refusal, t
+from bot.chat.letters.render import help_embed, letter_pages
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
 from bot.services.letters import display_name
-
-if TYPE_CHECKING:
-    from bot.chat.client import BriefBot
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +43,9 @@ class Letters(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: BriefBot) -> None:
+    def __init__(self, bot: ClientBase) -> None:
         self.bot = bot
+        self.services = bot.services
 
     @app_commands.command(name=cmd("letters"), description=cmd("letters.desc"))
     @app_commands.rename(public=cmd("opt.public"))
@@ -57,13 +53,13 @@ class Letters(commands.Cog):
     @cooldown
     async def letters(self, interaction: discord.Interaction, public: bool = True) -> None:
         lg = lang(interaction)
-        records = self.bot.core.catalog.in_order(scope_of(interaction))
+        records = self.services.catalog.in_order(scope_of(interaction))
         if not records:
             await respond(interaction, content=t("no_letters", lg), ephemeral=True)
             return
         # Formatting thousands of letters waits for a worker thread: answer Discord first.
         await defer(interaction, ephemeral=not public)
-        pages = await asyncio.to_thread(present.letter_pages, records, lg)
+        pages = await asyncio.to_thread(letter_pages, records, lg)
         view = Paginator(pages, interaction.user.id, lg) if len(pages) > 1 else None
         msg = await respond(interaction, embeds=[pages[0]], view=view, ephemeral=not public)
         if view:
@@ -73,11 +69,11 @@ class Letters(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         lg = lang(interaction)
         scope = scope_of(interaction)
-        tour = self.bot.tour.cached(scope, lg)
+        tour = self.services.tour.cached(scope, lg)
         if tour is None:  # a server's own letters: the examples are checked on first use
             await defer(interaction, ephemeral=True)
-            tour = await self.bot.tour.tour(scope, lg)
-        await respond(interaction, embeds=[present.help_embed(tour, lg)], ephemeral=True)
+            tour = await self.services.tour.tour(scope, lg)
+        await respond(interaction, embeds=[help_embed(tour, lg)], ephemeral=True)
 
     @letter.command(name=cmd("letter-add"), description=cmd("letter-add.desc"))
     @app_commands.rename(file=cmd("opt.file"))
@@ -112,7 +108,7 @@ class Letters(commands.Cog):
             )
         name = display_name(file.filename)  # not UTF-8, control or bidi characters escaped
         try:
-            report = await self.bot.core.upload(
+            report = await self.services.letters.upload(
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
@@ -132,7 +128,7 @@ class Letters(commands.Cog):
                 t(
                     "letter.added",
                     lg,
-                    title=escape(present.title_of(record)),
+                    title=escape(title_of(record)),
                     id=record.ref,
                     pages=n(record.pages, "page", lg),
                     sentences=n(record.sentence_count, "sentence", lg),
@@ -153,12 +149,10 @@ class Letters(commands.Cog):
         _require_manage_guild(interaction)
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
-        record = None
-        with contextlib.suppress(LookupError):
-            record = await self.bot.core.resolve_letter(letter, scope_of(interaction))
+        record = self.services.catalog.find(letter, scope_of(interaction))
         if record is None or record.guild_id != interaction.guild_id:
             raise UserFacingError(t("letter.not_removable", lg, ref=letter[:50]))
-        await self.bot.core.remove_letter(record.id, guild_id=interaction.guild_id)
+        await self.services.letters.remove(record.id, guild_id=interaction.guild_id)
         log.info("letter removed", extra={"guild": interaction.guild_id, "letter": record.id})
         await respond(
             interaction,
@@ -166,7 +160,7 @@ class Letters(commands.Cog):
                 "letter.removed",
                 lg,
                 id=record.ref,
-                title=escape(present.title_of(record)),
+                title=escape(title_of(record)),
             ),
             ephemeral=True,
         )
@@ -178,8 +172,8 @@ class Letters(commands.Cog):
         scope = scope_of(interaction)
         own = [
             c
-            for c in letter_choices(self.bot, interaction, current)
-            if (rec := self.bot.core.catalog.find(c.value, scope))
+            for c in letter_choices(self.services.catalog, interaction, current)
+            if (rec := self.services.catalog.find(c.value, scope))
             and rec.guild_id == interaction.guild_id
         ]
         return own

@@ -1,28 +1,24 @@
-"""``/summary``, ``/recommendations``, ``/quote``, ``/ask`` and ``/topics``."""
+"""``/summary``, ``/recommendations``, ``/quote``, ``/ask`` and ``/topics``: each calls one service
+method and renders what it returns (:mod:`bot.chat.answers.render`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat import present
-from bot.chat.common import choice, cooldown, lang, letter_choices, scope_of
+from bot.chat.answers import render
+from bot.chat.common import ClientBase, choice, cooldown, lang, letter_choices, scope_of
+from bot.chat.embeds import CHOICES_MAX
 from bot.chat.i18n import cmd, t
 from bot.chat.replies import defer, respond
 from bot.chat.views import NextMatchView, Paginator
-
-if TYPE_CHECKING:
-    from bot.chat.client import BriefBot
-    from bot.services.scope import Scope
+from bot.services.conversation import CHAT_MAX_LETTERS, CHAT_SUMMARY_LENGTH
 
 log = logging.getLogger(__name__)
-
-CHAT_MAX_LETTERS = 100  # recommendations across letters: the most recent hundred
 
 
 async def send_pages(
@@ -35,29 +31,9 @@ async def send_pages(
 
 
 class Answers(commands.Cog):
-    def __init__(self, bot: BriefBot) -> None:
+    def __init__(self, bot: ClientBase) -> None:
         self.bot = bot
-
-    # ------------------------------------------------------------------ shared with /ask, DMs
-
-    async def summary_pages(
-        self, scope: Scope, lg: str, *, letter: str | None, topic: str | None, length: int = 5
-    ) -> list[discord.Embed]:
-        summary = await self.bot.core.summaries.summarize(
-            scope=scope, letter=letter, topic=topic, length=length
-        )
-        return present.summary_pages(self.bot.core, summary, lg)
-
-    async def recommendation_pages(
-        self, scope: Scope, lg: str, *, topic: str | None, letter: str | None
-    ) -> list[discord.Embed] | None:
-        answer = await self.bot.core.recommendations.recommendations(
-            scope, topic=topic, letter=letter, max_letters=CHAT_MAX_LETTERS
-        )
-        if not answer.recommendations:
-            return None
-        # hundreds of cited sentences to escape and page: not on the event loop
-        return await asyncio.to_thread(present.recommendation_pages, self.bot.core, answer, lg)
+        self.services = bot.services
 
     # ------------------------------------------------------------------ commands
 
@@ -89,9 +65,10 @@ class Answers(commands.Cog):
         public: bool = True,
     ) -> None:
         await defer(interaction, ephemeral=not public)
-        pages = await self.summary_pages(
-            scope_of(interaction), lang(interaction), letter=letter, topic=topic, length=length
+        summary = await self.services.summaries.summarize(
+            scope=scope_of(interaction), letter=letter, topic=topic, length=length
         )
+        pages = render.summary_pages(self.services.catalog, summary, lang(interaction))
         await send_pages(interaction, pages, public=public)
 
     @app_commands.command(name=cmd("recommendations"), description=cmd("recommendations.desc"))
@@ -109,12 +86,16 @@ class Answers(commands.Cog):
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
-        pages = await self.recommendation_pages(
-            scope_of(interaction), lg, topic=topic, letter=letter
+        answer = await self.services.recommendations.recommendations(
+            scope_of(interaction), topic=topic, letter=letter, max_letters=CHAT_MAX_LETTERS
         )
-        if pages is None:
+        if not answer.recommendations:
             await respond(interaction, content=t("no_recommendations", lg), ephemeral=True)
             return
+        # hundreds of cited sentences to escape and page: not on the event loop
+        pages = await asyncio.to_thread(
+            render.recommendation_pages, self.services.catalog, answer, lg
+        )
         await send_pages(interaction, pages, public=public)
 
     @app_commands.command(name=cmd("quote"), description=cmd("quote.desc"))
@@ -137,23 +118,21 @@ class Answers(commands.Cog):
         self, interaction: discord.Interaction, text: str, *, letter: str | None, public: bool
     ) -> None:
         lg = lang(interaction)
-        matches = await self.bot.core.quotes.find(
+        matches = await self.services.quotes.find(
             text, scope=scope_of(interaction), letter=letter, limit=5
         )
         if not matches:
             await respond(interaction, content=t("no_match", lg), ephemeral=True)
             return
 
-        async def render(i: int) -> discord.Embed:
-            return present.quote_embed(self.bot.core, matches[i], lg)
+        async def page(i: int) -> discord.Embed:
+            return render.quote_embed(self.services.catalog, matches[i], lg)
 
         view = (
-            NextMatchView(render, len(matches), interaction.user.id, lg)
-            if len(matches) > 1
-            else None
+            NextMatchView(page, len(matches), interaction.user.id, lg) if len(matches) > 1 else None
         )
         message = await respond(
-            interaction, embeds=[await render(0)], view=view, ephemeral=not public
+            interaction, embeds=[await page(0)], view=view, ephemeral=not public
         )
         if view is not None:
             view.message = message
@@ -170,34 +149,17 @@ class Answers(commands.Cog):
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
-        pages = await self.answer_pages(scope_of(interaction), lg, question)
+        reply = await self.services.answers.answer(
+            question,
+            scope=scope_of(interaction),
+            summary_length=CHAT_SUMMARY_LENGTH,
+            max_letters=CHAT_MAX_LETTERS,
+        )
+        pages = await asyncio.to_thread(render.reply_pages, self.services.catalog, reply, lg)
         if pages is None:
             await respond(interaction, content=t("no_answer", lg), ephemeral=True)
             return
         await send_pages(interaction, pages, public=public)
-
-    async def answer_pages(
-        self, scope: Scope, lg: str, question: str
-    ) -> list[discord.Embed] | None:
-        """The answer to a question, following its route (summary, recommendations, quote)."""
-        answer = await self.bot.core.answers.ask(question, scope=scope)
-        if answer.route == "summary":
-            return await self.summary_pages(scope, lg, letter=None, topic=answer.route_arg)
-        if answer.route == "recommendations":
-            try:
-                return await self.recommendation_pages(
-                    scope, lg, topic=answer.route_arg, letter=None
-                )
-            except LookupError:
-                return await self.recommendation_pages(scope, lg, topic=None, letter=None)
-        if answer.route == "quote" and answer.route_arg:
-            matches = await self.bot.core.quotes.find(answer.route_arg, scope=scope, limit=1)
-            if matches:
-                return [present.quote_embed(self.bot.core, matches[0], lg)]
-            return None
-        if not answer.found:
-            return None
-        return present.answer_pages(self.bot.core, answer, lg)
 
     @app_commands.command(name=cmd("topics"), description=cmd("topics.desc"))
     @app_commands.rename(letter=cmd("opt.letter"), public=cmd("opt.public"))
@@ -208,11 +170,11 @@ class Answers(commands.Cog):
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=not public)
-        topics = await self.bot.core.recommendations.topics(scope_of(interaction), letter=letter)
+        topics = await self.services.recommendations.topics(scope_of(interaction), letter=letter)
         if not topics:
             await respond(interaction, content=t("no_topics", lg), ephemeral=True)
             return
-        await send_pages(interaction, present.topic_pages(topics, lg), public=public)
+        await send_pages(interaction, render.topic_pages(topics, lg), public=public)
 
     # ------------------------------------------------------------------ autocomplete
 
@@ -223,7 +185,7 @@ class Answers(commands.Cog):
     async def _letter_ac(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return letter_choices(self.bot, interaction, current)
+        return letter_choices(self.services.catalog, interaction, current)
 
     @summary.autocomplete("topic")
     @recommendations.autocomplete("topic")
@@ -233,10 +195,10 @@ class Answers(commands.Cog):
         try:
             return [
                 choice(name, slug)
-                for slug, name in self.bot.core.recommendations.suggest_topics(
+                for slug, name in self.services.recommendations.suggest_topics(
                     current, scope_of(interaction)
                 )
-            ][:25]
+            ][:CHOICES_MAX]
         except Exception:
             log.exception("topic autocomplete failed")
             return []
@@ -247,9 +209,9 @@ class Answers(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         try:
             return [
-                choice(name, value)
-                for name, value in self.bot.core.quotes.suggest(current, scope_of(interaction))
-            ][:25]
+                choice(render.choice_name(s), s.value)
+                for s in self.services.quotes.suggest(current, scope_of(interaction))
+            ][:CHOICES_MAX]
         except Exception:
             log.exception("quote autocomplete failed")
             return []

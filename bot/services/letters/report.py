@@ -1,0 +1,53 @@
+"""What an ingest reports: each letter stored (or found stored), each file refused, each
+warning; and a letter as ``show`` presents it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    path: str  # as given, escaped for display (see display_name)
+    letter: LetterRecord
+    status: Literal["added", "unchanged"]
+    repairs: int
+    part: int | None = None  # which letter of a file that holds several (1-based)
+    parts: int | None = None  # how many different letters that file holds
+    replaced: LetterRecord | None = None  # the stored copy this letter replaced (--replace)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    path: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Warned:
+    """Something the user must know about a file that was otherwise handled: a file skipped
+    in a folder, a letter repeated in a file, a letter already stored in another form."""
+
+    path: str
+    warning: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    ingested: list[Ingested] = field(default_factory=list)
+    errors: list[Refused] = field(default_factory=list)
+    warnings: list[Warned] = field(default_factory=list)
+    vectors_filled: int = 0  # letters stored earlier whose missing vectors this run computed
+
+
+@dataclass(frozen=True, slots=True)
+class LetterView:
+    """One letter as ``show`` presents it."""
+
+    letter: LetterRecord
+    sections: list[SectionRecord]
+    sentences: list[SentenceRecord]
+    repairs: list[RepairRecord]
