@@ -160,3 +160,12 @@ def test_core_does_no_io_and_services_never_touch_discord():
             assert "discord" not in outside, f"{name} imports discord"
         if layer(name) != "store":  # SQL and its drivers live in bot/store only
             assert not outside & {"sqlite3", "aiosqlite"}, f"{name} imports a database driver"
+
+
+def test_the_command_line_reaches_discord_only_through_its_entry_point():
+    for name in MODULES:
+        if layer(name) == "cli":
+            chat = {t for t in GRAPH[name] if layer(t) == "chat"}
+            assert chat <= {"bot.chat", "bot.chat.entry"}, f"{name} imports {chat}"
+    entry = {t for t, _ in imported("bot.chat.entry") if t.startswith("bot.chat")}
+    assert not any(".cog" in t or t.endswith((".dm", ".privacy", ".admin")) for t in entry)

@@ -8,10 +8,11 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.chat.embeds import error_embed
-from bot.chat.i18n import lang_of, refusal, t
+from bot.chat.embeds import error_embed, esc
+from bot.chat.i18n import lang_of, t
 from bot.chat.replies import respond
-from bot.core.models import LetterError
+from bot.core.errors import UserError
+from bot.core.refusals import say, sentence
 from bot.store import StoreBusy, StoreFull
 
 log = logging.getLogger("bot.chat.errors")
@@ -37,8 +38,7 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
     ):
         return t("error.not_this_server", lang), False
     if isinstance(original, LookupError | ValueError):
-        kind = "letter" if isinstance(original, LetterError) else "request"
-        return refusal(_text(original), lang, kind=kind, escape=escape), False
+        return explain(original, lang), False
     if isinstance(original, StoreFull):
         return t("error.full", lang), True
     if isinstance(original, StoreBusy):
@@ -48,19 +48,22 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, bo
     return t("error.generic", lang), True
 
 
-def _text(exc: BaseException) -> str:
-    return str(exc.args[0]) if exc.args else str(exc)
+#: Said in Dutch for a refusal that carries no message key (not one of briefbot's own).
+_UNKNOWN_NL = "Dat kan ik zo niet doen; controleer wat je invulde, of kijk in /help hoe het werkt."
 
-
-def escape(text: str) -> str:
-    """What a user typed, or a letter says, shown in a message: no markdown, no pings."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+escape = esc  # what a user typed, or a letter says, in a message: no markdown, no pings
 
 
 def explain(exc: BaseException, lang: str) -> str:
-    """A service's refusal as one sentence in ``lang`` (for DMs and other plain replies)."""
-    kind = "letter" if isinstance(exc, LetterError) else "request"
-    return refusal(_text(exc), lang, kind=kind, escape=escape)
+    """A refusal as one sentence in ``lang`` that says what to do next (slash commands, uploads
+    and DMs alike): from its message key; one that has none (not raised by briefbot) is said
+    as written in English and as a general sentence in Dutch (never English to a Dutch
+    reader)."""
+    if isinstance(exc, UserError):
+        return say(exc, lang, where="discord", escape=esc)
+    if lang == "nl":
+        return _UNKNOWN_NL
+    return sentence(str(exc.args[0]) if exc.args else str(exc))
 
 
 async def on_app_command_error(

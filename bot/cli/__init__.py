@@ -80,11 +80,14 @@ def _command_modules() -> list:  # type: ignore[type-arg]
 
 
 def explain(exc: BaseException) -> str:
-    """A service's refusal as one English sentence saying what to do next."""
-    from bot.chat.i18n import clause, refusal
+    """A refusal as one English clause saying what to do next, pointing at the command line's
+    own commands (a refusal of the command line itself is said as written)."""
+    from bot.core.errors import UserError
+    from bot.core.refusals import clause, say
 
-    message = exc.args[0] if exc.args else str(exc)
-    return clause(refusal(str(message), "en", where="cli"))
+    if isinstance(exc, UserError):
+        return clause(say(exc, "en", where="cli"))
+    return clause(str(exc.args[0]) if exc.args else str(exc))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,30 +20,32 @@ def decode_text(data: bytes) -> str:
     mostly replacement characters. Returns NFC text with ``\\r\\n`` folded to ``\\n``.
     """
     if not data.strip():
-        raise LetterError("the file is empty")
+        raise LetterError("file_empty", "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise LetterError("unreadable encoding (broken UTF-16)") from exc
+            raise LetterError("encoding", "unreadable encoding (broken UTF-16)") from exc
     elif _looks_utf16(data):
         text = data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be", errors="replace")
     else:
         if b"\x00" in data[:65536]:
-            raise LetterError("this is a binary file, not a text letter")
+            raise LetterError("binary", "this is a binary file, not a text letter")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = _decode_legacy(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        raise LetterError("this is a binary file, not a text letter (it contains NUL characters)")
+        raise LetterError(
+            "binary", "this is a binary file, not a text letter (it contains NUL characters)"
+        )
     sample = text[:65536]
     controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in _CONTROL_OK)
     if controls > max(8, len(sample) // 100):
-        raise LetterError("this is a binary file, not a text letter")
+        raise LetterError("binary", "this is a binary file, not a text letter")
     if sample.count("\ufffd") > max(8, len(sample) // 50):
-        raise LetterError("unreadable encoding: most characters could not be decoded")
+        raise LetterError("encoding", "unreadable encoding: most characters could not be decoded")
     # one regex pass, not a generator of single characters (that took gigabytes at 20 MB)
     text = _DROPPED.sub("", text)
     return unicodedata.normalize("NFC", text)

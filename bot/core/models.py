@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.core.errors import Refused
+
 SourceKind = Literal["txt", "pdf"]
 #: ``letter``: salutation, closing and signature; ``answers``: answers to parliamentary
 #: questions (``Vraag N`` / ``Antwoord N`` sections); ``note`` and ``report``: other documents.
@@ -82,5 +84,11 @@ class ParsedLetter:
         return "(untitled letter)" if self.genre == "letter" else "(untitled document)"
 
 
-class LetterError(ValueError):
-    """A file that cannot be stored as a letter; the message says why, for a person."""
+class LetterError(Refused):
+    """A file that cannot be stored as a letter: a message key (``bot.core.refusals``) and the
+    reader's own English sentence saying why (``str()``)::
+
+        raise LetterError("file_empty", "the file is empty")
+    """
+
+    kind = "letter"

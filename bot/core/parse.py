@@ -93,7 +93,8 @@ class _Deadline:
     def check(self) -> None:
         if self.at is not None and time.monotonic() >= self.at:
             raise LetterError(
-                "the text took too long to read; it is too large or too unusual to be a letter"
+                "text_too_slow",
+                "the text took too long to read; it is too large or too unusual to be a letter",
             )
 
 
@@ -114,12 +115,16 @@ def parse_letter(
     clock = _Deadline(deadline)
     clock.check()
     if len(original) > MAX_CHARS:
-        raise LetterError(f"the text is too long for a letter ({len(original):,} characters)")
+        size = f"{len(original):,}"
+        raise LetterError(
+            "text_too_long", f"the text is too long for a letter ({size} characters)", size=size
+        )
     if not original.strip():
-        raise LetterError("the file is empty")
+        raise LetterError("file_empty", "the file is empty")
     if _UNSTORABLE.search(original):  # binary, or not valid UTF-8: nothing a letter holds
         raise LetterError(
-            "the text holds NUL characters or unpaired surrogates, so it is not a text letter"
+            "binary",
+            "the text holds NUL characters or unpaired surrogates, so it is not a text letter",
         )
     damaged = looks_damaged(original)
     proj = project(original)
@@ -225,12 +230,15 @@ def parse_letter(
     _assemble(letter, body, spans, pages, damaged, clock)
     if not letter.sentences:
         if framed:
-            raise LetterError("no letter text found after removing the letterhead")
-        raise LetterError("no text found after removing the page headers and footers")
+            raise LetterError("not_a_letter", "no letter text found after removing the letterhead")
+        raise LetterError(
+            "not_a_letter", "no text found after removing the page headers and footers"
+        )
     if not framed and len({s.norm for s in letter.sentences}) < _MIN_DISTINCT_SENTENCES:
         raise LetterError(
+            "too_little_text",
             "too little text to be a policy document: a letter needs a salutation or closing, "
-            "any other document at least three different sentences"
+            "any other document at least three different sentences",
         )
     return letter
 
@@ -357,12 +365,14 @@ def _skip_punctuation(original: str, pos: int) -> int:
 def _check_dutch(projected: str) -> None:
     words = projected.split()
     if len(words) < 8:
-        raise LetterError("too little text to be a letter")
+        raise LetterError("too_little_text", "too little text to be a letter")
     sample = words[:3000]
     share = sum(1 for w in sample if w in _DUTCH_COMMON) / len(sample)
     english = sum(1 for w in sample if w in _ENGLISH_COMMON) / len(sample)
     if share < 0.12 or english > share:
-        raise LetterError("this does not look like Dutch text, so not a letter briefbot can read")
+        raise LetterError(
+            "not_dutch", "this does not look like Dutch text, so not a letter briefbot can read"
+        )
 
 
 def _real_page_headers(proj: Projection, headers: list[int]) -> list[int]:

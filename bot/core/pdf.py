@@ -54,15 +54,24 @@ _MAGIC = b"%PDF-"
 _MAGIC_WINDOW = 1024  # the PDF header may be preceded by junk (Acrobat allows 1024 bytes)
 _EOF_WINDOW = 2048  # ``%%EOF`` must be near the end; a cut-off download lacks it
 
+#: PDFium's error codes -> (message key, the reader's sentence).
 _PDFIUM_ERRORS = {
     pdfium_c.FPDF_ERR_PASSWORD: (
-        "This PDF is password-protected; remove the password and try again."
+        "pdf_password",
+        "This PDF is password-protected; remove the password and try again.",
     ),
     pdfium_c.FPDF_ERR_SECURITY: (
-        "This PDF is encrypted with an unsupported method; save an unprotected copy and try again."
+        "pdf_encrypted",
+        "This PDF is encrypted with an unsupported method; save an unprotected copy and try again.",
     ),
-    pdfium_c.FPDF_ERR_FORMAT: "This PDF is damaged and cannot be read; try another copy.",
-    pdfium_c.FPDF_ERR_FILE: "This PDF cannot be read (damaged or incomplete); try another copy.",
+    pdfium_c.FPDF_ERR_FORMAT: (
+        "pdf_damaged",
+        "This PDF is damaged and cannot be read; try another copy.",
+    ),
+    pdfium_c.FPDF_ERR_FILE: (
+        "pdf_damaged",
+        "This PDF cannot be read (damaged or incomplete); try another copy.",
+    ),
 }
 
 # What a file that is not a PDF looks like, by its first bytes.
@@ -109,7 +118,9 @@ def extract_pdf_pages(data: bytes, *, max_pages: int = 500, max_seconds: float =
     _check_is_pdf(data)
     wait = min(max(max_seconds, 0.0), threading.TIMEOUT_MAX)
     if not PDFIUM_LOCK.acquire(timeout=wait):
-        raise LetterError("The PDF reader is busy with other files; try again in a minute.")
+        raise LetterError(
+            "pdf_busy", "The PDF reader is busy with other files; try again in a minute."
+        )
     try:
         raw_pages = _extract_locked(data, max_pages=max_pages, max_seconds=max_seconds)
     finally:
@@ -117,23 +128,27 @@ def extract_pdf_pages(data: bytes, *, max_pages: int = 500, max_seconds: float =
     pages = [_normalise(text) for text in raw_pages]
     if sum(len(_LETTER.findall(page)) for page in pages) < MIN_TEXT_LETTERS:
         raise LetterError(
-            "This PDF has no text layer (scanned?); run OCR first, or upload the text as .txt."
+            "pdf_scanned",
+            "This PDF has no text layer (scanned?); run OCR first, or upload the text as .txt.",
         )
     return pages
 
 
 def _check_is_pdf(data: bytes) -> None:
     if not data:
-        raise LetterError("The file is empty.")
+        raise LetterError("file_empty", "The file is empty.")
     if _MAGIC not in data[: _MAGIC_WINDOW + len(_MAGIC)]:
         what = _describe(data)
         if what is None:
-            raise LetterError("This file is not a PDF (it does not start with %PDF-).")
-        raise LetterError(f"This file is not a PDF: it looks like {what}.")
+            raise LetterError("not_pdf", "This file is not a PDF (it does not start with %PDF-).")
+        raise LetterError(
+            "not_pdf_like", f"This file is not a PDF: it looks like {what}.", what=what
+        )
     tail = data[-64 * 1024 :].rstrip(b"\x00 \t\r\n")  # tolerate padding after the marker
     if b"%%EOF" not in tail[-_EOF_WINDOW:]:
         raise LetterError(
-            "This PDF is incomplete (cut off before its end); download or export it again."
+            "pdf_incomplete",
+            "This PDF is incomplete (cut off before its end); download or export it again.",
         )
 
 
@@ -164,17 +179,20 @@ def _extract_locked(data: bytes, *, max_pages: int, max_seconds: float) -> list[
     if not raw_doc:
         code = pdfium_c.FPDF_GetLastError()
         raise LetterError(
-            _PDFIUM_ERRORS.get(code, "This PDF is damaged and cannot be read; try another copy.")
+            *_PDFIUM_ERRORS.get(
+                code, ("pdf_damaged", "This PDF is damaged and cannot be read; try another copy.")
+            )
         )
     doc = pdfium.PdfDocument(raw_doc)
     opened: list[Any] = []  # pages and text pages, closed in reverse order
     try:
         count = len(doc)
         if count <= 0:
-            raise LetterError("This PDF has no pages.")
+            raise LetterError("pdf_no_pages", "This PDF has no pages.")
         if count > max_pages:
             raise LetterError(
-                f"This PDF has {count} pages, more than the {max_pages} allowed for a letter."
+                "pdf_too_big",
+                f"This PDF has {count} pages, more than the {max_pages} allowed for a letter.",
             )
         pages: list[str] = []
         total = 0
@@ -186,8 +204,9 @@ def _extract_locked(data: bytes, *, max_pages: int, max_seconds: float) -> list[
                 objects = pdfium_c.FPDFPage_CountObjects(page.raw)
                 if objects > MAX_PAGE_OBJECTS:
                     raise LetterError(
+                        "pdf_too_big",
                         f"Page {index + 1} of this PDF is made of {objects:,} drawing objects, "
-                        f"more than the {MAX_PAGE_OBJECTS:,} allowed; this is not a letter."
+                        f"more than the {MAX_PAGE_OBJECTS:,} allowed; this is not a letter.",
                     )
                 _check_time(started, max_seconds, index, count)
                 textpage = page.get_textpage()
@@ -195,18 +214,22 @@ def _extract_locked(data: bytes, *, max_pages: int, max_seconds: float) -> list[
                 chars = textpage.count_chars()
             except pdfium.PdfiumError as exc:
                 raise LetterError(
-                    f"Page {index + 1} of this PDF is damaged and cannot be read; try another copy."
+                    "pdf_damaged",
+                    f"Page {index + 1} of this PDF is damaged and cannot be read; "
+                    "try another copy.",
                 ) from exc
             if chars > MAX_PAGE_CHARS:
                 raise LetterError(
+                    "pdf_too_big",
                     f"Page {index + 1} of this PDF holds {chars:,} characters of text, "
-                    f"more than the {MAX_PAGE_CHARS:,} allowed; this is not a letter."
+                    f"more than the {MAX_PAGE_CHARS:,} allowed; this is not a letter.",
                 )
             total += chars
             if total > MAX_TOTAL_CHARS:
                 raise LetterError(
+                    "pdf_too_big",
                     f"This PDF holds more than {MAX_TOTAL_CHARS:,} characters of text; "
-                    "this is not a letter."
+                    "this is not a letter.",
                 )
             pages.append(textpage.get_text_range(0, chars) if chars > 0 else "")
             while opened:
@@ -224,8 +247,9 @@ def _check_time(started: float, max_seconds: float, done: int, count: int) -> No
     if time.monotonic() - started >= max_seconds:
         where = f" (stopped at page {done + 1} of {count})" if done < count else ""
         raise LetterError(
+            "pdf_too_big",
             f"Reading this PDF took longer than {max_seconds:g} seconds{where}; "
-            "it is too large or malformed."
+            "it is too large or malformed.",
         )
 
 

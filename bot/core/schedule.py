@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.errors import Refused
+
 Frequency = Literal["daily", "weekdays", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekdays", "weekly")
 _HHMM = re.compile(r"^\s*([01]?\d|2[0-3])[:.hu]([0-5]\d)\s*$")
@@ -25,7 +27,7 @@ def parse_time(text: str) -> time:
     """``09:00``, ``9:05``, ``21.30`` -> time; ValueError with a human message otherwise."""
     m = _HHMM.match(text or "")
     if not m:
-        raise ValueError(f"{_shown(text)} is not a time; use HH:MM, for example 09:00")
+        raise Refused("bad_time", value=_shown(text))
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -38,14 +40,12 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
 def parse_zone(name: str) -> ZoneInfo:
     cleaned = (name or "").strip() if isinstance(name, str) else ""
     if len(cleaned) > 64 or not _ZONE_NAME.fullmatch(cleaned):
-        raise ValueError(f"{_shown(name)} is not an IANA time zone, for example Europe/Amsterdam")
+        raise Refused("bad_zone", value=_shown(name))
     try:
         return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         # OSError: a name that is a folder of the zone database ("Europe") or too long a path
-        raise ValueError(
-            f"{_shown(name)} is not an IANA time zone, for example Europe/Amsterdam"
-        ) from exc
+        raise Refused("bad_zone", value=_shown(name)) from exc
 
 
 def _shown(text: str | None, limit: int = 40) -> str:

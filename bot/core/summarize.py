@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import Stemmer
 
+from bot.core.errors import Refused
 from bot.core.recommend import classify, is_closing_formula, is_question_heading
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
@@ -397,7 +398,7 @@ def length_of(length: int | str, sentences: Sequence[SummarySentence] | None = N
     (also ``kort``/``standaard``/``lang``): 3/5/10, or, given the document's ``sentences``,
     its :func:`default_length` with short about 60 % and long twice that (at most 20)."""
     if isinstance(length, bool):
-        raise ValueError("length must be a number of sentences or short/default/long")
+        raise Refused("summary_length")
     if isinstance(length, str):
         key = length.strip().lower()
         if key in NAMED_LENGTHS:
@@ -411,11 +412,8 @@ def length_of(length: int | str, sentences: Sequence[SummarySentence] | None = N
                 return min(20, 2 * default)
             return default
         if not key.isdigit():
-            raise ValueError(
-                f"unknown summary length {length[:40]!r}: use short (3), default (5), long (10) "
-                "or a number from 1 to 20"
-            )
+            raise Refused("summary_length")
         length = int(key)
     if not 1 <= length <= 20:
-        raise ValueError("a summary has 1 to 20 sentences")
+        raise Refused("summary_length")
     return int(length)

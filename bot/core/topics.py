@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.core.errors import NotFound
 from bot.core.lexicon import lemma, looks_like_verb_form, zipf
 from bot.core.text import fold, words
 from bot.core.vocabulary import INSTITUTION_NOUNS, MONTHS, STOPWORDS
@@ -564,7 +565,7 @@ class TopicRef:
     name: str
 
 
-class TopicNotFound(LookupError):
+class TopicNotFound(NotFound):
     """A topic the letters in scope do not have.
 
     ``query`` is what the user typed; ``suggestions`` the topics that come close (``close`` is
@@ -586,7 +587,9 @@ class TopicNotFound(LookupError):
         self.suggestions = list(suggestions)
         self.close = close
         self.mentions = mentions
-        super().__init__(self.message())
+        shown = ", ".join(f"{r.name} ({r.slug})" for r in self.suggestions)
+        key = "no_topic_none" if not shown else ("no_topic" if close else "no_topic_main")
+        super().__init__(key, self.message(), topic=repr(self.query), close=shown)
 
     def message(self) -> str:
         text = f"no topic {self.query!r}"

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.core.errors import NotFound
 from bot.services.scope import Scope
 from bot.store.records import LetterRecord, parse_ref
 
@@ -151,5 +152,5 @@ class Catalog:
         if rec is None:
             ref = ref.strip()
             shown = ref if len(ref) <= 60 else ref[:59] + "…"
-            raise LookupError(f"no letter {shown!r}")
+            raise NotFound("no_letter", ref=repr(shown))
         return rec

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from bot.core.errors import NotFound, Refused
 from bot.core.quote_index import QuoteHit, QuoteIndex, QuoteIndexBuilder, QuoteRow
 from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
@@ -141,7 +142,7 @@ class QuoteService:
         LookupError for a letter ``scope`` cannot see.
         """
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("give a few words of the sentence you are looking for")
+            raise Refused("empty_quote")
         limit = max(1, min(int(limit), MAX_LIMIT))
         allowed: Collection[int] | None
         if letter is not None and str(letter).strip():
@@ -164,12 +165,12 @@ class QuoteService:
         m = _REF.fullmatch(ref) if isinstance(ref, str) else None
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
-            raise LookupError(f"{shown!r} is not a sentence reference like '12:34'")
+            raise NotFound("not_a_reference", ref=repr(shown))
         index = await self._index.get()
         record = self.catalog.find(m[1], scope)
         hit = index.get(record.id, int(m[2])) if record is not None else None
         if hit is None or not self._may_see(scope, hit):
-            raise LookupError(f"no sentence {ref.strip()!r}")
+            raise NotFound("no_sentence", ref=repr(ref.strip()))
         return self._match(hit)
 
     def suggest(

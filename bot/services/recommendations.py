@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from bot.core.errors import Refused
 from bot.core.recommend import RECOMMEND_VERSION, author_of, classify_all
 from bot.core.summarize import is_debris
 from bot.core.text import fold
@@ -294,7 +295,7 @@ class RecommendationService:
         if letter is None:
             return self._letter_ids(scope)
         if not letter.strip():
-            raise ValueError("name a letter by its id or slug")
+            raise Refused("name_letter")
         record = self.catalog.resolve(letter[:200], scope)
         return [record.id]
 
@@ -306,9 +307,9 @@ class RecommendationService:
         if not self._loaded:
             await self._load_catalogue()
         if len(topic) > MAX_TOPIC_CHARS * 5:
-            raise ValueError("that topic is too long; use a word or two")
+            raise Refused("topic_too_long")
         if not clean_query(topic):
-            raise ValueError("name a topic, e.g. 'mensenhandel' (`topics` lists them)")
+            raise Refused("name_topic")
         refs = await self._refs(scope)
         slug = resolve_topic(topic, refs)
         if slug is None:

@@ -22,6 +22,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+from bot.core.errors import NotFound, Refused
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
 from bot.core.topics import SentenceTerms, mentions, mentions_words, slugify
@@ -103,9 +104,9 @@ class SummaryService:
         topics, for a topic)."""
         length_of(length)  # a bad length fails before any work
         if topic is not None and not fold(topic[:1000]):
-            raise ValueError("name a topic, e.g. 'mensenhandel'")
+            raise Refused("name_topic")
         if letter is not None and not letter.strip():
-            raise ValueError("name a letter by its id or slug")
+            raise Refused("name_letter")
 
         record: LetterRecord | None = None
         slug: str | None = None
@@ -136,12 +137,12 @@ class SummaryService:
                 ]
             weighted = [(w, r) for w, r in candidates if w]
             if not weighted:
-                raise LookupError(f"no letter is about {match.name!r}")
+                raise NotFound("no_letter_about", topic=repr(match.name))
             record = max(weighted, key=lambda wr: (wr[0], recency(wr[1])))[1]
         elif record is None:
             record = self.catalog.view(scope).newest
             if record is None:
-                raise LookupError("there are no letters yet; add one first")
+                raise NotFound("no_letters")
 
         assert record is not None
         if not sentences:
@@ -154,7 +155,7 @@ class SummaryService:
         elif match is not None and match.by == "words":
             pool = [s for s in sentences if mentions_words(s.text, match.stems)]
             if not pool:
-                raise LookupError(f"letter {record.slug!r} says nothing about {match.name!r}")
+                raise NotFound("letter_silent", letter=repr(record.slug), topic=repr(match.name))
         elif slug is not None:
             terms = self.recommendations.topic_terms(slug)
             tagged = {
@@ -171,9 +172,10 @@ class SummaryService:
                 or (s.section_heading and slugify(s.section_heading) == slug)
             ]
             if not pool:
-                raise LookupError(
-                    f"letter {record.slug!r} says nothing about "
-                    f"{self.recommendations.topic_name(slug)!r}"
+                raise NotFound(
+                    "letter_silent",
+                    letter=repr(record.slug),
+                    topic=repr(self.recommendations.topic_name(slug)),
                 )
         else:
             pool = sentences

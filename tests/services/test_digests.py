@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.errors import Refused
 from bot.services.app import Services
 from bot.services.clock import ManualClock
 from bot.services.digests import DeliveryError, Digest
@@ -74,13 +75,15 @@ async def test_options_are_validated_and_the_next_time_is_local(app: Services) -
         await channel_digest(app, time_text="25:00")
     with pytest.raises(ValueError, match="IANA"):
         await channel_digest(app, timezone="Mars/Olympus")
-    with pytest.raises(ValueError, match="another server"):
+    with pytest.raises(Refused) as caught:
         await channel_digest(app, channel_guild_id=OTHER)
+    assert caught.value.key == "foreign_channel"
     sub = await channel_digest(app, time_text="09:00", topics=["kinderporno"])
     assert sub.topics == ("kinderpornografie",)  # resolved to the letters' topic
     assert sub.next_due == START + timedelta(hours=1)  # 09:00 in Amsterdam
-    with pytest.raises(ValueError, match="another server"):  # never taken over
+    with pytest.raises(Refused) as caught:  # never taken over
         await app.digests.subscribe(kind="channel", user_id=2, guild_id=OTHER, channel_id=CHANNEL)
+    assert caught.value.key == "channel_taken" and "another server" in str(caught.value)
 
 
 async def test_who_sees_and_who_stops_which_digest(app: Services) -> None:

@@ -9,7 +9,7 @@ import aiohttp
 import discord
 
 from bot.chat.digests.render import render, when
-from bot.chat.i18n import pause_reason, t
+from bot.chat.i18n import pause_reason, pause_text, t
 from bot.chat.replies import NO_MENTIONS
 from bot.services.digests import DeliveryError, Digest
 from bot.store.records import Subscription
@@ -19,14 +19,14 @@ HISTORY_LIMIT = 200
 PARTIAL_MAX = 1000  # digests whose later part failed, remembered for their retry
 
 # Discord error codes that will not go away by retrying: pause the subscription.
-NOT_A_MEMBER = "the user is no longer a member of the server this digest was set up in"
-NOT_IN_SERVER = "briefbot is no longer in the server this digest was set up in"
+NOT_A_MEMBER = pause_text("not_a_member")
+NOT_IN_SERVER = pause_text("not_in_server")
 PERMANENT = {
-    10003: "the channel was deleted",
-    10013: "the user is unknown",
-    50001: "the bot has no access to the channel",
-    50013: "the bot lacks permission to post there",
-    50007: "the user does not accept direct messages",
+    10003: pause_text("channel_deleted"),
+    10013: pause_text("user_unknown"),
+    50001: pause_text("no_access"),
+    50013: pause_text("no_permission"),
+    50007: pause_text("dms_closed"),
 }
 
 
@@ -45,7 +45,7 @@ class DiscordSender:
                     sub.channel_id
                 )
                 if not isinstance(channel, discord.abc.Messageable):
-                    raise DeliveryError("the channel cannot hold messages", permanent=True)
+                    raise DeliveryError(pause_text("not_messageable"), permanent=True)
                 return channel
             if sub.guild_id is not None:
                 await self.check_membership(sub)
@@ -218,7 +218,7 @@ def _classify(exc: discord.HTTPException) -> DeliveryError:
     if code in PERMANENT:
         return DeliveryError(PERMANENT[code], permanent=True, code=code)
     if isinstance(exc, discord.NotFound):
-        return DeliveryError("the channel or user is gone", permanent=True, code=code)
+        return DeliveryError(pause_text("gone"), permanent=True, code=code)
     if isinstance(exc, discord.Forbidden):
-        return DeliveryError("the bot is not allowed to post there", permanent=True, code=code)
+        return DeliveryError(pause_text("forbidden"), permanent=True, code=code)
     return DeliveryError(f"Discord error {exc.status} {code}", permanent=False, code=code)

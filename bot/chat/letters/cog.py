@@ -11,12 +11,13 @@ from discord.ext import commands
 
 from bot.chat.common import ClientBase, cooldown, lang, letter_choices, scope_of
 from bot.chat.embeds import clip, title_of
-from bot.chat.errors import UserFacingError, escape
-from bot.chat.i18n import clause, cmd, n, refusal, t
+from bot.chat.errors import UserFacingError, escape, explain
+from bot.chat.i18n import cmd, n, t
 from bot.chat.letters.render import help_embed, letter_pages
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
+from bot.core.refusals import clause
 from bot.services.letters import display_name
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Letters(commands.Cog):
                 data, filename=file.filename, guild_id=interaction.guild_id
             )
         except LetterError as exc:
-            reason = refusal(str(exc), lg, kind="letter", escape=escape)
+            reason = explain(exc, lg)
             raise _refused(name, reason, lg) from exc
         lines = []
         for item in report.ingested:  # a file may hold several letters: each is reported
@@ -137,7 +138,7 @@ class Letters(commands.Cog):
             )
         lines += [f"⚠ {escape(w.warning)}" for w in report.warnings]
         for e in report.errors:  # a letter of the file that could not be read
-            reason = refusal(e.error, lg, kind="letter", escape=escape)
+            reason = explain(e.problem or ValueError(e.error), lg)
             lines.append(t("letter.refused", lg, name=escape(name), reason=clause(reason)))
         await respond(interaction, content=clip("\n".join(lines), 2000))
 

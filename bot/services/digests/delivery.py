@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.core.errors import Refused
 from bot.services.clock import Clock
 from bot.services.digests.claims import (
     CLAIMS,
@@ -300,10 +301,7 @@ class Deliveries:
         attempt as failed; the schedule stays as it was and nothing is paused (the scheduler
         tries the day's digest at its time and deals with a permanent error then)."""
         if sub.paused_reason:
-            raise ValueError(
-                f"subscription {sub.id} is paused ({sub.paused_reason}); "
-                "set it again with /digest set or /digest subscribe to resume it"
-            )
+            raise Refused("paused", subscription=sub.id, reason=sub.paused_reason)
         now = self.clock.now()
         schedule = schedule_of(sub)
         today = now.astimezone(schedule.zone).date()
@@ -316,10 +314,7 @@ class Deliveries:
                 [due.request(now)], owner=self.owner, now=now, policy=CLAIMS
             )
             if claim[0] == "busy":
-                raise ValueError(
-                    f"the bot is sending today's digest of subscription {sub.id} right now; "
-                    "try again in a minute"
-                )
+                raise Refused("busy_sending", subscription=sub.id)
             done = await self.deliver(due, claim, sender, now, shared, outcomes, by="operator")
             if done.status == "sent":
                 assert done.digest is not None and done.message_id is not None

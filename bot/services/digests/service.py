@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Literal
 
+from bot.core.errors import Refused
 from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.catalog import Catalog
 from bot.services.clock import Clock, SystemClock
@@ -75,22 +76,17 @@ class DigestService:
         at = parse_time(time_text)
         zone = parse_zone(timezone)
         if frequency not in FREQUENCIES:
-            raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+            raise Refused("bad_frequency", choices=", ".join(FREQUENCIES))
         if language not in ("nl", "en"):
-            raise ValueError("language must be nl or en")
+            raise Refused("bad_language")
         if kind == "channel":
             if channel_id is None:
-                raise ValueError("a server digest needs a channel")
+                raise Refused("needs_channel")
             if channel_guild_id is not None and channel_guild_id != guild_id:
-                raise ValueError(
-                    "that channel belongs to another server; pick one of this server's channels"
-                )
+                raise Refused("foreign_channel")
             existing = await self.repo.by_target(f"channel:{channel_id}")
             if existing is not None and existing.guild_id != guild_id:
-                raise ValueError(
-                    f"channel {channel_id} already has a digest of another server; "
-                    "pick another channel"
-                )
+                raise Refused("channel_taken", channel=channel_id)
         scope = Scope(guild_id=guild_id)
         slugs = [await self.recommendations.resolve_topic(t, scope) for t in topics if t.strip()]
         now = self.clock.now()
@@ -203,7 +199,7 @@ class DigestService:
         """What a digest looks like here before one is set (``/digest preview``): the first
         digest a new subscription of this server would get today. Nothing is stored."""
         if language not in ("nl", "en"):
-            raise ValueError("language must be nl or en")
+            raise Refused("bad_language")
         scope = Scope(guild_id=guild_id)
         slugs = [await self.recommendations.resolve_topic(t, scope) for t in topics]
         return await self.content.sample(

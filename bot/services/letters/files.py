@@ -78,8 +78,20 @@ def _kind_of(mode: int) -> str | None:
 
 
 def _too_big(size: int) -> LetterError:
+    shown, limit = f"{size / 1024 / 1024:.1f}", MAX_FILE_BYTES // 1024 // 1024
     return LetterError(
-        f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB"
+        "file_too_big", f"the file is {shown} MB; the limit is {limit} MB", size=shown, limit=limit
+    )
+
+
+def _unreadable(exc: OSError) -> LetterError:
+    why = exc.strerror or str(exc)
+    return LetterError("unreadable_file", f"cannot read the file: {why}", why=why)
+
+
+def _not_a_file(kind: str) -> LetterError:
+    return LetterError(
+        "not_a_file", f"this is {kind}, not a file; give the path of a .txt or .pdf file", what=kind
     )
 
 
@@ -91,19 +103,19 @@ def read_file(path: str | Path) -> bytes:
     try:
         kind = _kind_of(Path(path).stat().st_mode)  # a socket cannot even be opened
     except OSError as exc:
-        raise LetterError(f"cannot read the file: {exc.strerror or exc}") from exc
+        raise _unreadable(exc) from exc
     if kind is not None:
-        raise LetterError(f"this is {kind}, not a file; give the path of a .txt or .pdf file")
+        raise _not_a_file(kind)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise LetterError(f"cannot read the file: {exc.strerror or exc}") from exc
+        raise _unreadable(exc) from exc
     try:
         info = os.fstat(fd)  # what was opened, even if the name was swapped since
         kind = _kind_of(info.st_mode)
         if kind is not None:
-            raise LetterError(f"this is {kind}, not a file; give the path of a .txt or .pdf file")
+            raise _not_a_file(kind)
         if info.st_size > MAX_FILE_BYTES:
             raise _too_big(info.st_size)
         chunks: list[bytes] = []
@@ -117,7 +129,7 @@ def read_file(path: str | Path) -> bytes:
             if total > MAX_FILE_BYTES:
                 raise _too_big(total)
     except OSError as exc:
-        raise LetterError(f"cannot read the file: {exc.strerror or exc}") from exc
+        raise _unreadable(exc) from exc
     finally:
         os.close(fd)
     return b"".join(chunks)

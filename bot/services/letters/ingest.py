@@ -31,6 +31,7 @@ from bot.services.letters.reading import (
     Part,
     Reading,
     compatible,
+    part_refused,
     read_letters,
     sentence_norms,
     shares_most,
@@ -129,13 +130,16 @@ async def _ingest_reading(
         where = "" if part.number is None else f"letter {part.number} of {parts} in the file: "
         n = len(part.parsed.sentences)
         if max_sentences is not None and n > max_sentences:
-            report.errors.append(
-                Refused(
-                    shown,
-                    f"{where}it has {n:,} sentences; a letter added in Discord may have at most "
-                    f"{max_sentences:,} (an operator can add longer texts with the CLI)",
-                )
+            long = LetterError(
+                "too_many_sentences",
+                f"it has {n:,} sentences; a letter added in Discord may have at most "
+                f"{max_sentences:,} (an operator can add longer texts with the CLI)",
+                count=f"{n:,}",
+                limit=f"{max_sentences:,}",
             )
+            if part.number is not None and parts is not None:
+                long = part_refused(part.number, parts, long)
+            report.errors.append(Refused(shown, str(long), long))
             continue
         record, created, replaced, warning = await store_part(
             store, part, name=name, source_path=source_path, guild_id=guild_id,
@@ -155,7 +159,7 @@ async def _ingest_reading(
         report.ingested.append(item)
         if warning:
             report.warnings.append(Warned(shown, f"{where}{warning}"))
-    report.errors.extend(Refused(shown, p) for p in reading.problems)
+    report.errors.extend(Refused(shown, str(p), p) for p in reading.problems)
     report.warnings.extend(Warned(shown, n) for n in reading.notes)
 
 
@@ -194,7 +198,7 @@ async def ingest_paths(
                 guild_id=guild_id, replace=replace, can_replace=True, on_stored=on_stored,
             )  # fmt: skip
         except LetterError as exc:
-            report.errors.append(Refused(shown, str(exc)))
+            report.errors.append(Refused(shown, str(exc), exc))
         except Exception as exc:
             why = _storage_problem(exc)
             if why is None:
@@ -227,7 +231,10 @@ async def ingest_upload(
         max_sentences=MAX_UPLOAD_SENTENCES,
     )  # fmt: skip
     if not report.ingested:
-        raise LetterError(report.errors[0].error if report.errors else "no letter found")
+        first = report.errors[0] if report.errors else None
+        if first is not None and first.problem is not None:
+            raise first.problem
+        raise LetterError("no_letter_found", first.error if first else "no letter found")
     return report
 
 

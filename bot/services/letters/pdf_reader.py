@@ -33,6 +33,7 @@ from typing import IO
 
 from bot.core.models import LetterError
 from bot.core.pdf import extract_pdf_pages
+from bot.core.refusals import TEXT
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ while True:
         out = {"pages": extract_pdf_pages(data, max_pages=request["max_pages"],
                                           max_seconds=request["max_seconds"])}
     except LetterError as exc:
-        out = {"error": str(exc)}
+        out = {"error": str(exc), "key": exc.key, "params": exc.params}
     stdout.write(json.dumps(out).encode() + b"\\n")
     stdout.flush()
     del data, out
@@ -73,9 +74,10 @@ while True:
 class _Failed(Exception):
     """The child died or hung on this file."""
 
-    def __init__(self, message: str, *, memory: bool) -> None:
+    def __init__(self, message: str, *, memory: bool, key: str = "pdf_damaged") -> None:
         super().__init__(message)
         self.memory = memory
+        self.key = key  # what the user is told (bot.core.refusals)
 
 
 class _Child:
@@ -113,7 +115,9 @@ class _Child:
         except ValueError:
             out = {}
         if isinstance(out.get("error"), str):
-            raise LetterError(out["error"])
+            params = out.get("params") if isinstance(out.get("params"), dict) else {}
+            key = out.get("key") if out.get("key") in TEXT else "pdf_damaged"
+            raise LetterError(key, out["error"], **params)
         if isinstance(out.get("pages"), list):
             return [str(p) for p in out["pages"]]
         raise _Failed("This PDF crashed the PDF reader; it is damaged or malformed.", memory=False)
@@ -131,6 +135,7 @@ class _Child:
                     f"Reading this PDF took longer than {timeout - GRACE_SECONDS:g} seconds; "
                     "it is too large or malformed.",
                     memory=False,
+                    key="pdf_too_big",
                 )
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
@@ -156,6 +161,7 @@ class _Child:
                 f"Reading this PDF needs more than {self.memory // (1024 * 1024)} MiB of memory; "
                 "it is not a letter (or it is built to exhaust the reader).",
                 memory=True,
+                key="pdf_too_big",
             )
         return _Failed("This PDF crashed the PDF reader; it is damaged or malformed.", memory=False)
 
@@ -188,7 +194,9 @@ class PdfReaders:
         self, data: bytes, *, max_pages: int, max_seconds: float, max_memory: int
     ) -> list[str]:
         if not self._slots.acquire(timeout=max(0.0, max_seconds)):
-            raise LetterError("The PDF reader is busy with other files; try again in a minute.")
+            raise LetterError(
+                "pdf_busy", "The PDF reader is busy with other files; try again in a minute."
+            )
         try:
             for attempt in range(2):
                 child = self._take(max_memory)
@@ -205,7 +213,7 @@ class PdfReaders:
                     child.close(kill=True)
                     if failed.memory and not fresh and attempt == 0:
                         continue  # perhaps the child's own history: once more, fresh
-                    raise LetterError(str(failed)) from None
+                    raise LetterError(failed.key, str(failed)) from None
                 self._give(child)
                 return pages
             raise AssertionError("unreachable")

@@ -44,13 +44,18 @@ def _extract_text(
     decided by the content: a PDF is recognised by its signature whatever its name, and a file
     named ``.pdf`` that is not one is refused with what it looks like."""
     if len(data) > MAX_FILE_BYTES:
-        raise LetterError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise LetterError("file_too_big", f"the file is larger than {limit} MB", limit=limit)
     suffix = Path(name).suffix.lower()
     if PDF_MAGIC in data[:1024] or suffix == ".pdf":
         extract = extract_pdf_isolated if isolate else extract_pdf_pages
         return "\n\f\n".join(extract(data, max_seconds=max_seconds)), "pdf"
     if suffix and suffix != ".txt":
-        raise LetterError(f"unknown file type {suffix!r}: briefbot reads .txt and .pdf letters")
+        raise LetterError(
+            "unknown_type",
+            f"unknown file type {suffix!r}: briefbot reads .txt and .pdf letters",
+            ext=repr(suffix),
+        )
     return decode_text(data), "txt"
 
 
@@ -81,7 +86,7 @@ class Reading:
 
     parts: list[Part] = field(default_factory=list)
     letters: int = 1  # different letters found in the file
-    problems: list[str] = field(default_factory=list)  # letters that could not be read
+    problems: list[LetterError] = field(default_factory=list)  # letters that could not be read
     notes: list[str] = field(default_factory=list)  # letters repeated in the file
 
 
@@ -116,21 +121,25 @@ def read_letters(
         copies[key] = copies.get(key, 0) + 1
     if len(order) > MAX_LETTERS_PER_FILE:
         raise LetterError(
+            "too_many_letters",
             f"the file holds {len(order):,} different letters, more than the "
-            f"{MAX_LETTERS_PER_FILE} one file may hold; split it into smaller files"
+            f"{MAX_LETTERS_PER_FILE} one file may hold; split it into smaller files",
+            count=f"{len(order):,}",
+            limit=MAX_LETTERS_PER_FILE,
         )
     file_deadline = started + max(max_seconds, FILE_SECONDS)
     read: list[tuple[str, ParsedLetter]] = []
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, LetterError]] = []
     for key in order:
         if time.monotonic() >= file_deadline:
-            problems.append((key, f"not read: the file took longer than {FILE_SECONDS:g} s"))
+            slow = f"not read: the file took longer than {FILE_SECONDS:g} s"
+            problems.append((key, LetterError("text_too_slow", slow)))
             continue
         deadline = min(time.monotonic() + max_seconds, file_deadline)
         try:
             read.append((key, parse_letter(text_of[key], source_kind=kind, deadline=deadline)))
         except LetterError as exc:
-            problems.append((key, str(exc)))
+            problems.append((key, exc))
     # The same letter cut out slightly differently (a page number more or less) is a copy too.
     kept: list[tuple[str, ParsedLetter]] = []
     for key, parsed in read:
@@ -151,7 +160,7 @@ def read_letters(
             digest = hashlib.sha256(text_of[key].encode("utf-8", "replace")).hexdigest()
             reading.parts.append(Part(parsed, digest, place[key]))
     for key, why in problems:
-        reading.problems.append(f"letter {place[key]} of {total} in the file: {why}")
+        reading.problems.append(part_refused(place[key], total, why))
     for key, _ in kept:
         if copies[key] > 1:
             which = "the letter" if total == 1 else f"letter {place[key]} of {total}"
@@ -160,11 +169,21 @@ def read_letters(
             )
     if not reading.parts:
         if total == 1:
-            raise LetterError(problems[0][1])
+            raise problems[0][1]
         raise LetterError(
-            f"none of the {total} letters in the file could be read: {problems[0][1]}"
+            "no_letter_readable",
+            f"none of the {total} letters in the file could be read: {problems[0][1]}",
+            count=total,
         )
     return reading
+
+
+def part_refused(part: int, parts: int, why: LetterError) -> LetterError:
+    """One letter of a file of several could not be read (or stored): which, and why."""
+    return LetterError(
+        "part_refused", f"letter {part} of {parts} in the file: {why}", part=part, parts=parts,
+        reason=why,
+    )  # fmt: skip
 
 
 def same_letter(a: ParsedLetter, b: ParsedLetter) -> bool:

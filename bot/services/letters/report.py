@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.core.models import LetterError
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
 
 
@@ -22,8 +23,13 @@ class Ingested:
 
 @dataclass(frozen=True, slots=True)
 class Refused:
+    """A file, or a letter of it, that was not stored: why, in English (``error``), and the
+    refusal itself when it is one a user can act on (``problem``: its message key, for the
+    user's language)."""
+
     path: str
     error: str
+    problem: LetterError | None = None
 
 
 @dataclass(frozen=True, slots=True)
