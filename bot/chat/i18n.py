@@ -204,7 +204,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ik vond niets in de brieven dat hierop antwoord geeft.",
     ),
     "no_topics": ("No topics yet.", "Nog geen onderwerpen."),
-    "empty_query": ("Type a few words to search for.", "Typ een paar woorden om naar te zoeken."),
     "letters.title": ("Letters", "Brieven"),
     "topics.title": ("Topics", "Onderwerpen"),
     "summary.title": ("Summary: {title}", "Samenvatting: {title}"),
@@ -216,7 +215,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "quote.title": ("Best match ({score}/100)", "Beste treffer ({score}/100)"),
     "quote.next": ("Next match", "Volgende treffer"),
-    "quote.none_left": ("No more matches.", "Geen treffers meer."),
     "quote.before": ("Before", "Ervoor"),
     "quote.after": ("After", "Erna"),
     "ask.title": ("Answer", "Antwoord"),
@@ -384,10 +382,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cite": (
         "letter {letter}, p. {page}, s. {sentence}",
         "brief {letter}, p. {page}, zin {sentence}",
-    ),
-    "more_in_file": (
-        "(the full answer did not fit; {count} more)",
-        "(het volledige antwoord paste niet; nog {count})",
     ),
 }
 

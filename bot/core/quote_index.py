@@ -954,11 +954,6 @@ class QuoteIndex:
             before=hit.before, after=hit.after,
         )  # fmt: skip
 
-    def iter_rows(self) -> Iterator[QuoteRow]:
-        """Every live row (for tests and benchmarks)."""
-        for seg in self._segments:
-            yield from _rows_of(seg, np.flatnonzero(seg.alive))
-
 
 class QuoteIndexBuilder:
     """Build a :class:`QuoteIndex` from rows fed in batches (bounded extra memory)::

@@ -12,6 +12,7 @@ file looks like); in Dutch it is the catalogue's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Where = Literal["discord", "cli"]
@@ -225,6 +226,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "Geen van de {count} brieven in het bestand is te lezen; voeg ze los toe om te zien "
         "waarom.",
     ),
+    "already_stored": (
+        "Already stored as letter {ref} (the same letter, from {file}); not stored again.",
+        "Staat al opgeslagen als brief {ref} (dezelfde brief, uit {file}); niet opnieuw opgeslagen.",
+    ),
+    "repeated_letter": (
+        "The file holds the letter {count} times over; it is stored once.",
+        "Het bestand bevat de brief {count} keer; hij is één keer opgeslagen.",
+    ),
+    "repeated_part": (
+        "The file holds letter {part} of {parts} {count} times over; it is stored once.",
+        "Het bestand bevat brief {part} van {parts} {count} keer; die is één keer opgeslagen.",
+    ),
     "part_refused": (
         "Letter {part} of {parts} in the file: {reason}.",
         "Brief {part} van {parts} in het bestand: {reason}.",
@@ -243,6 +256,17 @@ class Refusal(Protocol):
     detail: str | None
     params: Mapping[str, Any]
     kind: str  # "request", or "letter" for a file that cannot be stored as a letter
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A keyed sentence that is no refusal: a warning about a file that was otherwise handled
+    (said like a file's refusal: the reader's own English, the catalogue's Dutch)."""
+
+    key: str
+    detail: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "letter"
 
 
 def sentence(text: str) -> str:

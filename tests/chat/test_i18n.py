@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 SOURCES = sorted(
     [*(REPO / "bot" / "services").rglob("*.py"), *(REPO / "bot" / "core").glob("*.py")]
 )
-KEYED = {"UserError", "Refused", "NotFound", "LetterError"}
+KEYED = {"UserError", "Refused", "NotFound", "LetterError", "Note"}
 #: Plain ValueErrors no user can cause (programming errors, internal checks).
 INTERNAL = {
     "ManualClock needs an aware datetime",
@@ -81,10 +81,15 @@ def test_every_raise_site_uses_a_known_key_with_its_values(where, call):
     if any(k.arg is None for k in call.keywords):
         return  # **params: passed on from a child process (checked there)
     given = {k.arg for k in call.keywords}
+    if _name(call) == "Note":  # Note(key, detail, {values})
+        values = call.args[2] if len(call.args) > 2 else None
+        if not isinstance(values, ast.Dict):
+            return  # built just above the call
+        given = {k.value for k in values.keys if isinstance(k, ast.Constant)}
     en, nl = TEXT[key]
     needed = (fields(en) | fields(nl)) - set(POINTERS)
     assert needed <= given, f"{where}: {key!r} needs {needed - given}"
-    if _name(call) == "LetterError":  # a file's refusal also says it in the reader's words
+    if _name(call) in {"LetterError", "Note"}:  # also said in the reader's words
         assert len(call.args) >= 2, f"{where}: a LetterError carries the reader's sentence"
 
 

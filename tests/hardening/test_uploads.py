@@ -192,3 +192,25 @@ async def test_generated_uploads_never_break_the_command(env: Env, data: bytes, 
     assert "Added" in body or "could not read" in body or "already" in body.lower(), body
     for m in messages:
         assert m.pinged == []
+
+
+async def test_a_dutch_manager_reads_every_line_of_an_upload_in_dutch(env: Env):
+    """Each line of the reply to an upload (stored, repeated, refused) is said in Dutch, from
+    the message keys: never the reader's English."""
+    good = HandmadeLetter(subject="Toezicht op de opvang van alleenstaande kinderen").text()
+    twice = "\n\n\f\n".join([good, good])
+    rec = await env.run(
+        "letter add", {"file": Upload("twee.txt", twice.encode())}, user=manager(env, "nl"),
+        locale="nl",
+    )  # fmt: skip
+    body = all_text(rec)
+    assert "toegevoegd als brief s1" in body  # the letter, stored once
+    assert "Het bestand bevat de brief 2 keer; hij is één keer opgeslagen." in body
+    assert "times over" not in body
+    english = "Dear Sir,\n\n" + "The quick brown fox jumps over the lazy dog. " * 30
+    rec = await env.run(
+        "letter add", {"file": Upload("engels.txt", english.encode())},
+        user=manager(env, "nl2"), locale="nl",
+    )  # fmt: skip
+    body = all_text(rec)
+    assert "niet lezen: dit lijkt geen Nederlandse tekst" in body and "does not look" not in body

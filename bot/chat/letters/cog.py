@@ -17,8 +17,8 @@ from bot.chat.letters.render import help_embed, letter_pages
 from bot.chat.replies import defer, respond
 from bot.chat.views import Paginator
 from bot.core.models import LetterError
-from bot.core.refusals import clause
-from bot.services.letters import display_name
+from bot.core.refusals import clause, say
+from bot.services.letters import Warned, display_name
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,11 @@ def _require_manage_guild(interaction: discord.Interaction) -> None:
     perms = interaction.permissions
     if not (perms.manage_guild or perms.administrator):
         raise app_commands.MissingPermissions(["manage_guild"])
+
+
+def _warning(warned: Warned, lg: str) -> str:
+    """A warning about an upload, in ``lg``."""
+    return say(warned.note, lg) if warned.note is not None else warned.warning
 
 
 def _refused(name: str, reason: str, lg: str) -> UserFacingError:
@@ -136,7 +141,7 @@ class Letters(commands.Cog):
                     repairs=n(item.repairs, "repair", lg),
                 )
             )
-        lines += [f"⚠ {escape(w.warning)}" for w in report.warnings]
+        lines += [f"⚠ {escape(_warning(w, lg))}" for w in report.warnings]
         for e in report.errors:  # a letter of the file that could not be read
             reason = explain(e.problem or ValueError(e.error), lg)
             lines.append(t("letter.refused", lg, name=escape(name), reason=clause(reason)))

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bot.core.models import LetterError, ParsedLetter
 from bot.core.parse import PARSER_VERSION
+from bot.core.refusals import Note
 from bot.services.background import off_the_query_path
 from bot.services.letters.files import display_name, expand_paths, read_file, slugify
 from bot.services.letters.reading import (
@@ -79,7 +80,7 @@ async def store_part(
     guild_id: int | None,
     replace: bool,
     can_replace: bool = True,
-) -> tuple[LetterRecord, bool, LetterRecord | None, str | None]:
+) -> tuple[LetterRecord, bool, LetterRecord | None, Note | None]:
     """Store one letter read from a file: ``(record, created, replaced, warning)``. A letter
     already stored in another form is not stored twice: its record comes back with a warning,
     unless ``replace`` asks to store this form in its place (same number and name)."""
@@ -91,11 +92,12 @@ async def store_part(
             replaced = copy
         else:
             hint = "; ingest it with --replace to keep this file instead" if can_replace else ""
-            warning = (
-                f"already stored as letter {copy.ref} (the same letter, from "
-                f"{display_name(Path(copy.source_path).name)}); not stored again{hint}"
+            file = display_name(Path(copy.source_path).name)
+            said = (
+                f"already stored as letter {copy.ref} (the same letter, from {file}); "
+                f"not stored again{hint}"
             )
-            return copy, False, None, warning
+            return copy, False, None, Note("already_stored", said, {"ref": copy.ref, "file": file})
     record, created = await store.letters.add(
         part.parsed,
         slug_hint=slugify(name),
@@ -158,9 +160,13 @@ async def _ingest_reading(
             await on_stored(item)  # indexes it; a failure removes a new letter again
         report.ingested.append(item)
         if warning:
-            report.warnings.append(Warned(shown, f"{where}{warning}"))
+            note = warning
+            if part.number is not None and parts is not None:
+                values = {"part": part.number, "parts": parts, "reason": warning}
+                note = Note("part_refused", f"{where}{warning.detail}", values)
+            report.warnings.append(Warned(shown, f"{where}{warning.detail}", note))
     report.errors.extend(Refused(shown, str(p), p) for p in reading.problems)
-    report.warnings.extend(Warned(shown, n) for n in reading.notes)
+    report.warnings.extend(Warned(shown, n.detail, n) for n in reading.notes)
 
 
 def _storage_problem(exc: BaseException) -> str | None:

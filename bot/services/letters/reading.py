@@ -18,6 +18,7 @@ from bot.core.decode import decode_text
 from bot.core.models import LetterError, LetterMetadata, ParsedLetter, SourceKind
 from bot.core.parse import PARSE_SECONDS, parse_letter
 from bot.core.pdf import extract_pdf_pages
+from bot.core.refusals import Note
 from bot.core.split import split_letters
 from bot.core.text import fold
 from bot.services.letters.files import MAX_FILE_BYTES
@@ -87,7 +88,7 @@ class Reading:
     parts: list[Part] = field(default_factory=list)
     letters: int = 1  # different letters found in the file
     problems: list[LetterError] = field(default_factory=list)  # letters that could not be read
-    notes: list[str] = field(default_factory=list)  # letters repeated in the file
+    notes: list[Note] = field(default_factory=list)  # letters repeated in the file
 
 
 _WORDS = re.compile(r"\w+")
@@ -164,9 +165,13 @@ def read_letters(
     for key, _ in kept:
         if copies[key] > 1:
             which = "the letter" if total == 1 else f"letter {place[key]} of {total}"
-            reading.notes.append(
-                f"the file holds {which} {copies[key]} times over; it is stored once"
-            )
+            said = f"the file holds {which} {copies[key]} times over; it is stored once"
+            if total == 1:
+                note = Note("repeated_letter", said, {"count": copies[key]})
+            else:
+                values = {"count": copies[key], "part": place[key], "parts": total}
+                note = Note("repeated_part", said, values)
+            reading.notes.append(note)
     if not reading.parts:
         if total == 1:
             raise problems[0][1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.models import LetterError
+from bot.core.refusals import Note
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
 
 
@@ -39,6 +40,7 @@ class Warned:
 
     path: str
     warning: str
+    note: Note | None = None  # the warning's message key, for the user's language
 
 
 @dataclass(slots=True)
