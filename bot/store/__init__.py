@@ -57,6 +57,7 @@ __all__ = [
     "VectorRepository",
     "backend_of",
     "open_store",
+    "postgres_url",
     "sqlite_path",
 ]
 
@@ -82,6 +83,14 @@ def sqlite_path(location: Location) -> str:
     return text
 
 
+def postgres_url(location: Location) -> str:
+    """The URL asyncpg takes (``postgresql+asyncpg://`` and ``postgres://`` as ``postgresql://``)."""
+    text = os.fspath(location)
+    if text.startswith("postgresql+"):
+        text = "postgresql://" + text.split("://", 1)[1]
+    return text
+
+
 class _OpenStore:
     """What ``open_store`` returns: await it for a store, or use it with ``async with``."""
 
@@ -91,9 +100,14 @@ class _OpenStore:
 
     async def _open(self) -> Store:
         if backend_of(self._location) == "postgresql":
-            raise StoreError(
-                "this briefbot has no PostgreSQL backend yet; use a SQLite file (BRIEFBOT_DB)"
-            )
+            try:
+                from bot.store.postgres import open_postgres_store
+            except ImportError as exc:  # asyncpg missing from this install
+                raise StoreError(
+                    "this install of briefbot lacks asyncpg, which PostgreSQL needs;"
+                    " reinstall briefbot (pip install -e .)"
+                ) from exc
+            return await open_postgres_store(postgres_url(self._location))
         from bot.store.sqlite import open_sqlite_store
 
         return await open_sqlite_store(sqlite_path(self._location))
