@@ -16,8 +16,13 @@ protocols in ``bot.store.base`` and the records in ``bot.store.records``, never 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 from collections.abc import Generator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.store.base import (
@@ -45,6 +50,7 @@ __all__ = [
     "LetterRepository",
     "MetaRepository",
     "MigrationError",
+    "MigrationReport",
     "RecommendationRepository",
     "RepairRecord",
     "SchemaTooNewError",
@@ -56,6 +62,7 @@ __all__ = [
     "StoreFull",
     "VectorRepository",
     "backend_of",
+    "migrate_store",
     "open_store",
     "postgres_url",
     "sqlite_path",
@@ -123,6 +130,46 @@ class _OpenStore:
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+
+def _sqlite_version(path: str) -> int:
+    """The schema version of a SQLite file, read without changing it (0: none yet)."""
+    if path == ":memory:" or not Path(path).is_file():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read the SQLite database at {path}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    """What ``migrate_store`` did: the backend and its schema version before and after."""
+
+    backend: str
+    from_version: int
+    to_version: int
+
+
+async def migrate_store(location: Location) -> MigrationReport:
+    """Create or upgrade the schema of the store at ``location`` (what opening it does), and
+    say from which version to which. ``SchemaTooNewError`` for a newer database."""
+    backend = backend_of(location)
+    if backend == "postgresql":
+        from bot.store.postgres.migrate import schema_version
+        from bot.store.postgres.store import connect
+
+        pool = await connect(postgres_url(location), pool_max=1)
+        try:
+            async with pool.acquire() as conn:
+                before = await schema_version(conn)
+        finally:
+            await pool.close()
+    else:
+        before = await asyncio.to_thread(_sqlite_version, sqlite_path(location))
+    async with open_store(location) as store:
+        return MigrationReport(backend, before, store.schema_version)
 
 
 def open_store(location: Location) -> _OpenStore:
