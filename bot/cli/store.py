@@ -7,8 +7,15 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.output import emit_json, err, fail, out
-from bot.store import SchemaTooNewError, StoreError, backend_of, migrate_store, sqlite_path
-from bot.store.copy import TABLES, CopyError, copy_sqlite_to_postgres, describe
+from bot.store import (
+    SchemaTooNewError,
+    StoreError,
+    backend_of,
+    describe,
+    migrate_store,
+    sqlite_path,
+)
+from bot.store.copy import TABLES, CopyError, copy_sqlite_to_postgres
 
 
 async def migrate(args: argparse.Namespace) -> int:

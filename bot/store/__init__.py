@@ -24,6 +24,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.store.base import (
     DigestRepository,
@@ -62,6 +63,7 @@ __all__ = [
     "StoreFull",
     "VectorRepository",
     "backend_of",
+    "describe",
     "migrate_store",
     "open_store",
     "postgres_url",
@@ -96,6 +98,18 @@ def postgres_url(location: Location) -> str:
     if text.startswith("postgresql+"):
         text = "postgresql://" + text.split("://", 1)[1]
     return text
+
+
+def describe(location: Location) -> str:
+    """A location for messages and reports: a PostgreSQL URL without its password."""
+    text = os.fspath(location)
+    if backend_of(text) != "postgresql":
+        return text
+    parts = urlsplit(text)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"postgresql://{user}{host}{port}{parts.path}"
 
 
 class _OpenStore:

@@ -12,7 +12,6 @@ in the same transaction).
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,13 +209,3 @@ def _has_rowid(lite: sqlite3.Connection, table: str) -> bool:
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
     ).fetchone()
     return bool(sql) and "WITHOUT ROWID" not in str(sql[0]).upper()
-
-
-def describe(location: str | os.PathLike[str]) -> str:
-    """A location for messages: a PostgreSQL URL without its password."""
-    text = os.fspath(location)
-    if "://" not in text or "@" not in text:
-        return text
-    from bot.store.postgres.store import _describe
-
-    return _describe(text)

@@ -11,6 +11,7 @@ import os
 
 import asyncpg
 
+from bot.store import describe
 from bot.store.base import StoreError
 from bot.store.postgres.db import DRIVER_ERRORS, Pg, store_error
 from bot.store.postgres.digests import SELECT_DELIVERY, PgDigestRepository, delivery
@@ -120,17 +121,6 @@ class PgStore:
         await self.close()
 
 
-def _describe(url: str) -> str:
-    """The URL without its password, for messages."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    user = f"{parts.username}@" if parts.username else ""
-    return f"postgresql://{user}{host}{port}{parts.path}"
-
-
 async def connect(url: str, *, pool_max: int = POOL_MAX) -> asyncpg.Pool:
     """A pool on ``url``, or the store's error saying what to check."""
     try:
@@ -140,13 +130,13 @@ async def connect(url: str, *, pool_max: int = POOL_MAX) -> asyncpg.Pool:
         )  # fmt: skip
     except asyncpg.InvalidCatalogNameError as exc:
         raise StoreError(
-            f"the database {_describe(url)} does not exist; create it (createdb) first"
+            f"the database {describe(url)} does not exist; create it (createdb) first"
         ) from exc
     except asyncpg.InvalidAuthorizationSpecificationError as exc:
-        raise StoreError(f"PostgreSQL refused the login to {_describe(url)}: {exc}") from exc
+        raise StoreError(f"PostgreSQL refused the login to {describe(url)}: {exc}") from exc
     except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as exc:
         busy = store_error(exc)
-        busy.args = (f"cannot reach PostgreSQL at {_describe(url)}; is the server running?",)
+        busy.args = (f"cannot reach PostgreSQL at {describe(url)}; is the server running?",)
         raise busy from exc
     except DRIVER_ERRORS as exc:
         raise store_error(exc) from exc
