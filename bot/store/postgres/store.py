@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import builtins
-import os
 
 import asyncpg
 
@@ -21,8 +20,9 @@ from bot.store.postgres.recommendations import PgRecommendationRepository
 from bot.store.postgres.vectors import PgVectorRepository
 from bot.store.records import StoreStats
 
-#: Pool size per process (env BRIEFBOT_PG_POOL): a bot process needs a handful at most.
-POOL_MAX = int(os.environ.get("BRIEFBOT_PG_POOL", "8"))
+#: Connections per process, at most: a bot process needs a handful (reads run side by side;
+#: writes are short transactions). Ten processes stay far below PostgreSQL's default of 100.
+POOL_MAX = 8
 CONNECT_TIMEOUT_S = 10.0
 
 
