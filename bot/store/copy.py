@@ -142,6 +142,7 @@ async def _copy(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                     )
+            await conn.execute(f"ANALYZE {', '.join(TABLES)}")  # plans fit the new rows
             for table in TABLES:  # checked before anything is committed
                 want = await asyncio.to_thread(_sqlite_count, lite, table)
                 have = int(await conn.fetchval(f"SELECT count(*) FROM {table}"))

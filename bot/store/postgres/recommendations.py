@@ -136,24 +136,31 @@ class PgRecommendationRepository:
     ) -> builtins.list[StoredRecommendation]:
         if not letter_ids:
             return []
-        sql = """
-            SELECT r.id, r.letter_id, r.sentence_number, r.kind, r.cue, r.position,
-                   s.text, s.page, c.heading AS section_heading,
-                   coalesce((SELECT array_agg(t.slug ORDER BY rt.position, rt.topic_id)
-                             FROM recommendation_topics AS rt JOIN topics AS t
-                             ON t.id = rt.topic_id WHERE rt.recommendation_id = r.id),
-                            '{}') AS topics
-            FROM recommendations AS r
-            JOIN sentences AS s ON s.letter_id = r.letter_id AND s.number = r.sentence_number
-            JOIN sections AS c ON c.id = s.section_id
-            WHERE r.letter_id = ANY($1::bigint[])
-        """
+        # the topics aggregated in one grouped join (a subquery per row costs a scan each)
+        topic_filter = ""
         args: builtins.list[object] = [[int(i) for i in letter_ids]]
         if topic is not None:
-            sql += """ AND r.id IN (SELECT rt.recommendation_id FROM recommendation_topics AS rt
-                        JOIN topics AS t ON t.id = rt.topic_id WHERE t.slug = $2)"""
+            topic_filter = """ AND id IN (SELECT rt.recommendation_id FROM recommendation_topics
+                AS rt JOIN topics AS t ON t.id = rt.topic_id WHERE t.slug = $2)"""
             args.append(topic)
-        sql += " ORDER BY r.letter_id, r.position"
+        sql = f"""
+            WITH r AS MATERIALIZED (
+                SELECT id, letter_id, sentence_number, kind, cue, position FROM recommendations
+                WHERE letter_id = ANY($1::bigint[]){topic_filter}
+            ), tops AS (
+                SELECT rt.recommendation_id AS id,
+                       array_agg(t.slug ORDER BY rt.position, rt.topic_id) AS slugs
+                FROM r JOIN recommendation_topics AS rt ON rt.recommendation_id = r.id
+                JOIN topics AS t ON t.id = rt.topic_id GROUP BY rt.recommendation_id
+            )
+            SELECT r.id, r.letter_id, r.sentence_number, r.kind, r.cue, r.position, s.text,
+                   s.page, c.heading AS section_heading, coalesce(tops.slugs, '{{}}') AS topics
+            FROM r JOIN sentences AS s ON s.letter_id = r.letter_id
+                AND s.number = r.sentence_number
+            JOIN sections AS c ON c.id = s.section_id
+            LEFT JOIN tops ON tops.id = r.id
+            ORDER BY r.letter_id, r.position
+        """
         async with self._db.read() as conn:
             rows = await conn.fetch(sql, *args)
         return [
