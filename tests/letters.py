@@ -302,10 +302,8 @@ TEMPLATES: list[TemplateLetter] = [
             "sender": "Adviescollege Ouderenzorg",
             "signatory": "prof. dr. J.W. Vermaat",
             "signatory_role": "voorzitter",
-            "recipient": (
-                "de staatssecretaris van Volksgezondheid, Welzijn en Sport, "
-                "mevrouw drs. L. Terpstra"
-            ),
+            # the person under the function addressed is not the addressee's name
+            "recipient": "de staatssecretaris van Volksgezondheid, Welzijn en Sport",
             "date": "2023-10-02",
             "subject": "Advies over de ondersteuning van thuiswonende ouderen",
             "reference": "AOZ/2023/114",
@@ -374,7 +372,7 @@ TEMPLATES: list[TemplateLetter] = [
             ]
         ],
         expected={
-            "sender": "Burgemeester en wethouders van Lindenhaven",
+            "sender": "College van burgemeester en wethouders van Lindenhaven",
             "signatory": "mr. P.A. Hoekstra",
             "signatory_role": "burgemeester",
             "recipient": "de Minister van Justitie en Veiligheid",

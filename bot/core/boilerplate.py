@@ -467,7 +467,19 @@ def find_layout(
             continue
         end, fields, kinds = _grow_column(text, m.start())
         strong = kinds & {"beantwoording", "wiltu", "postbus", "www", "contact", "kenmerk"}
-        if not (len(strong) >= 2 or kinds & {"beantwoording", "wiltu"}):
+        # the column goes on after a word it could not place (the path of a web address,
+        # ``rijksoverheid.nl/jenv``): items right after a column belong to it
+        goes_on = (
+            covered_until >= 0
+            and bool(strong)
+            and len(kinds) >= 2
+            and text.count(" ", covered_until, m.start()) <= 2
+        )
+        if not (len(strong) >= 2 or kinds & {"beantwoording", "wiltu"} or goes_on):
+            continue
+        if goes_on:
+            blocks[-1].end = end
+            covered_until = end
             continue
         start = m.start()
         if "postbus" in kinds and text.startswith("postbus", start):

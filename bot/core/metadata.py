@@ -13,7 +13,14 @@ from bot.core.lexicon import is_rare_word
 from bot.core.models import LetterMetadata
 from bot.core.signature import Signature
 from bot.core.text import damage, fold
-from bot.core.vocabulary import HOSTED_MINISTERS, MONTH_RE, MONTHS, ORG_WORDS, ROLE_WORDS
+from bot.core.vocabulary import (
+    FUNCTION_WORDS,
+    HOSTED_MINISTERS,
+    MONTH_RE,
+    MONTHS,
+    ORG_WORDS,
+    ROLE_WORDS,
+)
 
 _DATE = re.compile(
     r"\bdatum\b[\s:]*(?P<day>\d{1,2}\s+)?(?P<month>" + MONTH_RE + r")(?P<year>\s+\d{4})?",
@@ -115,7 +122,7 @@ def extract_metadata(
             raw = original[
                 proj.orig_start(frame.recipient.start) : proj.orig_end(frame.recipient.end)
             ]
-            meta.recipient = _join_address_lines(raw) if not damaged else rec
+            meta.recipient = _join_address_lines(raw) if not damaged else _without_person(rec)
             lines = [_clean(line) for line in raw.splitlines() if _clean(line)]
             role = _RECIPIENT_ROLES.search(proj.text, frame.recipient.start, frame.recipient.end)
             if role:
@@ -145,18 +152,46 @@ def _join_address_lines(raw: str) -> str | None:
     left out, a line that begins in lowercase joined to the one before (``de Voorzitter van
     de Tweede Kamer`` / ``der Staten-Generaal``), others separated by commas."""
     out = ""
+    postal = False
     for printed in raw.splitlines():
         line = _clean(printed)
         if not line or _ADDRESS_LINE.match(line):
+            postal = postal or bool(out)
             continue
+        if out and _PERSON_LINE.match(line):
+            continue  # ``mevrouw drs. C.M. Oudejans`` under the function addressed
         first = line.split(" ", 1)[0]
-        if out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
+        if out and postal:
+            out += " en " + (line[0].lower() + line[1:] if first in ("De", "Het") else line)
+        elif out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
             out += " " + line
         elif out:
             out += ", " + line
         else:
             out = line
+        postal = False
     return out or None
+
+
+_PERSON_TAIL = re.compile(
+    r"\s(?:t\.a\.v\.|ter attentie van|mevrouw|mevr\.|mw\.|de heer|dhr\.)\s.*$"
+    r"|\s(?:(?:mr|drs|dr|prof|ir|ing)\. ?)*(?:[a-z]\.){1,5} (?:(?:van|de|der|den) )*[a-z]+$"
+)
+
+
+def _without_person(rec: str) -> str:
+    """Damaged text: the addressed function without the person named after it."""
+    person = _PERSON_TAIL.search(rec)
+    return rec[: person.start()].rstrip() if person and person.start() > 0 else rec
+
+
+#: A line that names a person under the body or function addressed: ``mevrouw drs. C.M.
+#: Oudejans``, ``t.a.v. de griffier, mevrouw mr. A.S. Kuiper``, ``de heer J. de Vries``.
+_PERSON_LINE = re.compile(
+    r"(?i:t\.?\s?a\.?\s?v\.?\s.*?)?(?:(?i:mevrouw|mevr\.|mw\.|de heer|dhr\.|heer)\s|"
+    r"(?:(?i:mr|drs|dr|prof|ir|ing)\.\s?)*(?:[A-Z]\.\s?){1,5}(?:(?:van|de|der|den|ten|ter)\s)*"
+    r"[A-Z][a-z])"
+)
 
 
 def _role_text(role: str | None) -> str | None:
@@ -236,6 +271,12 @@ def _org_text(org: str) -> str:
             break
     if org[:1].islower() and any(ch.isupper() for ch in org):
         org = org[0].upper() + org[1:]
+    if fold(org).startswith(("burgemeester en wethouders", "gedeputeerde staten")):
+        # the executive signs as ``Burgemeester en wethouders van X``: its name is ``College
+        # van burgemeester en wethouders van X`` (``College van Gedeputeerde Staten``)
+        first = org.split(" ", 1)
+        rest = first[0].lower() if first[0] != "Gedeputeerde" else first[0]
+        org = f"College van {rest} {first[1]}" if len(first) > 1 else org
     return org
 
 
@@ -365,7 +406,7 @@ _REFERENCE_DAMAGED_LABEL = re.compile(
     r"ons nummer|nummer)\b"
 )
 _REFERENCE_DAMAGED = re.compile(
-    r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
+    r"\b(?<!uw )(?<!met )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
 )
 
 
@@ -383,8 +424,11 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
         if m is None:
             continue
         line_start = original.rfind("\n", 0, at) + 1
-        if label.group() in {"nummer", "referentie"} and original[line_start:at].strip(" \t\f"):
+        before = original[line_start:at].split()
+        if label.group() in {"nummer", "referentie"} and before:
             continue  # ``het nummer 112``: only a label that opens its line
+        if before and fold(before[-1]) in FUNCTION_WORDS:
+            continue  # ``(ingezonden ..., met kenmerk 2024Z08815)``: in a sentence
         value = m.group("ref").strip()
         toks = value.split()
         if not toks or not any(ch.isdigit() for ch in value):

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 
 from bot.core.boilerplate import Layout, find_layout, running_lines
 from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
-from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
+from bot.core.genre import (
+    QA_LINE,
+    AnswersHeader,
+    body_start_of_answers,
+    classify,
+    find_answers_header,
+)
 from bot.core.headings import split_inline_headings
 from bot.core.layout import Pages, Projection, pages_from_form_feeds, pages_from_headers, project
 from bot.core.lexicon import zipf
@@ -143,12 +149,17 @@ def parse_letter(
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
-    # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    # a letter frame: letters, and answers sent with a cover letter (the answers follow it:
+    # after its salutation, or, in a cover letter without one, after its signature)
     header_first = answers is not None and (
         frame.salutation is None or answers.start < frame.salutation.start
     )
+    if header_first and _signed_before(frame, answers):
+        header_first = False
     framed = genre == "letter" or (
-        genre == "answers" and not header_first and bool(frame.salutation or frame.closing)
+        genre == "answers"
+        and not header_first
+        and bool(frame.salutation or frame.closing or frame.signature)
     )
     if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
@@ -233,6 +244,17 @@ def parse_letter(
             "any other document at least three different sentences"
         )
     return letter
+
+
+def _signed_before(frame: Frame, answers: AnswersHeader | None) -> bool:
+    """A cover letter with its subject line and signature before the answers' header (the
+    ministry's letter that sends the answers), whether or not it has a salutation."""
+    return (
+        answers is not None
+        and frame.subject is not None
+        and frame.signature is not None
+        and frame.subject.start < frame.signature.start <= answers.start
+    )
 
 
 def _to_projection(proj: Projection, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
