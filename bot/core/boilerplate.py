@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, ORG_WORDS, STOPWORDS
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, MONTHS, ORG_WORDS, STOPWORDS
 
 CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
 
@@ -385,9 +385,35 @@ def _page_header(
                     pos = ref.end()
             continue
         break
+    left = _header_items_left(text, start)
+    items += left < start
     if items == 0 and (prev in _NOT_HEADER_BEFORE or (strict and nxt in _NOT_HEADER_AFTER)):
         return None
-    return start, pos
+    return left, pos
+
+
+def _header_items_left(text: str, start: int) -> int:
+    """A running header printed before ``pagina N van M``: ``Kenmerk IGW-2024-0391 / Datum
+    23 april 2024 / Pagina 2 van 2`` (what damage leaves: ``kenmerk igw datum april``). The
+    labels and their values right before ``start``, back to where they begin."""
+    pos = start
+    while pos > 0:
+        toks = _tokens_before(text, pos, 3)
+        words = [t.group() for t in toks]
+        k = len(words)
+        if k >= 2 and (
+            (words[-1] in MONTHS and words[-2] == "datum")
+            or (words[-2] == "kenmerk" and _is_reference_rest(words[-1]))
+        ):
+            k -= 2
+        elif k and words[-1] in {"datum", "kenmerk"}:
+            k -= 1
+        else:
+            break
+        if k and words[k] == "kenmerk" and words[k - 1] in {"ons", "uw"}:
+            k -= 1
+        pos = toks[k].start()
+    return pos
 
 
 @dataclass(slots=True)

@@ -400,7 +400,8 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
         for m in _BIJLAGE.finditer(text, start)
         if not _inside_block(layout, m.start())
         and (breaks is None or breaks.line_starts_at(m.start()))
-        and _word_before(text, m.start()) not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
+        and _word_before_outside(text, m.start(), layout)
+        not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
     ]
     best = None
     for k, pos in enumerate(found):
@@ -413,6 +414,17 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
         if qa is not None and _words_outside(text, qa, len(text), layout) >= _ANNEX_MIN_WORDS:
             best = qa
     return best
+
+
+def _word_before_outside(text: str, pos: int, layout: Layout) -> str:
+    """The word before ``pos`` that is no part of a layout block (a running page header's
+    ``pagina 2 van 2`` right above an annex's heading is not the word before it)."""
+    while pos > 0:
+        block = next((b for b in layout.blocks if b.start <= pos - 2 < b.end), None)
+        if block is None:
+            return _word_before(text, pos)
+        pos = block.start
+    return ""
 
 
 def _words_outside(text: str, start: int, stop: int, layout: Layout) -> int:

@@ -341,8 +341,16 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
         words = head.split()
         if words[0] in _DEPARTMENTS:
             continue
-        # two bodies side by side: the first one, up to where its first word comes back
-        end = next((k for k in range(1, len(words)) if words[k] == words[0]), len(words))
+        # two bodies side by side or one above the other (``Inspectie X`` / ``Ministerie van
+        # Y``): the first one, up to where its first word comes back or another body begins
+        end = next(
+            (
+                k
+                for k in range(1, len(words))
+                if words[k] == words[0] or (k >= 2 and words[k] in _NEW_BODY)
+            ),
+            len(words),
+        )
         start = block.start
         skip = 1 if words[0] == "bureau" and end > 2 else 0  # the office of an institution
         if skip:
@@ -353,6 +361,9 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
     return None
 
 
+_NEW_BODY = frozenset(
+    {"ministerie", "gemeente", "provincie", "stichting", "vereniging", "inspectie"}
+)
 _DEPARTMENTS = frozenset({"directoraat", "directoraat-generaal", "directie", "afdeling", "dienst"})
 
 
@@ -612,6 +623,7 @@ def note_head(original: str, start: int) -> NoteHead:
     head = NoteHead(end=start)
     title: list[str] = []
     before_genre: list[str] = []
+    subtitle: str | None = None
     dated = False
     pos = start
     n = len(original)
@@ -668,6 +680,14 @@ def note_head(original: str, start: int) -> NoteHead:
         if prose:
             break
         continues = bool(title) and (title[-1].endswith(":") or line[0].islower())
+        if title and not continues and not before_genre and _names_body(title):
+            # ``Kenniscentrum X`` above the title, without a genre line between: the author
+            before_genre, title = title, []
+            continues = False
+        elif title and not continues and subtitle is None and _dated_soon(original, nxt):
+            subtitle = line  # ``Aard, omvang en aanpak`` under the title, above its date
+            head.end = pos = nxt
+            continue
         full = len(title) >= _MAX_TITLE_LINES
         if not continues and (full or not (line[0].isupper() or line[0].isdigit())):
             break
@@ -682,6 +702,29 @@ def note_head(original: str, start: int) -> NoteHead:
     if not head.labels and not title and not dated:
         head.end = start
     return head
+
+
+def _names_body(lines: list[str]) -> bool:
+    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``):
+    its first word heads the names of bodies, and it says nothing more."""
+    if len(lines) != 1:
+        return False
+    words = damage(lines[0]).split()
+    return 2 <= len(words) <= 8 and words[0] in ORG_WORDS and not lines[0].endswith(":")
+
+
+def _dated_soon(original: str, pos: int) -> bool:
+    """The next non-empty line from ``pos`` is a dated line (``Utrecht, 10 februari 2025``)."""
+    for _ in range(3):
+        if pos >= len(original):
+            return False
+        nl = original.find("\n", pos)
+        end = len(original) if nl < 0 else nl
+        line = original[pos:end].strip(" \t\f\r")
+        if line:
+            return _DATED_LINE.fullmatch(line) is not None
+        pos = end + 1
+    return False
 
 
 _DATED_LINE = re.compile(
@@ -699,6 +742,12 @@ def damaged_note_head(text: str) -> tuple[int, str | None, str | None, str | Non
     words = [t.group() for t in toks]
     g = next((k for k, w in enumerate(words[:10]) if _GENRE_LINE.fullmatch(w)), None)
     if g is None:
+        # no genre word: a month in the head, before any sentence has ended, dates it
+        for w in words[:30]:
+            if w in MONTHS:
+                return 0, None, None, w
+            if w.endswith("."):
+                break
         return 0, None, None, None
     month = next((k for k in range(g + 1, min(len(words), g + 30)) if words[k] in MONTHS), None)
     sender = text[toks[0].start() : toks[g - 1].end()] if g > 0 else None
