@@ -48,7 +48,7 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "2"  # 2: genres, annexes, signature blocks, running headers
+PARSER_VERSION = "3"  # 2: genres, annexes, signature blocks, running headers; 3: more templates
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -712,6 +712,9 @@ _NOT_BEFORE_QA = frozenset(
 _NOT_AFTER_QA = frozenset(
     "of om naar over van is was die dat wordt werd zijn heeft hebben kan moet zal".split()
 )
+# ``vooruitlopend op de wet vraag ik exploitanten ...``: the verb (an answer may open with
+# ``ik``, a question hardly ever)
+_NOT_AFTER_VRAAG = frozenset("ik wij we ook nu dan daarom hierbij".split())
 
 
 def _mark_qa_words(body: _Body) -> None:
@@ -725,7 +728,7 @@ def _mark_qa_words(body: _Body) -> None:
         nxt = after[0] if after else ""
         if prev and not prev.endswith(".") and prev in _NOT_BEFORE_QA:
             continue
-        if nxt in _NOT_AFTER_QA or not nxt:
+        if nxt in _NOT_AFTER_QA or not nxt or (m.group() == "vraag" and nxt in _NOT_AFTER_VRAAG):
             continue
         body.breaks.extend((m.start(), m.end()))
         body.headings[m.start()] = m.group()
