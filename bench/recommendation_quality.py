@@ -14,14 +14,14 @@ Two labelled sets:
   ``damaged sentence`` (``bot.core.text.damage`` of it) and ``damaged letter`` (the whole letter
   damaged and parsed again, each label found again by fuzzy alignment; needs
   ``../shared/corpus``).
-- ``bench/eval/documents/{dev,test,test2}``: documents of other senders (ministries, advisory boards,
-  associations, inspectorates, municipalities, answers to parliamentary questions, notes) with
-  their recommendations labelled (every other sentence is not one). Each document is read as
-  briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every sentence is
-  classified with the author the document names (:func:`bot.core.recommend.author_of`, from
-  the sender the parser found), and the labels are aligned to the sentences. ``author from
-  labels`` gives the classifier the labelled sender instead, to tell the classifier's misses
-  from the parser's.
+- ``bench/eval/documents/{dev,test,test2}``: documents of other senders (ministries, advisory
+  boards, associations, inspectorates, municipalities, answers to parliamentary questions,
+  notes) with their recommendations labelled (every other sentence is not one). Each document is
+  read as briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every
+  sentence is classified with the author the document names
+  (:func:`bot.core.recommend.author_of`, from the sender the parser found), and the labels are
+  aligned to the sentences. ``author from labels`` gives the classifier the labelled sender
+  instead, to tell the classifier's misses from the parser's.
 
 Beside briefbot, in the same run and on the same sentences, a plain baseline: a sentence is a
 recommendation when its folded form holds ``moet``, ``adviseer``, ``verzoek``, ``pleit`` or
