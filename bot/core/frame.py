@@ -150,6 +150,8 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     body_start = 0
     if sal:
         sal_end = _salutation_end(text, sal, recipient_words)
+        if breaks is not None:
+            sal_end = max(sal_end, _salutation_line_end(text, sal.start(), breaks))
         frame.salutation = Span(sal.start(), sal_end)
         body_start = sal_end
     elif frame.subject:
@@ -543,6 +545,19 @@ def _subject_end(
 
 #: Words that open the first sentence of a letter and stand in no subject line.
 _OPENS_BODY = frozenset({"hierbij", "hiermee", "bijgaand", "ik", "wij", "graag", "naar"})
+
+
+def _salutation_line_end(text: str, start: int, breaks: LineBreaks) -> int:
+    """Clean text: a salutation printed on a line of its own that ends in a comma
+    (``Geachte leden van de raad,``) ends with its line; else ``start``."""
+    original = breaks.original
+    o = breaks.to_orig[start]
+    nl = original.find("\n", o)
+    line_end = len(original) if nl < 0 else nl
+    line = original[o:line_end].rstrip(" \t\f\r")
+    if not line.endswith(",") or len(line.split()) > 10 or "." in line[:-1].replace(". ", ""):
+        return start
+    return bisect_left(breaks.to_orig, o + len(line) - 1)
 
 
 def _salutation_end(text: str, m: re.Match[str], recipient_words: set[str]) -> int:
