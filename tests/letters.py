@@ -372,7 +372,7 @@ TEMPLATES: list[TemplateLetter] = [
             ]
         ],
         expected={
-            "sender": "College van burgemeester en wethouders van Lindenhaven",
+            "sender": "Burgemeester en wethouders van Lindenhaven",
             "signatory": "mr. P.A. Hoekstra",
             "signatory_role": "burgemeester",
             "recipient": "de Minister van Justitie en Veiligheid",

@@ -271,12 +271,6 @@ def _org_text(org: str) -> str:
             break
     if org[:1].islower() and any(ch.isupper() for ch in org):
         org = org[0].upper() + org[1:]
-    if fold(org).startswith(("burgemeester en wethouders", "gedeputeerde staten")):
-        # the executive signs as ``Burgemeester en wethouders van X``: its name is ``College
-        # van burgemeester en wethouders van X`` (``College van Gedeputeerde Staten``)
-        first = org.split(" ", 1)
-        rest = first[0].lower() if first[0] != "Gedeputeerde" else first[0]
-        org = f"College van {rest} {first[1]}" if len(first) > 1 else org
     return org
 
 

@@ -291,7 +291,10 @@ def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line | None
     nl = original.find("\n", start)
     line_end = len(original) if nl < 0 else nl
     if damaged:
-        end = start + len(original[start:line_end].split(" ", 1)[0])
+        words = original[start : min(len(original), start + 40)].split(" ")
+        end = start + len(words[0])
+        if len(words) > 2 and re.fullmatch(r"[ivx]{1,4}|[a-h]", words[1]):
+            end += 1 + len(words[1])  # ``bijlage ii``: the numeral the damage kept
         return _Line(start, end, heading=True), (end, len(original))
     first = original[start:line_end].strip()
     if QA_LINE.fullmatch(first):

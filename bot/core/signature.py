@@ -370,9 +370,10 @@ def _recurring_end(text: str, toks: list[_Tok], k: int, j: int) -> int:
 
 
 def _is_college(toks: list[_Tok], i: int) -> bool:
-    """``burgemeester en wethouders (van X)``: the municipal college, signing as a body."""
+    """``burgemeester en wethouders (van X)``, ``Gedeputeerde Staten (van X)``: the college of a
+    municipality or a province, signing as a body."""
     words = [_bare(t.word) for t in toks[i : i + 3]]
-    return words == ["burgemeester", "en", "wethouders"]
+    return words == ["burgemeester", "en", "wethouders"] or words[:2] == ["gedeputeerde", "staten"]
 
 
 def _ends_with_comma(toks: list[_Tok], j: int, clean: bool) -> bool:

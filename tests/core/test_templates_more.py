@@ -59,10 +59,10 @@ RAADSINFORMATIEBRIEF = [
 @pytest.mark.parametrize("form", ["clean", "damaged", "pdf"])
 def test_a_college_signing_without_closing_formula(form: str):
     """``Burgemeester en wethouders van X,`` / two functions side by side / two names: the
-    college is the sender (by its name, ``College van ...``), the mayor signs for it."""
+    college is the sender (as it signs), the mayor signs for it."""
     meta = _parse(RAADSINFORMATIEBRIEF, form).metadata
     want = {
-        "sender": "College van burgemeester en wethouders van Holterbroek",
+        "sender": "Burgemeester en wethouders van Holterbroek",
         "signatory": "H. Wagenaar-de Bruin",
         "signatory_role": "burgemeester",
         "subject": "Renovatie van het zwembad De Wielen",
@@ -279,3 +279,55 @@ def test_a_report_head_without_genre_line():
     assert meta.subject == "Ouderen in kleine kernen en hun woonwensen"
     assert meta.date == "2024-06-04"
     assert parse_letter(damage(text)).metadata.date == "juni"
+
+
+PROVINCE = [
+    [
+        "> Retouradres Postbus 620 8000 AP Zwolle",
+        "Aan de Minister van Infrastructuur en Waterstaat",
+        "Postbus 20901",
+        "2500 EX Den Haag",
+        "Datum 18 februari 2025",
+        "Kenmerk 2025-004411",
+        "Onderwerp Zwerfafval langs provinciale wegen",
+        "Geachte minister,",
+        "Langs onze provinciale wegen ligt steeds meer zwerfafval. In 2024 haalden onze",
+        "wegbeheerders 412 ton afval op, tegen 290 ton in 2021. Wij verzoeken u statiegeld op",
+        "drankblikjes in te voeren voor alle verpakkingen. De cijfers per weg vindt u in de",
+        "bijlagen.",
+        "Gedeputeerde Staten van Overmaas,",
+        "de secretaris, de voorzitter,",
+        "drs. P.J. Hendriks mr. A.M. Kuipers-Dijkstra",
+    ],
+    [
+        "Bijlage I",
+        "Opgehaald afval per wegvak",
+        "Op de N340 werd met 96 ton het meeste afval opgehaald. Het gaat vooral om blikjes en",
+        "plastic flesjes die uit rijdende auto's worden gegooid, ook op de parkeerplaatsen.",
+        "Bijlage II",
+        "Kosten",
+        "De kosten van het opruimen stegen van 1,1 miljoen euro in 2021 naar 1,7 miljoen euro",
+        "in 2024. Wij vragen u de provincies in de kosten tegemoet te komen.",
+    ],
+]
+
+
+@pytest.mark.parametrize("form", ["clean", "damaged", "pdf"])
+def test_a_province_signing_as_its_college_with_numbered_annexes(form: str):
+    parsed = _parse(PROVINCE, form)
+    meta = parsed.metadata
+    want = {
+        "sender": "Gedeputeerde Staten van Overmaas",
+        "signatory": "mr. A.M. Kuipers-Dijkstra",
+        "signatory_role": "voorzitter",
+        "subject": "Zwerfafval langs provinciale wegen",
+    }
+    for field, value in want.items():
+        assert _same(getattr(meta, field), value, form), (field, getattr(meta, field))
+    texts = [s.text for s in parsed.sentences]
+    assert any("het meeste afval opgehaald" in t for t in texts)  # Bijlage I
+    assert any("provincies in de kosten tegemoet" in t for t in texts)  # Bijlage II
+    if form != "damaged":
+        headings = [sec.heading for sec in parsed.sections if sec.heading]
+        assert headings[0].startswith("Bijlage I")
+        assert any(h.startswith("Bijlage II") for h in headings)
