@@ -258,6 +258,8 @@ def _sender(
             return found
     if role and len(role.split()) >= 3 and not _MINISTER.match(role):
         return role
+    if role and fold(role).split()[-1].endswith(("ombudsman", "ombudsvrouw", "rapporteur")):
+        return role[0].upper() + role[1:]  # an office that is an institution of its own
     return None
 
 

@@ -60,6 +60,9 @@ _ROLE_HEADS = (
     "bestuurder",
     "griffier",
     "leider",
+    "chef",
+    "officier",
+    "ombudsman",
 )
 _MAX_TOKENS = 60
 

@@ -331,3 +331,46 @@ def test_a_province_signing_as_its_college_with_numbered_annexes(form: str):
         headings = [sec.heading for sec in parsed.sections if sec.heading]
         assert headings[0].startswith("Bijlage I")
         assert any(h.startswith("Bijlage II") for h in headings)
+
+
+@pytest.mark.parametrize(
+    ("signature", "signatory", "role", "sender"),
+    [
+        (
+            ["Met vriendelijke groet,", "mr. D.W. Tabak", "politiechef Politie Eenheid Westland"],
+            "mr. D.W. Tabak",
+            "politiechef",
+            "Politie Eenheid Westland",
+        ),
+        (
+            ["Hoogachtend,", "De Kinderombudsman,", "drs. M.J. Aydin"],
+            "drs. M.J. Aydin",
+            "Kinderombudsman",
+            "Kinderombudsman",
+        ),
+        (
+            ["Met vriendelijke groet,", "prof. dr. H. Koster", "hoogleraar Jeugdrecht"],
+            "prof. dr. H. Koster",
+            "hoogleraar Jeugdrecht",
+            None,
+        ),
+    ],
+)
+def test_offices_that_sign(signature: list[str], signatory: str, role: str, sender: str | None):
+    """A police chief with the unit on the same line, an ombudsman whose office is the
+    institution, a professor: the function as printed, the organisation only where stated."""
+    text = "\n".join(
+        [
+            "Aan de Minister van Justitie en Veiligheid",
+            "Postbus 20301",
+            "2500 EH Den Haag",
+            "Datum 2 oktober 2024",
+            "Onderwerp Verhoren van minderjarige getuigen",
+            "Geachte minister,",
+            "Minderjarige getuigen wachten gemiddeld zes weken op een verhoor in een studio. Ik",
+            "verzoek u het aantal verhoorstudio's uit te breiden.",
+            *signature,
+        ]
+    )
+    meta = parse_letter(text).metadata
+    assert (meta.signatory, meta.signatory_role, meta.sender) == (signatory, role, sender)
