@@ -12,7 +12,7 @@ from bot.core.models import SourceKind
 #: letters, visible everywhere, have plain numbers (``1``, ``2`` ...). A server sees both, so
 #: the two never collide.
 SERVER_MARK = "s"
-_REF = re.compile(r"#?\s*(s)?\s*(\d{1,18})", re.IGNORECASE)
+_REF = re.compile(r"#?(s)?(\d{1,18})", re.IGNORECASE)
 
 
 def letter_ref(number: int, guild_id: int | None) -> str:
@@ -24,7 +24,9 @@ def letter_ref(number: int, guild_id: int | None) -> str:
 def parse_ref(text: str) -> tuple[bool, int] | None:
     """``(own, number)`` for a letter reference (``3``, ``#3``, ``s3``, ``S3``, ``#s3``): ``own``
     is True for a server's own letter. None for anything else (a slug, say)."""
-    m = _REF.fullmatch(text.strip())
+    if len(text) > 64:
+        return None
+    m = _REF.fullmatch("".join(text.split()))
     if m is None or not m[2].isascii():
         return None
     return m[1] is not None, int(m[2])
