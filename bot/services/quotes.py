@@ -38,6 +38,8 @@ def _sentence_ref(text: str) -> re.Match[str] | None:
     if len(text) > 64:
         return None
     return _REF.fullmatch("".join(text.split()))
+
+
 _SPACES = re.compile(r"\s+")
 
 
