@@ -377,19 +377,12 @@ def request_kinds(question: str) -> frozenset[str]:
     """The recommendation kinds a question asks for: what the author asks, advises or wants
     (requests, pleas, advice, requirements) or what worries the author (concerns); empty
     for other questions (a yes/no question, or one put to the reader as "u")."""
-    clauses = _asking_clauses(question)
-    if EXP_KINDS.get("mode") == "old":
-        clauses = [question]
-    if EXP_KINDS.get("addressee", True):
-        clauses = [c for c in clauses if not _ADDRESSEE.search(c)]
+    clauses = [c for c in _asking_clauses(question) if not _ADDRESSEE.search(c)]
     if any(_CONCERN.search(c) for c in clauses):
         return CONCERN_KINDS
     if any(_REQUEST.search(c) for c in clauses):
         return REQUEST_KINDS
     return frozenset()
-
-
-EXP_KINDS: dict = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,8 +583,6 @@ class Candidate:
     fused: float = 0.0
     relevance: float = 0.0
     section_coverage: float = 0.0  # share of the question's idf mass its section holds
-    e5: float | None = None
-    section: int | None = None  # the id of its section, when known
 
 
 RRF_K = 10

@@ -60,7 +60,6 @@ ANSWER_PASSAGES = 3  # passages the composed answer is made of
 NAMED_MAX = 5  # a question naming at most this many letters gets all their requests scored
 WORD_CACHE = 20_000  # word embeddings kept for query expansion
 
-EXP: dict = {}
 Mode = Literal["hybrid", "bm25", "dense"]
 
 # One model per process, shared by every Briefbot (it holds ~100 MB once loaded).
@@ -102,7 +101,6 @@ class Answer:
 class _Indexes:
     bm25: BM25Index
     dense: DenseIndex
-    e5: DenseIndex | None = None
 
 
 class AskService:
@@ -242,7 +240,7 @@ class AskService:
         used: set[str] = set()
         n = max(len(self.app.catalog.by_id), 1)
         for term in dict.fromkeys(terms):
-            if EXP.get("zipf", True) and not core.names_by_itself(term, question):
+            if not core.names_by_itself(term, question):
                 continue
             owners = index.get(term)
             if not owners:
@@ -397,10 +395,7 @@ class AskService:
         # the passages are its best candidates in order, down to those with any evidence.
         if not any(c.relevance >= core.FOUND_AT for c in candidates[: 2 * limit]):
             return []
-        chosen = [c for c in candidates if core.has_evidence(c)]
-        if EXP.get("diverse"):
-            chosen = _diverse(chosen, EXP["diverse"])
-        chosen = chosen[:limit]
+        chosen = [c for c in candidates if core.has_evidence(c)][:limit]
         missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
         if missing:
             records.update(
@@ -498,20 +493,7 @@ class AskService:
             [(h.sentence_id, h.letter_id, h.score, h.coverage) for h in bm],
             [(h.sentence_id, h.letter_id, h.score) for h in dense],
             w_bm25=core.KEYWORD_W_BM25 if core.is_keyword_query(question) else core.W_BM25,
-            w_dense=EXP.get("w_use", core.W_DENSE),
         )
-        if mode == "hybrid" and indexes.e5 is not None and EXP.get("w_e5"):
-            e5q = EXP["e5"].query(question)
-            hits = indexes.e5.search(e5q, CANDIDATES, letter_ids=allowed)
-            by = {c.sentence_id: c for c in fused}
-            for rank, h in enumerate(hits):
-                c = by.get(h.sentence_id)
-                if c is None:
-                    c = by[h.sentence_id] = core.Candidate(h.sentence_id, h.letter_id)
-                    fused.append(c)
-                c.fused += EXP["w_e5"] / (core.RRF_K + rank + 1)
-                c.e5 = h.score
-            fused.sort(key=lambda c: (-c.fused, c.sentence_id))
         if mode == "hybrid" and fused and core.W_SECTION:
             self._add_section_evidence(indexes, terms_text, fused, expansions)
             fused.sort(key=lambda c: (-c.fused, c.sentence_id))
@@ -550,9 +532,8 @@ class AskService:
             None if sec is None else (c.letter_id, sec)
             for c, sec in zip(fused, section_ids, strict=True)
         ]
-        for c, cov, sec in zip(fused, coverage, section_ids, strict=True):
+        for c, cov in zip(fused, coverage, strict=True):
             c.section_coverage = cov
-            c.section = sec
         best: dict[tuple[int, int], float] = {}
         for key, cov in zip(keys, coverage, strict=True):
             if key is not None and cov > 0:
@@ -700,19 +681,6 @@ class AskService:
     def _title(self, letter_id: int) -> str:
         rec = self.app.catalog.by_id.get(letter_id)
         return rec.title if rec is not None else f"brief {letter_id}"
-
-
-def _diverse(cands, per_section):
-    first, rest, seen = [], [], {}
-    for c in cands:
-        key = (c.letter_id, c.section)
-        if c.section is None or seen.get(key, 0) < per_section or len(first) >= ANSWER_PASSAGES:
-            if len(first) < ANSWER_PASSAGES:
-                first.append(c)
-                seen[key] = seen.get(key, 0) + 1
-                continue
-        rest.append(c)
-    return first + rest
 
 
 def _passage(rec: SentenceRecord, score: float, context: tuple[Context, ...] = ()) -> Passage:
