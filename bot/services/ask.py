@@ -240,6 +240,8 @@ class AskService:
         used: set[str] = set()
         n = max(len(self.app.catalog.by_id), 1)
         for term in dict.fromkeys(terms):
+            if not core.names_by_itself(term, question):
+                continue
             owners = index.get(term)
             if not owners:
                 continue
