@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 from bot.services.sources.http import FetchError, PoliteClient
 
 DEFAULT_URL = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
-PAGE_SIZE = 250  # the API's largest page
+PAGE_SIZE = 250  # the API's largest page (it sends @odata.nextLink for the rest)
 OVERLAP = timedelta(days=2)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: What is asked of each document (``$select``): nothing briefbot does not use.
@@ -289,8 +289,7 @@ async def changed_since(
         "$orderby": "GewijzigdOp asc,Id asc",
         "$select": ",".join(FIELDS),
         "$expand": "Kamerstukdossier($select=Nummer,Toevoeging)",
-        "$top": str(PAGE_SIZE),
-        "$count": "true",
+        "$count": "true",  # no $top: that would cap the whole answer; the API pages it itself
     }
     url = urljoin(_base(base), "Document")
     host = urlsplit(url).netloc
