@@ -395,7 +395,7 @@ class FakeTweedeKamer:
                         status=429,
                         headers=headers,
                     )
-                if fault.kind in ("500", "503"):
+                if fault.kind in ("404", "500", "503"):
                     return web.json_response(
                         {"error": {"code": "", "message": "An error has occurred."}},
                         status=int(fault.kind),
@@ -528,3 +528,36 @@ def _sortable(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+class ThreadedFake:
+    """The fake on a loop of its own, in a thread: for code that runs its own event loop
+    (the command line's ``asyncio.run``). ``with ThreadedFake() as tk: main([...])``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.fake = FakeTweedeKamer(**kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread: Any = None
+
+    def __enter__(self) -> FakeTweedeKamer:
+        import threading
+
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self.fake.__aenter__())
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self.fake.__aexit__(None, None, None))
+            self._loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-tweedekamer", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake Tweede Kamer did not start")
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)

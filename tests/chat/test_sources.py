@@ -6,6 +6,7 @@ Real discord.py over loopback to the project's Discord test server, a controlled
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,7 +106,7 @@ async def test_a_new_document_reaches_the_next_digest_with_a_link_to_its_source(
     # and the bot is polite: its user agent, one listing or file a second at most
     assert all(r.user_agent.startswith("briefbot/") for r in env.tk.requests)
     starts = [r.at for r in env.tk.requests]
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.99
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.99
     assert source.id == 1
 
 

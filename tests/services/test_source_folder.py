@@ -53,7 +53,7 @@ async def test_files_appear_change_and_leave(tmp_path, inbox):
     (inbox / "notities.docx").write_bytes(b"not a letter")  # not .txt/.pdf: ignored
     (inbox / ".verborgen.txt").write_text("hidden", encoding="utf-8")
     async with opened(tmp_path) as (app, service):
-        source, _ = await service.follow_folder(inbox)
+        _source, _ = await service.follow_folder(inbox)
         report = await service.poll()
         (added,) = report.added
         assert added.letter.source_ref == "brief-a.pdf" and added.url is None
@@ -85,7 +85,7 @@ async def test_files_appear_change_and_leave(tmp_path, inbox):
 
 
 async def test_a_half_written_file_waits_until_it_is_complete(tmp_path, inbox):
-    async with opened(tmp_path) as (app, service):
+    async with opened(tmp_path) as (_app, service):
         await service.follow_folder(inbox)
         await service.poll()
         pdf = letter_pdf(2)
@@ -108,7 +108,7 @@ async def test_a_file_that_is_not_a_letter_is_skipped_once_with_its_reason(tmp_p
     bad = inbox / "leeg.txt"
     bad.write_text("", encoding="utf-8")
     age(bad)
-    async with opened(tmp_path) as (app, service):
+    async with opened(tmp_path) as (_app, service):
         await service.follow_folder(inbox)
         (skip,) = (await service.poll()).skipped
         assert skip.ref == "leeg.txt" and "empty" in skip.reason
@@ -136,6 +136,6 @@ async def test_a_folder_that_is_gone_or_empties_removes_nothing(tmp_path, inbox)
 
 
 async def test_following_something_that_is_not_a_folder_is_refused(tmp_path):
-    async with opened(tmp_path) as (app, service):
+    async with opened(tmp_path) as (_app, service):
         with pytest.raises(ValueError, match="is not a folder"):
             await service.follow_folder(tmp_path / "nergens")

@@ -5,6 +5,7 @@ exactly once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -127,7 +128,7 @@ async def test_a_second_poll_reads_one_page_and_stores_nothing(tmp_path, tk):
 
 
 async def test_paging_follows_next_link_to_the_last_page(tmp_path):
-    async with FakeTweedeKamer(page_size=2) as tk, opened(tmp_path, tk) as (app, service):
+    async with FakeTweedeKamer(page_size=2) as tk, opened(tmp_path, tk) as (_app, service):
         docs = [tk.add(brief(i)) for i in range(5)]
         await follow_dossier(service)
         report = await service.poll()
@@ -140,7 +141,7 @@ async def test_since_and_backfill(tmp_path, tk):
     old = tk.add(brief(0, days_ago=200))
     new = tk.add(brief(1, days_ago=2))
     tk.add(brief(2, days_ago=500))
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         since = (TODAY - timedelta(days=365)).isoformat()
         await follow_dossier(service, since=since)
         report = await service.poll()
@@ -171,7 +172,7 @@ async def test_a_changed_document_replaces_its_letter_and_keeps_its_number(tmp_p
 
 async def test_a_touched_document_whose_file_did_not_change_is_not_downloaded(tmp_path, tk):
     doc = tk.add(brief(0))
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         await service.poll()
         tk.change(doc.id)  # GewijzigdOp moves (a data fix), the file is the same
@@ -202,7 +203,7 @@ async def test_a_deleted_document_leaves_the_answers(tmp_path, tk):
 async def test_429_with_retry_after_is_waited_for(tmp_path, tk):
     tk.add(brief(0))
     tk.fail("429", route="/Document?", retry_after="1")
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         report = await service.poll()
         assert report.errors == [] and len(report.added) == 1
@@ -213,7 +214,7 @@ async def test_429_with_retry_after_is_waited_for(tmp_path, tk):
 async def test_500s_are_retried_with_backoff(tmp_path, tk):
     tk.add(brief(0))
     tk.fail("500", route="/Document?", times=2)
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         report = await service.poll()
         assert report.errors == [] and len(report.added) == 1
@@ -262,7 +263,7 @@ async def test_a_timeout_is_a_clear_error_not_a_hang(tmp_path):
 async def test_malformed_json_is_retried_then_reported(tmp_path, tk):
     tk.add(brief(0))
     tk.fail("malformed", route="/Document?", times=1)
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         assert len((await service.poll()).added) == 1  # retried once, then fine
         tk.add(brief(1))
@@ -279,7 +280,7 @@ async def test_files_briefbot_cannot_read_are_skipped_with_a_reason(tmp_path, tk
     chunked = tk.add(brief(3, serve_as="big-chunked"))  # 50 MB without one
     scan = tk.add(brief(4, content=blank_pdf()))
     good = tk.add(brief(5))
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         report = await service.poll()
         reasons = {s.ref: s.reason for s in report.skipped}
@@ -299,7 +300,7 @@ async def test_files_briefbot_cannot_read_are_skipped_with_a_reason(tmp_path, tk
 
 async def test_a_file_that_fails_stops_the_poll_there_and_is_given_up_in_the_end(tmp_path, tk):
     a, b, c = tk.add(brief(0, days_ago=3)), tk.add(brief(1, days_ago=2)), tk.add(brief(2))
-    async with opened(tmp_path, tk, attempts=1) as (app, service):
+    async with opened(tmp_path, tk, attempts=1) as (_app, service):
         await follow_dossier(service)
         tk.fail("500", route=f"Document({b.id})/resource", times=100)
         report = await service.poll()
@@ -325,12 +326,12 @@ async def test_a_file_that_fails_stops_the_poll_there_and_is_given_up_in_the_end
 async def test_requests_name_briefbot_and_go_at_most_one_a_second_per_host(tmp_path, tk):
     for i in range(3):
         tk.add(brief(i))
-    async with opened(tmp_path, tk, interval=1.0) as (app, service):
+    async with opened(tmp_path, tk, interval=1.0) as (_app, service):
         await follow_dossier(service)
         await service.poll()
     starts = [r.at for r in tk.requests]
     assert len(starts) == 4  # one listing, three files
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.99
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.99
     assert all(r.user_agent.startswith("briefbot/") for r in tk.requests)
 
 
@@ -345,7 +346,7 @@ def test_the_user_agent_names_the_operator_when_set():
 
 async def test_two_processes_on_one_database_never_store_a_document_twice(tmp_path, tk):
     docs = [tk.add(brief(i)) for i in range(4)]
-    async with opened(tmp_path, tk) as (app1, one), opened(tmp_path, tk) as (app2, two):
+    async with opened(tmp_path, tk) as (_app1, one), opened(tmp_path, tk) as (_app2, two):
         await follow_dossier(one)
         r1, r2 = await asyncio.gather(one.poll(), two.poll())
         busy = [e for e in r1.errors + r2.errors]
@@ -384,7 +385,7 @@ async def test_real_letters_of_the_rapporteur_as_the_fake_serves_them(tmp_path, 
                 content=c.pdf.read_bytes(), dossiers=[(28638, None)],
             )
         )  # fmt: skip
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         await follow_dossier(service)
         report = await service.poll()
         assert report.errors == [] and len(report.added) == len(letters)
@@ -396,7 +397,7 @@ async def test_real_letters_of_the_rapporteur_as_the_fake_serves_them(tmp_path, 
 
 
 async def test_follow_validates_and_is_idempotent(tmp_path, tk):
-    async with opened(tmp_path, tk) as (app, service):
+    async with opened(tmp_path, tk) as (_app, service):
         with pytest.raises(ValueError, match="not a dossier number"):
             await service.follow_tweedekamer(dossiers=["28x638"])
         with pytest.raises(ValueError, match="is not a date"):
