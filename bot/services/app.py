@@ -321,6 +321,15 @@ class Briefbot:
         """Index a letter stored under :meth:`writing` (a failure removes a new one again)."""
         await self._stored(item)
 
+    async def forget_letter(self, letter_id: int) -> None:
+        """Drop a letter that another process removed from the store (a followed source's
+        document deleted by ``briefbot follow poll``) from memory: the catalog and indexes."""
+        async with self._write_lock:
+            if letter_id in self.catalog.by_id:
+                self.catalog.drop(letter_id)
+                for index in self._indexes:
+                    await index.on_letter_removed(letter_id)
+
     async def remove_letter(self, letter_id: int, *, guild_id: int | None) -> bool:
         async with self._write_lock:
             removed = await self.store.letters.delete(letter_id, guild_id=guild_id)

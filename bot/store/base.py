@@ -248,6 +248,10 @@ class SourceRepository(Protocol):
 
     async def move_cursor(self, source_id: int, cursor: datetime) -> None: ...
 
+    async def letter_ids(self) -> builtins.list[int]:
+        """Every letter a followed source brought (ids)."""
+        ...
+
     async def letters_of(self, source_id: int, ref: str) -> builtins.list[int]: ...
 
 

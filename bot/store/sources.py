@@ -334,6 +334,14 @@ class SqliteSourceRepository:
                 (_iso(cursor), source_id, _iso(cursor)),
             )
 
+    async def letter_ids(self) -> builtins.list[int]:
+        """Every letter a followed source brought (ids), ascending."""
+        async with self._db.read() as conn:
+            rows = await fetchall(
+                conn, "SELECT id FROM letters WHERE source_id IS NOT NULL ORDER BY id"
+            )
+        return [int(r[0]) for r in rows]
+
     async def letters_of(self, source_id: int, ref: str) -> builtins.list[int]:
         """The letters a document became (``ref``, and ``ref#2`` ... for a document that
         holds several letters), in order."""

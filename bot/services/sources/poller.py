@@ -33,11 +33,13 @@ class SourcePoller:
                 self.service.changed.clear()
                 self.idle.clear()
                 report = await self.service.poll_due()
+                caught = await self.service.catch_up()  # what `briefbot follow poll` did
                 self.rounds += 1
-                if report.added or report.errors:
+                if report.added or report.errors or caught:
                     log.info(
                         "sources polled",
                         extra={
+                            "from_other_processes": caught,
                             "added": len(report.added),
                             "skipped": len(report.skipped),
                             "failed": len(report.errors),

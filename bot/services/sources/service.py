@@ -218,7 +218,7 @@ class SourceService:
             since=day.isoformat(), now=self.clock.now(),
         )  # fmt: skip
         if created:
-            log.info("source followed", extra={"source": source.id, "name": source.name})
+            log.info("source followed", extra={"source": source.id, "source_name": source.name})
             self.changed.set()
         return source, created
 
@@ -235,7 +235,7 @@ class SourceService:
             since=today.isoformat(), now=self.clock.now(),
         )  # fmt: skip
         if created:
-            log.info("source followed", extra={"source": source.id, "name": source.name})
+            log.info("source followed", extra={"source": source.id, "source_name": source.name})
             self.changed.set()
         return source, created
 
@@ -256,6 +256,23 @@ class SourceService:
         await self.repo.remove(source_id)
         log.info("source no longer followed", extra={"source": source_id})
         return source
+
+    async def catch_up(self) -> int:
+        """Letters another process stored or removed for a followed source (``briefbot follow
+        poll`` while the bot runs): indexed here, or forgotten here. How many changed."""
+        stored = set(await self.repo.letter_ids())
+        known = {i for i, r in self.app.catalog.by_id.items() if r.source_id is not None}
+        changed = 0
+        for letter_id in sorted(stored - known):
+            rec = await self.app.store.letters.get(letter_id)
+            if rec is not None and rec.id not in self.app.catalog.by_id:
+                async with self.app.writing():
+                    await self.app.index_stored(Ingested(rec.source_path, rec, "unchanged", 0))
+                changed += 1
+        for letter_id in known - stored:
+            await self.app.forget_letter(letter_id)
+            changed += 1
+        return changed
 
     # ------------------------------------------------------------------ polling
 
