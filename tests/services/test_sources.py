@@ -433,3 +433,17 @@ async def test_the_bot_takes_in_what_another_process_polled(tmp_path, tk):
         assert await bot_side.catch_up() == 1
         assert [r.source_ref for r in bot.catalog.in_order(GLOBAL)] == [keep.id]
         assert await bot_side.catch_up() == 0
+
+
+async def test_a_backfill_reports_its_progress(tmp_path, tk):
+    for i in range(4):
+        tk.add(brief(i, days_ago=40 + 30 * i))
+    seen: list[tuple[int, int]] = []
+    async with opened(tmp_path, tk) as (_app, service):
+        since = (TODAY - timedelta(days=365)).isoformat()
+        source = await follow_dossier(service, since=since)
+        report = await service.poll(on_progress=lambda s, done, total: seen.append((done, total)))
+        assert len(report.added) == 4 and all(a.letter.backfill for a in report.added)
+        assert source.id == 1
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # it only moves forward
