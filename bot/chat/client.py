@@ -93,6 +93,7 @@ class BriefBot(commands.Bot):
     async def setup_hook(self) -> None:
         tune_for_latency(asyncio.get_running_loop())
         tune_http(self.http, max_requests_per_second=self.settings.max_requests_per_second)
+        from bot.chat import sources
         from bot.chat.cogs import admin, answers, digests, dm, letters, privacy
 
         if self.app is None:
@@ -107,6 +108,7 @@ class BriefBot(commands.Bot):
             admin.Admin(self),
             privacy.Privacy(self),
             digests.Digests(self),
+            sources.Sources(self),
         ):
             await self.add_cog(cog)
         if self._sync_on_start:

@@ -12,6 +12,7 @@ import discord
 
 from bot.chat.embeds import FIELD_VALUE_MAX, cite, clip, embed, paged
 from bot.chat.i18n import KIND_NAMES, n, t
+from bot.chat.sources import link, origin_line
 from bot.core.casing import name_case, sentence_case
 
 if TYPE_CHECKING:
@@ -54,8 +55,17 @@ def letter_pages(records: list[LetterRecord], lang: str) -> list[discord.Embed]:
         head = f"**{r.ref}** · {esc(title_of(r))}" + (f" · {esc(r.date)}" if r.date else "")
         who = from_to(r, lang)
         size = f"{n(r.pages, 'page', lang)} · {n(r.sentence_count, 'sentence', lang)}"
-        blocks.append("\n".join(x for x in (head, esc(who), size) if x))
+        origin = origin_line(r.source_name, r.source_url, lang)
+        blocks.append("\n".join(x for x in (head, esc(who), size, origin) if x))
     return paged(t("letters.title", lang), blocks, lang)
+
+
+def cited(app: Briefbot, lang: str, letter_id: int, page: int, sentence: int) -> str:
+    """A citation (letter, page, sentence), linked to the letter's original when a followed
+    source gave its address."""
+    rec = app.catalog.by_id.get(letter_id)
+    where = cite(lang, app.catalog.ref(letter_id), page, sentence)
+    return link(where, rec.source_url if rec is not None else None, page=page)
 
 
 def source_of(app: Briefbot, letter_id: int) -> str:
@@ -73,7 +83,7 @@ def summary_pages(app: Briefbot, summary: Summary, lang: str) -> list[discord.Em
         parts = (rec.date, name_case(rec.signatory) if rec.signatory else None)
         blocks.append(f"*{esc(' · '.join(p for p in parts if p))}*")
     for i, s in enumerate(summary.sentences, 1):
-        where = cite(lang, app.catalog.ref(s.letter_id), s.page, s.sentence)
+        where = cited(app, lang, s.letter_id, s.page, s.sentence)
         blocks.append(f"{i}. {esc(s.text)} ({where})")
     return paged(title, blocks, lang, source=source_of(app, rec.id))
 
@@ -99,7 +109,7 @@ def recommendation_pages(
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:
             kind = KIND_NAMES[lang].get(r.kind, r.kind)
-            where = cite(lang, app.catalog.ref(r.letter_id), r.page, r.sentence)
+            where = cited(app, lang, r.letter_id, r.page, r.sentence)
             lines.append(f"• *{kind}*: “{esc(r.text)}” ({where})")
         blocks.append("\n".join(lines))
     letters = {r.letter_id for r in answer.recommendations}
@@ -140,7 +150,7 @@ def quote_embed(app: Briefbot, match: QuoteMatch, lang: str) -> discord.Embed:
         source=source_of(app, match.letter_id),
         description=clip(
             f"“{highlight(match.text, match.span)}”\n"
-            f"— {cite(lang, app.catalog.ref(match.letter_id), match.page, match.sentence)}",
+            f"— {cited(app, lang, match.letter_id, match.page, match.sentence)}",
             4000,
         ),
     )
@@ -168,7 +178,7 @@ def answer_pages(app: Briefbot, answer, lang: str) -> list[discord.Embed]:
     blocks = [esc(answer.text)] if answer.text else []
     sources = []
     for i, p in enumerate(answer.passages, 1):
-        where = cite(lang, app.catalog.ref(p.letter_id), p.page, p.sentence)
+        where = cited(app, lang, p.letter_id, p.page, p.sentence)
         sources.append(f"**[{i}]** “{esc(p.text)}” ({where})")
     if sources:
         blocks.append(f"__{t('ask.sources', lang)}__\n" + "\n".join(sources))

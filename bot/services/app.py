@@ -8,10 +8,11 @@ enter and leave only through :meth:`Briefbot.add_path`, :meth:`Briefbot.add_uplo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -308,6 +309,26 @@ class Briefbot:
                 await index.on_letter_removed(item.replaced.id)
         if item.status == "added" or item.letter.id not in self.catalog.by_id:
             await self._added(item.letter, new=item.status == "added")
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Letters come and go one at a time: a followed source stores its letters under this
+        lock (``bot.services.sources``), and has each indexed with :meth:`index_stored`."""
+        async with self._write_lock:
+            yield
+
+    async def index_stored(self, item: letter_svc.Ingested) -> None:
+        """Index a letter stored under :meth:`writing` (a failure removes a new one again)."""
+        await self._stored(item)
+
+    async def forget_letter(self, letter_id: int) -> None:
+        """Drop a letter that another process removed from the store (a followed source's
+        document deleted by ``briefbot follow poll``) from memory: the catalog and indexes."""
+        async with self._write_lock:
+            if letter_id in self.catalog.by_id:
+                self.catalog.drop(letter_id)
+                for index in self._indexes:
+                    await index.on_letter_removed(letter_id)
 
     async def remove_letter(self, letter_id: int, *, guild_id: int | None) -> bool:
         async with self._write_lock:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.clock import Clock, SystemClock
 from bot.services.scope import Scope
+from bot.services.sources.news import is_news
 from bot.services.summary import Cited
 from bot.store.digests import ClaimRequest, Delivery, Outcome, Subscription
 
@@ -122,10 +123,15 @@ class Digest:
     sample: bool = False  # an example (``/digest preview`` before any digest is set)
     first: bool = False  # the subscription's first digest
     refs: dict[int, str] = field(default_factory=dict)  # letter id -> number users see
+    links: dict[int, str] = field(default_factory=dict)  # letter id -> the original's address
 
     def ref(self, letter_id: int) -> str:
         """The number a reader sees for a cited letter (``3``, ``s3``), never an internal id."""
         return self.refs.get(letter_id, "?")
+
+    def link(self, letter_id: int) -> str | None:
+        """The address of a cited letter's original (a followed source's PDF), if any."""
+        return self.links.get(letter_id)
 
     @property
     def empty(self) -> bool:
@@ -156,6 +162,12 @@ class Sender(Protocol):
 
     async def notify_paused(self, sub: Subscription, reason: str) -> None:
         """Tell whoever set the subscription up that it was paused (best effort)."""
+
+
+def _link(rec: LetterRecord | None) -> str | None:
+    """A letter's original on the web (only http(s): a folder's file has no address)."""
+    url = rec.source_url if rec is not None else None
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 def _addressee(rec: LetterRecord) -> str | None:
@@ -200,6 +212,7 @@ class DigestService:
         frequency: str = "daily",
         skip_empty: bool = False,
         channel_guild_id: int | None = None,
+        new_only: bool = False,
     ) -> Subscription:
         """Create or replace a digest. Validates every option (ValueError with a message).
 
@@ -249,6 +262,7 @@ class DigestService:
             next_due_date=due_date,
             seen_letter_id=max(self.app.catalog.by_id, default=0),
             now=now,
+            new_only=new_only,
         )
         self.changed.set()
         log.info("digest set", extra={"subscription": sub.id, "kind": kind, "guild": guild_id})
@@ -324,7 +338,13 @@ class DigestService:
         shared = shared or Round(self)
         visible = shared.visible(sub.guild_id)
         digest = Digest(sub.id, due_date, sub.language, sub.topics, latest_letter_id=visible.latest)
-        newer = visible.newer_than(sub.seen_letter_id)
+        # letters a followed source brought with its first poll, or dated long before the
+        # subscription, are in the library but not news (bot.services.sources.news)
+        newer = [
+            r
+            for r in visible.newer_than(sub.seen_letter_id)
+            if is_news(r, subscribed_at=sub.created_at)
+        ]
         for rec in newer[:MAX_NEW_LETTERS]:
             item = await shared.new_letter(sub.guild_id, visible, rec, sub.topics)
             if item is None:
@@ -333,11 +353,11 @@ class DigestService:
         if len(newer) > MAX_NEW_LETTERS:  # the rest come in the next digest
             digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
         digest.first = not sub.introduced
-        if digest.empty and digest.first:
+        if digest.empty and digest.first and not sub.new_only:
             # the first digest: there is no "since the last digest" yet, so say what the
             # letters hold (the newest ones and what they ask for)
             digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)
-        if digest.empty:
+        if digest.empty and not sub.new_only:
             await self._pick_of_the_day(sub, digest, shared, visible, remember=remember)
         shown = [*digest.new_letters, *digest.introduction]
         cited = [n.letter_id for n in shown]
@@ -345,6 +365,9 @@ class DigestService:
         cited += [c.letter_id for n in shown for _, c in n.actions]
         cited += [digest.pick[1].letter_id] if digest.pick else []
         digest.refs = {i: self.app.catalog.ref(i) for i in cited}
+        digest.links = {
+            i: url for i in cited if (url := _link(self.app.catalog.by_id.get(i))) is not None
+        }
         return digest
 
     async def _new_letter(
@@ -583,7 +606,7 @@ class DigestService:
                     plan.outcome("sent", message_id=found, seen=digest.latest_letter_id)
                 )
                 return "recovered"
-        if digest.empty and sub.skip_empty:
+        if digest.empty and (sub.skip_empty or sub.new_only):
             await shared.finish(plan.outcome("skipped", seen=digest.latest_letter_id))
             return "skipped"
         try:

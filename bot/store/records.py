@@ -64,11 +64,30 @@ class LetterRecord:
     content_hash: str
     parser_version: str
     added_at: datetime  # aware, UTC
+    # where it came from, when a followed source delivered it (see bot.services.sources)
+    source_id: int | None = None  # the source (None: ingested, uploaded or bundled)
+    source_ref: str | None = None  # the source's id of the document
+    source_url: str | None = None  # the address of the original (the official PDF)
+    source_name: str | None = None  # the source as users see it ("Tweede Kamer")
+    published: str | None = None  # YYYY-MM-DD, the date the source gives it
+    backfill: bool = False  # came with a source's first poll of older documents: never "new"
 
     @property
     def ref(self) -> str:
         """The letter's number as users see it: ``3``, or ``s3`` for a server's own letter."""
         return letter_ref(self.number, self.guild_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LetterOrigin:
+    """Where a letter a followed source delivered came from (stored with the letter)."""
+
+    source_id: int
+    source_ref: str  # the source's id of the document (``ref#2`` for its second letter)
+    url: str | None  # the address of the original; None for a folder's file
+    name: str  # the source as users see it
+    published: str | None  # YYYY-MM-DD
+    backfill: bool  # part of the first poll's older documents: never "new" in a digest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,6 +34,7 @@ from bot.store.base import (
 from bot.store.derived import SqliteRecommendationRepository
 from bot.store.digests import SqliteDigestRepository
 from bot.store.records import (
+    LetterOrigin,
     LetterRecord,
     RepairRecord,
     SectionRecord,
@@ -42,6 +43,7 @@ from bot.store.records import (
 )
 from bot.store.rows import fetchall as _fetchall
 from bot.store.rows import fetchone as _fetchone
+from bot.store.sources import SqliteSourceRepository
 from bot.store.vectors import SqliteVectorRepository
 
 BUSY_TIMEOUT_MS = 5000
@@ -214,7 +216,8 @@ class _Db:
 _LETTER_COLUMNS = """
     id, number, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
     reference, contact, salutation, closing, copies, pages, sentence_count, source_kind,
-    source_path, damaged, content_hash, parser_version, added_at
+    source_path, damaged, content_hash, parser_version, added_at, source_id, source_ref,
+    source_url, source_name, published, backfill
 """
 _SELECT_LETTER = f"SELECT {_LETTER_COLUMNS} FROM letters"
 _VISIBLE = "(guild_id IS NULL OR guild_id = ?)"
@@ -230,6 +233,7 @@ _SELECT_SENTENCE = """
 def _letter(row: sqlite3.Row) -> LetterRecord:
     fields = dict(zip(row.keys(), row, strict=True))
     fields["damaged"] = bool(fields["damaged"])
+    fields["backfill"] = bool(fields["backfill"])
     fields["added_at"] = _parse_time(fields["added_at"])
     return LetterRecord(**fields)
 
@@ -266,6 +270,7 @@ class SqliteLetterRepository:
         guild_id: int | None,
         parser_version: str,
         replace: int | None = None,
+        origin: LetterOrigin | None = None,
     ) -> tuple[LetterRecord, bool]:
         try:
             async with self._db.write() as conn:
@@ -298,6 +303,7 @@ class SqliteLetterRepository:
                     content_hash=content_hash,
                     guild_id=guild_id,
                     parser_version=parser_version,
+                    origin=origin,
                 )
                 await conn.executemany(
                     "INSERT INTO sections (letter_id, position, heading) VALUES (?, ?, ?)",
@@ -372,14 +378,17 @@ class SqliteLetterRepository:
         content_hash: str,
         guild_id: int | None,
         parser_version: str,
+        origin: LetterOrigin | None = None,
     ) -> int:
         m = parsed.metadata
         cursor = await conn.execute(
             """INSERT INTO letters (number, slug, content_hash, guild_id, source_path, source_kind,
                    damaged, pages, sentence_count, sender, signatory, recipient, recipient_role,
                    date, subject, reference, contact, salutation, closing, copies, title,
-                   original, parser_version, added_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   original, parser_version, added_at, source_id, source_ref, source_url,
+                   source_name, published, backfill)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                       ?, ?, ?, ?, ?, ?)""",
             (
                 number,
                 slug,
@@ -405,6 +414,12 @@ class SqliteLetterRepository:
                 parsed.original,
                 parser_version,
                 _now(),
+                origin.source_id if origin else None,
+                origin.source_ref if origin else None,
+                origin.url if origin else None,
+                origin.name if origin else None,
+                origin.published if origin else None,
+                int(origin.backfill) if origin else 0,
             ),
         )
         await cursor.close()
@@ -673,6 +688,7 @@ class SqliteStore:
         self._vectors = SqliteVectorRepository(self._db)
         self._recommendations = SqliteRecommendationRepository(self._db)
         self._digests = SqliteDigestRepository(self._db)
+        self._sources = SqliteSourceRepository(self._db)
         self._closed = False
 
     @property
@@ -690,6 +706,10 @@ class SqliteStore:
     @property
     def digests(self) -> SqliteDigestRepository:
         return self._digests
+
+    @property
+    def sources(self) -> SqliteSourceRepository:
+        return self._sources
 
     @property
     def recommendations(self) -> SqliteRecommendationRepository:

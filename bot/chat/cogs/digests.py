@@ -249,7 +249,9 @@ def _classify(exc: discord.HTTPException) -> DeliveryError:
 
 
 #: The options /digest set and /digest subscribe share (set adds ``channel``).
-_DIGEST_OPTIONS = ("time", "timezone", "topics", "language", "frequency", "skip_empty")
+_DIGEST_OPTIONS = (
+    "time", "timezone", "topics", "language", "frequency", "skip_empty", "new_only",
+)  # fmt: skip
 _LANGUAGE_CHOICES = [
     app_commands.Choice(name=cmd("choice.nl"), value="nl"),
     app_commands.Choice(name=cmd("choice.en"), value="en"),
@@ -391,6 +393,7 @@ class Digests(commands.Cog):
         language: str | None,
         frequency: str,
         skip_empty: bool,
+        new_only: bool = False,
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
@@ -406,6 +409,7 @@ class Digests(commands.Cog):
             language=language or lg,
             frequency=frequency,
             skip_empty=skip_empty,
+            new_only=new_only,
         )
         await respond(interaction, content=self._saved_text(sub, lg), ephemeral=True)
 
@@ -437,6 +441,7 @@ class Digests(commands.Cog):
         language: str | None = None,
         frequency: str = "daily",
         skip_empty: bool = False,
+        new_only: bool = False,
     ) -> None:
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
@@ -444,6 +449,7 @@ class Digests(commands.Cog):
         await self._save(
             interaction, kind="channel", channel=channel, time=time, timezone=timezone,
             topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+            new_only=new_only,
         )  # fmt: skip
 
     @digest.command(name=cmd("digest-subscribe"), description=cmd("digest-subscribe.desc"))
@@ -460,10 +466,12 @@ class Digests(commands.Cog):
         language: str | None = None,
         frequency: str = "daily",
         skip_empty: bool = False,
+        new_only: bool = False,
     ) -> None:
         await self._save(
             interaction, kind="user", channel=None, time=time, timezone=timezone,
             topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+            new_only=new_only,
         )  # fmt: skip
 
     @digest.command(name=cmd("digest-status"), description=cmd("digest-status.desc"))
@@ -499,6 +507,7 @@ class Digests(commands.Cog):
                     language=s.language,
                     state=state,
                 )
+                + (f" ({t('digest.new_only', lg)})" if s.new_only else "")
             )
         await respond(
             interaction,
