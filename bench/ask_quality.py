@@ -2,6 +2,7 @@
 
     python bench/ask_quality.py                 # dev and test, totals
     python bench/ask_quality.py --split dev -v  # dev only, every miss listed (for tuning)
+    python bench/ask_quality.py --split all+test2  # and the held-out test2 (score it once)
 
 Three question sets, each split into **dev** (tune on it) and **test** (score once, at the end;
 misses are never listed):
@@ -14,8 +15,9 @@ misses are never listed):
    advisory boards, associations, inspectorates, municipalities, answers to parliamentary
    questions, notes), each ``NAME.txt`` with ``NAME.json`` holding its questions with their
    answer sentences and its unanswerable questions.
-3. ``bench/eval/answers-dev/``: invented answers to parliamentary questions, scored like the
-   outside test (``bench/kamervragen.py``; dev only: the outside set is the test).
+3. ``bench/eval/answers-dev/`` and ``answers-dev2/``: invented answers to parliamentary
+   questions, scored like the outside test (``bench/kamervragen.py``; dev only: the outside
+   set is the test).
 
 Sets 1 and 2 are ingested into one temporary store through a real ``Services`` (embeddings
 computed and stored as at any ingest); set 3 into one of its own. Per set and split, beside the
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import corpus_dir  # noqa: E402
 from bench.kamervragen import DEV as ANSWERS_DEV  # noqa: E402
+from bench.kamervragen import DEV2 as ANSWERS_DEV2  # noqa: E402
 from bench.kamervragen import measure as measure_answers  # noqa: E402
 from bot.core.text import fold  # noqa: E402
 from bot.services.app import Services  # noqa: E402
@@ -53,6 +56,9 @@ from bot.settings import Settings  # noqa: E402
 QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
 DOCUMENTS = ROOT / "bench" / "eval" / "documents"
 SPLITS = ("dev", "test")
+# Held out in round 2 of issue 10 (``test`` was held out in round 1 and is tuning data since):
+# scored once, at the end, only when asked for; its misses are never listed.
+HELD_OUT = ("test2",)
 
 
 def load_questions() -> list[dict]:
@@ -72,7 +78,7 @@ def load_questions() -> list[dict]:
                         "answers": [(a["letter"], a["text"]) for a in q["answers"]],
                     }
                 )
-    for split in SPLITS:
+    for split in SPLITS + HELD_OUT:
         for meta in sorted((DOCUMENTS / split).glob("*.json")):
             doc = json.loads(meta.read_text(encoding="utf-8"))
             for i, q in enumerate(doc.get("questions", [])):
@@ -100,9 +106,9 @@ def load_questions() -> list[dict]:
     return out
 
 
-def documents(corpus: Path | None) -> list[Path]:
+def documents(corpus: Path | None, splits: tuple[str, ...] = SPLITS) -> list[Path]:
     files = sorted(corpus.glob("*.txt")) if corpus else []
-    for split in SPLITS:
+    for split in dict.fromkeys(SPLITS + tuple(s for s in splits if s in HELD_OUT)):
         files += sorted((DOCUMENTS / split).glob("*.txt"))
     return files
 
@@ -138,7 +144,7 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
         app = await Services.open(settings, seed=False)
         try:
             t0 = time.perf_counter()
-            files = documents(corpus)
+            files = documents(corpus, splits)
             report = await app.letters.add_path(files)
             await app.answers.warm()
             n_sent = await app.store.vectors.count()
@@ -189,15 +195,17 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
               f"  (+{len(unans)} unanswerable)")  # fmt: skip
     if unmatched:
         print(f"{len(unmatched)} questions skipped (answer sentence not found): {unmatched}")
-    if "dev" in splits and ANSWERS_DEV.is_dir():
-        result, qrows = await measure_answers(ANSWERS_DEV)
+    for folder in (ANSWERS_DEV, ANSWERS_DEV2):
+        if "dev" not in splits or not any(folder.glob("*.txt")):
+            continue
+        result, qrows = await measure_answers(folder)
         b, p = result["briefbot"], result["baseline_bm25"]
         print(
-            f"\nanswer documents (bench/eval/answers-dev, dev, scored as bench/kamervragen.py): "
-            f"{result['questions']} questions, ask hit@1 {b['hit@1']:.3f} hit@3 {b['hit@3']:.3f}; "
-            f"plain BM25 hit@1 {p['hit@1']:.3f} hit@3 {p['hit@3']:.3f}; baseline misses "
-            f"answered {result['baseline_misses_answered']}/{result['baseline_misses']}; "
-            f"refused {len(result['refused'])}"
+            f"\nanswer documents ({folder.relative_to(ROOT)}, dev, scored as "
+            f"bench/kamervragen.py): {result['questions']} questions, ask hit@1 {b['hit@1']:.3f} "
+            f"hit@3 {b['hit@3']:.3f}; plain BM25 hit@1 {p['hit@1']:.3f} hit@3 {p['hit@3']:.3f}; "
+            f"baseline misses answered {result['baseline_misses_answered']}/"
+            f"{result['baseline_misses']}; refused {len(result['refused'])}"
         )
         if verbose:
             for r in qrows:
@@ -208,10 +216,12 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument(
+        "--split", choices=("dev", "test", "all", "test2", "all+test2"), default="all"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list the dev misses")
     args = parser.parse_args(argv)
-    splits = SPLITS if args.split == "all" else (args.split,)
+    splits = {"all": SPLITS, "all+test2": SPLITS + HELD_OUT}.get(args.split, (args.split,))
     return asyncio.run(run(splits, args.verbose))
 
 

@@ -3,6 +3,8 @@
     python bench/kamervragen.py            # both figures
     python bench/kamervragen.py --json     # the same, one JSON object
     python bench/kamervragen.py --dev -v   # the invented dev documents, misses listed
+    python bench/kamervragen.py --dev2 -v  # bench/eval/answers-dev2 (real Aanhangsel style), dev
+    python bench/kamervragen.py --dir PATH -v  # any folder of such documents, as dev
 
 ``../shared/corpus/kamervragen/`` (or ``$BRIEFBOT_KAMERVRAGEN``) holds documents of the
 *Aanhangsel van de Handelingen*: questions of members of parliament (``Vraag N``) with the
@@ -208,6 +210,9 @@ def naive_sentences(doc: AnswerDoc) -> list[tuple[int, int]]:
 
 
 DEV = ROOT / "bench" / "eval" / "answers-dev"
+# Answer documents written in the real Aanhangsel style with members' questions (round 2's
+# dev set, shaped like the outside test).
+DEV2 = ROOT / "bench" / "eval" / "answers-dev2"
 
 
 # The held-out documents of the dev split that are answers to parliamentary questions count
@@ -311,10 +316,13 @@ async def measure(source: Path) -> tuple[dict, list[dict]]:
     return result, rows
 
 
-async def run(as_json: bool, dev: bool, verbose: bool) -> int:
-    source = DEV if dev else corpus()
+async def run(as_json: bool, dev: bool, verbose: bool, source: Path | None = None) -> int:
+    source = source or (DEV if dev else corpus())
     if source is None:
         print("kamervragen: ../shared/corpus/kamervragen not found; nothing measured (skipped).")
+        return 0
+    if not any(source.glob("*.txt")):
+        print(f"kamervragen: no documents in {source}; nothing measured (skipped).")
         return 0
     result, rows = await measure(source)
     n, nothing = result["questions"], result["briefbot"]["nothing_found"]
@@ -352,12 +360,18 @@ def main(argv: list[str] | None = None) -> int:
         "--dev", action="store_true", help=f"the invented dev documents ({DEV.relative_to(ROOT)})"
     )
     parser.add_argument(
+        "--dev2", action="store_true", help=f"the dev set {DEV2.relative_to(ROOT)} (real style)"
+    )
+    parser.add_argument("--dir", type=Path, help="a folder of answer documents, scored as dev")
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="list the misses (dev set only)"
     )
     args = parser.parse_args(argv)
-    if args.verbose and not args.dev:
+    source = DEV2 if args.dev2 else args.dir
+    dev = args.dev or source is not None
+    if args.verbose and not dev:
         parser.error("-v lists misses of the dev set only: the outside set is a test set")
-    return asyncio.run(run(args.json, args.dev, args.verbose))
+    return asyncio.run(run(args.json, dev, args.verbose, source))
 
 
 if __name__ == "__main__":

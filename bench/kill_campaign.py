@@ -1,12 +1,17 @@
 """SIGKILL briefbot at random moments, many times, while it ingests, while it computes vectors
 and while it sends digests.
 
-    python bench/kill_campaign.py [--kills 200] [--kind ingest|vectors|digests|all] [--seed 0]
+    python bench/kill_campaign.py [--kills 200] [--kind ingest|vectors|digests|poll|all] [--seed 0]
 
 Each kill hits a real process: a child forked from ``tests/hardening/killer.py serve`` with its
 own SQLite connection; digest children post over HTTP to the protocol-level Discord test
 server running in this process. After every kill the database is checked as the dead process
 left it; after each clean run, every due digest must have gone out exactly once, complete.
+
+``poll`` kills ``briefbot follow poll`` against a fake of the Tweede Kamer's OData API running
+in this process, while the source publishes, changes and deletes documents between rounds; in
+the end every live document must be one letter at its latest version (``lost`` counts documents
+missing or stale, ``doubled`` documents stored twice).
 
 ``vectors`` kills an ingest in its vector phase (announced by the child), asks a question in a
 fresh process after each kill (it must compute no vector: ``other`` counts it if it does) and
@@ -36,6 +41,7 @@ from tests.hardening.killer import (
     CampaignResult,
     digest_campaign,
     ingest_campaign,
+    poll_campaign,
     vector_campaign,
 )
 
@@ -54,8 +60,8 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=200, help="kills per kind (default 200)")
     parser.add_argument(
-        "--kind", choices=["ingest", "vectors", "digests", "both", "all"], default="all",
-        help="both: ingest and digests (as before); all: the three",
+        "--kind", choices=["ingest", "vectors", "digests", "poll", "both", "all"], default="all",
+        help="both: ingest and digests (as before); all: the four",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -78,6 +84,11 @@ async def main() -> int:
         (work / "vectors").mkdir()
         results.append(
             await vector_campaign(work / "vectors", args.kills, seed=args.seed, progress=progress)
+        )
+    if args.kind in ("poll", "all"):
+        (work / "poll").mkdir()
+        results.append(
+            await poll_campaign(work / "poll", args.kills, seed=args.seed, progress=progress)
         )
     if args.kind in ("digests", "both", "all"):
         (work / "digests").mkdir()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import statistics
 import sys
@@ -81,6 +82,7 @@ async def measure(location: str, probes: list, truth: dict[int, tuple[int, int]]
     finally:
         await services.close()
     return {
+        "rss_mib": peak_rss_mb(),
         "ready_s": ready,
         "quote_ms": quote_ms,
         "quote_top1": correct / len(probes),
@@ -126,13 +128,21 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             f"PostgreSQL in {took:.1f} s ({rows / took:,.0f} rows/s, {sentences / took:,.0f} "
             "sentences/s)"
         )
-        probes = make_probes(lite, args.probes, seed=11)
-        truth = truth_of(lite, probes)
-        qs = questions()[: args.questions]
         results = {}
         for name, location in (("sqlite", str(lite)), ("postgresql", url)):
-            results[name] = await measure(location, probes, truth, qs)
-            print(f"measured {name}", file=sys.stderr)
+            # each backend in a fresh process: no cache, warm-up or frozen heap carried over
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--measure", location, "--probes-from", str(lite),
+                "--probes", str(args.probes), "--questions", str(args.questions),
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, _ = await proc.communicate()
+            if proc.returncode != 0:
+                raise SystemExit(f"measuring {name} failed (exit code {proc.returncode})")
+            results[name] = json.loads(out.decode().strip().splitlines()[-1])
+            print(f"measured {name}: peak RSS {results[name]['rss_mib']:.0f} MiB", file=sys.stderr)
+        probes = make_probes(ready, args.probes, seed=11)
+        qs = questions()[: args.questions]
     finally:
         if server is not None:
             server.stop()
@@ -156,7 +166,7 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
     print(f"{'question: same top passage':34}{same:>24.3f}")
     print(f"{'mean question (ms)':34}{statistics.mean(s['ask_ms']):>12.1f}"
           f"{statistics.mean(p['ask_ms']):>12.1f}")  # fmt: skip
-    print(f"peak RSS of this process: {peak_rss_mb():.0f} MiB (both stores' indexes, in turn)")
+    line("peak RSS of the bot's process (MiB)", s["rss_mib"], p["rss_mib"], "{:.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -167,7 +177,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--pg", help="a PostgreSQL URL to use (its database is replaced)")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one backend, JSON out
+    ap.add_argument("--probes-from", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.measure:
+        source = Path(args.probes_from)
+        probes = make_probes(source, args.probes, seed=11)
+        truth = truth_of(source, probes)
+        qs = questions()[: args.questions]
+        print(json.dumps(asyncio.run(measure(args.measure, probes, truth, qs))))
+        return
     ready = ensure_ready_db(args.letters)  # builds (and caches) the store first: its own loop
     asyncio.run(run(args, ready))
 

@@ -1,8 +1,9 @@
 """Measure the recommendation classifier (bot.core.recommend) against hand labels.
 
 Run as ``python bench/recommendation_quality.py`` from the repository root. ``-v`` lists every
-disagreement; ``--only rapporteur|dev|test`` picks one set; ``--test`` also scores the held-out
-test documents (do that once, at the end: they are not for tuning).
+disagreement; ``--splits rapporteur,dev,test,test2`` picks the sets (``test`` was held out in
+round 1 and is tuning data since; ``test2`` is held out: score it once, at the end; its
+disagreements are never listed; ``--test`` adds it).
 
 Two labelled sets:
 
@@ -13,14 +14,14 @@ Two labelled sets:
   ``damaged sentence`` (``bot.core.text.damage`` of it) and ``damaged letter`` (the whole letter
   damaged and parsed again, each label found again by fuzzy alignment; needs
   ``../shared/corpus``).
-- ``bench/eval/documents/{dev,test}``: documents of other senders (ministries, advisory boards,
-  associations, inspectorates, municipalities, answers to parliamentary questions, notes) with
-  their recommendations labelled (every other sentence is not one). Each document is read as
-  briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every sentence is
-  classified with the author the document names (:func:`bot.core.recommend.author_of`, from
-  the sender the parser found), and the labels are aligned to the sentences. ``author from
-  labels`` gives the classifier the labelled sender instead, to tell the classifier's misses
-  from the parser's.
+- ``bench/eval/documents/{dev,test,test2}``: documents of other senders (ministries, advisory
+  boards, associations, inspectorates, municipalities, answers to parliamentary questions,
+  notes) with their recommendations labelled (every other sentence is not one). Each document is
+  read as briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every
+  sentence is classified with the author the document names
+  (:func:`bot.core.recommend.author_of`, from the sender the parser found), and the labels are
+  aligned to the sentences. ``author from labels`` gives the classifier the labelled sender
+  instead, to tell the classifier's misses from the parser's.
 
 Beside briefbot, in the same run and on the same sentences, a plain baseline: a sentence is a
 recommendation when its folded form holds ``moet``, ``adviseer``, ``verzoek``, ``pleit`` or
@@ -246,8 +247,13 @@ def document_pairs(
     return ours, base, refused
 
 
+#: Splits scored once, at the end, whose disagreements are never listed (listing them would
+#: invite tuning on them). ``test`` was held out in round 1 and is tuning data since.
+HELD_OUT = ("test2",)
+
+
 def run_documents(split: str, *, verbose: bool) -> None:
-    verbose = verbose and split == "dev"  # never list the test set's disagreements
+    verbose = verbose and split not in HELD_OUT  # never list a held-out set's disagreements
     docs = eval_docs.load(split)
     if not docs:
         print(f"\n#### documents, {split}: none in {eval_docs.DOCUMENTS / split}")
@@ -271,18 +277,23 @@ def run_documents(split: str, *, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="list the disagreements")
-    ap.add_argument("--only", choices=["rapporteur", "dev", "test"], help="score one set")
     ap.add_argument(
-        "--test", action="store_true", help="also score the held-out test documents (once)"
+        "--splits",
+        default="rapporteur,dev,test",
+        help="comma-separated: rapporteur, dev, test (tuning data since round 2), test2 "
+        "(held out: score it once, at the end)",
     )
+    ap.add_argument("--test", action="store_true", help="also score the held-out test2 (once)")
     args = ap.parse_args()
-    if args.only in (None, "rapporteur"):
-        for split in ("dev", "heldout"):
-            run_rapporteur(split, verbose=args.verbose)
-    if args.only in (None, "dev"):
-        run_documents("dev", verbose=args.verbose)
-    if args.only == "test" or args.test:
-        run_documents("test", verbose=args.verbose)
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    if args.test and "test2" not in splits:
+        splits.append("test2")
+    for split in splits:
+        if split == "rapporteur":
+            for part in ("dev", "heldout"):
+                run_rapporteur(part, verbose=args.verbose)
+        else:
+            run_documents(split, verbose=args.verbose)
     return 0
 
 

@@ -1,10 +1,11 @@
 """How much of a document's main points its summary covers, against plain methods.
 
-Run as ``python bench/summary_quality.py`` from the repository root; ``--test`` also scores the
-held-out test documents (once, at the end: they are not for tuning); ``-v`` prints each dev
-document's summary and the main points it misses.
+Run as ``python bench/summary_quality.py`` from the repository root; ``--splits dev,test,test2``
+picks the sets (``test`` was held out in round 1 and is tuning data since; ``test2`` is held
+out: score it once, at the end; ``--test`` adds it); ``-v`` prints each tuning document's
+summary and the main points it misses.
 
-The documents are ``bench/eval/documents/{dev,test}`` (other senders: ministries, advisory
+The documents are ``bench/eval/documents/{dev,test,test2}`` (other senders: ministries, advisory
 boards, associations, inspectorates, municipalities, answers, notes): each has labelled main
 points, every point a short description and the sentences that carry it. A summary *covers* a
 point when it holds one of those sentences. Each document is read as briefbot reads it
@@ -40,6 +41,7 @@ from bot.core.text import fold  # noqa: E402
 ASK_KINDS = {"request", "advice", "plea"}
 LENGTHS: tuple[int | str, ...] = (3, 5, 10, "default")
 SHOWN = ("lead", "textrank", "textrank-mmr", "policy", "coverage")
+HELD_OUT = ("test2",)  # scored once, at the end; ``test`` was held out in round 1
 
 
 def summary_sentences(read: eval_docs.ReadDocument) -> list[S.SummarySentence]:
@@ -156,11 +158,19 @@ def bundled(*, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="print the dev summaries")
-    ap.add_argument("--test", action="store_true", help="also score the test documents (once)")
+    ap.add_argument(
+        "--splits",
+        default="dev,test",
+        help="comma-separated: dev, test (tuning data since round 2), test2 (held out: score "
+        "it once, at the end; its summaries are never printed)",
+    )
+    ap.add_argument("--test", action="store_true", help="also score the held-out test2 (once)")
     args = ap.parse_args()
-    score_split("dev", verbose=args.verbose)
-    if args.test:
-        score_split("test", verbose=False)
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    if args.test and "test2" not in splits:
+        splits.append("test2")
+    for split in splits:
+        score_split(split, verbose=args.verbose and split not in HELD_OUT)
     bundled(verbose=args.verbose)
     return 0
 

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     # Discord's global limit is 50 REST requests a second per bot (more for large bots, on
     # request); briefbot stays under it on its own. 0 turns the pacing off.
     max_requests_per_second: int = Field(default=45, alias="BRIEFBOT_MAX_REQUESTS_PER_SECOND")
+    # Followed sources (bot.services.sources): where the Tweede Kamer's OData API is (tests
+    # point it at a local fake), how often sources are polled, and who to write to about
+    # briefbot's requests (named in its user agent).
+    tweedekamer_url: str = Field(
+        default="https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/",
+        alias="BRIEFBOT_TWEEDEKAMER_URL",
+    )
+    poll_minutes: int = Field(default=15, alias="BRIEFBOT_POLL_MINUTES")
+    contact: str | None = Field(default=None, alias="BRIEFBOT_CONTACT")
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -89,6 +98,34 @@ class Settings(BaseSettings):
     def _positive_upload_limit(cls, value: int) -> int:
         if value < 1:
             raise ValueError("use a size in bytes, for example 20971520 for 20 MB")
+        return value
+
+    @field_validator("tweedekamer_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "use the address of the OData API, "
+                "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/, or leave it unset"
+            )
+        return value.strip()
+
+    @field_validator("poll_minutes")
+    @classmethod
+    def _poll_minutes(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("use a number of minutes, at least 1 (default 15)")
+        return value
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _blank_contact_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = " ".join(value.split())[:200]
+            return value or None
         return value
 
     @field_validator("max_requests_per_second")

@@ -302,10 +302,8 @@ TEMPLATES: list[TemplateLetter] = [
             "sender": "Adviescollege Ouderenzorg",
             "signatory": "prof. dr. J.W. Vermaat",
             "signatory_role": "voorzitter",
-            "recipient": (
-                "de staatssecretaris van Volksgezondheid, Welzijn en Sport, "
-                "mevrouw drs. L. Terpstra"
-            ),
+            # the person under the function addressed is not the addressee's name
+            "recipient": "de staatssecretaris van Volksgezondheid, Welzijn en Sport",
             "date": "2023-10-02",
             "subject": "Advies over de ondersteuning van thuiswonende ouderen",
             "reference": "AOZ/2023/114",

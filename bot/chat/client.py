@@ -30,6 +30,7 @@ from bot.chat.i18n import Translator
 from bot.chat.letters.cog import Letters
 from bot.chat.privacy import Privacy
 from bot.chat.replies import NO_MENTIONS
+from bot.chat.sources.cog import Sources
 from bot.chat.sync import sync_commands
 from bot.services.app import Services
 from bot.settings import Settings
@@ -103,6 +104,7 @@ class BriefbotClient(ClientBase):
             Admin(self),
             Privacy(self),
             Digests(self),
+            Sources(self),
         ):
             await self.add_cog(cog)
         if self._sync_on_start:

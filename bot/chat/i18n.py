@@ -108,6 +108,16 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
         "Skip days with nothing new",
         "Sla dagen zonder iets nieuws over",
     ),
+    "opt.new_only": ("new_only", "alleen_nieuw"),
+    "opt.new_only.desc": (
+        "New letters only: no recommendation of the day, nothing on days without news",
+        "Alleen nieuwe brieven: geen aanbeveling van de dag, niets op dagen zonder nieuws",
+    ),
+    "sources": ("sources", "bronnen"),
+    "sources.desc": (
+        "The sources briefbot follows for new letters",
+        "De bronnen die briefbot volgt voor nieuwe brieven",
+    ),
     "choice.daily": ("daily", "dagelijks"),
     "choice.weekdays": ("weekdays", "werkdagen"),
     "choice.weekly": ("weekly", "wekelijks"),
@@ -370,6 +380,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "digest.your_dms": ("your DMs", "je DM"),
     "digest.all_topics": ("all", "alle"),
+    "digest.new_only": ("new letters only", "alleen nieuwe brieven"),
     "forget.done": (
         "Done: {subscriptions} deleted. briefbot keeps no record of your questions.",
         "Gedaan: {subscriptions} gewist. briefbot bewaart je vragen niet.",

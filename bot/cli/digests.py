@@ -80,6 +80,12 @@ def _configure_add(q: argparse.ArgumentParser) -> None:
     q.add_argument("--frequency", choices=FREQUENCIES, default="daily", help="default daily")
     q.add_argument("--skip-empty", action="store_true", help="skip days with nothing new")
     q.add_argument(
+        "--new-only",
+        action="store_true",
+        help="new letters only: no introduction or recommendation of the day, nothing sent "
+        "on days without new letters",
+    )
+    q.add_argument(
         "--owner",
         type=_snowflake,
         metavar="ID",
@@ -230,6 +236,7 @@ async def list_(args: argparse.Namespace) -> int:
     for s, r in zip(subs, rows, strict=True):
         when = f"{r['frequency']}{' ' + r['weekday'] if r['weekday'] else ''} {r['time']} "
         when += r["timezone"] + (", skipped when empty" if s.skip_empty else "")
+        when += ", new letters only" if s.new_only else ""
         local = (r["next_due_local"] or "?")[:16].replace("T", " ")
         utc = r["next_due_utc"][11:16]
         if s.paused_reason:
@@ -312,6 +319,7 @@ async def add(args: argparse.Namespace) -> int:
             language=args.language,
             frequency=args.frequency,
             skip_empty=args.skip_empty,
+            new_only=args.new_only,
         )
     replaced = sub.created_at != sub.updated_at
     if args.json:

@@ -32,6 +32,14 @@ EXAMPLES: dict[str, str] = {
     "digest remove": "briefbot digest remove 3",
     "digest preview": "briefbot digest preview 3",
     "digest send-now": "briefbot digest send-now 3",
+    "follow": "briefbot follow list",
+    "follow add": "briefbot follow add tweedekamer --type 'Brief regering' --dossier 28638",
+    "follow add tweedekamer": "briefbot follow add tweedekamer --type 'Brief regering' "
+    "--dossier 28638 --since 2025-01-01",
+    "follow add folder": "briefbot follow add folder /srv/scraper/brieven",
+    "follow list": "briefbot follow list --json",
+    "follow remove": "briefbot follow remove 2",
+    "follow poll": "briefbot follow poll --json",
 }
 
 COMMANDS_TEXT = """\
@@ -45,6 +53,7 @@ read and search:
   ask TEXT                an answer to a question in Dutch or English, with cited passages
 add letters:
   ingest PATH...          store .txt/.pdf letters (files, or folders searched recursively)
+  follow ACTION           followed sources (Tweede Kamer, a folder): add, list, remove, poll
 Discord:
   run                     start the bot (needs DISCORD_TOKEN; see .env.example)
   sync                    push the slash commands to Discord now

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import is_rare_word
-from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, ORG_WORDS, STOPWORDS
+from bot.core.vocabulary import FUNCTION_WORDS, MONTH_RE, MONTHS, ORG_WORDS, STOPWORDS
 
 CITY = r"(?:(?:den|de|het|s|ter|ten|sint|st\.?) )?[a-z]+(?: aan den [a-z]+)?"
 
@@ -385,9 +385,35 @@ def _page_header(
                     pos = ref.end()
             continue
         break
+    left = _header_items_left(text, start)
+    items += left < start
     if items == 0 and (prev in _NOT_HEADER_BEFORE or (strict and nxt in _NOT_HEADER_AFTER)):
         return None
-    return start, pos
+    return left, pos
+
+
+def _header_items_left(text: str, start: int) -> int:
+    """A running header printed before ``pagina N van M``: ``Kenmerk IGW-2024-0391 / Datum
+    23 april 2024 / Pagina 2 van 2`` (what damage leaves: ``kenmerk igw datum april``). The
+    labels and their values right before ``start``, back to where they begin."""
+    pos = start
+    while pos > 0:
+        toks = _tokens_before(text, pos, 3)
+        words = [t.group() for t in toks]
+        k = len(words)
+        if k >= 2 and (
+            (words[-1] in MONTHS and words[-2] == "datum")
+            or (words[-2] == "kenmerk" and _is_reference_rest(words[-1]))
+        ):
+            k -= 2
+        elif k and words[-1] in {"datum", "kenmerk"}:
+            k -= 1
+        else:
+            break
+        if k and words[k] == "kenmerk" and words[k - 1] in {"ons", "uw"}:
+            k -= 1
+        pos = toks[k].start()
+    return pos
 
 
 @dataclass(slots=True)
@@ -467,7 +493,19 @@ def find_layout(
             continue
         end, fields, kinds = _grow_column(text, m.start())
         strong = kinds & {"beantwoording", "wiltu", "postbus", "www", "contact", "kenmerk"}
-        if not (len(strong) >= 2 or kinds & {"beantwoording", "wiltu"}):
+        # the column goes on after a word it could not place (the path of a web address,
+        # ``rijksoverheid.nl/jenv``): items right after a column belong to it
+        goes_on = (
+            covered_until >= 0
+            and bool(strong)
+            and len(kinds) >= 2
+            and text.count(" ", covered_until, m.start()) <= 2
+        )
+        if not (len(strong) >= 2 or kinds & {"beantwoording", "wiltu"} or goes_on):
+            continue
+        if goes_on:
+            blocks[-1].end = end
+            covered_until = end
             continue
         start = m.start()
         if "postbus" in kinds and text.startswith("postbus", start):

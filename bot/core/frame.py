@@ -150,6 +150,8 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
     body_start = 0
     if sal:
         sal_end = _salutation_end(text, sal, recipient_words)
+        if breaks is not None:
+            sal_end = max(sal_end, _salutation_line_end(text, sal.start(), breaks))
         frame.salutation = Span(sal.start(), sal_end)
         body_start = sal_end
     elif frame.subject:
@@ -244,8 +246,12 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
             lines.append((pos, stop, original[pos:stop].strip(" \t\f>")))
         pos = stop + 1
     k = len(lines)
-    while k > 0 and _DATED.search(lines[k - 1][2]) and len(lines[k - 1][2].split()) <= 8:
-        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``
+    while (
+        k > 0
+        and len(lines[k - 1][2].split()) <= 8
+        and (_DATED.search(lines[k - 1][2]) or _HEAD_LABEL.match(lines[k - 1][2]))
+    ):
+        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``, ``Kenmerk: VAS 25-004``
     postal = k
     while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
         k -= 1
@@ -259,6 +265,7 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
         first -= 1
     if first in (k, 0):
         return None  # nothing between the sender's address and the addressee's: no block
+    first = _earlier_addressee(lines, first)
     a = bisect_left(breaks.to_orig, lines[first][0])
     b = bisect_left(breaks.to_orig, lines[k - 1][1])
     if any(_inside_block(layout, x) for x in (a, max(a, b - 1))):
@@ -267,6 +274,34 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
 
 
 _DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
+_HEAD_LABEL = re.compile(
+    r"(?:ons |uw )?(?:kenmerk|referentie|zaaknummer|nummer|bijlagen?)\b", re.IGNORECASE
+)
+_ADDRESSEE_LINE = re.compile(
+    r"(?:aan\s+)?(?:de|het)\s+(?:minister|staatssecretaris|voorzitter|leden|college|"
+    r"burgemeester|directeur|raad|commissie|vaste commissie|informateur)\b",
+    re.IGNORECASE,
+)
+
+
+def _earlier_addressee(lines: list[tuple[int, int, str]], first: int) -> int:
+    """A letter to two addressees prints two address blocks, one under the other (``De
+    Staatssecretaris van X`` / ``Postbus`` / postcode, then ``De Minister van Y`` / ...): the
+    first line of the earlier block when it names a function, else ``first``."""
+    j = first
+    while j > 0 and _POSTCODE_LINE.match(lines[j - 1][2]):
+        j -= 1
+    if j == first:
+        return first
+    top = j
+    while top > 0 and j - top < 3:
+        line = lines[top - 1][2]
+        if _POSTCODE_LINE.match(line) or _NOT_ADDRESSEE.search(line) or re.search(r"\d", line):
+            break
+        top -= 1
+    if top in (j, 0) or not _ADDRESSEE_LINE.match(lines[top][2]):
+        return first
+    return top
 
 
 #: What a letter without closing formula is signed under: ``De Minister van ...,``,
@@ -274,7 +309,7 @@ _DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
 _SIGNED_UNDER = re.compile(
     r"\b(?:(?:de|het) (?:minister(?: president)?|staatssecretaris|college|burgemeester|"
     r"dagelijks bestuur|bestuur|raad|voorzitter|directeur|inspecteur|secretaris)"
-    r"|namens)\b"
+    r"|burgemeester en wethouders|gedeputeerde staten|namens)\b"
 )
 _SIGNATURE_TAIL_TOKENS = 45
 
@@ -287,7 +322,10 @@ def _signed_under_function(
     n = len(text)
     # the letter ends before an annex (or answers sent with it), else at the end of the text
     annex = _annex_start(text, start, layout, breaks)
-    for end in dict.fromkeys((annex if annex is not None else n, n)):
+    ends = [annex if annex is not None else n, n]
+    if breaks is None:  # damaged: the answers or annex a cover letter sends may follow it
+        ends[1:1] = [m.start() for m in _DAMAGED_ANNEX.finditer(text, start)][:3]
+    for end in dict.fromkeys(ends):
         window = max(start, end - 1500)
         for m in _SIGNED_UNDER.finditer(text, window, end):
             if _inside_block(layout, m.start()):
@@ -364,7 +402,8 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
         for m in _BIJLAGE.finditer(text, start)
         if not _inside_block(layout, m.start())
         and (breaks is None or breaks.line_starts_at(m.start()))
-        and _word_before(text, m.start()) not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
+        and _word_before_outside(text, m.start(), layout)
+        not in _NOT_BEFORE_LABEL | {"in", "als", "zie", "van"}
     ]
     best = None
     for k, pos in enumerate(found):
@@ -377,6 +416,17 @@ def _annex_start(text: str, start: int, layout: Layout, breaks: LineBreaks | Non
         if qa is not None and _words_outside(text, qa, len(text), layout) >= _ANNEX_MIN_WORDS:
             best = qa
     return best
+
+
+def _word_before_outside(text: str, pos: int, layout: Layout) -> str:
+    """The word before ``pos`` that is no part of a layout block (a running page header's
+    ``pagina 2 van 2`` right above an annex's heading is not the word before it)."""
+    while pos > 0:
+        block = next((b for b in layout.blocks if b.start <= pos - 2 < b.end), None)
+        if block is None:
+            return _word_before(text, pos)
+        pos = block.start
+    return ""
 
 
 def _words_outside(text: str, start: int, stop: int, layout: Layout) -> int:
@@ -478,6 +528,8 @@ def _subject_end(
     toks = list(_TOKEN.finditer(text, start, limit))[:30]
     end = start
     for i, t in enumerate(toks):
+        if salutation is None and breaks is None and i and t.group() in _OPENS_BODY:
+            break  # damaged, no salutation: ``... escortsites hierbij bied ik u ...``
         end = t.end()
         if t.group().endswith(".") and len(t.group()) > 3:
             break
@@ -489,6 +541,23 @@ def _subject_end(
         ):
             break
     return end
+
+
+#: Words that open the first sentence of a letter and stand in no subject line.
+_OPENS_BODY = frozenset({"hierbij", "hiermee", "bijgaand", "ik", "wij", "graag", "naar"})
+
+
+def _salutation_line_end(text: str, start: int, breaks: LineBreaks) -> int:
+    """Clean text: a salutation printed on a line of its own that ends in a comma
+    (``Geachte leden van de raad,``) ends with its line; else ``start``."""
+    original = breaks.original
+    o = breaks.to_orig[start]
+    nl = original.find("\n", o)
+    line_end = len(original) if nl < 0 else nl
+    line = original[o:line_end].rstrip(" \t\f\r")
+    if not line.endswith(",") or len(line.split()) > 10 or "." in line[:-1].replace(". ", ""):
+        return start
+    return bisect_left(breaks.to_orig, o + len(line) - 1)
 
 
 def _salutation_end(text: str, m: re.Match[str], recipient_words: set[str]) -> int:

@@ -46,7 +46,8 @@ _ANSWERED = re.compile(
 _SEE_ALSO = re.compile(r"\s?zie ook aanhangsel handelingen vergaderjaar(?: nr\.)?(?: \.)?")
 _NOTE_WORD = re.compile(r"^(?:notitie|memo|memorandum|nota|informatienotitie|beslisnota)\b")
 _REPORT_WORD = re.compile(
-    r"^(?:\S+ ){0,10}(?:[a-z]*(?:rapport|rapportage|verslag)|evaluatie|monitor|jaarbericht)\b"
+    r"^(?:\S+ ){0,10}(?:[a-z]*(?:rapport|rapportage|verslag)|evaluatie|monitor|jaarbericht|"
+    r"verkenning|quickscan)\b"
 )
 _LETTER_BLOCKS = frozenset({"column", "return-address", "page-header"})
 #: Words of prose: a report is long.

@@ -13,7 +13,14 @@ from bot.core.lexicon import is_rare_word
 from bot.core.models import LetterMetadata
 from bot.core.signature import Signature
 from bot.core.text import damage, fold
-from bot.core.vocabulary import HOSTED_MINISTERS, MONTH_RE, MONTHS, ORG_WORDS, ROLE_WORDS
+from bot.core.vocabulary import (
+    FUNCTION_WORDS,
+    HOSTED_MINISTERS,
+    MONTH_RE,
+    MONTHS,
+    ORG_WORDS,
+    ROLE_WORDS,
+)
 
 _DATE = re.compile(
     r"\bdatum\b[\s:]*(?P<day>\d{1,2}\s+)?(?P<month>" + MONTH_RE + r")(?P<year>\s+\d{4})?",
@@ -115,7 +122,7 @@ def extract_metadata(
             raw = original[
                 proj.orig_start(frame.recipient.start) : proj.orig_end(frame.recipient.end)
             ]
-            meta.recipient = _join_address_lines(raw) if not damaged else rec
+            meta.recipient = _join_address_lines(raw) if not damaged else _without_person(rec)
             lines = [_clean(line) for line in raw.splitlines() if _clean(line)]
             role = _RECIPIENT_ROLES.search(proj.text, frame.recipient.start, frame.recipient.end)
             if role:
@@ -145,18 +152,46 @@ def _join_address_lines(raw: str) -> str | None:
     left out, a line that begins in lowercase joined to the one before (``de Voorzitter van
     de Tweede Kamer`` / ``der Staten-Generaal``), others separated by commas."""
     out = ""
+    postal = False
     for printed in raw.splitlines():
         line = _clean(printed)
         if not line or _ADDRESS_LINE.match(line):
+            postal = postal or bool(out)
             continue
+        if out and _PERSON_LINE.match(line):
+            continue  # ``mevrouw drs. C.M. Oudejans`` under the function addressed
         first = line.split(" ", 1)[0]
-        if out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
+        if out and postal:
+            out += " en " + (line[0].lower() + line[1:] if first in ("De", "Het") else line)
+        elif out and (first in _CONTINUES or out.rsplit(" ", 1)[-1] in _CONTINUES):
             out += " " + line
         elif out:
             out += ", " + line
         else:
             out = line
+        postal = False
     return out or None
+
+
+_PERSON_TAIL = re.compile(
+    r"\s(?:t\.a\.v\.|ter attentie van|mevrouw|mevr\.|mw\.|de heer|dhr\.)\s.*$"
+    r"|\s(?:(?:mr|drs|dr|prof|ir|ing)\. ?)*(?:[a-z]\.){1,5} (?:(?:van|de|der|den) )*[a-z]+$"
+)
+
+
+def _without_person(rec: str) -> str:
+    """Damaged text: the addressed function without the person named after it."""
+    person = _PERSON_TAIL.search(rec)
+    return rec[: person.start()].rstrip() if person and person.start() > 0 else rec
+
+
+#: A line that names a person under the body or function addressed: ``mevrouw drs. C.M.
+#: Oudejans``, ``t.a.v. de griffier, mevrouw mr. A.S. Kuiper``, ``de heer J. de Vries``.
+_PERSON_LINE = re.compile(
+    r"(?i:t\.?\s?a\.?\s?v\.?\s.*?)?(?:(?i:mevrouw|mevr\.|mw\.|de heer|dhr\.|heer)\s|"
+    r"(?:(?i:mr|drs|dr|prof|ir|ing)\.\s?)*(?:[A-Z]\.\s?){1,5}(?:(?:van|de|der|den|ten|ter)\s)*"
+    r"[A-Z][a-z])"
+)
 
 
 def _role_text(role: str | None) -> str | None:
@@ -223,6 +258,8 @@ def _sender(
             return found
     if role and len(role.split()) >= 3 and not _MINISTER.match(role):
         return role
+    if role and fold(role).split()[-1].endswith(("ombudsman", "ombudsvrouw", "rapporteur")):
+        return role[0].upper() + role[1:]  # an office that is an institution of its own
     return None
 
 
@@ -300,8 +337,16 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
         words = head.split()
         if words[0] in _DEPARTMENTS:
             continue
-        # two bodies side by side: the first one, up to where its first word comes back
-        end = next((k for k in range(1, len(words)) if words[k] == words[0]), len(words))
+        # two bodies side by side or one above the other (``Inspectie X`` / ``Ministerie van
+        # Y``): the first one, up to where its first word comes back or another body begins
+        end = next(
+            (
+                k
+                for k in range(1, len(words))
+                if words[k] == words[0] or (k >= 2 and words[k] in _NEW_BODY)
+            ),
+            len(words),
+        )
         start = block.start
         skip = 1 if words[0] == "bureau" and end > 2 else 0  # the office of an institution
         if skip:
@@ -312,6 +357,9 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
     return None
 
 
+_NEW_BODY = frozenset(
+    {"ministerie", "gemeente", "provincie", "stichting", "vereniging", "inspectie"}
+)
 _DEPARTMENTS = frozenset({"directoraat", "directoraat-generaal", "directie", "afdeling", "dienst"})
 
 
@@ -365,7 +413,7 @@ _REFERENCE_DAMAGED_LABEL = re.compile(
     r"ons nummer|nummer)\b"
 )
 _REFERENCE_DAMAGED = re.compile(
-    r"\b(?<!uw )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
+    r"\b(?<!uw )(?<!met )(?:ons kenmerk|onze referentie|kenmerk|zaaknummer)\b (?P<ref>\S+)"
 )
 
 
@@ -383,8 +431,11 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
         if m is None:
             continue
         line_start = original.rfind("\n", 0, at) + 1
-        if label.group() in {"nummer", "referentie"} and original[line_start:at].strip(" \t\f"):
+        before = original[line_start:at].split()
+        if label.group() in {"nummer", "referentie"} and before:
             continue  # ``het nummer 112``: only a label that opens its line
+        if before and fold(before[-1]) in FUNCTION_WORDS:
+            continue  # ``(ingezonden ..., met kenmerk 2024Z08815)``: in a sentence
         value = m.group("ref").strip()
         toks = value.split()
         if not toks or not any(ch.isdigit() for ch in value):
@@ -568,6 +619,7 @@ def note_head(original: str, start: int) -> NoteHead:
     head = NoteHead(end=start)
     title: list[str] = []
     before_genre: list[str] = []
+    subtitle: str | None = None
     dated = False
     pos = start
     n = len(original)
@@ -624,6 +676,14 @@ def note_head(original: str, start: int) -> NoteHead:
         if prose:
             break
         continues = bool(title) and (title[-1].endswith(":") or line[0].islower())
+        if title and not continues and not before_genre and _names_body(title):
+            # ``Kenniscentrum X`` above the title, without a genre line between: the author
+            before_genre, title = title, []
+            continues = False
+        elif title and not continues and subtitle is None and _dated_soon(original, nxt):
+            subtitle = line  # ``Aard, omvang en aanpak`` under the title, above its date
+            head.end = pos = nxt
+            continue
         full = len(title) >= _MAX_TITLE_LINES
         if not continues and (full or not (line[0].isupper() or line[0].isdigit())):
             break
@@ -638,6 +698,29 @@ def note_head(original: str, start: int) -> NoteHead:
     if not head.labels and not title and not dated:
         head.end = start
     return head
+
+
+def _names_body(lines: list[str]) -> bool:
+    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``):
+    its first word heads the names of bodies, and it says nothing more."""
+    if len(lines) != 1:
+        return False
+    words = damage(lines[0]).split()
+    return 2 <= len(words) <= 8 and words[0] in ORG_WORDS and not lines[0].endswith(":")
+
+
+def _dated_soon(original: str, pos: int) -> bool:
+    """The next non-empty line from ``pos`` is a dated line (``Utrecht, 10 februari 2025``)."""
+    for _ in range(3):
+        if pos >= len(original):
+            return False
+        nl = original.find("\n", pos)
+        end = len(original) if nl < 0 else nl
+        line = original[pos:end].strip(" \t\f\r")
+        if line:
+            return _DATED_LINE.fullmatch(line) is not None
+        pos = end + 1
+    return False
 
 
 _DATED_LINE = re.compile(
@@ -655,6 +738,12 @@ def damaged_note_head(text: str) -> tuple[int, str | None, str | None, str | Non
     words = [t.group() for t in toks]
     g = next((k for k, w in enumerate(words[:10]) if _GENRE_LINE.fullmatch(w)), None)
     if g is None:
+        # no genre word: a month in the head, before any sentence has ended, dates it
+        for w in words[:30]:
+            if w in MONTHS:
+                return 0, None, None, w
+            if w.endswith("."):
+                break
         return 0, None, None, None
     month = next((k for k in range(g + 1, min(len(words), g + 30)) if words[k] in MONTHS), None)
     sender = text[toks[0].start() : toks[g - 1].end()] if g > 0 else None

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 
 from bot.core.boilerplate import Layout, find_layout, running_lines
 from bot.core.frame import Frame, LineBreaks, Span, find_frame, org_phrases
-from bot.core.genre import QA_LINE, body_start_of_answers, classify, find_answers_header
+from bot.core.genre import (
+    QA_LINE,
+    AnswersHeader,
+    body_start_of_answers,
+    classify,
+    find_answers_header,
+)
 from bot.core.headings import split_inline_headings
 from bot.core.layout import Pages, Projection, pages_from_form_feeds, pages_from_headers, project
 from bot.core.lexicon import zipf
@@ -42,7 +48,7 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "2"  # 2: genres, annexes, signature blocks, running headers
+PARSER_VERSION = "3"  # 2: genres, annexes, signature blocks, running headers; 3: more templates
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -148,12 +154,17 @@ def parse_letter(
     answers = find_answers_header(proj.text)
     qa_lines = 0 if damaged else _count_qa_lines(original)
     genre = classify(proj.text, layout, frame, answers=answers, qa_headings=qa_lines)
-    # a letter frame: letters, and answers sent with a cover letter (the answers follow it)
+    # a letter frame: letters, and answers sent with a cover letter (the answers follow it:
+    # after its salutation, or, in a cover letter without one, after its signature)
     header_first = answers is not None and (
         frame.salutation is None or answers.start < frame.salutation.start
     )
+    if header_first and _signed_before(frame, answers):
+        header_first = False
     framed = genre == "letter" or (
-        genre == "answers" and not header_first and bool(frame.salutation or frame.closing)
+        genre == "answers"
+        and not header_first
+        and bool(frame.salutation or frame.closing or frame.signature)
     )
     if genre == "answers" and not framed:
         frame.body = Span(body_start_of_answers(proj.text, answers), len(proj.text))
@@ -243,6 +254,17 @@ def parse_letter(
     return letter
 
 
+def _signed_before(frame: Frame, answers: AnswersHeader | None) -> bool:
+    """A cover letter with its subject line and signature before the answers' header (the
+    ministry's letter that sends the answers), whether or not it has a salutation."""
+    return (
+        answers is not None
+        and frame.subject is not None
+        and frame.signature is not None
+        and frame.subject.start < frame.signature.start <= answers.start
+    )
+
+
 def _to_projection(proj: Projection, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Original spans as projection spans (the projection's map is increasing)."""
     return [(bisect_left(proj.to_orig, a), bisect_left(proj.to_orig, b)) for a, b in spans if b > a]
@@ -277,7 +299,10 @@ def _annex_parts(original: str, start: int, damaged: bool) -> tuple[_Line | None
     nl = original.find("\n", start)
     line_end = len(original) if nl < 0 else nl
     if damaged:
-        end = start + len(original[start:line_end].split(" ", 1)[0])
+        words = original[start : min(len(original), start + 40)].split(" ")
+        end = start + len(words[0])
+        if len(words) > 2 and re.fullmatch(r"[ivx]{1,4}|[a-h]", words[1]):
+            end += 1 + len(words[1])  # ``bijlage ii``: the numeral the damage kept
         return _Line(start, end, heading=True), (end, len(original))
     first = original[start:line_end].strip()
     if QA_LINE.fullmatch(first):
@@ -700,6 +725,9 @@ _NOT_BEFORE_QA = frozenset(
 _NOT_AFTER_QA = frozenset(
     "of om naar over van is was die dat wordt werd zijn heeft hebben kan moet zal".split()
 )
+# ``vooruitlopend op de wet vraag ik exploitanten ...``: the verb (an answer may open with
+# ``ik``, a question hardly ever)
+_NOT_AFTER_VRAAG = frozenset("ik wij we ook nu dan daarom hierbij".split())
 
 
 def _mark_qa_words(body: _Body) -> None:
@@ -713,7 +741,7 @@ def _mark_qa_words(body: _Body) -> None:
         nxt = after[0] if after else ""
         if prev and not prev.endswith(".") and prev in _NOT_BEFORE_QA:
             continue
-        if nxt in _NOT_AFTER_QA or not nxt:
+        if nxt in _NOT_AFTER_QA or not nxt or (m.group() == "vraag" and nxt in _NOT_AFTER_VRAAG):
             continue
         body.breaks.extend((m.start(), m.end()))
         body.headings[m.start()] = m.group()

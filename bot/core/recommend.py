@@ -39,7 +39,7 @@ from typing import Literal, Protocol, TypeVar
 from bot.core.text import fold
 from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS
 
-RECOMMEND_VERSION = "2"
+RECOMMEND_VERSION = "3"
 
 Kind = Literal["request", "plea", "advice", "requirement", "concern"]
 KINDS: tuple[Kind, ...] = ("request", "advice", "plea", "concern", "requirement")
@@ -367,6 +367,7 @@ _CLOSING = _rx(
     r"\bhoogachtend\b",
     r"\bdesgewenst\b",
     r"\bzal (?:\w+ ){0,4}?adviseren\b",
+    r"\blicht (?:ik )?(?:\w+ ){0,4}?graag (?:\w+ ){0,8}?toe\b",
 )
 
 # Words after which a modal belongs to a relative or indirect clause that describes, not asks:
@@ -383,7 +384,8 @@ _REPORTED = re.compile(
     r"\bvolgens (?!mij\b|mijn\b)|\bbepaalt\b|\bbepalen\b|\bschrijft (?:\w+ )?voor\b|"
     r"\bschrijven (?:\w+ )?voor\b|\bstelt u\b|\bschrijft u\b|\bmeent u\b|\bvindt u\b|"
     r"\bvinden (?:de|zij|ze)\b|\bwordt gesteld\b|\bstaat vermeld\b|\bwordt voorgesteld\b|"
-    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b|"
+    r"\bstel (?:ik )?vast\b|\bconstateer\w*\b|\blaten weten dat\b|\bmet ingang van\b|"
+    r"\b(?:geregeld|regelt|regelen) (?:\w+ ){0,3}?dat\b|"
     r"\b(?:is|zijn|werd|werden) (?:\w+ ){0,3}?(?:afgesproken|overeengekomen|vastgelegd|bepaald|"
     r"besloten|toegezegd|opgenomen) dat\b"
 )
@@ -457,11 +459,13 @@ _PLEA = _rx(
 
 _CONCERN = _rx(
     r"\bzorgelijk(?:e|er)?\b|\bzorgwekkend\b|\bverontrustend\b|\balarmerend\b",
+    r"\bben (?:ik )?(?:er )?(?:\w+ )?niet gerust op\b|\bongerust\b",
     r"\b(?:maak|maken) (?:ik )?(?:mij|me|wij|ons) (?:\w+ ){0,3}?zorgen\b",
     r"\bbaart (?:\w+ ){0,3}?zorg(?:en)?\b",
     r"\b(?:aanleiding tot|bestaat er|uit mijn|mijn|hun|onze) (?:\w+ )?zorg(?:en)?\b"
     r"(?! voor| aan| te| op| bij| die| in de| van)",
-    r"\bzorg(?:en)? over\b",
+    # not a noun among others' matters: "door complexe scheidingen en zorgen over uitbuiting"
+    r"(?<!\ben )(?<!\bdoor )(?<!\bvan )(?<!\bmet )(?<!\bhun )(?<!\bhaar )\bzorg(?:en)? over\b",
     r"\bzorgpunt(?:en)?\b|\b(?:\w+ )?aandachtspunt(?:en)? (?:is|zijn|blijft|blijven) dat\b",
     r"\bbezorgd(?:heid)?\b",
     r"\bbetreur\w*\b|\bspijtig\b|\bjammer\b",
@@ -513,13 +517,18 @@ _REQUIREMENT = _rx(
     r"\bhoren (?:\w+ ){0,3}?(?:duidelijke|goede|heldere)\b",
     r"\bverdien(?:t|en) (?!geld)(?:\w+ ){0,6}?(?:aandacht|verduidelijking|heroverweging|prioriteit"
     r"|beantwoording|de voorkeur|navolging|steun|bescherming|hulp|\w+ing)\b",
-    r"\b(?:vergt|vergen|vereist|vereisen)\b",
+    r"\b(?:vereist|vereisen)\b|\b(?:vergt|vergen) (?!veel\b|tijd\b|weinig\b)",
     r"\b(?:mag|mogen) (?:\w+ ){0,3}?niet\b",
     r"\b(?:vraagt|vragen) (?!u\b)(?:\w+ ){0,4}?om (?!advies)",
     r"\bprioriteit (?:\w+ ){0,2}?(?:hebben|krijgen|geven|houden)\b",
     r"\b(?:kan|kunnen) (?:\w+ ){0,2}?niet zonder\b",
     r"\b(?:past|paste) het (?:\w+ ){0,2}?dat\b|\bhet past (?:\w+ ){0,2}?dat\b",
     r"\b(?:ik verwacht|verwacht ik) (?:\w+ ){0,3}?van (?:\w+ ){1,6}?dat\b",
+    # "van de organisaties verwacht de inspectie dat ...": the expectation's subject after it
+    r"^(?:\w+ ){0,3}?van (?:\w+ ){1,12}?verwacht ik (?:\w+ ){0,2}?dat\b",
+    # "wij gaan ervan uit dat u ...", "ik reken erop dat u ...": what the author counts on
+    r"\b(?:ik ga|ga ik) (?:\w+ ){0,2}?ervan uit dat (?:u|uw|de|het|zij|jullie)\b",
+    r"\b(?:ik reken|reken ik) (?:\w+ ){0,2}?erop dat\b",
     r"\b(?:is|bestaat) (?:er )?(?:\w+ ){0,2}?behoefte aan\b|\bbehoefte (?:is|bestaat) aan\b",
 )
 
@@ -711,9 +720,26 @@ def _classify(text: str, author: Author, pronoun: bool) -> tuple[Cue | None, boo
     return _classify_first_person(text, f), third
 
 
+# Someone else's worry: "had de jeugdzorgaanbieder zorgen over ..." (the author's own became
+# "ik heb zorgen").
+_OTHERS_CONCERN = re.compile(r"\b(?:had|hadden|heeft|hebben) (?!ik\b)(?:\w+ ){0,4}?zorgen\b")
+# An announcement of what the author will ask: "... laten wij u weten wat wij van u vragen".
+_ANNOUNCED = re.compile(
+    r"\b(?:wat|waarom|hoe|welke|waarover|waarvoor) ik (?:\w+ ){0,4}?(?:vraag|vragen|verzoek|"
+    r"verzoeken|adviseer|adviseren|voorstel|beveel (?:\w+ )?aan)\b"
+)
+# A modal with an adverb of frequency describes what happens: "moeten kinderen soms twee uur
+# reizen", "moet de politie vaak lang wachten".
+_MODAL_DESCRIBES = re.compile(
+    r"\b(?:moet|moeten|mag|mogen) (?:\w+ ){0,4}?(?:soms|vaak|regelmatig|dikwijls|telkens|"
+    r"geregeld|steeds vaker|meestal|nu eenmaal)\b"
+)
+
+
 def _classify_first_person(text: str, f: str) -> Cue | None:
     if _CLOSING.search(f):
         return None
+    f = _ANNOUNCED.sub(" ", f)
     end = text.rstrip()[-1:]
     question = end == "?"
     if _INTERROGATIVE.search(f) or ((question or end != ".") and _WH.search(f)):
@@ -734,6 +760,10 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
             m = pattern.search(f, m.end())
         if m:
             cue = m.group(0)
+            if kind == "concern" and "zorg" in cue and _OTHERS_CONCERN.search(f):
+                continue
+            if kind == "requirement" and (_MODAL_DESCRIBES.search(f) or f.startswith("wie ")):
+                continue
             if kind == "advice" and _PAST_OR_COUNTERFACTUAL.search(cue):
                 continue
             if (
@@ -756,6 +786,8 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
     if reported:
         return None
     modal = _modal_requirement(_PAST_OR_COUNTERFACTUAL.sub(" ", f))
+    if modal and (_MODAL_DESCRIBES.search(f) or f.startswith("wie ")):
+        return None  # what happens, or a rule for whoever does something
     if modal:
         return Cue("requirement", modal)
     return None

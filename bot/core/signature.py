@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from bot.core.boilerplate import Layout
 from bot.core.frame import Span
 from bot.core.lexicon import is_rare_word
+from bot.core.text import strip_accents
 from bot.core.vocabulary import FUNCTION_WORDS, MONTHS, ORG_WORDS, ROLE_WORDS
 
 _TOKEN = re.compile(r"\S+")
@@ -44,7 +45,25 @@ _OPENERS = frozenset({"de", "het"})
 _DEBRIS = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
 #: Functions whose holder co-signs after the one who speaks for the body (a municipality's
 #: secretary next to the mayor): the other signer is the signatory.
-_SECONDARY_ROLES = frozenset({"secretaris", "griffier"})
+_SECONDARY_ROLES = ("secretaris", "griffier")
+#: Functions that head compounds naming the same function in one body
+#: (``gemeentesecretaris``, ``concerndirecteur``, ``programmacoördinator``).
+_ROLE_HEADS = (
+    "secretaris",
+    "directeur",
+    "voorzitter",
+    "coordinator",
+    "adviseur",
+    "medewerker",
+    "manager",
+    "inspecteur",
+    "bestuurder",
+    "griffier",
+    "leider",
+    "chef",
+    "officier",
+    "ombudsman",
+)
 _MAX_TOKENS = 60
 
 
@@ -76,7 +95,7 @@ class Signature:
         for s in self.signers:
             role = s.role.text(text).split() if s.role else []
             words = [w for w in role if w not in _OPENERS]
-            if not (words and words[-1] in _SECONDARY_ROLES):
+            if not (words and words[-1].endswith(_SECONDARY_ROLES)):
                 return s
         return self.signers[0]
 
@@ -90,6 +109,7 @@ class _Tok:
     cap: bool | None = None  # clean text: the original word starts with a capital
     comma: bool = False  # clean text: a comma follows it in the original
     digits: bool = False  # clean text: the original word holds a digit (a reference, a date)
+    gap: bool = False  # a layout block (side column, page header) was skipped before it
 
 
 def _tokens(
@@ -108,7 +128,20 @@ def _tokens(
         if any(a <= m.start() < b for a, b in blocks):
             skipped = True
             continue
-        tok = _Tok(m.group(), m.start(), m.end())
+        if out and not skipped and _accent_gap(text, out[-1], m, original, to_orig):
+            # ``coördinator``: the projection split the word at its accented letter
+            last = out[-1]
+            last.end = m.end()
+            if original is not None and to_orig is not None:
+                o_start = to_orig[last.start]
+                o_end = to_orig[m.end() - 1] + 1
+                last.word = strip_accents(original[o_start:o_end].lower())
+                last.comma = original[o_end : o_end + 1] == ","
+            else:
+                last.word = _role_with_gap(last.word, m.group()) or last.word + m.group()
+            prev_end = m.end()
+            continue
+        tok = _Tok(m.group(), m.start(), m.end(), gap=skipped)
         if original is not None and to_orig is not None:
             o_start = to_orig[m.start()]
             o_prev = to_orig[prev_end - 1] + 1 if prev_end > 0 else 0
@@ -133,6 +166,34 @@ def _tokens(
     return out
 
 
+def _accent_gap(
+    text: str,
+    last: _Tok,
+    m: re.Match[str],
+    original: str | None,
+    to_orig: Sequence[int] | None,
+) -> bool:
+    """The projection token ``m`` goes on the word of ``last``: in clean text nothing but
+    letters stand between them in the original (an accented letter); in damaged text the two
+    are a function with the gap an accented letter left (``co rdinator``)."""
+    if last.end + 1 != m.start():
+        return False
+    if original is not None and to_orig is not None:
+        middle = original[to_orig[last.end - 1] + 1 : to_orig[m.start()]]
+        return bool(middle) and middle.isalpha()
+    return _role_with_gap(last.word, m.group()) is not None
+
+
+def _role_with_gap(a: str, b: str) -> str | None:
+    """Damaged text: the function word that ``a`` + one lost letter + ``b`` spell, if any."""
+    if len(a) > 4 or len(b) < 4:
+        return None
+    for role in ROLE_WORDS:
+        if len(role) == len(a) + len(b) + 1 and role.startswith(a) and role.endswith(b):
+            return role
+    return None
+
+
 def _bare(word: str) -> str:
     return word.rstrip(".,:;")
 
@@ -147,7 +208,9 @@ def _is_initials(word: str) -> bool:
 
 def _is_role(word: str) -> bool:
     w = _bare(word)
-    return w in ROLE_WORDS and w not in ORG_WORDS and w != "namens"
+    if w in ROLE_WORDS:
+        return w not in ORG_WORDS and w != "namens"
+    return any(w.endswith(head) and len(w) >= len(head) + 4 for head in _ROLE_HEADS)
 
 
 def _is_org(word: str) -> bool:
@@ -205,6 +268,8 @@ def read_signature(
             continue
         if w in _STOP_WORDS or t.word.startswith(("http", "www.")):
             break
+        if t.gap and sig.signers and all(s.role for s in sig.signers) and not pending:
+            break  # past the letterhead column: the next page's header, an annex
         if t.word in {"w.g.", "w.g", "wg"}:
             i += 1
             continue
@@ -227,6 +292,8 @@ def read_signature(
                 continue
             while k < j and toks[k].word in _OPENERS:
                 k += 1
+            if not clean and j - k >= 2:
+                j = _recurring_end(text, toks, k, j)
             # ``namens het bestuur``: a body of the sender, not its name
             if j - k >= 2 and sig.org is None:
                 sig.org = Span(toks[k].start, toks[j - 1].end)
@@ -234,9 +301,19 @@ def read_signature(
             continue
         if _opens_function(toks, i) or _is_college(toks, i):
             j = _phrase_end(toks, i + 1, clean)
-            span = Span(t.start, toks[j - 1].end)
             first = toks[i + 1].word if w in _OPENERS and i + 1 < len(toks) else t.word
             is_org = (_is_org(first) and not _is_role(first)) or _is_college(toks, i)
+            if is_org and not clean:
+                j = _recurring_end(text, toks, i + 1 if w in _OPENERS else i, j)
+            cut = None if is_org else _role_org_cut(toks, i, j)
+            if cut is not None:
+                # ``directeur Stichting X``: the function and the body on one printed line
+                if sig.org is None:
+                    end = j if clean else _recurring_end(text, toks, cut, j)
+                    sig.org = Span(toks[cut].start, toks[end - 1].end)
+                span = Span(t.start, toks[cut - 1].end)
+            else:
+                span = Span(t.start, toks[j - 1].end)
             last = sig.signers[-1] if sig.signers else None
             if is_org and (sig.signers or not pending):
                 # ``Stichting X`` above the name, ``Inspectie X`` under it, ``burgemeester en
@@ -267,10 +344,39 @@ def read_signature(
     return sig
 
 
+def _role_org_cut(toks: list[_Tok], i: int, j: int) -> int | None:
+    """Where an organisation begins right after a function word in the phrase ``toks[i:j]``
+    (``directeur Stichting Expertisecentrum X``, ``voorzitter vereniging van ...``), else
+    None. A function tied to its domain by a preposition (``Minister van X``) is not cut."""
+    for k in range(i + 1, j):
+        prev, w = toks[k - 1].word, toks[k].word
+        if _is_role(prev) and _is_org(w) and not _is_role(w) and _bare(prev) == prev:
+            return k
+    return None
+
+
+def _recurring_end(text: str, toks: list[_Tok], k: int, j: int) -> int:
+    """Damaged text: the name of an organisation starting at ``toks[k]`` and cut at ``j`` goes
+    on over the next words as long as the longer name also stands elsewhere in the letter
+    (its letterhead, its own text): ``landelijk platform`` + ``sekswerk``, not + the name of
+    the person who signs."""
+    while j < len(toks) and j - k < 14:
+        w = toks[j].word
+        if _is_title(w) or _is_initials(w) or toks[j].gap or _bare(w) in _STOP_WORDS:
+            break
+        phrase = text[toks[k].start : toks[j].end]
+        before = text.find(phrase)
+        if before >= toks[k].start and text.find(phrase, toks[j].end) < 0:
+            break
+        j += 1
+    return j
+
+
 def _is_college(toks: list[_Tok], i: int) -> bool:
-    """``burgemeester en wethouders (van X)``: the municipal college, signing as a body."""
+    """``burgemeester en wethouders (van X)``, ``Gedeputeerde Staten (van X)``: the college of a
+    municipality or a province, signing as a body."""
     words = [_bare(t.word) for t in toks[i : i + 3]]
-    return words == ["burgemeester", "en", "wethouders"]
+    return words == ["burgemeester", "en", "wethouders"] or words[:2] == ["gedeputeerde", "staten"]
 
 
 def _ends_with_comma(toks: list[_Tok], j: int, clean: bool) -> bool:
@@ -286,7 +392,7 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
         w = t.word
         if clean and j > 0 and toks[j - 1].comma and (t.line_start or _opens_function(toks, j)):
             break  # ``De Minister van X, Y en Z,`` ends at the comma that ends its line
-        if clean and t.line_start and t.cap and j > i and toks[j - 1].word not in FUNCTION_WORDS:
+        if clean and t.line_start and t.cap and toks[j - 1].word not in FUNCTION_WORDS:
             # a new line with a capital: a name or a new function, unless the line before
             # ends in ``en``/``van`` (``Nationaal Rapporteur Mensenhandel en`` / ``Seksueel ...``)
             break

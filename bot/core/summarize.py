@@ -12,7 +12,12 @@ docs/summaries.md):
     PageRank over the graph of pairs whose cosine similarity passes a threshold (0.1);
 ``textrank-mmr`` / ``lexrank-mmr``
     the centrality, then Maximal Marginal Relevance selection (lambda 0.6) against redundancy;
-``policy`` (the default)
+``coverage`` (the default)
+    sentences picked for what they newly cover of the document (words, the field's themes, the
+    neighbours in their section), each part of the document (a headed section) first, with the
+    priors below; a finding's reward grows with its TextRank centrality (the author's requests
+    and concerns weigh by their kind instead);
+``policy``
     TextRank with MMR, and priors for the genre: the author's recommendations, requests and
     concerns (:mod:`bot.core.recommend`) weigh more; meta sentences ("hieronder licht ik toe")
     weigh less; sentences whose numbers the damage deleted ("in de periode tot steeg ... met en"),
@@ -68,6 +73,9 @@ COVER_REACH = 1.0  # sentences: how far a chosen sentence covers its neighbours
 COVER_REWARD = 0.1  # what a sentence's own worth adds to what it covers
 SECTION_BONUS = 0.03  # what the first sentence from a section not yet in the summary adds
 SECTION_COST = 0.01  # what each sentence already taken from its section costs
+LENGTH_FACTOR = 0.7  # default length: this times the square root of the usable sentences
+CENTRAL_WEIGHT = 0.4  # how much a finding's TextRank centrality scales its reward ...
+CENTRAL_CAP = 2.0  # ... at most this many times
 
 _STEMMER = Stemmer.Stemmer("dutch_porter")
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
@@ -96,11 +104,13 @@ _META = re.compile(
     r"reactie) uit|heeft (?:u|uw \w+) (?:\w+ ){0,5}?(?:gevraagd|verzocht)|bij brief van|"
     r"uw (?:advies)?aanvraag|(?:ons|mij) (?:\w+ ){0,4}?(?:gevraagd|verzocht)|"
     r"ga ik (?:\w+ ){0,3}?in op|achtereenvolgens|bijgaand|ontvangt u|reageer ik|reageren wij|"
-    r"in de bijlage)\b"
+    r"in de bijlage|hierbij (?:\w+ ){0,2}?(?:bied|zend|stuur|informeer|ontvangt|treft)|"
+    r"(?:mijn|onze|zijn|haar) (?:\w+ )?(?:taak|taken) (?:om|te|aan|is)\b|het mijn (?:\w+ )?taak)\b"
 )
 # A finding on a trend: what grows, falls, doubles (the findings policy documents lead with).
 _TREND = re.compile(
-    r"\b(?:stijging|stijgende|daling|dalende|toename|afname|verdubbel\w*|verdrievoudig\w*|"
+    r"\b(?:stijging|stijgende|daling|dalende|toename|afname|toenemend\w*|afnemend\w*|verdubbel\w*|"
+    r"verdrievoudig\w*|"
     r"gestegen|gedaald|steeg|stegen|daalde|daalden|groeit|groeide|gegroeid|toegenomen|afgenomen|"
     r"(?:neemt|nam) (?:\w+ )?(?:toe|af)|keer zoveel|maal zoveel|verviervoudig\w*)\b"
 )
@@ -299,6 +309,18 @@ def choose(
     vectors = tfidf_matrix([s.norm or s.text for s in subset])
     if method == "coverage":
         reward = priors[usable] * np.array([standalone(s) for s in subset])
+        if CENTRAL_WEIGHT:
+            sim = vectors @ vectors.T
+            central = centrality(sim, "textrank")
+            # findings: the most central statements of what is; the author's requests and
+            # concerns already weigh more by their kind
+            factor = np.minimum(
+                (central / max(central.mean(), 1e-12)) ** CENTRAL_WEIGHT, CENTRAL_CAP
+            )
+            asks = np.array([classify(s.text) is not None for s in subset])
+            trends = np.array([bool(_TREND.search(s.norm or fold(s.text))) for s in subset])
+            factor = np.where(trends, np.maximum(factor, 1.0), factor)
+            reward = reward * np.where(asks, np.minimum(factor, 1.0), factor)
         tiles = np.hstack([vectors, THEME_WEIGHT * theme_matrix([s.text for s in subset])])
         return sorted(subset[i].number for i in coverage_pick(subset, tiles, reward, k))
     sim = vectors @ vectors.T
@@ -350,6 +372,10 @@ def coverage_pick(
     cover = np.maximum(like, near * same)
     np.fill_diagonal(cover, 1.0)
     fresh = (np.bincount(sections)[sections] >= 2).astype(np.float64)
+    if any(s.heading for s in sentences):
+        # the unheaded opening of a document with headed parts introduces them: no part of
+        # its own to cover
+        fresh[[s.heading is None for s in sentences]] = 0.0
     covered = np.zeros(n)
     taken = np.zeros(len(codes))
     chosen: list[int] = []
@@ -390,7 +416,7 @@ def default_length(sentences: Sequence[SummarySentence]) -> int:
     growing with the square root of its usable sentences to 10 for a long report (a ten-page
     document has more main points than a one-page one)."""
     usable = sum(1 for s in sentences if prior(s) > 0)
-    return min(10, max(BASE_LENGTHS["default"], round(0.7 * math.sqrt(usable))))
+    return min(10, max(BASE_LENGTHS["default"], round(LENGTH_FACTOR * math.sqrt(usable))))
 
 
 def length_of(length: int | str, sentences: Sequence[SummarySentence] | None = None) -> int:

@@ -73,7 +73,8 @@ ROLE_WORDS = frozenset(
     burgemeester wethouder inspecteur bestuurder directeur-bestuurder president
     vicepresident vice-voorzitter ondervoorzitter penningmeester commissaris ombudsman
     kinderombudsman korpschef procureur-generaal secretaris-generaal directeur-generaal
-    inspecteur-generaal gedeputeerde
+    inspecteur-generaal gedeputeerde politiechef hoofdofficier officier commandant procureur
+    rector hoogleraar lector ombudsvrouw
     """.split()
 )
 
@@ -86,7 +87,7 @@ ORG_WORDS = frozenset(
     kenniscentrum expertisecentrum bureau platform centrum commissie fonds autoriteit dienst
     agentschap bond vakbond coalitie netwerk genootschap orde instituut academie unie koepel
     landelijk landelijke nederlandse nederlands coöperatie cooperatie directoraat-generaal
-    directoraat directie afdeling
+    directoraat directie afdeling politie universiteit hogeschool ggd onderzoeksgroep lectoraat
     """.split()
 )
 
@@ -134,7 +135,7 @@ INSTITUTION_NOUNS = frozenset(
     autoriteit autoriteiten ombudsman ombudsvrouw gemeente gemeenten provincie provincies
     ministerie ministeries kabinet rapporteur bureau directie koepel koepels netwerk alliantie
     coalitie organisatie organisaties instituut academie bestuur toezichthouder
-    toezichthouders kenniscentrum kenniscentra branchevereniging dienst
+    toezichthouders kenniscentrum kenniscentra branchevereniging dienst politie
     """.split()
 )
 

@@ -21,7 +21,9 @@ What is built, and on what:
     privacy (asks digests and letters to forget a user or a server)
     tour: the /help examples (+ recommendations, summaries, quotes, answers)
     conversations: direct messages (+ answers, tour)
-    scheduler: the periodic jobs (digest delivery, the purge of servers' data), started by
+    sources: followed sources (+ letters: what a poll brings is ingested like any file)
+    scheduler: the periodic jobs (digest delivery, the purge of servers' data, polling the
+    followed sources), started by
     :meth:`Services.start` once there is a way to send, stopped by :meth:`Services.close`.
 
 A new service is added here (and, when it has periodic work, its job in :meth:`start`; when it
@@ -45,6 +47,9 @@ from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
 from bot.services.recommendations import RecommendationService
 from bot.services.scheduler import Scheduler
+from bot.services.sources import SourceJob, SourceService
+from bot.services.sources.http import PoliteClient
+from bot.services.sources.poller import AFTER_CRASH
 from bot.services.summary import SummaryService
 from bot.services.tour import TourService
 from bot.settings import Settings
@@ -54,7 +59,14 @@ from bot.store import Store, open_store
 class Services:
     """Every service of briefbot, on one store. Build it with :meth:`open`."""
 
-    def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        http: PoliteClient | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -98,10 +110,16 @@ class Services:
             answers=self.answers,
         )
         self.conversations = ConversationService(self.answers, self.tour)
+        self.sources = SourceService(
+            store, self.catalog, self.letters, settings, clock=self.clock, client=http
+        )
         self.scheduler = Scheduler(self.clock)
         self._digest_job = DigestJob(self.digests)
         self.scheduler.add(self._digest_job, wake=self.digests.changed)
         self.scheduler.add(PurgeJob(self.privacy))
+        self.scheduler.add(
+            SourceJob(self.sources), wake=self.sources.changed, retry_after=AFTER_CRASH
+        )
 
     @classmethod
     async def open(
@@ -111,11 +129,13 @@ class Services:
         database: str | Path | None = None,
         seed: bool = True,
         clock: Clock | None = None,
+        http: PoliteClient | None = None,
     ) -> Services:
         """Open the store (``database``, else the setting ``BRIEFBOT_DB``) and build every
-        service on it. With ``seed``, an empty store first gets the bundled letters."""
+        service on it. With ``seed``, an empty store first gets the bundled letters. ``http``:
+        the client followed sources are fetched with (tests pace it differently)."""
         store = await open_store(database or settings.database)
-        services = cls(store, settings, clock=clock)
+        services = cls(store, settings, clock=clock, http=http)
         try:
             await services.letters.load()
             if seed:
@@ -156,6 +176,7 @@ class Services:
 
     async def close(self) -> None:
         await self.stop()
+        await self.sources.close()
         await self.store.close()
 
     async def __aenter__(self) -> Services:

@@ -318,6 +318,8 @@ class AskService:
         used: set[str] = set()
         n = max(len(self.catalog.by_id), 1)
         for term in dict.fromkeys(terms):
+            if not core.names_by_itself(term, question):
+                continue
             owners = index.get(term)
             if not owners:
                 continue

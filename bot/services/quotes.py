@@ -25,7 +25,19 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 25
 # "<letter>:<sentence>": the letter as users see it ("3", or "s3" for a server's own letter)
-_REF = re.compile(r"\s*(#?\s*s?\s*\d{1,18})\s*:\s*(\d{1,9})\s*", re.IGNORECASE)
+_REF = re.compile(r"(#?s?\d{1,18}):(\d{1,9})", re.IGNORECASE)
+
+
+def _sentence_ref(text: str) -> re.Match[str] | None:
+    """``<letter>:<sentence>`` (``12:34``, ``#s3 : 5``), spaces anywhere; None otherwise. The
+    spaces are dropped before matching: a pattern with ``\\s*`` on both sides of optional parts
+    backtracks polynomially on a long run of spaces."""
+    if len(text) > 64:
+        return None
+    return _REF.fullmatch("".join(text.split()))
+
+
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +163,7 @@ class QuoteService:
         else:
             allowed = self.catalog.visible_ids(scope)
         index = await self._index.get()
-        ref = _REF.fullmatch(text)
+        ref = _sentence_ref(text)
         record = self.catalog.find(ref[1], scope) if ref else None
         if ref and record is not None:
             hit = index.get(record.id, int(ref[2]))
@@ -162,7 +174,7 @@ class QuoteService:
 
     async def get(self, ref: str, *, scope: Scope) -> QuoteMatch:
         """The sentence a ``"<letter>:<sentence>"`` reference names; LookupError otherwise."""
-        m = _REF.fullmatch(ref) if isinstance(ref, str) else None
+        m = _sentence_ref(ref) if isinstance(ref, str) else None
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise NotFound("not_a_reference", ref=repr(shown))

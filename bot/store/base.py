@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.core.models import ParsedLetter
 from bot.store.records import (
@@ -24,6 +24,9 @@ from bot.store.records import (
     ClaimRequest,
     ClaimResult,
     Delivery,
+    DocumentStatus,
+    FollowedKind,
+    LetterOrigin,
     LetterRecord,
     LetterTopicRecord,
     Outcome,
@@ -31,6 +34,9 @@ from bot.store.records import (
     RepairRecord,
     SectionRecord,
     SentenceRecord,
+    Source,
+    SourceDocument,
+    SourceStats,
     StoredRecommendation,
     StoredVector,
     StoreStats,
@@ -86,12 +92,14 @@ class LetterRepository(Protocol):
         guild_id: int | None,
         parser_version: str,
         replace: int | None = None,
+        origin: LetterOrigin | None = None,
     ) -> tuple[LetterRecord, bool]:
         """Store a whole letter atomically; ``(existing, False)`` if its content is already
         stored in that scope (then nothing is written). It gets the scope's next number (never
         one given before) and a slug unique among the letters that scope sees. With
         ``replace``, the letter of that id in the same scope is deleted in the same
-        transaction and the new one takes its number and slug."""
+        transaction and the new one takes its number and slug. ``origin``: the followed
+        source it came from (at most one letter per source document)."""
         ...
 
     async def get(self, letter_id: int) -> LetterRecord | None: ...
@@ -281,6 +289,7 @@ class DigestRepository(Protocol):
         next_due_date: date,
         seen_letter_id: int,
         now: datetime,
+        new_only: bool = False,
     ) -> Subscription:
         """Create or replace the subscription of a target (a channel, or a user's DMs). A
         replaced subscription is active again and keeps its delivery log and rotation."""
@@ -361,6 +370,86 @@ class DigestRepository(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------- sources
+
+
+class SourceRepository(Protocol):
+    """Followed sources and what each delivered (``bot.services.sources`` decides what to do).
+
+    A source is followed once; one process at a time polls it (a lease, taken over when it
+    ran out); a document's outcome and the source's cursor move together and the cursor never
+    moves back; at most one letter per source document."""
+
+    async def add(
+        self, *, kind: FollowedKind, config: dict[str, Any], name: str, since: str, now: datetime
+    ) -> tuple[Source, bool]:
+        """Follow a source; ``(existing, False)`` when the same one is followed already."""
+        ...
+
+    async def get(self, source_id: int) -> Source | None: ...
+
+    async def list(self) -> builtins.list[Source]: ...
+
+    async def remove(self, source_id: int) -> bool: ...
+
+    async def stats(self) -> dict[int, SourceStats]: ...
+
+    async def due(self, now: datetime) -> builtins.list[Source]: ...
+
+    async def earliest_poll(self) -> datetime | None: ...
+
+    async def lease(
+        self, source_id: int, *, owner: str, now: datetime, until: datetime
+    ) -> Source | None:
+        """Take the source for a poll (one process at a time); None if another holds it."""
+        ...
+
+    async def renew(self, source_id: int, *, owner: str, until: datetime) -> bool: ...
+
+    async def release(
+        self,
+        source_id: int,
+        *,
+        owner: str,
+        now: datetime,
+        next_poll_at: datetime,
+        error: str | None,
+    ) -> None: ...
+
+    async def poll_soon(self, source_id: int, *, at: datetime) -> None: ...
+
+    async def document(self, source_id: int, ref: str) -> SourceDocument | None: ...
+
+    async def documents(self, source_id: int) -> builtins.list[SourceDocument]: ...
+
+    async def record(
+        self,
+        source_id: int,
+        *,
+        ref: str,
+        version: str,
+        status: DocumentStatus,
+        now: datetime,
+        content_hash: str | None = None,
+        letter_id: int | None = None,
+        reason: str | None = None,
+        title: str | None = None,
+        url: str | None = None,
+        attempts: int = 0,
+        cursor: datetime | None = None,
+    ) -> None:
+        """A document's outcome and the source's cursor (forward only), in one transaction."""
+        ...
+
+    async def move_cursor(self, source_id: int, cursor: datetime) -> None: ...
+
+    async def letter_ids(self) -> builtins.list[int]:
+        """Every letter a followed source brought (ids)."""
+        ...
+
+    async def letters_of(self, source_id: int, ref: str) -> builtins.list[int]: ...
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -381,6 +470,9 @@ class Store(Protocol):
 
     @property
     def digests(self) -> DigestRepository: ...
+
+    @property
+    def sources(self) -> SourceRepository: ...
 
     @property
     def schema_version(self) -> int: ...

@@ -23,6 +23,7 @@ from bot.store.base import StoreError
 
 #: Every table of the store, parents before children (the order rows are copied in).
 TABLES = (
+    "sources",
     "letters",
     "letter_numbers",
     "sections",
@@ -38,6 +39,7 @@ TABLES = (
     "subscriptions",
     "deliveries",
     "digest_rotation",
+    "source_documents",
 )
 
 #: Columns PostgreSQL keeps that SQLite holds in another form: how to read them from SQLite.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from bot.core.models import SourceKind
 
@@ -16,7 +16,7 @@ from bot.core.models import SourceKind
 #: letters, visible everywhere, have plain numbers (``1``, ``2`` ...). A server sees both, so
 #: the two never collide.
 SERVER_MARK = "s"
-_REF = re.compile(r"#?\s*(s)?\s*(\d{1,18})", re.IGNORECASE)
+_REF = re.compile(r"#?(s)?(\d{1,18})", re.IGNORECASE)
 
 
 def letter_ref(number: int, guild_id: int | None) -> str:
@@ -28,7 +28,9 @@ def letter_ref(number: int, guild_id: int | None) -> str:
 def parse_ref(text: str) -> tuple[bool, int] | None:
     """``(own, number)`` for a letter reference (``3``, ``#3``, ``s3``, ``S3``, ``#s3``): ``own``
     is True for a server's own letter. None for anything else (a slug, say)."""
-    m = _REF.fullmatch(text.strip())
+    if len(text) > 64:
+        return None
+    m = _REF.fullmatch("".join(text.split()))
     if m is None or not m[2].isascii():
         return None
     return m[1] is not None, int(m[2])
@@ -66,11 +68,30 @@ class LetterRecord:
     content_hash: str
     parser_version: str
     added_at: datetime  # aware, UTC
+    # where it came from, when a followed source delivered it (see bot.services.sources)
+    source_id: int | None = None  # the source (None: ingested, uploaded or bundled)
+    source_ref: str | None = None  # the source's id of the document
+    source_url: str | None = None  # the address of the original (the official PDF)
+    source_name: str | None = None  # the source as users see it ("Tweede Kamer")
+    published: str | None = None  # YYYY-MM-DD, the date the source gives it
+    backfill: bool = False  # came with a source's first poll of older documents: never "new"
 
     @property
     def ref(self) -> str:
         """The letter's number as users see it: ``3``, or ``s3`` for a server's own letter."""
         return letter_ref(self.number, self.guild_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LetterOrigin:
+    """Where a letter a followed source delivered came from (stored with the letter)."""
+
+    source_id: int
+    source_ref: str  # the source's id of the document (``ref#2`` for its second letter)
+    url: str | None  # the address of the original; None for a folder's file
+    name: str  # the source as users see it
+    published: str | None  # YYYY-MM-DD
+    backfill: bool  # part of the first poll's older documents: never "new" in a digest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,6 +220,7 @@ class Subscription:
     updated_at: datetime
     # a digest went out (sent, or skipped as empty): the next one need not introduce the letters
     introduced: bool = False
+    new_only: bool = False  # new letters only: no introduction, no pick, nothing when empty
 
     @property
     def active(self) -> bool:
@@ -287,3 +309,49 @@ class StoreStats:
     subscriptions_active: int
     subscriptions_paused: int
     last_digest: Delivery | None  # the most recently sent digest
+
+
+# --------------------------------------------------------------------------- followed sources
+
+FollowedKind = Literal["tweedekamer", "folder"]
+DocumentStatus = Literal["added", "updated", "unchanged", "skipped", "deleted", "failed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    id: int
+    kind: FollowedKind
+    config: dict[str, Any]
+    name: str
+    since: str  # YYYY-MM-DD
+    cursor: datetime | None  # the GewijzigdOp of the last document handled (Tweede Kamer)
+    created_at: datetime
+    next_poll_at: datetime
+    last_poll_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str | None
+    failures: int  # polls in a row that failed
+    lease_owner: str | None
+    lease_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceDocument:
+    source_id: int
+    ref: str
+    version: str
+    content_hash: str | None
+    letter_id: int | None
+    status: DocumentStatus
+    reason: str | None
+    title: str | None
+    url: str | None
+    attempts: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStats:
+    letters: int  # letters the source delivered that are still stored
+    skipped: int  # documents skipped or failed (with a reason)
+    documents: int  # documents seen

@@ -194,6 +194,45 @@ def test_request_kinds_and_intent_words() -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        # yes/no questions are about their own subject, not about what the author asks
+        "Deelt u de zorg dat de wachtlijsten verder oplopen?",
+        "Bent u bereid gemeenten te vragen hun beleid aan te passen?",
+        "Klopt het dat de inspectie extra toezicht wil?",
+        # put to the reader ("u"): a member of parliament asks the minister for a plan
+        "Wat verwacht u van de gemeenten?",
+        "Welke zorgen heeft u over de uitvoering?",
+    ],
+)
+def test_request_kinds_not_for_yes_no_or_addressed_questions(question: str) -> None:
+    assert core.request_kinds(question) == frozenset()
+
+
+def test_request_kinds_from_an_asking_clause_after_context() -> None:
+    question = "De brief noemt drie knelpunten. Wat vraagt de NVVB aan de minister?"
+    assert core.request_kinds(question) == core.REQUEST_KINDS
+    assert core.request_kinds("Ik lees de brief, en wat wil de raad?") == core.REQUEST_KINDS
+
+
+@pytest.mark.parametrize(
+    ("word", "question", "names"),
+    [
+        ("informateur", "Wat vraagt de rapporteur aan de informateur?", True),
+        ("inspectie", "Wat stelt de inspectie vast?", True),
+        ("minister", "Wat vraagt de minister?", True),  # a role: judged by the letters' use
+        ("nvvb", "Wat wil de NVVB?", True),
+        ("zorg", "Deelt u de zorg over de wachtlijsten?", False),  # "Ministerie van ... Zorg"
+        ("onderwijs", "Hoeveel kinderen krijgen geen onderwijs?", False),
+        ("helder", "Is de regel helder genoeg?", False),  # a surname that is a common word
+        ("vws", "Wat schrijft VWS over de wachtlijsten?", True),
+    ],
+)
+def test_names_by_itself(word: str, question: str, names: bool) -> None:
+    assert core.names_by_itself(word, question) is names
+
+
+@pytest.mark.parametrize(
     ("question", "fits", "misses"),
     [
         ("Hoeveel geld is er beschikbaar?", "Er is 400 miljoen euro extra.", "Er is geld nodig."),

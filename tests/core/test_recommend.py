@@ -208,6 +208,25 @@ AUTHORS = [
     (None, "Het Rijk werkt aan een wet die een vergunningstelsel moet opleveren.", None),
     (None, "Dit zal de samenwerking tussen de ketenpartners bemoeilijken.", "concern"),
     (None, "Dit is nog geen vanzelfsprekendheid.", "concern"),
+    # the expectation's addressee before it, the subject after the verb
+    (
+        "Inspectie Onderwijs en Jeugd",
+        "Van de schoolbesturen verwacht de inspectie dat zij de achterstanden dit jaar inlopen.",
+        "requirement",
+    ),
+    ("Gemeente Zuiderhaven", "Wij gaan ervan uit dat u uw toezegging nakomt.", "requirement"),
+    (None, "Ik reken erop dat de sector de afspraken naleeft.", "requirement"),
+    (None, "Ik ben er niet gerust op dat deze maatregel volstaat.", "concern"),
+    # descriptions, rules and others' worries are not the author's
+    (None, "Wij lichten onze verzoeken graag toe in een gesprek.", None),
+    (None, "In deze brief leggen wij uit waarom wij dit van u vragen.", None),
+    (None, "In de helft van de dossiers had de school zorgen over verwaarlozing.", None),
+    (None, "Het werk is zwaarder geworden door personeelstekort en zorgen over geweld.", None),
+    (None, "Omdat er weinig plekken zijn, moeten gezinnen soms maanden wachten.", None),
+    (None, "Wie geen vergunning heeft, mag niet meer legaal werken.", None),
+    (None, "Met ingang van 1 juli moet iedere aanbieder een meldcode hebben.", None),
+    (None, "In de wet wordt geregeld dat gemeenten een plan moeten maken.", None),
+    (None, "Dat vergt veel tijd van de wijkagenten.", None),
 ]
 
 

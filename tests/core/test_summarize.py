@@ -218,3 +218,34 @@ def test_a_sentence_that_points_back_stands_less_alone() -> None:
     alone = "De aanpak van mensenhandel hoort niet op de reservebank."
     assert standalone(SummarySentence(1, back, fold(back))) < 1.0
     assert standalone(SummarySentence(2, alone, fold(alone))) == 1.0
+
+
+def test_announcements_and_the_authors_own_task_weigh_less() -> None:
+    plain = SummarySentence(1, "Het aantal meldingen van uitbuiting is sterk gestegen.", "")
+    for text in (
+        "Hierbij bied ik u de antwoorden aan op de vragen van het lid De Wit.",
+        "Als toezichthouder is het onze wettelijke taak om de kwaliteit te bewaken.",
+    ):
+        assert prior(SummarySentence(2, text, "")) < prior(plain) / 2, text
+
+
+def test_each_headed_part_gets_a_sentence_before_the_opening_gets_two() -> None:
+    """A letter with headed parts: its opening introduces them; the summary takes a finding of
+    each part rather than a second sentence of the opening."""
+    texts = [
+        (None, "Wij schrijven u over twee zaken die de gemeenten dit jaar bezighouden."),
+        (None, "Beide zaken raken de opvang van kwetsbare jongeren in de regio."),
+        ("Wachtlijsten", "De wachtlijst voor jeugdhulp is dit jaar verdubbeld tot 400 kinderen."),
+        ("Wachtlijsten", "Wij vragen u de financiering van de jeugdhulp te verhogen."),
+        ("Huisvesting", "Het aantal dakloze jongeren is gestegen van 80 naar 130."),
+        ("Huisvesting", "Wij verzoeken u extra woonplekken voor jongeren te bekostigen."),
+    ]
+    headings = {None: 0, "Wachtlijsten": 1, "Huisvesting": 2}
+    sentences = [
+        SummarySentence(i + 1, t, fold(t), headings[h], h) for i, (h, t) in enumerate(texts)
+    ]
+    for k in (3, 4):
+        chosen = choose(sentences, k)
+        parts = [sentences[n - 1].section for n in chosen]
+        assert {1, 2} <= set(parts), k  # each headed part
+        assert parts.count(0) <= 1, k

@@ -24,7 +24,9 @@ Jobs:
   ``briefbot ask`` does (it must never compute a letter's vectors);
 * ``{"kind": "digests", "db", "api_base", "now"}``: ``DigestService.run_due`` with the real
   ``DiscordSender`` over REST to a :class:`DiscordTestServer` at ``api_base`` (running in the
-  caller's process), with the clock fixed at ``now``.
+  caller's process), with the clock fixed at ``now``;
+* ``{"kind": "poll", "db", "tk_url"}``: ``SourceService.poll`` (what ``briefbot follow poll``
+  does) against a fake of the Tweede Kamer's OData API at ``tk_url`` (in the caller's process).
 
 Parent side (imported by ``tests/hardening/test_kill.py`` and ``bench/kill_campaign.py``):
 :class:`Zygote`, :func:`ingest_campaign`, :func:`digest_campaign` and the checks they run
@@ -167,6 +169,21 @@ async def _digests(job: dict[str, Any]) -> str:
     return f"handled={handled}"
 
 
+async def _poll(job: dict[str, Any]) -> str:
+    from bot.services.app import Services
+    from bot.services.sources.http import PoliteClient
+
+    settings = _settings(job["db"]).model_copy(update={"tweedekamer_url": job["tk_url"]})
+    client = PoliteClient(interval=0.0, backoff=0.05, timeout=10)
+    app = await Services.open(settings, seed=False, http=client)
+    try:
+        _say(f"ready {os.getpid()}")
+        report = await app.sources.poll()
+    finally:
+        await app.close()
+    return f"added={len(report.added)} skipped={len(report.skipped)} errors={len(report.errors)}"
+
+
 async def _open_and_warm(job: dict[str, Any]) -> str:
     from bot.services.app import Services
 
@@ -193,6 +210,8 @@ def run_job(job: dict[str, Any]) -> str:
         return _cli_ingest(job)
     if kind == "digests":
         return asyncio.run(_digests(job))
+    if kind == "poll":
+        return asyncio.run(_poll(job))
     raise ValueError(f"unknown job kind {kind!r}")
 
 
@@ -204,7 +223,8 @@ def _warm() -> None:
     import bot.chat.digests.sender
     import bot.cli
     import bot.services.app
-    import bot.services.digests  # noqa: F401
+    import bot.services.digests
+    import bot.services.sources  # noqa: F401
     from bot.services.ask import _ENCODER
 
     _ENCODER.load()
@@ -954,6 +974,142 @@ async def digest_campaign(
             result.problems.append(f"digests for unknown subscriptions: {sorted(extra)[:3]}")
         if server.internal_errors:
             result.problems.append(f"test server errors: {server.internal_errors[:2]}")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# ---- followed sources
+
+
+async def poll_campaign(
+    workdir: Path,
+    kills: int,
+    *,
+    seed: int = 0,
+    per_round: int = 3,
+    progress: Callable[[CampaignResult], None] | None = None,
+) -> CampaignResult:
+    """Poll a followed Tweede Kamer source (a fake of its OData API running here) from child
+    processes and SIGKILL each at a random moment; between rounds the source publishes new
+    documents, changes one and deletes one. A killed poll's lease is let run out (as time
+    would), and the next poll goes on. After every kill the database must be whole; after a
+    last clean poll every live document must be exactly one letter, at its latest version,
+    and no deleted one may be left (``doubled_digests`` counts documents stored twice,
+    ``lost_digests`` documents missing or stale)."""
+    import hashlib
+
+    from bot.services.app import Services
+    from tests.fake_tweedekamer import FakeDocument, FakeTweedeKamer
+    from tests.source_docs import letter_pdf
+
+    rng = random.Random(seed)
+    result = CampaignResult("poll")
+    started = time.monotonic()
+    db = workdir / "poll.sqlite3"
+    today = datetime.now(UTC).date()
+    serial = 0
+
+    def publish(fake: FakeTweedeKamer, n: int) -> None:
+        nonlocal serial
+        for _ in range(n):
+            fake.add(
+                FakeDocument(
+                    soort="Brief regering", onderwerp=f"Aanpak mensenhandel {serial}",
+                    datum=today - timedelta(days=rng.randint(0, 300)),
+                    content=letter_pdf(serial), dossiers=[(28638, None)],
+                )
+            )  # fmt: skip
+            serial += 1
+
+    def check(after: str) -> None:
+        c = check_database(db)
+        if c.integrity != ["ok"] or c.foreign_keys:
+            result.integrity_failures += 1
+            result.problems.append(f"{after}: integrity {c.integrity[:3]}, fk {c.foreign_keys}")
+        if c.partial:
+            result.partial_letters += len(c.partial)
+            result.problems.extend(f"{after}: {p}" for p in c.partial[:5])
+        with sql(db) as conn:
+            doubled = conn.execute(
+                "SELECT source_ref, count(*) FROM letters WHERE source_id IS NOT NULL"
+                " GROUP BY source_ref HAVING count(*) > 1"
+            ).fetchall()
+            same = conn.execute(
+                "SELECT content_hash, count(*) FROM letters GROUP BY content_hash"
+                " HAVING count(*) > 1"
+            ).fetchall()
+        if doubled or same:
+            result.doubled_digests += len(doubled) + len(same)
+            result.problems.append(f"{after}: stored twice: {doubled[:3]} {same[:3]}")
+
+    async with FakeTweedeKamer() as fake:
+        app = await Services.open(_settings(str(db)), seed=False)
+        try:
+            await app.sources.follow_tweedekamer(
+                dossiers=["28638"], since=(today - timedelta(days=365)).isoformat()
+            )
+        finally:
+            await app.close()
+        publish(fake, per_round)
+        job = {"kind": "poll", "db": str(db), "tk_url": fake.base_url}
+        async with Zygote.start(workdir) as zygote:
+            first = await zygote.run(job, kill_after=None)
+            result.runs += 1
+            if first.code != 0 or "errors=0" not in first.info:
+                result.child_errors.append(f"calibration: {first.code} {first.info}")
+                return result
+            window = max(0.2, first.ran_for)
+            rounds = 0
+            while result.kills < kills and rounds < kills * 4 + 5:
+                rounds += 1
+                publish(fake, per_round)
+                live = [d for d in fake.docs.values() if not d.verwijderd]
+                if rounds % 3 == 0 and live:
+                    changed = rng.choice(live)
+                    fake.change(changed.id, content=letter_pdf(
+                        int(changed.onderwerp.rsplit(" ", 1)[1]), version=rounds + 1))  # fmt: skip
+                if rounds % 4 == 0 and len(live) > 2:
+                    fake.delete(rng.choice(live).id)
+                delay = rng.uniform(0, window)
+                outcome = await zygote.run(job, kill_after=delay)
+                result.runs += 1
+                if outcome.killed:
+                    result.kills += 1
+                    result.kill_delays.append(delay)
+                    with sql(db) as conn:  # the dead poll's lease runs out, as time would
+                        conn.execute("UPDATE sources SET lease_owner = NULL, lease_until = NULL")
+                else:
+                    window = max(0.2, outcome.ran_for)
+                    if outcome.code != 0 or "errors=0" not in outcome.info:
+                        result.child_errors.append(f"round {rounds}: {outcome.code} "
+                                                   f"{outcome.info}")  # fmt: skip
+                await asyncio.to_thread(check, f"after round {rounds} (killed={outcome.killed})")
+                if progress:
+                    progress(result)
+            final = await zygote.run(job, kill_after=None)
+            result.runs += 1
+            if final.code != 0 or "errors=0" not in final.info:
+                result.child_errors.append(f"final poll: {final.code} {final.info}")
+            await asyncio.to_thread(check, "after the final poll")
+            with sql(db) as conn:
+                stored = dict(
+                    conn.execute(
+                        "SELECT source_ref, content_hash FROM letters WHERE source_id IS NOT NULL"
+                    ).fetchall()
+                )
+            expected = {
+                d.id: hashlib.sha256(d.content or b"").hexdigest()
+                for d in fake.docs.values()
+                if not d.verwijderd
+            }
+            missing = [ref for ref, h in expected.items() if stored.get(ref) != h]
+            extra = [ref for ref in stored if ref not in expected]
+            if missing or extra:
+                result.lost_digests += len(missing) + len(extra)
+                result.problems.append(
+                    f"after the final poll: {len(missing)} documents missing or stale, "
+                    f"{len(extra)} deleted ones still stored"
+                )
     result.seconds = time.monotonic() - started
     return result
 

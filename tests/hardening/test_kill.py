@@ -1,4 +1,5 @@
-"""SIGKILL at random moments while real processes ingest letters and send digests.
+"""SIGKILL at random moments while real processes ingest letters, poll followed sources and
+send digests.
 
 Each kill hits a forked child of ``tests/hardening/killer.py serve`` (a real process with its
 own SQLite connection; for digests it posts over HTTP to the Discord test server running in
@@ -20,6 +21,7 @@ from tests.hardening.killer import (
     CampaignResult,
     digest_campaign,
     ingest_campaign,
+    poll_campaign,
     vector_campaign,
 )
 
@@ -55,4 +57,16 @@ async def test_sigkill_during_digest_sending_never_loses_or_doubles(tmp_path):
     assert result.kills >= KILLS, explain(result)
     assert result.integrity_failures == 0, explain(result)
     assert result.lost_digests == 0 and result.doubled_digests == 0, explain(result)
+    assert result.clean, explain(result)
+
+
+async def test_sigkill_during_a_poll_then_polling_again_stores_every_document_once(tmp_path):
+    """A followed source's poll killed at random moments (downloading, reading, storing,
+    indexing): the next poll goes on, and in the end every live document is one letter, at its
+    latest version, and no deleted one is left."""
+    result = await poll_campaign(tmp_path, KILLS, seed=SEED or 4)
+    assert result.kills >= KILLS, explain(result)
+    assert result.integrity_failures == 0 and result.partial_letters == 0, explain(result)
+    assert result.doubled_digests == 0, explain(result)  # documents stored twice
+    assert result.lost_digests == 0, explain(result)  # documents missing or stale
     assert result.clean, explain(result)

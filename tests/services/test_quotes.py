@@ -374,3 +374,12 @@ async def test_concurrent_first_queries_build_once(tmp_path: Path) -> None:
         assert (await app.quotes.find(query, scope=GLOBAL))[0].text == results[0][0].text
     finally:
         await app.close()
+
+
+async def test_a_long_run_of_spaces_is_no_reference(app: Services) -> None:
+    # a reference pattern with optional spaces around optional parts backtracked for minutes
+    # on such input (found by tests/hardening/test_query_properties.py)
+    with pytest.raises(LookupError):
+        await app.quotes.get(" " * 20_000 + "x", scope=GLOBAL)
+    match = await app.quotes.get(" #1 : 3 ", scope=GLOBAL)
+    assert match.sentence == 3

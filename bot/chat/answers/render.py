@@ -23,6 +23,7 @@ from bot.chat.embeds import (
     title_of,
 )
 from bot.chat.i18n import KIND_NAMES, t
+from bot.chat.sources.render import link
 from bot.core.casing import name_case
 from bot.services.ask import Answer, Reply
 from bot.services.catalog import Catalog
@@ -33,6 +34,14 @@ from bot.services.summary import Summary
 _SPACES = re.compile(r"\s+")
 
 
+def cited(catalog: Catalog, lang: str, letter_id: int, page: int, sentence: int) -> str:
+    """A citation (letter, page, sentence), linked to the letter's original when a followed
+    source gave its address."""
+    rec = catalog.by_id.get(letter_id)
+    where = cite(lang, catalog.ref(letter_id), page, sentence)
+    return link(where, rec.source_url if rec is not None else None, page=page)
+
+
 def summary_pages(catalog: Catalog, summary: Summary, lang: str) -> list[discord.Embed]:
     rec = summary.letter
     title = t("summary.title", lang, title=title_of(rec))
@@ -41,7 +50,7 @@ def summary_pages(catalog: Catalog, summary: Summary, lang: str) -> list[discord
         parts = (rec.date, name_case(rec.signatory) if rec.signatory else None)
         blocks.append(f"*{esc(' · '.join(p for p in parts if p))}*")
     for i, s in enumerate(summary.sentences, 1):
-        where = cite(lang, catalog.ref(s.letter_id), s.page, s.sentence)
+        where = cited(catalog, lang, s.letter_id, s.page, s.sentence)
         blocks.append(f"{i}. {esc(s.text)} ({where})")
     return paged(title, blocks, lang, source=source_of(catalog, rec.id))
 
@@ -67,7 +76,7 @@ def recommendation_pages(
         lines = [f"__**{esc(group.name)}**__ ({group.recommendations})"]
         for r in recs:
             kind = KIND_NAMES[lang].get(r.kind, r.kind)
-            where = cite(lang, catalog.ref(r.letter_id), r.page, r.sentence)
+            where = cited(catalog, lang, r.letter_id, r.page, r.sentence)
             lines.append(f"• *{kind}*: “{esc(r.text)}” ({where})")
         blocks.append("\n".join(lines))
     letters = {r.letter_id for r in answer.recommendations}
@@ -108,7 +117,7 @@ def quote_embed(catalog: Catalog, match: QuoteMatch, lang: str) -> discord.Embed
         source=source_of(catalog, match.letter_id),
         description=clip(
             f"“{highlight(match.text, match.span)}”\n"
-            f"— {cite(lang, catalog.ref(match.letter_id), match.page, match.sentence)}",
+            f"— {cited(catalog, lang, match.letter_id, match.page, match.sentence)}",
             4000,
         ),
     )
@@ -136,7 +145,7 @@ def answer_pages(catalog: Catalog, answer: Answer, lang: str) -> list[discord.Em
     blocks = [esc(answer.text)] if answer.text else []
     sources = []
     for i, p in enumerate(answer.passages, 1):
-        where = cite(lang, catalog.ref(p.letter_id), p.page, p.sentence)
+        where = cited(catalog, lang, p.letter_id, p.page, p.sentence)
         sources.append(f"**[{i}]** “{esc(p.text)}” ({where})")
     if sources:
         blocks.append(f"__{t('ask.sources', lang)}__\n" + "\n".join(sources))

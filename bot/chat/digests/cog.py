@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 
 #: The options /digest set and /digest subscribe share (set adds ``channel``).
-_DIGEST_OPTIONS = ("time", "timezone", "topics", "language", "frequency", "skip_empty")
+_DIGEST_OPTIONS = (
+    "time", "timezone", "topics", "language", "frequency", "skip_empty", "new_only",
+)  # fmt: skip
 _LANGUAGE_CHOICES = [
     app_commands.Choice(name=cmd("choice.nl"), value="nl"),
     app_commands.Choice(name=cmd("choice.en"), value="en"),
@@ -154,6 +156,7 @@ class Digests(commands.Cog):
         language: str | None,
         frequency: str,
         skip_empty: bool,
+        new_only: bool = False,
     ) -> None:
         lg = lang(interaction)
         await defer(interaction, ephemeral=True)
@@ -169,6 +172,7 @@ class Digests(commands.Cog):
             language=language or lg,
             frequency=frequency,
             skip_empty=skip_empty,
+            new_only=new_only,
         )
         await respond(interaction, content=self._saved_text(sub, lg), ephemeral=True)
 
@@ -200,6 +204,7 @@ class Digests(commands.Cog):
         language: str | None = None,
         frequency: str = "daily",
         skip_empty: bool = False,
+        new_only: bool = False,
     ) -> None:
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
@@ -207,6 +212,7 @@ class Digests(commands.Cog):
         await self._save(
             interaction, kind="channel", channel=channel, time=time, timezone=timezone,
             topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+            new_only=new_only,
         )  # fmt: skip
 
     @digest.command(name=cmd("digest-subscribe"), description=cmd("digest-subscribe.desc"))
@@ -223,10 +229,12 @@ class Digests(commands.Cog):
         language: str | None = None,
         frequency: str = "daily",
         skip_empty: bool = False,
+        new_only: bool = False,
     ) -> None:
         await self._save(
             interaction, kind="user", channel=None, time=time, timezone=timezone,
             topics=topics, language=language, frequency=frequency, skip_empty=skip_empty,
+            new_only=new_only,
         )  # fmt: skip
 
     @digest.command(name=cmd("digest-status"), description=cmd("digest-status.desc"))
@@ -262,6 +270,7 @@ class Digests(commands.Cog):
                     language=s.language,
                     state=state,
                 )
+                + (f" ({t('digest.new_only', lg)})" if s.new_only else "")
             )
         await respond(
             interaction,

@@ -7,6 +7,7 @@ import discord
 
 from bot.chat.embeds import COLOUR, DESCRIPTION_MAX, EMBED_TOTAL_MAX, EMBEDS_PER_MESSAGE, cite, clip
 from bot.chat.i18n import KIND_NAMES, t
+from bot.chat.sources.render import link
 from bot.core.casing import name_case, sentence_case
 from bot.services.digests import Cited, Digest, NewLetter
 
@@ -21,7 +22,8 @@ def when(digest: Digest) -> str:
 def _line(lang: str, digest: Digest, item: Cited, kind: str | None = None) -> str:
     label = f"**{KIND_NAMES[lang].get(kind, kind)}** · " if kind else ""
     text = discord.utils.escape_markdown(item.text)
-    return f"{label}“{text}” ({cite(lang, digest.ref(item.letter_id), item.page, item.sentence)})"
+    where = cite(lang, digest.ref(item.letter_id), item.page, item.sentence)
+    return f"{label}“{text}” ({link(where, digest.link(item.letter_id), page=item.page)})"
 
 
 def _embed(title: str, blocks: list[str], footer: str) -> list[discord.Embed]:
@@ -101,7 +103,9 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
             blocks.extend(_line(lang, digest, c) for c in letter.summary)
         blocks.append(t("digest.more", lang, letter=digest.ref(letter.letter_id)))
         title = t("digest.new_letter", lang, title=sentence_case(letter.title))
-        embeds.extend(_embed(clip(title, 256), blocks, footer))
+        parts = _embed(clip(title, 256), blocks, footer)
+        parts[0].url = _original(digest.link(letter.letter_id))  # the title opens the original
+        embeds.extend(parts)
     for letter in digest.introduction:
         blocks = []
         byline = _byline(letter, lang)
@@ -127,6 +131,10 @@ def render(digest: Digest, *, when: str) -> list[list[discord.Embed]]:
         for e in message:
             e.set_footer(text=text)
     return messages
+
+
+def _original(url: str | None) -> str | None:
+    return url.replace(" ", "%20") if url else None
 
 
 def _size(e: discord.Embed) -> int:

@@ -6,6 +6,7 @@ import discord
 
 from bot.chat.embeds import embed, esc, paged, title_of
 from bot.chat.i18n import n, t
+from bot.chat.sources.render import origin_line
 from bot.core.casing import name_case
 from bot.services.tour import Tour
 from bot.store import LetterRecord
@@ -33,7 +34,8 @@ def letter_pages(records: list[LetterRecord], lang: str) -> list[discord.Embed]:
         head = f"**{r.ref}** · {esc(title_of(r))}" + (f" · {esc(r.date)}" if r.date else "")
         who = from_to(r, lang)
         size = f"{n(r.pages, 'page', lang)} · {n(r.sentence_count, 'sentence', lang)}"
-        blocks.append("\n".join(x for x in (head, esc(who), size) if x))
+        origin = origin_line(r.source_name, r.source_url, lang)
+        blocks.append("\n".join(x for x in (head, esc(who), size, origin) if x))
     return paged(t("letters.title", lang), blocks, lang)
 
 

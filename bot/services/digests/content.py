@@ -18,6 +18,7 @@ from bot.services.catalog import Catalog
 from bot.services.digests.model import Digest, NewLetter
 from bot.services.recommendations import RecommendationService
 from bot.services.scope import Scope
+from bot.services.sources.news import is_news
 from bot.services.summary import Cited, SummaryService
 from bot.store import DigestRepository, LetterRecord
 from bot.store.records import Subscription
@@ -27,6 +28,12 @@ INTRO_LETTERS = 3  # a first digest introduces the newest letters, this many
 INTRO_SCAN = 30  # ... looking at most this many back for letters on the digest's topics
 ACTIONS_PER_LETTER = 3
 DEFAULT_ZONE = "Europe/Amsterdam"
+
+
+def _link(rec: LetterRecord | None) -> str | None:
+    """A letter's original on the web (only http(s): a folder's file has no address)."""
+    url = rec.source_url if rec is not None else None
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 def _addressee(rec: LetterRecord) -> str | None:
@@ -66,7 +73,13 @@ class DigestContent:
         shared = shared or self.round()
         visible = shared.visible(sub.guild_id)
         digest = Digest(sub.id, due_date, sub.language, sub.topics, latest_letter_id=visible.latest)
-        newer = visible.newer_than(sub.seen_letter_id)
+        # letters a followed source brought with its first poll, or dated long before the
+        # subscription, are in the library but not news (bot.services.sources.news)
+        newer = [
+            r
+            for r in visible.newer_than(sub.seen_letter_id)
+            if is_news(r, subscribed_at=sub.created_at)
+        ]
         for rec in newer[:MAX_NEW_LETTERS]:
             item = await shared.new_letter(sub.guild_id, visible, rec, sub.topics)
             if item is None:
@@ -75,11 +88,11 @@ class DigestContent:
         if len(newer) > MAX_NEW_LETTERS:  # the rest come in the next digest
             digest.latest_letter_id = newer[MAX_NEW_LETTERS - 1].id
         digest.first = not sub.introduced
-        if digest.empty and digest.first:
+        if digest.empty and digest.first and not sub.new_only:
             # the first digest: there is no "since the last digest" yet, so say what the
             # letters hold (the newest ones and what they ask for)
             digest.introduction = await shared.introduction(sub.guild_id, visible, sub.topics)
-        if digest.empty:
+        if digest.empty and not sub.new_only:
             await self._pick_of_the_day(sub, digest, shared, visible)
         shown = [*digest.new_letters, *digest.introduction]
         cited = [n.letter_id for n in shown]
@@ -87,6 +100,9 @@ class DigestContent:
         cited += [c.letter_id for n in shown for _, c in n.actions]
         cited += [digest.pick[1].letter_id] if digest.pick else []
         digest.refs = {i: self.catalog.ref(i) for i in cited}
+        digest.links = {
+            i: url for i in cited if (url := _link(self.catalog.by_id.get(i))) is not None
+        }
         return digest
 
     async def _new_letter(

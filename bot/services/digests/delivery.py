@@ -227,7 +227,7 @@ class Deliveries:
                     due.outcome("sent", message_id=found, seen=digest.latest_letter_id)
                 )
                 return Delivered("recovered", digest, found)
-        if not operator and digest.empty and sub.skip_empty:
+        if not operator and digest.empty and (sub.skip_empty or sub.new_only):
             await outcomes.finish(due.outcome("skipped", seen=digest.latest_letter_id))
             return Delivered("skipped", digest)
         try:

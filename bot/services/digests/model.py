@@ -56,10 +56,15 @@ class Digest:
     sample: bool = False  # an example (``/digest preview`` before any digest is set)
     first: bool = False  # the subscription's first digest
     refs: dict[int, str] = field(default_factory=dict)  # letter id -> number users see
+    links: dict[int, str] = field(default_factory=dict)  # letter id -> the original's address
 
     def ref(self, letter_id: int) -> str:
         """The number a reader sees for a cited letter (``3``, ``s3``), never an internal id."""
         return self.refs.get(letter_id, "?")
+
+    def link(self, letter_id: int) -> str | None:
+        """The address of a cited letter's original (a followed source's PDF), if any."""
+        return self.links.get(letter_id)
 
     @property
     def empty(self) -> bool:

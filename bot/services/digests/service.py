@@ -67,6 +67,7 @@ class DigestService:
         frequency: str = "daily",
         skip_empty: bool = False,
         channel_guild_id: int | None = None,
+        new_only: bool = False,
     ) -> Subscription:
         """Create or replace a digest. Validates every option (ValueError with a message).
 
@@ -109,6 +110,7 @@ class DigestService:
             next_due_date=due_date,
             seen_letter_id=max(self.catalog.by_id, default=0),
             now=now,
+            new_only=new_only,
         )
         self.changed.set()
         log.info("digest set", extra={"subscription": sub.id, "kind": kind, "guild": guild_id})

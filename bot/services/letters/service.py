@@ -9,8 +9,9 @@ letters) and :meth:`LetterService.upload` (Discord), and leave through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.services.catalog import Catalog, LetterIndex
@@ -145,7 +146,27 @@ class LetterService:
             except Exception:
                 log.exception("could not unindex a removed letter", extra={"letter": record.id})
 
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Letters come and go one at a time: a followed source stores its letters under this
+        lock (``bot.services.sources``), and has each indexed with :meth:`index_stored`."""
+        async with self._write_lock:
+            yield
+
+    async def index_stored(self, item: Ingested) -> None:
+        """Index a letter stored under :meth:`writing` (a failure removes a new one again)."""
+        await self._stored(item)
+
     # ------------------------------------------------------------------ out
+
+    async def forget_letter(self, letter_id: int) -> None:
+        """Drop a letter that another process removed from the store (a followed source's
+        document deleted by ``briefbot follow poll``) from memory: the catalog and indexes."""
+        async with self._write_lock:
+            if letter_id in self.catalog.by_id:
+                self.catalog.drop(letter_id)
+                for index in self._indexes:
+                    await index.on_letter_removed(letter_id)
 
     async def remove(self, letter_id: int, *, guild_id: int | None) -> bool:
         """Delete a letter of exactly that scope (a server removes only its own); False when

@@ -30,7 +30,7 @@ SUPERSEDED = "unfinished attempt, superseded by a later digest"
 _SUB_COLUMNS = """
     id, kind, guild_id, channel_id, user_id, target_key, local_time, timezone, frequency, weekday,
     topics, language, skip_empty, next_due, next_due_date, seen_letter_id, paused_reason,
-    paused_at, notified, created_at, updated_at,
+    paused_at, notified, created_at, updated_at, new_only,
     EXISTS (SELECT 1 FROM deliveries AS d WHERE d.subscription_id = subscriptions.id
             AND d.status IN ('sent', 'skipped')) AS introduced
 """
@@ -87,15 +87,16 @@ class PgDigestRepository:
         next_due_date: date,
         seen_letter_id: int,
         now: datetime,
+        new_only: bool = False,
     ) -> Subscription:
         target = f"channel:{channel_id}" if kind == "channel" else f"user:{user_id}"
         async with self._db.write() as conn:
             await conn.execute(
                 "INSERT INTO subscriptions (kind, guild_id, channel_id, user_id, target_key,"
                 " local_time, timezone, frequency, weekday, topics, language, skip_empty,"
-                " next_due, next_due_date, seen_letter_id, created_at, updated_at)"
+                " next_due, next_due_date, seen_letter_id, created_at, updated_at, new_only)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-                " $16, $16)"
+                " $16, $16, $17)"
                 " ON CONFLICT (target_key) DO UPDATE SET guild_id = excluded.guild_id,"
                 " user_id = excluded.user_id, local_time = excluded.local_time,"
                 " timezone = excluded.timezone, frequency = excluded.frequency,"
@@ -103,10 +104,10 @@ class PgDigestRepository:
                 " language = excluded.language, skip_empty = excluded.skip_empty,"
                 " next_due = excluded.next_due, next_due_date = excluded.next_due_date,"
                 " paused_reason = NULL, paused_at = NULL, notified = false,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at, new_only = excluded.new_only",
                 kind, guild_id, channel_id, user_id, target, local_time, timezone, frequency,
                 weekday, json.dumps(list(topics)), language, bool(skip_empty), utc(next_due),
-                next_due_date, seen_letter_id, utc(now),
+                next_due_date, seen_letter_id, utc(now), bool(new_only),
             )  # fmt: skip
             row = await conn.fetchrow(f"{_SELECT_SUB} WHERE target_key = $1", target)
         return _subscription(row)

@@ -15,6 +15,7 @@ from bot.store.base import InvalidLetterError, InvalidQueryError
 from bot.store.postgres.db import Pg, aware
 from bot.store.postgres.fts import to_tsquery_sql
 from bot.store.records import (
+    LetterOrigin,
     LetterRecord,
     RepairRecord,
     SectionRecord,
@@ -27,7 +28,8 @@ _MAX_ID = 2**63 - 1
 _LETTER_COLUMNS = """
     id, number, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
     reference, contact, salutation, closing, copies, pages, sentence_count, source_kind,
-    source_path, damaged, content_hash, parser_version, added_at
+    source_path, damaged, content_hash, parser_version, added_at, source_id, source_ref,
+    source_url, source_name, published, backfill
 """
 _SELECT_LETTER = f"SELECT {_LETTER_COLUMNS} FROM letters"
 _SELECT_SENTENCE = """
@@ -70,6 +72,7 @@ class PgLetterRepository:
         guild_id: int | None,
         parser_version: str,
         replace: int | None = None,
+        origin: LetterOrigin | None = None,
     ) -> tuple[LetterRecord, bool]:
         async with self._db.write() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _scope_lock(guild_id))
@@ -79,7 +82,7 @@ class PgLetterRepository:
                 return await self._add(
                     conn, parsed, slug_hint=slug_hint, source_path=source_path,
                     content_hash=content_hash, guild_id=guild_id,
-                    parser_version=parser_version, replace=replace,
+                    parser_version=parser_version, replace=replace, origin=origin,
                 )  # fmt: skip
             except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
                 raise InvalidLetterError(f"letter {slug_hint!r} cannot be stored: {exc}") from exc
@@ -95,6 +98,7 @@ class PgLetterRepository:
         guild_id: int | None,
         parser_version: str,
         replace: int | None,
+        origin: LetterOrigin | None,
     ) -> tuple[LetterRecord, bool]:
         row = await conn.fetchrow(
             f"{_SELECT_LETTER} WHERE content_hash = $1 AND coalesce(guild_id, 0) = $2",
@@ -128,14 +132,18 @@ class PgLetterRepository:
             """INSERT INTO letters (number, slug, content_hash, guild_id, source_path, source_kind,
                    damaged, pages, sentence_count, sender, signatory, recipient, recipient_role,
                    date, subject, reference, contact, salutation, closing, copies, title,
-                   original, parser_version, added_at)
+                   original, parser_version, added_at, source_id, source_ref, source_url,
+                   source_name, published, backfill)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, $19, $20, $21, $22, $23, now())
+                   $17, $18, $19, $20, $21, $22, $23, now(), $24, $25, $26, $27, $28, $29)
                RETURNING id""",
             number, slug, content_hash, guild_id, source_path, parsed.source_kind,
             bool(parsed.damaged), parsed.pages, len(parsed.sentences), m.sender, m.signatory,
             m.recipient, m.recipient_role, m.date, m.subject, m.reference, m.contact,
             m.salutation, m.closing, m.copies, parsed.title, parsed.original, parser_version,
+            origin.source_id if origin else None, origin.source_ref if origin else None,
+            origin.url if origin else None, origin.name if origin else None,
+            origin.published if origin else None, bool(origin.backfill) if origin else False,
         )  # fmt: skip
         section_ids = [
             int(r[0])

@@ -17,6 +17,7 @@ from bot.store.postgres.digests import SELECT_DELIVERY, PgDigestRepository, deli
 from bot.store.postgres.letters import PgLetterRepository, PgMetaRepository
 from bot.store.postgres.migrate import apply_migrations, load_migrations, schema_version
 from bot.store.postgres.recommendations import PgRecommendationRepository
+from bot.store.postgres.sources import PgSourceRepository
 from bot.store.postgres.vectors import PgVectorRepository
 from bot.store.records import StoreStats
 
@@ -36,6 +37,7 @@ class PgStore:
         self._vectors = PgVectorRepository(self._db)
         self._recommendations = PgRecommendationRepository(self._db)
         self._digests = PgDigestRepository(self._db)
+        self._sources = PgSourceRepository(self._db)
         self._closed = False
 
     @property
@@ -57,6 +59,10 @@ class PgStore:
     @property
     def digests(self) -> PgDigestRepository:
         return self._digests
+
+    @property
+    def sources(self) -> PgSourceRepository:
+        return self._sources
 
     @property
     def schema_version(self) -> int:

@@ -42,6 +42,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
     d["skip_empty"] = bool(d["skip_empty"])
     d["notified"] = bool(d["notified"])
     d["introduced"] = bool(d["introduced"])
+    d["new_only"] = bool(d["new_only"])
     d["next_due"] = _time(d["next_due"])
     d["next_due_date"] = date.fromisoformat(d["next_due_date"])
     for key in ("paused_at", "created_at", "updated_at"):
@@ -62,7 +63,7 @@ def delivery(row: sqlite3.Row) -> Delivery:
 _SUB_COLUMNS = """
     id, kind, guild_id, channel_id, user_id, target_key, local_time, timezone, frequency, weekday,
     topics, language, skip_empty, next_due, next_due_date, seen_letter_id, paused_reason,
-    paused_at, notified, created_at, updated_at,
+    paused_at, notified, created_at, updated_at, new_only,
     EXISTS (SELECT 1 FROM deliveries AS d WHERE d.subscription_id = subscriptions.id
             AND d.status IN ('sent', 'skipped')) AS introduced
 """
@@ -101,6 +102,7 @@ class SqliteDigestRepository:
         next_due_date: date,
         seen_letter_id: int,
         now: datetime,
+        new_only: bool = False,
     ) -> Subscription:
         """Create or replace the subscription of a target (a channel, or a user's DMs). A
         replaced subscription is active again and keeps its delivery log and rotation."""
@@ -108,14 +110,14 @@ class SqliteDigestRepository:
         values = (
             kind, guild_id, channel_id, user_id, target, local_time, timezone, frequency,
             weekday, json.dumps(list(topics)), language, int(skip_empty), _iso(next_due),
-            next_due_date.isoformat(), seen_letter_id, _iso(now), _iso(now),
+            next_due_date.isoformat(), seen_letter_id, _iso(now), _iso(now), int(new_only),
         )  # fmt: skip
         async with self._db.write() as conn:
             await conn.execute(
                 "INSERT INTO subscriptions (kind, guild_id, channel_id, user_id, target_key,"
                 " local_time, timezone, frequency, weekday, topics, language, skip_empty,"
-                " next_due, next_due_date, seen_letter_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " next_due, next_due_date, seen_letter_id, created_at, updated_at, new_only)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (target_key) DO UPDATE SET guild_id = excluded.guild_id,"
                 " user_id = excluded.user_id, local_time = excluded.local_time,"
                 " timezone = excluded.timezone, frequency = excluded.frequency,"
@@ -123,7 +125,7 @@ class SqliteDigestRepository:
                 " language = excluded.language, skip_empty = excluded.skip_empty,"
                 " next_due = excluded.next_due, next_due_date = excluded.next_due_date,"
                 " paused_reason = NULL, paused_at = NULL, notified = 0,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at, new_only = excluded.new_only",
                 values,
             )
             async with conn.execute(f"{_SELECT_SUB} WHERE target_key = ?", (target,)) as cur:

@@ -14,6 +14,7 @@ import aiosqlite
 from bot.core.models import ParsedLetter, Sentence
 from bot.store.base import InvalidLetterError, InvalidQueryError
 from bot.store.records import (
+    LetterOrigin,
     LetterRecord,
     RepairRecord,
     SectionRecord,
@@ -32,7 +33,8 @@ _FTS_QUERY_ERRORS = ("fts5:", "no such column", "unterminated string", "unknown 
 _LETTER_COLUMNS = """
     id, number, slug, guild_id, title, subject, sender, signatory, recipient, recipient_role, date,
     reference, contact, salutation, closing, copies, pages, sentence_count, source_kind,
-    source_path, damaged, content_hash, parser_version, added_at
+    source_path, damaged, content_hash, parser_version, added_at, source_id, source_ref,
+    source_url, source_name, published, backfill
 """
 _SELECT_LETTER = f"SELECT {_LETTER_COLUMNS} FROM letters"
 _VISIBLE = "(guild_id IS NULL OR guild_id = ?)"
@@ -48,6 +50,7 @@ _SELECT_SENTENCE = """
 def _letter(row: sqlite3.Row) -> LetterRecord:
     fields = dict(zip(row.keys(), row, strict=True))
     fields["damaged"] = bool(fields["damaged"])
+    fields["backfill"] = bool(fields["backfill"])
     fields["added_at"] = parse_time(fields["added_at"])
     return LetterRecord(**fields)
 
@@ -75,13 +78,14 @@ class SqliteLetterRepository:
         guild_id: int | None,
         parser_version: str,
         replace: int | None = None,
+        origin: LetterOrigin | None = None,
     ) -> tuple[LetterRecord, bool]:
         async with self._db.write() as conn:
             try:
                 return await self._add(
                     conn, parsed, slug_hint=slug_hint, source_path=source_path,
                     content_hash=content_hash, guild_id=guild_id,
-                    parser_version=parser_version, replace=replace,
+                    parser_version=parser_version, replace=replace, origin=origin,
                 )  # fmt: skip
             except sqlite3.IntegrityError as exc:
                 raise InvalidLetterError(f"letter {slug_hint!r} cannot be stored: {exc}") from exc
@@ -97,6 +101,7 @@ class SqliteLetterRepository:
         guild_id: int | None,
         parser_version: str,
         replace: int | None,
+        origin: LetterOrigin | None,
     ) -> tuple[LetterRecord, bool]:
         row = await _fetchone(
             conn,
@@ -127,6 +132,7 @@ class SqliteLetterRepository:
             content_hash=content_hash,
             guild_id=guild_id,
             parser_version=parser_version,
+            origin=origin,
         )
         await conn.executemany(
             "INSERT INTO sections (letter_id, position, heading) VALUES (?, ?, ?)",
@@ -199,14 +205,17 @@ class SqliteLetterRepository:
         content_hash: str,
         guild_id: int | None,
         parser_version: str,
+        origin: LetterOrigin | None = None,
     ) -> int:
         m = parsed.metadata
         cursor = await conn.execute(
             """INSERT INTO letters (number, slug, content_hash, guild_id, source_path, source_kind,
                    damaged, pages, sentence_count, sender, signatory, recipient, recipient_role,
                    date, subject, reference, contact, salutation, closing, copies, title,
-                   original, parser_version, added_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   original, parser_version, added_at, source_id, source_ref, source_url,
+                   source_name, published, backfill)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                       ?, ?, ?, ?, ?, ?)""",
             (
                 number,
                 slug,
@@ -232,6 +241,12 @@ class SqliteLetterRepository:
                 parsed.original,
                 parser_version,
                 now_iso(),
+                origin.source_id if origin else None,
+                origin.source_ref if origin else None,
+                origin.url if origin else None,
+                origin.name if origin else None,
+                origin.published if origin else None,
+                int(origin.backfill) if origin else 0,
             ),
         )
         await cursor.close()

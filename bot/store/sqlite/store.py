@@ -22,6 +22,7 @@ from bot.store.sqlite.digests import SELECT_DELIVERY, SqliteDigestRepository, de
 from bot.store.sqlite.letters import SqliteLetterRepository, SqliteMetaRepository
 from bot.store.sqlite.migrate import apply_migrations, load_migrations
 from bot.store.sqlite.recommendations import SqliteRecommendationRepository
+from bot.store.sqlite.sources import SqliteSourceRepository
 from bot.store.sqlite.vectors import SqliteVectorRepository
 
 BUSY_TIMEOUT_MS = 5000
@@ -42,6 +43,7 @@ class SqliteStore:
         self._vectors = SqliteVectorRepository(self._db)
         self._recommendations = SqliteRecommendationRepository(self._db)
         self._digests = SqliteDigestRepository(self._db)
+        self._sources = SqliteSourceRepository(self._db)
         self._closed = False
 
     @property
@@ -59,6 +61,10 @@ class SqliteStore:
     @property
     def digests(self) -> SqliteDigestRepository:
         return self._digests
+
+    @property
+    def sources(self) -> SqliteSourceRepository:
+        return self._sources
 
     @property
     def recommendations(self) -> SqliteRecommendationRepository:

@@ -1,0 +1,1 @@
+"""Followed sources in Discord: the ``/sources`` cog and how citations link to originals."""
