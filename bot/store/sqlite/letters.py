@@ -436,8 +436,11 @@ class SqliteLetterRepository:
         sql = "SELECT rowid, rank FROM sentences_fts WHERE sentences_fts MATCH ?"
         params: builtins.list[Any] = [match_expr]
         if letter_ids is not None:
+            # "+rowid": the filter is applied to what MATCH finds. A plain "rowid IN (...)" is
+            # handed to FTS5, which then runs the MATCH once per sentence id of those letters
+            # (89 s instead of 0.07 s for 500 letters, 50,000 sentences).
             sql += (
-                " AND rowid IN (SELECT id FROM sentences"
+                " AND +rowid IN (SELECT id FROM sentences"
                 " WHERE letter_id IN (SELECT value FROM json_each(?)))"
             )
             params.append(json.dumps(list(letter_ids)))
