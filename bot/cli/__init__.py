@@ -29,6 +29,7 @@ from bot.cli.help import (
 )
 from bot.cli.output import fail
 from bot.settings import describe, get_settings
+from bot.store import StoreError
 
 
 def add_command(
@@ -76,8 +77,9 @@ def _command_modules() -> list:  # type: ignore[type-arg]
     from bot.cli import digests as digest_cmds
     from bot.cli import follow as follow_cmds
     from bot.cli import ops as ops_cmds
+    from bot.cli import store as store_cmds
 
-    return [letters_cmds, answer_cmds, ops_cmds, digest_cmds, follow_cmds]
+    return [letters_cmds, answer_cmds, ops_cmds, store_cmds, digest_cmds, follow_cmds]
 
 
 def explain(exc: BaseException) -> str:
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(args.handler(args))
     except KeyboardInterrupt:
         return fail(args, "interrupted", code=130)
-    except (LookupError, ValueError) as exc:
+    except (LookupError, ValueError, StoreError) as exc:  # a store that cannot be opened too
         return fail(args, explain(exc))
 
 

@@ -22,6 +22,9 @@ EXAMPLES: dict[str, str] = {
     "check": "briefbot check --json",
     "backup": "briefbot backup backups/briefbot-2026-12-01.sqlite3",
     "restore": "briefbot restore backups/briefbot-2026-12-01.sqlite3",
+    "migrate": "BRIEFBOT_DB=postgresql://briefbot@localhost/briefbot briefbot migrate --json",
+    "copy": "briefbot copy --from sqlite:data/briefbot.sqlite3 "
+    "--to postgresql://briefbot@localhost/briefbot",
     "digest": "briefbot digest list",
     "digest list": "briefbot digest list --json",
     "digest add": "briefbot digest add --channel 123456789012345678 --guild 876543210987654321 "
@@ -59,6 +62,8 @@ operate:
   check                   database integrity, counts, whether the token is set
   backup PATH             an online copy of the database (safe while the bot runs)
   restore PATH            replace the database with a checked backup
+  migrate                 create or upgrade the schema (SQLite or PostgreSQL)
+  copy --from --to        copy a SQLite store into PostgreSQL, checked
 """
 
 TOP_EPILOG = (

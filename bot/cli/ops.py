@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.cli.output import count, emit_json, err, fail, out
 from bot.settings import Settings, get_settings
-from bot.store import StoreError, backend_of, open_store, sqlite_path
+from bot.store import StoreError, backend_of, describe, open_store, sqlite_path
 from bot.store.records import StoreStats
 
 TOKEN_HELP = (
@@ -236,7 +236,7 @@ async def check(args: argparse.Namespace) -> int:
     subscriptions {active, paused}, last_digest {subscription, due_date, sent_at} or null,
     token_set, ok; and error when the database cannot be checked."""
     settings = settings_for(args)
-    report: dict[str, object] = {"database": str(args.db)}
+    report: dict[str, object] = {"database": describe(args.db)}  # no password
     ok = True
     try:
         if backend_of(args.db) == "sqlite" and not await asyncio.to_thread(

@@ -30,6 +30,34 @@ POINTERS: dict[str, tuple[str, str, str]] = {
 #: key -> (English, Dutch). (For files, English shows the reader's own sentence; the English
 #: here says what the Dutch says.)
 TEXT: dict[str, tuple[str, str]] = {
+    "source.unknown": (
+        "No followed source {source}; `briefbot follow list` shows them.",
+        "Geen gevolgde bron {source}; `briefbot follow list` toont ze.",
+    ),
+    "source.bad_since": (
+        "'{value}' is not a date; use YYYY-MM-DD, for example 2025-01-01.",
+        "'{value}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2025-01-01.",
+    ),
+    "source.future_since": (
+        "{value} is in the future; use a date that has passed.",
+        "{value} ligt in de toekomst; gebruik een datum die al geweest is.",
+    ),
+    "source.no_folder": (
+        "{path} is not a folder; give the folder to follow.",
+        "{path} is geen map; geef de map die gevolgd moet worden.",
+    ),
+    "source.bad_dossier": (
+        "'{value}' is not a dossier number; use its number, e.g. 28638.",
+        "'{value}' is geen dossiernummer; gebruik het nummer, bijvoorbeeld 28638.",
+    ),
+    "source.bad_type": (
+        "'{value}' is not a document kind; use one like 'Brief regering'.",
+        "'{value}' is geen documentsoort; gebruik er een zoals 'Brief regering'.",
+    ),
+    "source.bad_subject": (
+        "'{value}' is too short or too long to search for; use a word.",
+        "'{value}' is te kort of te lang om op te zoeken; gebruik een woord.",
+    ),
     "no_letter_about": (
         "No letter is about {topic}; {topics} lists the topics the letters do cover.",
         "Geen brief gaat over {topic}; {topics} toont de onderwerpen die er wel zijn.",

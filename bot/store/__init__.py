@@ -16,9 +16,15 @@ protocols in ``bot.store.base`` and the records in ``bot.store.records``, never 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 from collections.abc import Generator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.store.base import (
     DigestRepository,
@@ -45,6 +51,7 @@ __all__ = [
     "LetterRepository",
     "MetaRepository",
     "MigrationError",
+    "MigrationReport",
     "RecommendationRepository",
     "RepairRecord",
     "SchemaTooNewError",
@@ -56,7 +63,10 @@ __all__ = [
     "StoreFull",
     "VectorRepository",
     "backend_of",
+    "describe",
+    "migrate_store",
     "open_store",
+    "postgres_url",
     "sqlite_path",
 ]
 
@@ -82,6 +92,26 @@ def sqlite_path(location: Location) -> str:
     return text
 
 
+def postgres_url(location: Location) -> str:
+    """The URL asyncpg takes (``postgresql+asyncpg://`` and ``postgres://`` as ``postgresql://``)."""
+    text = os.fspath(location)
+    if text.startswith("postgresql+"):
+        text = "postgresql://" + text.split("://", 1)[1]
+    return text
+
+
+def describe(location: Location) -> str:
+    """A location for messages and reports: a PostgreSQL URL without its password."""
+    text = os.fspath(location)
+    if backend_of(text) != "postgresql":
+        return text
+    parts = urlsplit(text)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"postgresql://{user}{host}{port}{parts.path}"
+
+
 class _OpenStore:
     """What ``open_store`` returns: await it for a store, or use it with ``async with``."""
 
@@ -91,9 +121,14 @@ class _OpenStore:
 
     async def _open(self) -> Store:
         if backend_of(self._location) == "postgresql":
-            raise StoreError(
-                "this briefbot has no PostgreSQL backend yet; use a SQLite file (BRIEFBOT_DB)"
-            )
+            try:
+                from bot.store.postgres import open_postgres_store
+            except ImportError as exc:  # asyncpg missing from this install
+                raise StoreError(
+                    "this install of briefbot lacks asyncpg, which PostgreSQL needs;"
+                    " reinstall briefbot (pip install -e .)"
+                ) from exc
+            return await open_postgres_store(postgres_url(self._location))
         from bot.store.sqlite import open_sqlite_store
 
         return await open_sqlite_store(sqlite_path(self._location))
@@ -109,6 +144,46 @@ class _OpenStore:
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+
+def _sqlite_version(path: str) -> int:
+    """The schema version of a SQLite file, read without changing it (0: none yet)."""
+    if path == ":memory:" or not Path(path).is_file():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read the SQLite database at {path}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    """What ``migrate_store`` did: the backend and its schema version before and after."""
+
+    backend: str
+    from_version: int
+    to_version: int
+
+
+async def migrate_store(location: Location) -> MigrationReport:
+    """Create or upgrade the schema of the store at ``location`` (what opening it does), and
+    say from which version to which. ``SchemaTooNewError`` for a newer database."""
+    backend = backend_of(location)
+    if backend == "postgresql":
+        from bot.store.postgres.migrate import schema_version
+        from bot.store.postgres.store import connect
+
+        pool = await connect(postgres_url(location), pool_max=1)
+        try:
+            async with pool.acquire() as conn:
+                before = await schema_version(conn)
+        finally:
+            await pool.close()
+    else:
+        before = await asyncio.to_thread(_sqlite_version, sqlite_path(location))
+    async with open_store(location) as store:
+        return MigrationReport(backend, before, store.schema_version)
 
 
 def open_store(location: Location) -> _OpenStore:

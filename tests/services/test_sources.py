@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -193,6 +194,24 @@ async def test_a_deleted_document_leaves_the_answers(tmp_path, tk):
         assert rec.source_ref == keep.id
         again = await service.poll()  # said once
         assert again.skipped == [] and again.added == []
+
+
+async def test_a_letter_stored_by_a_killed_poll_leaves_when_its_document_is_deleted(tmp_path, tk):
+    # a poll killed after it stored a letter but before it recorded the document: the
+    # document's record is missing, the letter (carrying the document's reference) is there
+    keep, gone = tk.add(brief(0)), tk.add(brief(1))
+    async with opened(tmp_path, tk) as (app, service):
+        await follow_dossier(service)
+        await service.poll()
+        assert len(app.catalog.by_id) == 2
+    with sqlite3.connect(tmp_path / "b.sqlite3") as conn:
+        conn.execute("DELETE FROM source_documents WHERE ref = ?", (gone.id,))
+    conn.close()
+    tk.delete(gone.id)
+    async with opened(tmp_path, tk) as (app, service):
+        report = await service.poll()
+        assert [s.ref for s in report.skipped] == [gone.id]
+        assert [r.source_ref for r in app.catalog.in_order(GLOBAL)] == [keep.id]
 
 
 # --------------------------------------------------------------------------- faults

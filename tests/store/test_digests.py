@@ -1,26 +1,17 @@
 """The digest repository's contract: claims applied as the policy decides, in one transaction,
 with missed occurrences logged; outcomes recorded. Written against the ``Store`` protocol (a
-second backend runs the same tests)."""
+second backend runs the same tests: ``store`` is each backend in turn, see conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.services.digests import CLAIMS, STALE_CLAIM
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.store.records import ClaimDecision, ClaimRequest, Delivery, Outcome
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 DAY = date(2026, 11, 27)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    async with open_store(tmp_path / "digests.sqlite3") as s:
-        yield s
 
 
 async def subscribe(store: Store, channel: int = 1):

@@ -414,7 +414,7 @@ class SourceService:
             )  # fmt: skip
             for doc in gone.documents:
                 prev = await self.repo.document(source.id, doc.id)
-                if prev is not None and prev.status != "deleted":
+                if await self._holds(source, doc.id, prev):
                     await self._withdraw(source, doc.id, doc.version, report, title=doc.name)
         listing = await tk.changed_since(
             self.client, self.base_url, query, since=since, cursor=source.cursor
@@ -443,7 +443,7 @@ class SourceService:
         if prev is not None and prev.version == doc.version and not _retrying(prev):
             return None  # handled at this version
         if doc.deleted:
-            if prev is not None and prev.status != "deleted":
+            if await self._holds(source, doc.id, prev):
                 await self._withdraw(source, doc.id, doc.version, report, title=doc.name)
             else:  # never had it: remember, so that it is not looked at again
                 await self.repo.record(
@@ -726,6 +726,13 @@ class SourceService:
             letter_id=prev.letter_id if prev else None,
         )  # fmt: skip
         return f"{title or ref}: {reason}"
+
+    async def _holds(self, source: Source, ref: str, prev: SourceDocument | None) -> bool:
+        """Whether briefbot holds letters of a document: as recorded, or stored by a poll that
+        was killed before it could record the document (the letter carries its reference)."""
+        if prev is not None and prev.status != "deleted":
+            return True
+        return bool(await self.repo.letters_of(source.id, ref))
 
     async def _withdraw(
         self,

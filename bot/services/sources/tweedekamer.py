@@ -53,6 +53,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import Refused
 from bot.services.sources.http import FetchError, PoliteClient
 
 DEFAULT_URL = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
@@ -104,10 +105,10 @@ class Query:
 
 
 def check_dossier(text: str) -> str:
-    """A dossier as typed (``28638``, ``36200-VI``); ValueError otherwise."""
+    """A dossier as typed (``28638``, ``36200-VI``); a refusal (a ValueError) otherwise."""
     text = text.strip().replace(" ", "")
     if not _DOSSIER.fullmatch(text):
-        raise ValueError(f"{text!r} is not a dossier number; use its number, e.g. 28638")
+        raise Refused("source.bad_dossier", value=text)
     return text
 
 
@@ -146,7 +147,7 @@ def filter_expression(
             for d in query.dossiers:
                 m = _DOSSIER.fullmatch(d)
                 if m is None:
-                    raise ValueError(f"{d!r} is not a dossier number")
+                    raise Refused("source.bad_dossier", value=d)
                 cond = f"d/Nummer eq {int(m[1])}"
                 if m[2]:
                     cond = f"({cond} and d/Toevoeging eq {literal(m[2])})"
@@ -200,25 +201,31 @@ class Document:
         return self.subject or self.title or self.number or self.id
 
 
+class NotAsDocumented(ValueError):
+    """The API answered with something its documentation does not describe (a field of the
+    wrong type, a document without an Id): that document is skipped, with this as the reason
+    the operator sees (``follow poll``)."""
+
+
 def _text(item: dict[str, Any], key: str) -> str | None:
     value = item.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{key} is not text")
+        raise NotAsDocumented(f"{key} is not text")
     return value.strip() or None
 
 
 def parse_document(item: Any) -> Document:
     """A listed document; ValueError for one the API did not describe as documented."""
     if not isinstance(item, dict):
-        raise ValueError("a listed document is not an object")
+        raise NotAsDocumented("a listed document is not an object")
     doc_id = item.get("Id")
     if not isinstance(doc_id, str) or not re.fullmatch(r"[0-9A-Fa-f-]{8,64}", doc_id):
-        raise ValueError(f"a listed document has no usable Id ({doc_id!r})")
+        raise NotAsDocumented(f"a listed document has no usable Id ({doc_id!r})")
     changed_raw = item.get("GewijzigdOp")
     if not isinstance(changed_raw, str):
-        raise ValueError(f"document {doc_id} has no GewijzigdOp")
+        raise NotAsDocumented(f"document {doc_id} has no GewijzigdOp")
     changed = datetime.fromisoformat(changed_raw.replace("Z", "+00:00"))
     if changed.tzinfo is None:
         changed = changed.replace(tzinfo=AMSTERDAM)
