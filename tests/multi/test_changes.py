@@ -1,11 +1,10 @@
 """The change feed: what one bot process changes, another on the same store takes in within
-seconds. Two real ``Services`` on one real SQLite file (two connections, as two processes
-have), the change job of the second running in its scheduler."""
+seconds. Two real ``Services`` on one real store (a SQLite file, a PostgreSQL database: two
+connections, as two processes have), the change job of the second running in its scheduler."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,17 +23,17 @@ GUILD = 4242
 FRAGMENT = "verzoek u de financiering van deze plaatsen voor tenminste drie jaar te garanderen"
 
 
-def settings(tmp_path: Path) -> Settings:
+def settings(location: str) -> Settings:
     return Settings(
-        BRIEFBOT_DB=tmp_path / "shared.sqlite3",
+        BRIEFBOT_DB=location,
         BRIEFBOT_LETTERS_DIR=BUNDLED,
         DISCORD_TOKEN="test-token",
     )
 
 
 @pytest.fixture
-async def two(tmp_path: Path) -> AsyncIterator[tuple[Services, Services]]:
-    conf = settings(tmp_path)
+async def two(location: str) -> AsyncIterator[tuple[Services, Services]]:
+    conf = settings(location)
     first = await Services.open(conf)
     second = await Services.open(conf)
     second.change_job.listen = 0.5
@@ -86,7 +85,7 @@ async def test_a_subscription_set_in_one_process_wakes_the_others_digest_job(two
     assert first_applied == 0  # a process never applies its own changes
 
 
-async def test_a_change_that_was_never_told_is_mended_from_the_store(two, tmp_path):
+async def test_a_change_that_was_never_told_is_mended_from_the_store(two):
     first, second = two
     record, _, _ = await first.letters.add_upload(
         HandmadeLetter().text().encode(), filename="brief.txt", guild_id=GUILD
@@ -96,8 +95,7 @@ async def test_a_change_that_was_never_told_is_mended_from_the_store(two, tmp_pa
     for index in second._indexes:
         await index.on_letter_removed(record.id)
     # the feed lost it (pruned before this process read it): the store still has the letter
-    with sqlite3.connect(tmp_path / "shared.sqlite3") as conn:
-        conn.execute("DELETE FROM changes")
+    await first.store.changes.prune(datetime.now(UTC) + timedelta(seconds=1))
     assert await second.change_job.catch_up() == 0
     assert record.id not in second.catalog.by_id
     assert await second.change_job.reconcile() == 1
@@ -106,9 +104,8 @@ async def test_a_change_that_was_never_told_is_mended_from_the_store(two, tmp_pa
     assert best.letter_id == record.id
 
 
-async def test_the_sqlite_feed(tmp_path):
-    path = tmp_path / "feed.sqlite3"
-    async with open_store(path) as one, open_store(path) as other:
+async def test_the_feed(location):
+    async with open_store(location) as one, open_store(location) as other:
         feed, seen = one.changes, other.changes
         assert await seen.cursor() == 0
         assert await seen.wait(0, 0.2) is False  # nothing came
