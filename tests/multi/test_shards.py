@@ -14,6 +14,7 @@ import pytest
 from bot.chat.client import BriefbotClient, IdentifyGate
 from bot.cli import ops
 from bot.services.app import Services
+from bot.services.digests import DeliveryError
 from bot.settings import Settings, ShardPlan, get_settings
 from tests.discord_server import DiscordTestServer, running_bot
 
@@ -150,3 +151,36 @@ def test_shard_settings_from_the_environment_are_checked_together(tmp_path):
     plan = settings(tmp_path, BRIEFBOT_SHARDS="0,2-3", BRIEFBOT_SHARD_COUNT="8").shard_plan
     assert plan == ShardPlan((0, 2, 3), 8)
     assert plan.describe() == "shards 0,2-3 of 8"
+
+
+async def test_a_personal_digest_of_a_server_on_another_shard_is_sent_over_rest(tmp_path):
+    """Any process sends any digest (REST needs no gateway): a personal digest set up in a
+    server this process does not serve checks the membership with Discord, and is sent; a
+    user who left that server pauses it, as on one process."""
+    async with DiscordTestServer(max_concurrency=16) as server:
+        here = server.add_guild("hier", shard=(0, 2))
+        there = server.add_guild("daar", shard=(1, 2))
+        server.add_channel(here, "brieven")
+        reader, leaver = server.add_user("lezer"), server.add_user("weg")
+        server.add_member(there, reader)
+        conf = settings(tmp_path, BRIEFBOT_SHARDS="0", BRIEFBOT_SHARD_COUNT="2")
+        services = await Services.open(conf)
+        try:
+            bot = BriefbotClient(conf, services, guild_ready_timeout=0.01)
+            async with running_bot(server, bot):
+                assert bot.get_guild(there.id) is None  # another process's shard
+                sub = await services.digests.subscribe(
+                    kind="user", user_id=reader.id, guild_id=there.id, language="en"
+                )
+                result = await services.digests.send_now(sub, bot.sender)
+                (dm,) = server.messages(reader, from_bot=True)
+                assert dm.id == result.message_id
+                assert server.requests_for("GET /guilds/{guild_id}/members/{member_id}")
+                gone = await services.digests.subscribe(
+                    kind="user", user_id=leaver.id, guild_id=there.id, language="en"
+                )
+                with pytest.raises(DeliveryError) as failed:
+                    await services.digests.send_now(gone, bot.sender)
+                assert failed.value.permanent and "member" in failed.value.reason
+        finally:
+            await services.close()
