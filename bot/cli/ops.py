@@ -139,16 +139,9 @@ async def run(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     services = await Services.open(settings)
     try:
-        log_start(settings)
         return await _serve(bot_client(settings, services), token)
     finally:
         await services.close()
-
-
-def log_start(settings: Settings) -> None:
-    import logging
-
-    logging.getLogger("bot.cli").info("starting", extra={"serves": settings.shard_plan.describe()})
 
 
 async def _serve(bot: Any, token: str) -> int:
