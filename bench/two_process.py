@@ -167,13 +167,28 @@ async def interactions(server, rooms, users, args, result: Result) -> None:
             result.complete_ms.append((time.monotonic() - rec.dispatched_at) * 1000)
             result.within_3s += rec.latency < 3.0
 
-    # warm-up: every process builds its indexes on first use (not measured)
-    await asyncio.gather(
-        *(
-            server.slash("quote", {"text": QUERIES[0]}, user=users[-1 - i], channel=room)
-            for i, room in enumerate(rooms)
-        )
-    )
+    # Warm-up (not measured): every process loads its indexes and models in the background
+    # after it connects; the load starts once a round of every kind in every server is
+    # answered quickly by all of them.
+    warm_users = iter(users[USERS // 2 :] * 20)
+    deadline = time.monotonic() + 180
+    while True:
+        recs = []
+        for room in rooms:
+            for name, options in (
+                ("quote", {"text": QUERIES[0]}),
+                ("ask", {"question": QUESTIONS[0]}),
+                ("summary", {"length": 3}),
+                ("recommendations", {"topic": "mensenhandel"}),
+            ):
+                recs.append(await server.slash(name, options, user=next(warm_users), channel=room))
+        for rec in recs:
+            await server.wait_for_response(rec, timeout=60)
+            if rec.response_type == 5:
+                await server.wait_for_followups(rec, 1, timeout=120)
+        if max(r.latency for r in recs) < 0.25 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(2)
     await server.settle(1.0, timeout=120)
     started = time.perf_counter()
     await asyncio.gather(*(fire(i) for i in range(args.interactions)))
