@@ -17,14 +17,12 @@ protocols in ``bot.store.base`` and the records in ``bot.store.records``, never 
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.store.base import (
     DigestRepository,
@@ -40,6 +38,13 @@ from bot.store.base import (
     StoreError,
     StoreFull,
     VectorRepository,
+)
+from bot.store.location import (
+    Location,
+    backend_of,
+    describe,
+    postgres_url,
+    sqlite_path,
 )
 from bot.store.records import LetterRecord, RepairRecord, SectionRecord, SentenceRecord
 
@@ -69,47 +74,6 @@ __all__ = [
     "postgres_url",
     "sqlite_path",
 ]
-
-Location = str | os.PathLike[str]
-_SQLITE_PREFIXES = ("sqlite:///", "sqlite://", "sqlite:")
-_POSTGRES_PREFIXES = ("postgresql://", "postgres://", "postgresql+")
-
-
-def backend_of(location: Location) -> str:
-    """``sqlite`` or ``postgresql``: which backend ``location`` names."""
-    text = os.fspath(location)
-    if text.startswith(_POSTGRES_PREFIXES):
-        return "postgresql"
-    return "sqlite"
-
-
-def sqlite_path(location: Location) -> str:
-    """The file a SQLite location names (``sqlite:data/x.sqlite3`` -> ``data/x.sqlite3``)."""
-    text = os.fspath(location)
-    for prefix in _SQLITE_PREFIXES:
-        if text.startswith(prefix):
-            return text[len(prefix) :] or ":memory:"
-    return text
-
-
-def postgres_url(location: Location) -> str:
-    """The URL asyncpg takes (``postgresql+asyncpg://`` and ``postgres://`` as ``postgresql://``)."""
-    text = os.fspath(location)
-    if text.startswith("postgresql+"):
-        text = "postgresql://" + text.split("://", 1)[1]
-    return text
-
-
-def describe(location: Location) -> str:
-    """A location for messages and reports: a PostgreSQL URL without its password."""
-    text = os.fspath(location)
-    if backend_of(text) != "postgresql":
-        return text
-    parts = urlsplit(text)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    user = f"{parts.username}@" if parts.username else ""
-    return f"postgresql://{user}{host}{port}{parts.path}"
 
 
 class _OpenStore:

@@ -10,8 +10,8 @@ import builtins
 
 import asyncpg
 
-from bot.store import describe
 from bot.store.base import StoreError
+from bot.store.location import describe
 from bot.store.postgres.changes import PostgresChangeFeed
 from bot.store.postgres.db import DRIVER_ERRORS, Pg, store_error
 from bot.store.postgres.digests import SELECT_DELIVERY, PgDigestRepository, delivery
