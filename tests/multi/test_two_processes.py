@@ -22,6 +22,7 @@ from tests.multi.processes import BUNDLED, bots, cli
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FRAGMENT = "verzoek u de financiering van deze plaatsen voor tenminste drie jaar te garanderen"
+BUNDLED_FRAGMENT = "beroep op u dit onderwerp in het regeer akord te laten terugkomen"
 STALE = 5  # seconds before a silent process's claim is taken over (BRIEFBOT_CLAIM_STALE_SECONDS)
 
 
@@ -29,8 +30,8 @@ def settings(location: str) -> Settings:
     return Settings(BRIEFBOT_DB=location, BRIEFBOT_LETTERS_DIR=BUNDLED, DISCORD_TOKEN="test-token")
 
 
-async def quote(server: DiscordTestServer, channel, user) -> str:
-    rec = await server.slash("quote", {"text": FRAGMENT}, user=user, channel=channel)
+async def quote(server: DiscordTestServer, channel, user, text: str = FRAGMENT) -> str:
+    rec = await server.slash("quote", {"text": text}, user=user, channel=channel)
     await server.wait_for_response(rec, timeout=20)
     if rec.response_type == 5:
         await server.wait_for_followups(rec, 1, timeout=30)
@@ -47,7 +48,7 @@ async def answered_within(server, channel, users, within: float) -> float:
         if "financiering van deze plaatsen" in await quote(server, channel, user):
             return time.monotonic() - started
         assert time.monotonic() - started < within, "the letter never became answerable"
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
     raise AssertionError("the letter never became answerable")
 
 
@@ -68,13 +69,24 @@ async def test_two_processes_share_letters_and_send_each_digest_once(location, t
         stale = {"BRIEFBOT_CLAIM_STALE_SECONDS": str(STALE)}
         async with bots(server, location, tmp_path, **stale) as (p0, p1):
             assert server.shard_sessions.keys() == {(0, 2), (1, 2)}
+            # both have loaded their indexes (built in the background after connecting)
+            for i, room in enumerate(rooms):
+                assert "het kabinet de" in await quote(
+                    server, room, members[-1 - i], BUNDLED_FRAGMENT
+                )
             # ---- a letter an operator adds (a third process) is answered by both processes
             letter = tmp_path / "brief.txt"
             letter.write_text(HandmadeLetter().text(), encoding="utf-8")
             code, out = await cli(location, "ingest", str(letter))
             assert code == 0, out
             for room in rooms:  # room 0 is served by p0 only, room 1 by p1 only
-                assert await answered_within(server, room, members, 20) < 20
+                try:
+                    await answered_within(server, room, members, 60)
+                except AssertionError as exc:
+                    exc.add_note(
+                        f"shard 0:\n{p0.output()[-2000:]}\nshard 1:\n{p1.output()[-2000:]}"
+                    )
+                    raise
 
             # ---- digests due now, set by another process: both bots wake and race for them
             server.add_fault(
