@@ -63,7 +63,11 @@ class IdentifyGate:
     """Paces IDENTIFYs like Discord asks: shard ``i`` is in bucket ``i % max_concurrency``,
     and each bucket starts one session per :data:`IDENTIFY_INTERVAL` seconds (a large bot's
     ``max_concurrency`` of 16 starts 16 shards at once; discord.py's default waits 5 s before
-    every shard but the first)."""
+    every shard but the first).
+
+    Across processes started together (``compose.yaml``) nothing is shared, so a process's
+    first shard waits for its slot: shard ``i`` identifies ``i // max_concurrency`` intervals
+    after the start, which keeps the shards of one bucket apart whichever process holds them."""
 
     def __init__(self, interval: float = IDENTIFY_INTERVAL) -> None:
         self.interval = interval
@@ -71,7 +75,8 @@ class IdentifyGate:
         self._last: dict[int, float] = {}
         self._lock = asyncio.Lock()
 
-    async def wait(self, shard_id: int) -> None:
+    async def wait(self, shard_id: int, *, first: bool = False) -> None:
+        """Return when ``shard_id`` may IDENTIFY; ``first``: this process's first one."""
         assert self.max_concurrency is not None
         async with self._lock:
             loop = asyncio.get_running_loop()
@@ -79,6 +84,8 @@ class IdentifyGate:
             last = self._last.get(bucket)
             if last is not None:
                 await asyncio.sleep(max(0.0, last + self.interval - loop.time()))
+            elif first:
+                await asyncio.sleep((shard_id // self.max_concurrency) * self.interval)
             self._last[bucket] = loop.time()
 
 
@@ -143,7 +150,7 @@ class BriefbotClient(ClientBase):
             except Exception:  # Discord's answer is advice: pace as a small bot
                 log.info("could not ask Discord how fast shards may start; one per 5 s")
                 self._identify.max_concurrency = 1
-        await self._identify.wait(shard_id or 0)
+        await self._identify.wait(shard_id or 0, first=initial)
 
     async def setup_hook(self) -> None:
         tune_for_latency(asyncio.get_running_loop())

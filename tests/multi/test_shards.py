@@ -114,6 +114,17 @@ async def test_identifies_of_one_bucket_are_five_seconds_apart():
     assert times[1] - times[0] < 0.2  # another bucket: at once
     assert times[2] - times[0] >= 0.29  # the same bucket: an interval later
     assert times[3] - times[1] >= 0.29
+    # another process, whose first shard is 3 (bucket 1, second slot): it waits for its slot
+    other = IdentifyGate(interval=0.3)
+    other.max_concurrency = 2
+    started = loop.time()
+    await other.wait(3, first=True)
+    assert loop.time() - started >= 0.29
+    started = loop.time()
+    fresh = IdentifyGate(interval=0.3)
+    fresh.max_concurrency = 2
+    await fresh.wait(1, first=True)  # the first slot: at once
+    assert loop.time() - started < 0.2
 
 
 @pytest.mark.parametrize(
