@@ -1,6 +1,7 @@
 # briefbot: the Discord bot in a slim, non-root container. The database lives on the /data volume.
 #   docker build -t briefbot .
 #   docker run --rm -e DISCORD_TOKEN=... -v briefbot-data:/data --read-only --tmpfs /tmp briefbot
+#   docker compose up -d --build   (compose.yaml: PostgreSQL and two bot processes, shards split)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     )
     poll_minutes: int = Field(default=15, alias="BRIEFBOT_POLL_MINUTES")
     contact: str | None = Field(default=None, alias="BRIEFBOT_CONTACT")
+    # Several bot processes (``briefbot run --shards 0-1 --shard-count 4``): the gateway shards
+    # this process serves and how many the bot has in all; unset (or ``auto``): one process
+    # serves every shard, as many as Discord recommends (GET /gateway/bot).
+    shards: str | None = Field(default=None, alias="BRIEFBOT_SHARDS")
+    shard_count: str | None = Field(default=None, alias="BRIEFBOT_SHARD_COUNT")
+    # A digest claimed by a process that went silent this long is taken over by another
+    # (the process died mid-delivery); see bot/services/digests/claims.py.
+    claim_stale_seconds: int = Field(default=300, alias="BRIEFBOT_CLAIM_STALE_SECONDS")
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -128,12 +137,129 @@ class Settings(BaseSettings):
             return value or None
         return value
 
+    @field_validator("shards", "shard_count", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("shard_count")
+    @classmethod
+    def _shard_count(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_count(value)
+        return value
+
+    @field_validator("shards")
+    @classmethod
+    def _shards(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_ids(value)
+        return value
+
+    @field_validator("claim_stale_seconds")
+    @classmethod
+    def _stale(cls, value: int) -> int:
+        if value < 5:
+            raise ValueError("use a number of seconds, at least 5 (default 300)")
+        return value
+
+    @model_validator(mode="after")
+    def _shards_together(self) -> Settings:
+        ShardPlan.of(self.shards, self.shard_count)  # --shards needs a count that holds them
+        return self
+
+    @property
+    def shard_plan(self) -> ShardPlan:
+        """Which shards this process serves (validated together)."""
+        return ShardPlan.of(self.shards, self.shard_count)
+
     @field_validator("max_requests_per_second")
     @classmethod
     def _pacing(cls, value: int) -> int:
         if value < 0:
             raise ValueError("use 0 (no pacing) or a number of requests a second, e.g. 45")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class ShardPlan:
+    """The gateway shards one bot process serves.
+
+    ``count`` None: automatic (as many shards as Discord recommends, all in this process);
+    ``ids`` None: every shard of ``count``. A guild belongs to shard
+    ``(guild_id >> 22) % count``; direct messages arrive on shard 0."""
+
+    ids: tuple[int, ...] | None = None
+    count: int | None = None
+
+    @classmethod
+    def of(cls, shards: str | None, count: str | None) -> ShardPlan:
+        total = parse_shard_count(count) if count is not None else None
+        if shards is None:
+            return cls(None, total)
+        ids = parse_shard_ids(shards)
+        if total is None:
+            raise ValueError(
+                "--shards needs the bot's total number of shards: add --shard-count N "
+                "(the same N in every process)"
+            )
+        wrong = [i for i in ids if i >= total]
+        if wrong:
+            raise ValueError(
+                f"shard {wrong[0]} does not exist with --shard-count {total}: "
+                f"use shard numbers from 0 to {total - 1}"
+            )
+        return cls(ids, total)
+
+    @property
+    def automatic(self) -> bool:
+        return self.count is None
+
+    def describe(self) -> str:
+        if self.count is None:
+            return "all shards (automatic)"
+        ids = self.ids if self.ids is not None else tuple(range(self.count))
+        return f"shards {format_shard_ids(ids)} of {self.count}"
+
+
+def parse_shard_count(text: str) -> int | None:
+    """``auto`` (None) or a number of shards, at least 1."""
+    value = text.strip().lower()
+    if value == "auto":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{text!r} is not a number of shards: use a number like 4, or auto")
+    return int(value)
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """``0-1``, ``3`` or ``0,2,5-7``: the shard numbers, sorted, each once."""
+    ids: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        low, sep, high = part.partition("-")
+        if not low.isdigit() or (sep and not high.isdigit()):
+            raise ValueError(f"{text!r} is not a list of shards: write them like 0-1, 3 or 0,2,5-7")
+        first, last = int(low), int(high) if sep else int(low)
+        if last < first:
+            raise ValueError(f"{part!r} is an empty range of shards: write the lower one first")
+        ids.update(range(first, last + 1))
+    return tuple(sorted(ids))
+
+
+def format_shard_ids(ids: tuple[int, ...]) -> str:
+    """``(0, 1, 2, 5)`` -> ``0-2,5``."""
+    parts: list[str] = []
+    start = prev = None
+    for i in [*ids, None]:
+        if i is not None and prev is not None and i == prev + 1:
+            prev = i
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = i
+    return ",".join(parts)
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -3,7 +3,13 @@
 :class:`BriefbotClient` receives the services (``bot.services.app.Services``, built once by
 the caller), loads one cog per feature, syncs the commands when they changed, and once
 connected starts the services' periodic jobs with its :class:`DiscordSender`. It keeps its own
-background tasks referenced and logs their failures."""
+background tasks referenced and logs their failures.
+
+Sharding: the client is discord.py's ``AutoShardedBot``. With no shard settings it asks Discord
+how many shards to open (``GET /gateway/bot``) and serves them all; with ``BRIEFBOT_SHARDS`` and
+``BRIEFBOT_SHARD_COUNT`` (``briefbot run --shards 0-1 --shard-count 4``) it serves those shards
+only, and other processes serve the rest, all on one store. IDENTIFYs are paced the way Discord
+asks: at most ``max_concurrency`` shards (from ``GET /gateway/bot``) start per 5 seconds."""
 
 from __future__ import annotations
 
@@ -50,6 +56,39 @@ def intents() -> discord.Intents:
     return value
 
 
+IDENTIFY_INTERVAL = 5.0  # Discord: per rate-limit bucket, one IDENTIFY per 5 seconds
+
+
+class IdentifyGate:
+    """Paces IDENTIFYs like Discord asks: shard ``i`` is in bucket ``i % max_concurrency``,
+    and each bucket starts one session per :data:`IDENTIFY_INTERVAL` seconds (a large bot's
+    ``max_concurrency`` of 16 starts 16 shards at once; discord.py's default waits 5 s before
+    every shard but the first).
+
+    Across processes started together (``compose.yaml``) nothing is shared, so a process's
+    first shard waits for its slot: shard ``i`` identifies ``i // max_concurrency`` intervals
+    after the start, which keeps the shards of one bucket apart whichever process holds them."""
+
+    def __init__(self, interval: float = IDENTIFY_INTERVAL) -> None:
+        self.interval = interval
+        self.max_concurrency: int | None = None
+        self._last: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def wait(self, shard_id: int, *, first: bool = False) -> None:
+        """Return when ``shard_id`` may IDENTIFY; ``first``: this process's first one."""
+        assert self.max_concurrency is not None
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            bucket = shard_id % self.max_concurrency
+            last = self._last.get(bucket)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + self.interval - loop.time()))
+            elif first:
+                await asyncio.sleep((shard_id // self.max_concurrency) * self.interval)
+            self._last[bucket] = loop.time()
+
+
 CPU_WORKERS = 1
 SWITCH_INTERVAL = 0.001
 
@@ -80,6 +119,10 @@ class BriefbotClient(ClientBase):
         **kw: Any,
     ) -> None:
         kw.setdefault("intents", intents())
+        plan = settings.shard_plan
+        if "shard_count" not in kw and plan.count is not None:
+            kw["shard_count"] = plan.count
+            kw["shard_ids"] = list(plan.ids) if plan.ids is not None else None
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -91,6 +134,23 @@ class BriefbotClient(ClientBase):
         self.sender = DiscordSender(self)
         self._sync_on_start = sync
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._identify = IdentifyGate()
+
+    def holds_guild(self, guild_id: int) -> bool:
+        """Whether this process serves the shard of ``guild_id`` (and so has it cached)."""
+        count = self.shard_count or 1
+        ids = self.shard_ids
+        return ids is None or (guild_id >> 22) % count in ids
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if self._identify.max_concurrency is None:
+            try:
+                _, _, limit = await self.http.get_bot_gateway()
+                self._identify.max_concurrency = max(1, int(limit["max_concurrency"]))
+            except Exception:  # Discord's answer is advice: pace as a small bot
+                log.info("could not ask Discord how fast shards may start; one per 5 s")
+                self._identify.max_concurrency = 1
+        await self._identify.wait(shard_id or 0, first=initial)
 
     async def setup_hook(self) -> None:
         tune_for_latency(asyncio.get_running_loop())
@@ -154,5 +214,10 @@ class BriefbotClient(ClientBase):
     async def on_ready(self) -> None:
         log.info(
             "connected",
-            extra={"user": str(self.user), "guilds": len(self.guilds)},
+            extra={
+                "user": str(self.user),
+                "guilds": len(self.guilds),
+                "shards": sorted(self.shards),
+                "shard_count": self.shard_count,
+            },
         )

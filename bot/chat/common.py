@@ -21,10 +21,11 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class ClientBase(commands.Bot):
+class ClientBase(commands.AutoShardedBot):
     """What the cogs use of the Discord client: the services, the settings and the digests'
-    sender. The client is ``bot.chat.client.BriefbotClient``; cogs name this base instead, so
-    that no cog imports the client (which imports every cog)."""
+    sender. Sharded (discord.py's ``AutoShardedBot``): one process serves the shards its
+    settings name, or all of them. The client is ``bot.chat.client.BriefbotClient``; cogs name
+    this base instead, so that no cog imports the client (which imports every cog)."""
 
     settings: Settings
     services: Services

@@ -97,6 +97,31 @@ def _say(help_text: str) -> None:
     err.print(help_text, soft_wrap=True, markup=False)
 
 
+def _configure_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="the gateway shards this process serves, like 0-1 or 0,2 (other processes serve "
+        "the rest, on the same database; env BRIEFBOT_SHARDS)",
+    )
+    p.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="how many shards the bot has in all, the same in every process, or auto (the "
+        "default: one process serves as many as Discord recommends; env BRIEFBOT_SHARD_COUNT)",
+    )
+
+
+def _with_shards(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with ``--shards``/``--shard-count`` (which override the environment)."""
+    from bot.settings import ShardPlan
+
+    shards = getattr(args, "shards", None) or settings.shards
+    count = getattr(args, "shard_count", None) or settings.shard_count
+    ShardPlan.of(shards, count)  # ValueError: one line saying what to write instead
+    return settings.model_copy(update={"shards": shards, "shard_count": count})
+
+
 async def run(args: argparse.Namespace) -> int:
     """Start the bot. Logging in is tried once: a token Discord rejects, or a network that
     cannot reach Discord, ends the start with one line saying what to do (exit 2 or 3). Once
@@ -105,7 +130,10 @@ async def run(args: argparse.Namespace) -> int:
     from bot.chat.entry import bot_client
     from bot.services.app import Services
 
-    settings = settings_for(args)
+    try:
+        settings = _with_shards(settings_for(args), args)
+    except ValueError as exc:
+        return fail(args, str(exc), code=EXIT_SETUP)
     token = token_for(settings)
     if token is None:
         return EXIT_SETUP
@@ -344,7 +372,7 @@ def _refused(args: argparse.Namespace, message: str) -> int:
 
 
 COMMANDS = [
-    ("run", "start the Discord bot (needs DISCORD_TOKEN)", lambda p: None, run),
+    ("run", "start the Discord bot (needs DISCORD_TOKEN)", _configure_run, run),
     ("sync", "sync the slash commands with Discord now", lambda p: None, sync),
     ("check", "database integrity, schema version, counts, token set", _configure_check, check),
     ("backup", "copy the database to PATH (safe while the bot runs)", _configure_backup, backup),

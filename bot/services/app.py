@@ -22,8 +22,10 @@ What is built, and on what:
     tour: the /help examples (+ recommendations, summaries, quotes, answers)
     conversations: direct messages (+ answers, tour)
     sources: followed sources (+ letters: what a poll brings is ingested like any file)
+    changes: what this process changes, told to the other bot processes on the store
+    (letters, subscriptions, sources publish through it); the change job applies theirs here
     scheduler: the periodic jobs (digest delivery, the purge of servers' data, polling the
-    followed sources), started by
+    followed sources, the other processes' changes), started by
     :meth:`Services.start` once there is a way to send, stopped by :meth:`Services.close`.
 
 A new service is added here (and, when it has periodic work, its job in :meth:`start`; when it
@@ -34,14 +36,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from datetime import timedelta
 from pathlib import Path
 
 from bot.core import lexicon
 from bot.services.ask import AskService
 from bot.services.catalog import Catalog, LetterIndex
+from bot.services.changes import ChangeJob, ChangePublisher
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
-from bot.services.digests import DigestJob, DigestService, Sender
+from bot.services.digests import Claims, DigestJob, DigestService, Sender
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
@@ -54,6 +58,8 @@ from bot.services.summary import SummaryService
 from bot.services.tour import TourService
 from bot.settings import Settings
 from bot.store import Store, open_store
+
+CHANGES_RETRY = timedelta(seconds=5)  # the change feed failed (the store was busy): soon again
 
 
 class Services:
@@ -71,6 +77,8 @@ class Services:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.catalog = Catalog()
+        # several bot processes on one store: what this one changes, the others take in
+        self.changes = ChangePublisher(store.changes)
         self.recommendations = RecommendationService(store, self.catalog)
         self.quotes = QuoteService(store, self.catalog)
         self.summaries = SummaryService(store, self.catalog, self.recommendations)
@@ -88,6 +96,7 @@ class Services:
             self._indexes,
             backfill=self.answers.backfill,
             bundled=settings.letters_dir,
+            publish=self.changes.publish,
         )
         self.digests = DigestService(
             store.digests,
@@ -95,7 +104,9 @@ class Services:
             recommendations=self.recommendations,
             summaries=self.summaries,
             clock=self.clock,
+            claims=Claims(timedelta(seconds=settings.claim_stale_seconds)),
         )
+        self.digests.publish = self.changes.publish
         self.privacy = PrivacyService(
             store.meta,
             users={"subscriptions": self.digests},
@@ -113,6 +124,7 @@ class Services:
         self.sources = SourceService(
             store, self.catalog, self.letters, settings, clock=self.clock, client=http
         )
+        self.sources.publish = self.changes.publish
         self.scheduler = Scheduler(self.clock)
         self._digest_job = DigestJob(self.digests)
         self.scheduler.add(self._digest_job, wake=self.digests.changed)
@@ -120,6 +132,15 @@ class Services:
         self.scheduler.add(
             SourceJob(self.sources), wake=self.sources.changed, retry_after=AFTER_CRASH
         )
+        self.change_job = ChangeJob(
+            store,
+            self.catalog,
+            self.letters,
+            self.changes,
+            wakes={"subscriptions": self.digests.changed.set, "sources": self.sources.changed.set},
+            clock=self.clock,
+        )
+        self.scheduler.add(self.change_job, retry_after=CHANGES_RETRY)
 
     @classmethod
     async def open(
@@ -137,6 +158,7 @@ class Services:
         store = await open_store(database or settings.database)
         services = cls(store, settings, clock=clock, http=http)
         try:
+            await services.change_job.start_at()  # before the letters: nothing falls between
             await services.letters.load()
             if seed:
                 await services.letters.seed()

@@ -20,6 +20,8 @@ from typing import Any, Literal, Protocol
 
 from bot.core.models import ParsedLetter
 from bot.store.records import (
+    Change,
+    ChangeKind,
     ClaimDecision,
     ClaimRequest,
     ClaimResult,
@@ -450,6 +452,44 @@ class SourceRepository(Protocol):
     async def letters_of(self, source_id: int, ref: str) -> builtins.list[int]: ...
 
 
+# --------------------------------------------------------------------------- the change feed
+
+
+class ChangeFeed(Protocol):
+    """What one bot process changed that the others must take in: letters stored or deleted
+    (their catalog and indexes are in memory), subscriptions and followed sources changed
+    (their schedulers sleep until a due time they computed). Every change gets an increasing
+    id; a reader keeps the id of the last change it applied (its cursor) and reads on from it,
+    so nothing is lost while a process restarts or a notification goes astray.
+
+    SQLite: a ``changes`` table, looked at when the file's ``PRAGMA data_version`` moves
+    (another connection committed). PostgreSQL: the same table, and ``LISTEN``/``NOTIFY`` to
+    wake the readers at once (``bot/store/postgres/changes.py``)."""
+
+    async def publish(self, kind: ChangeKind, key: int | None = None, *, origin: str) -> int:
+        """Record a change (committed when this returns); its id."""
+        ...
+
+    async def since(self, cursor: int, *, limit: int = 1000) -> builtins.list[Change]:
+        """The changes after ``cursor``, oldest first, at most ``limit``."""
+        ...
+
+    async def cursor(self) -> int:
+        """The id of the latest change (0: none yet): where a process that just loaded
+        everything starts reading."""
+        ...
+
+    async def wait(self, cursor: int, within: float) -> bool:
+        """Return as soon as a change after ``cursor`` may exist (True), or after ``within``
+        seconds without a sign of one (False). Cheap enough to call in a loop."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget the changes made before ``before`` (every process has read them); how
+        many."""
+        ...
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -473,6 +513,9 @@ class Store(Protocol):
 
     @property
     def sources(self) -> SourceRepository: ...
+
+    @property
+    def changes(self) -> ChangeFeed: ...
 
     @property
     def schema_version(self) -> int: ...

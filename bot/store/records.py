@@ -311,6 +311,22 @@ class StoreStats:
     last_digest: Delivery | None  # the most recently sent digest
 
 
+# --------------------------------------------------------------------------- the change feed
+
+#: What one process tells the others (``ChangeFeed``): a letter stored or deleted (``key``: its
+#: id), the digest subscriptions changed, the followed sources changed.
+ChangeKind = Literal["letter-added", "letter-removed", "subscriptions", "sources"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    id: int  # increasing: a reader's cursor is the last id it has applied
+    kind: ChangeKind
+    key: int | None
+    origin: str  # the process that made the change (it does not apply its own)
+    created_at: datetime
+
+
 # --------------------------------------------------------------------------- followed sources
 
 FollowedKind = Literal["tweedekamer", "folder"]

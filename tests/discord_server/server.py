@@ -199,9 +199,23 @@ class GatewaySession:
         self.resumable = True
         self.lock = asyncio.Lock()
         self.dispatched: dict[str, int] = {}
+        shard = identify.get("shard")
+        #: ``(shard_id, shard_count)`` from IDENTIFY; None: an unsharded session (all guilds).
+        self.shard: tuple[int, int] | None = (int(shard[0]), int(shard[1])) if shard else None
 
     def has(self, intent: int) -> bool:
         return bool(self.intents & intent)
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this session receives the events of ``guild_id`` (None: direct messages).
+        Like Discord: a guild belongs to shard ``(guild_id >> 22) % shard_count``, and DMs
+        to shard 0."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     async def send_dispatch(self, event: str, data: Any) -> None:
         async with self.lock:
@@ -285,6 +299,12 @@ class DiscordTestServer:
         is closed with 4014 like Discord.
     max_backlog:
         Dispatches kept per session for RESUME replay.
+    recommended_shards, max_concurrency:
+        What ``GET /gateway/bot`` answers (``shards``, ``session_start_limit.max_concurrency``).
+        Sharding works as on Discord: IDENTIFY with ``shard: [id, count]``; a session receives
+        the guilds with ``(guild_id >> 22) % count == id`` (READY, GUILD_CREATE and their
+        events, interactions included), DMs go to shard 0; :meth:`add_guild` takes
+        ``shard=(id, count)`` to create a guild on a given shard.
     """
 
     def __init__(
@@ -300,6 +320,8 @@ class DiscordTestServer:
         allowed_privileged_intents: int = Intents.PRIVILEGED,
         max_backlog: int = 10_000,
         bot_name: str = "briefbot",
+        recommended_shards: int = 1,
+        max_concurrency: int = 1,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -312,6 +334,10 @@ class DiscordTestServer:
         self.attachment_size_limit = attachment_size_limit
         self.allowed_privileged_intents = allowed_privileged_intents
         self.max_backlog = max_backlog
+        #: What ``GET /gateway/bot`` recommends: how many shards, and how many may IDENTIFY
+        #: at once (``session_start_limit.max_concurrency``).
+        self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
         self.host = host
         self.port = port
 
@@ -338,8 +364,11 @@ class DiscordTestServer:
         # Gateway ------------------------------------------------------------------------
         self.connections: list[GatewayConnection] = []
         self.sessions: dict[str, GatewaySession] = {}
-        #: The session that receives dispatches (the latest one that sent READY).
+        #: The latest session that sent READY (with several shards, see ``shard_sessions``).
         self.session: GatewaySession | None = None
+        #: The live session of each shard (``(shard_id, shard_count)``; None: unsharded);
+        #: a guild's events go to the session that serves it (:meth:`session_for`).
+        self.shard_sessions: dict[tuple[int, int] | None, GatewaySession] = {}
         self.identify_count = 0
         self.resume_count = 0
         self.ready_count = 0
@@ -450,16 +479,19 @@ class DiscordTestServer:
         owner: User | None = None,
         bot_permissions: int = Permissions.ALL,
         everyone_permissions: int = Permissions.DEFAULT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
         """Create a guild the bot is a member of (sent in READY / GUILD_CREATE on IDENTIFY).
 
-        Guilds added after the bot connected need :meth:`announce_guild`.
+        ``shard=(id, count)``: a guild whose id puts it on that shard. Guilds added after the
+        bot connected need :meth:`announce_guild`.
         """
         return self.state.add_guild(
             name,
             owner=owner,
             bot_permissions=bot_permissions,
             everyone_permissions=everyone_permissions,
+            shard=shard,
         )
 
     def add_channel(
@@ -743,15 +775,31 @@ class DiscordTestServer:
     # Gateway: dispatch API
     # ==================================================================================
 
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The session that receives ``guild_id``'s events (None: DMs, shard 0): the shard
+        that serves it; None when no session serves it (its shard never identified)."""
+        for session in reversed(list(self.shard_sessions.values())):
+            if session.serves(guild_id):
+                return session
+        return None
+
+    def _session_or_raise(self, guild_id: int | None) -> GatewaySession:
+        session = self.session_for(guild_id)
+        if session is None:
+            if self.session is None:
+                raise RuntimeError("no gateway session: the bot has not identified")
+            where = "direct messages" if guild_id is None else f"guild {guild_id}"
+            raise RuntimeError(f"no gateway session serves {where} (its shard is not connected)")
+        return session
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> bool:
-        """Send a dispatch to the bot's session, filtered by intents like Discord.
+        """Send a dispatch to the session that serves it (by ``data["guild_id"]``; without
+        one, shard 0), filtered by intents like Discord.
 
         Returns False when the event was withheld (see ``filtered_events``). If the bot is
         momentarily disconnected the event is kept for RESUME replay.
         """
-        session = self.session
-        if session is None:
-            raise RuntimeError("no gateway session: the bot has not identified")
+        session = self._session_or_raise(parse_snowflake(data.get("guild_id")))
         return await self._dispatch_to(session, event, data)
 
     async def dispatch_raw(self, frame: dict[str, Any]) -> None:
@@ -787,22 +835,24 @@ class DiscordTestServer:
 
     async def _echo(self, event: str, msg: Message) -> None:
         """Dispatch a message event for ``msg`` if a session exists (never raises)."""
-        if msg.ephemeral or self.session is None:
+        session = self.session_for(msg.guild_id)
+        if msg.ephemeral or session is None:
             return
         member = None
         if msg.guild_id is not None:
             guild = self.state.guilds.get(msg.guild_id)
             member = guild.member(msg.author) if guild else None
         data = P.message_payload(msg, include_guild_id=True, member=member)
-        await self._dispatch_to(self.session, event, data)
+        await self._dispatch_to(session, event, data)
 
     async def _echo_delete(self, msg: Message) -> None:
-        if msg.ephemeral or self.session is None:
+        session = self.session_for(msg.guild_id)
+        if msg.ephemeral or session is None:
             return
         data: dict[str, Any] = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
         if msg.guild_id is not None:
             data["guild_id"] = str(msg.guild_id)
-        await self._dispatch_to(self.session, "MESSAGE_DELETE", data)
+        await self._dispatch_to(session, "MESSAGE_DELETE", data)
 
     # -- gateway faults ----------------------------------------------------------------
 
@@ -810,6 +860,13 @@ class DiscordTestServer:
         if self.session is None or self.session.conn is None:
             raise RuntimeError("the bot has no open gateway connection")
         return self.session.conn
+
+    def shard_connection(self, shard_id: int) -> GatewayConnection:
+        """The open connection of shard ``shard_id`` (for faults on one shard)."""
+        for key, session in self.shard_sessions.items():
+            if key is not None and key[0] == shard_id and session.conn is not None:
+                return session.conn
+        raise RuntimeError(f"shard {shard_id} has no open gateway connection")
 
     async def drop_gateway(self, *, code: int | None = None) -> None:
         """Close the bot's websocket: abruptly (TCP abort, no close frame) by default, or
@@ -842,9 +899,7 @@ class DiscordTestServer:
 
     async def announce_guild(self, guild: Guild) -> bool:
         """Dispatch GUILD_CREATE for a guild added after the bot connected (bot joined)."""
-        session = self.session
-        if session is None:
-            raise RuntimeError("no gateway session")
+        session = self._session_or_raise(guild.id)
         data = self._guild_create(session, guild)
         del data["unavailable"]  # no "unavailable" key: discord.py fires on_guild_join
         return await self._dispatch_to(session, "GUILD_CREATE", data)
@@ -857,7 +912,7 @@ class DiscordTestServer:
         """Delete a channel (later requests to it get 404 10003) and dispatch CHANNEL_DELETE."""
         channel.deleted = True
         self._changed()
-        if self.session is None:
+        if self.session_for(channel.guild_id) is None:
             return False
         return await self.dispatch("CHANNEL_DELETE", P.channel_payload(channel))
 
@@ -872,9 +927,10 @@ class DiscordTestServer:
             for channel in guild.channels.values():
                 channel.deleted = True
         self._changed()
-        if self.session is None:
+        session = self.session_for(guild.id)
+        if session is None:
             return False
-        return await self.dispatch("GUILD_DELETE", data)
+        return await self._dispatch_to(session, "GUILD_DELETE", data)
 
     # ==================================================================================
     # User actions: messages
@@ -906,8 +962,7 @@ class DiscordTestServer:
         """``author`` posts in ``channel``; dispatches MESSAGE_CREATE (with ``guild_id`` in
         guilds). Content is withheld from the bot without MESSAGE_CONTENT unless it
         mentions the bot."""
-        if self.session is None:
-            raise RuntimeError("no gateway session: the bot has not identified")
+        self._session_or_raise(channel.guild_id)
         if channel.deleted:
             raise ValueError(f"channel {channel.id} is deleted")
         guild = self.state.guild_of(channel)
@@ -1266,9 +1321,7 @@ class DiscordTestServer:
         source_message: Message | None = None,
         locale: str = "en-US",
     ) -> InteractionRecord:
-        session = self.session
-        if session is None:
-            raise RuntimeError("no gateway session: the bot has not identified")
+        session = self._session_or_raise(channel.guild_id)
         iid = self.state.snowflake()
         token = "itk" + secrets.token_hex(32)
         guild = self.state.guild_of(channel)
@@ -1677,12 +1730,12 @@ class DiscordTestServer:
     async def _h_gateway_bot(self, ctx: _Ctx) -> _Response:
         return 200, {
             "url": self.gateway_url.rstrip("/"),
-            "shards": 1,
+            "shards": self.recommended_shards,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 1000 - self.identify_count,
                 "reset_after": 86_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": self.max_concurrency,
             },
         }
 
@@ -2466,18 +2519,27 @@ class DiscordTestServer:
             self.gateway_errors.append("IDENTIFY with disallowed intents")
             await conn.close(4014)
             return
+        shard = data.get("shard")
+        if shard is not None and not _valid_shard(shard):
+            self.gateway_errors.append(f"IDENTIFY with an invalid shard {shard!r}")
+            await conn.close(4010)  # Discord: Invalid shard
+            return
         self.identify_count += 1
         self.identifies.append(data)
         session = GatewaySession(secrets.token_hex(16), data, self.max_backlog)
         self.sessions[session.session_id] = session
-        old = self.session
-        if old is not None:
-            old.resumable = False
+        # A new IDENTIFY ends the earlier session of the same shard (unsharded: of every shard).
+        if session.shard is None:
+            replaced = list(self.shard_sessions)
+        else:
+            replaced = [k for k in self.shard_sessions if k is None or k[0] == session.shard[0]]
+        for key in replaced:
+            self.shard_sessions.pop(key).resumable = False
+        self.shard_sessions[session.shard] = session
         self.session = session
         conn.session = session
         session.conn = conn
-        guilds = [g for g in self.state.guilds.values() if not g.deleted]
-        shard = data.get("shard")
+        guilds = [g for g in self.state.guilds.values() if not g.deleted and session.serves(g.id)]
         await session.send_dispatch(
             "READY",
             P.ready_payload(
@@ -2579,6 +2641,15 @@ class DiscordTestServer:
         if data.get("nonce") is not None:
             payload["nonce"] = data["nonce"]
         await session.send_dispatch("GUILD_MEMBERS_CHUNK", payload)
+
+
+def _valid_shard(shard: Any) -> bool:
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in shard)
+        and 0 <= shard[0] < shard[1]
+    )
 
 
 # --------------------------------------------------------------------------------------

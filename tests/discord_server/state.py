@@ -175,6 +175,12 @@ class SnowflakeGenerator:
         self._last = value
         return value
 
+    def skip_ms(self) -> int:
+        """A snowflake from the next millisecond (its shard differs from the last one's)."""
+        value = ((self._last >> 22) + 1) << 22
+        self._last = value
+        return value
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -917,8 +923,13 @@ class ServerState:
         owner: User | None = None,
         bot_permissions: int = Permissions.ALL,
         everyone_permissions: int = Permissions.DEFAULT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
         gid = self.snowflake()
+        if shard is not None:  # the next id on that shard: (id >> 22) % count == shard id
+            shard_id, count = shard
+            while (gid >> 22) % count != shard_id:
+                gid = self.snowflake.skip_ms()
         guild = Guild(
             id=gid,
             name=name,

@@ -21,6 +21,7 @@ PARTIAL_MAX = 1000  # digests whose later part failed, remembered for their retr
 # Discord error codes that will not go away by retrying: pause the subscription.
 NOT_A_MEMBER = pause_text("not_a_member")
 NOT_IN_SERVER = pause_text("not_in_server")
+UNKNOWN_GUILD = 10004
 PERMANENT = {
     10003: pause_text("channel_deleted"),
     10013: pause_text("user_unknown"),
@@ -28,6 +29,19 @@ PERMANENT = {
     50013: pause_text("no_permission"),
     50007: pause_text("dms_closed"),
 }
+
+
+def _serves(bot: discord.Client, guild_id: int) -> bool:
+    """Whether ``bot`` is connected to the gateway shard of ``guild_id`` (so a guild missing
+    from its cache is one the bot left). Any process sends any digest (over REST); a guild on
+    another process's shard is not in this one's cache."""
+    if not bot.is_ready():
+        return False
+    count = bot.shard_count or 1
+    ids = getattr(bot, "shard_ids", None)
+    if ids is None and bot.shard_id is not None:
+        ids = [bot.shard_id]
+    return ids is None or (guild_id >> 22) % count in ids
 
 
 class DiscordSender:
@@ -62,12 +76,16 @@ class DiscordSender:
         intent) and briefbot is still in that server."""
         assert sub.guild_id is not None and sub.user_id is not None
         guild = self.bot.get_guild(sub.guild_id)
-        if guild is None:
-            raise DeliveryError(NOT_IN_SERVER, permanent=True)
         try:
-            await guild.fetch_member(sub.user_id)
+            if guild is not None:
+                await guild.fetch_member(sub.user_id)
+            elif _serves(self.bot, sub.guild_id):  # connected to its shard: not there any more
+                raise DeliveryError(NOT_IN_SERVER, permanent=True)
+            else:  # another process's shard (or REST only): Discord knows
+                await self.bot.http.get_member(sub.guild_id, sub.user_id)
         except discord.NotFound as exc:
-            raise DeliveryError(NOT_A_MEMBER, permanent=True, code=exc.code) from exc
+            reason = NOT_IN_SERVER if exc.code == UNKNOWN_GUILD else NOT_A_MEMBER
+            raise DeliveryError(reason, permanent=True, code=exc.code) from exc
 
     async def send(self, sub: Subscription, digest: Digest) -> int:
         destination = await self._destination(sub)

@@ -132,11 +132,11 @@ class Occurrence:
     def extra_of(cls, sub: Subscription, logged: Delivery) -> Occurrence:
         return cls(sub, logged.due_date, logged.due_at, extra=logged)
 
-    def request(self, now: datetime) -> ClaimRequest:
+    def request(self, now: datetime, *, stale_after: timedelta = STALE_CLAIM) -> ClaimRequest:
         assert self.following_at is not None and self.extra is None
         return ClaimRequest(
             subscription_id=self.sub.id, due_date=self.due_date, due_at=self.due_at,
-            retry_at=min(self.following_at, now + STALE_CLAIM), missed=self.missed,
+            retry_at=min(self.following_at, now + stale_after), missed=self.missed,
             following_at=self.following_at, following_date=self.following_date,
         )  # fmt: skip
 

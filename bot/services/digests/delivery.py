@@ -25,7 +25,7 @@ from bot.services.clock import Clock
 from bot.services.digests.claims import (
     CLAIMS,
     MAX_ATTEMPTS,
-    STALE_CLAIM,
+    Claims,
     Occurrence,
     backoff,
     schedule_of,
@@ -96,9 +96,16 @@ class Outcomes:
 
 class Deliveries:
     def __init__(
-        self, repo: DigestRepository, content: DigestContent, clock: Clock, *, owner: str
+        self,
+        repo: DigestRepository,
+        content: DigestContent,
+        clock: Clock,
+        *,
+        owner: str,
+        claims: Claims = CLAIMS,
     ) -> None:
         self.repo = repo
+        self.claims = claims  # when a claim of a silent process is taken over
         self.content = content
         self.clock = clock
         self.owner = owner  # names this process in the claims it makes
@@ -151,7 +158,10 @@ class Deliveries:
                         log.exception("digest planning crashed", extra={"subscription": sub.id})
                         await self._park(sub, now + backoff(MAX_ATTEMPTS))
                 claims = await self.repo.claim_many(
-                    [p.request(now) for p in planned], owner=self.owner, now=now, policy=CLAIMS
+                    [p.request(now, stale_after=self.claims.stale_after) for p in planned],
+                    owner=self.owner,
+                    now=now,
+                    policy=self.claims,
                 )
                 for due, claim in zip(planned, claims, strict=True):
                     task = asyncio.ensure_future(one(due, claim, now))
@@ -220,7 +230,7 @@ class Deliveries:
                     extra={"subscription": sub.id, "reason": exc.reason},
                 )
                 # the claim stays ours but goes stale, so the next try looks again
-                await self._park(sub, now + STALE_CLAIM + timedelta(seconds=1))
+                await self._park(sub, now + self.claims.stale_after + timedelta(seconds=1))
                 return Delivered("retry", digest)
             if found is not None:
                 await outcomes.finish(
@@ -311,7 +321,10 @@ class Deliveries:
         if sub.next_due_date <= today and schedule.runs_on(today):
             due = Occurrence.on(sub, today, schedule.instant_on(today), now, schedule)
             (claim,) = await self.repo.claim_many(
-                [due.request(now)], owner=self.owner, now=now, policy=CLAIMS
+                [due.request(now, stale_after=self.claims.stale_after)],
+                owner=self.owner,
+                now=now,
+                policy=self.claims,
             )
             if claim[0] == "busy":
                 raise Refused("busy_sending", subscription=sub.id)

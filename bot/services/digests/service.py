@@ -11,13 +11,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 from bot.core.errors import Refused
 from bot.core.schedule import FREQUENCIES, Schedule, parse_time, parse_zone
 from bot.services.catalog import Catalog
 from bot.services.clock import Clock, SystemClock
+from bot.services.digests.claims import CLAIMS, Claims
 from bot.services.digests.content import DigestContent
 from bot.services.digests.delivery import Deliveries
 from bot.services.digests.model import Digest, Sender, SendNowResult
@@ -25,9 +26,13 @@ from bot.services.recommendations import RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import SummaryService
 from bot.store import DigestRepository
-from bot.store.records import Delivery, Subscription
+from bot.store.records import ChangeKind, Delivery, Subscription
 
 log = logging.getLogger(__name__)
+
+
+async def _unsaid(kind: ChangeKind) -> None:
+    return None
 
 
 class DigestService:
@@ -39,17 +44,24 @@ class DigestService:
         recommendations: RecommendationService,
         summaries: SummaryService,
         clock: Clock | None = None,
+        claims: Claims = CLAIMS,
     ) -> None:
+        """``claims``: the claim rules (how long before a silent process's claim is taken
+        over: ``BRIEFBOT_CLAIM_STALE_SECONDS``)."""
         self.repo = repo
         self.catalog = catalog
         self.recommendations = recommendations
         self.clock = clock or SystemClock()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.changed = asyncio.Event()  # set when a subscription changes: the scheduler wakes
+        # tells the other bot processes that subscriptions changed (bot.services.changes)
+        self.publish: Callable[[ChangeKind], Awaitable[None]] = _unsaid
         self.content = DigestContent(
             catalog, recommendations=recommendations, summaries=summaries, digests=repo
         )
-        self.deliveries = Deliveries(repo, self.content, self.clock, owner=self.owner)
+        self.deliveries = Deliveries(
+            repo, self.content, self.clock, owner=self.owner, claims=claims
+        )
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -112,13 +124,13 @@ class DigestService:
             now=now,
             new_only=new_only,
         )
-        self.changed.set()
+        await self._changed()
         log.info("digest set", extra={"subscription": sub.id, "kind": kind, "guild": guild_id})
         return sub
 
     async def off(self, subscription_id: int) -> bool:
         removed = await self.repo.delete(subscription_id)
-        self.changed.set()
+        await self._changed()
         return removed
 
     async def for_target(
@@ -246,11 +258,17 @@ class DigestService:
     async def forget_user(self, user_id: int) -> int:
         """Delete every digest the user receives or set up; how many."""
         removed = await self.repo.delete_where(user_id=user_id)
-        self.changed.set()
+        await self._changed()
         return removed
 
     async def forget_guild(self, guild_id: int) -> int:
         """Delete a server's digests (channel digests, and personal ones set up there)."""
         removed = await self.repo.delete_where(guild_id=guild_id)
-        self.changed.set()
+        await self._changed()
         return removed
+
+    async def _changed(self) -> None:
+        """A subscription changed: this process's digest job plans again, and so do the
+        others'."""
+        self.changed.set()
+        await self.publish("subscriptions")

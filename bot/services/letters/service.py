@@ -18,8 +18,15 @@ from bot.services.catalog import Catalog, LetterIndex
 from bot.services.letters.ingest import ingest_paths, ingest_upload, letter_view
 from bot.services.letters.report import Ingested, IngestReport, LetterView, Warned
 from bot.store import LetterRecord, Store
+from bot.store.records import ChangeKind
 
 log = logging.getLogger(__name__)
+
+Publish = Callable[[ChangeKind, int | None], Awaitable[None]]
+
+
+async def _unsaid(kind: ChangeKind, key: int | None) -> None:
+    return None
 
 
 class LetterService:
@@ -31,16 +38,19 @@ class LetterService:
         *,
         backfill: Callable[[], Awaitable[int]],
         bundled: Path,
+        publish: Publish = _unsaid,
     ) -> None:
         """``indexes`` hear of every letter added or removed; ``backfill`` computes the vectors
         earlier runs left missing (the ask service's); ``bundled`` is the folder an empty
-        store starts with."""
+        store starts with; ``publish`` tells the other bot processes on the store of each
+        letter added or removed here (``bot.services.changes``)."""
         self.store = store
         self.catalog = catalog
         self._indexes = list(indexes)
         self._backfill = backfill
         self.bundled = bundled
         self._write_lock = asyncio.Lock()
+        self._publish = publish
 
     async def load(self) -> None:
         """Fill the catalog from the store (every letter of every scope)."""
@@ -114,6 +124,7 @@ class LetterService:
             self.catalog.drop(item.replaced.id)
             for index in self._indexes:
                 await index.on_letter_removed(item.replaced.id)
+            await self._publish("letter-removed", item.replaced.id)
         if item.status == "added" or item.letter.id not in self.catalog.by_id:
             await self._added(item.letter, new=item.status == "added")
 
@@ -129,6 +140,8 @@ class LetterService:
             if new:
                 await self._undo_add(record)
             raise
+        if new:
+            await self._publish("letter-added", record.id)
 
     async def _undo_add(self, record: LetterRecord) -> None:
         self.catalog.drop(record.id)
@@ -177,6 +190,7 @@ class LetterService:
                 self.catalog.drop(letter_id)
                 for index in self._indexes:
                     await index.on_letter_removed(letter_id)
+                await self._publish("letter-removed", letter_id)
         return removed
 
     async def forget_guild(self, guild_id: int) -> int:

@@ -2,10 +2,11 @@
 (``bot.services.scheduler``).
 
 Due times are in the database (``sources.next_poll_at``); the job sleeps until the earliest and
-is woken when a source is followed (``SourceService.changed``). A round polls every due source
-at once (each in its own guarded task: one source's outage or bug never holds up another), then
-takes in what another process (``briefbot follow poll``) stored or removed meanwhile. A round
-that fails is logged by the scheduler and tried again a minute later.
+is woken when a source is followed (``SourceService.changed``, also from another process). A
+round polls every due source at once (each in its own guarded task: one source's outage or bug
+never holds up another). What another process (``briefbot follow poll``, another bot process)
+stored or removed is taken in by the change job (``bot.services.changes``), for every kind of
+letter alike. A round that fails is logged by the scheduler and tried again a minute later.
 """
 
 from __future__ import annotations
@@ -28,12 +29,10 @@ class SourceJob:
 
     async def run(self) -> datetime | None:
         report = await self.service.poll_due()
-        caught = await self.service.catch_up()  # what `briefbot follow poll` did
-        if report.added or report.errors or caught:
+        if report.added or report.errors:
             log.info(
                 "sources polled",
                 extra={
-                    "from_other_processes": caught,
                     "added": len(report.added),
                     "skipped": len(report.skipped),
                     "failed": len(report.errors),

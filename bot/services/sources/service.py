@@ -30,7 +30,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -63,9 +63,21 @@ from bot.services.sources.news import NEWS_WINDOW
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.base import SourceRepository
-from bot.store.records import LetterOrigin, LetterRecord, Source, SourceDocument, SourceStats
+from bot.store.records import (
+    ChangeKind,
+    LetterOrigin,
+    LetterRecord,
+    Source,
+    SourceDocument,
+    SourceStats,
+)
 
 log = logging.getLogger(__name__)
+
+
+async def _unsaid(kind: ChangeKind) -> None:
+    return None
+
 
 LEASE = timedelta(minutes=5)  # renewed after every document; a dead process's runs out
 MAX_BACKOFF = timedelta(hours=6)
@@ -177,6 +189,8 @@ class SourceService:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.poll_every = timedelta(minutes=settings.poll_minutes)
         self.changed = asyncio.Event()  # a source was added: the poller wakes
+        # tells the other bot processes that a source was followed (bot.services.changes)
+        self.publish: Callable[[ChangeKind], Awaitable[None]] = _unsaid
 
     @property
     def client(self) -> PoliteClient:
@@ -234,6 +248,7 @@ class SourceService:
         if created:
             log.info("source followed", extra={"source": source.id, "source_name": source.name})
             self.changed.set()
+            await self.publish("sources")
         return source, created
 
     async def follow_folder(self, path: str | Path) -> tuple[Source, bool]:
@@ -251,6 +266,7 @@ class SourceService:
         if created:
             log.info("source followed", extra={"source": source.id, "source_name": source.name})
             self.changed.set()
+            await self.publish("sources")
         return source, created
 
     async def sources(self) -> list[SourceView]:

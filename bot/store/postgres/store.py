@@ -12,6 +12,7 @@ import asyncpg
 
 from bot.store.base import StoreError
 from bot.store.location import describe
+from bot.store.postgres.changes import PostgresChangeFeed
 from bot.store.postgres.db import DRIVER_ERRORS, Pg, store_error
 from bot.store.postgres.digests import SELECT_DELIVERY, PgDigestRepository, delivery
 from bot.store.postgres.letters import PgLetterRepository, PgMetaRepository
@@ -38,6 +39,8 @@ class PgStore:
         self._recommendations = PgRecommendationRepository(self._db)
         self._digests = PgDigestRepository(self._db)
         self._sources = PgSourceRepository(self._db)
+        # the change feed (table from migration 0006; LISTEN on a connection of its own)
+        self._changes = PostgresChangeFeed(url, pool=pool)
         self._closed = False
 
     @property
@@ -63,6 +66,10 @@ class PgStore:
     @property
     def sources(self) -> PgSourceRepository:
         return self._sources
+
+    @property
+    def changes(self) -> PostgresChangeFeed:
+        return self._changes
 
     @property
     def schema_version(self) -> int:
@@ -115,6 +122,7 @@ class PgStore:
         if self._closed:
             return
         self._closed = True
+        await self._changes.close()  # its listening connection; the pool is the store's
         try:
             await self._db.pool.close()
         except DRIVER_ERRORS as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.records import StoreStats
+from bot.store.sqlite.changes import SqliteChangeFeed
 from bot.store.sqlite.db import Db, store_error
 from bot.store.sqlite.db import fetchall as _fetchall
 from bot.store.sqlite.digests import SELECT_DELIVERY, SqliteDigestRepository, delivery
@@ -44,6 +45,7 @@ class SqliteStore:
         self._recommendations = SqliteRecommendationRepository(self._db)
         self._digests = SqliteDigestRepository(self._db)
         self._sources = SqliteSourceRepository(self._db)
+        self._changes = SqliteChangeFeed(self._db)
         self._closed = False
 
     @property
@@ -65,6 +67,10 @@ class SqliteStore:
     @property
     def sources(self) -> SqliteSourceRepository:
         return self._sources
+
+    @property
+    def changes(self) -> SqliteChangeFeed:
+        return self._changes
 
     @property
     def recommendations(self) -> SqliteRecommendationRepository:
