@@ -23,7 +23,7 @@ What is built, and on what:
     conversations: direct messages (+ answers, tour)
     sources: followed sources (+ letters: what a poll brings is ingested like any file)
     scheduler: the periodic jobs (digest delivery, the purge of servers' data, polling the
-    followed sources), started by
+    followed sources, the vectors letters wait for), started by
     :meth:`Services.start` once there is a way to send, stopped by :meth:`Services.close`.
 
 A new service is added here (and, when it has periodic work, its job in :meth:`start`; when it
@@ -52,6 +52,7 @@ from bot.services.sources.http import PoliteClient
 from bot.services.sources.poller import AFTER_CRASH
 from bot.services.summary import SummaryService
 from bot.services.tour import TourService
+from bot.services.vectors import VectorJob
 from bot.settings import Settings
 from bot.store import Store, open_store
 
@@ -87,6 +88,7 @@ class Services:
             self.catalog,
             self._indexes,
             backfill=self.answers.backfill,
+            pending=lambda: self.answers.pending().pending_sentences,
             bundled=settings.letters_dir,
         )
         self.digests = DigestService(
@@ -120,6 +122,7 @@ class Services:
         self.scheduler.add(
             SourceJob(self.sources), wake=self.sources.changed, retry_after=AFTER_CRASH
         )
+        self.scheduler.add(VectorJob(self.answers), wake=self.answers.vectors_wanted)
 
     @classmethod
     async def open(
@@ -147,10 +150,11 @@ class Services:
             raise
         return services
 
-    async def warm(self) -> None:
-        """Build every in-memory index now instead of on first use, then compute the vectors
-        an interrupted ingest left missing (the bot runs this in the background at start;
-        questions meanwhile are answered from BM25 and the vectors that exist)."""
+    async def warm(self, *, vectors: bool = True) -> None:
+        """Build every in-memory index now instead of on first use, then (with ``vectors``)
+        compute the vectors letters still wait for. The bot runs this in the background at
+        start without ``vectors``: its vector job does those (``bot.services.vectors``);
+        questions meanwhile are answered from BM25 and the vectors that exist."""
         await asyncio.to_thread(lexicon.warm_up)
         for index in self._indexes:
             await index.warm()
@@ -158,7 +162,8 @@ class Services:
         # collection (a pause of a quarter second at a hundred thousand sentences).
         gc.collect()
         gc.freeze()
-        await self.answers.backfill()
+        if vectors:
+            await self.answers.backfill()
 
     def start(self, *, sender: Sender) -> None:
         """Start the periodic jobs: digests delivered through ``sender``, and the purge of the

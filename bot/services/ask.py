@@ -36,7 +36,7 @@ import asyncio
 import logging
 import math
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,6 +59,7 @@ from bot.services.quotes import QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import Summary, SummaryService
+from bot.services.vectors import VectorProgress
 from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -156,23 +157,52 @@ class AskService:
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
         self._names: tuple[tuple[int, int], dict[str, frozenset[int]]] | None = None
+        # vectors: letter id -> sentences of the letters still without current vectors (known
+        # once ``load`` ran); set when there is work for the vector job
+        self._pending_sentences: dict[int, int] = {}
+        self.vectors_wanted = asyncio.Event()
+        self._backfill_lock: asyncio.Lock | None = None
+        self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
 
     # ------------------------------------------------------------------ LetterIndex
 
     async def load(self) -> None:
-        """Nothing heavy: the indexes are built by ``warm`` or by the first question."""
+        """Nothing heavy (the indexes are built by ``warm`` or by the first question): which
+        letters still wait for their vectors."""
+        await self._find_pending()
+
+    async def _find_pending(self) -> None:
+        versions = await self.store.vectors.versions()
+        self._pending_sentences = {
+            i: rec.sentence_count
+            for i, rec in self.catalog.by_id.items()
+            if versions.get(i) != self.version
+        }
+        if self._pending_sentences:
+            self.vectors_wanted.set()
+
+    def pending(self) -> VectorProgress:
+        """How many letters and sentences still wait for their vectors (from memory)."""
+        return VectorProgress.of(
+            list(self.catalog.by_id.values()), set(self._pending_sentences), self.version
+        )
 
     async def warm(self) -> None:
         await self._indexes.get()
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        records = await self.store.letters.sentences(letter.id)
-        vectors = await self._embed_and_store(letter.id, records)
+        """The letter is answerable at once from BM25 (and the quote index); its vectors are
+        computed afterwards by :meth:`backfill` (the ingest's end, the bot's vector job), and
+        join the dense index when stored."""
         async with self._indexes.updating() as indexes:
-            if indexes is not None and vectors is not None:
-                await asyncio.to_thread(self._index_letter, indexes, letter.id, records, vectors)
+            if indexes is not None:
+                records = await self.store.letters.sentences(letter.id)
+                await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
+        self._pending_sentences[letter.id] = letter.sentence_count
+        self.vectors_wanted.set()
 
     async def on_letter_removed(self, letter_id: int) -> None:
+        self._pending_sentences.pop(letter_id, None)
         async with self._indexes.updating() as indexes:
             if indexes is not None:
                 await asyncio.to_thread(self._unindex_letter, indexes, letter_id)
@@ -663,29 +693,49 @@ class AskService:
 
     # ------------------------------------------------------------------ building
 
-    async def backfill(self) -> int:
+    async def backfill(self, *, on_letter: Callable[[VectorProgress], None] | None = None) -> int:
         """Embed and store the vectors of the letters that have none (or of another model
-        version): work an ingest left undone. Run by the ingest and, in the background, by
-        the bot; never by a question. Each letter joins the built index as soon as its vectors
-        are stored. Returns how many letters were embedded."""
-        versions = await self.store.vectors.versions()
-        stale = sorted(i for i in self.catalog.by_id if versions.get(i) != self.version)
-        done = 0
-        for letter_id in stale:
-            if letter_id not in self.catalog.by_id:  # removed meanwhile
-                continue
-            records = await self.store.letters.sentences(letter_id)
-            vectors = await self._embed_and_store(letter_id, records)
-            if vectors is None:
-                continue
-            done += 1
-            async with self._indexes.updating() as indexes:
-                if indexes is not None and letter_id in self.catalog.by_id:
-                    await asyncio.to_thread(
-                        indexes.dense.add, letter_id, [r.id for r in records], in_context(vectors)
-                    )
+        version): the ingest leaves them to this, which the bot runs in the background (its
+        vector job), the command line after an ingest, never a question. Letters are done in
+        the order they were added; each joins the built index as soon as its vectors are
+        stored; a letter added meanwhile is done in the same run. One run at a time.
+        ``on_letter`` hears the progress after each letter. Returns how many letters were
+        embedded."""
+        if self._backfill_lock is None:
+            self._backfill_lock = asyncio.Lock()
+        async with self._backfill_lock:
+            self.vectors_wanted.clear()
+            await self._find_pending()
+            self.vectors_wanted.clear()
+            done = 0
+            todo = sorted(self._pending_sentences, reverse=True)  # oldest letter last: popped
+            while todo:
+                letter_id = todo.pop()
+                if not todo:  # letters added meanwhile are done in this run too
+                    todo = sorted(set(self._pending_sentences) - {letter_id}, reverse=True)
+                if letter_id not in self.catalog.by_id:  # removed meanwhile
+                    self._pending_sentences.pop(letter_id, None)
+                    continue
+                if letter_id not in self._pending_sentences:
+                    continue
+                records = await self.store.letters.sentences(letter_id)
+                vectors = await self._embed_and_store(letter_id, records)
+                if vectors is not None:
+                    done += 1
+                    self.embedded_sentences += len(records)
+                    async with self._indexes.updating() as indexes:
+                        if indexes is not None and letter_id in self.catalog.by_id:
+                            await asyncio.to_thread(
+                                indexes.dense.add,
+                                letter_id,
+                                [r.id for r in records],
+                                in_context(vectors),
+                            )
+                self._pending_sentences.pop(letter_id, None)
+                if on_letter is not None:
+                    on_letter(self.pending())
         if done:
-            log.info("embedded %d letters that had no current vectors", done)
+            log.info("embedded the sentences of %d letters", done)
         return done
 
     async def _embed_and_store(
@@ -739,13 +789,10 @@ class AskService:
         return indexes
 
     @staticmethod
-    def _index_letter(
-        indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord], vectors: np.ndarray
-    ) -> None:
+    def _index_bm25(indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord]) -> None:
         indexes.bm25.add(
             letter_id, [(r.id, r.text) for r in records], [r.section_id for r in records]
         )
-        indexes.dense.add(letter_id, [r.id for r in records], in_context(vectors))
 
     @staticmethod
     def _unindex_letter(indexes: _Indexes, letter_id: int) -> None:
