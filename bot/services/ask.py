@@ -163,6 +163,7 @@ class AskService:
         self.vectors_wanted = asyncio.Event()
         self._backfill_lock: asyncio.Lock | None = None
         self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
+        self._workers = 1  # encoding threads of the backfill running now
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -693,55 +694,69 @@ class AskService:
 
     # ------------------------------------------------------------------ building
 
-    async def backfill(self, *, on_letter: Callable[[VectorProgress], None] | None = None) -> int:
+    async def backfill(
+        self, *, workers: int = 1, on_letter: Callable[[VectorProgress], None] | None = None
+    ) -> int:
         """Embed and store the vectors of the letters that have none (or of another model
         version): the ingest leaves them to this, which the bot runs in the background (its
         vector job), the command line after an ingest, never a question. Letters are done in
         the order they were added; each joins the built index as soon as its vectors are
         stored; a letter added meanwhile is done in the same run. One run at a time.
-        ``on_letter`` hears the progress after each letter. Returns how many letters were
-        embedded."""
+        ``workers``: threads that encode at once (the command line uses every core; the bot
+        keeps one for its answers). ``on_letter`` hears the progress after each letter.
+        Returns how many letters were embedded."""
         if self._backfill_lock is None:
             self._backfill_lock = asyncio.Lock()
         async with self._backfill_lock:
-            self.vectors_wanted.clear()
-            await self._find_pending()
-            self.vectors_wanted.clear()
-            done = 0
-            todo = sorted(self._pending_sentences, reverse=True)  # oldest letter last: popped
-            while todo:
-                letter_id = todo.pop()
-                if not todo:  # letters added meanwhile are done in this run too
-                    todo = sorted(set(self._pending_sentences) - {letter_id}, reverse=True)
-                if letter_id not in self.catalog.by_id:  # removed meanwhile
-                    self._pending_sentences.pop(letter_id, None)
-                    continue
-                if letter_id not in self._pending_sentences:
-                    continue
-                records = await self.store.letters.sentences(letter_id)
-                vectors = await self._embed_and_store(letter_id, records)
-                if vectors is not None:
-                    done += 1
-                    self.embedded_sentences += len(records)
-                    async with self._indexes.updating() as indexes:
-                        if indexes is not None and letter_id in self.catalog.by_id:
-                            await asyncio.to_thread(
-                                indexes.dense.add,
-                                letter_id,
-                                [r.id for r in records],
-                                in_context(vectors),
-                            )
-                self._pending_sentences.pop(letter_id, None)
-                if on_letter is not None:
-                    on_letter(self.pending())
+            self._workers = workers
+            try:
+                done = await self._backfill(on_letter)
+            finally:
+                self._workers = 1
+                self.encoder.close()  # no thread outlives the work (a process that forks)
         if done:
             log.info("embedded the sentences of %d letters", done)
+        return done
+
+    async def _backfill(self, on_letter: Callable[[VectorProgress], None] | None) -> int:
+        self.vectors_wanted.clear()
+        await self._find_pending()
+        self.vectors_wanted.clear()
+        done = 0
+        todo = sorted(self._pending_sentences, reverse=True)  # oldest letter last: popped
+        while todo:
+            letter_id = todo.pop()
+            if not todo:  # letters added meanwhile are done in this run too
+                todo = sorted(set(self._pending_sentences) - {letter_id}, reverse=True)
+            if letter_id not in self.catalog.by_id:  # removed meanwhile
+                self._pending_sentences.pop(letter_id, None)
+                continue
+            if letter_id not in self._pending_sentences:
+                continue
+            records = await self.store.letters.sentences(letter_id)
+            vectors = await self._embed_and_store(letter_id, records)
+            if vectors is not None:
+                done += 1
+                self.embedded_sentences += len(records)
+                async with self._indexes.updating() as indexes:
+                    if indexes is not None and letter_id in self.catalog.by_id:
+                        await asyncio.to_thread(
+                            indexes.dense.add,
+                            letter_id,
+                            [r.id for r in records],
+                            in_context(vectors),
+                        )
+            self._pending_sentences.pop(letter_id, None)
+            if on_letter is not None:
+                on_letter(self.pending())
         return done
 
     async def _embed_and_store(
         self, letter_id: int, records: Sequence[SentenceRecord]
     ) -> np.ndarray | None:
-        vectors = await off_the_query_path(self.encoder.encode, [r.text for r in records])
+        vectors = await off_the_query_path(
+            self.encoder.encode, [r.text for r in records], workers=self._workers
+        )
         blobs = await off_the_query_path(lambda: [to_blob(v) for v in vectors])
         stored = await self.store.vectors.replace(
             letter_id,
