@@ -42,6 +42,7 @@ from bot.services.catalog import Catalog, LetterIndex
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
 from bot.services.digests import DigestJob, DigestService, Sender
+from bot.services.lazy import READY_WAIT
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
@@ -159,8 +160,8 @@ class Services:
         for index in self._indexes:
             await index.warm()
         # The indexes are long-lived: keep the collector from walking them on every full
-        # collection (a pause of a quarter second at a hundred thousand sentences).
-        gc.collect()
+        # collection (a pause of a quarter second at a hundred thousand sentences). No
+        # gc.collect() first: it would hold the interpreter, and so the event loop, as long.
         gc.freeze()
         if vectors:
             await self.answers.backfill()
@@ -169,6 +170,9 @@ class Services:
         """Start the periodic jobs: digests delivered through ``sender``, and the purge of the
         data of servers that removed the bot. Call it inside the running event loop."""
         self._digest_job.sender = sender
+        # Serving interactions now: a request never waits longer for an index still being
+        # built than Discord allows; it is told "still loading, about N s" instead.
+        self.quotes.ready_wait = self.answers.ready_wait = READY_WAIT
         self.scheduler.start()
 
     async def stop(self) -> None:

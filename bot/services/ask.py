@@ -55,7 +55,7 @@ from bot.core.vectors import (
 from bot.services.background import off_the_query_path
 from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
-from bot.services.quotes import QuoteMatch, QuoteService
+from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import Summary, SummaryService
@@ -162,6 +162,9 @@ class AskService:
         self._pending_sentences: dict[int, int] = {}
         self.vectors_wanted = asyncio.Event()
         self._backfill_lock: asyncio.Lock | None = None
+        # None: a question waits for the indexes however long they take to build (the command
+        # line); the bot sets lazy.READY_WAIT: then "still loading, about N s" instead
+        self.ready_wait: float | None = None
         self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
         self._workers = 1  # encoding threads of the backfill running now
 
@@ -243,7 +246,7 @@ class AskService:
             named = (record.id,)
         else:
             allowed = self.catalog.visible_ids(scope)
-            indexes = await self._indexes.get()
+            indexes = await self._indexes.get(wait=self.ready_wait)
             named, name_words = await asyncio.to_thread(
                 self._named_letters, question, scope, indexes
             )
@@ -460,7 +463,7 @@ class AskService:
         so what it asks of their author (their requests, their concerns) is an answer."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
             return []
-        indexes = await self._indexes.get()
+        indexes = await self._indexes.get(wait=self.ready_wait)
         kinds = core.request_kinds(question)
         extra: list[tuple[int, int]] = []
         if kinds and named and allowed is not None and len(allowed) <= NAMED_MAX:
@@ -773,7 +776,12 @@ class AskService:
         current: int | None = None
         batch: list[tuple[int, list[tuple[int, str, int]]]] = []
         n_batch = 0
-        async for rec in self.store.letters.iter_all_sentences(batch=20_000):
+        total = max(1, sum(r.sentence_count for r in list(self.catalog.by_id.values())))
+        seen = 0
+        async for rec in self.store.letters.iter_all_sentences(batch=5000):
+            seen += 1
+            if seen % SLICE == 0:  # the event loop gets a turn every few milliseconds
+                await asyncio.sleep(0)
             if rec.letter_id != current:
                 if current is not None and current in known:
                     batch.append((current, pending))
@@ -782,15 +790,20 @@ class AskService:
                 if n_batch >= 20_000:
                     await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
                     batch, n_batch = [], 0
+                    self._indexes.advance(0.5 * seen / total)
             pending.append((rec.id, rec.text, rec.section_id))
         if current is not None and current in known:
             batch.append((current, pending))
         await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
         await asyncio.to_thread(indexes.bm25.flush)
+        self._indexes.advance(0.6)
         # dense from the stored vectors
         indexes.dense.reserve(await self.store.vectors.count())
         carry: list = []
-        async for fetched in self.store.vectors.iter_all(batch=20_000):
+        done = 0
+        async for fetched in self.store.vectors.iter_all(batch=1000):
+            done += len(fetched)
+            self._indexes.advance(0.6 + 0.3 * done / total)
             rows = carry + fetched
             # keep the last letter of the batch for the next one: it may continue there
             last = rows[-1].letter_id
