@@ -158,61 +158,13 @@ def write_synthetic_files(n: int, folder: Path) -> int:
     return total
 
 
+# The child puts the measured tree first on sys.path and imports nothing of this one.
 _ARCHIVE_CHILD = """
 import asyncio, json, sys
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(1, sys.argv[2])
-from ingest_speed import archive_run
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from ingest_child import archive_run
 print(json.dumps(asyncio.run(archive_run(sys.argv[3], sys.argv[4], sys.argv[5] == "new"))))
 """
-
-
-async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
-    """In a fresh process: ingest every file of ``folder`` into a new store with the indexes
-    built (as the bot holds them). ``new``: this tree's path (answerable first, then the
-    vector catch-up measured on its own); else today's (vectors computed inline)."""
-    import os
-
-    from bot.services.app import Services
-    from bot.services.scope import OPERATOR
-    from bot.settings import Settings
-
-    settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=folder)
-    app = await Services.open(settings, seed=False)
-    out: dict[str, float] = {}
-    try:
-        if new:
-            await app.warm(vectors=False)
-        else:
-            await app.warm()
-        files = await asyncio.to_thread(lambda: sorted(Path(folder).glob("*.txt")))
-        t = time.perf_counter()
-        if new:
-            report = await app.letters.add_path([folder], vectors="later")
-        else:
-            report = await app.letters.add_path([folder])
-        out["ingest_s"] = time.perf_counter() - t
-        out["letters"] = len(report.ingested)
-        out["errors"] = len(report.errors)
-        out["sentences"] = sum(i.letter.sentence_count for i in report.ingested)
-        out["files"] = len(files)
-        # answerable: the last letter's sentence is found by quote lookup and by a question
-        last = max(app.catalog.by_id)
-        probe = (await app.store.letters.sentences(last))[3].text
-        (hit, *_) = await app.quotes.find(probe[:80], scope=OPERATOR)
-        out["quote_found"] = float(hit.letter_id == last)
-        answer = await app.answers.ask(probe[:120], scope=OPERATOR)
-        out["ask_found"] = float(answer.found and answer.passages[0].letter_id == last)
-        if new:
-            out["pending"] = app.answers.pending().pending_sentences
-            t = time.perf_counter()
-            await app.answers.backfill(workers=os.cpu_count() or 1)
-            out["vectors_s"] = time.perf_counter() - t
-            out["embedded"] = app.answers.embedded_sentences
-            out["pending_after"] = app.answers.pending().pending_sentences
-    finally:
-        await app.close()
-    return out
 
 
 def _archive_child(root: str, folder: Path, db: Path, new: bool) -> dict[str, float]:
