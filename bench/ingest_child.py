@@ -40,7 +40,9 @@ async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
         out["ingest_s"] = time.perf_counter() - t
         out["letters"] = len(report.ingested)
         out["errors"] = len(report.errors)
-        out["sentences"] = sum(i.letter.sentence_count for i in report.ingested)
+        added = {i.letter.id: i.letter for i in report.ingested if i.status == "added"}
+        out["added"] = len(added)  # a generated letter may repeat most of another: unchanged
+        out["sentences"] = sum(r.sentence_count for r in added.values())
         out["files"] = len(files)
         # answerable: the last letter's sentence is found by quote lookup and by a question
         last = max(app.catalog.by_id)
