@@ -38,6 +38,7 @@ MAX_CHARS = 2000  # longer texts are cut before embedding (a sentence is far sho
 IVF_MIN = 50_000  # rows from which the inverted-file index is kept
 PROBE = 1 / 16  # share of the lists a query scans (1M: recall@10 0.90 vs exact, p95 ~13 ms)
 EXACT_MAX = 8_000  # a scoped query over at most this many rows is answered exactly
+REGROUP_CHUNK = 32_768  # rows moved at a time when the index is regrouped
 SCORE_CHUNK = 4096  # int8 rows converted to float32 at a time when scoring (8 MiB)
 # the characters a text is split into words at: every one is a space to the tokenizer too
 _SPACES = re.compile(r"[ \t\n\r]+")
@@ -462,9 +463,13 @@ class DenseIndex:
             self._list_starts = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=self._list_starts[1:])
         n = len(alive_rows)
-        # permute in place through a temporary of the used part only
-        self._vec[:n] = self._vec[alive_rows]
-        self._vec[n : self._n] = 0
+        # permute into a new array a chunk at a time: one gather of every row would hold the
+        # interpreter (and so the event loop) for a second at a million rows
+        vec = np.zeros_like(self._vec)
+        for s in range(0, n, REGROUP_CHUNK):
+            part = alive_rows[s : s + REGROUP_CHUNK]
+            vec[s : s + len(part)] = self._vec[part]
+        self._vec = vec
         for name in ("_scale", "_sid", "_letter", "_alive"):
             arr = getattr(self, name)
             arr[:n] = arr[alive_rows]
