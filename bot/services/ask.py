@@ -59,7 +59,7 @@ from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import Summary, SummaryService
-from bot.services.vectors import VectorProgress
+from bot.services.vectors import EMBED_INLINE, VectorProgress
 from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -198,10 +198,25 @@ class AskService:
         """The letter is answerable at once from BM25 (and the quote index); its vectors are
         computed afterwards by :meth:`backfill` (the ingest's end, the bot's vector job), and
         join the dense index when stored."""
-        async with self._indexes.updating() as indexes:
-            if indexes is not None:
-                records = await self.store.letters.sentences(letter.id)
-                await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
+        if EMBED_INLINE.get():  # an upload: its vectors now, a failure undoes the add
+            records = await self.store.letters.sentences(letter.id)
+            vectors = await self._embed_and_store(letter.id, records)
+            async with self._indexes.updating() as indexes:
+                if indexes is not None:
+                    await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
+                    if vectors is not None:
+                        await asyncio.to_thread(
+                            indexes.dense.add, letter.id, [r.id for r in records],
+                            in_context(vectors),
+                        )  # fmt: skip
+            if vectors is not None:
+                self._pending_sentences.pop(letter.id, None)
+                return
+        else:
+            async with self._indexes.updating() as indexes:
+                if indexes is not None:
+                    records = await self.store.letters.sentences(letter.id)
+                    await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
         self._pending_sentences[letter.id] = letter.sentence_count
         self.vectors_wanted.set()
 
@@ -718,7 +733,7 @@ class AskService:
                 self._workers = 1
                 self.encoder.close()  # no thread outlives the work (a process that forks)
         if done:
-            log.info("embedded the sentences of %d letters", done)
+            log.debug("embedded the sentences of %d letters", done)
         return done
 
     async def _backfill(self, on_letter: Callable[[VectorProgress], None] | None) -> int:

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.core.vectors import model_version
 from bot.store import LetterRecord, Store
 
-if TYPE_CHECKING:
-    from bot.services.ask import AskService
-
 log = logging.getLogger(__name__)
+
+#: Set by the letter service around an upload: the letter's vectors are computed as part of
+#: adding it (one letter, the user waits for the reply anyway), so that a failure to store
+#: them (a full disk) removes the letter again, all or nothing, as an upload always was.
+EMBED_INLINE: ContextVar[bool] = ContextVar("briefbot_embed_inline", default=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +80,16 @@ async def vector_status(store: Store) -> VectorProgress:
     return VectorProgress.of(letters, pending, model)
 
 
+class Backfills(Protocol):
+    """What the job runs: ``bot.services.ask.AskService``."""
+
+    async def backfill(self) -> int: ...
+
+
 class VectorJob:
     name = "vectors"
 
-    def __init__(self, answers: AskService) -> None:
+    def __init__(self, answers: Backfills) -> None:
         self.answers = answers
 
     async def run(self) -> datetime | None:

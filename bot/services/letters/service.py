@@ -18,6 +18,7 @@ from typing import Literal
 from bot.services.catalog import Catalog, LetterIndex
 from bot.services.letters.ingest import ingest_paths, ingest_upload, letter_view
 from bot.services.letters.report import Ingested, IngestReport, LetterView, Warned
+from bot.services.vectors import EMBED_INLINE
 from bot.store import LetterRecord, Store
 
 log = logging.getLogger(__name__)
@@ -110,11 +111,13 @@ class LetterService:
         letter already here comes back ``unchanged``, with a warning when it is here in
         another form). Raises LetterError when nothing of it could be stored."""
         async with self._write_lock:
-            report = await ingest_upload(
-                self.store, data, filename=filename, guild_id=guild_id, on_stored=self._stored
-            )
-            # A few hundred sentences at most: a second. The letter is answerable meanwhile.
-            await self._fill_vectors(report)
+            inline = EMBED_INLINE.set(True)  # one letter: its vectors are part of adding it
+            try:
+                report = await ingest_upload(
+                    self.store, data, filename=filename, guild_id=guild_id, on_stored=self._stored
+                )
+            finally:
+                EMBED_INLINE.reset(inline)
             report.vectors_pending = self._pending()
             return report
 
