@@ -1,6 +1,8 @@
-"""Ingest speed: letters per second for the corpus text and PDFs, on one core, and memory.
+"""Ingest speed: letters per second for the corpus text and PDFs, on one core, and memory;
+and, at archive size, ingest to "answerable" and the vector catch-up (issue 14).
 
     python bench/ingest_speed.py [--rounds 5] [--baseline DIR]
+    python bench/ingest_speed.py --synthetic 1000 [--baseline-rev m12] [--baseline-letters 60]
 
 Parses every corpus letter (clean .txt, its damaged form, and the .pdf) ``--rounds`` times on
 one core, then ingests them all into a fresh SQLite store. Target: at least 50 text letters/s.
@@ -100,11 +102,137 @@ def _baseline(tree: str, rounds: int) -> None:
         print(f"{form:<10}{old:>12.1f}{new:>12.1f}{new / old:>8.2f}")
 
 
+# --------------------------------------------------------------------------- archive size
+
+_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+).split()
+
+
+def render_letter(letter) -> str:  # type: ignore[no-untyped-def]
+    """A ``bench/synthetic.py`` letter as the text file of a letter: letterhead, date, subject,
+    salutation, headed sections in paragraphs, page breaks, closing and signatory."""
+    y, m, d = letter.date.split("-")
+    lines = [
+        "Nationaal Rapporteur Mensenhandel", "Postbus 20301", "2500 EH Den Haag", "",
+        "Aan de Voorzitter van de Tweede Kamer der Staten-Generaal", "Postbus 20018",
+        "2500 EA Den Haag", "", f"Datum {int(d)} {_MONTHS[int(m) - 1]} {y}",
+        f"Onderwerp {letter.subject}", "", "Geachte voorzitter,", "",
+    ]  # fmt: skip
+    page, section, para = 1, 0, []
+    for s in letter.sentences:
+        if s.section != section:
+            if para:
+                lines += [" ".join(para), ""]
+                para = []
+            section = s.section
+            if letter.headings[section]:
+                lines += [letter.headings[section], ""]
+        if s.page != page:
+            if para:
+                lines.append(" ".join(para))
+                para = []
+            lines.append("\f")
+            page = s.page
+        para.append(s.text)
+        if len(para) >= 4:
+            lines += [" ".join(para), ""]
+            para = []
+    if para:
+        lines.append(" ".join(para))
+    lines += ["", "Hoogachtend,", "", "C.E. Dettmeijer-Vermeulen", "Nationaal Rapporteur"]
+    return "\n".join(lines)
+
+
+def write_synthetic_files(n: int, folder: Path) -> int:
+    """``n`` generated letters as .txt files in ``folder``; returns their sentences."""
+    from bench.synthetic import load_sources, make_letter
+
+    src = load_sources()
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for i in range(n):
+        letter = make_letter(i, 7, src)
+        total += len(letter.sentences)
+        (folder / f"brief-{i:05d}.txt").write_text(render_letter(letter), encoding="utf-8")
+    return total
+
+
+# The child puts the measured tree first on sys.path and imports nothing of this one.
+_ARCHIVE_CHILD = """
+import asyncio, json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from ingest_child import archive_run
+print(json.dumps(asyncio.run(archive_run(sys.argv[3], sys.argv[4], sys.argv[5] == "new"))))
+"""
+
+
+def _archive_child(root: str, folder: Path, db: Path, new: bool) -> dict[str, float]:
+    bench = str(Path(__file__).resolve().parent)
+    done = subprocess.run(
+        [sys.executable, "-c", _ARCHIVE_CHILD, root, bench, str(folder), str(db),
+         "new" if new else "old"],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"child failed ({root}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def archive(n: int, baseline_rev: str, baseline_letters: int) -> None:
+    here = str(Path(__file__).resolve().parent.parent)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "letters"
+        sentences = write_synthetic_files(n, folder)
+        print(f"{n:,} generated letters, {sentences:,} sentences (bench/synthetic.py, as .txt)")
+        base_folder = Path(tmp) / "base-letters"
+        base_folder.mkdir()
+        for f in sorted(folder.glob("*.txt"))[:baseline_letters]:
+            (base_folder / f.name).write_bytes(f.read_bytes())
+        base_tree = Path(tmp) / "baseline"
+        base_tree.mkdir()
+        archive_bytes = subprocess.run(
+            ["git", "archive", baseline_rev, "bot"], capture_output=True, check=True, cwd=here
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(base_tree)], input=archive_bytes, check=True)
+        old = _archive_child(str(base_tree), base_folder, Path(tmp) / "old.sqlite3", False)
+        new = _archive_child(here, folder, Path(tmp) / "new.sqlite3", True)
+    old_rate = old["letters"] / old["ingest_s"]
+    old_sent = old["sentences"] / old["ingest_s"]
+    new_rate = new["letters"] / new["ingest_s"]
+    new_sent = new["sentences"] / new["ingest_s"]
+    vec_rate = new["embedded"] / new["vectors_s"] if new["vectors_s"] else 0.0
+    print(
+        f"today ({baseline_rev}): {old['letters']:.0f} letters ingested with their vectors inline"
+    )
+    print(f"this tree: {new['letters']:.0f} letters to answerable, then the vector catch-up")
+    print(f"{'':<34}{'baseline':>12}{'this tree':>12}{'ratio':>8}")
+    print(f"{'ingest to answerable, letters/s':<34}{old_rate:>12.1f}{new_rate:>12.1f}"
+          f"{new_rate / old_rate:>8.1f}")  # fmt: skip
+    print(f"{'ingest to answerable, sentences/s':<34}{old_sent:>12.0f}{new_sent:>12.0f}"
+          f"{new_sent / old_sent:>8.1f}")  # fmt: skip
+    print(f"{'vectors, sentences/s (catch-up)':<34}{old_sent:>12.0f}{vec_rate:>12.0f}"
+          f"{vec_rate / old_sent:>8.1f}")  # fmt: skip
+    print(f"answerable at once: quote {bool(new['quote_found'])}, question {bool(new['ask_found'])}"
+          f"; {new['pending']:,.0f} sentences waited for vectors, {new['pending_after']:,.0f} after"
+          f" the catch-up; refused files: {new['errors']:.0f}")  # fmt: skip
+    print(f"targets: >= 50 letters/s and >= 5,000 sentences/s to answerable: "
+          f"{'met' if new_rate >= 50 and new_sent >= 5000 else 'NOT met'}; vectors >= 3x: "
+          f"{'met' if vec_rate >= 3 * old_sent else 'NOT met'}")  # fmt: skip
+    print("(baseline vectors/s: today's inline ingest, whose time is nearly all embedding)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--baseline", help="a directory holding another version of bot/")
+    parser.add_argument("--synthetic", type=int, metavar="N", help="ingest N generated letters")
+    parser.add_argument("--baseline-rev", default="m12", help="git revision of today's code")
+    parser.add_argument("--baseline-letters", type=int, default=60)
     args = parser.parse_args()
+    if args.synthetic:
+        archive(args.synthetic, args.baseline_rev, min(args.baseline_letters, args.synthetic))
+        return
     if args.baseline:
         if corpus_dir() is None:
             print("corpus not found (../shared/corpus/letters): nothing to measure")

@@ -178,7 +178,7 @@ class BriefbotClient(ClientBase):
         self.spawn(self._start_jobs(), name="start-jobs")
 
     async def _warm(self) -> None:
-        await self.services.warm()
+        await self.services.warm(vectors=False)  # the vector job does those
         await self.services.tour.warm()  # /help answers at once with its examples
 
     async def _start_jobs(self) -> None:

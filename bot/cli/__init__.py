@@ -76,10 +76,13 @@ def _command_modules() -> list:  # type: ignore[type-arg]
     from bot.cli import answers as answer_cmds
     from bot.cli import digests as digest_cmds
     from bot.cli import follow as follow_cmds
+    from bot.cli import index as index_cmds
     from bot.cli import ops as ops_cmds
     from bot.cli import store as store_cmds
 
-    return [letters_cmds, answer_cmds, ops_cmds, store_cmds, digest_cmds, follow_cmds]
+    return [
+        letters_cmds, answer_cmds, ops_cmds, store_cmds, digest_cmds, follow_cmds, index_cmds,
+    ]  # fmt: skip
 
 
 def explain(exc: BaseException) -> str:

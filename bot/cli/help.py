@@ -40,6 +40,9 @@ EXAMPLES: dict[str, str] = {
     "follow list": "briefbot follow list --json",
     "follow remove": "briefbot follow remove 2",
     "follow poll": "briefbot follow poll --json",
+    "index": "briefbot index status",
+    "index status": "briefbot index status --json",
+    "index build": "briefbot index build",
 }
 
 COMMANDS_TEXT = """\
@@ -60,6 +63,7 @@ Discord:
   digest ACTION           daily digests: list, add, remove, preview, send-now
 operate:
   check                   database integrity, counts, whether the token is set
+  index ACTION            the semantic index: status (sentences waiting for vectors), build
   backup PATH             an online copy of the database (safe while the bot runs)
   restore PATH            replace the database with a checked backup
   migrate                 create or upgrade the schema (SQLite or PostgreSQL)

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.cli.common import opened_services
+from bot.cli.index import fill_vectors
 from bot.cli.output import count, emit_json, err, letter_json, out
 from bot.services import letters as svc
 from bot.services.scope import GLOBAL
@@ -23,10 +24,23 @@ def _configure_ingest(p: argparse.ArgumentParser) -> None:
         help="store a letter that is already stored in another form (its PDF and its text) in "
         "place of the stored copy, keeping its number",
     )
+    p.add_argument(
+        "--wait-vectors",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compute the sentence vectors (semantic search) before returning; default: only "
+        f"when at most {AUTO_WAIT_SENTENCES:,} sentences wait (the letters are answerable "
+        "either way; the bot or `briefbot index build` computes the rest)",
+    )
 
 
 #: Lines of "skipped" files shown before the rest are counted (all are in --json).
 SHOWN_SKIPPED = 20
+#: ``ingest`` without --[no-]wait-vectors computes the vectors before it returns when at most
+#: this many sentences wait (about ten seconds): a few letters get semantic search at once, as
+#: they always did; an archive returns as soon as it is answerable, and the vectors follow in
+#: the bot's background job or ``briefbot index build``.
+AUTO_WAIT_SENTENCES = 10_000
 
 
 def _shown(text: str) -> str:
@@ -47,6 +61,7 @@ async def ingest(args: argparse.Namespace) -> int:
     files = svc.expand_paths(args.paths).files
     show_bar = not args.json and len(files) > 3
     replace = getattr(args, "replace", False)
+    wait = getattr(args, "wait_vectors", None)
     async with opened_services(args, seed=False) as services:
         if show_bar:
             with Progress(
@@ -62,9 +77,26 @@ async def ingest(args: argparse.Namespace) -> int:
                     args.paths,
                     replace=replace,
                     on_file=lambda f: progress.update(task, advance=1, description=_shown(f.name)),
+                    vectors="later",
                 )
         else:
-            report = await services.letters.add_path(args.paths, replace=replace)
+            report = await services.letters.add_path(args.paths, replace=replace, vectors="later")
+        pending = report.vectors_pending
+        if pending and (wait or (wait is None and pending <= AUTO_WAIT_SENTENCES)):
+            if not args.json:
+                _print_report(report, vectors=False)  # answerable now: say so before the wait
+            try:
+                report.vectors_filled = await fill_vectors(services, quiet=args.json)
+            except Exception as exc:  # the letters are stored; the bot or index build fills in
+                report.warnings.append(
+                    svc.Warned("(vectors)", f"the vectors could not be computed ({exc})")
+                )
+                if not args.json:
+                    err.print(f"[yellow]warning[/yellow] (vectors): {escape(str(exc))}")
+            report.vectors_pending = services.answers.pending().pending_sentences
+            if not args.json:
+                _print_vectors(report)
+                return 1 if report.errors else 0
     if args.json:
         out_json: dict[str, object] = {
             "ingested": [_item_json(i) for i in report.ingested],
@@ -72,13 +104,28 @@ async def ingest(args: argparse.Namespace) -> int:
         }
         if report.warnings:
             out_json["warnings"] = [{"path": w.path, "warning": w.warning} for w in report.warnings]
+        if report.vectors_pending:  # sentences still waiting for their vectors
+            out_json["vectors_pending"] = report.vectors_pending
         emit_json(out_json)
     else:
         _print_report(report)
     return 1 if report.errors else 0
 
 
-def _print_report(report: svc.IngestReport) -> None:
+def _print_vectors(report: svc.IngestReport) -> None:
+    if report.vectors_filled:
+        err.print(f"computed the vectors of {count(report.vectors_filled, 'letter')}", emoji=False)
+    if report.vectors_pending:
+        err.print(
+            f"{report.vectors_pending:,} sentences wait for their vectors (semantic search); "
+            "they are answered from their words meanwhile. The bot computes them in the "
+            "background, or run `briefbot index build` (`briefbot index status` shows how far).",
+            emoji=False,
+            soft_wrap=True,
+        )
+
+
+def _print_report(report: svc.IngestReport, *, vectors: bool = True) -> None:
     for i in report.ingested:
         rec = i.letter
         verb = "[green]added[/green]" if i.status == "added" else "[dim]unchanged[/dim]"
@@ -106,11 +153,8 @@ def _print_report(report: svc.IngestReport) -> None:
         err.print(f"[yellow]warning[/yellow] and {more} more files skipped (see --json)")
     for e in report.errors:
         err.print(f"[red]refused[/red] {escape(e.path)}: {escape(e.error)}", emoji=False)
-    if report.vectors_filled:
-        err.print(
-            f"computed the missing vectors of {report.vectors_filled} letters stored earlier",
-            emoji=False,
-        )
+    if vectors:
+        _print_vectors(report)
     if not report.ingested and not report.errors and not report.warnings:
         err.print("nothing to ingest")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.output import count, emit_json, err, fail, out
+from bot.services.vectors import vector_status
 from bot.settings import Settings, get_settings
 from bot.store import StoreError, backend_of, describe, open_store, sqlite_path
 from bot.store.records import StoreStats
@@ -227,7 +228,8 @@ def _activity(stats: StoreStats) -> dict[str, Any]:
 async def check(args: argparse.Namespace) -> int:
     """JSON keys (stable): database, integrity, schema_version, letters, sentences,
     subscriptions {active, paused}, last_digest {subscription, due_date, sent_at} or null,
-    token_set, ok; and error when the database cannot be checked."""
+    vectors (``briefbot index status --json``'s object), token_set, ok; and error when the
+    database cannot be checked."""
     settings = settings_for(args)
     report: dict[str, object] = {"database": describe(args.db)}  # no password
     ok = True
@@ -243,6 +245,7 @@ async def check(args: argparse.Namespace) -> int:
             report["letters"] = await store.letters.count()
             ok = integrity == ["ok"]
             report.update(_activity(await store.stats()))
+            report["vectors"] = (await vector_status(store)).as_json()
     except (StoreError, OSError) as exc:
         report["error"] = str(exc)
         ok = False
@@ -273,6 +276,15 @@ def _check_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         if "sentences" in report:
             text += f", {count(report['sentences'], 'sentence')}"
         lines.append(("letters", text))
+    if "vectors" in report:
+        from bot.cli.index import status_line
+        from bot.services.vectors import VectorProgress
+
+        v = report["vectors"]
+        progress = VectorProgress(
+            v["letters"], v["sentences"], v["pending_letters"], v["pending_sentences"], v["model"]
+        )
+        lines.append(("vectors", status_line(progress)))
     if "subscriptions" in report:
         subs = report["subscriptions"]
         lines.append(("digests", f"{subs['active']} active, {subs['paused']} paused"))

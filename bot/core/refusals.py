@@ -111,6 +111,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "There is no sentence {ref}; type words of the sentence instead.",
         "Zin {ref} bestaat niet; typ liever woorden uit de zin.",
     ),
+    "still_loading": (
+        "The letters are still being loaded after a restart; ask again in about {seconds} s.",
+        "De brieven worden na een herstart nog geladen; vraag het over ongeveer {seconds} s opnieuw.",
+    ),
     "summary_length": (
         "Choose a length: short (3), default (5), long (10) or 1 to 20 sentences.",
         "Kies een lengte: kort (3), standaard (5), lang (10) of 1 tot 20 zinnen.",

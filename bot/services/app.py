@@ -25,7 +25,7 @@ What is built, and on what:
     changes: what this process changes, told to the other bot processes on the store
     (letters, subscriptions, sources publish through it); the change job applies theirs here
     scheduler: the periodic jobs (digest delivery, the purge of servers' data, polling the
-    followed sources, the other processes' changes), started by
+    followed sources, the other processes' changes, the vectors letters wait for), started by
     :meth:`Services.start` once there is a way to send, stopped by :meth:`Services.close`.
 
 A new service is added here (and, when it has periodic work, its job in :meth:`start`; when it
@@ -46,6 +46,7 @@ from bot.services.changes import ChangeJob, ChangePublisher
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
 from bot.services.digests import Claims, DigestJob, DigestService, Sender
+from bot.services.lazy import READY_WAIT
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
@@ -56,6 +57,7 @@ from bot.services.sources.http import PoliteClient
 from bot.services.sources.poller import AFTER_CRASH
 from bot.services.summary import SummaryService
 from bot.services.tour import TourService
+from bot.services.vectors import VectorJob
 from bot.settings import Settings
 from bot.store import Store, open_store
 
@@ -95,6 +97,7 @@ class Services:
             self.catalog,
             self._indexes,
             backfill=self.answers.backfill,
+            pending=lambda: self.answers.pending().pending_sentences,
             bundled=settings.letters_dir,
             publish=self.changes.publish,
         )
@@ -141,6 +144,7 @@ class Services:
             clock=self.clock,
         )
         self.scheduler.add(self.change_job, retry_after=CHANGES_RETRY)
+        self.scheduler.add(VectorJob(self.answers), wake=self.answers.vectors_wanted)
 
     @classmethod
     async def open(
@@ -169,23 +173,28 @@ class Services:
             raise
         return services
 
-    async def warm(self) -> None:
-        """Build every in-memory index now instead of on first use, then compute the vectors
-        an interrupted ingest left missing (the bot runs this in the background at start;
-        questions meanwhile are answered from BM25 and the vectors that exist)."""
+    async def warm(self, *, vectors: bool = True) -> None:
+        """Build every in-memory index now instead of on first use, then (with ``vectors``)
+        compute the vectors letters still wait for. The bot runs this in the background at
+        start without ``vectors``: its vector job does those (``bot.services.vectors``);
+        questions meanwhile are answered from BM25 and the vectors that exist."""
         await asyncio.to_thread(lexicon.warm_up)
         for index in self._indexes:
             await index.warm()
         # The indexes are long-lived: keep the collector from walking them on every full
-        # collection (a pause of a quarter second at a hundred thousand sentences).
-        gc.collect()
+        # collection (a pause of a quarter second at a hundred thousand sentences). No
+        # gc.collect() first: it would hold the interpreter, and so the event loop, as long.
         gc.freeze()
-        await self.answers.backfill()
+        if vectors:
+            await self.answers.backfill()
 
     def start(self, *, sender: Sender) -> None:
         """Start the periodic jobs: digests delivered through ``sender``, and the purge of the
         data of servers that removed the bot. Call it inside the running event loop."""
         self._digest_job.sender = sender
+        # Serving interactions now: a request never waits longer for an index still being
+        # built than Discord allows; it is told "still loading, about N s" instead.
+        self.quotes.ready_wait = self.answers.ready_wait = READY_WAIT
         self.scheduler.start()
 
     async def stop(self) -> None:

@@ -36,7 +36,7 @@ import asyncio
 import logging
 import math
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,10 +55,11 @@ from bot.core.vectors import (
 from bot.services.background import off_the_query_path
 from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
-from bot.services.quotes import QuoteMatch, QuoteService
+from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import Summary, SummaryService
+from bot.services.vectors import EMBED_INLINE, VectorProgress
 from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -156,23 +157,78 @@ class AskService:
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
         self._names: tuple[tuple[int, int], dict[str, frozenset[int]]] | None = None
+        # vectors: letter id -> sentences of the letters still without current vectors (known
+        # once ``load`` ran); set when there is work for the vector job
+        self._pending_sentences: dict[int, int] = {}
+        self.vectors_wanted = asyncio.Event()
+        self._backfill_lock: asyncio.Lock | None = None
+        # None: a question waits for the indexes however long they take to build (the command
+        # line); the bot sets lazy.READY_WAIT: then "still loading, about N s" instead
+        self.ready_wait: float | None = None
+        self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
+        self._workers = 1  # encoding threads of the backfill running now
 
     # ------------------------------------------------------------------ LetterIndex
 
     async def load(self) -> None:
-        """Nothing heavy: the indexes are built by ``warm`` or by the first question."""
+        """Nothing heavy (the indexes are built by ``warm`` or by the first question): which
+        letters still wait for their vectors."""
+        await self._find_pending()
+
+    async def _find_pending(self) -> None:
+        """The letters whose vectors are missing or of another model version, and the letters
+        added here since the index was built whose vectors are not in it yet (another process
+        may have stored them: they are then loaded, not computed again)."""
+        versions = await self.store.vectors.versions()
+        self._pending_sentences = {
+            i: rec.sentence_count
+            for i, rec in self.catalog.by_id.items()
+            if versions.get(i) != self.version or i in self._pending_sentences
+        }
+        if self._pending_sentences:
+            self.vectors_wanted.set()
+
+    def pending(self) -> VectorProgress:
+        """How many letters and sentences still wait for their vectors (from memory)."""
+        return VectorProgress.of(
+            list(self.catalog.by_id.values()), set(self._pending_sentences), self.version
+        )
 
     async def warm(self) -> None:
         await self._indexes.get()
 
+    async def with_vectors(self) -> frozenset[int]:
+        """The letters the semantic index holds (built first if need be)."""
+        return (await self._indexes.get()).dense.letters
+
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        records = await self.store.letters.sentences(letter.id)
-        vectors = await self._embed_and_store(letter.id, records)
-        async with self._indexes.updating() as indexes:
-            if indexes is not None and vectors is not None:
-                await asyncio.to_thread(self._index_letter, indexes, letter.id, records, vectors)
+        """The letter is answerable at once from BM25 (and the quote index); its vectors are
+        computed afterwards by :meth:`backfill` (the ingest's end, the bot's vector job), and
+        join the dense index when stored."""
+        if EMBED_INLINE.get():  # an upload: its vectors now, a failure undoes the add
+            records = await self.store.letters.sentences(letter.id)
+            vectors = await self._embed_and_store(letter.id, records)
+            async with self._indexes.updating() as indexes:
+                if indexes is not None:
+                    await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
+                    if vectors is not None:
+                        await asyncio.to_thread(
+                            indexes.dense.add, letter.id, [r.id for r in records],
+                            in_context(vectors),
+                        )  # fmt: skip
+            if vectors is not None:
+                self._pending_sentences.pop(letter.id, None)
+                return
+        else:
+            async with self._indexes.updating() as indexes:
+                if indexes is not None:
+                    records = await self.store.letters.sentences(letter.id)
+                    await asyncio.to_thread(self._index_bm25, indexes, letter.id, records)
+        self._pending_sentences[letter.id] = letter.sentence_count
+        self.vectors_wanted.set()
 
     async def on_letter_removed(self, letter_id: int) -> None:
+        self._pending_sentences.pop(letter_id, None)
         async with self._indexes.updating() as indexes:
             if indexes is not None:
                 await asyncio.to_thread(self._unindex_letter, indexes, letter_id)
@@ -212,7 +268,7 @@ class AskService:
             named = (record.id,)
         else:
             allowed = self.catalog.visible_ids(scope)
-            indexes = await self._indexes.get()
+            indexes = await self._indexes.get(wait=self.ready_wait)
             named, name_words = await asyncio.to_thread(
                 self._named_letters, question, scope, indexes
             )
@@ -429,7 +485,7 @@ class AskService:
         so what it asks of their author (their requests, their concerns) is an answer."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
             return []
-        indexes = await self._indexes.get()
+        indexes = await self._indexes.get(wait=self.ready_wait)
         kinds = core.request_kinds(question)
         extra: list[tuple[int, int]] = []
         if kinds and named and allowed is not None and len(allowed) <= NAMED_MAX:
@@ -663,35 +719,87 @@ class AskService:
 
     # ------------------------------------------------------------------ building
 
-    async def backfill(self) -> int:
+    async def backfill(
+        self, *, workers: int = 1, on_letter: Callable[[VectorProgress], None] | None = None
+    ) -> int:
         """Embed and store the vectors of the letters that have none (or of another model
-        version): work an ingest left undone. Run by the ingest and, in the background, by
-        the bot; never by a question. Each letter joins the built index as soon as its vectors
-        are stored. Returns how many letters were embedded."""
-        versions = await self.store.vectors.versions()
-        stale = sorted(i for i in self.catalog.by_id if versions.get(i) != self.version)
+        version): the ingest leaves them to this, which the bot runs in the background (its
+        vector job), the command line after an ingest, never a question. Letters are done in
+        the order they were added; each joins the built index as soon as its vectors are
+        stored; a letter added meanwhile is done in the same run. One run at a time.
+        ``workers``: threads that encode at once (the command line uses every core; the bot
+        keeps one for its answers). ``on_letter`` hears the progress after each letter.
+        Returns how many letters were embedded."""
+        if self._backfill_lock is None:
+            self._backfill_lock = asyncio.Lock()
+        async with self._backfill_lock:
+            self._workers = workers
+            try:
+                done = await self._backfill(on_letter)
+            finally:
+                self._workers = 1
+                self.encoder.close()  # no thread outlives the work (a process that forks)
+        if done:
+            log.debug("embedded the sentences of %d letters", done)
+        return done
+
+    async def _backfill(self, on_letter: Callable[[VectorProgress], None] | None) -> int:
+        self.vectors_wanted.clear()
+        await self._find_pending()
+        self.vectors_wanted.clear()
         done = 0
-        for letter_id in stale:
+        todo = sorted(self._pending_sentences, reverse=True)  # oldest letter last: popped
+        stored = await self.store.vectors.versions()  # what other processes computed already
+        while todo:
+            letter_id = todo.pop()
+            if not todo:  # letters added meanwhile are done in this run too
+                todo = sorted(set(self._pending_sentences) - {letter_id}, reverse=True)
+                if todo:
+                    stored = await self.store.vectors.versions()
             if letter_id not in self.catalog.by_id:  # removed meanwhile
+                self._pending_sentences.pop(letter_id, None)
+                continue
+            if letter_id not in self._pending_sentences:
                 continue
             records = await self.store.letters.sentences(letter_id)
-            vectors = await self._embed_and_store(letter_id, records)
+            vectors = None
+            if stored.get(letter_id) == self.version:
+                vectors = await self._stored_vectors(letter_id, records)
             if vectors is None:
-                continue
-            done += 1
-            async with self._indexes.updating() as indexes:
-                if indexes is not None and letter_id in self.catalog.by_id:
-                    await asyncio.to_thread(
-                        indexes.dense.add, letter_id, [r.id for r in records], in_context(vectors)
-                    )
-        if done:
-            log.info("embedded %d letters that had no current vectors", done)
+                vectors = await self._embed_and_store(letter_id, records)
+                if vectors is not None:
+                    done += 1
+                    self.embedded_sentences += len(records)
+            if vectors is not None:
+                async with self._indexes.updating() as indexes:
+                    if indexes is not None and letter_id in self.catalog.by_id:
+                        await asyncio.to_thread(
+                            indexes.dense.add,
+                            letter_id,
+                            [r.id for r in records],
+                            in_context(vectors),
+                        )
+            self._pending_sentences.pop(letter_id, None)
+            if on_letter is not None:
+                on_letter(self.pending())
         return done
+
+    async def _stored_vectors(
+        self, letter_id: int, records: Sequence[SentenceRecord]
+    ) -> np.ndarray | None:
+        """The letter's vectors when another process (a bot sharing the store, ``briefbot
+        ingest``) stored them already for this model version: loaded, not computed again."""
+        stored = await self.store.vectors.for_letter(letter_id)
+        if [v.sentence_id for v in stored] != [r.id for r in records]:
+            return None  # incomplete or stale: computed again
+        return await off_the_query_path(from_blobs, [v.vector for v in stored])
 
     async def _embed_and_store(
         self, letter_id: int, records: Sequence[SentenceRecord]
     ) -> np.ndarray | None:
-        vectors = await off_the_query_path(self.encoder.encode, [r.text for r in records])
+        vectors = await off_the_query_path(
+            self.encoder.encode, [r.text for r in records], workers=self._workers
+        )
         blobs = await off_the_query_path(lambda: [to_blob(v) for v in vectors])
         stored = await self.store.vectors.replace(
             letter_id,
@@ -708,7 +816,12 @@ class AskService:
         current: int | None = None
         batch: list[tuple[int, list[tuple[int, str, int]]]] = []
         n_batch = 0
-        async for rec in self.store.letters.iter_all_sentences(batch=20_000):
+        total = max(1, sum(r.sentence_count for r in list(self.catalog.by_id.values())))
+        seen = 0
+        async for rec in self.store.letters.iter_all_sentences(batch=5000):
+            seen += 1
+            if seen % SLICE == 0:  # the event loop gets a turn every few milliseconds
+                await asyncio.sleep(0)
             if rec.letter_id != current:
                 if current is not None and current in known:
                     batch.append((current, pending))
@@ -717,15 +830,20 @@ class AskService:
                 if n_batch >= 20_000:
                     await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
                     batch, n_batch = [], 0
+                    self._indexes.advance(0.5 * seen / total)
             pending.append((rec.id, rec.text, rec.section_id))
         if current is not None and current in known:
             batch.append((current, pending))
         await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
         await asyncio.to_thread(indexes.bm25.flush)
+        self._indexes.advance(0.6)
         # dense from the stored vectors
         indexes.dense.reserve(await self.store.vectors.count())
         carry: list = []
-        async for fetched in self.store.vectors.iter_all(batch=20_000):
+        done = 0
+        async for fetched in self.store.vectors.iter_all(batch=1000):
+            done += len(fetched)
+            self._indexes.advance(0.6 + 0.3 * done / total)
             rows = carry + fetched
             # keep the last letter of the batch for the next one: it may continue there
             last = rows[-1].letter_id
@@ -739,13 +857,10 @@ class AskService:
         return indexes
 
     @staticmethod
-    def _index_letter(
-        indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord], vectors: np.ndarray
-    ) -> None:
+    def _index_bm25(indexes: _Indexes, letter_id: int, records: Sequence[SentenceRecord]) -> None:
         indexes.bm25.add(
             letter_id, [(r.id, r.text) for r in records], [r.section_id for r in records]
         )
-        indexes.dense.add(letter_id, [r.id for r in records], in_context(vectors))
 
     @staticmethod
     def _unindex_letter(indexes: _Indexes, letter_id: int) -> None:

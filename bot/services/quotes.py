@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot.core.errors import NotFound, Refused
@@ -68,15 +68,33 @@ def _row(rec: SentenceRecord) -> QuoteRow:
     )
 
 
-async def build_quote_index(store: Store, *, batch: int = 20_000) -> QuoteIndex:
-    """Read every sentence from ``store`` and index it; the CPU work runs in worker threads."""
+#: Rows turned into records on the event loop between two of its turns (a few milliseconds).
+SLICE = 100
+
+
+async def build_quote_index(
+    store: Store,
+    *,
+    batch: int = 20_000,
+    total: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> QuoteIndex:
+    """Read every sentence from ``store`` and index it; the CPU work runs in worker threads,
+    and the event loop gets a turn every ``SLICE`` rows read. ``progress`` hears the share
+    done of ``total`` sentences (reading and indexing them is about 80% of the build)."""
     builder = QuoteIndexBuilder()
     chunk: list[QuoteRow] = []
+    seen = 0
     async for rec in store.letters.iter_all_sentences(batch=5000):
         chunk.append(_row(rec))
+        seen += 1
+        if seen % SLICE == 0:
+            await asyncio.sleep(0)
         if len(chunk) >= batch:
             await asyncio.to_thread(builder.add, chunk)
             chunk = []
+            if progress is not None and total:
+                progress(0.8 * seen / total)
     if chunk:
         await asyncio.to_thread(builder.add, chunk)
     return await asyncio.to_thread(builder.finish)
@@ -117,6 +135,9 @@ class QuoteService:
         self.catalog = catalog
         self._index = LazyIndex(self._build)
         self._warm_task: asyncio.Task[None] | None = None
+        # None: a request waits for the index however long it takes to build (the command
+        # line); the bot sets lazy.READY_WAIT: then "still loading, about N s" instead
+        self.ready_wait: float | None = None
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -162,7 +183,7 @@ class QuoteService:
             allowed = (record.id,)
         else:
             allowed = self.catalog.visible_ids(scope)
-        index = await self._index.get()
+        index = await self._index.get(wait=self.ready_wait)
         ref = _sentence_ref(text)
         record = self.catalog.find(ref[1], scope) if ref else None
         if ref and record is not None:
@@ -178,7 +199,7 @@ class QuoteService:
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise NotFound("not_a_reference", ref=repr(shown))
-        index = await self._index.get()
+        index = await self._index.get(wait=self.ready_wait)
         record = self.catalog.find(m[1], scope)
         hit = index.get(record.id, int(m[2])) if record is not None else None
         if hit is None or not self._may_see(scope, hit):
@@ -221,7 +242,8 @@ class QuoteService:
     # ------------------------------------------------------------------ internals
 
     async def _build(self) -> QuoteIndex:
-        index = await build_quote_index(self.store)
+        total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
+        index = await build_quote_index(self.store, total=total, progress=self._index.advance)
         await asyncio.to_thread(trim_heap)
         log.info("quote index built: %d sentences", len(index))
         return index

@@ -26,7 +26,7 @@ from tests.subscriptions import pause
 
 CHECK_KEYS = {
     "database", "integrity", "schema_version", "letters", "sentences", "subscriptions",
-    "last_digest", "token_set", "ok",
+    "last_digest", "vectors", "token_set", "ok",
 }  # fmt: skip
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,6 +76,9 @@ def test_check_reports_counts_with_stable_keys(capsys, db, tmp_path):
     assert report["subscriptions"] == {"active": 0, "paused": 0}
     assert report["last_digest"] is None
     assert isinstance(report["token_set"], bool)
+    vectors = report["vectors"]  # the bundled letter is seeded with its vectors
+    assert vectors["pending_sentences"] == 0 and vectors["complete"] is True
+    assert vectors["with_vectors"] == vectors["sentences"] == report["sentences"]
 
     start = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 

@@ -76,6 +76,22 @@ async def test_a_letter_uploaded_in_one_process_is_answered_by_the_other(two):
     assert all(m.letter_id != record.id for m in await second.quotes.find(FRAGMENT, scope=scope))
 
 
+async def test_vectors_another_process_stored_are_loaded_not_computed_again(two):
+    first, second = two
+    await second.answers.warm()  # the other process's question index is built
+    record, created, _ = await first.letters.add_upload(
+        HandmadeLetter().text().encode(), filename="brief.txt", guild_id=GUILD
+    )
+    assert created and (await second.store.vectors.versions()).get(record.id)  # stored by first
+    await until(lambda: second.change_job.applied == 1)  # indexed there
+    assert second.answers.pending().pending_sentences == record.sentence_count
+    before = second.answers.embedded_sentences
+    assert await second.answers.backfill() == 0  # nothing embedded ...
+    assert second.answers.embedded_sentences == before
+    assert second.answers.pending().pending_sentences == 0  # ... yet the letter is indexed
+    assert record.id in await second.answers.with_vectors()
+
+
 async def test_a_subscription_set_in_one_process_wakes_the_others_digest_job(two):
     first, second = two
     second.digests.changed.clear()

@@ -48,7 +48,8 @@ class IngestReport:
     ingested: list[Ingested] = field(default_factory=list)
     errors: list[Refused] = field(default_factory=list)
     warnings: list[Warned] = field(default_factory=list)
-    vectors_filled: int = 0  # letters stored earlier whose missing vectors this run computed
+    vectors_filled: int = 0  # letters whose vectors this run computed (its own, earlier ones)
+    vectors_pending: int = 0  # sentences still waiting for their vectors after this run
 
 
 @dataclass(frozen=True, slots=True)

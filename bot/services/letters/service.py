@@ -13,10 +13,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from bot.services.catalog import Catalog, LetterIndex
 from bot.services.letters.ingest import ingest_paths, ingest_upload, letter_view
 from bot.services.letters.report import Ingested, IngestReport, LetterView, Warned
+from bot.services.vectors import EMBED_INLINE
 from bot.store import LetterRecord, Store
 from bot.store.records import ChangeKind
 
@@ -37,17 +39,20 @@ class LetterService:
         indexes: Sequence[LetterIndex],
         *,
         backfill: Callable[[], Awaitable[int]],
+        pending: Callable[[], int] | None = None,
         bundled: Path,
         publish: Publish = _unsaid,
     ) -> None:
         """``indexes`` hear of every letter added or removed; ``backfill`` computes the vectors
-        earlier runs left missing (the ask service's); ``bundled`` is the folder an empty
-        store starts with; ``publish`` tells the other bot processes on the store of each
-        letter added or removed here (``bot.services.changes``)."""
+        the letters still wait for (the ask service's), ``pending`` says how many sentences
+        wait; ``bundled`` is the folder an empty store starts with; ``publish`` tells the other
+        bot processes on the store of each letter added or removed here
+        (``bot.services.changes``)."""
         self.store = store
         self.catalog = catalog
         self._indexes = list(indexes)
         self._backfill = backfill
+        self._pending = pending or (lambda: 0)
         self.bundled = bundled
         self._write_lock = asyncio.Lock()
         self._publish = publish
@@ -62,7 +67,7 @@ class LetterService:
         when there were letters already."""
         if self.catalog.by_id:
             return None
-        return await self.add_path([self.bundled])
+        return await self.add_path([self.bundled], vectors="wait")
 
     # ------------------------------------------------------------------ in
 
@@ -73,11 +78,17 @@ class LetterService:
         guild_id: int | None = None,
         replace: bool = False,
         on_file: Callable[[Path], None] | None = None,
+        vectors: Literal["wait", "later"] = "wait",
     ) -> IngestReport:
-        """Ingest files and folders: each letter is stored, then indexed (recommendations,
-        vectors) before the next file is read; a file that fails is one line of the report.
-        Then the vectors any earlier run left missing (a process killed while it embedded)
-        are filled in: that is the ingest's work, never a question's."""
+        """Ingest files and folders: each letter is stored and made answerable (its
+        recommendations and topics, the quote and BM25 indexes) before the next file is read;
+        a file that fails is one line of the report.
+
+        The sentence vectors (semantic search) come after: with ``vectors="wait"`` they are
+        computed before this returns, for these letters and any an earlier run left waiting
+        (a process killed while it embedded); with ``"later"`` they are left to the bot's
+        vector job or the next ``briefbot index build`` (``report.vectors_pending`` says how
+        many sentences wait). Either way never a question's work."""
         async with self._write_lock:
             report = await ingest_paths(
                 self.store,
@@ -87,27 +98,39 @@ class LetterService:
                 on_file=on_file,
                 on_stored=self._stored,
             )
-            try:
-                report.vectors_filled = await self._backfill()
-            except Exception as exc:  # the letters are stored; the bot or the next run fills in
-                log.exception("could not fill in missing vectors")
-                report.warnings.append(
-                    Warned(
-                        "(vectors)",
-                        f"the vectors of letters stored earlier could not be computed ({exc}); "
-                        "the next ingest or the bot fills them in",
-                    )
-                )
+            if vectors == "wait":
+                await self._fill_vectors(report)
+            report.vectors_pending = self._pending()
         return report
+
+    async def _fill_vectors(self, report: IngestReport) -> None:
+        try:
+            report.vectors_filled = await self._backfill()
+        except Exception as exc:  # the letters are stored; the bot or the next run fills in
+            log.exception("could not compute the vectors")
+            report.warnings.append(
+                Warned(
+                    "(vectors)",
+                    f"the vectors of some letters could not be computed ({exc}); they are "
+                    "answered from their words until the bot or `briefbot index build` "
+                    "fills them in",
+                )
+            )
 
     async def upload(self, data: bytes, *, filename: str, guild_id: int | None) -> IngestReport:
         """Ingest an uploaded file into ``guild_id``'s scope: every letter it holds (a
         letter already here comes back ``unchanged``, with a warning when it is here in
         another form). Raises LetterError when nothing of it could be stored."""
         async with self._write_lock:
-            return await ingest_upload(
-                self.store, data, filename=filename, guild_id=guild_id, on_stored=self._stored
-            )
+            inline = EMBED_INLINE.set(True)  # one letter: its vectors are part of adding it
+            try:
+                report = await ingest_upload(
+                    self.store, data, filename=filename, guild_id=guild_id, on_stored=self._stored
+                )
+            finally:
+                EMBED_INLINE.reset(inline)
+            report.vectors_pending = self._pending()
+            return report
 
     async def add_upload(
         self, data: bytes, *, filename: str, guild_id: int | None

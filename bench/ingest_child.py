@@ -1,0 +1,63 @@
+"""The measuring side of ``bench/ingest_speed.py --synthetic``, run in a fresh process on the
+tree under test (which it finds first on ``sys.path``): nothing here imports the bench's own
+tree."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+
+async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
+    """In a fresh process: ingest every file of ``folder`` into a new store with the indexes
+    built (as the bot holds them). ``new``: this tree's path (answerable first, then the
+    vector catch-up measured on its own); else today's (vectors computed inline)."""
+    import os
+
+    from bot.services.app import Services
+    from bot.services.scope import OPERATOR
+    from bot.settings import Settings
+
+    settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=folder)
+    app = await Services.open(settings, seed=False)
+    import bot
+
+    out: dict[str, float] = {}
+    assert bot.__file__.startswith(sys.path[0]), bot.__file__  # the tree under test
+    try:
+        if new:
+            await app.warm(vectors=False)
+        else:
+            await app.warm()
+        files = await asyncio.to_thread(lambda: sorted(Path(folder).glob("*.txt")))
+        t = time.perf_counter()
+        if new:
+            report = await app.letters.add_path([folder], vectors="later")
+        else:
+            report = await app.letters.add_path([folder])
+        out["ingest_s"] = time.perf_counter() - t
+        out["letters"] = len(report.ingested)
+        out["errors"] = len(report.errors)
+        added = {i.letter.id: i.letter for i in report.ingested if i.status == "added"}
+        out["added"] = len(added)  # a generated letter may repeat most of another: unchanged
+        out["sentences"] = sum(r.sentence_count for r in added.values())
+        out["files"] = len(files)
+        # answerable: the last letter's sentence is found by quote lookup and by a question
+        last = max(app.catalog.by_id)
+        probe = (await app.store.letters.sentences(last))[3].text
+        (hit, *_) = await app.quotes.find(probe[:80], scope=OPERATOR)
+        out["quote_found"] = float(hit.letter_id == last)
+        answer = await app.answers.ask(probe[:120], scope=OPERATOR)
+        out["ask_found"] = float(answer.found and answer.passages[0].letter_id == last)
+        if new:
+            out["pending"] = app.answers.pending().pending_sentences
+            t = time.perf_counter()
+            await app.answers.backfill(workers=os.cpu_count() or 1)
+            out["vectors_s"] = time.perf_counter() - t
+            out["embedded"] = app.answers.embedded_sentences
+            out["pending_after"] = app.answers.pending().pending_sentences
+    finally:
+        await app.close()
+    return out

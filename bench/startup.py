@@ -1,0 +1,140 @@
+"""Start-up at a large store: does the event loop stall, and are requests answered meanwhile?
+
+    python bench/startup.py [--letters 1000] [--baseline-rev m12]
+
+Builds (once, cached under ``bench/out/``) a store of ``--letters`` generated letters
+(``bench/synthetic.py``, ~100 sentences each) with stand-in sentence vectors (as
+``bench/ready_store.py`` makes them) and its recommendations marked current, so that opening it
+costs what the bot's start costs and nothing else. Then, in a fresh process for today's code
+(``git archive --baseline-rev``) and for this tree, it does what ``briefbot run`` does after
+connecting: the services opened, the event loop tuned as the client tunes it, the indexes warmed
+in the background; meanwhile a /quote and a question arrive every 250 ms, each given Discord's
+3 s. Printed: the loop's lag (max, p99: a stall of more than 100 ms is a late heartbeat), the
+time to each index being ready, how many requests got their answer (or a "still loading, about
+N s" reply) within 3 s, and the process's RSS; then the ratio of this tree to today's.
+
+A watchdog thread samples the loop thread's stack whenever the loop is more than 100 ms late:
+the code that stalled it is printed (``--stalls``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import OUT, REPO
+
+STEP = 0.25  # seconds between requests
+LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
+
+
+def ensure_store(n_letters: int) -> Path:
+    """The cached start-up store of ``n_letters`` letters."""
+    from bench.ready_store import _stand_in_vectors
+    from bench.synthetic import ensure_synthetic_db
+    from bot.core.vectors import model_version
+    from bot.services.recommendations import VERSION
+
+    target = OUT / f"startup-{n_letters}.sqlite3"
+    if target.exists():
+        return target
+    work = target.with_name(target.name + ".tmp")
+    work.write_bytes(ensure_synthetic_db(n_letters).read_bytes())
+    t = time.perf_counter()
+    _stand_in_vectors(work, model_version())
+    with sqlite3.connect(work) as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO derived (letter_id, kind, version)"
+            " SELECT id, 'recommendations', ? FROM letters",
+            (VERSION,),
+        )
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    work.replace(target)
+    print(f"built {target.name} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return target
+
+
+# The child puts the measured tree first on sys.path and imports nothing of this one.
+_CHILD = """
+import asyncio, json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from startup_child import measure
+print(json.dumps(asyncio.run(measure(sys.argv[3], float(sys.argv[4]), sys.argv[5]))))
+"""
+
+
+def _child(root: str, db: Path, seconds: float) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, root, str(Path(__file__).parent), str(db), str(seconds),
+         str(REPO / "data" / "letters")],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"child failed ({root}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--letters", type=int, default=1000)
+    ap.add_argument("--baseline-rev", default="m12")
+    ap.add_argument("--seconds", type=float, default=5.0, help="requests at least this long")
+    ap.add_argument("--stalls", action="store_true", help="print where the loop stalled")
+    ap.add_argument("--only", choices=("baseline", "this"), help="measure one side only")
+    args = ap.parse_args()
+    db = ensure_store(args.letters)
+    with sqlite3.connect(db) as conn:
+        n = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only != "this":
+            tree = Path(tmp) / "baseline"
+            tree.mkdir()
+            data = subprocess.run(
+                ["git", "archive", args.baseline_rev, "bot"],
+                capture_output=True, check=True, cwd=REPO,
+            ).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=data, check=True)
+            results["baseline"] = _child(str(tree), db, args.seconds)
+        if args.only != "baseline":
+            results["this tree"] = _child(str(REPO), db, args.seconds)
+    print(f"start-up at {args.letters:,} letters, {n:,} sentences ({db.name})")
+    rows = [
+        ("services opened (s)", lambda r: r["open_s"]),
+        ("quote index ready (s)", lambda r: r["ready"].get("quote", float("nan"))),
+        ("question index ready (s)", lambda r: r["ready"].get("ask", float("nan"))),
+        ("warm-up done (s)", lambda r: r["ready"].get("warm", float("nan"))),
+        ("loop lag max (ms)", lambda r: r["lag_max_ms"]),
+        ("loop lag p99 (ms)", lambda r: r["lag_p99_ms"]),
+        ("loop stalls > 100 ms", lambda r: r["stalls_over_100ms"]),
+        ("requests", lambda r: r["requests"]),
+        ("  answered within 3 s", lambda r: r["within_3s"]),
+        ("  of which 'still loading'", lambda r: r["loading_replies"]),
+        ("slowest request (s)", lambda r: r["slowest_s"]),
+        ("peak RSS (MiB)", lambda r: r["peak_rss_mib"]),
+    ]
+    names = list(results)
+    print(
+        f"{'':<28}" + "".join(f"{k:>12}" for k in names) + ("   ratio" if len(names) == 2 else "")
+    )
+    for label, get in rows:
+        vals = [float(get(results[k])) for k in names]
+        line = f"{label:<28}" + "".join(f"{v:>12.2f}" for v in vals)
+        if len(vals) == 2 and vals[0]:
+            line += f"{vals[1] / vals[0]:>8.2f}"
+        print(line)
+    if args.stalls:
+        for name in names:
+            for where, late in sorted(results[name]["stalls"].items(), key=lambda kv: -kv[1])[:6]:
+                print(f"\n[{name}] loop late {late * 1000:.0f} ms in:\n{where}")
+
+
+if __name__ == "__main__":
+    main()
