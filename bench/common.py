@@ -1,15 +1,20 @@
-"""Shared by the benchmark scripts: where the corpus is, pinning to one core, memory."""
+"""Shared by the benchmark scripts: where the corpus is, pinning to one core, memory, the tree
+before issue 14 as a baseline, the evaluation splits."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import resource
+import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
+#: The code before issue 14's scale work (ingest with vectors inline, float32 dense index, index
+#: builds on the event loop): the baseline the scale benches measure against in the same run.
+BASELINE_REV = "5b972046d5f8873308e889ca3dc85a5eba978de0"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -60,3 +65,32 @@ class LagMonitor:
     def stop(self) -> None:
         if self._task:
             self._task.cancel()
+
+
+def baseline_tree(rev: str, into: Path) -> Path:
+    """``bot/`` as it was at ``rev`` (``git archive``), unpacked in ``into/baseline``."""
+    tree = into / "baseline"
+    tree.mkdir()
+    data = subprocess.run(
+        ["git", "archive", rev, "bot"], capture_output=True, check=True, cwd=REPO
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=data, check=True)
+    return tree
+
+
+def add_splits(ap, *, default: str, names: str) -> None:  # type: ignore[no-untyped-def]
+    """``--splits`` and ``--test`` for the quality benches (test2 is held out: scored once)."""
+    ap.add_argument(
+        "--splits",
+        default=default,
+        help=f"comma-separated: {names} (tuning data since round 2), test2 (held out: score it "
+        "once, at the end)",
+    )
+    ap.add_argument("--test", action="store_true", help="also score the held-out test2 (once)")
+
+
+def chosen_splits(args) -> list[str]:  # type: ignore[no-untyped-def]
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    if args.test and "test2" not in splits:
+        splits.append("test2")
+    return splits

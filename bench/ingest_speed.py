@@ -2,7 +2,7 @@
 and, at archive size, ingest to "answerable" and the vector catch-up (issue 14).
 
     python bench/ingest_speed.py [--rounds 5] [--baseline DIR]
-    python bench/ingest_speed.py --synthetic 1000 [--baseline-rev m12] [--baseline-letters 60]
+    python bench/ingest_speed.py --synthetic 1000 [--baseline-rev REV] [--baseline-letters 60]
 
 Parses every corpus letter (clean .txt, its damaged form, and the .pdf) ``--rounds`` times on
 one core, then ingests them all into a fresh SQLite store. Target: at least 50 text letters/s.
@@ -24,7 +24,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import corpus_dir, peak_rss_mb, pin_one_core
+from common import BASELINE_REV, baseline_tree, corpus_dir, peak_rss_mb, pin_one_core
 
 from bot.core.decode import decode_text
 from bot.core.lexicon import warm_up
@@ -189,12 +189,7 @@ def archive(n: int, baseline_rev: str, baseline_letters: int) -> None:
         base_folder.mkdir()
         for f in sorted(folder.glob("*.txt"))[:baseline_letters]:
             (base_folder / f.name).write_bytes(f.read_bytes())
-        base_tree = Path(tmp) / "baseline"
-        base_tree.mkdir()
-        archive_bytes = subprocess.run(
-            ["git", "archive", baseline_rev, "bot"], capture_output=True, check=True, cwd=here
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base_tree)], input=archive_bytes, check=True)
+        base_tree = baseline_tree(baseline_rev, Path(tmp))
         old = _archive_child(str(base_tree), base_folder, Path(tmp) / "old.sqlite3", False)
         new = _archive_child(here, folder, Path(tmp) / "new.sqlite3", True)
     old_rate = old["letters"] / old["ingest_s"]
@@ -227,7 +222,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--baseline", help="a directory holding another version of bot/")
     parser.add_argument("--synthetic", type=int, metavar="N", help="ingest N generated letters")
-    parser.add_argument("--baseline-rev", default="m12", help="git revision of today's code")
+    parser.add_argument("--baseline-rev", default=BASELINE_REV, help="git revision of today's code")
     parser.add_argument("--baseline-letters", type=int, default=60)
     args = parser.parse_args()
     if args.synthetic:

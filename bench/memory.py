@@ -1,7 +1,7 @@
 """Memory of a bot process at a large store: RSS with the services opened and every index
 warmed, for today's code and this tree, in fresh processes.
 
-    python bench/memory.py [--letters 1000] [--baseline-rev m12] [--only this|baseline]
+    python bench/memory.py [--letters 1000] [--baseline-rev REV] [--only this|baseline]
 
 The store is ``bench/startup.py``'s (generated letters, stand-in vectors, recommendations
 marked current), built once and cached under ``bench/out/``. Printed: RSS after the warm-up
@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import REPO
+from common import BASELINE_REV, REPO, baseline_tree
 from startup import ensure_store
 
 _CHILD = """
@@ -44,7 +44,7 @@ def _child(root: str, db: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--letters", type=int, default=1000)
-    ap.add_argument("--baseline-rev", default="m12")
+    ap.add_argument("--baseline-rev", default=BASELINE_REV)
     ap.add_argument("--only", choices=("baseline", "this"))
     args = ap.parse_args()
     db = ensure_store(args.letters)
@@ -53,13 +53,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "this":
-            tree = Path(tmp) / "baseline"
-            tree.mkdir()
-            data = subprocess.run(
-                ["git", "archive", args.baseline_rev, "bot"],
-                capture_output=True, check=True, cwd=REPO,
-            ).stdout  # fmt: skip
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=data, check=True)
+            tree = baseline_tree(args.baseline_rev, Path(tmp))
             results["baseline"] = _child(str(tree), db)
         if args.only != "baseline":
             results["this tree"] = _child(str(REPO), db)

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import eval_docs  # noqa: E402
+from bench.common import add_splits, chosen_splits  # noqa: E402
 from bot.core.recommend import KINDS, author_of, classify, classify_all  # noqa: E402
 from bot.core.text import damage, fold  # noqa: E402
 
@@ -277,17 +278,9 @@ def run_documents(split: str, *, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="list the disagreements")
-    ap.add_argument(
-        "--splits",
-        default="rapporteur,dev,test",
-        help="comma-separated: rapporteur, dev, test (tuning data since round 2), test2 "
-        "(held out: score it once, at the end)",
-    )
-    ap.add_argument("--test", action="store_true", help="also score the held-out test2 (once)")
+    add_splits(ap, default="rapporteur,dev,test", names="rapporteur, dev, test")
     args = ap.parse_args()
-    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
-    if args.test and "test2" not in splits:
-        splits.append("test2")
+    splits = chosen_splits(args)
     for split in splits:
         if split == "rapporteur":
             for part in ("dev", "heldout"):

@@ -1,6 +1,6 @@
 """Start-up at a large store: does the event loop stall, and are requests answered meanwhile?
 
-    python bench/startup.py [--letters 1000] [--baseline-rev m12]
+    python bench/startup.py [--letters 1000] [--baseline-rev REV]
 
 Builds (once, cached under ``bench/out/``) a store of ``--letters`` generated letters
 (``bench/synthetic.py``, ~100 sentences each) with stand-in sentence vectors (as
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import OUT, REPO
+from common import BASELINE_REV, OUT, REPO, baseline_tree
 
 STEP = 0.25  # seconds between requests
 LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
@@ -84,7 +84,7 @@ def _child(root: str, db: Path, seconds: float) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--letters", type=int, default=1000)
-    ap.add_argument("--baseline-rev", default="m12")
+    ap.add_argument("--baseline-rev", default=BASELINE_REV)
     ap.add_argument("--seconds", type=float, default=5.0, help="requests at least this long")
     ap.add_argument("--stalls", action="store_true", help="print where the loop stalled")
     ap.add_argument("--only", choices=("baseline", "this"), help="measure one side only")
@@ -95,13 +95,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "this":
-            tree = Path(tmp) / "baseline"
-            tree.mkdir()
-            data = subprocess.run(
-                ["git", "archive", args.baseline_rev, "bot"],
-                capture_output=True, check=True, cwd=REPO,
-            ).stdout  # fmt: skip
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=data, check=True)
+            tree = baseline_tree(args.baseline_rev, Path(tmp))
             results["baseline"] = _child(str(tree), db, args.seconds)
         if args.only != "baseline":
             results["this tree"] = _child(str(REPO), db, args.seconds)

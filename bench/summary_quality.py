@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench import eval_docs  # noqa: E402
+from bench.common import add_splits, chosen_splits  # noqa: E402
 from bot.core import summarize as S  # noqa: E402
 from bot.core.text import fold  # noqa: E402
 
@@ -158,17 +159,9 @@ def bundled(*, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="print the dev summaries")
-    ap.add_argument(
-        "--splits",
-        default="dev,test",
-        help="comma-separated: dev, test (tuning data since round 2), test2 (held out: score "
-        "it once, at the end; its summaries are never printed)",
-    )
-    ap.add_argument("--test", action="store_true", help="also score the held-out test2 (once)")
+    add_splits(ap, default="dev,test", names="dev, test")
     args = ap.parse_args()
-    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
-    if args.test and "test2" not in splits:
-        splits.append("test2")
+    splits = chosen_splits(args)
     for split in splits:
         score_split(split, verbose=args.verbose and split not in HELD_OUT)
     bundled(verbose=args.verbose)

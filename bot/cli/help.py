@@ -78,9 +78,8 @@ examples:
   briefbot ask "Wat vraagt de rapporteur aan de informateur?"
   briefbot COMMAND --help        options and an example for one command
 
-Every command takes --db PATH (default data/briefbot.sqlite3, env BRIEFBOT_DB) and --json
-(one JSON object on stdout). Exit codes: 0 ok, 1 error, 2 usage or setup problem, 3 Discord
-cannot be reached."""
+Every command takes --db (default data/briefbot.sqlite3) and --json (one JSON object on stdout).
+Exit codes: 0 ok, 1 error, 2 usage or setup problem, 3 Discord cannot be reached."""
 )
 
 

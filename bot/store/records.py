@@ -6,6 +6,7 @@ and return these."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -296,6 +297,27 @@ class Outcome:
     pick_key: str | None = None  # the recommendation of the day shown: remembered
     pick_reset: bool = False  # it starts a new round of the rotation
     delivery_key: str | None = None  # an extra's key (``YYYY-MM-DD#N``)
+
+
+@dataclass(frozen=True, slots=True)
+class FinishWrites:
+    """What finishing a batch of outcomes writes besides each delivery's own row, the same on
+    every backend: schedules moved on, letters seen by extra digests (which leave the schedule
+    alone), rotations restarted and the picks of the day remembered."""
+
+    schedule: list[Outcome]  # next due time, seen letters, pause
+    seen_only: list[Outcome]  # seen letters only (an extra digest)
+    resets: list[int]  # subscriptions whose rotation starts again
+    picks: list[tuple[int, str]]  # (subscription, item key) shown
+
+    @classmethod
+    def of(cls, outcomes: Sequence[Outcome]) -> FinishWrites:
+        return cls(
+            schedule=[o for o in outcomes if o.next_due is not None],
+            seen_only=[o for o in outcomes if o.next_due is None and o.seen_letter_id],
+            resets=[o.subscription_id for o in outcomes if o.pick_key and o.pick_reset],
+            picks=[(o.subscription_id, o.pick_key) for o in outcomes if o.pick_key],
+        )
 
 
 # --------------------------------------------------------------------------- the whole store

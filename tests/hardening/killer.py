@@ -585,6 +585,29 @@ def _hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+async def _final_ingest(
+    zygote: Any,
+    db: Path,
+    folders: list[Path],
+    expected: set[str],
+    result: CampaignResult,
+    check: Callable[[str], DbCheck],
+) -> None:
+    """A last ingest of everything, not killed: then every letter is present exactly once."""
+    final = await zygote.run(
+        {"kind": "cli-ingest", "db": str(db), "paths": [str(f) for f in folders]},
+        kill_after=None,
+    )
+    result.runs += 1
+    if final.code != 0 or final.info.startswith("error="):
+        result.child_errors.append(f"final ingest: {final.code} {final.info}")
+    c = await asyncio.to_thread(check, "after the final ingest")
+    if c.content_hashes != expected or c.letters != len(expected):
+        result.problems.append(
+            f"after the final ingest: {c.letters} letters, {len(expected)} expected"
+        )
+
+
 async def ingest_campaign(
     workdir: Path,
     kills: int,
@@ -655,18 +678,7 @@ async def ingest_campaign(
             if progress:
                 progress(result)
         # a clean run over everything: every letter is then present exactly once, whole
-        final = await zygote.run(
-            {"kind": "cli-ingest", "db": str(db), "paths": [str(f) for f in folders]},
-            kill_after=None,
-        )
-        result.runs += 1
-        if final.code != 0 or final.info.startswith("error="):
-            result.child_errors.append(f"final ingest: {final.code} {final.info}")
-        c = await asyncio.to_thread(check, "after the final clean run")
-        if c.content_hashes != expected or c.letters != len(expected):
-            result.problems.append(
-                f"after the final run: {c.letters} letters, {len(expected)} expected"
-            )
+        await _final_ingest(zygote, db, folders, expected, result, check)
         # the bot's start heals derived data a kill interrupted (recommendations on open,
         # vectors on warm): after it no letter lacks any
         warm = await zygote.run({"kind": "warm", "db": str(db)}, kill_after=None)
@@ -766,18 +778,7 @@ async def vector_campaign(
                 )
             if progress:
                 progress(result)
-        final = await zygote.run(
-            {"kind": "cli-ingest", "db": str(db), "paths": [str(f) for f in folders]},
-            kill_after=None,
-        )
-        result.runs += 1
-        if final.code != 0 or final.info.startswith("error="):
-            result.child_errors.append(f"final ingest: {final.code} {final.info}")
-        c = await asyncio.to_thread(check, "after the final ingest")
-        if c.content_hashes != expected or c.letters != len(expected):
-            result.problems.append(
-                f"after the final ingest: {c.letters} letters, {len(expected)} expected"
-            )
+        await _final_ingest(zygote, db, folders, expected, result, check)
         result.problems.extend(  # filled in by the ingest itself, no warm-up needed
             f"after the final ingest: {p}" for p in derived_complete(db)
         )

@@ -4,31 +4,9 @@ saying why, only where no PostgreSQL exists)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.pg import PgServer, skip_reason
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    server = PgServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server: PgServer) -> Iterator[str]:
-    url = pg_server.fresh_database()
-    yield url
-    pg_server.drop_database(url)
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))

@@ -4,35 +4,14 @@ PostgreSQL (a real server started once per session in a temporary data directory
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.store import Store, open_store
-from tests.pg import PgServer, skip_reason
 
 BACKENDS = ("sqlite", "postgresql")
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    server = PgServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server: PgServer) -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test."""
-    url = pg_server.fresh_database()
-    yield url
-    pg_server.drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -22,7 +22,14 @@ import asyncpg
 from bot.store.base import ClaimPolicy
 from bot.store.postgres.db import Pg, aware, utc
 from bot.store.postgres.letters import _rowcount
-from bot.store.records import ClaimRequest, ClaimResult, Delivery, Outcome, Subscription
+from bot.store.records import (
+    ClaimRequest,
+    ClaimResult,
+    Delivery,
+    FinishWrites,
+    Outcome,
+    Subscription,
+)
 
 #: What an unfinished log entry says once a later occurrence superseded it.
 SUPERSEDED = "unfinished attempt, superseded by a later digest"
@@ -316,7 +323,8 @@ class PgDigestRepository:
                     for o in outcomes
                 ],
             )  # fmt: skip
-            schedule = [o for o in outcomes if o.next_due is not None]
+            writes = FinishWrites.of(outcomes)
+            schedule = writes.schedule
             if schedule:
                 await conn.executemany(
                     "UPDATE subscriptions SET next_due = $1, next_due_date = $2,"
@@ -333,19 +341,19 @@ class PgDigestRepository:
                         if o.next_due is not None
                     ],
                 )  # fmt: skip
-            seen_only = [o for o in outcomes if o.next_due is None and o.seen_letter_id]
+            seen_only = writes.seen_only
             if seen_only:
                 await conn.executemany(
                     "UPDATE subscriptions SET seen_letter_id = greatest(seen_letter_id, $1),"
                     " updated_at = $2 WHERE id = $3",
                     [(o.seen_letter_id, stamp, o.subscription_id) for o in seen_only],
                 )
-            resets = [(o.subscription_id,) for o in outcomes if o.pick_key and o.pick_reset]
+            resets = [(i,) for i in writes.resets]
             if resets:
                 await conn.executemany(
                     "DELETE FROM digest_rotation WHERE subscription_id = $1", resets
                 )
-            picks = [(o.subscription_id, o.pick_key, stamp) for o in outcomes if o.pick_key]
+            picks = [(i, key, stamp) for i, key in writes.picks]
             if picks:
                 await conn.executemany(
                     "INSERT INTO digest_rotation (subscription_id, item_key, shown_at)"

@@ -20,6 +20,7 @@ from bot.store.records import (
     ClaimRequest,
     ClaimResult,
     Delivery,
+    FinishWrites,
     Outcome,
     Subscription,
 )
@@ -344,7 +345,8 @@ class SqliteDigestRepository:
                     for o in outcomes
                 ],
             )  # fmt: skip
-            schedule = [o for o in outcomes if o.next_due is not None]
+            writes = FinishWrites.of(outcomes)
+            schedule = writes.schedule
             if schedule:
                 await conn.executemany(
                     "UPDATE subscriptions SET next_due = ?, next_due_date = ?,"
@@ -362,19 +364,19 @@ class SqliteDigestRepository:
                         if o.next_due is not None
                     ],
                 )  # fmt: skip
-            seen_only = [o for o in outcomes if o.next_due is None and o.seen_letter_id]
+            seen_only = writes.seen_only
             if seen_only:
                 await conn.executemany(
                     "UPDATE subscriptions SET seen_letter_id = max(seen_letter_id, ?),"
                     " updated_at = ? WHERE id = ?",
                     [(o.seen_letter_id, stamp, o.subscription_id) for o in seen_only],
                 )
-            resets = [(o.subscription_id,) for o in outcomes if o.pick_key and o.pick_reset]
+            resets = [(i,) for i in writes.resets]
             if resets:
                 await conn.executemany(
                     "DELETE FROM digest_rotation WHERE subscription_id = ?", resets
                 )
-            picks = [(o.subscription_id, o.pick_key, stamp) for o in outcomes if o.pick_key]
+            picks = [(i, key, stamp) for i, key in writes.picks]
             if picks:
                 await conn.executemany(
                     "INSERT INTO digest_rotation (subscription_id, item_key, shown_at)"
