@@ -71,7 +71,10 @@ class SentenceEncoder:
     def __init__(self, threads: int = 1, *, slots: int = 3) -> None:
         self._threads = threads
         self._model = None
-        self._lock = threading.Lock()  # loading
+        self._lock = threading.Lock()  # loading (held for a second or more)
+        # the encoding threads have their own lock: closing them never waits for a model
+        # load (close() is called on the event loop, after a catch-up)
+        self._pool_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, slots))
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
@@ -139,7 +142,7 @@ class SentenceEncoder:
         return normalise(out)
 
     def _executor(self, workers: int) -> ThreadPoolExecutor:
-        with self._lock:
+        with self._pool_lock:
             if self._pool is None or self._pool_size != workers:
                 if self._pool is not None:
                     self._pool.shutdown(wait=False)
@@ -148,8 +151,9 @@ class SentenceEncoder:
             return self._pool
 
     def close(self) -> None:
-        """End the encoding threads (they end with the process anyway)."""
-        with self._lock:
+        """End the encoding threads (they end with the process anyway). Never waits for a model
+        being loaded."""
+        with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=False)
                 self._pool = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,18 @@ def test_encoding_on_two_threads_gives_the_same_vectors(encoder: SentenceEncoder
     two = encoder.encode(texts, workers=2)
     encoder.close()
     assert np.allclose(one, two, atol=1e-6)
+
+
+def test_closing_the_encoding_threads_never_waits_for_a_model_being_loaded():
+    # close() runs on the event loop after a catch-up; a model load (a second or more) in a
+    # worker thread at the same time must not hold it (it held the bot's loop 1.5 s at start)
+    import threading
+
+    encoder = SentenceEncoder()
+    loading = threading.Thread(target=encoder.load)
+    loading.start()
+    time.sleep(0.05)  # the load has begun
+    encoder.close()
+    assert not encoder.loaded  # close returned before the load ended
+    loading.join()
+    assert encoder.loaded
