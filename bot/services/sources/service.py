@@ -287,23 +287,6 @@ class SourceService:
         log.info("source no longer followed", extra={"source": source_id})
         return source
 
-    async def catch_up(self) -> int:
-        """Letters another process stored or removed for a followed source (``briefbot follow
-        poll`` while the bot runs): indexed here, or forgotten here. How many changed."""
-        stored = set(await self.repo.letter_ids())
-        known = {i for i, r in self.catalog.by_id.items() if r.source_id is not None}
-        changed = 0
-        for letter_id in sorted(stored - known):
-            rec = await self.store.letters.get(letter_id)
-            if rec is not None and rec.id not in self.catalog.by_id:
-                async with self.letters.writing():
-                    await self.letters.index_stored(Ingested(rec.source_path, rec, "unchanged", 0))
-                changed += 1
-        for letter_id in known - stored:
-            await self.letters.forget_letter(letter_id)
-            changed += 1
-        return changed
-
     # ------------------------------------------------------------------ polling
 
     async def poll(

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.models import ParsedLetter, Sentence
+from bot.core.models import ParsedLetter
 from bot.store.base import InvalidLetterError, InvalidQueryError
 from bot.store.postgres.db import Pg, aware
 from bot.store.postgres.fts import to_tsquery_sql
@@ -22,6 +22,7 @@ from bot.store.records import (
     SentenceRecord,
     parse_ref,
 )
+from bot.store.rows import sentence_rows
 
 _MAX_ID = 2**63 - 1
 
@@ -156,7 +157,7 @@ class PgLetterRepository:
             )
         ]
         section_ids.sort()  # identities are given in insert order: position order
-        rows = _sentence_rows(letter_id, section_ids, parsed.sentences)
+        rows = sentence_rows(letter_id, section_ids, parsed.sentences)
         if rows:
             await conn.copy_records_to_table(
                 "sentences",
@@ -394,23 +395,6 @@ def _rowcount(status: str) -> int:
     """The row count of a command status (``DELETE 3`` -> 3)."""
     tail = status.rsplit(" ", 1)[-1]
     return int(tail) if tail.isdigit() else 0
-
-
-def _sentence_rows(
-    letter_id: int, section_ids: Sequence[int], sentences: Sequence[Sentence]
-) -> builtins.list[tuple[Any, ...]]:
-    rows = []
-    for s in sentences:
-        if not 0 <= s.section < len(section_ids):
-            raise InvalidLetterError(
-                f"sentence {s.number} belongs to section {s.section}, "
-                f"but the letter has {len(section_ids)} sections"
-            )
-        rows.append(
-            (letter_id, section_ids[s.section], s.number, s.page, s.start, s.end, s.text,
-             s.original, s.norm)
-        )  # fmt: skip
-    return rows
 
 
 class PgMetaRepository:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.models import ParsedLetter, Sentence
+from bot.core.models import ParsedLetter
 from bot.store.base import InvalidLetterError, InvalidQueryError
 from bot.store.records import (
     LetterOrigin,
@@ -21,6 +21,7 @@ from bot.store.records import (
     SentenceRecord,
     parse_ref,
 )
+from bot.store.rows import sentence_rows
 from bot.store.sqlite.db import Db, now_iso, parse_time
 from bot.store.sqlite.db import fetchall as _fetchall
 from bot.store.sqlite.db import fetchone as _fetchone
@@ -150,7 +151,7 @@ class SqliteLetterRepository:
             """INSERT INTO sentences (letter_id, section_id, number, page, start_offset,
                    end_offset, text, original, norm)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            _sentence_rows(letter_id, section_ids, parsed.sentences),
+            sentence_rows(letter_id, section_ids, parsed.sentences),
         )
         await conn.executemany(
             """INSERT INTO repairs (letter_id, sentence_number, from_text, to_text,
@@ -454,23 +455,6 @@ class SqliteLetterRepository:
                     raise InvalidQueryError(f"invalid search {match_expr!r}: {exc}") from exc
                 raise
         return [(int(r[0]), float(r[1])) for r in rows]
-
-
-def _sentence_rows(
-    letter_id: int, section_ids: Sequence[int], sentences: Sequence[Sentence]
-) -> builtins.list[tuple[Any, ...]]:
-    rows = []
-    for s in sentences:
-        if not 0 <= s.section < len(section_ids):
-            raise InvalidLetterError(
-                f"sentence {s.number} belongs to section {s.section}, "
-                f"but the letter has {len(section_ids)} sections"
-            )
-        rows.append(
-            (letter_id, section_ids[s.section], s.number, s.page, s.start, s.end, s.text,
-             s.original, s.norm)
-        )  # fmt: skip
-    return rows
 
 
 class SqliteMetaRepository:
