@@ -18,8 +18,8 @@ Then, in each:
 2. ``--digests`` channel digests due within ``--window`` seconds (their due times spread
    evenly; set by another process, the bots woken through the change feed). In the
    two-process run the process of shard 1 is SIGKILLed halfway through the window; the other
-   takes over its claims after ``--stale`` seconds (``BRIEFBOT_CLAIM_STALE_SECONDS``; 300 in
-   production). Counted from the test server's channels: digests missing, digests posted
+   takes over its claims after ``--stale`` seconds (``BRIEFBOT_CLAIM_STALE_SECONDS``; 60 by
+   default; the live process renews its own every quarter of it). Counted from the test server's channels: digests missing, digests posted
    twice, and how late each went out (first message's time minus its due time). The test
    server answers each post after ``--post-delay`` seconds (Discord's latency), so that digests
    are in flight when the process is killed.

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     shard_count: str | None = Field(default=None, alias="BRIEFBOT_SHARD_COUNT")
     # A digest claimed by a process that went silent this long is taken over by another
     # (the process died mid-delivery); see bot/services/digests/claims.py.
-    claim_stale_seconds: int = Field(default=300, alias="BRIEFBOT_CLAIM_STALE_SECONDS")
+    claim_stale_seconds: int = Field(default=60, alias="BRIEFBOT_CLAIM_STALE_SECONDS")
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     @classmethod
     def _stale(cls, value: int) -> int:
         if value < 5:
-            raise ValueError("use a number of seconds, at least 5 (default 300)")
+            raise ValueError("use a number of seconds, at least 5 (default 60)")
         return value
 
     @model_validator(mode="after")

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from bot.services.app import Services
 from bot.services.clock import Clock
-from bot.services.digests import DigestService
+from bot.services.digests import Claims, DigestService
 from bot.store import Store
 from bot.store.records import Outcome
 
 
-def digest_service(services: Services, *, clock: Clock | None = None) -> DigestService:
+def digest_service(
+    services: Services, *, clock: Clock | None = None, claims: Claims | None = None
+) -> DigestService:
     """Another digest service on the same store and letters, as a second process (or a
     restarted one) would build it: its own claims, its own clock."""
     return DigestService(
@@ -20,6 +22,7 @@ def digest_service(services: Services, *, clock: Clock | None = None) -> DigestS
         recommendations=services.recommendations,
         summaries=services.summaries,
         clock=clock,
+        claims=claims or services.digests.deliveries.claims,
     )
 
 

@@ -343,6 +343,14 @@ class DigestRepository(Protocol):
         found)."""
         ...
 
+    async def renew_claims(
+        self, keys: Sequence[tuple[int, str]], *, owner: str, now: datetime
+    ) -> int:
+        """Renew ``owner``'s claims on the log entries ``keys`` (subscription id and log key,
+        see :attr:`Delivery.key`) that are still claimed by it: they stay fresh while they are
+        being sent. Returns how many were renewed (one taken over meanwhile is not)."""
+        ...
+
     async def finish_many(self, outcomes: Sequence[Outcome], *, now: datetime) -> None:
         """Record many outcomes (log status, what comes next, the pick shown) in ONE write
         transaction."""

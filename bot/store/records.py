@@ -278,6 +278,9 @@ class ClaimDecision:
     result: ClaimResult
     write: Literal["insert", "take-over"] | None = None  # the log entry becomes ours, claimed
     park: bool = False  # the subscription waits until ``retry_at`` while it is being sent
+    #: park until this instead of ``retry_at`` (a claim another process holds: until it
+    #: would go stale, so a dead holder is taken over as soon as that can be known)
+    park_until: datetime | None = None
     move_on: bool = False  # the schedule moves on to ``following_at`` (the occurrence is done)
 
 

@@ -136,6 +136,55 @@ async def test_a_due_digest_goes_out_once_whoever_runs(app: Services) -> None:
     assert after.next_due == START + timedelta(days=1, hours=1) and after.introduced
 
 
+class Slow(Recorder):
+    """A send that hangs until released: a delivery that takes longer than a claim lives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, sub: Subscription, digest: Digest) -> int:
+        self.started.set()
+        await self.release.wait()
+        return await super().send(sub, digest)
+
+
+async def test_a_slow_delivery_keeps_its_claim_fresh_and_is_not_sent_twice(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        BRIEFBOT_DB=str(tmp_path / "d.sqlite3"),
+        BRIEFBOT_LETTERS_DIR=str(BUNDLED),
+        BRIEFBOT_CLAIM_STALE_SECONDS=5,
+    )
+    app = await Services.open(settings, clock=ManualClock(START))
+    try:
+        sub = await channel_digest(app)
+        await app.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        slow = Slow()
+        first = asyncio.ensure_future(app.digests.run_due(slow))
+        await asyncio.wait_for(slow.started.wait(), 10)
+        # long past the claim's life, and the first process is still sending: it renews
+        await app.clock.advance(timedelta(seconds=30))  # type: ignore[attr-defined]
+        renew_every = app.digests.deliveries.renew_every
+        await asyncio.sleep(renew_every * 2)
+        log = (await app.store.digests.latest_deliveries())[sub.id]
+        assert log.status == "claimed" and log.claimed_at == app.clock.now()
+        other = digest_service(app, clock=app.clock)  # a second process on the same database
+        other_sender = Recorder()
+        await other.run_due(other_sender)  # due again (parked only until the claim's end)
+        assert other_sender.sent == []  # busy: not taken over while its holder lives
+        parked = await app.digests.get(sub.id)
+        assert parked.next_due > app.clock.now()  # looked at again when it would go stale
+        slow.release.set()
+        await asyncio.wait_for(first, 10)
+        assert slow.sent == [(sub.id, f"digest {sub.id}/2026-11-27")]
+        assert (await app.store.digests.latest_deliveries())[sub.id].status == "sent"
+    finally:
+        await app.close()
+
+
 async def test_a_permanent_failure_pauses_and_tells_the_owner_once(app: Services) -> None:
     sub = await channel_digest(app)
     sender = Recorder()

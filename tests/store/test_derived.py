@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.store import Store
 from bot.store.records import RecommendationRow, StoredVector, TopicRow
 from tests.store.test_sqlite import add, make_letter
@@ -54,6 +56,33 @@ async def test_recommendations_replace_list_and_count(store: Store) -> None:
     assert await store.letters.delete(second.id, guild_id=None)
     assert await store.recommendations.delete_orphan_topics() >= 1
     assert await store.recommendations.letter_topics() == []
+
+
+async def test_the_same_letter_replaced_at_once_by_many_writers(store: Store) -> None:
+    """Every process that hears of a new letter analyses it; their writes of the same rows
+    must follow one another (PostgreSQL: several pooled connections at once), not collide."""
+    letter, _ = await add(store, make_letter("a", sentences=4))
+    recs = [RecommendationRow(n, "request", None, ("zorg",)) for n in (1, 2, 3)]
+    topics = [TopicRow("zorg", "Zorg", 1.0)]
+    done = await asyncio.gather(
+        *(
+            store.recommendations.replace(
+                letter.id, topics=topics, recommendations=recs, version=f"r{i}"
+            )
+            for i in range(6)
+        )
+    )
+    assert done == [True] * 6
+    listed = await store.recommendations.list([letter.id])
+    assert [r.sentence_number for r in listed] == [1, 2, 3]
+    rows = await store.letters.sentences(letter.id)
+    stored = await asyncio.gather(
+        *(
+            store.vectors.replace(letter.id, [(r.id, bytes([i]) * 8) for r in rows], version="m")
+            for i in range(6)
+        )
+    )
+    assert stored == [True] * 6 and await store.vectors.count(letter.id) == len(rows)
 
 
 async def test_vectors_replace_stream_and_delete(store: Store) -> None:

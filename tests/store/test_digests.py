@@ -46,18 +46,37 @@ async def test_a_new_occurrence_is_claimed_and_its_subscription_parked(store):
     assert delivery.status == "claimed" and delivery.claimed_by == "me" and delivery.attempts == 1
     parked = await store.digests.get(sub.id)
     assert parked.next_due == NOW + STALE_CLAIM  # no wake-up picks it twice
-    assert await store.digests.due(NOW + timedelta(minutes=1)) == []
+    assert await store.digests.due(NOW + STALE_CLAIM - timedelta(seconds=1)) == []
 
 
 async def test_a_fresh_claim_is_busy_a_stale_one_is_taken_over(store):
     sub = await subscribe(store)
     await claim(store, request(sub.id), owner="first")
-    result, found = await claim(store, request(sub.id), now=NOW + timedelta(minutes=1))
+    result, found = await claim(store, request(sub.id), now=NOW + STALE_CLAIM / 2)
     assert result == "busy" and found.claimed_by == "first"
+    # looked at again when the claim would go stale: no sooner, no later
+    assert (await store.digests.get(sub.id)).next_due == NOW + STALE_CLAIM + timedelta(seconds=1)
     later = NOW + STALE_CLAIM + timedelta(seconds=1)
     result, taken = await claim(store, request(sub.id), now=later, owner="second")
     assert result == "taken-over"
     assert taken.claimed_by == "second" and taken.attempts == 2 and taken.claimed_at == later
+
+
+async def test_a_renewed_claim_stays_busy_and_only_its_owner_renews_it(store):
+    first, second = await subscribe(store, 1), await subscribe(store, 2)
+    await claim(store, request(first.id), owner="alive")
+    await claim(store, request(second.id), owner="dead")
+    keys = [(first.id, DAY.isoformat()), (second.id, DAY.isoformat())]
+    renewed_at = NOW + STALE_CLAIM * 3 / 4
+    assert await store.digests.renew_claims(keys, owner="alive", now=renewed_at) == 1
+    later = NOW + STALE_CLAIM + timedelta(seconds=5)
+    result, found = await claim(store, request(first.id), now=later, owner="other")
+    assert result == "busy" and found.claimed_by == "alive" and found.claimed_at == renewed_at
+    result, taken = await claim(store, request(second.id), now=later, owner="other")
+    assert result == "taken-over" and taken.claimed_by == "other"
+    # the dead owner's renewal comes too late: the entry is no longer its claim
+    assert await store.digests.renew_claims(keys[1:], owner="dead", now=later) == 0
+    assert await store.digests.renew_claims([], owner="alive", now=later) == 0
 
 
 async def test_a_failed_attempt_is_retried_a_sent_one_is_done_and_moves_on(store):

@@ -4,8 +4,11 @@ A digest is *claimed* in the delivery log (one entry per subscription and local 
 write transaction before anything is sent; the store runs :class:`Claims` inside that
 transaction and writes what it decides. A process that dies mid-delivery leaves a claim that
 goes stale after :data:`STALE_CLAIM` and is taken over (the channel is checked for the digest
-before anything is sent again). After downtime the latest missed occurrence is sent once, late;
-the ones before it are logged as missed, never sent in a burst.
+before anything is sent again). A live process renews the claims it is still sending
+(:meth:`bot.store.base.DigestRepository.renew_claims`, every quarter of that time), so a slow
+delivery is never taken over and a dead process's claims are taken over within
+:data:`STALE_CLAIM` of its last renewal. After downtime the latest missed occurrence is sent
+once, late; the ones before it are logged as missed, never sent in a burst.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Literal
 from bot.core.schedule import Schedule, parse_time, parse_zone
 from bot.store.records import ClaimDecision, ClaimRequest, Delivery, Outcome, Subscription
 
-STALE_CLAIM = timedelta(minutes=5)  # a claim older than this belongs to a process that died
+STALE_CLAIM = timedelta(seconds=60)  # a claim not renewed for this long: its process died
 MAX_ATTEMPTS = 6  # a digest that failed this often (temporary failures) is given up
 
 
@@ -47,7 +50,12 @@ class Claims:
             and logged.claimed_at is not None
             and now - logged.claimed_at < self.stale_after
         ):
-            return ClaimDecision("busy")
+            # someone is sending it: look again when the claim would go stale (not sooner: the
+            # holder renews it while it lives; not later: a dead holder is taken over then)
+            until = logged.claimed_at + self.stale_after + timedelta(seconds=1)
+            if request.following_at is not None:
+                until = min(until, request.following_at)
+            return ClaimDecision("busy", park=True, park_until=until)
         # a stale claim (its process died), or a failed attempt to retry
         result = "taken-over" if logged.status == "claimed" else "retry"
         return ClaimDecision(result, write="take-over", park=True)

@@ -15,7 +15,9 @@ never delays the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -109,6 +111,45 @@ class Deliveries:
         self.content = content
         self.clock = clock
         self.owner = owner  # names this process in the claims it makes
+        # the log entries this process is sending now (subscription id, log key): their claims
+        # are renewed until they finish, so that only a dead process's claims go stale
+        self._sending: dict[tuple[int, str], int] = {}
+        self._renewer: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ claims kept fresh
+
+    @property
+    def renew_every(self) -> float:
+        """Seconds between renewals: a quarter of the time after which a claim goes stale."""
+        return max(1.0, self.claims.stale_after.total_seconds() / 4)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, key: tuple[int, str]) -> AsyncIterator[None]:
+        self._sending[key] = self._sending.get(key, 0) + 1
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.ensure_future(self._renew())
+        try:
+            yield
+        finally:
+            left = self._sending[key] - 1
+            if left:
+                self._sending[key] = left
+            else:
+                del self._sending[key]
+
+    async def _renew(self) -> None:
+        """Renew the claims being sent, every :attr:`renew_every` seconds, while there are any.
+        A failed renewal is logged and tried again at the next turn: it never stops a
+        delivery (a claim that does go stale is checked in the channel by whoever takes it)."""
+        while self._sending:
+            await asyncio.sleep(self.renew_every)
+            keys = list(self._sending)
+            if not keys:
+                break
+            try:
+                await self.repo.renew_claims(keys, owner=self.owner, now=self.clock.now())
+            except Exception:
+                log.warning("could not renew digest claims", exc_info=True)
 
     # ------------------------------------------------------------------ the scheduler's
 
@@ -210,6 +251,22 @@ class Deliveries:
         result, _ = claim
         if result in ("busy", "done"):  # "done": the claim moved the schedule on already
             return Delivered(result)
+        key = due.extra.key if due.extra is not None else due.due_date.isoformat()
+        async with self._holding((due.sub.id, key)):
+            return await self._deliver(due, claim, sender, now, shared, outcomes, by=by)
+
+    async def _deliver(
+        self,
+        due: Occurrence,
+        claim: Claim,
+        sender: Sender,
+        now: datetime,
+        shared: Round,
+        outcomes: Outcomes,
+        *,
+        by: Literal["scheduler", "operator"],
+    ) -> Delivered:
+        result, _ = claim
         sub = due.sub
         operator = by == "operator"
         digest = await self.content.build(sub, due.due_date, shared=shared)

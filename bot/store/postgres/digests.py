@@ -232,7 +232,8 @@ class PgDigestRepository:
                 if decision.move_on and r.following_at is not None and r.following_date:
                     moves.append((utc(r.following_at), r.following_date, stamp, r.subscription_id))
                 if decision.park:
-                    parks.append((utc(r.retry_at), stamp, r.subscription_id))
+                    parked = decision.park_until or r.retry_at
+                    parks.append((utc(parked), stamp, r.subscription_id))
                 if decision.write is None:
                     decided[r.subscription_id] = (decision.result, old)
                     continue
@@ -360,6 +361,22 @@ class PgDigestRepository:
                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                     picks,
                 )
+
+    async def renew_claims(
+        self, keys: Sequence[tuple[int, str]], *, owner: str, now: datetime
+    ) -> int:
+        if not keys:
+            return 0
+        async with self._db.write() as conn:
+            renewed = await conn.fetchval(
+                "WITH renewed AS (UPDATE deliveries d SET claimed_at = $1"
+                " FROM unnest($2::bigint[], $3::text[]) AS k(sid, key)"
+                " WHERE d.subscription_id = k.sid AND d.due_date = k.key"
+                " AND d.status = 'claimed' AND d.claimed_by = $4 RETURNING 1)"
+                " SELECT count(*) FROM renewed",
+                utc(now), [sid for sid, _ in keys], [key for _, key in keys], owner,
+            )  # fmt: skip
+        return int(renewed)
 
     async def reschedule(
         self, subscription_id: int, *, next_due: datetime, next_due_date: date, now: datetime

@@ -31,8 +31,12 @@ class PgRecommendationRepository:
         version: str,
     ) -> bool:
         async with self._db.write() as conn:
-            # the letter's row lock: a concurrent delete of the letter waits, or went first
-            if not await conn.fetchval("SELECT 1 FROM letters WHERE id = $1 FOR SHARE", letter_id):
+            # the letter's row lock: a concurrent delete of the letter waits, or went first, and
+            # so does another process replacing the same letter's rows (each change feed
+            # reader analyses a letter it is told about: two may do it at once)
+            if not await conn.fetchval(
+                "SELECT 1 FROM letters WHERE id = $1 FOR NO KEY UPDATE", letter_id
+            ):
                 return False
             await conn.execute("DELETE FROM recommendations WHERE letter_id = $1", letter_id)
             await conn.execute("DELETE FROM letter_topics WHERE letter_id = $1", letter_id)

@@ -21,7 +21,11 @@ class PgVectorRepository:
         self, letter_id: int, vectors: Sequence[tuple[int, bytes]], *, version: str
     ) -> bool:
         async with self._db.write() as conn:
-            if not await conn.fetchval("SELECT 1 FROM letters WHERE id = $1 FOR SHARE", letter_id):
+            # the letter's row lock: a delete of the letter, and another process storing the
+            # same letter's vectors (every vector job catches up on it), wait for this one
+            if not await conn.fetchval(
+                "SELECT 1 FROM letters WHERE id = $1 FOR NO KEY UPDATE", letter_id
+            ):
                 return False
             own = {
                 int(r[0])

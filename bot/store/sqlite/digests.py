@@ -250,7 +250,8 @@ class SqliteDigestRepository:
                          r.subscription_id)
                     )  # fmt: skip
                 if decision.park:
-                    parks.append((_iso(r.retry_at), stamp, r.subscription_id))
+                    parked = decision.park_until or r.retry_at
+                    parks.append((_iso(parked), stamp, r.subscription_id))
                 if decision.write is None:
                     answers.append((decision.result, old))
                     continue
@@ -383,6 +384,21 @@ class SqliteDigestRepository:
                     " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     picks,
                 )
+
+    async def renew_claims(
+        self, keys: Sequence[tuple[int, str]], *, owner: str, now: datetime
+    ) -> int:
+        if not keys:
+            return 0
+        stamp = _iso(now)
+        async with self._db.write() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "UPDATE deliveries SET claimed_at = ? WHERE subscription_id = ? AND due_date = ?"
+                " AND status = 'claimed' AND claimed_by = ?",
+                [(stamp, sid, key, owner) for sid, key in keys],
+            )
+            return conn.total_changes - before
 
     async def reschedule(
         self, subscription_id: int, *, next_due: datetime, next_due_date: date, now: datetime
