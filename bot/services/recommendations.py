@@ -208,7 +208,12 @@ class RecommendationService:
             topic_keys(ref.slug, ref.name)
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
-        await self._derive(letter)
+        if (await self.store.recommendations.versions(letter.id)).get(letter.id) == VERSION:
+            # analysed already (by the process that stored it; this one heard of it through
+            # the change feed): read what it found instead of doing the work again
+            await self._load_letter(letter.id)
+        else:
+            await self._derive(letter)
 
     async def on_letter_removed(self, letter_id: int) -> None:
         self._letter_topics.pop(letter_id, None)
@@ -234,6 +239,18 @@ class RecommendationService:
         self._counts[letter.id] = counts
         for t in topics:
             self._names.setdefault(t.slug, t.name)
+
+    async def _load_letter(self, letter_id: int) -> None:
+        weights: dict[str, float] = {}
+        for row in await self.store.recommendations.letter_topics(letter_id):
+            weights[row.slug] = row.weight
+            self._names.setdefault(row.slug, row.name)
+        counts: Counter[str] = Counter()
+        for c in await self.store.recommendations.topic_counts(letter_id):
+            counts[c.slug] = c.recommendations
+        self._letter_topics[letter_id] = weights
+        self._counts[letter_id] = counts
+        self._topic_cache.clear()
 
     async def _load_catalogue(self) -> None:
         letter_topics: dict[int, dict[str, float]] = defaultdict(dict)

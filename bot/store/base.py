@@ -194,20 +194,20 @@ class RecommendationRepository(Protocol):
         ``version``, in one transaction. False (nothing written) if the letter is gone."""
         ...
 
-    async def versions(self) -> dict[int, str]:
-        """letter id -> version of its stored recommendations."""
+    async def versions(self, letter_id: int | None = None) -> dict[int, str]:
+        """letter id -> version of its stored recommendations (of one letter if given)."""
         ...
 
     async def delete_orphan_topics(self) -> int:
         """Delete topics no letter uses (after a letter was deleted); returns how many."""
         ...
 
-    async def letter_topics(self) -> builtins.list[LetterTopicRecord]:
-        """Every letter's topics, heaviest first per letter."""
+    async def letter_topics(self, letter_id: int | None = None) -> builtins.list[LetterTopicRecord]:
+        """Every letter's topics (or one letter's), heaviest first per letter."""
         ...
 
-    async def topic_counts(self) -> builtins.list[TopicCountRecord]:
-        """How many recommendations each letter has on each topic."""
+    async def topic_counts(self, letter_id: int | None = None) -> builtins.list[TopicCountRecord]:
+        """How many recommendations each letter (or one letter) has on each topic."""
         ...
 
     async def list(

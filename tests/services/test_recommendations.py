@@ -13,6 +13,7 @@ from bot.services.app import Services
 from bot.services.recommendations import VERSION, TopicNotFound
 from bot.services.scope import OPERATOR, Scope
 from bot.settings import Settings
+from bot.store.records import RecommendationRow, TopicRow
 from tests.letters import HandmadeLetter
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
@@ -385,3 +386,28 @@ async def test_a_large_new_scope_gets_its_topics_off_the_event_loop(
             break
     assert app.recommendations.suggest_topics("kind", Scope(guild_id=99))
     assert computed_in and threading.main_thread().name not in computed_in
+
+
+async def test_a_letter_analysed_by_another_process_is_read_not_analysed_again(
+    app: Services,
+) -> None:
+    """A letter another process stored and analysed reaches this one through the change feed
+    (``on_letter_added``): its topics and counts come from the store, as that process found
+    them, instead of the analysis being done again in every process."""
+    (letter,) = await app.store.letters.list(guild_id=None)
+    # what "the other process" found (unlike what this analyser finds in the letter)
+    assert await app.store.recommendations.replace(
+        letter.id,
+        topics=[TopicRow("een-ander-thema", "Een ander thema", 9.0)],
+        recommendations=[RecommendationRow(1, "request", None, ("een-ander-thema",))],
+        version=VERSION,
+    )
+    await app.recommendations.on_letter_added(letter)
+    topics = {t.slug: t.recommendations for t in await app.recommendations.topics(OPERATOR)}
+    assert topics == {"een-ander-thema": 1}
+    assert app.recommendations.letter_topic_weights(letter.id) == {"een-ander-thema": 9.0}
+    # stored by an older analyser: analysed again here
+    await app.store.recommendations.replace(letter.id, topics=[], recommendations=[], version="0")
+    await app.recommendations.on_letter_added(letter)
+    assert "een-ander-thema" not in {t.slug for t in await app.recommendations.topics(OPERATOR)}
+    assert (await app.store.recommendations.versions(letter.id)) == {letter.id: VERSION}

@@ -44,6 +44,15 @@ async def test_recommendations_replace_list_and_count(store: Store) -> None:
                       (first.id, "nieuw-thema"): 1, (second.id, "mensenhandel"): 1}  # fmt: skip
     weights = [(t.letter_id, t.slug, t.weight) for t in await store.recommendations.letter_topics()]
     assert weights[:2] == [(first.id, "mensenhandel", 2.0), (first.id, "zorg", 1.0)]
+    # one letter's, for a process that hears of a letter another one analysed
+    assert await store.recommendations.versions(second.id) == {second.id: "r1"}
+    assert [(t.slug, t.weight) for t in await store.recommendations.letter_topics(second.id)] == [
+        ("mensenhandel", 2.0)
+    ]
+    counted = await store.recommendations.topic_counts(first.id)
+    assert {c.slug: c.recommendations for c in counted} == {
+        "zorg": 1, "mensenhandel": 2, "nieuw-thema": 1
+    }  # fmt: skip
 
     # replaced, not added to; a letter that is gone is refused; orphan topics go
     assert await store.recommendations.replace(first.id, topics=[], recommendations=[],

@@ -103,10 +103,13 @@ class PgRecommendationRepository:
             )
         return True
 
-    async def versions(self) -> dict[int, str]:
+    async def versions(self, letter_id: int | None = None) -> dict[int, str]:
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                "SELECT letter_id, version FROM derived WHERE kind = $1", RECOMMENDATIONS_KIND
+                "SELECT letter_id, version FROM derived WHERE kind = $1"
+                " AND ($2::bigint IS NULL OR letter_id = $2)",
+                RECOMMENDATIONS_KIND,
+                letter_id,
             )
         return {int(r[0]): str(r[1]) for r in rows}
 
@@ -118,20 +121,25 @@ class PgRecommendationRepository:
             )
         return _rowcount(status)
 
-    async def letter_topics(self) -> builtins.list[LetterTopicRecord]:
+    async def letter_topics(self, letter_id: int | None = None) -> builtins.list[LetterTopicRecord]:
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT lt.letter_id, t.slug, t.name, lt.weight FROM letter_topics AS lt"
-                " JOIN topics AS t ON t.id = lt.topic_id ORDER BY lt.letter_id, lt.weight DESC"
+                " JOIN topics AS t ON t.id = lt.topic_id"
+                " WHERE $1::bigint IS NULL OR lt.letter_id = $1"
+                " ORDER BY lt.letter_id, lt.weight DESC",
+                letter_id,
             )
         return [LetterTopicRecord(int(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in rows]
 
-    async def topic_counts(self) -> builtins.list[TopicCountRecord]:
+    async def topic_counts(self, letter_id: int | None = None) -> builtins.list[TopicCountRecord]:
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT r.letter_id, t.slug, count(*) FROM recommendations AS r"
                 " JOIN recommendation_topics AS rt ON rt.recommendation_id = r.id"
-                " JOIN topics AS t ON t.id = rt.topic_id GROUP BY r.letter_id, t.slug"
+                " JOIN topics AS t ON t.id = rt.topic_id"
+                " WHERE $1::bigint IS NULL OR r.letter_id = $1 GROUP BY r.letter_id, t.slug",
+                letter_id,
             )
         return [TopicCountRecord(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 

@@ -89,13 +89,13 @@ class SqliteRecommendationRepository:
             )
         return True
 
-    async def versions(self) -> dict[int, str]:
-        """letter id -> version of its stored recommendations."""
+    async def versions(self, letter_id: int | None = None) -> dict[int, str]:
+        """letter id -> version of its stored recommendations (of one letter if given)."""
+        one = "" if letter_id is None else " AND letter_id = ?"
+        args = (RECOMMENDATIONS_KIND,) if letter_id is None else (RECOMMENDATIONS_KIND, letter_id)
         async with self._db.read() as conn:
             rows = await _fetchall(
-                conn,
-                "SELECT letter_id, version FROM derived WHERE kind = ?",
-                (RECOMMENDATIONS_KIND,),
+                conn, "SELECT letter_id, version FROM derived WHERE kind = ?" + one, args
             )
         return {int(r[0]): str(r[1]) for r in rows}
 
@@ -109,24 +109,30 @@ class SqliteRecommendationRepository:
             await cursor.close()
         return count
 
-    async def letter_topics(self) -> builtins.list[LetterTopicRecord]:
-        """Every letter's topics (for the in-memory topic catalogue)."""
+    async def letter_topics(self, letter_id: int | None = None) -> builtins.list[LetterTopicRecord]:
+        """Every letter's topics, or one letter's (for the in-memory topic catalogue)."""
+        one = "" if letter_id is None else " WHERE lt.letter_id = ?"
         async with self._db.read() as conn:
             rows = await _fetchall(
                 conn,
                 "SELECT lt.letter_id, t.slug, t.name, lt.weight FROM letter_topics AS lt"
-                " JOIN topics AS t ON t.id = lt.topic_id ORDER BY lt.letter_id, lt.weight DESC",
+                " JOIN topics AS t ON t.id = lt.topic_id"
+                + one
+                + " ORDER BY lt.letter_id, lt.weight DESC",
+                () if letter_id is None else (letter_id,),
             )
         return [LetterTopicRecord(int(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in rows]
 
-    async def topic_counts(self) -> builtins.list[TopicCountRecord]:
-        """How many recommendations each letter has on each topic."""
+    async def topic_counts(self, letter_id: int | None = None) -> builtins.list[TopicCountRecord]:
+        """How many recommendations each letter (or one letter) has on each topic."""
+        one = "" if letter_id is None else " WHERE r.letter_id = ?"
         async with self._db.read() as conn:
             rows = await _fetchall(
                 conn,
                 "SELECT r.letter_id, t.slug, count(*) FROM recommendations AS r"
                 " JOIN recommendation_topics AS rt ON rt.recommendation_id = r.id"
-                " JOIN topics AS t ON t.id = rt.topic_id GROUP BY r.letter_id, t.slug",
+                " JOIN topics AS t ON t.id = rt.topic_id" + one + " GROUP BY r.letter_id, t.slug",
+                () if letter_id is None else (letter_id,),
             )
         return [TopicCountRecord(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
