@@ -25,7 +25,10 @@ _SUBJECT = re.compile(r"\b(?:onderwerp|betreft)\b")
 _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
 _POSTBUS_TAIL = re.compile(r"\s?postbus(?: [a-z]{1,2})? (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
-_STREET_TAIL = re.compile(r"\s?(?P<street>[a-z]+) [a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
+# the postcode's letters are not a word that joins a name (``Voedselzekerheid en Natuur``)
+_STREET_TAIL = re.compile(
+    r"\s?(?P<street>[a-z]+) (?!en |in |op |te |of )[a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+$"
+)
 
 
 class LineBreaks:

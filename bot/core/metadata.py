@@ -53,6 +53,11 @@ def _orig(proj: Projection, original: str, span: Span | None) -> str | None:
     return text or None
 
 
+def _orig_raw(proj: Projection, original: str, span: Span) -> str:
+    """The original text of ``span``, line breaks kept."""
+    return original[proj.orig_start(span.start) : proj.orig_end(span.end)]
+
+
 def _orig_words(proj: Projection, original: str, span: Span | None) -> str | None:
     """Like :func:`_orig`, widened to whole printed words: the projection drops accented
     letters, so ``Çelik`` projects to ``elik``."""
@@ -144,6 +149,16 @@ _ADDRESS_LINE = re.compile(
 )
 
 
+def _names_organisation(name: str) -> bool:
+    """``Ministerie van X``, ``Gemeente Y``: an organisation, not a function or its members."""
+    words = damage(name).split()
+    return bool(words) and words[0] in ORG_WORDS and words[0] not in {"college", "colleges"}
+
+
+_FOR_ATTENTION = re.compile(r"(?:t\.?\s?a\.?\s?v\.?|ter attentie van|attn\.?)\s", re.IGNORECASE)
+_DATED_START = re.compile(
+    r"(?:[A-Z][\w'’.-]*(?: [\w'’.-]+){0,3},\s*)?\d{1,2}\s+" + MONTH_RE + r"\b", re.IGNORECASE
+)
 _CONTINUES = frozenset({"van", "der", "den", "voor", "en", "te", "in", "op", "tot", "ter", "de"})
 
 
@@ -155,6 +170,13 @@ def _join_address_lines(raw: str) -> str | None:
     postal = False
     for printed in raw.splitlines():
         line = _clean(printed)
+        if out and _DATED_START.match(line):
+            break  # ``Lingestad, 16 september 2025``: the address block is over
+        if out and _FOR_ATTENTION.match(line) and not _names_organisation(out):
+            # ``de colleges van ...`` / ``t.a.v. de portefeuillehouders``: who handles it for
+            # the addressee already named; under an organisation (``Ministerie van X`` /
+            # ``t.a.v. de minister voor Y``) it names the addressee and stays
+            continue
         if not line or _ADDRESS_LINE.match(line):
             postal = postal or bool(out)
             continue
@@ -224,9 +246,60 @@ def ministry_of(role: str | None) -> str | None:
     host = HOSTED_MINISTERS.get(fold(dept))
     if host:
         return f"Ministerie van {host}"
+    if fold(dept) not in _MINISTRY_KEYS:
+        # a portfolio, not a ministry (``Staatssecretaris van Jeugd, Preventie en Sport``,
+        # ``Minister voor Buitenlandse Handel en Ontwikkelingshulp``): the ministry that holds
+        # the policy areas it names
+        votes = [_PORTFOLIO[w] for w in fold(dept).split() if w in _PORTFOLIO]
+        if votes:
+            return f"Ministerie van {max(set(votes), key=votes.count)}"
     if m.group("prep").lower() == "van":
         return f"Ministerie van {dept}"
     return None
+
+
+#: The ministries of the Dutch government (names in use since 2010).
+MINISTRIES = (
+    "Algemene Zaken",
+    "Asiel en Migratie",
+    "Binnenlandse Zaken en Koninkrijksrelaties",
+    "Buitenlandse Zaken",
+    "Defensie",
+    "Economische Zaken",
+    "Economische Zaken en Klimaat",
+    "Economische Zaken, Landbouw en Innovatie",
+    "Financiën",
+    "Infrastructuur en Milieu",
+    "Infrastructuur en Waterstaat",
+    "Justitie en Veiligheid",
+    "Veiligheid en Justitie",
+    "Klimaat en Groene Groei",
+    "Landbouw, Natuur en Voedselkwaliteit",
+    "Landbouw, Visserij, Voedselzekerheid en Natuur",
+    "Onderwijs, Cultuur en Wetenschap",
+    "Sociale Zaken en Werkgelegenheid",
+    "Volksgezondheid, Welzijn en Sport",
+    "Volkshuisvesting en Ruimtelijke Ordening",
+)
+_MINISTRY_KEYS = frozenset(fold(m) for m in MINISTRIES)
+_BZK = "Binnenlandse Zaken en Koninkrijksrelaties"
+_VWS = "Volksgezondheid, Welzijn en Sport"
+_OCW = "Onderwijs, Cultuur en Wetenschap"
+_SZW = "Sociale Zaken en Werkgelegenheid"
+#: The policy areas a minister or state secretary without a ministry of their own holds, and
+#: the ministry that hosts them (how portfolios are divided, not any one letter's words).
+_PORTFOLIO = {
+    **dict.fromkeys(["jeugd", "preventie", "sport", "zorg", "medische", "langdurige"], _VWS),
+    **dict.fromkeys(
+        ["handel", "ontwikkelingshulp", "ontwikkelingssamenwerking", "europese"],
+        "Buitenlandse Zaken",
+    ),
+    **dict.fromkeys(["onderwijs", "media", "emancipatie", "cultuur"], _OCW),
+    **dict.fromkeys(["wonen", "rijksdienst", "koninkrijksrelaties", "digitalisering"], _BZK),
+    **dict.fromkeys(["armoedebeleid", "participatie", "pensioenen", "integratie"], _SZW),
+    **dict.fromkeys(["rechtsbescherming", "gevangeniswezen"], "Justitie en Veiligheid"),
+    **dict.fromkeys(["fiscaliteit", "belastingdienst", "toeslagen", "douane"], "Financiën"),
+}
 
 
 def _sender(
@@ -316,6 +389,16 @@ def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Fram
     half = len(words) // 2
     if len(words) % 2 == 0 and words[:half] == words[half:]:
         stop = start + len(" ".join(words[:half]))  # printed twice: logo and address line
+    words = text[start:stop].split()
+    while len(words) > 2 and words[-1].endswith(("staf", "afdeling", "directie")):
+        words.pop()  # damaged text: a one-word department at the end (``eenheidsstaf``)
+        stop = start + len(" ".join(words))
+    raw = original[proj.orig_start(start) : proj.orig_end(stop)]
+    lines = [line for line in raw.splitlines() if line.strip()]
+    while len(lines) > 1 and _is_department(lines[-1]):
+        # ``Politie / Eenheid X / Eenheidsstaf``: the department under the organisation
+        stop = start + len(damage(" ".join(lines[:-1])).rstrip())
+        lines.pop()
     org = _orig(proj, original, Span(start, stop))
     if not org:
         return None
@@ -351,10 +434,31 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
         skip = 1 if words[0] == "bureau" and end > 2 else 0  # the office of an institution
         if skip:
             start += len(words[0]) + 1
-        org = _orig(proj, original, Span(start, start + len(" ".join(words[skip:end]))))
+        while end - skip > 2 and words[end - 1].endswith(("staf", "afdeling", "directie")):
+            end -= 1  # damaged text: a one-word department at the end (``eenheidsstaf``)
+        span = Span(start, start + len(" ".join(words[skip:end])))
+        lines = [ln for ln in _orig_raw(proj, original, span).splitlines() if ln.strip()]
+        while len(lines) > 1 and _is_department(lines[-1]):
+            lines.pop()  # ``Politie / Eenheid X / Eenheidsstaf``: a department under it
+            span = Span(start, start + len(damage(" ".join(lines)).rstrip()))
+        org = _orig(proj, original, span)
         if org:
             return org
     return None
+
+
+def _is_department(line: str) -> bool:
+    """A printed line that names a department of an organisation (``Directie Jeugd``,
+    ``Eenheidsstaf``, ``Afdeling Beleid``), not the organisation."""
+    words = damage(line).split()
+    if not words:
+        return False
+    first = words[0]
+    return (
+        first in _DEPARTMENTS
+        or first.endswith(("staf", "afdeling", "directie"))
+        or (first in {"sector", "team", "cluster", "unit", "stafafdeling"})
+    )
 
 
 _NEW_BODY = frozenset(
