@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from bench import eval_docs  # noqa: E402
 from bench.common import HELD_OUT, add_splits, chosen_splits  # noqa: E402
 from bot.core import summarize as S  # noqa: E402
+from bot.core.recommend import author_of  # noqa: E402
 from bot.core.text import fold  # noqa: E402
 
 ASK_KINDS = {"request", "advice", "plea"}
@@ -68,6 +69,7 @@ def score_split(split: str, *, verbose: bool) -> None:
         for doc in docs:
             read = eval_docs.read(doc.text, damaged=damaged)
             sents = summary_sentences(read)
+            author = author_of(read.sender, read.texts)
             points = doc.label.get("main_points", [])
             point_sets = []
             for p in points:
@@ -80,7 +82,7 @@ def score_split(split: str, *, verbose: bool) -> None:
             for method in SHOWN:
                 for length in LENGTHS:
                     k = S.default_length(sents) if length == "default" else int(length)
-                    chosen = set(S.choose(sents, k, method=method))  # type: ignore[arg-type]
+                    chosen = set(S.choose(sents, k, method=method, author=author))  # type: ignore[arg-type]
                     st = stats[(method, length)]
                     st["k"].append(k)
                     if point_sets:
