@@ -188,9 +188,11 @@ def author_of(
         for m in _ACRONYM.finditer(raw):
             names.add(fold(m.group(1)))
         capitals = [w[0] for w in re.findall(r"\b[A-Z][\w-]*", raw)]
-        initials = "".join(capitals).lower()
-        if len(initials) >= 3 and initials in tokens:
-            names.add(initials)
+        # damaged text has no capitals: the initials of the name's content words
+        content = [w[0] for w in name.split() if w not in _NAME_STOP and w not in {"en", "de"}]
+        for initials in ("".join(capitals).lower(), "".join(content)):
+            if len(initials) >= 3 and initials in tokens:
+                names.add(initials)
     role = fold(signatory_role or "")
     if "gemeente" in nouns or "burgemeester" in role or "wethouder" in role:
         # a municipality writes as its executive: "het college (van burgemeester en wethouders)"

@@ -40,6 +40,8 @@ _PARTICLES = frozenset("van de der den ten ter el la le op in t d du da".split()
 _INITIALS = re.compile(r"(?:[a-z]\.){1,5}|[a-z]\.[a-z]\.?")
 _STOP_WORDS = frozenset(
     {"bijlage", "bijlagen", "bijlagen:", "cc", "kopie", "afschrift", "zie", "pagina", "datum"}
+    # what follows a signature on the page: a footnote's source, the letterhead's address
+    | {"kamerstuk", "kamerstukken", "bezoekadres", "postadres", "retouradres", "postbus"}
 )
 _OPENERS = frozenset({"de", "het"})
 _DEBRIS = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
@@ -453,6 +455,14 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
             break  # ``... van zuidwaarde de secretaris``
         if not clean and hard is None and j > i and _looks_like_name_start(toks, j):
             break
+        if (
+            not clean
+            and j > i
+            and _is_role(w)
+            and j + 1 < len(toks)
+            and (_is_title(toks[j + 1].word) or _is_initials(toks[j + 1].word))
+        ):
+            break  # ``gedeputeerde staten van x voorzitter mr. a. name``: a function over a name
         j += 1
     return max(j, i)
 

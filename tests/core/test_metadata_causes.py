@@ -228,3 +228,49 @@ def test_two_ministers_whose_names_end_in_en_and_a_word() -> None:
     )
     assert meta.sender == "Gedeputeerde Staten van Westerdijk"
     assert meta.signatory == "drs. F.G. Molenaar"
+
+
+def test_damaged_signature_stops_at_a_footnote_and_reads_a_function_over_a_name() -> None:
+    """``Gedeputeerde Staten van X, / voorzitter, / name / secretaris, / name`` and a footnote
+    (``1 Kamerstuk ...``) right under it, in damaged text (no lines, no capitals)."""
+    meta = _meta(
+        [
+            "Provincie Westerdijk",
+            "Aan de Minister van Infrastructuur en Waterstaat",
+            "Postbus 20901",
+            "2500 EX Den Haag",
+            "Datum 8 april 2025",
+            "Onderwerp Verzilting van landbouwgrond",
+            "Geachte minister,",
+            *BODY,
+            "Hoogachtend,",
+            "Gedeputeerde Staten van Westerdijk,",
+            "voorzitter,",
+            "drs. F.G. Molenaar",
+            "secretaris,",
+            "ir. S. Bos",
+            "1 Kamerstuk 31 490, nr. 12.",
+        ],
+        "damaged",
+    )
+    assert meta.signatory == "drs. f.g. molenaar"
+    assert meta.signatory_role == "voorzitter"
+    assert meta.sender == "gedeputeerde staten van westerdijk"
+    one = _meta(
+        [
+            "> Retouradres Postbus 16375 2500 BJ Den Haag",
+            "De Voorzitter van de Eerste Kamer",
+            "der Staten-Generaal",
+            "Postbus 20017",
+            "2500 EA Den Haag",
+            "Datum 2 juni 2025",
+            "Betreft Voortgang programma bibliotheken",
+            "Geachte voorzitter,",
+            *BODY,
+            "De Minister van Onderwijs, Cultuur en Wetenschap,",
+            "w.g. drs. R.T. Hazelaar",
+            "1 Kamerstukken I 2024/25, 36 410, C.",
+        ],
+        "damaged",
+    )
+    assert one.signatory == "drs. r.t. hazelaar"

@@ -100,3 +100,15 @@ def test_a_province_writes_as_its_executive() -> None:
     assert cue is not None and cue.kind == "request"
     cue = classify("Ons college ziet met zorg dat gemeenten de kosten niet kunnen dragen.", author)
     assert cue is not None and cue.kind == "concern"
+
+
+def test_an_acronym_of_the_sender_in_damaged_text() -> None:
+    """Damaged text has no capitals: the acronym is the initials of the name's content words."""
+    author = author_of(
+        damage("Stichting Toezicht Kinderopvang"),
+        [damage("De STK adviseert gemeenten de inspecties te bundelen.")],
+    )
+    cue = classify(
+        damage("De STK adviseert gemeenten de inspecties per regio te bundelen."), author
+    )
+    assert cue is not None and cue.kind == "advice"
