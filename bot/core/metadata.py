@@ -707,7 +707,8 @@ _LABEL = re.compile(
 )
 _BARE_LABELS = frozenset({"datum", "onderwerp", "betreft", "kenmerk", "ons kenmerk", "referentie"})
 _GENRE_LINE = re.compile(
-    r"(?:\w*notitie|memo|memorandum|\w*nota|\w*rapport|\w*verslag|advies|notulen|"
+    r"(?:(?:korte|beknopte|eerste|tweede|openbare|interne) )?"
+    r"(?:\w*notitie|memo|memorandum|\w*nota|\w*rapport|\w*rapportage|\w*verslag|advies|notulen|"
     r"raadsinformatiebrief|raadsvoorstel|factsheet|position paper)\s*:?",
     re.IGNORECASE,
 )
@@ -723,6 +724,7 @@ def note_head(original: str, start: int) -> NoteHead:
     head = NoteHead(end=start)
     title: list[str] = []
     before_genre: list[str] = []
+    bodies: list[str] = []  # the organisation's lines at the very top (institution, unit)
     subtitle: str | None = None
     dated = False
     pos = start
@@ -766,9 +768,17 @@ def note_head(original: str, start: int) -> NoteHead:
                 continue
             break  # after the date the text begins (a heading such as ``Samenvatting``)
         if _GENRE_LINE.fullmatch(line):
-            if title and not before_genre:
+            if title and not before_genre and not bodies:
                 before_genre, title = title, []
             head.end = pos = nxt
+            continue
+        if not title and not before_genre and len(bodies) < 4 and _names_body([line]):
+            # ``Rijksuniversiteit X`` / ``Faculteit Y`` / ``Onderzoeksgroep Z`` above the title
+            bodies.append(line)
+            head.end = pos = nxt
+            continue
+        if title and _AUTHORS_LINE.match(line):
+            head.end = pos = nxt  # ``A. Verbeek, S. Oukili en prof. dr. M.J. Hoogendam``
             continue
         words = line.split()
         prose = (
@@ -797,6 +807,8 @@ def note_head(original: str, start: int) -> NoteHead:
         head.title = _clean(" ".join(title))
     if before_genre:
         head.sender = _clean(" ".join(before_genre))
+    elif bodies:
+        head.sender = _body_of(bodies)
     elif head.byline:
         head.sender = head.byline
     if not head.labels and not title and not dated:
@@ -805,12 +817,41 @@ def note_head(original: str, start: int) -> NoteHead:
 
 
 def _names_body(lines: list[str]) -> bool:
-    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``):
-    its first word heads the names of bodies, and it says nothing more."""
+    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``,
+    ``Rijksuniversiteit Lingeland``, ``Faculteit der Rechtsgeleerdheid``): its first word heads
+    the names of bodies (or ends in one), and it says nothing more."""
     if len(lines) != 1:
         return False
     words = damage(lines[0]).split()
-    return 2 <= len(words) <= 8 and words[0] in ORG_WORDS and not lines[0].endswith(":")
+    if not (2 <= len(words) <= 8) or lines[0].endswith(":"):
+        return False
+    first = words[0]
+    return (
+        first in ORG_WORDS
+        or first in _UNITS
+        or any(first.endswith(w) and len(first) > len(w) + 2 for w in ORG_WORDS if len(w) >= 6)
+    )
+
+
+#: Units of an institution printed between its name and the unit that writes.
+_UNITS = frozenset({"faculteit", "afdeling", "directie", "sector", "departement", "divisie"})
+#: A byline of persons: initials (after titles) and names, joined by commas and ``en``.
+_PERSON = (
+    r"(?:(?:prof|dr|mr|drs|ir|ing)\.\s?)*(?:[A-Z]\.){1,4}\s?"
+    r"(?:(?:de|van|der|den|ter|ten|el|le|la) )*[A-Z][\w'’-]+"
+)
+_AUTHORS_LINE = re.compile(_PERSON + r"(?:(?:,| en) " + _PERSON + r")+")
+
+
+def _body_of(lines: list[str]) -> str:
+    """The organisation a stack of letterhead lines names: one line is itself; a unit under
+    its institution (``Rijksuniversiteit X`` / ``Faculteit Y`` / ``Onderzoeksgroep Z``) is the
+    unit that writes, with its institution (``Onderzoeksgroep Z, Rijksuniversiteit X``); the
+    units between them are left out."""
+    kept = [ln for ln in lines if damage(ln).split()[0] not in _UNITS] or lines
+    if len(kept) == 1:
+        return _clean(kept[0])
+    return f"{_clean(kept[-1])}, {_clean(kept[0])}"
 
 
 def _dated_soon(original: str, pos: int) -> bool:

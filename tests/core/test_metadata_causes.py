@@ -274,3 +274,34 @@ def test_damaged_signature_stops_at_a_footnote_and_reads_a_function_over_a_name(
         "damaged",
     )
     assert one.signatory == "drs. r.t. hazelaar"
+
+
+def test_a_report_head_under_a_stack_of_bodies() -> None:
+    """``Hogeschool X`` / ``Faculteit Y`` / ``Lectoraat Z`` above a two-line title, a genre
+    line after the title, a byline of authors, a dated line and a report number."""
+    text = "\n".join(
+        [
+            "Hogeschool Oostland",
+            "Faculteit Gezondheid en Welzijn",
+            "Lectoraat Jeugd en Gezin",
+            "Pleegzorg in de regio:",
+            "een eerste verkenning van wachttijden",
+            "Korte rapportage",
+            "J. de Wit, K. Amrani en dr. P.L. Fontein",
+            "Zwolle, 14 april 2025",
+            "JG-rapport 2025/03",
+            "Samenvatting",
+            "Pleeggezinnen wachten in de regio gemiddeld vier maanden op een eerste gesprek.",
+            "Wij spraken met dertig pleegouders en twaalf begeleiders van vier aanbieders.",
+            "De wachttijden verschillen sterk tussen de gemeenten in de regio.",
+            "Wij bevelen aan de intake voor pleegouders regionaal te organiseren.",
+        ]
+    )
+    letter = parse_letter(text)
+    assert letter.genre in ("note", "report")
+    meta = letter.metadata
+    assert meta.sender == "Lectoraat Jeugd en Gezin, Hogeschool Oostland"
+    assert meta.subject == "Pleegzorg in de regio: een eerste verkenning van wachttijden"
+    assert meta.date == "2025-04-14"
+    assert meta.reference == "JG-rapport 2025/03"
+    assert meta.signatory is None
