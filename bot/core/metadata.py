@@ -529,6 +529,9 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
             if is_reference_rest(m.group("ref")):
                 return m.group("ref")
         return None
+    table = _reference_from_table(original)
+    if table:
+        return table
     for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
         at = proj.orig_start(label.start())
         m = _REFERENCE_LABEL.match(original, at)
@@ -549,6 +552,39 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
         ):
             return value
         return next(t for t in toks if any(c.isdigit() for c in t)).strip(".,;")
+    return None
+
+
+_TABLE_LABELS = ("uw brief van", "ons kenmerk", "uw kenmerk", "kenmerk", "datum")
+_TABLE_LABEL = re.compile(r"\b(?:" + "|".join(_TABLE_LABELS) + r")\b", re.IGNORECASE)
+_TABLE_DATE = re.compile(r"\d{1,2}\s+" + MONTH_RE + r"\s+(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def _reference_from_table(original: str) -> str | None:
+    """``Datum Ons kenmerk Uw brief van`` / ``17 juni 2025 Z2025-04417 3 april 2025``: a row
+    of labels with their values on the line under it, as ``pdftotext -raw`` prints the
+    letterhead's columns side by side. The value under ``Ons kenmerk`` (or ``Kenmerk``)."""
+    head = original[:3000]
+    lines = head.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        labels = [m.group().lower() for m in _TABLE_LABEL.finditer(line)]
+        if len(labels) < 2 or _TABLE_LABEL.sub("", line).strip():
+            continue  # not a row of labels only
+        if "ons kenmerk" not in labels and "kenmerk" not in labels:
+            continue
+        rest = lines[i + 1].strip()
+        for label in labels:
+            if label in ("datum", "uw brief van"):
+                m = _TABLE_DATE.match(rest)
+                if m is None:
+                    break
+                rest = rest[m.end() :].strip()
+                continue
+            value, _, rest = rest.partition(" ")
+            if not any(ch.isdigit() for ch in value):
+                break
+            if label in ("ons kenmerk", "kenmerk"):
+                return value.strip(".,;")
     return None
 
 

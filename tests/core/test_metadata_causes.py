@@ -305,3 +305,35 @@ def test_a_report_head_under_a_stack_of_bodies() -> None:
     assert meta.date == "2025-04-14"
     assert meta.reference == "JG-rapport 2025/03"
     assert meta.signatory is None
+
+
+def test_letterhead_labels_in_a_row_with_their_values_under_them() -> None:
+    """``Datum Ons kenmerk Uw brief van`` / ``12 mei 2025 AT-2025-118 2 april 2025``: the
+    columns of a letterhead printed side by side; the addressee stands above them without
+    ``Aan``, under the sender's own address."""
+    meta = _meta(
+        [
+            "Autoriteit Toegankelijkheid",
+            "Postbus 16020, 3500 DA Utrecht",
+            "Telefoon (030) 123 45 67",
+            "De Staatssecretaris van Infrastructuur en Waterstaat",
+            "Postbus 20901",
+            "2500 EX DEN HAAG",
+            "Datum Ons kenmerk Uw brief van",
+            "12 mei 2025 AT-2025-118 2 april 2025",
+            "Contactpersoon Uw kenmerk",
+            "drs. L. Smit IenW/25-4411",
+            "Onderwerp",
+            "Advies over de toegankelijkheid van stations",
+            "Geachte staatssecretaris,",
+            *BODY,
+            "Hoogachtend,",
+            "mr. P.J. Visser",
+            "voorzitter",
+        ]
+    )
+    assert meta.reference == "AT-2025-118"
+    assert meta.recipient == "De Staatssecretaris van Infrastructuur en Waterstaat"
+    assert meta.date == "2025-05-12"
+    assert meta.sender == "Autoriteit Toegankelijkheid"
+    assert meta.subject == "Advies over de toegankelijkheid van stations"
