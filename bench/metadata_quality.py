@@ -5,10 +5,11 @@ Run as ``python bench/metadata_quality.py`` from the repository root. It scores 
 
 * ``corpus``: the 26 letters of the Nationaal Rapporteur (``../shared/corpus/letters``;
   ``index.csv`` gives date, addressee and signatory; skipped when absent);
-* ``dev``, ``test`` and ``test2``: documents of other senders in ``bench/eval/documents``
-  (labels in the ``.json`` next to each ``.txt``). Rules are tuned on ``dev`` and (since round
-  2) ``test``; ``test2`` is held out, scored once, at the end: ``--splits corpus,dev,test,test2``
-  (the default leaves it out) and its misses are never listed.
+* ``dev``, ``test``, ``test2`` and ``test3``: documents of other senders in
+  ``bench/eval/documents`` (labels in the ``.json`` next to each ``.txt``). Rules are tuned on
+  ``dev``, ``test`` (since round 2) and ``test2`` (since round 3); ``test3`` is held out, scored
+  once, at the end: ``--splits ...,test3`` or ``--test`` (the default leaves it out) and its
+  misses are never listed. ``a+b`` pools splits into one figure (``dev+test+test2``).
 
 Each document is read in its clean form and in its damaged form (``bot.core.text.damage``:
 lowercase, no digits, no punctuation but ``.``, accents turned into gaps). In the damaged form
@@ -52,7 +53,7 @@ DOCS = ROOT / "bench" / "eval" / "documents"
 SHARED = ROOT.parent / "shared" / "corpus"
 FIELDS = ("sender", "signatory", "signatory_role", "recipient", "date", "subject", "reference")
 CORE = ("signatory", "date", "subject", "sender")
-HELD_OUT = ("test2/",)  # scored once, at the end; ``test`` was held out in round 1
+HELD_OUT = ("test3/",)  # scored once, at the end; ``test`` and ``test2`` were held out before
 _TITLES = frozenset("mr drs dr prof ir ing mw mevr dhr ds bc ba ma msc llm phd".split())
 _ROLES = frozenset("minister staatssecretaris de heer mevrouw".split())
 _LEADING = frozenset({"aan", "de", "het", "t", "a"})
@@ -189,7 +190,8 @@ class Doc:
 
 def _evalset(split: str) -> list[Doc]:
     out = []
-    for path in sorted((DOCS / split).glob("*.txt")):
+    paths = [p for part in split.split("+") for p in sorted((DOCS / part).glob("*.txt"))]
+    for path in paths:
         label = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         sentences = [r["text"] for r in label.get("recommendations", [])]
         for point in label.get("main_points", []):
@@ -197,7 +199,7 @@ def _evalset(split: str) -> list[Doc]:
         out.append(
             Doc(
                 name=path.stem,
-                split=split,
+                split=path.parent.name,
                 text=path.read_text(encoding="utf-8"),
                 genre=label.get("genre", "letter"),
                 expected={f: label["metadata"].get(f) for f in FIELDS},
@@ -305,13 +307,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--splits",
-        default="corpus,dev",
-        help="comma-separated: corpus, dev, test (tuning data since round 2), test2 (held "
-        "out: score it once, at the end; its misses are never listed)",
+        default="corpus,dev,test,test2,dev+test+test2",
+        help="comma-separated: corpus, dev, test, test2 (tuning data; ``a+b`` pools splits), "
+        "test3 (held out: score it once, at the end; its misses are never listed)",
     )
+    ap.add_argument("--test", action="store_true", help="also score the held-out test3 (once)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = ap.parse_args()
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    if args.test and HELD_OUT[0].rstrip("/") not in splits:
+        splits.append(HELD_OUT[0].rstrip("/"))
     t0 = time.perf_counter()
     misses: list[str] = []
     for split in splits:
@@ -344,7 +349,7 @@ def main() -> int:
                 with contextlib.suppress(LetterError):
                     ok += parse_letter(form_text).genre == "answers"
         print(f"\nkamervragen accepted as answers (clean and damaged): {ok}/{2 * len(kv)}")
-    shown = [m for m in misses if not m.startswith(HELD_OUT)]
+    shown = list(dict.fromkeys(m for m in misses if not m.startswith(HELD_OUT)))
     if args.verbose and shown:
         print("\nmisses (held-out splits not listed):")
         for line in shown:

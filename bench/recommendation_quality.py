@@ -1,9 +1,10 @@
 """Measure the recommendation classifier (bot.core.recommend) against hand labels.
 
 Run as ``python bench/recommendation_quality.py`` from the repository root. ``-v`` lists every
-disagreement; ``--splits rapporteur,dev,test,test2`` picks the sets (``test`` was held out in
-round 1 and is tuning data since; ``test2`` is held out: score it once, at the end; its
-disagreements are never listed; ``--test`` adds it).
+disagreement; ``--splits rapporteur,dev,test,test2,dev+test+test2`` picks the sets (``a+b``
+pools splits into one figure; ``test`` and ``test2``, held out in rounds 1 and 2, are tuning
+data since; ``test3`` is held out: score it once, at the end; its disagreements are never
+listed; ``--test`` adds it).
 
 Two labelled sets:
 
@@ -14,7 +15,7 @@ Two labelled sets:
   ``damaged sentence`` (``bot.core.text.damage`` of it) and ``damaged letter`` (the whole letter
   damaged and parsed again, each label found again by fuzzy alignment; needs
   ``../shared/corpus``).
-- ``bench/eval/documents/{dev,test,test2}``: documents of other senders (ministries, advisory
+- ``bench/eval/documents/{dev,test,test2,test3}``: documents of other senders (ministries, advisory
   boards, associations, inspectorates, municipalities, answers to parliamentary questions,
   notes) with their recommendations labelled (every other sentence is not one). Each document is
   read as briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import eval_docs  # noqa: E402
-from bench.common import add_splits, chosen_splits  # noqa: E402
+from bench.common import HELD_OUT, add_splits, chosen_splits  # noqa: E402
 from bot.core.recommend import KINDS, author_of, classify, classify_all  # noqa: E402
 from bot.core.text import damage, fold  # noqa: E402
 
@@ -241,21 +242,27 @@ def document_pairs(
                 base.append((rec["kind"], "none", row))
             else:
                 gold[i] = rec["kind"]
+        # a sentence printed twice (an advice repeated in a closing section) is labelled once
+        # and either occurrence counts: the other one is not scored
+        labelled = {eval_docs.key(read.texts[i]) for i in where if i is not None}
         for i, text in enumerate(read.texts):
+            if gold[i] == "none" and eval_docs.key(text) in labelled:
+                continue
             row = {"letter": doc.id, "sentence": i + 1, "text": text}
             ours.append((gold[i], cues[i].kind if cues[i] else "none", row))
             base.append((gold[i], baseline(text), row))
     return ours, base, refused
 
 
-#: Splits scored once, at the end, whose disagreements are never listed (listing them would
-#: invite tuning on them). ``test`` was held out in round 1 and is tuning data since.
-HELD_OUT = ("test2",)
+def load_docs(split: str) -> list[eval_docs.LabelledDocument]:
+    """The documents of one split, or of several pooled with ``+`` (``dev+test+test2``)."""
+    return [d for part in split.split("+") for d in eval_docs.load(part)]
 
 
 def run_documents(split: str, *, verbose: bool) -> None:
-    verbose = verbose and split not in HELD_OUT  # never list a held-out set's disagreements
-    docs = eval_docs.load(split)
+    # never list a held-out set's disagreements
+    verbose = verbose and not set(split.split("+")) & set(HELD_OUT)
+    docs = load_docs(split)
     if not docs:
         print(f"\n#### documents, {split}: none in {eval_docs.DOCUMENTS / split}")
         return
@@ -278,7 +285,11 @@ def run_documents(split: str, *, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="list the disagreements")
-    add_splits(ap, default="rapporteur,dev,test", names="rapporteur, dev, test")
+    add_splits(
+        ap,
+        default="rapporteur,dev,test,test2,dev+test+test2",
+        names="rapporteur, dev, test, test2",
+    )
     args = ap.parse_args()
     splits = chosen_splits(args)
     for split in splits:

@@ -1,9 +1,10 @@
 """How much of a document's main points its summary covers, against plain methods.
 
-Run as ``python bench/summary_quality.py`` from the repository root; ``--splits dev,test,test2``
-picks the sets (``test`` was held out in round 1 and is tuning data since; ``test2`` is held
-out: score it once, at the end; ``--test`` adds it); ``-v`` prints each tuning document's
-summary and the main points it misses.
+Run as ``python bench/summary_quality.py`` from the repository root; ``--splits
+dev,test,test2,dev+test+test2`` picks the sets (``a+b`` pools splits into one figure; ``test``
+and ``test2``, held out in rounds 1 and 2, are tuning data since; ``test3`` is held out: score
+it once, at the end; ``--test`` adds it); ``-v`` prints each tuning document's summary and the
+main points it misses.
 
 The documents are ``bench/eval/documents/{dev,test,test2}`` (other senders: ministries, advisory
 boards, associations, inspectorates, municipalities, answers, notes): each has labelled main
@@ -35,14 +36,14 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench import eval_docs  # noqa: E402
-from bench.common import add_splits, chosen_splits  # noqa: E402
+from bench.common import HELD_OUT, add_splits, chosen_splits  # noqa: E402
 from bot.core import summarize as S  # noqa: E402
+from bot.core.recommend import author_of  # noqa: E402
 from bot.core.text import fold  # noqa: E402
 
 ASK_KINDS = {"request", "advice", "plea"}
 LENGTHS: tuple[int | str, ...] = (3, 5, 10, "default")
 SHOWN = ("lead", "textrank", "textrank-mmr", "policy", "coverage")
-HELD_OUT = ("test2",)  # scored once, at the end; ``test`` was held out in round 1
 
 
 def summary_sentences(read: eval_docs.ReadDocument) -> list[S.SummarySentence]:
@@ -55,7 +56,7 @@ def summary_sentences(read: eval_docs.ReadDocument) -> list[S.SummarySentence]:
 
 
 def score_split(split: str, *, verbose: bool) -> None:
-    docs = eval_docs.load(split)
+    docs = [d for part in split.split("+") for d in eval_docs.load(part)]
     if not docs:
         print(f"\n#### {split}: no documents in {eval_docs.DOCUMENTS / split}")
         return
@@ -68,6 +69,7 @@ def score_split(split: str, *, verbose: bool) -> None:
         for doc in docs:
             read = eval_docs.read(doc.text, damaged=damaged)
             sents = summary_sentences(read)
+            author = author_of(read.sender, read.texts)
             points = doc.label.get("main_points", [])
             point_sets = []
             for p in points:
@@ -80,7 +82,7 @@ def score_split(split: str, *, verbose: bool) -> None:
             for method in SHOWN:
                 for length in LENGTHS:
                     k = S.default_length(sents) if length == "default" else int(length)
-                    chosen = set(S.choose(sents, k, method=method))  # type: ignore[arg-type]
+                    chosen = set(S.choose(sents, k, method=method, author=author))  # type: ignore[arg-type]
                     st = stats[(method, length)]
                     st["k"].append(k)
                     if point_sets:
@@ -159,11 +161,12 @@ def bundled(*, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="print the dev summaries")
-    add_splits(ap, default="dev,test", names="dev, test")
+    add_splits(ap, default="dev,test,test2,dev+test+test2", names="dev, test, test2")
     args = ap.parse_args()
     splits = chosen_splits(args)
     for split in splits:
-        score_split(split, verbose=args.verbose and split not in HELD_OUT)
+        held_out = bool(set(split.split("+")) & set(HELD_OUT))
+        score_split(split, verbose=args.verbose and not held_out and "+" not in split)
     bundled(verbose=args.verbose)
     return 0
 

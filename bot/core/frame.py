@@ -25,7 +25,10 @@ _SUBJECT = re.compile(r"\b(?:onderwerp|betreft)\b")
 _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
 _POSTBUS_TAIL = re.compile(r"\s?postbus(?: [a-z]{1,2})? (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
-_STREET_TAIL = re.compile(r"\s?(?P<street>[a-z]+) [a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
+# the postcode's letters are not a word that joins a name (``Voedselzekerheid en Natuur``)
+_STREET_TAIL = re.compile(
+    r"\s?(?P<street>[a-z]+) (?!en |in |op |te |of )[a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+$"
+)
 
 
 class LineBreaks:
@@ -246,12 +249,14 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
             lines.append((pos, stop, original[pos:stop].strip(" \t\f>")))
         pos = stop + 1
     k = len(lines)
-    while (
-        k > 0
-        and len(lines[k - 1][2].split()) <= 8
-        and (_DATED.search(lines[k - 1][2]) or _HEAD_LABEL.match(lines[k - 1][2]))
-    ):
-        k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``, ``Kenmerk: VAS 25-004``
+    while k > 0:
+        line = lines[k - 1][2]
+        if len(line.split()) <= 8 and (_DATED.search(line) or _HEAD_LABEL.match(line)):
+            k -= 1  # ``Utrecht, 3 mei 2024``, ``Datum ...``, ``Kenmerk: VAS 25-004``
+        elif k >= 2 and _LABEL_ROW.fullmatch(lines[k - 2][2]):
+            k -= 2  # ``Contactpersoon Uw kenmerk`` / its values: a row of labels, side by side
+        else:
+            break
     postal = k
     while k > 0 and _POSTCODE_LINE.match(lines[k - 1][2]):
         k -= 1
@@ -273,6 +278,13 @@ def _address_block(text: str, layout: Layout, breaks: LineBreaks, limit: int) ->
     return Span(a, b) if b > a else None
 
 
+#: A printed row of letterhead labels only (``Datum Ons kenmerk Uw brief van``), whose values
+#: stand on the line under it.
+_LABEL_ROW = re.compile(
+    r"(?:\s*\b(?:datum|ons kenmerk|uw kenmerk|kenmerk|uw brief van|contactpersoon|"
+    r"doorkiesnummer|telefoon|bijlagen?|bijlage\(n\)|onderwerp)\b){2,}\s*",
+    re.IGNORECASE,
+)
 _DATED = re.compile(r"\b(?:datum|19\d\d|20\d\d)\b", re.IGNORECASE)
 _HEAD_LABEL = re.compile(
     r"(?:ons |uw )?(?:kenmerk|referentie|zaaknummer|nummer|bijlagen?)\b", re.IGNORECASE

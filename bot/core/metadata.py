@@ -53,6 +53,11 @@ def _orig(proj: Projection, original: str, span: Span | None) -> str | None:
     return text or None
 
 
+def _orig_raw(proj: Projection, original: str, span: Span) -> str:
+    """The original text of ``span``, line breaks kept."""
+    return original[proj.orig_start(span.start) : proj.orig_end(span.end)]
+
+
 def _orig_words(proj: Projection, original: str, span: Span | None) -> str | None:
     """Like :func:`_orig`, widened to whole printed words: the projection drops accented
     letters, so ``Çelik`` projects to ``elik``."""
@@ -144,6 +149,16 @@ _ADDRESS_LINE = re.compile(
 )
 
 
+def _names_organisation(name: str) -> bool:
+    """``Ministerie van X``, ``Gemeente Y``: an organisation, not a function or its members."""
+    words = damage(name).split()
+    return bool(words) and words[0] in ORG_WORDS and words[0] not in {"college", "colleges"}
+
+
+_FOR_ATTENTION = re.compile(r"(?:t\.?\s?a\.?\s?v\.?|ter attentie van|attn\.?)\s", re.IGNORECASE)
+_DATED_START = re.compile(
+    r"(?:[A-Z][\w'’.-]*(?: [\w'’.-]+){0,3},\s*)?\d{1,2}\s+" + MONTH_RE + r"\b", re.IGNORECASE
+)
 _CONTINUES = frozenset({"van", "der", "den", "voor", "en", "te", "in", "op", "tot", "ter", "de"})
 
 
@@ -155,6 +170,13 @@ def _join_address_lines(raw: str) -> str | None:
     postal = False
     for printed in raw.splitlines():
         line = _clean(printed)
+        if out and _DATED_START.match(line):
+            break  # ``Lingestad, 16 september 2025``: the address block is over
+        if out and _FOR_ATTENTION.match(line) and not _names_organisation(out):
+            # ``de colleges van ...`` / ``t.a.v. de portefeuillehouders``: who handles it for
+            # the addressee already named; under an organisation (``Ministerie van X`` /
+            # ``t.a.v. de minister voor Y``) it names the addressee and stays
+            continue
         if not line or _ADDRESS_LINE.match(line):
             postal = postal or bool(out)
             continue
@@ -224,9 +246,60 @@ def ministry_of(role: str | None) -> str | None:
     host = HOSTED_MINISTERS.get(fold(dept))
     if host:
         return f"Ministerie van {host}"
+    if fold(dept) not in _MINISTRY_KEYS:
+        # a portfolio, not a ministry (``Staatssecretaris van Jeugd, Preventie en Sport``,
+        # ``Minister voor Buitenlandse Handel en Ontwikkelingshulp``): the ministry that holds
+        # the policy areas it names
+        votes = [_PORTFOLIO[w] for w in fold(dept).split() if w in _PORTFOLIO]
+        if votes:
+            return f"Ministerie van {max(set(votes), key=votes.count)}"
     if m.group("prep").lower() == "van":
         return f"Ministerie van {dept}"
     return None
+
+
+#: The ministries of the Dutch government (names in use since 2010).
+MINISTRIES = (
+    "Algemene Zaken",
+    "Asiel en Migratie",
+    "Binnenlandse Zaken en Koninkrijksrelaties",
+    "Buitenlandse Zaken",
+    "Defensie",
+    "Economische Zaken",
+    "Economische Zaken en Klimaat",
+    "Economische Zaken, Landbouw en Innovatie",
+    "Financiën",
+    "Infrastructuur en Milieu",
+    "Infrastructuur en Waterstaat",
+    "Justitie en Veiligheid",
+    "Veiligheid en Justitie",
+    "Klimaat en Groene Groei",
+    "Landbouw, Natuur en Voedselkwaliteit",
+    "Landbouw, Visserij, Voedselzekerheid en Natuur",
+    "Onderwijs, Cultuur en Wetenschap",
+    "Sociale Zaken en Werkgelegenheid",
+    "Volksgezondheid, Welzijn en Sport",
+    "Volkshuisvesting en Ruimtelijke Ordening",
+)
+_MINISTRY_KEYS = frozenset(fold(m) for m in MINISTRIES)
+_BZK = "Binnenlandse Zaken en Koninkrijksrelaties"
+_VWS = "Volksgezondheid, Welzijn en Sport"
+_OCW = "Onderwijs, Cultuur en Wetenschap"
+_SZW = "Sociale Zaken en Werkgelegenheid"
+#: The policy areas a minister or state secretary without a ministry of their own holds, and
+#: the ministry that hosts them (how portfolios are divided, not any one letter's words).
+_PORTFOLIO = {
+    **dict.fromkeys(["jeugd", "preventie", "sport", "zorg", "medische", "langdurige"], _VWS),
+    **dict.fromkeys(
+        ["handel", "ontwikkelingshulp", "ontwikkelingssamenwerking", "europese"],
+        "Buitenlandse Zaken",
+    ),
+    **dict.fromkeys(["onderwijs", "media", "emancipatie", "cultuur"], _OCW),
+    **dict.fromkeys(["wonen", "rijksdienst", "koninkrijksrelaties", "digitalisering"], _BZK),
+    **dict.fromkeys(["armoedebeleid", "participatie", "pensioenen", "integratie"], _SZW),
+    **dict.fromkeys(["rechtsbescherming", "gevangeniswezen"], "Justitie en Veiligheid"),
+    **dict.fromkeys(["fiscaliteit", "belastingdienst", "toeslagen", "douane"], "Financiën"),
+}
 
 
 def _sender(
@@ -316,6 +389,16 @@ def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Fram
     half = len(words) // 2
     if len(words) % 2 == 0 and words[:half] == words[half:]:
         stop = start + len(" ".join(words[:half]))  # printed twice: logo and address line
+    words = text[start:stop].split()
+    while len(words) > 2 and words[-1].endswith(("staf", "afdeling", "directie")):
+        words.pop()  # damaged text: a one-word department at the end (``eenheidsstaf``)
+        stop = start + len(" ".join(words))
+    raw = original[proj.orig_start(start) : proj.orig_end(stop)]
+    lines = [line for line in raw.splitlines() if line.strip()]
+    while len(lines) > 1 and _is_department(lines[-1]):
+        # ``Politie / Eenheid X / Eenheidsstaf``: the department under the organisation
+        stop = start + len(damage(" ".join(lines[:-1])).rstrip())
+        lines.pop()
     org = _orig(proj, original, Span(start, stop))
     if not org:
         return None
@@ -351,10 +434,31 @@ def _column_org(proj: Projection, original: str, layout: Layout) -> str | None:
         skip = 1 if words[0] == "bureau" and end > 2 else 0  # the office of an institution
         if skip:
             start += len(words[0]) + 1
-        org = _orig(proj, original, Span(start, start + len(" ".join(words[skip:end]))))
+        while end - skip > 2 and words[end - 1].endswith(("staf", "afdeling", "directie")):
+            end -= 1  # damaged text: a one-word department at the end (``eenheidsstaf``)
+        span = Span(start, start + len(" ".join(words[skip:end])))
+        lines = [ln for ln in _orig_raw(proj, original, span).splitlines() if ln.strip()]
+        while len(lines) > 1 and _is_department(lines[-1]):
+            lines.pop()  # ``Politie / Eenheid X / Eenheidsstaf``: a department under it
+            span = Span(start, start + len(damage(" ".join(lines)).rstrip()))
+        org = _orig(proj, original, span)
         if org:
             return org
     return None
+
+
+def _is_department(line: str) -> bool:
+    """A printed line that names a department of an organisation (``Directie Jeugd``,
+    ``Eenheidsstaf``, ``Afdeling Beleid``), not the organisation."""
+    words = damage(line).split()
+    if not words:
+        return False
+    first = words[0]
+    return (
+        first in _DEPARTMENTS
+        or first.endswith(("staf", "afdeling", "directie"))
+        or (first in {"sector", "team", "cluster", "unit", "stafafdeling"})
+    )
 
 
 _NEW_BODY = frozenset(
@@ -425,6 +529,9 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
             if is_reference_rest(m.group("ref")):
                 return m.group("ref")
         return None
+    table = _reference_from_table(original)
+    if table:
+        return table
     for label in _REFERENCE_DAMAGED_LABEL.finditer(proj.text):
         at = proj.orig_start(label.start())
         m = _REFERENCE_LABEL.match(original, at)
@@ -445,6 +552,39 @@ def _reference(original: str, proj: Projection, damaged: bool) -> str | None:
         ):
             return value
         return next(t for t in toks if any(c.isdigit() for c in t)).strip(".,;")
+    return None
+
+
+_TABLE_LABELS = ("uw brief van", "ons kenmerk", "uw kenmerk", "kenmerk", "datum")
+_TABLE_LABEL = re.compile(r"\b(?:" + "|".join(_TABLE_LABELS) + r")\b", re.IGNORECASE)
+_TABLE_DATE = re.compile(r"\d{1,2}\s+" + MONTH_RE + r"\s+(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def _reference_from_table(original: str) -> str | None:
+    """``Datum Ons kenmerk Uw brief van`` / ``17 juni 2025 Z2025-04417 3 april 2025``: a row
+    of labels with their values on the line under it, as ``pdftotext -raw`` prints the
+    letterhead's columns side by side. The value under ``Ons kenmerk`` (or ``Kenmerk``)."""
+    head = original[:3000]
+    lines = head.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        labels = [m.group().lower() for m in _TABLE_LABEL.finditer(line)]
+        if len(labels) < 2 or _TABLE_LABEL.sub("", line).strip():
+            continue  # not a row of labels only
+        if "ons kenmerk" not in labels and "kenmerk" not in labels:
+            continue
+        rest = lines[i + 1].strip()
+        for label in labels:
+            if label in ("datum", "uw brief van"):
+                m = _TABLE_DATE.match(rest)
+                if m is None:
+                    break
+                rest = rest[m.end() :].strip()
+                continue
+            value, _, rest = rest.partition(" ")
+            if not any(ch.isdigit() for ch in value):
+                break
+            if label in ("ons kenmerk", "kenmerk"):
+                return value.strip(".,;")
     return None
 
 
@@ -603,7 +743,8 @@ _LABEL = re.compile(
 )
 _BARE_LABELS = frozenset({"datum", "onderwerp", "betreft", "kenmerk", "ons kenmerk", "referentie"})
 _GENRE_LINE = re.compile(
-    r"(?:\w*notitie|memo|memorandum|\w*nota|\w*rapport|\w*verslag|advies|notulen|"
+    r"(?:(?:korte|beknopte|eerste|tweede|openbare|interne) )?"
+    r"(?:\w*notitie|memo|memorandum|\w*nota|\w*rapport|\w*rapportage|\w*verslag|advies|notulen|"
     r"raadsinformatiebrief|raadsvoorstel|factsheet|position paper)\s*:?",
     re.IGNORECASE,
 )
@@ -619,6 +760,7 @@ def note_head(original: str, start: int) -> NoteHead:
     head = NoteHead(end=start)
     title: list[str] = []
     before_genre: list[str] = []
+    bodies: list[str] = []  # the organisation's lines at the very top (institution, unit)
     subtitle: str | None = None
     dated = False
     pos = start
@@ -662,9 +804,17 @@ def note_head(original: str, start: int) -> NoteHead:
                 continue
             break  # after the date the text begins (a heading such as ``Samenvatting``)
         if _GENRE_LINE.fullmatch(line):
-            if title and not before_genre:
+            if title and not before_genre and not bodies:
                 before_genre, title = title, []
             head.end = pos = nxt
+            continue
+        if not title and not before_genre and len(bodies) < 4 and _names_body([line]):
+            # ``Rijksuniversiteit X`` / ``Faculteit Y`` / ``Onderzoeksgroep Z`` above the title
+            bodies.append(line)
+            head.end = pos = nxt
+            continue
+        if title and _AUTHORS_LINE.match(line):
+            head.end = pos = nxt  # ``A. Verbeek, S. Oukili en prof. dr. M.J. Hoogendam``
             continue
         words = line.split()
         prose = (
@@ -693,6 +843,8 @@ def note_head(original: str, start: int) -> NoteHead:
         head.title = _clean(" ".join(title))
     if before_genre:
         head.sender = _clean(" ".join(before_genre))
+    elif bodies:
+        head.sender = _body_of(bodies)
     elif head.byline:
         head.sender = head.byline
     if not head.labels and not title and not dated:
@@ -701,12 +853,41 @@ def note_head(original: str, start: int) -> NoteHead:
 
 
 def _names_body(lines: list[str]) -> bool:
-    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``):
-    its first word heads the names of bodies, and it says nothing more."""
+    """One printed line that names an organisation (``Kenniscentrum Jeugd en Veiligheid``,
+    ``Rijksuniversiteit Lingeland``, ``Faculteit der Rechtsgeleerdheid``): its first word heads
+    the names of bodies (or ends in one), and it says nothing more."""
     if len(lines) != 1:
         return False
     words = damage(lines[0]).split()
-    return 2 <= len(words) <= 8 and words[0] in ORG_WORDS and not lines[0].endswith(":")
+    if not (2 <= len(words) <= 8) or lines[0].endswith(":"):
+        return False
+    first = words[0]
+    return (
+        first in ORG_WORDS
+        or first in _UNITS
+        or any(first.endswith(w) and len(first) > len(w) + 2 for w in ORG_WORDS if len(w) >= 6)
+    )
+
+
+#: Units of an institution printed between its name and the unit that writes.
+_UNITS = frozenset({"faculteit", "afdeling", "directie", "sector", "departement", "divisie"})
+#: A byline of persons: initials (after titles) and names, joined by commas and ``en``.
+_PERSON = (
+    r"(?:(?:prof|dr|mr|drs|ir|ing)\.\s?)*(?:[A-Z]\.){1,4}\s?"
+    r"(?:(?:de|van|der|den|ter|ten|el|le|la) )*[A-Z][\w'’-]+"
+)
+_AUTHORS_LINE = re.compile(_PERSON + r"(?:(?:,| en) " + _PERSON + r")+")
+
+
+def _body_of(lines: list[str]) -> str:
+    """The organisation a stack of letterhead lines names: one line is itself; a unit under
+    its institution (``Rijksuniversiteit X`` / ``Faculteit Y`` / ``Onderzoeksgroep Z``) is the
+    unit that writes, with its institution (``Onderzoeksgroep Z, Rijksuniversiteit X``); the
+    units between them are left out."""
+    kept = [ln for ln in lines if damage(ln).split()[0] not in _UNITS] or lines
+    if len(kept) == 1:
+        return _clean(kept[0])
+    return f"{_clean(kept[-1])}, {_clean(kept[0])}"
 
 
 def _dated_soon(original: str, pos: int) -> bool:

@@ -48,7 +48,8 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "3"  # 2: genres, annexes, signature blocks, running headers; 3: more templates
+PARSER_VERSION = "4"  # 2: genres, annexes, signature blocks, running headers; 3: more templates;
+# 4: signature organisation lines, wrapped functions, portfolios, departments, t.a.v. lines
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape
@@ -206,6 +207,7 @@ def parse_letter(
     if not damaged:
         for reg in (region, *([annex[1]] if annex else [])):
             removed = _merge_spans(removed + _footnotes_and_numbers(original, reg, removed, clock))
+            removed = _merge_spans(removed + _page_foot_lines(original, reg))
     lines = _kept_lines(original, region, removed)
     if annex is not None:
         if annex[0] is not None:
@@ -451,6 +453,70 @@ def _widen(original: str, start: int, end: int) -> tuple[int, int]:
                 break
             e = nxt_end
     return s, e
+
+
+#: A letterhead's footer line: the organisation, its address, phone and site between
+#: separators (``Stichting X • Postbus 12 • 3502 HC Utrecht • www.x.nl``).
+_SEPARATORS = re.compile(r"\s[•|·▪]\s")
+_CONTACT_ITEM = re.compile(
+    r"\b\d{4} ?[A-Z]{2}\b|\bwww\.|https?://|@|\bpostbus\b|\bkvk\b|\b0\d{2,3}[- ]?\d{3}",
+    re.IGNORECASE,
+)
+#: A footnote printed on one line with its number: ``2 Memorie van toelichting, par. 2.3.``
+_NOTE_START = re.compile(r"[ \t]*(\d{1,2})[ \t]+[A-Z«“\"'(]")
+_PAGE_MARK = re.compile(
+    r"[ \t]*(?:\d{1,3}(?:[ \t]*/[ \t]*\d{1,3})?|pagina \d+(?: van \d+)?)[ \t]*", re.IGNORECASE
+)
+
+
+def _page_foot_lines(original: str, region: tuple[int, int]) -> list[tuple[int, int]]:
+    """Clean text only: the letterhead's footer lines (separated contact items), and the
+    footnotes at the foot of a page printed with their number on the note's first line, when
+    the text above refers to that number (``... in beeld.1``)."""
+    a, b = region
+    out: list[tuple[int, int]] = []
+    lines: list[tuple[int, int]] = []
+    pos = a
+    while pos < b:
+        nl = original.find("\n", pos, b)
+        end = b if nl < 0 else nl
+        lines.append((pos, end))
+        pos = end + 1
+    footer = [
+        len(_SEPARATORS.findall(original[s:e])) >= 2 and bool(_CONTACT_ITEM.search(original[s:e]))
+        for s, e in lines
+    ]
+    out.extend(span for span, f in zip(lines, footer, strict=True) if f)
+    # the last line of each page: before a form feed, and the end of the region
+    page_ends = [k for k, (s, e) in enumerate(lines) if "\f" in original[e : e + 2]]
+    page_ends.append(len(lines) - 1)
+    for last in page_ends:
+        k = last
+        while k >= 0 and (
+            footer[k]
+            or _PAGE_MARK.fullmatch(original[slice(*lines[k])].strip("\f"))
+            or not original[slice(*lines[k])].strip()
+        ):
+            k -= 1
+        block: list[int] = []
+        pending: list[int] = []
+        while k >= 0 and len(block) + len(pending) < 8:
+            text = original[slice(*lines[k])].lstrip("\f")
+            m = _NOTE_START.match(text)
+            if m is None:
+                pending.append(k)  # a note's continuation line, if a numbered line comes
+                if len(pending) > 2:
+                    break
+                k -= 1
+                continue
+            before = original[max(0, lines[k][0] - 20000) : lines[k][0]]
+            if not re.search(r"[a-zà-ÿ.,;:)»”]" + m.group(1) + r"(?=[\s.,;:])", before):
+                break  # nothing above refers to this number: text, not a note
+            block.extend([*pending, k])
+            pending = []
+            k -= 1
+        out.extend(lines[j] for j in block)
+    return out
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
 from bot.core.text import fold
-from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS
+from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS, MONTH_RE
 
-RECOMMEND_VERSION = "3"
+RECOMMEND_VERSION = "4"
 
 Kind = Literal["request", "plea", "advice", "requirement", "concern"]
 KINDS: tuple[Kind, ...] = ("request", "advice", "plea", "concern", "requirement")
@@ -55,6 +55,13 @@ class Cue:
 
 def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+#: Put before ``vragen``, ``verzoek``, ``voorstel``: not after a determiner, where the word is a
+#: noun (``de antwoorden op de vragen``, ``wij bespreken dit verzoek``, ``ons verzoek``).
+_NOT_NOUN = "".join(
+    f"(?<!\\b{d} )" for d in "de het een dit dat deze die uw mijn mij zijn haar hun".split()
+)
 
 
 # --------------------------------------------------------------------------- the author
@@ -139,8 +146,18 @@ def _heads(name: str) -> tuple[set[str], set[str]]:
         for noun in INSTITUTION_NOUNS:
             if len(noun) >= 4 and w.endswith(noun) and len(w) - len(noun) >= 3:
                 nouns |= _noun_forms(noun)
-                heads.add(w)
+                heads |= _office_forms(w)
     return nouns, heads
+
+
+def _office_forms(word: str) -> set[str]:
+    """An office held by one person is named by its holder's gender: ``kinderombudsman`` /
+    ``kinderombudsvrouw``."""
+    if word.endswith("man"):
+        return {word, word[:-3] + "vrouw"}
+    if word.endswith("vrouw"):
+        return {word, word[:-5] + "man"}
+    return {word}
 
 
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
@@ -171,15 +188,21 @@ def author_of(
         for m in _ACRONYM.finditer(raw):
             names.add(fold(m.group(1)))
         capitals = [w[0] for w in re.findall(r"\b[A-Z][\w-]*", raw)]
-        initials = "".join(capitals).lower()
-        if len(initials) >= 3 and initials in tokens:
-            names.add(initials)
+        # damaged text has no capitals: the initials of the name's content words
+        content = [w[0] for w in name.split() if w not in _NAME_STOP and w not in {"en", "de"}]
+        for initials in ("".join(capitals).lower(), "".join(content)):
+            if len(initials) >= 3 and initials in tokens:
+                names.add(initials)
     role = fold(signatory_role or "")
     if "gemeente" in nouns or "burgemeester" in role or "wethouder" in role:
         # a municipality writes as its executive: "het college (van burgemeester en wethouders)"
         nouns |= _noun_forms("college")
         names.add("college van burgemeester en wethouders")
         names.add("burgemeester en wethouders")
+    if "provincie" in nouns or fold(sender or "").startswith("gedeputeerde staten"):
+        # a province writes as its executive: "Gedeputeerde Staten verzoeken", "ons college"
+        nouns |= _noun_forms("college")
+        names.add("gedeputeerde staten")
     if "ministerie" in nouns or role.startswith(("minister", "staatssecretaris")):
         nouns.add("kabinet")  # a minister writes for the cabinet
 
@@ -393,14 +416,14 @@ _REPORTED = re.compile(
 # --------------------------------------------------------------------------- the rules, by kind
 
 _REQUEST = _rx(
-    r"\bik (?:\w+ ){0,3}?verzoek\b",
+    rf"\bik (?:\w+ ){{0,3}}?{_NOT_NOUN}verzoek\b",
     r"\bverzoek ik\b",
     r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,5}?verzoeken\b",
     r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op\b",
     r"\broep (?:ik )?(?:\w+ ){0,2}?(?:u|uw)\b(?: \w+){0,10}? op\b",
     r"\b(?:ik vraag|vraag ik) (?!me af\b|mij af\b)(?:\w+ ){0,3}?"
     r"(?:u|uw|de|het|hierbij|daarom|nogmaals|graag|alle|aandacht|om)\b",
-    r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,4}?(?:aandacht )?(?:\w+ )?vragen\b",
+    rf"\b(?:ik|wil ik|zou ik) (?:\w+ ){{0,4}}?(?:aandacht )?(?:\w+ )?{_NOT_NOUN}vragen\b",
     r"\baandacht (?:te )?vragen voor\b",
     r"\b(?:geef ik|ik geef) (?:u )?(?:\w+ ){0,3}?in overweging\b",
     r"\bik hoop (?:\w+ ){0,2}?dat (?!bovenstaande)(?:u|uw|de|het|deze|dit|dat|er|alle|jullie)\b",
@@ -440,6 +463,7 @@ _ADVICE_HEDGED = _rx(
     r"\braadzaam\b",
     r"(?<!on)\bgewenst\b",
     r"\bzou(?:den)? (?:\w+ ){0,12}?moeten\b",
+    r"\bzou(?:den)? (?:\w+ ){0,8}?niet (?:\w+ ){0,8}?mogen\b",
     r"\bhet zou (?:\w+ ){0,3}?(?:waardevol|goed|verstandig|nuttig|zinvol) zijn\b",
 )
 
@@ -462,6 +486,7 @@ _CONCERN = _rx(
     r"\bben (?:ik )?(?:er )?(?:\w+ )?niet gerust op\b|\bongerust\b",
     r"\b(?:maak|maken) (?:ik )?(?:mij|me|wij|ons) (?:\w+ ){0,3}?zorgen\b",
     r"\bbaart (?:\w+ ){0,3}?zorg(?:en)?\b",
+    r"\b(?:zie|kijk) (?:ik )?(?:\w+ ){0,3}?met (?:grote |enige |toenemende )?zorg\b",
     r"\b(?:aanleiding tot|bestaat er|uit mijn|mijn|hun|onze) (?:\w+ )?zorg(?:en)?\b"
     r"(?! voor| aan| te| op| bij| die| in de| van)",
     # not a noun among others' matters: "door complexe scheidingen en zorgen over uitbuiting"
@@ -471,7 +496,10 @@ _CONCERN = _rx(
     r"\bbetreur\w*\b|\bspijtig\b|\bjammer\b",
     r"\b(?:ik vrees|vrees ik|ben (?:ik )?bang dat)\b",
     r"\b(?:ik waarschuw|waarschuw ik)\b",
-    r"\bbezwa(?:ar|ren)\b(?! tegen maken)",
+    # an objection the author holds, not one filed by others or ruled on ("bezwaren zijn
+    # ingediend", "bezwaar aantekenen"), nor its absence ("geen bezwaar")
+    r"(?<!\bgeen )\bbezwa(?:ar|ren)\b(?! tegen maken)(?! (?:\w+ ){0,2}?(?:ingediend|indienen|"
+    r"aangetekend|aantekenen|ingesteld|gegrond|ongegrond|gemaakt))",
     r"\bonwenselijk\w*\b|\bongewenst\b|\bonaanvaardbaar\b|\bonacceptabel\b",
     r"\b(?:bestaat|ontstaat|is) (?:er )?(?:\w+ ){0,3}?risico\b|\brisico bestaat\b",
     r"\bin gevaar\b|\bonder druk\b",
@@ -555,6 +583,16 @@ _REPORTED_CLAUSE = re.compile(
     r"(?:geven|geeft|gaven|gaf) (?:\w+ ){0,3}?aan|vertellen|vertelt|vertelden|merken|merkt|"
     r"verklaren|verklaart|ervaren|ervaart|ervoeren|noemen|noemt|menen|meent|stellen dat|"
     r"stelt dat|schrijven dat|schrijft dat|wijzen erop|wijst erop|voelen zich|voelt zich)\b"
+    # the past: what another body said then ("de Onderwijsraad wees er in 2021 al op dat ...")
+    r"|(?<!\bik )\b(?:wees|wezen) (?:\w+ ){0,4}?op dat\b"
+    r"|(?<!\bik )\b(?:stelde|stelden|schreef|schreven|concludeerde|concludeerden|oordeelde|"
+    r"oordeelden) (?:\w+ ){0,4}?dat\b"
+)
+# The author's own request or advice of an earlier date, told in the past tense ("in 2022 vroeg
+# de vereniging uw ambtsvoorganger al om ..."): what was asked then, not what is asked now.
+_OWN_PAST = re.compile(
+    r"\b(?:vroeg|verzocht|adviseerde|pleitte|drong) ik\b|\bik (?:vroeg|verzocht|adviseerde|"
+    r"pleitte|drong)\b"
 )
 # Endorsing the aim of a proposal ("de Raad onderschrijft het doel van het wetsvoorstel: ...")
 # restates the proposal; it asks nothing.
@@ -729,11 +767,45 @@ _ANNOUNCED = re.compile(
     r"verzoeken|adviseer|adviseren|voorstel|beveel (?:\w+ )?aan)\b"
 )
 # A modal with an adverb of frequency describes what happens: "moeten kinderen soms twee uur
-# reizen", "moet de politie vaak lang wachten".
+# reizen", "moet de politie vaak lang wachten"; so does one said of most or some places ("in de
+# meeste gemeenten moet een sekswerker een vergunning hebben").
 _MODAL_DESCRIBES = re.compile(
     r"\b(?:moet|moeten|mag|mogen) (?:\w+ ){0,4}?(?:soms|vaak|regelmatig|dikwijls|telkens|"
     r"geregeld|steeds vaker|meestal|nu eenmaal)\b"
+    r"|^(?:\w+ ){0,2}?in (?:de meeste|veel|sommige|enkele|bijna alle) \w+ (?:moet|moeten)\b"
 )
+# A rule in force or a legal deadline, not the author's demand: a modal dated by when it applies
+# ("sinds 1 januari 2024 moet ...", "moeten vanaf 1 augustus 2025 ...", "moet uiterlijk in juli
+# 2026 zijn omgezet") or bound to a purpose ("om een toelating te krijgen, moet ...").
+_IN_FORCE = re.compile(
+    r"\b(?:sinds|vanaf|per|uiterlijk(?: in| op| per)?) (?:\d{1,2} )?(?:"
+    + MONTH_RE
+    + r")(?: (?:19|20)\d\d)?\b"
+    r"|\b(?:sinds|vanaf|uiterlijk in) (?:19|20)\d\d\b"
+    r"|^om (?:\w+ ){1,6}?te \w+ (?:moet|moeten)\b"
+)
+# "wij vragen uw aandacht voor drie punten": the letter announcing its own points, not a request.
+_ANNOUNCES_POINTS = re.compile(
+    r"\baandacht (?:\w+ ){0,2}?voor (?:de volgende |een aantal |enkele |twee |drie |vier |vijf )"
+    r"(?:\w+ )?(?:punten|zaken|onderwerpen|knelpunten|kwesties)\s*$"
+)
+# Words that open a clause which names a need without stating it: "wat daarvoor nodig is",
+# "waarom dat noodzakelijk is", "als die noodzakelijk is", "terwijl ... nodig is".
+_NEED_IN_CLAUSE = frozenset(
+    "wat waarom welke welk hoeveel als indien wanneer of terwijl tenzij voorzover".split()
+)
+_NEED = re.compile(r"\b(?:nodig|noodzakelijk\w*)\b")
+
+
+def _stated_need(f: str, m: re.Match[str]) -> bool:
+    """The requirement cue ``m`` states what is needed: not negated (``acht ik niet nodig``) and
+    not inside a clause that only names a need (``waarom dat noodzakelijk is``)."""
+    if not _NEED.fullmatch(m.group(0).strip()):
+        return True
+    before = f[: m.start()].split()
+    if before and before[-1] in {"niet", "geen", "nauwelijks"}:
+        return False
+    return not _NEED_IN_CLAUSE & set(before[-6:])
 
 
 def _classify_first_person(text: str, f: str) -> Cue | None:
@@ -744,6 +816,8 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
     question = end == "?"
     if _INTERROGATIVE.search(f) or ((question or end != ".") and _WH.search(f)):
         return None  # a question (of a member of parliament, in an answers document)
+    if _OWN_PAST.search(f) and _HISTORY.search(f):
+        return None
     doubt = _DOUBT.search(f)
     if doubt:
         return Cue("concern", doubt.group(0))
@@ -756,11 +830,16 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
         if question and kind == "requirement":
             continue
         m = pattern.search(f)
-        while m and _NAMED.search(f[: m.start()].rstrip()):
+        while m and (
+            _NAMED.search(f[: m.start()].rstrip())
+            or (kind == "requirement" and not _stated_need(f, m))
+        ):
             m = pattern.search(f, m.end())
         if m:
             cue = m.group(0)
             if kind == "concern" and "zorg" in cue and _OTHERS_CONCERN.search(f):
+                continue
+            if kind == "request" and _ANNOUNCES_POINTS.search(f):
                 continue
             if kind == "requirement" and (_MODAL_DESCRIBES.search(f) or f.startswith("wie ")):
                 continue
@@ -786,8 +865,8 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
     if reported:
         return None
     modal = _modal_requirement(_PAST_OR_COUNTERFACTUAL.sub(" ", f))
-    if modal and (_MODAL_DESCRIBES.search(f) or f.startswith("wie ")):
-        return None  # what happens, or a rule for whoever does something
+    if modal and (_MODAL_DESCRIBES.search(f) or f.startswith("wie ") or _IN_FORCE.search(f)):
+        return None  # what happens, a rule for whoever does something, a rule in force
     if modal:
         return Cue("requirement", modal)
     return None

@@ -40,6 +40,8 @@ _PARTICLES = frozenset("van de der den ten ter el la le op in t d du da".split()
 _INITIALS = re.compile(r"(?:[a-z]\.){1,5}|[a-z]\.[a-z]\.?")
 _STOP_WORDS = frozenset(
     {"bijlage", "bijlagen", "bijlagen:", "cc", "kopie", "afschrift", "zie", "pagina", "datum"}
+    # what follows a signature on the page: a footnote's source, the letterhead's address
+    | {"kamerstuk", "kamerstukken", "bezoekadres", "postadres", "retouradres", "postbus"}
 )
 _OPENERS = frozenset({"de", "het"})
 _DEBRIS = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
@@ -63,8 +65,11 @@ _ROLE_HEADS = (
     "chef",
     "officier",
     "ombudsman",
+    "ombudsvrouw",
 )
 _MAX_TOKENS = 60
+#: The governing bodies of an organisation, which sign for it (``namens het bestuur van X``).
+_GOVERNING = frozenset({"bestuur", "directie", "hoofdbestuur"})
 
 
 @dataclass(slots=True)
@@ -292,6 +297,11 @@ def read_signature(
                 continue
             while k < j and toks[k].word in _OPENERS:
                 k += 1
+            if j - k >= 4 and _bare(toks[k].word) in _GOVERNING and toks[k + 1].word == "van":
+                # ``namens het bestuur van Stichting X``: the body of the sender that signs
+                k += 2
+                while k < j and toks[k].word in _OPENERS:
+                    k += 1
             if not clean and j - k >= 2:
                 j = _recurring_end(text, toks, k, j)
             # ``namens het bestuur``: a body of the sender, not its name
@@ -330,6 +340,13 @@ def read_signature(
             j = _name_end(toks, i, clean)
             if j == i:
                 break
+            k = _org_above_name(text, toks, i, clean) if sig.org is None else 0
+            if k and not sig.signers:
+                # ``Met vriendelijke groet, / Stichting X / drs. A. Name``: words without
+                # titles or initials that the letterhead printed too, right above a name
+                sig.org = Span(toks[i].start, toks[k - 1].end)
+                i = k
+                continue
             for a, b in _split_names(toks, i, j):
                 role = pending.pop(0) if pending else None
                 sig.signers.append(Signer(Span(toks[a].start, toks[b - 1].end), role))
@@ -342,6 +359,35 @@ def read_signature(
             break
     sig.end = toks[i - 1].end if 0 < i <= len(toks) else start
     return sig
+
+
+def _org_above_name(text: str, toks: list[_Tok], i: int, clean: bool) -> int:
+    """Where the organisation that signs ends when ``toks[i:]`` opens with it, else 0: words
+    without titles or initials (a line of its own in clean text) right before a title,
+    initials or ``w.g.`` (a name for certain), which were printed before the signature too
+    (the letterhead, the body), whatever words name the organisation."""
+    if clean:
+        k = i + 1
+        while k < len(toks) and not toks[k].line_start:
+            k += 1  # the whole printed line (``Koninklijke Vereniging van X``)
+    else:
+        k = next(
+            (
+                m
+                for m in range(i, min(len(toks), i + 9))
+                if _is_title(toks[m].word) or _is_initials(toks[m].word)
+            ),
+            0,
+        )
+    if k - i < 2 or k >= len(toks):
+        return 0
+    if any(_is_title(t.word) or _is_initials(t.word) for t in toks[i:k]):
+        return 0
+    nxt = toks[k].word
+    if not (_is_title(nxt) or _is_initials(nxt) or nxt in {"w.g.", "w.g", "wg"}):
+        return 0
+    phrase = text[toks[i].start : toks[k - 1].end]
+    return k if text.find(phrase) < toks[i].start else 0
 
 
 def _role_org_cut(toks: list[_Tok], i: int, j: int) -> int | None:
@@ -390,6 +436,9 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
     while j < len(toks) and j - i < 14:
         t = toks[j]
         w = t.word
+        if clean and j > i and t.line_start and toks[j - 1].comma and _list_goes_on(toks, j):
+            j += 1
+            continue
         if clean and j > 0 and toks[j - 1].comma and (t.line_start or _opens_function(toks, j)):
             break  # ``De Minister van X, Y en Z,`` ends at the comma that ends its line
         if clean and t.line_start and t.cap and toks[j - 1].word not in FUNCTION_WORDS:
@@ -406,8 +455,38 @@ def _phrase_end(toks: list[_Tok], i: int, clean: bool) -> int:
             break  # ``... van zuidwaarde de secretaris``
         if not clean and hard is None and j > i and _looks_like_name_start(toks, j):
             break
+        if (
+            not clean
+            and j > i
+            and _is_role(w)
+            and j + 1 < len(toks)
+            and (_is_title(toks[j + 1].word) or _is_initials(toks[j + 1].word))
+        ):
+            break  # ``gedeputeerde staten van x voorzitter mr. a. name``: a function over a name
         j += 1
     return max(j, i)
+
+
+def _list_goes_on(toks: list[_Tok], j: int) -> bool:
+    """Clean text: the printed line at ``toks[j]`` goes on with the list of the function above
+    (``de staatssecretaris van Jeugd,`` / ``Preventie en Sport,``): a short line of
+    capitalised words with ``en`` that ends in a comma, without title, initials or function."""
+    k = j
+    while k < len(toks) and (k == j or not toks[k].line_start):
+        k += 1
+    line = toks[j:k]
+    if not (2 <= len(line) <= 5) or not line[-1].comma or not toks[j].cap:
+        return False
+    if not any(_bare(t.word) == "en" for t in line):
+        return False
+    return not any(
+        _is_title(t.word)
+        or _is_initials(t.word)
+        or _is_role(t.word)
+        or _is_org(t.word)
+        or _bare(t.word) in {"namens", "mede"}
+        for t in line
+    )
 
 
 def _hard_boundary(toks: list[_Tok], i: int) -> int | None:
@@ -484,6 +563,14 @@ def _assign_roles(text: str, sig: Signature, span: Span, toks: list[_Tok], i: in
         first = toks[i].word
         for k in range(i + 1, j):
             if toks[k].word == first:
+                unassigned[-2].role = Span(toks[i].start, toks[k - 1].end)
+                unassigned[-1].role = Span(toks[k].start, toks[j - 1].end)
+                return
+        # ``voorzitter directeur``: two functions side by side, the second where a function
+        # word begins that does not go on the one before (``van``, ``en`` tie words together)
+        for k in range(i + 1, j):
+            prev = _bare(toks[k - 1].word)
+            if _is_role(toks[k].word) and prev not in FUNCTION_WORDS and prev not in _OPENERS:
                 unassigned[-2].role = Span(toks[i].start, toks[k - 1].end)
                 unassigned[-1].role = Span(toks[k].start, toks[j - 1].end)
                 return

@@ -40,7 +40,13 @@ import numpy as np
 import Stemmer
 
 from bot.core.errors import Refused
-from bot.core.recommend import classify, is_closing_formula, is_question_heading
+from bot.core.recommend import (
+    FIRST_PERSON_ONLY,
+    Author,
+    classify,
+    is_closing_formula,
+    is_question_heading,
+)
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
@@ -64,6 +70,7 @@ ASK_PRIOR = 2.0  # request, advice, plea
 CONCERN_PRIOR = 1.4  # concern, requirement
 CONCLUSION_PRIOR = 1.25  # "daarom", "dan ook", "derhalve": the author draws the conclusion
 QUESTION_PRIOR = 0.2  # a question asks; a summary says
+FIGURE_PRIOR = 1.3  # "1.412 keer", "43 procent": the key figure of a part
 TREND_PRIOR = 1.4  # "een flinke daling", "steeg van 412 naar 689": a finding on how things move
 MIN_WORDS = 6
 LONG_WORDS = 70
@@ -76,6 +83,7 @@ SECTION_COST = 0.01  # what each sentence already taken from its section costs
 LENGTH_FACTOR = 0.7  # default length: this times the square root of the usable sentences
 CENTRAL_WEIGHT = 0.4  # how much a finding's TextRank centrality scales its reward ...
 CENTRAL_CAP = 2.0  # ... at most this many times
+MAX_PARTS = 8  # the default length grows to one sentence per headed part, up to this many
 
 _STEMMER = Stemmer.Stemmer("dutch_porter")
 _STOP = frozenset(fold(w) for w in STOPWORDS) - frozenset(NEGATIONS)
@@ -112,7 +120,15 @@ _TREND = re.compile(
     r"\b(?:stijging|stijgende|daling|dalende|toename|afname|toenemend\w*|afnemend\w*|verdubbel\w*|"
     r"verdrievoudig\w*|"
     r"gestegen|gedaald|steeg|stegen|daalde|daalden|groeit|groeide|gegroeid|toegenomen|afgenomen|"
-    r"(?:neemt|nam) (?:\w+ )?(?:toe|af)|keer zoveel|maal zoveel|verviervoudig\w*)\b"
+    r"(?:neemt|nam) (?:\w+ )?(?:toe|af)|keer zoveel|maal zoveel|verviervoudig\w*|"
+    # a figure set against an earlier one: "214 meldingen, tegen 61 een jaar eerder"
+    r"tegen \d[\d.,]* (?:\w+ ){0,3}?(?:in (?:19|20)\d\d|een jaar eerder|vorig jaar)|"
+    r"(?:meer|minder) dan (?:in|een jaar eerder|vorig jaar)|ten opzichte van (?:19|20)\d\d)\b"
+)
+# A figure: a count or share that states how large something is (not a year, not a date).
+_FIGURE = re.compile(
+    r"(?<![\d.,/-])(?!(?:19|20)\d\d\b)(?:\d{1,3}(?:\.\d{3})+|\d{3,})(?![\d/-])"
+    r"|\d+(?:,\d+)?\s?(?:procent|%)|\b\d+(?:,\d+)? (?:miljoen|miljard)\b"
 )
 _CONCLUSION = re.compile(
     r"\b(?:daarom|dan ook|derhalve|kortom|concluderend|alles afwegend|samenvattend|om die reden)\b"
@@ -165,9 +181,10 @@ def is_boilerplate(text: str, heading: str | None = None) -> bool:
     return is_closing_formula(text)
 
 
-def prior(s: SummarySentence) -> float:
+def prior(s: SummarySentence, author: Author = FIRST_PERSON_ONLY) -> float:
     """How much a sentence may count in a summary: 0 never, 1 neutral, more for the author's
-    recommendations and concerns."""
+    recommendations and concerns (``author``: how the document names its author besides
+    ``ik`` and ``wij``, see :func:`bot.core.recommend.author_of`)."""
     if is_boilerplate(s.text, s.heading):
         return 0.0
     if s.heading and is_question_heading(s.heading):
@@ -189,9 +206,11 @@ def prior(s: SummarySentence) -> float:
         weight *= CONCLUSION_PRIOR
     if _TREND.search(f):
         weight *= TREND_PRIOR
+    elif _FIGURE.search(s.text):
+        weight *= FIGURE_PRIOR
     if s.text.rstrip().endswith("?"):
         weight *= QUESTION_PRIOR
-    cue = classify(s.text)
+    cue = classify(s.text, author)
     if cue is not None:
         weight *= ASK_PRIOR if cue.kind in ("request", "advice", "plea") else CONCERN_PRIOR
     return weight
@@ -292,14 +311,20 @@ def mmr(
 
 
 def choose(
-    sentences: Sequence[SummarySentence], k: int, *, method: Method = DEFAULT_METHOD
+    sentences: Sequence[SummarySentence],
+    k: int,
+    *,
+    method: Method = DEFAULT_METHOD,
+    author: Author = FIRST_PERSON_ONLY,
 ) -> list[int]:
-    """The numbers of at most ``k`` key sentences, in letter order."""
+    """The numbers of at most ``k`` key sentences, in letter order. ``author`` (see
+    :func:`bot.core.recommend.author_of`) lets the priors know the author's requests when it
+    writes of itself in the third person (``de Raad adviseert``)."""
     if k < 1 or not sentences:
         return []
     if method not in METHODS:
         raise ValueError(f"unknown summary method {method!r}; choose one of {', '.join(METHODS)}")
-    priors = np.array([prior(s) for s in sentences])
+    priors = np.array([prior(s, author) for s in sentences])
     usable = [i for i, p in enumerate(priors) if p > 0]
     if not usable:
         return []
@@ -317,7 +342,7 @@ def choose(
             factor = np.minimum(
                 (central / max(central.mean(), 1e-12)) ** CENTRAL_WEIGHT, CENTRAL_CAP
             )
-            asks = np.array([classify(s.text) is not None for s in subset])
+            asks = np.array([classify(s.text, author) is not None for s in subset])
             trends = np.array([bool(_TREND.search(s.norm or fold(s.text))) for s in subset])
             factor = np.where(trends, np.maximum(factor, 1.0), factor)
             reward = reward * np.where(asks, np.minimum(factor, 1.0), factor)
@@ -414,9 +439,16 @@ BASE_LENGTHS = {"short": 3, "default": 5, "long": 10}
 def default_length(sentences: Sequence[SummarySentence]) -> int:
     """The default length for a document: 5 sentences for a letter of up to three pages or so,
     growing with the square root of its usable sentences to 10 for a long report (a ten-page
-    document has more main points than a one-page one)."""
-    usable = sum(1 for s in sentences if prior(s) > 0)
-    return min(10, max(BASE_LENGTHS["default"], round(LENGTH_FACTOR * math.sqrt(usable))))
+    document has more main points than a one-page one), and to one sentence for each headed
+    part that says more than a line (up to :data:`MAX_PARTS`): every part has its point."""
+    usable = [s for s in sentences if prior(s) > 0]
+    by_size = round(LENGTH_FACTOR * math.sqrt(len(usable)))
+    counts: dict[object, int] = {}
+    for s in usable:
+        if s.heading is not None and not is_question_heading(s.heading):
+            counts[s.section] = counts.get(s.section, 0) + 1
+    parts = min(MAX_PARTS, sum(1 for n in counts.values() if n >= 2))
+    return min(10, max(BASE_LENGTHS["default"], by_size, parts))
 
 
 def length_of(length: int | str, sentences: Sequence[SummarySentence] | None = None) -> int:

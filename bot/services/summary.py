@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.errors import NotFound, Refused
+from bot.core.recommend import author_of
 from bot.core.summarize import DEFAULT_METHOD, SummarySentence, choose, length_of
 from bot.core.text import fold
 from bot.core.topics import SentenceTerms, mentions, mentions_words, slugify
@@ -74,10 +75,13 @@ def _section_named(sentences: list[SentenceRecord], topic: str) -> str | None:
     return None
 
 
-def _choose(items: list[SummarySentence], length: int | str) -> list[int]:
-    """The key sentences at the length asked (a named length grows with the document). CPU
-    work: run it in a thread."""
-    return choose(items, length_of(length, items))
+def _choose(
+    items: list[SummarySentence], length: int | str, sender: str | None, texts: list[str]
+) -> list[int]:
+    """The key sentences at the length asked (a named length grows with the document), with
+    the author named as the letter names it (``sender``; ``texts``, its sentences). CPU work:
+    run it in a thread."""
+    return choose(items, length_of(length, items), author=author_of(sender, texts))
 
 
 class SummaryService:
@@ -183,6 +187,7 @@ class SummaryService:
         items = [
             SummarySentence(s.number, s.text, s.norm, s.section_id, s.section_heading) for s in pool
         ]
-        chosen = set(await asyncio.to_thread(_choose, items, length))
+        texts = [s.text for s in (sentences or pool)]
+        chosen = set(await asyncio.to_thread(_choose, items, length, record.sender, texts))
         cited = [_cite(s) for s in pool if s.number in chosen]
         return Summary(letter=record, sentences=cited, topic=slug, section=section)
