@@ -62,6 +62,11 @@ async def measure(
     services = await Services.open(settings, seed=False, search=search)  # type: ignore[arg-type]
     try:
         await services.warm()
+        # PostgreSQL mode: the sign bits of the dense candidates fill in the background
+        dense = services.answers._indexes.value.dense
+        signs = getattr(dense, "signs", None)
+        if signs is not None:
+            await signs.filled.wait()
         ready = time.perf_counter() - started
         for p in probes[:5]:  # one warm-up pass of each kind
             await services.quotes.find(p.query, scope=GLOBAL, letter=None, limit=5)

@@ -112,7 +112,9 @@ class Services:
             summaries=self.summaries,
             recommendations=self.recommendations,
             quotes=self.quotes,
-            indexes=None if search is None else partial(store_indexes, search, self._embedded),
+            indexes=None
+            if search is None
+            else partial(store_indexes, search, store.vectors, self._embedded),
         )
         self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
         self.letters = LetterService(

@@ -28,6 +28,7 @@ event loop from there (``_Bridge``), which is free meanwhile.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import threading
 from collections import Counter
@@ -54,11 +55,12 @@ from bot.core.quote_index import (
     prepare_query,
 )
 from bot.core.text import fold
-from bot.core.vectors import CONTEXT_WEIGHT, DenseHit, from_blobs, normalise
-from bot.store.base import SearchRepository
-from bot.store.records import SearchRow
+from bot.core.vectors import CONTEXT_WEIGHT, DenseHit, from_blobs, in_context, normalise
+from bot.store.base import SearchRepository, VectorRepository
+from bot.store.records import SearchRow, StoredVector
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Sentences fetched per quote lookup, best by the weight of the rarest words (the in-memory
 #: index keeps 1,500 before its rerank cut of 100; a round trip carries fewer).
@@ -571,24 +573,128 @@ class StoreBM25:
         return self._stats
 
 
+class SignIndex:
+    """The sign bits of every stored sentence vector (in context), 64 bytes a sentence: the
+    dense candidates of a question by Hamming distance, their exact cosines then computed from
+    the stored vectors. A twelfth of the int8 matrix the in-memory path holds (at 1M
+    sentences 61 MiB + ids against 509 MiB); built in the background from the store, questions
+    use it once it is there."""
+
+    CHUNK = 65_536  # rows compared at once (bounds the temporary arrays)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sid = np.zeros(0, dtype=np.int64)
+        self._lid = np.zeros(0, dtype=np.int64)
+        self._bits = np.zeros((0, DIM_WORDS), dtype=np.uint64)
+        self._tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._gone: set[int] = set()
+        self.ready = False
+        self.filled = asyncio.Event()  # set when the background fill ended (or failed)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sid) + sum(len(t[0]) for t in self._tail)
+
+    def add(self, letter_id: int, sentence_ids: Sequence[int], vectors: np.ndarray) -> None:
+        """A letter's vectors, mixed with their neighbours (``in_context``)."""
+        if not len(sentence_ids):
+            return
+        bits = _signs(vectors)
+        sids = np.asarray(sentence_ids, dtype=np.int64)
+        lids = np.full(len(sids), letter_id, dtype=np.int64)
+        with self._lock:
+            self._gone.discard(letter_id)
+            self._tail.append((sids, lids, bits))
+            if sum(len(t[0]) for t in self._tail) >= 50_000:
+                self._merge()
+
+    def remove_letter(self, letter_id: int) -> None:
+        with self._lock:
+            self._gone.add(letter_id)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._merge()
+            self.ready = True
+
+    def _merge(self) -> None:
+        if not self._tail:
+            return
+        self._sid = np.concatenate([self._sid, *(t[0] for t in self._tail)])
+        self._lid = np.concatenate([self._lid, *(t[1] for t in self._tail)])
+        self._bits = np.concatenate([self._bits, *(t[2] for t in self._tail)])
+        self._tail = []
+
+    def nearest(
+        self, query: np.ndarray, m: int, letter_ids: Collection[int] | None
+    ) -> list[tuple[int, int]]:
+        """``(sentence_id, letter_id)`` of the ``m`` rows nearest ``query`` by Hamming
+        distance, of ``letter_ids`` when given."""
+        q = _signs(np.asarray(query, dtype=np.float32).reshape(1, -1))[0]
+        with self._lock:
+            self._merge()
+            sid, lid, bits, gone = self._sid, self._lid, self._bits, set(self._gone)
+        n = len(sid)
+        if not n or m < 1:
+            return []
+        dist = np.empty(n, dtype=np.uint16)
+        for start in range(0, n, self.CHUNK):
+            part = np.bitwise_xor(bits[start : start + self.CHUNK], q)
+            dist[start : start + self.CHUNK] = np.bitwise_count(part).sum(axis=1)
+        ok = np.ones(n, dtype=bool)
+        if letter_ids is not None:
+            ok &= np.isin(lid, np.fromiter(letter_ids, dtype=np.int64))
+        if gone:
+            ok &= ~np.isin(lid, np.fromiter(gone, dtype=np.int64))
+        rows = np.flatnonzero(ok)
+        if len(rows) > m:
+            rows = rows[np.argpartition(dist[rows], m - 1)[:m]]
+        rows = rows[np.argsort(dist[rows], kind="stable")]
+        return list(zip(sid[rows].tolist(), lid[rows].tolist(), strict=True))
+
+
+DIM_WORDS = 8  # 512 sign bits as uint64 words
+
+
+def _signs(vectors: np.ndarray) -> np.ndarray:
+    packed = np.packbits(np.asarray(vectors) > 0, axis=1)
+    return np.ascontiguousarray(packed).view(np.uint64)
+
+
+#: Dense candidates taken from the sign index, their exact cosines computed from the store.
+SIGN_CANDIDATES = 100
+
+
 class StoreDense:
-    """What the ask service uses of ``DenseIndex``: similarities from stored vectors."""
+    """What the ask service uses of ``DenseIndex``: the lexical pool and the sign index's
+    nearest rows, ranked by the cosine of their stored vectors."""
 
     def __init__(
-        self, search: SearchRepository, bridge: _Bridge, letters: Callable[[], frozenset[int]]
+        self,
+        search: SearchRepository,
+        bridge: _Bridge,
+        letters: Callable[[], frozenset[int]],
+        signs: SignIndex | None = None,
     ) -> None:
         self.search_repo = search
         self.bridge = bridge
         self._letters = letters
+        self.signs = signs
 
-    def add(self, *args: object, **kwargs: object) -> None:
-        return None
+    def add(
+        self, letter_id: int, sentence_ids: Sequence[int], vectors: np.ndarray, **_: object
+    ) -> None:
+        if self.signs is not None:
+            self.signs.add(letter_id, sentence_ids, vectors)
 
     def remove_letter(self, letter_id: int) -> int:
+        if self.signs is not None:
+            self.signs.remove_letter(letter_id)
         return 0
 
     def __len__(self) -> int:
-        return 0
+        return len(self.signs) if self.signs is not None else 0
 
     @property
     def letters(self) -> frozenset[int]:
@@ -597,17 +703,23 @@ class StoreDense:
     def search(
         self, query: np.ndarray, k: int = 10, *, letter_ids: Collection[int] | None = None
     ) -> list[DenseHit]:
-        """The ``k`` candidates of this thread's last BM25 pool most similar to ``query``."""
-        rows: list[SearchRow] = getattr(_pool, "rows", [])
-        if not rows or k < 1:
+        """The ``k`` most similar to ``query`` of this thread's last BM25 pool and of the
+        sign index's nearest rows (exact cosines from the stored vectors)."""
+        if k < 1:
             return []
+        pairs = [(r.sentence_id, r.letter_id) for r in getattr(_pool, "rows", [])]
         if letter_ids is not None:
             allowed = set(letter_ids)
-            rows = [r for r in rows if r.letter_id in allowed]
-        sims = self._cosines(query, [r.sentence_id for r in rows])
+            pairs = [p for p in pairs if p[1] in allowed]
+        if self.signs is not None and self.signs.ready:
+            pairs += self.signs.nearest(query, SIGN_CANDIDATES, letter_ids)
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
+            return []
+        sims = self._cosines(query, [sid for sid, _ in pairs])
         hits = [
-            DenseHit(r.sentence_id, r.letter_id, s)
-            for r, s in zip(rows, sims, strict=True)
+            DenseHit(sid, lid, s)
+            for (sid, lid), s in zip(pairs, sims, strict=True)
             if s is not None
         ]
         hits.sort(key=lambda h: (-h.score, h.sentence_id))
@@ -641,11 +753,58 @@ class StoreDense:
 
 
 async def store_indexes(
-    search: SearchRepository, letters: Callable[[], frozenset[int]]
+    search: SearchRepository,
+    vectors: VectorRepository,
+    letters: Callable[[], frozenset[int]],
 ) -> tuple[StoreBM25, StoreDense]:
-    """The ask service's two indexes, answered from ``search``: nothing to build."""
+    """The ask service's two indexes, answered from the store; the sign index of the dense
+    candidates starts filling in the background (questions use it once it is complete)."""
     bridge = _Bridge(asyncio.get_running_loop())
-    return StoreBM25(search, bridge), StoreDense(search, bridge, letters)
+    signs = SignIndex()
+    dense = StoreDense(search, bridge, letters, signs)
+    task = asyncio.get_running_loop().create_task(_fill(signs, vectors))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return StoreBM25(search, bridge), dense
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+async def _fill(signs: SignIndex, vectors: VectorRepository) -> None:
+    """Every stored vector into ``signs``, a letter at a time (mixed with its neighbours)."""
+    try:
+        carry: list[StoredVector] = []
+        async for fetched in vectors.iter_all(batch=5000):
+            rows = carry + fetched
+            last = rows[-1].letter_id
+            cut = next((i for i in range(len(rows) - 1, -1, -1) if rows[i].letter_id != last), -1)
+            complete, carry = rows[: cut + 1], rows[cut + 1 :]
+            await asyncio.to_thread(_add_signs, signs, complete)
+        await asyncio.to_thread(_add_signs, signs, carry)
+        signs.finish()
+        log.info("dense candidates ready: sign bits of %d sentence vectors", len(signs))
+    except Exception:
+        log.exception("the sign index of the dense candidates could not be built")
+    finally:
+        signs.filled.set()
+
+
+def _add_signs(signs: SignIndex, rows: Sequence[StoredVector]) -> None:
+    start = 0
+    while start < len(rows):
+        letter_id = rows[start].letter_id
+        end = start
+        while end < len(rows) and rows[end].letter_id == letter_id:
+            end += 1
+        part = rows[start:end]
+        try:
+            mixed = in_context(from_blobs([r.vector for r in part]))
+        except ValueError:
+            pass  # a damaged row: the letter's sentences are found lexically only
+        else:
+            signs.add(letter_id, [r.sentence_id for r in part], mixed)
+        start = end
 
 
 async def quote_search_ready(search: SearchRepository) -> bool:

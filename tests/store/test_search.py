@@ -19,6 +19,7 @@ from bot.core.text import damage, fold
 from bot.core.vectors import to_blob
 from bot.services.app import Services
 from bot.services.scope import GLOBAL
+from bot.services.search_backend import SignIndex
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.base import SearchingStore, SearchRepository
@@ -228,10 +229,15 @@ async def test_questions_from_the_store(both: tuple[Services, Services]) -> None
     lite, pg = both
     await lite.answers.backfill()  # vectors stored in each store (the same model)
     await pg.answers.backfill()
+    await pg.answers.warm()
+    signs = pg.answers._indexes.value.dense.signs
+    await signs.filled.wait()  # the dense candidates' sign bits, filled from the store
+    assert signs.ready and len(signs) == sum(r.sentence_count for r in pg.catalog.by_id.values())
     questions = [
         "Wat vraagt de rapporteur over de coördinatie van de aanpak?",
         "Hoeveel slachtoffers van mensenhandel zijn er?",
         "Wat zegt de brief over seksueel misbruik van kinderen?",
+        "What does the letter say about child sexual abuse?",  # no Dutch word in common
     ]
     same = 0
     for q in questions:
@@ -281,3 +287,19 @@ async def test_memory_mode_on_postgres_is_the_baseline(pg_url: str) -> None:
         assert type(services.answers._indexes.value.bm25).__name__ == "BM25Index"
     finally:
         await services.close()
+
+
+def test_sign_index_finds_the_nearest_vectors() -> None:
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(300, 512)).astype(np.float32)
+    signs = SignIndex()
+    signs.add(1, list(range(100)), vectors[:100])
+    signs.add(2, list(range(100, 300)), vectors[100:])
+    signs.finish()
+    assert len(signs) == 300
+    query = vectors[150] + 0.3 * rng.normal(size=512).astype(np.float32)
+    assert signs.nearest(query, 3, None)[0] == (150, 2)
+    assert all(lid == 1 for _, lid in signs.nearest(query, 5, [1]))
+    signs.remove_letter(2)
+    assert all(lid == 1 for _, lid in signs.nearest(query, 10, None))
+    assert signs.nearest(query, 0, None) == []
