@@ -139,16 +139,19 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
     try:
         lite = work / "store.sqlite3"
         shutil.copyfile(ready, lite)
-        t = time.perf_counter()
-        report = await copy_sqlite_to_postgres(str(lite), url, force=True)
-        took = time.perf_counter() - t
-        rows = sum(report.counts.values())
-        sentences = report.counts["sentences"]
-        print(
-            f"store: {report.counts['letters']:,} letters, {sentences:,} sentences; copied to "
-            f"PostgreSQL in {took:.1f} s ({rows / took:,.0f} rows/s, {sentences / took:,.0f} "
-            "sentences/s)"
-        )
+        if args.copied:
+            print(f"store: {ready}, already copied to {url} (not timed here)")
+        else:
+            t = time.perf_counter()
+            report = await copy_sqlite_to_postgres(str(lite), url, force=True)
+            took = time.perf_counter() - t
+            rows = sum(report.counts.values())
+            sentences = report.counts["sentences"]
+            print(
+                f"store: {report.counts['letters']:,} letters, {sentences:,} sentences; copied "
+                f"to PostgreSQL in {took:.1f} s ({rows / took:,.0f} rows/s, "
+                f"{sentences / took:,.0f} sentences/s)"
+            )
         results = {}
         runs = (
             ("sqlite", str(lite), "auto"),
@@ -228,6 +231,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--pg", help="a PostgreSQL URL to use (its database is replaced)")
+    ap.add_argument(
+        "--store", type=Path, help="a SQLite store to use instead of the generated letters"
+    )
+    ap.add_argument(
+        "--copied", action="store_true", help="the --pg database already holds a copy of --store"
+    )
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one backend, JSON out
     ap.add_argument("--probes-from", help=argparse.SUPPRESS)
     ap.add_argument("--search", default="auto", help=argparse.SUPPRESS)
@@ -239,7 +248,10 @@ def main(argv: list[str] | None = None) -> None:
         qs = questions()[: args.questions]
         print(json.dumps(asyncio.run(measure(args.measure, probes, truth, qs, args.search))))
         return
-    ready = ensure_ready_db(args.letters)  # builds (and caches) the store first: its own loop
+    if args.copied and not (args.pg and args.store):
+        ap.error("--copied needs --pg and --store")
+    # builds (and caches) the store first: its own loop
+    ready = args.store or ensure_ready_db(args.letters)
     started = time.perf_counter()
     asyncio.run(bring_up_to_date(ready))
     print(f"derived data of the cached store up to date: {time.perf_counter() - started:.0f} s")

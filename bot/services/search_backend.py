@@ -75,9 +75,14 @@ QUOTE_BUDGET = 8_000
 #: (then Levenshtein distance 1, or 2 from ten letters, decides, as in memory).
 TRIGRAM_THRESHOLD = 0.3
 EXHAUSTIVE_ROWS = 4000  # a letter filter this small is scored sentence by sentence
-#: BM25 candidates fetched per question: the pool both retrievers rank.
+#: BM25 candidates fetched per question, ranked by BM25 here; the best of them are also
+#: the dense retriever's lexical candidates.
 ASK_POOL = 200
-ASK_BUDGET = 80_000
+DENSE_FROM_POOL = 100
+#: Fewer sentences than this hold two of the question's rarest stems: those holding one are
+#: fetched too, the rarest stems first, within this many postings.
+ASK_ENOUGH = 50
+ASK_BUDGET = 8_000
 
 
 # --------------------------------------------------------------------------- quote lookup
@@ -329,6 +334,10 @@ class StoreQuoteSearch:
         return out, dfs
 
 
+def _idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
 def _gap_sides(word: str) -> set[str]:
     out = set()
     for i in range(1, len(word) - 3):
@@ -395,14 +404,17 @@ class StoreBM25:
         self.analyzer = Analyzer()
         self._stats: tuple[int, float] | None = None
         self._stems: dict[str, list[str]] = {}  # word -> the store's stems (bounded)
+        self._df: dict[str, int] = {}  # stem -> df, until letters come or go
 
     # ---- the index is the store's: nothing to add, remove or count here
 
     def add(self, *args: object, **kwargs: object) -> None:
-        self._stats = None  # a letter came: the sentence count and mean length moved
+        self._stats = None  # a letter came: the sentence count, mean length and dfs moved
+        self._df = {}
 
     def remove_letter(self, letter_id: int) -> int:
         self._stats = None
+        self._df = {}
         return 0
 
     def flush(self) -> None:
@@ -414,18 +426,19 @@ class StoreBM25:
     # ---- queries
 
     def query_terms(self, query: str) -> list[str]:
+        """The query's index terms; their document frequencies are fetched at once (one
+        round trip) for the :meth:`df` calls that follow."""
+        groups = self._groups(query)
+        self._frequencies(sorted({x for _, lex in groups for x in lex}))
         return list(dict.fromkeys(self.analyzer.terms(query)))
 
     def surface(self, term: str) -> str:
         return self.analyzer.surface(term)
 
     def df(self, term: str) -> int:
-        groups = self._groups(term)
+        groups = self._groups(self.analyzer.surface(term))
         lexemes = [x for _, lex in groups for x in lex]
-        if not lexemes:
-            return 0
-        dfs = self.bridge.run(self.search_repo.frequencies("stem", lexemes))
-        return max(dfs.values(), default=0)
+        return max(self._frequencies(lexemes).values(), default=0)
 
     def related(self, term: str, *, limit: int = 40) -> list[str]:
         return []  # compound-part expansion needs the whole vocabulary in memory
@@ -448,31 +461,33 @@ class StoreBM25:
         n, avgdl = self._totals()
         if n == 0:
             return []
-        lexemes = sorted({x for _, lex in groups for x in lex})
-        dfs = self.bridge.run(self.search_repo.frequencies("stem", lexemes))
-        idf_unknown = math.log(1 + (n + 0.5) / 0.5)
-        idf = {x: math.log(1 + (n - d + 0.5) / (d + 0.5)) for x, d in dfs.items()}
-        total = 0.0
-        term_idf: dict[str, float] = {}
-        for term, lex in groups:
-            known = [idf[x] for x in lex if x in idf]
-            term_idf[term] = max(known, default=0.0)
-            total += max(known, default=idf_unknown)
+        dfs, idf, term_idf, total = self._weights(groups, n)
         if total <= 0 or not dfs:
             return []
-        gather: list[tuple[str, float]] = []
-        spent = 0
-        for x in sorted(dfs, key=lambda x: (dfs[x], x)):
-            if gather and spent + dfs[x] > ASK_BUDGET:
-                break
-            gather.append((x, idf[x]))
-            spent += dfs[x]
-        rows = self.bridge.run(
-            self.search_repo.sentences_with(
-                "stem", gather, letter_ids=None if letter_ids is None else list(letter_ids),
-                limit=max(ASK_POOL, k),
+        only = None if letter_ids is None else list(letter_ids)
+        limit = max(ASK_POOL, k)
+        ranked = sorted(dfs, key=lambda x: (dfs[x], x))
+        rows: list[SearchRow] = []
+        if len(ranked) >= 2:  # sentences holding two of the rarest stems: cheap, and the best
+            pairs = [(x, idf[x]) for x in ranked[:PAIR_TERMS]]
+            rows = self.bridge.run(
+                self.search_repo.sentences_with(
+                    "stem", pairs, letter_ids=only, limit=limit, at_least=2
+                )
             )
-        )  # fmt: skip
+        if len(rows) < ASK_ENOUGH:  # and those holding one, the rarest first, within budget
+            gather: list[tuple[str, float]] = []
+            spent = 0
+            for x in ranked:
+                if gather and spent + dfs[x] > ASK_BUDGET:
+                    break
+                gather.append((x, idf[x]))
+                spent += dfs[x]
+            more = self.bridge.run(
+                self.search_repo.sentences_with("stem", gather, letter_ids=only, limit=limit)
+            )
+            have = {r.sentence_id for r in rows}
+            rows += [r for r in more if r.sentence_id not in have]
         k1, b = K1, B
         avgdl = max(avgdl, 1.0)
         scored: list[tuple[float, float, SearchRow]] = []
@@ -517,6 +532,16 @@ class StoreBM25:
         if not groups or not wanted:
             return out, sections
         n, _ = self._totals()
+        dfs, _idf, term_idf, total = self._weights(groups, n)
+        owner = {x: term for term, lex in groups for x in lex if x in dfs}
+        held = self.bridge.run(self.search_repo.section_terms("stem", sorted(owner), wanted))
+        for i, sec in enumerate(sections):
+            if sec is None or total <= 0:
+                continue
+            has = {owner[x] for x in held.get(sec, set())}
+            out[i] = min(1.0, sum(term_idf[t] for t in has) / total)
+        return out, sections
+        n, _ = self._totals()
         lexemes = sorted({x for _, lex in groups for x in lex})
         dfs = self.bridge.run(self.search_repo.frequencies("stem", lexemes))
         idf_unknown = math.log(1 + (n + 0.5) / 0.5)
@@ -543,6 +568,31 @@ class StoreBM25:
 
     # ---- internals
 
+    def _weights(
+        self, groups: list[tuple[str, list[str]]], n: int
+    ) -> tuple[dict[str, int], dict[str, float], dict[str, float], float]:
+        """df and idf of the stored stems, idf of each query term (its rarest stem; a word
+        the full-text search drops as a stopword: by its own df), and the idf mass of the
+        whole query (an unknown term counts as the rarest possible)."""
+        dfs = self._frequencies(sorted({x for _, lex in groups for x in lex}))
+        idf = {x: _idf(n, d) for x, d in dfs.items()}
+        bare = [term for term, lex in groups if not lex]
+        words: dict[str, float] = {}
+        if bare:
+            surfaces = {t: self.analyzer.surface(t) for t in bare}
+            found = self.bridge.run(self.search_repo.frequencies("word", list(surfaces.values())))
+            words = {t: _idf(n, found[w]) for t, w in surfaces.items() if w in found}
+        unknown = math.log(1 + (n + 0.5) / 0.5)
+        term_idf: dict[str, float] = {}
+        total = 0.0
+        for term, lex in groups:
+            known = [idf[x] for x in lex if x in idf]
+            if term in words:
+                known.append(words[term])
+            term_idf[term] = max(known, default=0.0)
+            total += max(known, default=unknown)
+        return dfs, idf, term_idf, total
+
     def _groups(self, text: str) -> list[tuple[str, list[str]]]:
         """The query's index terms (the analyzer's, as in memory), each with the stems the
         store's full-text search makes of the same words."""
@@ -567,6 +617,18 @@ class StoreBM25:
             out.append((term, lex))
         return out
 
+    def _frequencies(self, lexemes: Sequence[str]) -> dict[str, int]:
+        """df of stored stems (0: none), cached until letters come or go."""
+        cache = self._df
+        todo = [x for x in lexemes if x not in cache]
+        if todo:
+            found = self.bridge.run(self.search_repo.frequencies("stem", todo))
+            if len(cache) > 100_000:
+                cache.clear()
+            for x in todo:
+                cache[x] = found.get(x, 0)
+        return {x: cache[x] for x in lexemes if cache.get(x, 0) > 0}
+
     def _totals(self) -> tuple[int, float]:
         if self._stats is None:
             self._stats = self.bridge.run(self.search_repo.sentence_total())
@@ -576,17 +638,16 @@ class StoreBM25:
 class SignIndex:
     """The sign bits of every stored sentence vector (in context), 64 bytes a sentence: the
     dense candidates of a question by Hamming distance, their exact cosines then computed from
-    the stored vectors. A twelfth of the int8 matrix the in-memory path holds (at 1M
+    the stored vectors. An eighth of the int8 matrix the in-memory path holds (at 1M
     sentences 61 MiB + ids against 509 MiB); built in the background from the store, questions
-    use it once it is there."""
-
-    CHUNK = 65_536  # rows compared at once (bounds the temporary arrays)
+    use it once it is there. The bits are kept word by word (eight arrays of n uint64): a
+    distance is eight passes of XOR and popcount over contiguous memory."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sid = np.zeros(0, dtype=np.int64)
         self._lid = np.zeros(0, dtype=np.int64)
-        self._bits = np.zeros((0, DIM_WORDS), dtype=np.uint64)
+        self._cols = np.zeros((DIM_WORDS, 0), dtype=np.uint64)
         self._tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._gone: set[int] = set()
         self.ready = False
@@ -606,7 +667,7 @@ class SignIndex:
         with self._lock:
             self._gone.discard(letter_id)
             self._tail.append((sids, lids, bits))
-            if sum(len(t[0]) for t in self._tail) >= 50_000:
+            if sum(len(t[0]) for t in self._tail) >= 100_000:
                 self._merge()
 
     def remove_letter(self, letter_id: int) -> None:
@@ -623,7 +684,9 @@ class SignIndex:
             return
         self._sid = np.concatenate([self._sid, *(t[0] for t in self._tail)])
         self._lid = np.concatenate([self._lid, *(t[1] for t in self._tail)])
-        self._bits = np.concatenate([self._bits, *(t[2] for t in self._tail)])
+        self._cols = np.ascontiguousarray(
+            np.concatenate([self._cols, *(t[2].T for t in self._tail)], axis=1)
+        )
         self._tail = []
 
     def nearest(
@@ -634,23 +697,29 @@ class SignIndex:
         q = _signs(np.asarray(query, dtype=np.float32).reshape(1, -1))[0]
         with self._lock:
             self._merge()
-            sid, lid, bits, gone = self._sid, self._lid, self._bits, set(self._gone)
+            sid, lid, cols, gone = self._sid, self._lid, self._cols, set(self._gone)
         n = len(sid)
         if not n or m < 1:
             return []
-        dist = np.empty(n, dtype=np.uint16)
-        for start in range(0, n, self.CHUNK):
-            part = np.bitwise_xor(bits[start : start + self.CHUNK], q)
-            dist[start : start + self.CHUNK] = np.bitwise_count(part).sum(axis=1)
-        ok = np.ones(n, dtype=bool)
-        if letter_ids is not None:
-            ok &= np.isin(lid, np.fromiter(letter_ids, dtype=np.int64))
-        if gone:
-            ok &= ~np.isin(lid, np.fromiter(gone, dtype=np.int64))
-        rows = np.flatnonzero(ok)
-        if len(rows) > m:
-            rows = rows[np.argpartition(dist[rows], m - 1)[:m]]
-        rows = rows[np.argsort(dist[rows], kind="stable")]
+        dist = np.zeros(n, dtype=np.uint16)
+        for j in range(DIM_WORDS):
+            dist += np.bitwise_count(cols[j] ^ q[j])
+        allowed = None if letter_ids is None else set(letter_ids)
+        want = m
+        while True:  # the nearest rows first, then those the letters allow: widened if few
+            counts = np.cumsum(np.bincount(dist, minlength=8 * 64 + 1))
+            cut = int(np.searchsorted(counts, min(4 * want, n)))
+            rows = np.flatnonzero(dist <= cut)
+            keep = [
+                i
+                for i, x in enumerate(lid[rows].tolist())
+                if x not in gone and (allowed is None or x in allowed)
+            ]
+            if len(keep) >= m or len(rows) >= n:
+                break
+            want *= 8
+        rows = rows[np.asarray(keep, dtype=np.int64)]
+        rows = rows[np.argsort(dist[rows], kind="stable")[:m]]
         return list(zip(sid[rows].tolist(), lid[rows].tolist(), strict=True))
 
 
@@ -663,7 +732,7 @@ def _signs(vectors: np.ndarray) -> np.ndarray:
 
 
 #: Dense candidates taken from the sign index, their exact cosines computed from the store.
-SIGN_CANDIDATES = 100
+SIGN_CANDIDATES = 200  # measured: 94% of the exact top 10 among the 200 nearest by bits
 
 
 class StoreDense:
@@ -707,7 +776,8 @@ class StoreDense:
         sign index's nearest rows (exact cosines from the stored vectors)."""
         if k < 1:
             return []
-        pairs = [(r.sentence_id, r.letter_id) for r in getattr(_pool, "rows", [])]
+        pool = getattr(_pool, "rows", [])[:DENSE_FROM_POOL]
+        pairs = [(r.sentence_id, r.letter_id) for r in pool]
         if letter_ids is not None:
             allowed = set(letter_ids)
             pairs = [p for p in pairs if p[1] in allowed]
@@ -733,23 +803,29 @@ class StoreDense:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         around = self.bridge.run(self.search_repo.vectors_around(list(ids)))
-        out: list[float | None] = []
-        for sid in ids:
-            got = around.get(sid)
-            mine = [blob for off, blob in (got or ()) if off == 0]
-            if not mine:
-                out.append(None)
-                continue
-            try:
-                vec = from_blobs(mine)[0]
-                others = [blob for off, blob in got or () if off != 0]
-                if others:  # as bot.core.vectors.in_context: the neighbours mixed in
-                    vec = vec + CONTEXT_WEIGHT * from_blobs(others).sum(axis=0)
-            except ValueError:
-                out.append(None)
-                continue
-            out.append(float(normalise(vec[None, :])[0] @ q))
-        return out
+        blobs: list[bytes] = []
+        owner: list[int] = []
+        weight: list[float] = []
+        has = np.zeros(len(ids), dtype=bool)
+        for i, sid in enumerate(ids):
+            for off, blob in around.get(sid, ()):
+                blobs.append(blob)
+                owner.append(i)
+                weight.append(1.0 if off == 0 else CONTEXT_WEIGHT)  # as in_context mixes
+                has[i] |= off == 0
+        if not blobs:
+            return [None] * len(ids)
+        try:
+            vecs = from_blobs(blobs)
+        except ValueError:  # a damaged row: compared one by one
+            return [self._cosines(query, [sid])[0] for sid in ids] if len(ids) > 1 else [None]
+        weighted = vecs * np.asarray(weight, dtype=np.float32)[:, None]
+        owners = np.asarray(owner)
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])  # grouped by owner
+        mixed = np.zeros((len(ids), vecs.shape[1]), dtype=np.float32)
+        mixed[owners[starts]] = np.add.reduceat(weighted, starts, axis=0)
+        sims = normalise(mixed) @ q
+        return [float(v) if ok else None for v, ok in zip(sims.tolist(), has.tolist(), strict=True)]
 
 
 async def store_indexes(

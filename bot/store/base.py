@@ -545,7 +545,8 @@ class SearchRepository(Protocol):
         at_least: int = 1,
     ) -> builtins.list[SearchRow]:
         """The ``limit`` sentences holding the most weight of ``terms`` (``(term, weight)``),
-        best first (ties: lower id first), only of ``letter_ids`` when given; ``score`` is
+        best first (ties: the shorter sentence, then the lower id, first), only of ``letter_ids``
+        when given; ``score`` is
         the sum of the weights of the terms a sentence holds. ``at_least=2``: only sentences
         holding two of the terms or more (cheap however common each term is alone)."""
         ...

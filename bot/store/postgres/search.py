@@ -136,7 +136,9 @@ class PgSearchRepository:
             "  WHERE s.search @@ t.q) AS score"
             " FROM sentences AS s WHERE s.search @@ $1::tsquery"
             + (" AND s.letter_id = ANY($5::bigint[])" if letter_ids is not None else "")
-            + " ORDER BY score DESC, s.id LIMIT $4"
+            # ties (the same terms held) go to the shorter sentence, as BM25's length
+            # normalisation would rank them
+            + " ORDER BY score DESC, length(s.search), s.id LIMIT $4"
         )
         args: list[Any] = [match, lexemes, [float(w) for _, w in terms], limit]
         if letter_ids is not None:
