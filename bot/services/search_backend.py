@@ -64,13 +64,13 @@ log = logging.getLogger(__name__)
 
 #: Sentences fetched per quote lookup, best by the weight of the rarest words (the in-memory
 #: index keeps 1,500 before its rerank cut of 100; a round trip carries fewer).
-QUOTE_POOL = 400
+QUOTE_POOL = 200
 #: The rarest words of a fragment, of which a candidate holds two (the database intersects
 #: their postings in its index: cheap however common each is alone).
 PAIR_TERMS = 6
 #: When no sentence holds two of them: postings the rarest terms may cost (in memory: 300,000
 #: array entries; here rows the database reads and scores).
-QUOTE_BUDGET = 8_000
+QUOTE_BUDGET = 3_000
 #: Trigram similarity a vocabulary word needs to be checked as a neighbour of a misspelled one
 #: (then Levenshtein distance 1, or 2 from ten letters, decides, as in memory).
 TRIGRAM_THRESHOLD = 0.3
@@ -107,10 +107,15 @@ class _Plan:
             spent += df
         return out
 
-    def rare(self, n: int, most: int) -> list[tuple[str, float]]:
-        """The ``most`` rarest terms that are not common."""
-        terms = sorted(self.weights, key=lambda t: (self.df[t], t))
-        return [(t, self.weights[t]) for t in terms if self.df[t] <= COMMON_SHARE * n][:most]
+    def rare(self, n: int, most: int, words: Collection[str]) -> list[tuple[str, float]]:
+        """The ``most`` rarest terms that are not common, the two rarest of the fragment's
+        own ``words`` first (a sentence must hold one of those two with another term: a
+        typo's neighbours are often rarer, and rarely the sentence's)."""
+        terms = [t for t in sorted(self.weights, key=lambda t: (self.df[t], t))
+                 if self.df[t] <= COMMON_SHARE * n]  # fmt: skip
+        anchors = [t for t in terms if t in words][:2]
+        rest = [t for t in terms if t not in anchors][: most - len(anchors)]
+        return [(t, self.weights[t]) for t in anchors + rest]
 
     def coverage_weight(self, norm: str) -> float:
         present = set(norm.split())
@@ -162,7 +167,7 @@ class StoreQuoteSearch:
             n = max(self._total(), 1)
             only = None if letters is None else list(letters)
             rows = []
-            rare = plan.rare(n, PAIR_TERMS)
+            rare = plan.rare(n, PAIR_TERMS, set(q.words))
             if len(rare) >= 2 and len(q.words) >= 3:  # sentences holding two rare words
                 rows = await self.search_repo.sentences_with(
                     "word", rare, letter_ids=only, limit=QUOTE_POOL, at_least=2
@@ -244,7 +249,7 @@ class StoreQuoteSearch:
         unknown = [w for i, w in enumerate(words) if w not in df and not (q.prefix and i == last)]
         joins = [a + b for a, b in pairwise(words) if a + b not in df]
         look = [w for w in dict.fromkeys(unknown + joins) if len(w) >= 5]
-        near, near_df = await self._similar(look)
+        near, near_df = await self._similar(look)  # measured: cheaper after than beside
         df.update(near_df)
         completions: list[tuple[str, int]] = []
         if q.prefix and len(words[-1]) >= 2:

@@ -548,7 +548,8 @@ class SearchRepository(Protocol):
         best first (ties: the shorter sentence, then the lower id, first), only of ``letter_ids``
         when given; ``score`` is
         the sum of the weights of the terms a sentence holds. ``at_least=2``: only sentences
-        holding two of the terms or more (cheap however common each term is alone)."""
+        holding one of the first two terms together with another one (the caller puts the
+        rarest first: cheap however common the others are together)."""
         ...
 
     async def section_terms(

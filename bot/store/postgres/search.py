@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from itertools import combinations
 from typing import Any
 
 from bot.store.base import TermKind
@@ -125,9 +124,11 @@ class PgSearchRepository:
         del kind  # words and stems are both lexemes of the `search` column
         lexemes = [_lexeme(t) for t, _ in terms]
         if at_least >= 2 and len(lexemes) >= 2:
-            # two of the terms at once: the index intersects their postings, and only the
-            # sentences holding a pair are read
-            match = " | ".join(f"{a} & {b}" for a, b in combinations(lexemes, 2))
+            # one of the two rarest terms (the first two: the caller orders them) with another:
+            # the index intersects their postings, and only the sentences holding such a pair
+            # are read, however common the other terms are together
+            pairs = [(a, b) for i, a in enumerate(lexemes[:2]) for b in lexemes[i + 1 :]]
+            match = " | ".join(f"{a} & {b}" for a, b in pairs)
         else:
             match = " | ".join(lexemes)
         sql = (
