@@ -523,44 +523,27 @@ class StoreBM25:
         *,
         expansions: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     ) -> tuple[list[float], list[int | None]]:
-        """The share of the question's idf mass each candidate's section holds (candidates
-        of the last :meth:`search` of this thread; others get 0.0 and None)."""
+        """The share of the question's idf mass each candidate's section holds, and the
+        section's id (0.0 and None for a sentence not stored)."""
         out = [0.0] * len(pairs)
         sections: list[int | None] = [None] * len(pairs)
-        known = {r.sentence_id: r for r in getattr(_pool, "rows", [])}
-        for i, (sid, _) in enumerate(pairs):
-            row = known.get(sid)
-            if row is not None:
-                sections[i] = row.section_id
         groups = self._groups(query)
-        wanted = sorted({s for s in sections if s is not None})
-        if not groups or not wanted:
+        if not groups or not pairs:
             return out, sections
         n, _ = self._totals()
         dfs, _idf, term_idf, total = self._weights(groups, n)
         owner = {x: term for term, lex in groups for x in lex if x in dfs}
-        held = self.bridge.run(self.search_repo.section_terms("stem", sorted(owner), wanted))
-        for i, sec in enumerate(sections):
-            if sec is None or total <= 0:
-                continue
-            has = {owner[x] for x in held.get(sec, set())}
-            out[i] = min(1.0, sum(term_idf[t] for t in has) / total)
-        return out, sections
-        n, _ = self._totals()
-        lexemes = sorted({x for _, lex in groups for x in lex})
-        dfs = self.bridge.run(self.search_repo.frequencies("stem", lexemes))
-        idf_unknown = math.log(1 + (n + 0.5) / 0.5)
-        idf = {x: math.log(1 + (n - d + 0.5) / (d + 0.5)) for x, d in dfs.items()}
-        total = sum(
-            max([idf[x] for x in lex if x in idf], default=idf_unknown) for _, lex in groups
+        held = self.bridge.run(
+            self.search_repo.section_terms("stem", sorted(owner), [sid for sid, _ in pairs])
         )
-        held = self.bridge.run(self.search_repo.section_terms("stem", sorted(dfs), wanted))
-        for i, sec in enumerate(sections):
-            if sec is None or total <= 0:
+        for i, (sid, _) in enumerate(pairs):
+            found = held.get(sid)
+            if found is None:
                 continue
-            has = held.get(sec, set())
-            got = sum(max([idf[x] for x in lex if x in has], default=0.0) for _, lex in groups)
-            out[i] = min(1.0, got / total)
+            sections[i] = found[0]
+            if total > 0:
+                has = {owner[x] for x in found[1]}
+                out[i] = min(1.0, sum(term_idf[t] for t in has) / total)
         return out, sections
 
     def concentration(self, word: str, letter_ids: Collection[int]) -> tuple[int, int]:

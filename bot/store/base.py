@@ -553,9 +553,10 @@ class SearchRepository(Protocol):
         ...
 
     async def section_terms(
-        self, kind: TermKind, terms: Sequence[str], section_ids: Sequence[int]
-    ) -> dict[int, set[str]]:
-        """For each of ``section_ids``: which of ``terms`` its sentences hold."""
+        self, kind: TermKind, terms: Sequence[str], sentence_ids: Sequence[int]
+    ) -> dict[int, tuple[int, set[str]]]:
+        """For each of ``sentence_ids`` (those that exist): its section's id and which of
+        ``terms`` the sentences of that section hold."""
         ...
 
     async def count_holding(

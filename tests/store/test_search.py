@@ -138,9 +138,11 @@ async def test_lookups(pg_store: Store) -> None:
         == []
     )
     sections = {r.number: r.section_id for r in one}
-    held = await search.section_terms("word", ["kabinet", "opvang"], sorted(set(sections.values())))
-    assert held[sections[1]] == {"kabinet"}  # sentences 1-2: section 0; 3-4: section 1
-    assert held[sections[4]] == {"kabinet", "opvang"}
+    ids = {r.number: r.sentence_id for r in one}
+    held = await search.section_terms("word", ["kabinet", "opvang"], [ids[1], ids[2], ids[4]])
+    assert held[ids[1]] == (sections[1], {"kabinet"})  # sentences 1-2: section 0; 3-4: 1
+    assert held[ids[2]] == (sections[1], {"kabinet"})
+    assert held[ids[4]] == (sections[4], {"kabinet", "opvang"})
     assert await search.count_holding("word", "kabinet", [letter.id]) == (2, 2)
     assert await search.count_holding("word", "kabinet", [letter.id + 1]) == (2, 0)
     texts = await search.neighbours([(letter.id, 2), (letter.id, 5)])

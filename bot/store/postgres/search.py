@@ -161,25 +161,26 @@ class PgSearchRepository:
         ]
 
     async def section_terms(
-        self, kind: TermKind, terms: Sequence[str], section_ids: Sequence[int]
-    ) -> dict[int, set[str]]:
-        if not terms or not section_ids:
+        self, kind: TermKind, terms: Sequence[str], sentence_ids: Sequence[int]
+    ) -> dict[int, tuple[int, set[str]]]:
+        if not sentence_ids:
             return {}
         del kind
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                "SELECT DISTINCT s.section_id, t.term"
-                " FROM unnest($1::text[], $2::text[]) AS t(term, q)"
-                " JOIN sentences AS s ON s.section_id = ANY($3::bigint[])"
-                " AND s.search @@ t.q::tsquery",
+                "WITH c AS (SELECT id, section_id FROM sentences WHERE id = ANY($3::bigint[])),"
+                " held AS (SELECT DISTINCT s.section_id, t.term"
+                "  FROM unnest($1::text[], $2::text[]) AS t(term, q)"
+                "  JOIN sentences AS s ON s.section_id IN (SELECT section_id FROM c)"
+                "  AND s.search @@ t.q::tsquery)"
+                " SELECT c.id, c.section_id, array_remove(array_agg(held.term), NULL)"
+                " FROM c LEFT JOIN held ON held.section_id = c.section_id"
+                " GROUP BY c.id, c.section_id",
                 list(terms),
                 [_lexeme(t) for t in terms],
-                [int(i) for i in section_ids],
+                [int(i) for i in sentence_ids],
             )
-        out: dict[int, set[str]] = {}
-        for r in rows:
-            out.setdefault(int(r[0]), set()).add(str(r[1]))
-        return out
+        return {int(r[0]): (int(r[1]), {str(x) for x in r[2]}) for r in rows}
 
     async def count_holding(
         self, kind: TermKind, term: str, letter_ids: Sequence[int]
