@@ -131,19 +131,26 @@ class PgSearchRepository:
             match = " | ".join(f"{a} & {b}" for a, b in pairs)
         else:
             match = " | ".join(lexemes)
+        # the score: one term test per term, inline (an unnest per row costs three times more)
+        first = 3 if letter_ids is None else 4
+        score = " + ".join(
+            f"CASE WHEN s.search @@ ${first + 2 * i}::tsquery THEN ${first + 2 * i + 1}::float8"
+            " ELSE 0 END"
+            for i in range(len(lexemes))
+        )
         sql = (
-            "SELECT s.id, s.letter_id, s.section_id, s.number, s.page, s.text, s.norm,"
-            " (SELECT sum(t.w) FROM unnest($2::tsquery[], $3::float8[]) AS t(q, w)"
-            "  WHERE s.search @@ t.q) AS score"
-            " FROM sentences AS s WHERE s.search @@ $1::tsquery"
-            + (" AND s.letter_id = ANY($5::bigint[])" if letter_ids is not None else "")
+            f"SELECT s.id, s.letter_id, s.section_id, s.number, s.page, s.text, s.norm, {score}"
+            " AS score FROM sentences AS s WHERE s.search @@ $1::tsquery"
+            + (" AND s.letter_id = ANY($3::bigint[])" if letter_ids is not None else "")
             # ties (the same terms held) go to the shorter sentence, as BM25's length
             # normalisation would rank them
-            + " ORDER BY score DESC, length(s.search), s.id LIMIT $4"
+            + " ORDER BY score DESC, length(s.search), s.id LIMIT $2"
         )
-        args: list[Any] = [match, lexemes, [float(w) for _, w in terms], limit]
+        args: list[Any] = [match, limit]
         if letter_ids is not None:
             args.append([int(i) for i in letter_ids])
+        for lexeme, (_, weight) in zip(lexemes, terms, strict=True):
+            args += [lexeme, float(weight)]
         async with self._db.read() as conn:
             rows = await conn.fetch(sql, *args)
         return [
