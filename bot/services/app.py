@@ -36,8 +36,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import Literal
 
 from bot.core import lexicon
 from bot.services.ask import AskService
@@ -52,6 +55,7 @@ from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
 from bot.services.recommendations import RecommendationService
 from bot.services.scheduler import Scheduler
+from bot.services.search_backend import StoreQuoteSearch, store_indexes
 from bot.services.sources import SourceJob, SourceService
 from bot.services.sources.http import PoliteClient
 from bot.services.sources.poller import AFTER_CRASH
@@ -60,6 +64,9 @@ from bot.services.tour import TourService
 from bot.services.vectors import VectorJob
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.store.base import SearchingStore, SearchRepository
+
+log = logging.getLogger(__name__)
 
 CHANGES_RETRY = timedelta(seconds=5)  # the change feed failed (the store was busy): soon again
 
@@ -74,6 +81,8 @@ class Services:
         *,
         clock: Clock | None = None,
         http: PoliteClient | None = None,
+        search: SearchRepository | None = None,
+        quotes_in_store: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -82,7 +91,20 @@ class Services:
         # several bot processes on one store: what this one changes, the others take in
         self.changes = ChangePublisher(store.changes)
         self.recommendations = RecommendationService(store, self.catalog)
-        self.quotes = QuoteService(store, self.catalog)
+        # a store that searches itself (PostgreSQL): the candidates come from it and the
+        # process holds no index of every sentence (bot/services/search_backend.py)
+        self.quotes = QuoteService(
+            store,
+            self.catalog,
+            backend=StoreQuoteSearch(
+                search,
+                store.letters,
+                total=lambda: sum(r.sentence_count for r in list(self.catalog.by_id.values())),
+                sentences_of=lambda i: getattr(self.catalog.by_id.get(i), "sentence_count", 0),
+            )
+            if search is not None and quotes_in_store
+            else None,
+        )
         self.summaries = SummaryService(store, self.catalog, self.recommendations)
         self.answers = AskService(
             store,
@@ -90,6 +112,9 @@ class Services:
             summaries=self.summaries,
             recommendations=self.recommendations,
             quotes=self.quotes,
+            indexes=None
+            if search is None
+            else partial(store_indexes, search, store.vectors, self._embedded),
         )
         self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
         self.letters = LetterService(
@@ -155,12 +180,23 @@ class Services:
         seed: bool = True,
         clock: Clock | None = None,
         http: PoliteClient | None = None,
+        search: Literal["auto", "memory"] = "auto",
     ) -> Services:
         """Open the store (``database``, else the setting ``BRIEFBOT_DB``) and build every
         service on it. With ``seed``, an empty store first gets the bundled letters. ``http``:
-        the client followed sources are fetched with (tests pace it differently)."""
+        the client followed sources are fetched with (tests pace it differently).
+        ``search``: ``auto`` lets a store that can search itself (PostgreSQL) find the
+        candidates of quote lookups and questions; ``memory`` builds the in-process indexes
+        on any store (the benchmarks' baseline)."""
         store = await open_store(database or settings.database)
-        services = cls(store, settings, clock=clock, http=http)
+        try:
+            repo, in_store = await _store_search(store) if search == "auto" else (None, False)
+        except BaseException:
+            await store.close()
+            raise
+        services = cls(
+            store, settings, clock=clock, http=http, search=repo, quotes_in_store=in_store
+        )
         try:
             await services.change_job.start_at()  # before the letters: nothing falls between
             await services.letters.load()
@@ -172,6 +208,12 @@ class Services:
             await store.close()
             raise
         return services
+
+    def _embedded(self) -> frozenset[int]:
+        """The letters whose vectors the questions use (store-backed: every letter not
+        waiting for its vectors)."""
+        waiting = self.answers.waiting()
+        return frozenset(i for i in self.catalog.by_id if i not in waiting)
 
     async def warm(self, *, vectors: bool = True) -> None:
         """Build every in-memory index now instead of on first use, then (with ``vectors``)
@@ -215,3 +257,18 @@ class Services:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+async def _store_search(store: Store) -> tuple[SearchRepository | None, bool]:
+    """The store's own search when it has one, and whether it serves quote lookups too (it
+    needs pg_trgm; without it the quote index is built in the process, said once here)."""
+    if not isinstance(store, SearchingStore):
+        return None, False
+    repo = store.search
+    if await repo.available():
+        return repo, True
+    log.warning(
+        "PostgreSQL has no pg_trgm extension (Debian: postgresql-contrib): quote lookup "
+        "builds its index in this process instead of asking the database"
+    )
+    return repo, False

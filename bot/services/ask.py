@@ -36,9 +36,9 @@ import asyncio
 import logging
 import math
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -145,6 +145,7 @@ class AskService:
         recommendations: RecommendationService,
         quotes: QuoteService,
         encoder: SentenceEncoder | None = None,
+        indexes: Callable[[], Awaitable[tuple[Any, Any]]] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -153,6 +154,9 @@ class AskService:
         self.quotes = quotes
         self.encoder = encoder or _ENCODER
         self.version = model_version()
+        # set: the store answers for both indexes (bot.services.search_backend), nothing is
+        # built in the process
+        self._store_indexes = indexes
         self._indexes = LazyIndex(self._build)
         self._word_cache: dict[str, np.ndarray] = {}  # word -> embedding, oldest first
         self._word_lock = threading.Lock()
@@ -187,6 +191,10 @@ class AskService:
         }
         if self._pending_sentences:
             self.vectors_wanted.set()
+
+    def waiting(self) -> frozenset[int]:
+        """The letters still waiting for their vectors (from memory)."""
+        return frozenset(self._pending_sentences)
 
     def pending(self) -> VectorProgress:
         """How many letters and sentences still wait for their vectors (from memory)."""
@@ -809,6 +817,9 @@ class AskService:
         return vectors if stored else None
 
     async def _build(self) -> _Indexes:
+        if self._store_indexes is not None:
+            bm25, dense = await self._store_indexes()
+            return _Indexes(bm25, dense)
         indexes = _Indexes(BM25Index(), DenseIndex())
         known = set(self.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)

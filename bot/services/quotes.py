@@ -15,10 +15,17 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot.core.errors import NotFound, Refused
-from bot.core.quote_index import QuoteHit, QuoteIndex, QuoteIndexBuilder, QuoteRow
+from bot.core.quote_index import (
+    SUGGEST_MIN_SCORE,
+    QuoteHit,
+    QuoteIndex,
+    QuoteIndexBuilder,
+    QuoteRow,
+)
 from bot.services.catalog import Catalog
 from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
+from bot.services.search_backend import StoreQuoteSearch
 from bot.store import LetterRecord, SentenceRecord, Store
 
 log = logging.getLogger(__name__)
@@ -130,9 +137,15 @@ class QuoteSuggestion:
 class QuoteService:
     """Implements the ``LetterIndex`` protocol of :mod:`bot.services.catalog`."""
 
-    def __init__(self, store: Store, catalog: Catalog) -> None:
+    def __init__(
+        self, store: Store, catalog: Catalog, *, backend: StoreQuoteSearch | None = None
+    ) -> None:
         self.store = store
         self.catalog = catalog
+        # set: the store finds the candidates (PostgreSQL); no index is built in the process
+        self.backend = backend
+        self._suggested: dict[tuple[object, ...], list[QuoteSuggestion]] = {}
+        self._suggesting: set[tuple[object, ...]] = set()
         self._index = LazyIndex(self._build)
         self._warm_task: asyncio.Task[None] | None = None
         # None: a request waits for the index however long it takes to build (the command
@@ -145,9 +158,11 @@ class QuoteService:
         """Nothing to prepare: the index is built by ``warm`` or the first query."""
 
     async def warm(self) -> None:
-        await self._index.get()
+        if self.backend is None:
+            await self._index.get()
 
     async def on_letter_added(self, letter: LetterRecord) -> None:
+        self._suggested.clear()
         async with self._index.updating() as index:
             if index is None or letter.id in index:
                 return
@@ -156,6 +171,7 @@ class QuoteService:
                 await asyncio.to_thread(index.add_letter, [_row(r) for r in records])
 
     async def on_letter_removed(self, letter_id: int) -> None:
+        self._suggested.clear()
         async with self._index.updating() as index:
             if index is not None:
                 await asyncio.to_thread(index.remove_letter, letter_id)
@@ -183,6 +199,8 @@ class QuoteService:
             allowed = (record.id,)
         else:
             allowed = self.catalog.visible_ids(scope)
+        if self.backend is not None:
+            return await self._find_in_store(self.backend, text, scope, allowed, limit)
         index = await self._index.get(wait=self.ready_wait)
         ref = _sentence_ref(text)
         record = self.catalog.find(ref[1], scope) if ref else None
@@ -199,9 +217,12 @@ class QuoteService:
         if not m:
             shown = ref if not isinstance(ref, str) or len(ref) <= 60 else ref[:59] + "…"
             raise NotFound("not_a_reference", ref=repr(shown))
-        index = await self._index.get(wait=self.ready_wait)
         record = self.catalog.find(m[1], scope)
-        hit = index.get(record.id, int(m[2])) if record is not None else None
+        if self.backend is not None:
+            hit = await self.backend.get(record.id, int(m[2])) if record is not None else None
+        else:
+            index = await self._index.get(wait=self.ready_wait)
+            hit = index.get(record.id, int(m[2])) if record is not None else None
         if hit is None or not self._may_see(scope, hit):
             raise NotFound("no_sentence", ref=repr(ref.strip()))
         return self._match(hit)
@@ -214,6 +235,8 @@ class QuoteService:
         as ``scope`` sees it, never an internal id). Served from memory, synchronous, never
         raises; [] until the index is built (which this starts)."""
         try:
+            if self.backend is not None:
+                return self._suggest_from_store(prefix, scope, limit, letter)
             index = self._index.value
             if index is None:
                 self._start_warm()
@@ -238,6 +261,84 @@ class QuoteService:
         except Exception:
             log.exception("quote autocomplete failed for %r", prefix)
             return []
+
+    # ------------------------------------------------------------------ store-backed
+
+    async def _find_in_store(
+        self,
+        backend: StoreQuoteSearch,
+        text: str,
+        scope: Scope,
+        allowed: Collection[int] | None,
+        limit: int,
+    ) -> list[QuoteMatch]:
+        ref = _sentence_ref(text)
+        record = self.catalog.find(ref[1], scope) if ref else None
+        if ref and record is not None:
+            hit = await backend.get(record.id, int(ref[2]))
+            if hit is not None and (allowed is None or hit.letter_id in allowed):
+                return [self._match(hit)] if self._may_see(scope, hit) else []
+        hits = await backend.search(text, letters=allowed, limit=limit)
+        return [self._match(h) for h in hits if self._may_see(scope, h)]
+
+    def _suggest_from_store(
+        self, prefix: str, scope: Scope, limit: int, letter: str | None
+    ) -> list[QuoteSuggestion]:
+        """Autocomplete is answered synchronously: what the store found for this text (or,
+        while that is looked up, for the longest part of it typed before), the lookup of
+        the text itself started in the background for the next keystroke."""
+        if not isinstance(prefix, str) or not prefix.strip():
+            return []
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        allowed: Collection[int] | None
+        if letter is not None and str(letter).strip():
+            record = self._letter_in_scope(str(letter), scope)
+            if record is None:
+                return []
+            allowed = (record.id,)
+        else:
+            allowed = self.catalog.visible_ids(scope)
+        base = (scope, letter, limit)
+        key = (*base, prefix)
+        if key not in self._suggested and key not in self._suggesting:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                self._suggesting.add(key)
+                loop.create_task(self._suggest_task(key, prefix, scope, allowed, limit))
+        for end in range(len(prefix), 0, -1):
+            found = self._suggested.get((*base, prefix[:end]))
+            if found is not None:
+                return found
+        return []
+
+    async def _suggest_task(
+        self,
+        key: tuple[object, ...],
+        prefix: str,
+        scope: Scope,
+        allowed: Collection[int] | None,
+        limit: int,
+    ) -> None:
+        assert self.backend is not None
+        try:
+            hits = await self.backend.search(
+                prefix, letters=allowed, limit=limit, min_score=SUGGEST_MIN_SCORE, prefix=True
+            )
+            out = []
+            for hit in hits:
+                if self._may_see(scope, hit):
+                    ref = self.catalog.ref(hit.letter_id)
+                    out.append(QuoteSuggestion(hit.text, hit.span, f"{ref}:{hit.number}"))
+            if len(self._suggested) >= 512:
+                self._suggested.pop(next(iter(self._suggested)))
+            self._suggested[key] = out
+        except Exception:
+            log.exception("quote autocomplete failed for %r", prefix)
+        finally:
+            self._suggesting.discard(key)
 
     # ------------------------------------------------------------------ internals
 

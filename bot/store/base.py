@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.core.models import ParsedLetter
 from bot.store.records import (
@@ -34,6 +34,7 @@ from bot.store.records import (
     Outcome,
     RecommendationRow,
     RepairRecord,
+    SearchRow,
     SectionRecord,
     SentenceRecord,
     Source,
@@ -496,6 +497,100 @@ class ChangeFeed(Protocol):
         """Forget the changes made before ``before`` (every process has read them); how
         many."""
         ...
+
+
+# --------------------------------------------------------------------------- search in the store
+
+TermKind = Literal["word", "stem"]
+
+
+class SearchRepository(Protocol):
+    """Candidates found by the database itself, for a backend that can (PostgreSQL, migration
+    0007): a bot process then holds no index of every sentence. The store only looks up and
+    counts; which terms to ask for, their weights and the ranking are the service's
+    (``bot.services.search_backend``).
+
+    Terms are of two kinds: ``word``, a word of a sentence's ``norm`` as ``norm.split()`` gives
+    it (the quote lookup's words), and ``stem``, a Dutch stem as the full-text search has it.
+    A term's df is the number of stored sentences holding it."""
+
+    async def available(self) -> bool:
+        """Whether the database can serve quote lookups (its trigram index of the vocabulary
+        exists: pg_trgm was there when the schema was made)."""
+        ...
+
+    async def sentence_total(self) -> tuple[int, float]:
+        """How many sentences are stored, and how many distinct stems one holds on average
+        (for BM25's length normalisation)."""
+        ...
+
+    async def frequencies(self, kind: TermKind, terms: Sequence[str]) -> dict[str, int]:
+        """df of each of ``terms`` that some stored sentence holds (the others are left out)."""
+        ...
+
+    async def similar_words(
+        self, words: Sequence[str], *, threshold: float, limit: int
+    ) -> dict[str, builtins.list[tuple[str, int]]]:
+        """For each of ``words``: vocabulary words whose trigram similarity to it is at least
+        ``threshold``, with their df, most similar first, at most ``limit``."""
+        ...
+
+    async def words_with_prefix(self, prefix: str, *, limit: int) -> builtins.list[tuple[str, int]]:
+        """Vocabulary words starting with ``prefix`` and their df, most frequent first."""
+        ...
+
+    async def stems(self, words: Sequence[str]) -> dict[str, builtins.list[str]]:
+        """Each word's stems as the full-text search makes them (none for a stopword)."""
+        ...
+
+    async def sentences_with(
+        self,
+        kind: TermKind,
+        terms: Sequence[tuple[str, float]],
+        *,
+        letter_ids: Sequence[int] | None,
+        limit: int,
+        at_least: int = 1,
+    ) -> builtins.list[SearchRow]:
+        """The ``limit`` sentences holding the most weight of ``terms`` (``(term, weight)``),
+        best first (ties: the shorter sentence, then the lower id, first), only of ``letter_ids``
+        when given; ``score`` is
+        the sum of the weights of the terms a sentence holds. ``at_least=2``: only sentences
+        holding one of the first two terms together with another one (the caller puts the
+        rarest first: cheap however common the others are together)."""
+        ...
+
+    async def section_terms(
+        self, kind: TermKind, terms: Sequence[str], sentence_ids: Sequence[int]
+    ) -> dict[int, tuple[int, set[str]]]:
+        """For each of ``sentence_ids`` (those that exist): its section's id and which of
+        ``terms`` the sentences of that section hold."""
+        ...
+
+    async def count_holding(
+        self, kind: TermKind, term: str, letter_ids: Sequence[int]
+    ) -> tuple[int, int]:
+        """How many sentences hold ``term``, and how many of those are in ``letter_ids``."""
+        ...
+
+    async def vectors_around(
+        self, sentence_ids: Sequence[int]
+    ) -> dict[int, builtins.list[tuple[int, bytes]]]:
+        """For each of ``sentence_ids``: the stored vectors of it and of its neighbours in its
+        letter, as ``(offset, vector)`` with offset -1, 0 or 1 (those that exist)."""
+        ...
+
+    async def neighbours(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The text of each ``(letter_id, number)`` sentence that exists."""
+        ...
+
+
+@runtime_checkable
+class SearchingStore(Protocol):
+    """A store whose database finds candidates itself (``Store`` + ``search``)."""
+
+    @property
+    def search(self) -> SearchRepository: ...
 
 
 # --------------------------------------------------------------------------- the store

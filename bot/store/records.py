@@ -118,6 +118,20 @@ class SentenceRecord:
     norm: str
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    """A sentence the database found for a search (``SearchRepository.sentences_with``)."""
+
+    sentence_id: int
+    letter_id: int
+    section_id: int
+    number: int
+    page: int
+    text: str
+    norm: str
+    score: float
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RepairRecord:
     id: int

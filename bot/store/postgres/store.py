@@ -18,6 +18,7 @@ from bot.store.postgres.digests import SELECT_DELIVERY, PgDigestRepository, deli
 from bot.store.postgres.letters import PgLetterRepository, PgMetaRepository
 from bot.store.postgres.migrate import apply_migrations, load_migrations, schema_version
 from bot.store.postgres.recommendations import PgRecommendationRepository
+from bot.store.postgres.search import PgSearchRepository
 from bot.store.postgres.sources import PgSourceRepository
 from bot.store.postgres.vectors import PgVectorRepository
 from bot.store.records import StoreStats
@@ -39,6 +40,7 @@ class PgStore:
         self._recommendations = PgRecommendationRepository(self._db)
         self._digests = PgDigestRepository(self._db)
         self._sources = PgSourceRepository(self._db)
+        self._search = PgSearchRepository(self._db)
         # the change feed (table from migration 0006; LISTEN on a connection of its own)
         self._changes = PostgresChangeFeed(url, pool=pool)
         self._closed = False
@@ -62,6 +64,10 @@ class PgStore:
     @property
     def digests(self) -> PgDigestRepository:
         return self._digests
+
+    @property
+    def search(self) -> PgSearchRepository:
+        return self._search
 
     @property
     def sources(self) -> PgSourceRepository:
