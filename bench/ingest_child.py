@@ -61,3 +61,72 @@ async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
     finally:
         await app.close()
     return out
+
+
+def _identity_inputs(corpus: str, dev: str, synthetic: str) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every document compared."""
+    out: list[tuple[str, bytes]] = []
+    if corpus:
+        folder = Path(corpus)
+        for p in sorted(folder.glob("*.txt")) + sorted(folder.glob("*.pdf")):
+            out.append((f"corpus/{p.name}", p.read_bytes()))
+    for p in sorted(Path(dev).glob("*.txt")):
+        out.append((f"eval/dev/{p.name}", p.read_bytes()))
+    if synthetic:
+        for p in sorted(Path(synthetic).glob("*.txt")):
+            out.append((f"synthetic/{p.name}", p.read_bytes()))
+    return out
+
+
+def parse_digests(corpus: str, dev: str, synthetic: str) -> dict[str, str]:
+    """Per document, a digest of everything the parse and the analysis decide (run in the
+    tree under test: imports come from the first entry of ``sys.path``)."""
+    import dataclasses
+    import hashlib
+    import json
+
+    from bot.core.models import LetterError
+    from bot.core.text import damage
+    from bot.services.letters.reading import read_letters
+    from bot.services.recommendations import analyse_letter
+    from bot.store.records import SentenceRecord
+
+    out: dict[str, str] = {}
+    for name, data in _identity_inputs(corpus, dev, synthetic):
+        forms = [(name, data)]
+        if name.startswith("corpus/") and name.endswith(".txt"):
+            forms.append((name + "#damaged", damage(data.decode("utf-8", "replace")).encode()))
+        for shown, blob in forms:
+            try:
+                reading = read_letters(blob, name=shown.split("#")[0], isolate=False)
+            except LetterError as exc:
+                out[shown] = f"refused: {exc}"
+                continue
+            parts = []
+            for part in reading.parts:
+                p = part.parsed
+                records = [
+                    SentenceRecord(
+                        id=s.number,
+                        letter_id=1,
+                        number=s.number,
+                        section_id=s.section,
+                        section_heading=p.sections[s.section].heading,
+                        page=s.page,
+                        start_offset=s.start,
+                        end_offset=s.end,
+                        text=s.text,
+                        original=s.original,
+                        norm=s.norm,
+                    )
+                    for s in p.sentences
+                ]
+                analysis = analyse_letter(records, p.metadata.subject, p.metadata.sender)
+                fields = dataclasses.asdict(p)
+                fields.pop("original")
+                parts.append([part.number, part.content_hash, fields, repr(analysis)])
+            said = [reading.letters, [str(e) for e in reading.problems]]
+            said.append([n.detail for n in reading.notes])
+            text = json.dumps([parts, said], sort_keys=True, default=repr)
+            out[shown] = hashlib.sha256(text.encode()).hexdigest()
+    return out
