@@ -21,11 +21,25 @@ def _strip_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+class _StripTable(dict[int, str]):
+    """``str.translate``'s table for :func:`strip_accents`, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = ch if ch.isascii() else _strip_char(ch)
+        if len(self) < 65_536:
+            self[code] = out
+        return out
+
+
+_STRIP = _StripTable()
+
+
 def strip_accents(text: str) -> str:
     """``coördinatie`` -> ``coordinatie``; characters without a base letter stay as they are."""
     if text.isascii():
         return text
-    return "".join(_strip_char(ch) if not ch.isascii() else ch for ch in text)
+    return text.translate(_STRIP)
 
 
 def remove_invisible(text: str) -> str:
