@@ -10,6 +10,16 @@ import time
 from pathlib import Path
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that ended (the reading processes are
+    joined at the end of an ingest): what the work cost, whatever else the machine ran."""
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
     """In a fresh process: ingest every file of ``folder`` into a new store with the indexes
     built (as the bot holds them). ``new``: this tree's path (answerable first, then the
@@ -32,12 +42,14 @@ async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
         else:
             await app.warm()
         files = await asyncio.to_thread(lambda: sorted(Path(folder).glob("*.txt")))
+        cpu = _cpu_seconds()
         t = time.perf_counter()
         if new:
             report = await app.letters.add_path([folder], vectors="later")
         else:
             report = await app.letters.add_path([folder])
         out["ingest_s"] = time.perf_counter() - t
+        out["ingest_cpu_s"] = _cpu_seconds() - cpu  # this process and its reading processes
         out["letters"] = len(report.ingested)
         out["errors"] = len(report.errors)
         added = {i.letter.id: i.letter for i in report.ingested if i.status == "added"}
@@ -54,8 +66,10 @@ async def archive_run(folder: str, db: str, new: bool) -> dict[str, float]:
         if new:
             out["pending"] = app.answers.pending().pending_sentences
             t = time.perf_counter()
+            cpu = _cpu_seconds()
             await app.answers.backfill(workers=os.cpu_count() or 1)
             out["vectors_s"] = time.perf_counter() - t
+            out["vectors_cpu_s"] = _cpu_seconds() - cpu
             out["embedded"] = app.answers.embedded_sentences
             out["pending_after"] = app.answers.pending().pending_sentences
     finally:

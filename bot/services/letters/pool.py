@@ -123,8 +123,12 @@ async def read_files(
             pending.append((f, None))
 
     try:
-        for _ in range(n * AHEAD + 1):
-            submit()
+
+        def fill() -> None:
+            for _ in range(n * AHEAD + 1):
+                submit()
+
+        await off_the_query_path(fill)  # the first submit starts the processes: not on the loop
         while pending:
             f, future = pending.popleft()
             result: FileReading | None = None
