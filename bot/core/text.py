@@ -151,10 +151,10 @@ class Prefiltered:
         self._needs = [None if lits is None else frozenset(lits) for lits, _ in self._alternatives]
         self._all_literals = tuple(sorted({x for lits in self._needs if lits for x in lits}))
 
-    def _runnable(self, text: str, pos: int) -> re.Pattern[str] | None:
-        """What to run on ``text[pos:]``: None when nothing can match."""
-        if pos:
-            text = text[pos:]  # a match, and so what it must hold, lies in text[pos:]
+    def _runnable(self, text: str, pos: int, endpos: int | None = None) -> re.Pattern[str] | None:
+        """What to run on ``text[pos:endpos]``: None when nothing can match."""
+        if pos or endpos is not None:
+            text = text[pos:endpos]  # a match, and so what it must hold, lies in there
         if not self._alternatives:
             lits = self.literals
             if lits is not None and not any(lit in text for lit in lits):
@@ -177,13 +177,19 @@ class Prefiltered:
             self._cache[present] = compiled
         return compiled
 
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        run = self._runnable(text, pos)
-        return None if run is None else run.search(text, pos)
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        run = self._runnable(text, pos, endpos)
+        if run is None:
+            return None
+        return run.search(text, pos) if endpos is None else run.search(text, pos, endpos)
 
-    def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
-        run = self._runnable(text, pos)
-        return iter(()) if run is None else run.finditer(text, pos)
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[re.Match[str]]:
+        run = self._runnable(text, pos, endpos)
+        if run is None:
+            return iter(())
+        return run.finditer(text, pos) if endpos is None else run.finditer(text, pos, endpos)
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, count: int = 0) -> str:
         run = self._runnable(text, 0)

@@ -73,8 +73,9 @@ def test_prefiltered_matches_as_the_pattern_does(name: str, pattern: re.Pattern[
         assert _same(fast.search(text), pattern.search(text)), (name, text)
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in pattern.finditer(text)]
         assert fast.sub("#", text) == pattern.sub("#", text)
-        pos = len(text) // 3
+        pos, end = len(text) // 3, 2 * len(text) // 3
         assert _same(fast.search(text, pos), pattern.search(text, pos)), (name, text, pos)
+        assert _same(fast.search(text, pos, end), pattern.search(text, pos, end))
 
 
 def test_the_analysis_patterns_are_prefiltered() -> None:
