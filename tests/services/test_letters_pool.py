@@ -81,11 +81,13 @@ async def _ingest(tmp_path: Path, folder: Path, name: str, workers: int):  # typ
     return report, letters, sentences, recs, topics
 
 
-async def test_reading_processes_store_what_reading_here_stores(tmp_path):
+async def test_reading_processes_store_what_reading_here_stores(tmp_path, caplog):
     folder = tmp_path / "in"
     bad = write_folder(folder)
     here = await _ingest(tmp_path, folder, "here", workers=1)
     pooled = await _ingest(tmp_path, folder, "pooled", workers=2)
+    # the refusals came back from the reading processes (picklable), none of which died
+    assert not [r for r in caplog.records if r.name == pool.__name__]
     report = pooled[0]
     # every good file stored, in file order; each bad one refused with its reason
     assert [Path(i.path).name for i in report.ingested] == [f"brief-{i:02d}.txt" for i in range(12)]
@@ -157,3 +159,17 @@ async def test_the_analysis_made_where_a_letter_is_read_is_the_one_used(tmp_path
             assert analyse_letter(stored, record.subject, record.sender) == analysis
     finally:
         await app.close()
+
+
+def test_a_refusal_comes_back_from_a_reading_process_as_it_was():
+    import pickle
+
+    from bot.core.models import LetterError
+    from bot.services.letters.reading import part_refused
+
+    why = LetterError("file_too_big", "the file is larger than 20 MB", limit=20)
+    for error in (why, part_refused(2, 3, why)):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is LetterError
+        assert (back.key, back.detail, str(back)) == (error.key, error.detail, str(error))
+        assert back.params.keys() == error.params.keys()

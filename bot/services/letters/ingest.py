@@ -19,6 +19,7 @@ the same path, built for files from strangers:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -204,30 +205,32 @@ async def ingest_paths(
     prepared: dict[str, Analysis] = {}
     token = PREPARED.set(prepared)  # analyses made where each letter was read
     try:
-        async for read in read_files(found.files, workers=workers):
-            f = read.path
-            shown = display_name(str(f))
-            prepared.update(read.analyses)
-            try:
-                if read.error is not None:
-                    raise read.error
-                assert read.reading is not None
-                await _ingest_reading(
-                    store, read.reading, report, shown=shown, name=f.name, source_path=shown,
-                    guild_id=guild_id, replace=replace, can_replace=True, on_stored=on_stored,
-                )  # fmt: skip
-            except LetterError as exc:
-                report.errors.append(Refused(shown, str(exc), exc))
-            except Exception as exc:
-                why = _storage_problem(exc)
-                if why is None:
-                    log.exception("ingest failed for one file", extra={"path": shown})
-                    why = f"could not be ingested ({type(exc).__name__}: {exc})"
-                    why = display_name(why[:300])
-                report.errors.append(Refused(shown, why))
-            prepared.clear()  # what this file's letters did not use (a copy not stored)
-            if on_file is not None:
-                on_file(f)
+        reads = contextlib.aclosing(read_files(found.files, workers=workers))
+        async with reads as files:  # closed (its processes ended) even when cancelled
+            async for read in files:
+                f = read.path
+                shown = display_name(str(f))
+                prepared.update(read.analyses)
+                try:
+                    if read.error is not None:
+                        raise read.error
+                    assert read.reading is not None
+                    await _ingest_reading(
+                        store, read.reading, report, shown=shown, name=f.name, source_path=shown,
+                        guild_id=guild_id, replace=replace, can_replace=True, on_stored=on_stored,
+                    )  # fmt: skip
+                except LetterError as exc:
+                    report.errors.append(Refused(shown, str(exc), exc))
+                except Exception as exc:
+                    why = _storage_problem(exc)
+                    if why is None:
+                        log.exception("ingest failed for one file", extra={"path": shown})
+                        why = f"could not be ingested ({type(exc).__name__}: {exc})"
+                        why = display_name(why[:300])
+                    report.errors.append(Refused(shown, why))
+                prepared.clear()  # what this file's letters did not use (a copy not stored)
+                if on_file is not None:
+                    on_file(f)
     finally:
         PREPARED.reset(token)
     return report

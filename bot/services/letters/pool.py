@@ -142,6 +142,8 @@ async def read_files(
                             extra={"path": str(f)},
                         )
                     broken = True
+                except Exception as exc:  # the result could not come back (not picklable)
+                    result = FileReading(f, error=exc)
             if result is None:  # the pool broke: read here, in a thread
                 result = await off_the_query_path(read_and_analyse, str(f), analyse)
             submit()
