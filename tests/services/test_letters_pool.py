@@ -173,3 +173,75 @@ def test_a_refusal_comes_back_from_a_reading_process_as_it_was():
         assert type(back) is LetterError
         assert (back.key, back.detail, str(back)) == (error.key, error.detail, str(error))
         assert back.params.keys() == error.params.keys()
+
+
+_KILLED_CHILD = """
+import asyncio, sys
+from pathlib import Path
+from bot.services.letters import pool
+
+async def main():
+    files = [Path(sys.argv[1])] * 400
+    async for read in pool.read_files(files, workers=2):
+        print("read", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_reading_processes_end_when_the_ingest_is_killed(tmp_path):
+    """SIGKILL the process that reads: its reading processes do not wait for ever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to find the reading processes")
+    f = tmp_path / "brief.txt"
+    f.write_text(letter(0).text(), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_CHILD, str(f)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "read"  # the pool is up and reading
+        readers = [p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)]
+        assert readers
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in readers):
+        time.sleep(0.2)
+    assert not [p for p in readers if _alive(p)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -83,8 +83,19 @@ def read_and_analyse(path: str, analyse: bool = True) -> FileReading:
     return out
 
 
-def _warm() -> None:
-    """A reading process loads the word lists once, before its first file."""
+def _start(parent: int) -> None:
+    """A reading process ends when the process it reads for is gone (killed with SIGKILL,
+    say: the pool's queues would keep it waiting for ever), then loads the word lists once,
+    before its first file."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="briefbot-parent-watch", daemon=True).start()
     from bot.core.lexicon import warm_up
     from bot.core.repair import warm_up as warm_repair
 
@@ -104,7 +115,10 @@ async def read_files(
             yield await off_the_query_path(read_and_analyse, str(f), analyse)
         return
     pool = ProcessPoolExecutor(
-        n, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
+        n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(os.getpid(),),
     )
     pending: deque[tuple[Path, Future[FileReading] | None]] = deque()
     todo = iter(files)
