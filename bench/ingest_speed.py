@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -190,8 +191,11 @@ def archive(n: int, baseline_rev: str, baseline_letters: int) -> None:
         for f in sorted(folder.glob("*.txt"))[:baseline_letters]:
             (base_folder / f.name).write_bytes(f.read_bytes())
         base_tree = baseline_tree(baseline_rev, Path(tmp))
+        load = [os.getloadavg()[0]]
         old = _archive_child(str(base_tree), base_folder, Path(tmp) / "old.sqlite3", False)
+        load.append(os.getloadavg()[0])
         new = _archive_child(here, folder, Path(tmp) / "new.sqlite3", True)
+        load.append(os.getloadavg()[0])
     old_rate = old["letters"] / old["ingest_s"]
     old_sent = old["sentences"] / old["ingest_s"]
     new_rate = new["letters"] / new["ingest_s"]
@@ -215,6 +219,19 @@ def archive(n: int, baseline_rev: str, baseline_letters: int) -> None:
           f"{'met' if new_rate >= 50 and new_sent >= 5000 else 'NOT met'}; vectors >= 3x: "
           f"{'met' if vec_rate >= 3 * old_sent else 'NOT met'}")  # fmt: skip
     print("(baseline vectors/s: today's inline ingest, whose time is nearly all embedding)")
+    if "ingest_cpu_s" in new:  # CPU seconds: what the work cost, however loaded the machine
+        per = 1000 * new["ingest_cpu_s"] / max(1.0, new["letters"])
+        line = f"CPU per letter to answerable (all processes): {per:.0f} ms"
+        if "ingest_cpu_s" in old:
+            line += (
+                f" (baseline, vectors inline: {1000 * old['ingest_cpu_s'] / old['letters']:.0f} ms)"
+            )
+        print(line)
+    if new.get("vectors_cpu_s"):
+        print(f"vectors per CPU-second (catch-up): {new['embedded'] / new['vectors_cpu_s']:.0f}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"machine: {cores} cores; 1-minute load before/between/after: "
+          + " / ".join(f"{x:.1f}" for x in load))  # fmt: skip
 
 
 def main() -> None:

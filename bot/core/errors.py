@@ -31,6 +31,15 @@ class UserError(Exception):
         self.params = params
         super().__init__(detail if detail is not None else english(key, params))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # pickled as its key, detail and values (a file's refusal comes back from the
+        # reading process that read it: bot.services.letters.pool)
+        return _rebuild, (type(self), self.key, self.detail, self.params)
+
+
+def _rebuild(cls: type[UserError], key: str, detail: str | None, params: dict[str, Any]) -> Any:
+    return cls(key, detail, **params)
+
 
 class Refused(UserError, ValueError):
     """The request itself is wrong: a bad value, a missing option, a file that is no letter."""

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
-from bot.core.text import fold
+from bot.core.text import fold, prefiltered
 from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS, MONTH_RE
 
 RECOMMEND_VERSION = "4"
@@ -54,7 +54,8 @@ class Cue:
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    # prefiltered: the same matches, several times faster on these long alternations
+    return prefiltered("|".join(f"(?:{p})" for p in patterns))  # type: ignore[return-value]
 
 
 #: Put before ``vragen``, ``verzoek``, ``voorstel``: not after a determiner, where the word is a

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from bot.core.errors import NotFound
 from bot.core.lexicon import lemma, looks_like_verb_form, zipf
-from bot.core.text import fold, words
+from bot.core.text import fold, prefiltered, words
 from bot.core.vocabulary import INSTITUTION_NOUNS, MONTHS, STOPWORDS
 
 TOPICS_VERSION = "2"
@@ -247,7 +247,8 @@ def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
         parts.append("(?:" + "|".join(sorted(inside, key=len, reverse=True)) + ")")
     if whole:
         parts.append(r"\b(?:" + "|".join(sorted(whole, key=len, reverse=True)) + r")\b")
-    return re.compile("|".join(parts)) if parts else None
+    # prefiltered: a sentence without any term's letters costs a few substring tests
+    return prefiltered("|".join(parts)) if parts else None  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,17 +344,7 @@ def _candidate_phrases(text: str, names: frozenset[str] = frozenset()) -> set[tu
     found by their capitals) are left out."""
     toks = words(text)
     out: set[tuple[str, ...]] = set()
-    ok = [
-        len(w) >= 4
-        and w.isalpha()
-        and fold(w) not in _STOP
-        and fold(w) not in _GENRE_WORDS
-        and fold(w) not in names
-        and not looks_like_verb_form(w)
-        and not _inflected_adjective(w)
-        and not _institution(w)
-        for w in toks
-    ]
+    ok = [_content_word(w) and fold(w) not in names for w in toks]
     lem = [_lemma_folded(w) for w in toks]
     for i in range(len(toks)):
         if ok[i] and lem[i] not in _GENRE_WORDS:
@@ -361,6 +352,21 @@ def _candidate_phrases(text: str, names: frozenset[str] = frozenset()) -> set[tu
             if i + 1 < len(toks) and ok[i + 1] and lem[i + 1] not in _GENRE_WORDS:
                 out.add((lem[i], lem[i + 1]))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _content_word(w: str) -> bool:
+    """What :func:`_candidate_phrases` asks of a word, besides not being a name (per word,
+    remembered: letters repeat their words)."""
+    return (
+        len(w) >= 4
+        and w.isalpha()
+        and fold(w) not in _STOP
+        and fold(w) not in _GENRE_WORDS
+        and not looks_like_verb_form(w)
+        and not _inflected_adjective(w)
+        and not _institution(w)
+    )
 
 
 def _proper_names(sentences: Sequence[TopicSentence]) -> frozenset[str]:
@@ -454,11 +460,15 @@ def extract_topics(
         for phrase in _candidate_phrases(s.text, names):
             df[phrase] += 1
         toks = words(s.text)
+        lems = [_lemma_folded(w) for w in toks]
         for i in range(len(toks)):
             for size in (1, 2):
                 if i + size <= len(toks):
-                    key = tuple(_lemma_folded(w) for w in toks[i : i + size])
-                    surface.setdefault(key, Counter())[" ".join(toks[i : i + size])] += 1
+                    key = tuple(lems[i : i + size])
+                    counts = surface.get(key)
+                    if counts is None:
+                        counts = surface[key] = Counter()
+                    counts[" ".join(toks[i : i + size])] += 1
     scored = []
     for phrase, count in df.items():
         in_subject = set(phrase) <= subject_lemmas

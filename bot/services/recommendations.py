@@ -14,12 +14,15 @@ answers Discord autocomplete without touching the database.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from bot.core.errors import Refused
+from bot.core.models import ParsedLetter
 from bot.core.recommend import RECOMMEND_VERSION, author_of, classify_all
 from bot.core.summarize import is_debris
 from bot.core.text import fold
@@ -49,6 +52,7 @@ from bot.store.records import LetterRecord, RecommendationRow, SentenceRecord, T
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "PREPARED",
     "VERSION",
     "Recommendation",
     "RecommendationService",
@@ -57,6 +61,8 @@ __all__ = [
     "TopicMatch",
     "TopicNotFound",
     "analyse_letter",
+    "analyse_parsed",
+    "analysis_key",
 ]
 
 VERSION = f"rec{RECOMMEND_VERSION}-top{TOPICS_VERSION}"
@@ -169,6 +175,59 @@ def analyse_letter(
     return topics, rows
 
 
+Analysis = tuple[list[TopicRow], list[RecommendationRow]]
+
+#: Analyses computed ahead, where the letter was read (an ingest's reading processes), by
+#: :func:`analysis_key`: the letter service sets it around an ingest, and adding a letter takes
+#: the analysis from here when its stored sentences give the same key, instead of computing it
+#: again on this process.
+PREPARED: ContextVar[dict[str, Analysis] | None] = ContextVar(
+    "briefbot_prepared_analysis", default=None
+)
+
+
+def analysis_key(
+    sentences: Sequence[SentenceRecord], subject: str | None, sender: str | None
+) -> str:
+    """What :func:`analyse_letter` reads of a letter, as a digest: the sentences' numbers,
+    texts and headings, which sentences share a section (sections renumbered by first
+    appearance: the analysis only compares them), the subject and the sender."""
+    rank: dict[int, int] = {}
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((subject, sender)).encode("utf-8", "surrogatepass"))
+    for s in sentences:
+        section = rank.setdefault(s.section_id, len(rank))
+        h.update(
+            repr((s.number, section, s.section_heading, s.text)).encode("utf-8", "surrogatepass")
+        )
+    return h.hexdigest()
+
+
+def analyse_parsed(parsed: ParsedLetter) -> tuple[str, Analysis]:
+    """:func:`analyse_letter` of a parsed letter as it will be stored, with its
+    :func:`analysis_key` (run where the letter is read: a reading process)."""
+    records = [
+        SentenceRecord(
+            id=s.number,
+            letter_id=0,
+            number=s.number,
+            section_id=s.section,
+            section_heading=parsed.sections[s.section].heading
+            if 0 <= s.section < len(parsed.sections)
+            else None,
+            page=s.page,
+            start_offset=s.start,
+            end_offset=s.end,
+            text=s.text,
+            original=s.original,
+            norm=s.norm,
+        )
+        for s in parsed.sentences
+    ]
+    subject, sender = parsed.metadata.subject, parsed.metadata.sender
+    return analysis_key(records, subject, sender), analyse_letter(records, subject, sender)
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -223,9 +282,16 @@ class RecommendationService:
 
     async def _derive(self, letter: LetterRecord) -> None:
         sentences = await self.store.letters.sentences(letter.id)
-        topics, rows = await off_the_query_path(
-            analyse_letter, sentences, letter.subject, letter.sender
-        )
+        prepared = PREPARED.get()
+        ready = None
+        if prepared:
+            ready = prepared.pop(analysis_key(sentences, letter.subject, letter.sender), None)
+        if ready is not None:  # analysed where it was read, from the same sentences
+            topics, rows = ready
+        else:
+            topics, rows = await off_the_query_path(
+                analyse_letter, sentences, letter.subject, letter.sender
+            )
         stored = await self.store.recommendations.replace(
             letter.id, topics=topics, recommendations=rows, version=VERSION
         )

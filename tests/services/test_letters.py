@@ -14,7 +14,7 @@ import pytest
 from bot.services import letters as svc
 from bot.services.app import Services
 from bot.services.letters import files as letter_files
-from bot.services.letters import ingest as letter_ingest
+from bot.services.letters import pool as letter_pool
 from bot.settings import Settings
 from bot.store import open_store
 from tests.letters import HandmadeLetter
@@ -459,7 +459,7 @@ async def test_an_unexpected_failure_for_one_file_never_ends_the_report(tmp_path
             raise MemoryError("boom")
         return real(data, name=name, **kw)
 
-    monkeypatch.setattr(letter_ingest, "read_letters", flaky)  # where the ingest calls it
+    monkeypatch.setattr(letter_pool, "read_letters", flaky)  # where the ingest calls it
     for name, letter in (("a.txt", HandmadeLetter()), ("b.txt", HandmadeLetter(subject="X")),
                          ("c.txt", other_letter())):  # fmt: skip
         (tmp_path / name).write_text(letter.text(), encoding="utf-8")

@@ -19,6 +19,7 @@ the same path, built for files from strangers:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -27,7 +28,8 @@ from bot.core.models import LetterError, ParsedLetter
 from bot.core.parse import PARSER_VERSION
 from bot.core.refusals import Note
 from bot.services.background import off_the_query_path
-from bot.services.letters.files import display_name, expand_paths, read_file, slugify
+from bot.services.letters.files import display_name, expand_paths, slugify
+from bot.services.letters.pool import read_files
 from bot.services.letters.reading import (
     Part,
     Reading,
@@ -38,6 +40,7 @@ from bot.services.letters.reading import (
     shares_most,
 )
 from bot.services.letters.report import Ingested, IngestReport, LetterView, Refused, Warned
+from bot.services.recommendations import PREPARED, Analysis
 from bot.store import LetterRecord, Store, StoreBusy, StoreError, StoreFull
 
 # Policy letters have tens to hundreds of sentences; indexing (vectors) costs ~4 ms each.
@@ -188,32 +191,48 @@ async def ingest_paths(
     replace: bool = False,
     on_file: Callable[[Path], None] | None = None,
     on_stored: OnStored | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest files and folders. Each letter is stored whole or not at all; a refused file is
     reported and the others are still stored (a per-file failure of any kind never ends the
-    ingest). ``on_stored`` runs after each stored letter (the app indexes it there)."""
+    ingest). ``on_stored`` runs after each stored letter (the app indexes it there).
+
+    Many files are read, parsed and analysed in a pool of ``workers`` processes
+    (:mod:`bot.services.letters.pool`; default: one per core), a few files ahead; they are
+    stored here, in file order, one at a time."""
     found = expand_paths(paths)
     report = IngestReport(errors=list(found.errors), warnings=list(found.warnings))
-    for f in found.files:
-        shown = display_name(str(f))
-        try:
-            data = await off_the_query_path(read_file, f)
-            reading = await off_the_query_path(read_letters, data, name=f.name, isolate=True)
-            await _ingest_reading(
-                store, reading, report, shown=shown, name=f.name, source_path=shown,
-                guild_id=guild_id, replace=replace, can_replace=True, on_stored=on_stored,
-            )  # fmt: skip
-        except LetterError as exc:
-            report.errors.append(Refused(shown, str(exc), exc))
-        except Exception as exc:
-            why = _storage_problem(exc)
-            if why is None:
-                log.exception("ingest failed for one file", extra={"path": shown})
-                why = f"could not be ingested ({type(exc).__name__}: {exc})"
-                why = display_name(why[:300])
-            report.errors.append(Refused(shown, why))
-        if on_file is not None:
-            on_file(f)
+    prepared: dict[str, Analysis] = {}
+    token = PREPARED.set(prepared)  # analyses made where each letter was read
+    try:
+        reads = contextlib.aclosing(read_files(found.files, workers=workers))
+        async with reads as files:  # closed (its processes ended) even when cancelled
+            async for read in files:
+                f = read.path
+                shown = display_name(str(f))
+                prepared.update(read.analyses)
+                try:
+                    if read.error is not None:
+                        raise read.error
+                    assert read.reading is not None
+                    await _ingest_reading(
+                        store, read.reading, report, shown=shown, name=f.name, source_path=shown,
+                        guild_id=guild_id, replace=replace, can_replace=True, on_stored=on_stored,
+                    )  # fmt: skip
+                except LetterError as exc:
+                    report.errors.append(Refused(shown, str(exc), exc))
+                except Exception as exc:
+                    why = _storage_problem(exc)
+                    if why is None:
+                        log.exception("ingest failed for one file", extra={"path": shown})
+                        why = f"could not be ingested ({type(exc).__name__}: {exc})"
+                        why = display_name(why[:300])
+                    report.errors.append(Refused(shown, why))
+                prepared.clear()  # what this file's letters did not use (a copy not stored)
+                if on_file is not None:
+                    on_file(f)
+    finally:
+        PREPARED.reset(token)
     return report
 
 
