@@ -16,13 +16,13 @@ Then, in each:
    three autocompletes, on the servers of both shards, many users) ``--concurrency`` at a
    time: dispatch -> first response (answer or defer), p50/p99, and the complete answer.
 2. ``--digests`` channel digests due within ``--window`` seconds (their due times spread
-   evenly; set by another process, the bots woken through the change feed). In the
-   two-process run the process of shard 1 is SIGKILLed halfway through the window; the other
-   takes over its claims after ``--stale`` seconds (``BRIEFBOT_CLAIM_STALE_SECONDS``; 60 by
-   default; the live process renews its own every quarter of it). Counted from the test server's channels: digests missing, digests posted
-   twice, and how late each went out (first message's time minus its due time). The test
-   server answers each post after ``--post-delay`` seconds (Discord's latency), so that digests
-   are in flight when the process is killed.
+   evenly; set by another process, the bots woken through the change feed). In the two-process
+   run the process of shard 1 is SIGKILLed halfway through the window; the other takes over its
+   claims after ``--stale`` seconds (``BRIEFBOT_CLAIM_STALE_SECONDS``; 60 by default; the live
+   process renews its own every quarter of it). Counted from the test server's channels:
+   digests missing, digests posted twice, and how late each went out (first message's time
+   minus its due time). The test server answers each post after ``--post-delay`` seconds
+   (Discord's latency), so that digests are in flight when the process is killed.
 
 The issue's target is 10,000 digests in one minute; the default here is 2,000 so that both
 runs finish in a few minutes on 2 shared cores (``--digests 10000`` for the full size). The
