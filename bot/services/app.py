@@ -46,6 +46,7 @@ from bot.services.changes import ChangeJob, ChangePublisher
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
 from bot.services.digests import Claims, DigestJob, DigestService, Sender
+from bot.services.index_cache import IndexCache
 from bot.services.lazy import READY_WAIT
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
@@ -74,6 +75,7 @@ class Services:
         *,
         clock: Clock | None = None,
         http: PoliteClient | None = None,
+        location: str | Path | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -82,7 +84,11 @@ class Services:
         # several bot processes on one store: what this one changes, the others take in
         self.changes = ChangePublisher(store.changes)
         self.recommendations = RecommendationService(store, self.catalog)
-        self.quotes = QuoteService(store, self.catalog)
+        # the built indexes, saved so that the next start loads them (bot/services/index_cache)
+        self.index_cache = IndexCache(
+            settings.index_cache_dir(str(location) if location is not None else None)
+        )
+        self.quotes = QuoteService(store, self.catalog, cache=self.index_cache)
         self.summaries = SummaryService(store, self.catalog, self.recommendations)
         self.answers = AskService(
             store,
@@ -90,6 +96,7 @@ class Services:
             summaries=self.summaries,
             recommendations=self.recommendations,
             quotes=self.quotes,
+            cache=self.index_cache,
         )
         self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
         self.letters = LetterService(
@@ -160,7 +167,9 @@ class Services:
         service on it. With ``seed``, an empty store first gets the bundled letters. ``http``:
         the client followed sources are fetched with (tests pace it differently)."""
         store = await open_store(database or settings.database)
-        services = cls(store, settings, clock=clock, http=http)
+        services = cls(
+            store, settings, clock=clock, http=http, location=database or settings.database
+        )
         try:
             await services.change_job.start_at()  # before the letters: nothing falls between
             await services.letters.load()
@@ -207,6 +216,7 @@ class Services:
 
     async def close(self) -> None:
         await self.stop()
+        await self.index_cache.drain()  # an index being saved is saved whole
         await self.sources.close()
         await self.store.close()
 

@@ -54,6 +54,7 @@ from bot.core.vectors import (
 )
 from bot.services.background import off_the_query_path
 from bot.services.catalog import Catalog
+from bot.services.index_cache import IndexCache, code_version, diff, manifest
 from bot.services.lazy import LazyIndex
 from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
@@ -145,8 +146,11 @@ class AskService:
         recommendations: RecommendationService,
         quotes: QuoteService,
         encoder: SentenceEncoder | None = None,
+        cache: IndexCache | None = None,
     ) -> None:
         self.store = store
+        # the built indexes are saved here and loaded at the next start (None: always built)
+        self.cache = cache
         self.catalog = catalog
         self.summaries = summaries
         self.recommendations = recommendations
@@ -809,6 +813,120 @@ class AskService:
         return vectors if stored else None
 
     async def _build(self) -> _Indexes:
+        indexes = await self._load_saved()
+        if indexes is None:
+            indexes = await self._build_from_store()
+            if self.cache is not None and self.cache.enabled:
+                self.cache.spawn(self.save())
+        return indexes
+
+    # ------------------------------------------------------------------ saved copy
+
+    def _cache_key(self) -> dict[str, object]:
+        modules = ("bot.core.bm25", "bot.core.text", "bot.core.vocabulary", "bot.core.vectors")
+        return {
+            "index": "ask",
+            "code": code_version(*modules),
+            "model": self.version,
+            "schema": self.store.schema_version,
+        }
+
+    async def save(self) -> None:
+        """Save the built indexes (the next start loads them); nothing when not built."""
+        cache = self.cache
+        if cache is None or not cache.enabled or not await cache.identify(self.store, create=True):
+            return
+        async with self._indexes.updating() as indexes:
+            if indexes is None:
+                return
+            b_arrays, b_blobs, b_meta = await asyncio.to_thread(indexes.bm25.export_state)
+            d_arrays, _, d_meta = await asyncio.to_thread(indexes.dense.export_state)
+            letters = manifest(indexes.bm25.letters, self.catalog.by_id)
+            dense_letters = manifest(d_meta.pop("letters"), self.catalog.by_id)  # type: ignore[arg-type]
+        arrays = {f"bm25.{k}": v for k, v in b_arrays.items()}
+        arrays |= {f"dense.{k}": v for k, v in d_arrays.items()}
+        arrays["dense.letters"] = dense_letters
+        meta = {"bm25": b_meta, "dense": d_meta, "letters": len(letters),
+                "rows": b_meta["rows"]}  # fmt: skip
+        blobs = {f"bm25.{k}": v for k, v in b_blobs.items()}
+        await asyncio.to_thread(cache.save, "ask", self._cache_key(), arrays, blobs, meta, letters)
+
+    async def _load_saved(self) -> _Indexes | None:
+        """The indexes as last saved, with what changed in the store since: letters deleted
+        are dropped, letters stored are added (their sentences to BM25, their stored vectors to
+        the dense index); None when there is no usable saved copy or so much changed that
+        building them again is quicker."""
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            return None
+        if not await cache.identify(self.store):
+            cache.last_load["ask"] = "none"
+            return None
+        snap = await asyncio.to_thread(cache.load, "ask", self._cache_key())
+        if snap is None:
+            return None
+
+        def restore() -> _Indexes:
+            part = {k[5:]: v for k, v in snap.arrays.items() if k.startswith("bm25.")}
+            blobs = {k[5:]: v for k, v in snap.blobs.items() if k.startswith("bm25.")}
+            bm25 = BM25Index.from_state(part, blobs, snap.meta["meta"]["bm25"])
+            part = {k[6:]: v for k, v in snap.arrays.items() if k.startswith("dense.")}
+            meta = dict(snap.meta["meta"]["dense"])
+            meta["letters"] = np.asarray(part["letters"])[:, 0].tolist()
+            return _Indexes(bm25, DenseIndex.from_state(part, meta))
+
+        try:
+            indexes = await asyncio.to_thread(restore)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            cache.last_load["ask"] = "corrupt"
+            log.warning("ask indexes: saved copy %s unusable (%s); building them from the store",
+                        snap.folder, exc)  # fmt: skip
+            return None
+        self._indexes.advance(0.4)
+        by_id = self.catalog.by_id
+        words = diff(snap.letters, by_id)
+        meaning = diff(np.asarray(snap.arrays["dense.letters"]), by_id)
+        adding = sum(by_id[i].sentence_count for i in words.add)
+        if adding > max(50_000, len(indexes.bm25)):
+            cache.last_load["ask"] = "rebuilt"
+            log.info("ask indexes: %d sentences stored since they were saved; building again",
+                     adding)  # fmt: skip
+            return None
+        for lid in words.drop:
+            await asyncio.to_thread(indexes.bm25.remove_letter, lid)
+        for lid in meaning.drop:
+            await asyncio.to_thread(indexes.dense.remove_letter, lid)
+        batch: list[tuple[int, list[tuple[int, str, int]]]] = []
+        for lid in words.add:
+            records = await self.store.letters.sentences(lid)
+            batch.append((lid, [(r.id, r.text, r.section_id) for r in records]))
+            if sum(len(rows) for _, rows in batch) >= 20_000:
+                await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
+                batch = []
+        await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
+        if words.add or words.drop:
+            await asyncio.to_thread(indexes.bm25.flush)  # as a build: one segment, same scores
+        self._indexes.advance(0.7)
+        stored = await self.store.vectors.versions()
+        vectors_added = 0
+        for lid in meaning.add:
+            if lid not in stored:
+                continue  # none yet: the vector job computes them
+            part = await self.store.vectors.for_letter(lid)
+            await asyncio.to_thread(_add_dense, indexes.dense, part, set(by_id))
+            vectors_added += 1
+        if vectors_added or meaning.drop:
+            await asyncio.to_thread(indexes.dense.optimize)
+        log.info(
+            "ask indexes loaded from %s: %d sentences, %d vectors (%d letters added since, "
+            "%d dropped)", snap.folder, len(indexes.bm25), len(indexes.dense), len(words.add),
+            len(words.drop),
+        )  # fmt: skip
+        if adding + len(words.drop) + vectors_added > max(1000, len(indexes.bm25) // 20):
+            cache.spawn(self.save())
+        return indexes
+
+    async def _build_from_store(self) -> _Indexes:
         indexes = _Indexes(BM25Index(), DenseIndex())
         known = set(self.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)
