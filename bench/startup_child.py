@@ -34,8 +34,12 @@ class Watchdog(threading.Thread):
                     self.stalls[where] = max(self.stalls.get(where, 0.0), late)
 
 
-async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object]:
-    """In a fresh process: the bot's start on ``db``, with requests arriving meanwhile."""
+async def measure(
+    db: str, seconds: float, letters_dir: str, index_dir: str = "off"
+) -> dict[str, object]:
+    """In a fresh process: the bot's start on ``db``, with requests arriving meanwhile.
+    ``index_dir``: where the built indexes are saved and loaded from (``off``: nowhere; a
+    tree without saved indexes ignores it)."""
     import resource
 
     from bot.chat.client import tune_for_latency
@@ -62,7 +66,9 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
     mon = asyncio.create_task(monitor())
     import bot
 
-    settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir)
+    settings = Settings(
+        BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir, BRIEFBOT_INDEX_DIR=index_dir
+    )
     services = await Services.open(settings, seed=False)
     opened = time.perf_counter() - started
     try:  # as Services.start does once the bot serves interactions
@@ -128,7 +134,11 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
     mon.cancel()
     dog.stop = True
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    await services.close()
+    cache = getattr(services, "index_cache", None)
+    loads = dict(cache.last_load) if cache is not None else {}
+    t = time.perf_counter()
+    await services.close()  # waits for an index being saved
+    closed = time.perf_counter() - t
     lags.sort()
     return {
         "open_s": opened,
@@ -144,4 +154,6 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
         "peak_rss_mib": rss,
         "stalls": dog.stalls,
         "tree": str(bot.__file__),
+        "index_loads": loads,
+        "close_s": closed,
     }

@@ -841,8 +841,9 @@ class AskService:
                 return
             b_arrays, b_blobs, b_meta = await asyncio.to_thread(indexes.bm25.export_state)
             d_arrays, _, d_meta = await asyncio.to_thread(indexes.dense.export_state)
-            letters = manifest(indexes.bm25.letters, self.catalog.by_id)
-            dense_letters = manifest(d_meta.pop("letters"), self.catalog.by_id)  # type: ignore[arg-type]
+            by_id = dict(self.catalog.by_id)
+            letters = await asyncio.to_thread(manifest, indexes.bm25.letters, by_id)
+            dense_letters = await asyncio.to_thread(manifest, d_meta.pop("letters"), by_id)  # type: ignore[arg-type]
         arrays = {f"bm25.{k}": v for k, v in b_arrays.items()}
         arrays |= {f"dense.{k}": v for k, v in d_arrays.items()}
         arrays["dense.letters"] = dense_letters
@@ -883,10 +884,10 @@ class AskService:
                         snap.folder, exc)  # fmt: skip
             return None
         self._indexes.advance(0.4)
-        by_id = self.catalog.by_id
-        words = diff(snap.letters, by_id)
-        meaning = diff(np.asarray(snap.arrays["dense.letters"]), by_id)
-        adding = sum(by_id[i].sentence_count for i in words.add)
+        by_id = dict(self.catalog.by_id)
+        words = await asyncio.to_thread(diff, snap.letters, by_id)
+        meaning = await asyncio.to_thread(diff, np.asarray(snap.arrays["dense.letters"]), by_id)
+        adding = sum(by_id[i].sentence_count for i in words.add if i in by_id)
         if adding > max(50_000, len(indexes.bm25)):
             cache.last_load["ask"] = "rebuilt"
             log.info("ask indexes: %d sentences stored since they were saved; building again",

@@ -286,8 +286,9 @@ class QuoteService:
                         snap.folder, exc)  # fmt: skip
             return None
         self._index.advance(0.5)
-        change = diff(snap.letters, self.catalog.by_id)
-        adding = sum(self.catalog.by_id[i].sentence_count for i in change.add)
+        by_id = dict(self.catalog.by_id)
+        change = await asyncio.to_thread(diff, snap.letters, by_id)
+        adding = sum(by_id[i].sentence_count for i in change.add if i in by_id)
         if adding > max(50_000, len(index)):
             cache.last_load["quote"] = "rebuilt"
             log.info("quote index: %d sentences stored since it was saved; building it again",
@@ -327,7 +328,7 @@ class QuoteService:
             if index is None:
                 return
             arrays, blobs, meta = await asyncio.to_thread(index.export_state)
-            letters = manifest(index.letter_ids, self.catalog.by_id)
+            letters = await asyncio.to_thread(manifest, index.letter_ids, dict(self.catalog.by_id))
         meta["letters"] = len(letters)
         await asyncio.to_thread(
             cache.save, "quote", self._cache_key(), arrays, blobs, meta, letters

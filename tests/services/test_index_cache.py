@@ -102,6 +102,7 @@ async def test_letters_stored_and_deleted_since_the_save_are_taken_into_account(
             guild_id=None,
         )
         assert created
+        probe = max((r.text for r in await app.store.letters.sentences(new.id)), key=len)
         await app.answers.backfill()
         gone = next(r for r in app.catalog.by_id.values() if r.source_path.endswith("opvang.txt"))
         assert await app.letters.remove(gone.id, guild_id=None)
@@ -109,9 +110,10 @@ async def test_letters_stored_and_deleted_since_the_save_are_taken_into_account(
     async with await Services.open(settings(seeded)) as app:
         loaded = await warmed(app)
         assert app.index_cache.last_load == {"quote": "loaded", "ask": "loaded"}
-        found = await app.quotes.find("Stichting Kinderstem", scope=OPERATOR)
+        found = await app.quotes.find(probe, scope=OPERATOR)
         assert len(app.answers._indexes.value.dense) == len(app.answers._indexes.value.bm25)
     assert loaded == cold
+    assert found[0].letter_id == new.id and found[0].text == probe
     assert all(m.letter_id != gone.id for m in found)
 
 
