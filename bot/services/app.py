@@ -89,6 +89,8 @@ class Services:
         self.index_cache = IndexCache(
             settings.index_cache_dir(str(location) if location is not None else None)
         )
+        self.index_cache.location = str(location if location is not None else settings.database)
+        self.index_cache.letters_dir = settings.letters_dir
         self.quotes = QuoteService(store, self.catalog, cache=self.index_cache)
         self.summaries = SummaryService(store, self.catalog, self.recommendations)
         self.answers = AskService(

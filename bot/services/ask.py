@@ -814,6 +814,16 @@ class AskService:
 
     async def _build(self) -> _Indexes:
         indexes = await self._load_saved()
+        total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
+        cache = self.cache
+        # built and saved by a child process, then loaded: the loop never waits on it
+        if (
+            indexes is None
+            and cache is not None
+            and cache.builds_in_child(total)
+            and await cache.build_in_child("ask", lambda p: self._indexes.advance(0.9 * p))
+        ):
+            indexes = await self._load_saved()
         if indexes is None:
             indexes = await self._build_from_store()
             if self.cache is not None and self.cache.enabled:

@@ -40,7 +40,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 #: The layout of a snapshot folder (``meta.json``, ``*.npy``, ``*.bin``); part of every key.
 LAYOUT = 1
 STORE_ID_KEY = "index_cache.store_id"
+#: Stores with fewer sentences have their indexes built in the bot's process (a child process
+#: costs a second or two to start); see bot/services/index_build.py.
+CHILD_MIN_SENTENCES = 50_000
 _CURRENT = "CURRENT"
 
 
@@ -165,6 +168,36 @@ class IndexCache:
         self.store_id = store_id  # set by :meth:`identify`
         self.last_load: dict[str, str] = {}  # index name -> what happened at the last load
         self._saving: set[asyncio.Task[None]] = set()
+        # what a child process needs to build an index (bot/services/index_build.py); set by
+        # the composition root. ``child_builds`` False: always built in this process
+        self.location: str | None = None
+        self.letters_dir: Path | None = None
+        self.child_builds = True
+        self.child_min_sentences = CHILD_MIN_SENTENCES
+
+    def builds_in_child(self, sentences: int) -> bool:
+        """Whether an index of ``sentences`` is built by a child process (then saved here and
+        loaded), rather than in this one."""
+        return (
+            self.directory is not None
+            and self.location is not None
+            and self.child_builds
+            and sentences >= self.child_min_sentences
+        )
+
+    async def build_in_child(self, name: str, progress: Callable[[float], None]) -> bool:
+        """Build index ``name`` in a child process, which saves it here; True when it did."""
+        from bot.services.index_build import build_in_child
+
+        assert self.directory is not None and self.location is not None
+        built = await build_in_child(
+            name,
+            location=self.location,
+            directory=self.directory,
+            letters_dir=self.letters_dir,
+            progress=progress,
+        )
+        return built
 
     def spawn(self, save: Coroutine[Any, Any, None]) -> None:
         """Run a save in the background (:meth:`drain` waits for it at close)."""

@@ -246,8 +246,17 @@ class QuoteService:
 
     async def _build(self) -> QuoteIndex:
         index = await self._load_saved()
+        total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
+        cache = self.cache
+        # built and saved by a child process, then loaded: the loop never waits on it
+        if (
+            index is None
+            and cache is not None
+            and cache.builds_in_child(total)
+            and await cache.build_in_child("quote", lambda p: self._index.advance(0.9 * p))
+        ):
+            index = await self._load_saved()
         if index is None:
-            total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
             index = await build_quote_index(self.store, total=total, progress=self._index.advance)
             await asyncio.to_thread(trim_heap)
             log.info("quote index built: %d sentences", len(index))

@@ -172,3 +172,27 @@ async def test_an_explicit_folder_and_another_store_in_it(tmp_path: Path, seeded
     async with await Services.open(settings(seeded, str(shared))) as app:
         assert await warmed(app) == cold  # the folder now holds the other store's copy
         assert app.index_cache.last_load == {"quote": "stale", "ask": "stale"}
+
+
+async def test_a_large_store_has_its_indexes_built_by_a_child_process(seeded: Path) -> None:
+    async with await Services.open(settings(seeded, "off")) as app:
+        cold = await warmed(app)
+    async with await Services.open(settings(seeded)) as app:
+        app.index_cache.child_min_sentences = 0  # this small store counts as large
+        built = await warmed(app)
+        # built and saved by the child, then loaded here
+        assert app.index_cache.last_load == {"quote": "loaded", "ask": "loaded"}
+    assert built == cold
+
+
+async def test_a_failing_child_leaves_the_build_to_the_bot(seeded: Path, caplog) -> None:
+    async with await Services.open(settings(seeded, "off")) as app:
+        cold = await warmed(app)
+    async with await Services.open(settings(seeded)) as app:
+        app.index_cache.child_min_sentences = 0
+        app.index_cache.location = str(seeded)  # a folder: the child cannot open it
+        caplog.set_level(logging.WARNING, logger="bot.services")
+        built = await warmed(app)
+        assert app.index_cache.last_load == {"quote": "none", "ask": "none"}
+    assert built == cold
+    assert any("child process" in r.getMessage() for r in caplog.records)
