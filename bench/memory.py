@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from common import BASELINE_REV, REPO, baseline_tree
-from startup import ensure_store
+from startup import ensure_store, working_copy
 
 _CHILD = """
 import asyncio, json, sys
@@ -61,8 +61,8 @@ def main() -> None:
             results["baseline"] = _child(str(tree), db)
         if args.only != "baseline":
             saved = str(Path(tmp) / "index")
-            results["cold"] = _child(str(REPO), db, saved)
-            results["warm"] = _child(str(REPO), db, saved)
+            results["cold"] = _child(str(REPO), working_copy(db), saved)
+            results["warm"] = _child(str(REPO), working_copy(db), saved)
     print(f"memory of a warmed bot process at {args.letters:,} letters, {n:,} sentences")
     names = list(results)
     ratios = [k for k in names if k != "baseline"] if "baseline" in names else []
