@@ -13,6 +13,11 @@ STEP = 0.25  # seconds between requests
 LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
 
 
+def _idle(innermost: str) -> bool:
+    """A thread waiting for work (a pool's idle worker, the watchdog itself)."""
+    return any(s in innermost for s in ("threading.py", "futures/thread.py", "queue.py"))
+
+
 class Watchdog(threading.Thread):
     """Samples the loop thread's stack while the loop is late (a heartbeat would be)."""
 
@@ -28,9 +33,18 @@ class Watchdog(threading.Thread):
             time.sleep(0.02)
             late = time.perf_counter() - self.beat
             if late > 0.1:
-                frame = sys._current_frames().get(self.loop_thread)
+                frames = sys._current_frames()
+                frame = frames.get(self.loop_thread)
                 if frame is not None:
                     where = "".join(traceback.format_stack(frame, limit=6)[-4:])
+                    if "selectors.py" in where:  # the loop waits for the interpreter: who has it
+                        others = [
+                            "".join(traceback.format_stack(f, limit=3)[-2:])
+                            for ident, f in frames.items()
+                            if ident not in (self.loop_thread, threading.get_ident())
+                            and not _idle(traceback.format_stack(f, limit=1)[-1])
+                        ]
+                        where += "  busy threads:\n" + "".join(others)
                     self.stalls[where] = max(self.stalls.get(where, 0.0), late)
 
 

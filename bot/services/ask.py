@@ -37,12 +37,14 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from bot.core import ask as core
+from bot.core import lexicon
 from bot.core.bm25 import BM25Index
 from bot.core.vectors import (
     DenseIndex,
@@ -813,6 +815,28 @@ class AskService:
         return vectors if stored else None
 
     async def _build(self) -> _Indexes:
+        # the word lists and the model questions are embedded with load meanwhile, in a thread
+        # of their own (quote lookups are not queued behind them); a question hears "still
+        # loading" until they are there, instead of waiting for them past Discord's limit
+        pool = ThreadPoolExecutor(1, thread_name_prefix="briefbot-model")
+        models = asyncio.get_running_loop().run_in_executor(pool, self._prepare_models)
+        try:
+            indexes = await self._build_indexes()
+            await models
+        finally:
+            pool.shutdown(wait=False)
+        return indexes
+
+    def _prepare_models(self) -> None:
+        try:
+            lexicon.warm_up()
+            load = getattr(self.encoder, "load", None)
+            if load is not None:
+                load()
+        except Exception:  # the first question loads (and reports) it again
+            log.exception("loading the question models failed")
+
+    async def _build_indexes(self) -> _Indexes:
         indexes = await self._load_saved()
         total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
         cache = self.cache
