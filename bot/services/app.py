@@ -34,13 +34,10 @@ keeps user or server data, its hooks in ``privacy``).
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from bot.core import lexicon
 from bot.services.ask import AskService
 from bot.services.catalog import Catalog, LetterIndex
 from bot.services.changes import ChangeJob, ChangePublisher
@@ -155,7 +152,6 @@ class Services:
         )
         self.scheduler.add(self.change_job, retry_after=CHANGES_RETRY)
         self.scheduler.add(VectorJob(self.answers), wake=self.answers.vectors_wanted)
-        self._startup_thread = ThreadPoolExecutor(1, thread_name_prefix="briefbot-warm")
 
     @classmethod
     async def open(
@@ -191,12 +187,12 @@ class Services:
         compute the vectors letters still wait for. The bot runs this in the background at
         start without ``vectors``: its vector job does those (``bot.services.vectors``);
         questions meanwhile are answered from BM25 and the vectors that exist."""
-        # the word lists load in a thread of their own: the indexes (loaded in a second when
-        # saved) do not wait behind them in the worker pool
-        words = asyncio.get_running_loop().run_in_executor(self._startup_thread, lexicon.warm_up)
+        # the word lists and the question model load in a thread of their own: the indexes
+        # (loaded in a second when saved) do not wait behind them in the worker pool
+        models = self.answers.prepare()
         for index in self._indexes:
             await index.warm()
-        await words
+        await models
         # The indexes are long-lived: keep the collector from walking them on every full
         # collection (a pause of a quarter second at a hundred thousand sentences). No
         # gc.collect() first: it would hold the interpreter, and so the event loop, as long.
@@ -224,7 +220,6 @@ class Services:
     async def close(self) -> None:
         await self.stop()
         await self.index_cache.drain()  # an index being saved is saved whole
-        self._startup_thread.shutdown(wait=False)
         await self.sources.close()
         await self.store.close()
 

@@ -173,6 +173,7 @@ class AskService:
         self.ready_wait: float | None = None
         self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
         self._workers = 1  # encoding threads of the backfill running now
+        self._models: asyncio.Future[None] | None = None  # see prepare()
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -818,14 +819,19 @@ class AskService:
         # the word lists and the model questions are embedded with load meanwhile, in a thread
         # of their own (quote lookups are not queued behind them); a question hears "still
         # loading" until they are there, instead of waiting for them past Discord's limit
-        pool = ThreadPoolExecutor(1, thread_name_prefix="briefbot-model")
-        models = asyncio.get_running_loop().run_in_executor(pool, self._prepare_models)
-        try:
-            indexes = await self._build_indexes()
-            await models
-        finally:
-            pool.shutdown(wait=False)
+        models = self.prepare()
+        indexes = await self._build_indexes()
+        await models
         return indexes
+
+    def prepare(self) -> asyncio.Future[None]:
+        """Start loading the word lists and the question model, once, in a thread of their own
+        (the bot's start does this first; the question index waits for it)."""
+        if self._models is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="briefbot-model")
+            self._models = asyncio.get_running_loop().run_in_executor(pool, self._prepare_models)
+            self._models.add_done_callback(lambda _: pool.shutdown(wait=False))
+        return self._models
 
     def _prepare_models(self) -> None:
         try:

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.services.index_build import build_in_child
 from bot.store.location import backend_of, describe, sqlite_path
 from bot.store.records import LetterRecord
 
@@ -187,8 +188,6 @@ class IndexCache:
 
     async def build_in_child(self, name: str, progress: Callable[[float], None]) -> bool:
         """Build index ``name`` in a child process, which saves it here; True when it did."""
-        from bot.services.index_build import build_in_child
-
         assert self.directory is not None and self.location is not None
         built = await build_in_child(
             name,
