@@ -365,13 +365,13 @@ class BM25Index:
         lids = np.asarray(arrays["letter_ids"]).tolist()
         for name in cls._PER_LETTER:
             ends = np.asarray(arrays[name + ".ends"], dtype=np.int64).tolist()
-            data = arrays[name]
+            data = np.asarray(arrays[name])
             if len(ends) != len(lids) or (ends and ends[-1] != len(data)):
                 raise ValueError(f"the BM25 {name} do not fit together")
             starts = [0, *ends[:-1]]
-            # small arrays per letter, copied out of the map (a few per letter)
+            # views into the (mapped) array: these are only ever read, and replaced whole
             setattr(index, name, {
-                lid: np.array(data[a:b]) for lid, a, b in zip(lids, starts, ends, strict=True)
+                lid: data[a:b] for lid, a, b in zip(lids, starts, ends, strict=True)
             })  # fmt: skip
         stems = _lines(blobs["stems"], int(meta["stems"]))  # type: ignore[call-overload]
         surfaces = _lines(blobs["surfaces"], int(meta["stems"]))  # type: ignore[call-overload]

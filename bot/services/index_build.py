@@ -38,12 +38,13 @@ async def build_in_child(
     """Build index ``index`` (``quote`` or ``ask``) of the store at ``location`` in a child
     process that saves it in ``directory``; True when it did. ``progress`` hears how far the
     child is (0 to 1)."""
-    args = [sys.executable, "-m", "bot.services.index_build", index, location, str(directory)]
+    args = [sys.executable, "-m", "bot.services.index_build", index]
+    # the store's location goes in the environment, not the command line: a PostgreSQL URL
+    # may hold a password, and every user of the machine can read a process's arguments
+    env = dict(os.environ, BRIEFBOT_DB=location, BRIEFBOT_INDEX_DIR=str(directory))
     if letters_dir is not None:
-        args.append(str(letters_dir))
-    env = dict(os.environ)
-    env.setdefault("PYTHONPATH", "")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env["PYTHONPATH"]) if p)
+        env["BRIEFBOT_LETTERS_DIR"] = str(letters_dir)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
     try:
         proc = await asyncio.create_subprocess_exec(
             *args,
@@ -78,14 +79,11 @@ async def build_in_child(
     return True
 
 
-async def _main(index: str, location: str, directory: str, letters_dir: str | None) -> None:
+async def _main(index: str) -> None:
     from bot.services.app import Services
     from bot.settings import Settings
 
-    values = {"BRIEFBOT_DB": location, "BRIEFBOT_INDEX_DIR": directory}
-    if letters_dir:
-        values["BRIEFBOT_LETTERS_DIR"] = letters_dir
-    services = await Services.open(Settings(**values), seed=False)  # type: ignore[arg-type]
+    services = await Services.open(Settings(), seed=False)  # BRIEFBOT_DB, BRIEFBOT_INDEX_DIR
     services.index_cache.child_builds = False  # this process builds (never a child's child)
     service = services.quotes if index == "quote" else services.answers
     lazy = service._index if index == "quote" else service._indexes  # type: ignore[union-attr]
@@ -108,12 +106,13 @@ async def _main(index: str, location: str, directory: str, letters_dir: str | No
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (3, 4) or argv[0] not in ("quote", "ask"):
-        print("usage: python -m bot.services.index_build quote|ask LOCATION INDEX_DIR [LETTERS]",
-              file=sys.stderr)  # fmt: skip
+    """``python -m bot.services.index_build quote|ask``: build that index of the store named by
+    ``BRIEFBOT_DB`` and save it in ``BRIEFBOT_INDEX_DIR`` (the settings, as every command)."""
+    if len(argv) != 1 or argv[0] not in ("quote", "ask"):
+        print("usage: python -m bot.services.index_build quote|ask", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(_main(argv[0], argv[1], argv[2], argv[3] if len(argv) > 3 else None))
+    asyncio.run(_main(argv[0]))
     return 0
 
 

@@ -369,8 +369,8 @@ class IndexCache:
             if actual != size:
                 raise CacheError(f"{fname} has {actual} bytes, expected {size}")
             stem, ext = fname.rsplit(".", 1)
-            if ext == "npy":
-                snap.arrays[stem] = np.load(path, mmap_mode="r", allow_pickle=False)
+            if ext == "npy":  # a plain read-only array over the mapped file
+                snap.arrays[stem] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
             elif size == 0:
                 snap.blobs[stem] = b""
             else:
