@@ -14,6 +14,10 @@ Layout, built to answer in milliseconds at a million sentences:
 - a query scores only the postings of its own terms.
 
 Thread-safe: every public method takes the index's lock (searches are short).
+
+Saved and loaded as arrays (``export_state`` / ``from_state``, storage only: a loaded index
+holds the same precomputed parts and scores exactly as the saved one); the postings may be
+read-only memory maps, since a merge writes new arrays.
 """
 
 from __future__ import annotations

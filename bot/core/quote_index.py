@@ -34,6 +34,9 @@ on the real corpus):
   mask cached per filter object; a small set of letters is searched sentence by sentence.
 * **Changes.** Letters added later form small extra segments; removed letters are tombstoned;
   :meth:`QuoteIndex.compact` merges segments when there are too many or too many dead rows.
+* **Saved.** :meth:`QuoteIndex.export_state` gives the arrays and buffers the index is made of
+  and :meth:`QuoteIndex.from_state` takes them back (read-only memory maps will do: only the
+  small arrays that change are copied); ``bot.services.index_cache`` keeps them on disk.
 
 Everything here is pure CPU work on immutable arrays plus a few small mutable ones; call it from
 a worker thread in async code. Searching is safe from several threads at once; changes

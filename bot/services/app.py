@@ -82,11 +82,12 @@ class Services:
         # several bot processes on one store: what this one changes, the others take in
         self.changes = ChangePublisher(store.changes)
         self.recommendations = RecommendationService(store, self.catalog)
-        # the built indexes, saved so that the next start loads them (bot/services/index_cache)
+        # the built indexes, saved so that the next start loads them (bot/services/index_cache);
+        # a store given without its ``location`` has none
         self.index_cache = IndexCache(
-            settings.index_cache_dir(str(location) if location is not None else None)
+            settings.index_cache_dir(str(location)) if location is not None else None
         )
-        self.index_cache.location = str(location if location is not None else settings.database)
+        self.index_cache.location = str(location) if location is not None else None
         self.index_cache.letters_dir = settings.letters_dir
         self.quotes = QuoteService(store, self.catalog, cache=self.index_cache)
         self.summaries = SummaryService(store, self.catalog, self.recommendations)
