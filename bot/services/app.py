@@ -44,7 +44,7 @@ from bot.services.changes import ChangeJob, ChangePublisher
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
 from bot.services.digests import Claims, DigestJob, DigestService, Sender
-from bot.services.index_cache import IndexCache
+from bot.services.index_cache import IndexCache, store_identity
 from bot.services.lazy import READY_WAIT
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
@@ -85,7 +85,8 @@ class Services:
         # the built indexes, saved so that the next start loads them (bot/services/index_cache);
         # a store given without its ``location`` has none
         self.index_cache = IndexCache(
-            settings.index_cache_dir(str(location)) if location is not None else None
+            settings.index_cache_dir(str(location)) if location is not None else None,
+            store_id=store_identity(str(location)) if location is not None else "",
         )
         self.index_cache.location = str(location) if location is not None else None
         self.index_cache.letters_dir = settings.letters_dir

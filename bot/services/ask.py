@@ -874,7 +874,7 @@ class AskService:
     async def save(self) -> None:
         """Save the built indexes (the next start loads them); nothing when not built."""
         cache = self.cache
-        if cache is None or not cache.enabled or not await cache.identify(self.store, create=True):
+        if cache is None or not cache.enabled:
             return
         async with self._indexes.updating() as indexes:
             if indexes is None:
@@ -899,9 +899,6 @@ class AskService:
         building them again is quicker."""
         cache = self.cache
         if cache is None or not cache.enabled:
-            return None
-        if not await cache.identify(self.store):
-            cache.last_load["ask"] = "none"
             return None
         snap = await asyncio.to_thread(cache.load, "ask", self._cache_key())
         if snap is None:

@@ -16,9 +16,9 @@ Never a stale or half-written snapshot:
 * **written atomically**: the files go to a fresh folder, are flushed to disk, and only then
   does ``CURRENT`` (replaced with ``os.replace``) name it; a crash leaves the old snapshot in
   use and a stray folder that the next save removes;
-* **keyed**: ``meta.json`` holds the key it was built for (the index's format version, the
-  model version of the vectors, the store's identity and schema version); another key is a
-  miss, logged, and the index is built from the store;
+* **keyed**: ``meta.json`` holds the key it was built for (the code that builds the index,
+  the model version of the vectors, the store's location and schema version); another key is
+  a miss, logged, and the index is built from the store;
 * **per letter**: the snapshot lists the letters it holds, each with a fingerprint (its id,
   content hash, sentence count and time added). At load, a letter that is gone or changed since
   is dropped from the loaded index, and letters stored since are added from the store on top
@@ -39,7 +39,6 @@ import mmap
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 
 #: The layout of a snapshot folder (``meta.json``, ``*.npy``, ``*.bin``); part of every key.
 LAYOUT = 1
-STORE_ID_KEY = "index_cache.store_id"
 #: Stores with fewer sentences have their indexes built in the bot's process (a child process
 #: costs a second or two to start); see bot/services/index_build.py.
 CHILD_MIN_SENTENCES = 50_000
@@ -81,6 +79,17 @@ def default_dir(location: str, configured: str | os.PathLike[str] | None = None)
 
 
 @functools.lru_cache(maxsize=8)
+def store_identity(location: str) -> str:
+    """Which store a saved copy is of: its location (a SQLite file's absolute path, a
+    PostgreSQL URL without its password). Nothing is written to the store for it; a copy of
+    another store (a shared ``BRIEFBOT_INDEX_DIR``) is stale, and within one store every letter
+    is checked by its fingerprint."""
+    if backend_of(location) == "postgresql":
+        return describe(location)
+    path = sqlite_path(location)
+    return str(Path(path).resolve()) if path not in ("", ":memory:") else path
+
+
 def code_version(*modules: str) -> str:
     """A version of the code an index is built by: a hash of these modules' source files. A
     change to how an index is made or laid out (or a tuned constant it holds precomputed,
@@ -166,7 +175,7 @@ class IndexCache:
 
     def __init__(self, directory: Path | None, *, store_id: str = "") -> None:
         self.directory = directory
-        self.store_id = store_id  # set by :meth:`identify`
+        self.store_id = store_id  # which store (see store_identity); part of every key
         self.last_load: dict[str, str] = {}  # index name -> what happened at the last load
         self._saving: set[asyncio.Task[None]] = set()
         # what a child process needs to build an index (bot/services/index_build.py); set by
@@ -219,25 +228,6 @@ class IndexCache:
     @property
     def enabled(self) -> bool:
         return self.directory is not None
-
-    async def identify(self, store: Any, *, create: bool = False) -> bool:
-        """Learn the store's identity (a random id kept in its meta table, made by the first
-        save: ``create``), so that a saved copy of another store in the same folder is never
-        used. False when the store has none (yet): nothing saved can be of it."""
-        if self.directory is None:
-            return False
-        if self.store_id:
-            return True
-        try:
-            value = await store.meta.get(STORE_ID_KEY)
-            if not value and create:
-                value = uuid.uuid4().hex
-                await store.meta.set(STORE_ID_KEY, value)
-        except Exception as exc:  # a busy store: this time nothing is loaded or saved
-            log.warning("index cache: the store's identity could not be read (%s)", exc)
-            return False
-        self.store_id = value or ""
-        return bool(value)
 
     # ------------------------------------------------------------------ writing
 

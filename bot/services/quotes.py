@@ -279,9 +279,6 @@ class QuoteService:
         cache = self.cache
         if cache is None or not cache.enabled:
             return None
-        if not await cache.identify(self.store):
-            cache.last_load["quote"] = "none"
-            return None
         snap = await asyncio.to_thread(cache.load, "quote", self._cache_key())
         if snap is None:
             return None
@@ -331,7 +328,7 @@ class QuoteService:
     async def save(self) -> None:
         """Save the built index (its next start loads it); nothing when it is not built."""
         cache = self.cache
-        if cache is None or not cache.enabled or not await cache.identify(self.store, create=True):
+        if cache is None or not cache.enabled:
             return
         async with self._index.updating() as index:
             if index is None:

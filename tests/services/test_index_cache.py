@@ -166,8 +166,8 @@ async def test_an_explicit_folder_and_another_store_in_it(tmp_path: Path, seeded
     other = tmp_path / "other"
     other.mkdir()
     async with await Services.open(settings(other, str(shared))) as app:  # the bundled letter
-        await warmed(app)  # a store without an identity yet: nothing saved can be of it
-        assert app.index_cache.last_load == {"quote": "none", "ask": "none"}
+        await warmed(app)  # the folder holds a copy of another store: not used, replaced
+        assert app.index_cache.last_load == {"quote": "stale", "ask": "stale"}
         assert len(app.catalog.by_id) == 1
     async with await Services.open(settings(seeded, str(shared))) as app:
         assert await warmed(app) == cold  # the folder now holds the other store's copy
