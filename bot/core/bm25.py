@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
+from bot.core.state import StateError
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
@@ -350,7 +351,7 @@ class BM25Index:
             or not len(arrays["rows"]) == len(arrays["tf"]) == len(arrays["part"])
             or not len(arrays["p_term"]) == len(arrays["p_row"]) == len(arrays["p_tf"])
         ):
-            raise ValueError("the BM25 arrays do not fit together")
+            raise StateError("the BM25 arrays do not fit together")
         index._df = np.zeros(max(1024, len(terms)), dtype=np.int32)
         index._df[: len(terms)] = arrays["df"]
         index._n_rows = n
@@ -371,7 +372,7 @@ class BM25Index:
             ends = np.asarray(arrays[name + ".ends"], dtype=np.int64).tolist()
             data = np.asarray(arrays[name])
             if len(ends) != len(lids) or (ends and ends[-1] != len(data)):
-                raise ValueError(f"the BM25 {name} do not fit together")
+                raise StateError(f"the BM25 {name} do not fit together")
             starts = [0, *ends[:-1]]
             # views into the (mapped) array: these are only ever read, and replaced whole
             setattr(index, name, {
@@ -690,7 +691,7 @@ def _lines(blob: object, count: int) -> list[str]:
         return []
     words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
     if len(words) != count:
-        raise ValueError(f"{len(words)} words stored, expected {count}")
+        raise StateError(f"{len(words)} words stored, expected {count}")
     return words
 
 

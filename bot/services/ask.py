@@ -174,6 +174,7 @@ class AskService:
         self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
         self._workers = 1  # encoding threads of the backfill running now
         self._models: asyncio.Future[None] | None = None  # see prepare()
+        self.load_models = True  # False: a process that only builds the index (index_child)
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -819,9 +820,10 @@ class AskService:
         # the word lists and the model questions are embedded with load meanwhile, in a thread
         # of their own (quote lookups are not queued behind them); a question hears "still
         # loading" until they are there, instead of waiting for them past Discord's limit
-        models = self.prepare()
+        models = self.prepare() if self.load_models else None
         indexes = await self._build_indexes()
-        await models
+        if models is not None:
+            await models
         return indexes
 
     def prepare(self) -> asyncio.Future[None]:

@@ -5,7 +5,7 @@ Building the quote index or the question indexes of a million sentences is a min
 work. In the bot's own process that work competes with the event loop for the interpreter
 (numpy and the store release it, much of the rest does not), and the loop stalls. So, when the
 store is large and the built indexes can be saved (``bot/services/index_cache.py``), the index
-is built by ``python -m bot.services.index_build`` instead: a child process that opens the same
+is built by ``python -m bot.services.index_child`` instead: a child process that opens the same
 store, builds the index the same way, saves it, and says how far it is on its standard output;
 the bot then loads the saved copy (memory-mapped: the build's memory peak stays in the child).
 If the child fails, the bot builds the index itself, as before.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-_PROGRESS = "progress "
+PROGRESS = "progress "  # a line of the child's output: how far it is, 0 to 1
 _ROOT = str(Path(__file__).resolve().parents[2])  # this tree (also when run from a checkout)
 
 
@@ -38,7 +38,7 @@ async def build_in_child(
     """Build index ``index`` (``quote`` or ``ask``) of the store at ``location`` in a child
     process that saves it in ``directory``; True when it did. ``progress`` hears how far the
     child is (0 to 1)."""
-    args = [sys.executable, "-m", "bot.services.index_build", index]
+    args = [sys.executable, "-m", "bot.services.index_child", index]
     # the store's location goes in the environment, not the command line: a PostgreSQL URL
     # may hold a password, and every user of the machine can read a process's arguments
     env = dict(os.environ, BRIEFBOT_DB=location, BRIEFBOT_INDEX_DIR=str(directory))
@@ -60,9 +60,9 @@ async def build_in_child(
     try:
         async for raw in proc.stdout:
             line = raw.decode(errors="replace").strip()
-            if line.startswith(_PROGRESS) and progress is not None:
+            if line.startswith(PROGRESS) and progress is not None:
                 with contextlib.suppress(ValueError):
-                    progress(float(line[len(_PROGRESS) :]))
+                    progress(float(line[len(PROGRESS) :]))
         code = await proc.wait()
     except BaseException:  # cancelled (the bot is stopping): the child goes too
         with contextlib.suppress(ProcessLookupError):
@@ -77,44 +77,3 @@ async def build_in_child(
                     index, tail)  # fmt: skip
         return False
     return True
-
-
-async def _main(index: str) -> None:
-    from bot.services.app import Services
-    from bot.settings import Settings
-
-    services = await Services.open(Settings(), seed=False)  # BRIEFBOT_DB, BRIEFBOT_INDEX_DIR
-    services.index_cache.child_builds = False  # this process builds (never a child's child)
-    service = services.quotes if index == "quote" else services.answers
-    lazy = service._index if index == "quote" else service._indexes  # type: ignore[union-attr]
-
-    async def report() -> None:
-        while True:
-            print(f"{_PROGRESS}{lazy.progress:.3f}", flush=True)
-            await asyncio.sleep(0.5)
-
-    reporter = asyncio.create_task(report())
-    try:
-        await service.warm()
-    finally:
-        reporter.cancel()
-        await services.close()  # waits for the save
-    if services.index_cache.last_load.get(index) == "loaded":
-        return  # another process saved it meanwhile: nothing to do
-    if not any(services.index_cache.directory.glob(f"{index}/CURRENT")):  # type: ignore[union-attr]
-        raise SystemExit(f"the {index} index was built but not saved")
-
-
-def main(argv: list[str]) -> int:
-    """``python -m bot.services.index_build quote|ask``: build that index of the store named by
-    ``BRIEFBOT_DB`` and save it in ``BRIEFBOT_INDEX_DIR`` (the settings, as every command)."""
-    if len(argv) != 1 or argv[0] not in ("quote", "ask"):
-        print("usage: python -m bot.services.index_build quote|ask", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(_main(argv[0]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
