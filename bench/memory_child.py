@@ -18,13 +18,15 @@ def rss_mib() -> float:
     return 0.0
 
 
-async def measure(db: str, letters_dir: str) -> dict[str, float]:
+async def measure(db: str, letters_dir: str, index_dir: str = "off") -> dict[str, float]:
     import bot
     from bot.services.app import Services
     from bot.settings import Settings
 
     assert bot.__file__.startswith(sys.path[0]), bot.__file__  # the tree under test
-    settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir)
+    settings = Settings(
+        BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir, BRIEFBOT_INDEX_DIR=index_dir
+    )
     services = await Services.open(settings, seed=False)
     opened = rss_mib()
     t = time.perf_counter()
@@ -45,6 +47,8 @@ async def measure(db: str, letters_dir: str) -> dict[str, float]:
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "dense_mib": dense_bytes / 2**20,
         "warm_s": warm_s,
+        # an index built by a child process (bot/services/index_build.py): its peak
+        "child_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
     await services.close()
     return out

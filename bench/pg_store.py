@@ -55,7 +55,7 @@ async def measure(
     probes: list,
     truth: dict[int, tuple[int, int]],
     qs: list[str],
-    search: str = "auto",
+    search: str = "store",
 ):
     settings = Settings(BRIEFBOT_DB=location, BRIEFBOT_LETTERS_DIR=ROOT / "data" / "letters")
     started = time.perf_counter()
@@ -154,9 +154,9 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             )
         results = {}
         runs = (
-            ("sqlite", str(lite), "auto"),
+            ("sqlite", str(lite), "memory"),
             ("pg-memory", url, "memory"),
-            ("pg-store", url, "auto"),
+            ("pg-store", url, "store"),
         )
         for name, location, search in runs:
             # each in a fresh process: no cache, warm-up or frozen heap carried over
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one backend, JSON out
     ap.add_argument("--probes-from", help=argparse.SUPPRESS)
-    ap.add_argument("--search", default="auto", help=argparse.SUPPRESS)
+    ap.add_argument("--search", default="store", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.measure:
         source = Path(args.probes_from)

@@ -1,6 +1,6 @@
 """Start-up at a large store: does the event loop stall, and are requests answered meanwhile?
 
-    python bench/startup.py [--letters 1000] [--baseline-rev REV]
+    python bench/startup.py [--letters 1000] [--baseline-rev REV] [--stalls]
 
 Builds (once, cached under ``bench/out/``) a store of ``--letters`` generated letters
 (``bench/synthetic.py``, ~100 sentences each) with stand-in sentence vectors (as
@@ -13,6 +13,10 @@ in the background; meanwhile a /quote and a question arrive every 250 ms, each g
 time to each index being ready, how many requests got their answer (or a "still loading, about
 N s" reply) within 3 s, and the process's RSS; then the ratio of this tree to today's.
 
+This tree is measured twice, one after the other: a **cold** start (no saved indexes: they are
+built from the store, then saved to a fresh folder while the process closes) and a **warm**
+start (a restart: the saved indexes are loaded, memory-mapped; ``bot/services/index_cache.py``).
+
 A watchdog thread samples the loop thread's stack whenever the loop is more than 100 ms late:
 the code that stalled it is printed (``--stalls``).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +37,17 @@ from common import BASELINE_REV, OUT, REPO, baseline_tree
 
 STEP = 0.25  # seconds between requests
 LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
+
+
+def working_copy(store: Path) -> Path:
+    """A copy of ``store`` for this tree (made once, kept beside it): this tree migrates the
+    store it opens, and the baseline, run on ``store`` itself, could not open it after that."""
+    target = store.with_name(store.stem + "-current.sqlite3")
+    if not target.exists():
+        work = target.with_name(target.name + ".tmp")
+        shutil.copyfile(store, work)
+        work.replace(target)
+    return target
 
 
 def ensure_store(n_letters: int) -> Path:
@@ -66,14 +82,14 @@ _CHILD = """
 import asyncio, json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from startup_child import measure
-print(json.dumps(asyncio.run(measure(sys.argv[3], float(sys.argv[4]), sys.argv[5]))))
+print(json.dumps(asyncio.run(measure(sys.argv[3], float(sys.argv[4]), sys.argv[5], sys.argv[6]))))
 """
 
 
-def _child(root: str, db: Path, seconds: float) -> dict:
+def _child(root: str, db: Path, seconds: float, index_dir: str = "off") -> dict:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, root, str(Path(__file__).parent), str(db), str(seconds),
-         str(REPO / "data" / "letters")],
+         str(REPO / "data" / "letters"), index_dir],
         capture_output=True, text=True, cwd=root, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -98,7 +114,10 @@ def main() -> None:
             tree = baseline_tree(args.baseline_rev, Path(tmp))
             results["baseline"] = _child(str(tree), db, args.seconds)
         if args.only != "baseline":
-            results["this tree"] = _child(str(REPO), db, args.seconds)
+            saved = Path(tmp) / "index"
+            mine = working_copy(db)
+            results["cold"] = _child(str(REPO), mine, args.seconds, str(saved))
+            results["warm"] = _child(str(REPO), mine, args.seconds, str(saved))
     print(f"start-up at {args.letters:,} letters, {n:,} sentences ({db.name})")
     rows = [
         ("services opened (s)", lambda r: r["open_s"]),
@@ -113,17 +132,26 @@ def main() -> None:
         ("  of which 'still loading'", lambda r: r["loading_replies"]),
         ("slowest request (s)", lambda r: r["slowest_s"]),
         ("peak RSS (MiB)", lambda r: r["peak_rss_mib"]),
+        ("close incl. saving (s)", lambda r: r.get("close_s", float("nan"))),
     ]
     names = list(results)
+    ratios = [k for k in names if k != "baseline"] if "baseline" in names else []
     print(
-        f"{'':<28}" + "".join(f"{k:>12}" for k in names) + ("   ratio" if len(names) == 2 else "")
+        f"{'':<28}"
+        + "".join(f"{k:>12}" for k in names)
+        + "".join(f"{k + '/base':>12}" for k in ratios)
     )
     for label, get in rows:
-        vals = [float(get(results[k])) for k in names]
-        line = f"{label:<28}" + "".join(f"{v:>12.2f}" for v in vals)
-        if len(vals) == 2 and vals[0]:
-            line += f"{vals[1] / vals[0]:>8.2f}"
+        vals = {k: float(get(results[k])) for k in names}
+        line = f"{label:<28}" + "".join(f"{vals[k]:>12.2f}" for k in names)
+        for k in ratios:
+            base = vals["baseline"]
+            line += f"{vals[k] / base:>12.2f}" if base else f"{'':>12}"
         print(line)
+    for k in names:
+        loads = results[k].get("index_loads")
+        if loads:
+            print(f"{k}: saved indexes {', '.join(f'{n} {how}' for n, how in loads.items())}")
     if args.stalls:
         for name in names:
             for where, late in sorted(results[name]["stalls"].items(), key=lambda kv: -kv[1])[:6]:

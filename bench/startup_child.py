@@ -13,6 +13,11 @@ STEP = 0.25  # seconds between requests
 LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
 
 
+def _idle(innermost: str) -> bool:
+    """A thread waiting for work (a pool's idle worker, the watchdog itself)."""
+    return any(s in innermost for s in ("threading.py", "futures/thread.py", "queue.py"))
+
+
 class Watchdog(threading.Thread):
     """Samples the loop thread's stack while the loop is late (a heartbeat would be)."""
 
@@ -28,14 +33,27 @@ class Watchdog(threading.Thread):
             time.sleep(0.02)
             late = time.perf_counter() - self.beat
             if late > 0.1:
-                frame = sys._current_frames().get(self.loop_thread)
+                frames = sys._current_frames()
+                frame = frames.get(self.loop_thread)
                 if frame is not None:
                     where = "".join(traceback.format_stack(frame, limit=6)[-4:])
+                    if "selectors.py" in where:  # the loop waits for the interpreter: who has it
+                        others = [
+                            "".join(traceback.format_stack(f, limit=3)[-2:])
+                            for ident, f in frames.items()
+                            if ident not in (self.loop_thread, threading.get_ident())
+                            and not _idle(traceback.format_stack(f, limit=1)[-1])
+                        ]
+                        where += "  busy threads:\n" + "".join(others)
                     self.stalls[where] = max(self.stalls.get(where, 0.0), late)
 
 
-async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object]:
-    """In a fresh process: the bot's start on ``db``, with requests arriving meanwhile."""
+async def measure(
+    db: str, seconds: float, letters_dir: str, index_dir: str = "off"
+) -> dict[str, object]:
+    """In a fresh process: the bot's start on ``db``, with requests arriving meanwhile.
+    ``index_dir``: where the built indexes are saved and loaded from (``off``: nowhere; a
+    tree without saved indexes ignores it)."""
     import resource
 
     from bot.chat.client import tune_for_latency
@@ -62,7 +80,9 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
     mon = asyncio.create_task(monitor())
     import bot
 
-    settings = Settings(BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir)
+    settings = Settings(
+        BRIEFBOT_DB=db, BRIEFBOT_LETTERS_DIR=letters_dir, BRIEFBOT_INDEX_DIR=index_dir
+    )
     services = await Services.open(settings, seed=False)
     opened = time.perf_counter() - started
     try:  # as Services.start does once the bot serves interactions
@@ -128,7 +148,11 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
     mon.cancel()
     dog.stop = True
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    await services.close()
+    cache = getattr(services, "index_cache", None)
+    loads = dict(cache.last_load) if cache is not None else {}
+    t = time.perf_counter()
+    await services.close()  # waits for an index being saved
+    closed = time.perf_counter() - t
     lags.sort()
     return {
         "open_s": opened,
@@ -144,4 +168,6 @@ async def measure(db: str, seconds: float, letters_dir: str) -> dict[str, object
         "peak_rss_mib": rss,
         "stalls": dog.stalls,
         "tree": str(bot.__file__),
+        "index_loads": loads,
+        "close_s": closed,
     }

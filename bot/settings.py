@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     # A digest claimed by a process that went silent this long is taken over by another
     # (the process died mid-delivery); see bot/services/digests/claims.py.
     claim_stale_seconds: int = Field(default=60, alias="BRIEFBOT_CLAIM_STALE_SECONDS")
+    # Where the built indexes are saved so that a restart loads them in seconds instead of
+    # building them (bot/services/index_cache.py): unset, next to the SQLite file
+    # (``briefbot.sqlite3-index/``) or, for PostgreSQL, in ~/.cache/briefbot/index/; ``off``:
+    # never saved (every start builds them from the store).
+    index_dir: str | None = Field(default=None, alias="BRIEFBOT_INDEX_DIR")
+    # Where quote lookups and questions find their candidates: ``memory`` (indexes in the
+    # process, the default: the best answers) or ``store`` (PostgreSQL finds them: the process
+    # holds no index of every sentence, at some cost in answers and latency; see the README).
+    search: Literal["memory", "store"] = Field(default="memory", alias="BRIEFBOT_SEARCH")
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -136,6 +146,24 @@ class Settings(BaseSettings):
             value = " ".join(value.split())[:200]
             return value or None
         return value
+
+    @field_validator("index_dir", mode="before")
+    @classmethod
+    def _index_dir(cls, value: object) -> object:
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def index_cache_dir(self, location: str | None = None) -> Path | None:
+        """Where the built indexes of the store at ``location`` (default: ``database``) are
+        saved; None: nowhere."""
+        from bot.services.index_cache import default_dir
+
+        if self.index_dir is not None and self.index_dir.strip().lower() in ("off", "none"):
+            return None
+        return default_dir(location or self.database, self.index_dir)
 
     @field_validator("shards", "shard_count", mode="before")
     @classmethod

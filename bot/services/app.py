@@ -34,7 +34,6 @@ keeps user or server data, its hooks in ``privacy``).
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from datetime import timedelta
@@ -42,13 +41,13 @@ from functools import partial
 from pathlib import Path
 from typing import Literal
 
-from bot.core import lexicon
 from bot.services.ask import AskService
 from bot.services.catalog import Catalog, LetterIndex
 from bot.services.changes import ChangeJob, ChangePublisher
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversation import ConversationService
 from bot.services.digests import Claims, DigestJob, DigestService, Sender
+from bot.services.index_cache import IndexCache, store_identity
 from bot.services.lazy import READY_WAIT
 from bot.services.letters import LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
@@ -83,6 +82,7 @@ class Services:
         http: PoliteClient | None = None,
         search: SearchRepository | None = None,
         quotes_in_store: bool = False,
+        location: str | Path | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -91,11 +91,20 @@ class Services:
         # several bot processes on one store: what this one changes, the others take in
         self.changes = ChangePublisher(store.changes)
         self.recommendations = RecommendationService(store, self.catalog)
-        # a store that searches itself (PostgreSQL): the candidates come from it and the
-        # process holds no index of every sentence (bot/services/search_backend.py)
+        # the built indexes, saved so that the next start loads them (bot/services/index_cache);
+        # a store given without its ``location`` has none
+        self.index_cache = IndexCache(
+            settings.index_cache_dir(str(location)) if location is not None else None,
+            store_id=store_identity(str(location)) if location is not None else "",
+        )
+        self.index_cache.location = str(location) if location is not None else None
+        self.index_cache.letters_dir = settings.letters_dir
+        # a store that searches itself (PostgreSQL, BRIEFBOT_SEARCH=store): the candidates come
+        # from it and the process holds no index of every sentence (services/search_backend.py)
         self.quotes = QuoteService(
             store,
             self.catalog,
+            cache=self.index_cache,
             backend=StoreQuoteSearch(
                 search,
                 store.letters,
@@ -115,6 +124,7 @@ class Services:
             indexes=None
             if search is None
             else partial(store_indexes, search, store.vectors, self._embedded),
+            cache=self.index_cache,
         )
         self._indexes: list[LetterIndex] = [self.recommendations, self.quotes, self.answers]
         self.letters = LetterService(
@@ -180,22 +190,30 @@ class Services:
         seed: bool = True,
         clock: Clock | None = None,
         http: PoliteClient | None = None,
-        search: Literal["auto", "memory"] = "auto",
+        search: Literal["store", "memory"] | None = None,
     ) -> Services:
         """Open the store (``database``, else the setting ``BRIEFBOT_DB``) and build every
         service on it. With ``seed``, an empty store first gets the bundled letters. ``http``:
         the client followed sources are fetched with (tests pace it differently).
-        ``search``: ``auto`` lets a store that can search itself (PostgreSQL) find the
-        candidates of quote lookups and questions; ``memory`` builds the in-process indexes
-        on any store (the benchmarks' baseline)."""
+        ``search`` (default: the setting ``BRIEFBOT_SEARCH``): ``store`` lets a store that can
+        search itself (PostgreSQL) find the candidates of quote lookups and questions, so the
+        process holds no index of every sentence; ``memory`` builds the in-process indexes on
+        any store (the default: better answers, more memory)."""
         store = await open_store(database or settings.database)
         try:
-            repo, in_store = await _store_search(store) if search == "auto" else (None, False)
+            wanted = search or settings.search
+            repo, in_store = await _store_search(store) if wanted == "store" else (None, False)
         except BaseException:
             await store.close()
             raise
         services = cls(
-            store, settings, clock=clock, http=http, search=repo, quotes_in_store=in_store
+            store,
+            settings,
+            clock=clock,
+            http=http,
+            search=repo,
+            quotes_in_store=in_store,
+            location=database or settings.database,
         )
         try:
             await services.change_job.start_at()  # before the letters: nothing falls between
@@ -220,9 +238,12 @@ class Services:
         compute the vectors letters still wait for. The bot runs this in the background at
         start without ``vectors``: its vector job does those (``bot.services.vectors``);
         questions meanwhile are answered from BM25 and the vectors that exist."""
-        await asyncio.to_thread(lexicon.warm_up)
+        # the word lists and the question model load in a thread of their own: the indexes
+        # (loaded in a second when saved) do not wait behind them in the worker pool
+        models = self.answers.prepare()
         for index in self._indexes:
             await index.warm()
+        await models
         # The indexes are long-lived: keep the collector from walking them on every full
         # collection (a pause of a quarter second at a hundred thousand sentences). No
         # gc.collect() first: it would hold the interpreter, and so the event loop, as long.
@@ -249,6 +270,7 @@ class Services:
 
     async def close(self) -> None:
         await self.stop()
+        await self.index_cache.drain()  # an index being saved is saved whole
         await self.sources.close()
         await self.store.close()
 

@@ -37,12 +37,14 @@ import logging
 import math
 import threading
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from bot.core import ask as core
+from bot.core import lexicon
 from bot.core.bm25 import BM25Index
 from bot.core.vectors import (
     DenseIndex,
@@ -54,6 +56,7 @@ from bot.core.vectors import (
 )
 from bot.services.background import off_the_query_path
 from bot.services.catalog import Catalog
+from bot.services.index_cache import IndexCache, code_version, diff, manifest
 from bot.services.lazy import LazyIndex
 from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
@@ -146,8 +149,11 @@ class AskService:
         quotes: QuoteService,
         encoder: SentenceEncoder | None = None,
         indexes: Callable[[], Awaitable[tuple[Any, Any]]] | None = None,
+        cache: IndexCache | None = None,
     ) -> None:
         self.store = store
+        # the built indexes are saved here and loaded at the next start (None: always built)
+        self.cache = cache
         self.catalog = catalog
         self.summaries = summaries
         self.recommendations = recommendations
@@ -171,6 +177,8 @@ class AskService:
         self.ready_wait: float | None = None
         self.embedded_sentences = 0  # sentences embedded by this process (for the benches)
         self._workers = 1  # encoding threads of the backfill running now
+        self._models: asyncio.Future[None] | None = None  # see prepare()
+        self.load_models = True  # False: a process that only builds the index (index_child)
 
     # ------------------------------------------------------------------ LetterIndex
 
@@ -817,9 +825,160 @@ class AskService:
         return vectors if stored else None
 
     async def _build(self) -> _Indexes:
-        if self._store_indexes is not None:
+        # the word lists and the model questions are embedded with load meanwhile, in a thread
+        # of their own (quote lookups are not queued behind them); a question hears "still
+        # loading" until they are there, instead of waiting for them past Discord's limit
+        models = self.prepare() if self.load_models else None
+        if self._store_indexes is not None:  # the store finds the candidates: nothing to build
             bm25, dense = await self._store_indexes()
-            return _Indexes(bm25, dense)
+            indexes = _Indexes(bm25, dense)
+        else:
+            indexes = await self._build_indexes()
+        if models is not None:
+            await models
+        return indexes
+
+    def prepare(self) -> asyncio.Future[None]:
+        """Start loading the word lists and the question model, once, in a thread of their own
+        (the bot's start does this first; the question index waits for it)."""
+        if self._models is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="briefbot-model")
+            self._models = asyncio.get_running_loop().run_in_executor(pool, self._prepare_models)
+            self._models.add_done_callback(lambda _: pool.shutdown(wait=False))
+        return self._models
+
+    def _prepare_models(self) -> None:
+        try:
+            lexicon.warm_up()
+            load = getattr(self.encoder, "load", None)
+            if load is not None:
+                load()
+        except Exception:  # the first question loads (and reports) it again
+            log.exception("loading the question models failed")
+
+    async def _build_indexes(self) -> _Indexes:
+        indexes = await self._load_saved()
+        total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
+        cache = self.cache
+        # built and saved by a child process, then loaded: the loop never waits on it
+        if (
+            indexes is None
+            and cache is not None
+            and cache.builds_in_child(total)
+            and await cache.build_in_child("ask", lambda p: self._indexes.advance(0.9 * p))
+        ):
+            indexes = await self._load_saved()
+        if indexes is None:
+            indexes = await self._build_from_store()
+            if self.cache is not None and self.cache.enabled:
+                self.cache.spawn(self.save())
+        return indexes
+
+    # ------------------------------------------------------------------ saved copy
+
+    def _cache_key(self) -> dict[str, object]:
+        modules = ("bot.core.bm25", "bot.core.text", "bot.core.vocabulary", "bot.core.vectors")
+        return {
+            "index": "ask",
+            "code": code_version(*modules),
+            "model": self.version,
+            "schema": self.store.schema_version,
+        }
+
+    async def save(self) -> None:
+        """Save the built indexes (the next start loads them); nothing when not built."""
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            return
+        async with self._indexes.updating() as indexes:
+            if indexes is None:
+                return
+            b_arrays, b_blobs, b_meta = await asyncio.to_thread(indexes.bm25.export_state)
+            d_arrays, _, d_meta = await asyncio.to_thread(indexes.dense.export_state)
+            by_id = dict(self.catalog.by_id)
+            letters = await asyncio.to_thread(manifest, indexes.bm25.letters, by_id)
+            dense_letters = await asyncio.to_thread(manifest, d_meta.pop("letters"), by_id)  # type: ignore[arg-type]
+        arrays = {f"bm25.{k}": v for k, v in b_arrays.items()}
+        arrays |= {f"dense.{k}": v for k, v in d_arrays.items()}
+        arrays["dense.letters"] = dense_letters
+        meta = {"bm25": b_meta, "dense": d_meta, "letters": len(letters),
+                "rows": b_meta["rows"]}  # fmt: skip
+        blobs = {f"bm25.{k}": v for k, v in b_blobs.items()}
+        await asyncio.to_thread(cache.save, "ask", self._cache_key(), arrays, blobs, meta, letters)
+
+    async def _load_saved(self) -> _Indexes | None:
+        """The indexes as last saved, with what changed in the store since: letters deleted
+        are dropped, letters stored are added (their sentences to BM25, their stored vectors to
+        the dense index); None when there is no usable saved copy or so much changed that
+        building them again is quicker."""
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            return None
+        snap = await asyncio.to_thread(cache.load, "ask", self._cache_key())
+        if snap is None:
+            return None
+
+        def restore() -> _Indexes:
+            part = {k[5:]: v for k, v in snap.arrays.items() if k.startswith("bm25.")}
+            blobs = {k[5:]: v for k, v in snap.blobs.items() if k.startswith("bm25.")}
+            bm25 = BM25Index.from_state(part, blobs, snap.meta["meta"]["bm25"])
+            part = {k[6:]: v for k, v in snap.arrays.items() if k.startswith("dense.")}
+            meta = dict(snap.meta["meta"]["dense"])
+            meta["letters"] = np.asarray(part["letters"])[:, 0].tolist()
+            return _Indexes(bm25, DenseIndex.from_state(part, meta))
+
+        try:
+            indexes = await asyncio.to_thread(restore)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            cache.last_load["ask"] = "corrupt"
+            log.warning("ask indexes: saved copy %s unusable (%s); building them from the store",
+                        snap.folder, exc)  # fmt: skip
+            return None
+        self._indexes.advance(0.4)
+        by_id = dict(self.catalog.by_id)
+        words = await asyncio.to_thread(diff, snap.letters, by_id)
+        meaning = await asyncio.to_thread(diff, np.asarray(snap.arrays["dense.letters"]), by_id)
+        adding = sum(by_id[i].sentence_count for i in words.add if i in by_id)
+        if adding > max(50_000, len(indexes.bm25)):
+            cache.last_load["ask"] = "rebuilt"
+            log.info("ask indexes: %d sentences stored since they were saved; building again",
+                     adding)  # fmt: skip
+            return None
+        for lid in words.drop:
+            await asyncio.to_thread(indexes.bm25.remove_letter, lid)
+        for lid in meaning.drop:
+            await asyncio.to_thread(indexes.dense.remove_letter, lid)
+        batch: list[tuple[int, list[tuple[int, str, int]]]] = []
+        for lid in words.add:
+            records = await self.store.letters.sentences(lid)
+            batch.append((lid, [(r.id, r.text, r.section_id) for r in records]))
+            if sum(len(rows) for _, rows in batch) >= 20_000:
+                await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
+                batch = []
+        await asyncio.to_thread(_add_bm25, indexes.bm25, batch)
+        if words.add or words.drop:
+            await asyncio.to_thread(indexes.bm25.flush)  # as a build: one segment, same scores
+        self._indexes.advance(0.7)
+        stored = await self.store.vectors.versions()
+        vectors_added = 0
+        for lid in meaning.add:
+            if lid not in stored:
+                continue  # none yet: the vector job computes them
+            part = await self.store.vectors.for_letter(lid)
+            await asyncio.to_thread(_add_dense, indexes.dense, part, set(by_id))
+            vectors_added += 1
+        if vectors_added or meaning.drop:
+            await asyncio.to_thread(indexes.dense.optimize)
+        log.info(
+            "ask indexes loaded from %s: %d sentences, %d vectors (%d letters added since, "
+            "%d dropped)", snap.folder, len(indexes.bm25), len(indexes.dense), len(words.add),
+            len(words.drop),
+        )  # fmt: skip
+        if adding + len(words.drop) + vectors_added > max(1000, len(indexes.bm25) // 20):
+            cache.spawn(self.save())
+        return indexes
+
+    async def _build_from_store(self) -> _Indexes:
         indexes = _Indexes(BM25Index(), DenseIndex())
         known = set(self.catalog.by_id)
         # BM25 from the sentences, one letter at a time (ids are in letter order)

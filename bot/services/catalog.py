@@ -70,6 +70,12 @@ class Catalog:
         self._by_slug[(record.guild_id, record.slug.lower())] = record.id
         self._views.clear()
 
+    def put_many(self, records: list[LetterRecord]) -> None:
+        """``put`` each of ``records`` (the whole catalog at start: call it in a worker thread
+        while nothing reads the catalog yet)."""
+        for record in records:
+            self.put(record)
+
     def drop(self, letter_id: int) -> None:
         old = self.by_id.pop(letter_id, None)
         if old is not None:

@@ -23,6 +23,7 @@ from bot.core.quote_index import (
     QuoteRow,
 )
 from bot.services.catalog import Catalog
+from bot.services.index_cache import IndexCache, code_version, diff, manifest
 from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.services.search_backend import StoreQuoteSearch
@@ -138,12 +139,19 @@ class QuoteService:
     """Implements the ``LetterIndex`` protocol of :mod:`bot.services.catalog`."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, *, backend: StoreQuoteSearch | None = None
+        self,
+        store: Store,
+        catalog: Catalog,
+        *,
+        backend: StoreQuoteSearch | None = None,
+        cache: IndexCache | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         # set: the store finds the candidates (PostgreSQL); no index is built in the process
         self.backend = backend
+        # the built index is saved here and loaded at the next start (None: always built)
+        self.cache = cache
         self._suggested: dict[tuple[object, ...], list[QuoteSuggestion]] = {}
         self._suggesting: set[tuple[object, ...]] = set()
         self._index = LazyIndex(self._build)
@@ -343,11 +351,100 @@ class QuoteService:
     # ------------------------------------------------------------------ internals
 
     async def _build(self) -> QuoteIndex:
+        index = await self._load_saved()
         total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
-        index = await build_quote_index(self.store, total=total, progress=self._index.advance)
-        await asyncio.to_thread(trim_heap)
-        log.info("quote index built: %d sentences", len(index))
+        cache = self.cache
+        # built and saved by a child process, then loaded: the loop never waits on it
+        if (
+            index is None
+            and cache is not None
+            and cache.builds_in_child(total)
+            and await cache.build_in_child("quote", lambda p: self._index.advance(0.9 * p))
+        ):
+            index = await self._load_saved()
+        if index is None:
+            index = await build_quote_index(self.store, total=total, progress=self._index.advance)
+            await asyncio.to_thread(trim_heap)
+            log.info("quote index built: %d sentences", len(index))
+            self._save_later()
         return index
+
+    # ------------------------------------------------------------------ saved copy
+
+    def _cache_key(self) -> dict[str, object]:
+        return {
+            "index": "quote",
+            "code": code_version("bot.core.quote_index", "bot.core.text", "bot.core.vocabulary"),
+            "schema": self.store.schema_version,
+        }
+
+    async def _load_saved(self) -> QuoteIndex | None:
+        """The index as last saved, with what changed in the store since (letters deleted
+        are dropped, letters stored are added); None when there is no usable saved copy or
+        so much changed that building it again is quicker."""
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            return None
+        snap = await asyncio.to_thread(cache.load, "quote", self._cache_key())
+        if snap is None:
+            return None
+        try:
+            index = await asyncio.to_thread(
+                QuoteIndex.from_state, snap.arrays, snap.blobs, snap.meta["meta"]
+            )
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            cache.last_load["quote"] = "corrupt"
+            log.warning("quote index: saved copy %s unusable (%s); building it from the store",
+                        snap.folder, exc)  # fmt: skip
+            return None
+        self._index.advance(0.5)
+        by_id = dict(self.catalog.by_id)
+        change = await asyncio.to_thread(diff, snap.letters, by_id)
+        adding = sum(by_id[i].sentence_count for i in change.add if i in by_id)
+        if adding > max(50_000, len(index)):
+            cache.last_load["quote"] = "rebuilt"
+            log.info("quote index: %d sentences stored since it was saved; building it again",
+                     adding)  # fmt: skip
+            return None
+        for lid in change.drop:
+            await asyncio.to_thread(index.remove_letter, lid)
+        rows: list[QuoteRow] = []
+        done = 0
+        for lid in change.add:
+            rows += [_row(r) for r in await self.store.letters.sentences(lid)]
+            if len(rows) >= 100_000:
+                done += len(rows)
+                await asyncio.to_thread(index.add_rows, rows)
+                rows = []
+                self._index.advance(0.5 + 0.5 * done / max(1, adding))
+        if rows:
+            await asyncio.to_thread(index.add_rows, rows)
+        log.info(
+            "quote index loaded from %s: %d sentences (%d letters added since, %d dropped)",
+            snap.folder, len(index), len(change.add), len(change.drop),
+        )  # fmt: skip
+        if adding + len(change.drop) > max(1000, len(index) // 20):
+            self._save_later()
+        return index
+
+    def _save_later(self) -> None:
+        if self.cache is not None and self.cache.enabled:
+            self.cache.spawn(self.save())
+
+    async def save(self) -> None:
+        """Save the built index (its next start loads it); nothing when it is not built."""
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            return
+        async with self._index.updating() as index:
+            if index is None:
+                return
+            arrays, blobs, meta = await asyncio.to_thread(index.export_state)
+            letters = await asyncio.to_thread(manifest, index.letter_ids, dict(self.catalog.by_id))
+        meta["letters"] = len(letters)
+        await asyncio.to_thread(
+            cache.save, "quote", self._cache_key(), arrays, blobs, meta, letters
+        )
 
     def _start_warm(self) -> None:
         if self._warm_task is not None and not self._warm_task.done():

@@ -8,6 +8,10 @@ from typing import Any
 from bot.core.models import Sentence
 from bot.store.base import InvalidLetterError
 
+#: Letter records made from this many rows or fewer are made on the event loop; more (the
+#: catalog of ten thousand letters at start: a third of a second) in a worker thread.
+CONVERT_INLINE = 500
+
 
 def sentence_rows(
     letter_id: int, section_ids: Sequence[int], sentences: Sequence[Sentence]

@@ -165,7 +165,7 @@ async def test_vectors_around(pg_store: Store) -> None:
 # --------------------------------------------------------------------------- through Services
 
 
-async def open_services(location: str, search: str = "auto") -> Services:
+async def open_services(location: str, search: str = "store") -> Services:
     settings = Settings(BRIEFBOT_DB=location, BRIEFBOT_LETTERS_DIR=str(BUNDLED))
     return await Services.open(settings, search=search)  # type: ignore[arg-type]
 

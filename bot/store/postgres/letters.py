@@ -3,6 +3,7 @@ table (PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 from collections.abc import AsyncIterator, Sequence
@@ -22,7 +23,7 @@ from bot.store.records import (
     SentenceRecord,
     parse_ref,
 )
-from bot.store.rows import sentence_rows
+from bot.store.rows import CONVERT_INLINE, sentence_rows
 
 _MAX_ID = 2**63 - 1
 
@@ -288,6 +289,8 @@ class PgLetterRepository:
                     f"{_SELECT_LETTER} WHERE guild_id IS NULL OR guild_id = $1 ORDER BY id",
                     guild_id,
                 )
+        if len(rows) > CONVERT_INLINE:  # ten thousand records: a worker's job, not the loop's
+            return await asyncio.to_thread(lambda: [_letter(row) for row in rows])
         return [_letter(row) for row in rows]
 
     async def count(self) -> int:

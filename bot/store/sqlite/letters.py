@@ -3,6 +3,7 @@ table (SQLite, FTS5)."""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import sqlite3
@@ -21,6 +22,7 @@ from bot.store.records import (
     SentenceRecord,
     parse_ref,
 )
+from bot.store.rows import CONVERT_INLINE as _CONVERT_INLINE
 from bot.store.rows import sentence_rows
 from bot.store.sqlite.db import Db, now_iso, parse_time
 from bot.store.sqlite.db import fetchall as _fetchall
@@ -346,6 +348,8 @@ class SqliteLetterRepository:
                 rows = await _fetchall(
                     conn, f"{_SELECT_LETTER} WHERE {_VISIBLE} ORDER BY id", (guild_id,)
                 )
+        if len(rows) > _CONVERT_INLINE:  # ten thousand records: a worker's job, not the loop's
+            return await asyncio.to_thread(lambda: [_letter(row) for row in rows])
         return [_letter(row) for row in rows]
 
     async def count(self) -> int:
