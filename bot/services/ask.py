@@ -44,6 +44,7 @@ import numpy as np
 
 from bot.core import ask as core
 from bot.core.bm25 import BM25Index
+from bot.core.text import fold
 from bot.core.vectors import (
     DenseIndex,
     SentenceEncoder,
@@ -614,17 +615,21 @@ class AskService:
         bm: list = []
         dense: list = []
         expansions: dict[str, list[tuple[str, float]]] = {}
+        if mode != "bm25":
+            dense = indexes.dense.search(qvec, CANDIDATES, letter_ids=allowed)
+        english = core.language(question) == "en"
         if terms_text and mode != "dense":
             expansions = self._expansions(indexes.bm25, terms_text)
+            if english and dense:
+                for term, alts in self._translations(indexes.bm25, terms_text, dense).items():
+                    expansions.setdefault(term, []).extend(alts)
             bm = indexes.bm25.search(
                 terms_text, CANDIDATES, letter_ids=allowed, expansions=expansions
             )
-        if mode != "bm25":
-            dense = indexes.dense.search(qvec, CANDIDATES, letter_ids=allowed)
         fused = core.fuse(
             [(h.sentence_id, h.letter_id, h.score, h.coverage) for h in bm],
             [(h.sentence_id, h.letter_id, h.score) for h in dense],
-            w_bm25=core.KEYWORD_W_BM25 if core.is_keyword_query(question) else core.W_BM25,
+            w_bm25=core.bm25_weight(question),
         )
         if mode == "hybrid" and fused and core.W_SECTION:
             self._add_section_evidence(indexes, terms_text, fused, expansions)
@@ -700,6 +705,43 @@ class AskService:
                     chosen.append((other, weight))
             if chosen:
                 out[term] = chosen
+        return out
+
+    def _translations(
+        self, bm25: BM25Index, text: str, dense: Sequence
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Dutch index terms for the English words of a question: the words of the sentences
+        the embeddings found (they are multilingual) whose word embedding is close to an
+        English word's (``victims`` ~ ``slachtoffers`` 0.95, ``housing`` ~ ``huisvesting``
+        0.76; unrelated words < 0.55): BM25 then matches a Dutch passage by its words."""
+        english = [w for w in dict.fromkeys(fold(text).split()) if core.is_english_word(w)]
+        if not english:
+            return {}
+        pool = bm25.sentence_terms(
+            [(h.sentence_id, h.letter_id) for h in dense[: core.TRANSLATE_FROM]]
+        )
+        n = max(len(bm25), 1)
+        pool = {t: df for t, df in pool.items() if df <= max(3, n // 10)}
+        if not pool:
+            return {}
+        surfaces = {bm25.surface(t): t for t in pool}
+        vectors = self._word_vectors(sorted(set(english) | set(surfaces)))
+        names = list(surfaces)
+        matrix = np.stack([vectors[w] for w in names])
+        out: dict[str, list[tuple[str, float]]] = {}
+        for word in english:
+            terms = bm25.query_terms(word)
+            if not terms:
+                continue
+            sims = matrix @ vectors[word]
+            best = np.argsort(-sims)[: core.TRANSLATIONS]
+            chosen = []
+            for i in best.tolist():
+                w = core.translation_weight(float(sims[i]))
+                if w > 0 and surfaces[names[i]] != terms[0]:
+                    chosen.append((surfaces[names[i]], w))
+            if chosen:
+                out[terms[0]] = chosen
         return out
 
     def _word_vectors(self, words: list[str]) -> dict[str, np.ndarray]:

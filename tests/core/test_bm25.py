@@ -31,8 +31,8 @@ def make_index() -> BM25Index:
 def test_terms_are_stemmed_folded_and_keep_negations() -> None:
     terms = Analyzer().terms("De Slachtoffers van de coördinatie zijn NIET gevonden, geen hulp!")
     assert "slachtoffer" in terms  # stemmed
-    assert "coordinatie" in terms  # accents folded
     analyzer = Analyzer()
+    assert analyzer.terms("coordinatie")[0] in terms  # accents folded
     assert "niet" in terms and analyzer.terms("geen")[0] in terms  # negations kept
     assert "de" not in terms and "van" not in terms  # stopwords dropped
 
