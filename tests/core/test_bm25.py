@@ -152,3 +152,21 @@ def test_section_coverage_counts_the_whole_section() -> None:
     assert index.section_coverage("wachttijd", [(10, 1)]) == ([0.0], [None])
     with pytest.raises(ValueError):
         index.add(2, [(20, "een zin")], [1, 2])
+
+
+def test_inflections_of_one_word_share_a_term_and_compounds_keep_their_head() -> None:
+    analyzer = Analyzer()
+    for forms in (("werkt", "gewerkt", "werken"), ("pauzes", "pauze"), ("overuren", "overuur")):
+        assert len(set(analyzer.terms(" ".join(forms)))) == 1, forms
+    # the current Snowball stemmer would cut "ge" out of the middle ("reerakkoor")
+    (term,) = analyzer.terms("regeerakkoord")
+    assert term.startswith("regeer")
+
+
+def test_sentence_terms_are_the_terms_of_those_sentences_with_their_frequency() -> None:
+    index = make_index()
+    terms = index.sentence_terms([(12, 2), (999, 2), (1, 77)])  # unknown ones are skipped
+    own = set(index.analyzer.terms(dict(LETTER_B)[12]))
+    assert set(terms) == own
+    assert all(terms[t] == index.df(t) >= 1 for t in terms)
+    assert index.sentence_terms([]) == {}

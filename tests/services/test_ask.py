@@ -384,3 +384,16 @@ async def test_an_unknown_topic_is_said_never_answered_with_every_recommendation
     reply = await app.answers.answer("aanbevelingen over kinderporno", scope=OPERATOR)
     assert reply.kind == "recommendations" and reply.recommendations is not None
     assert len(reply.recommendations.recommendations) < len(every.recommendations)
+
+
+async def test_an_english_question_is_searched_by_the_dutch_words_it_means(app: Services) -> None:
+    """BM25 matches a Dutch sentence for an English question through the Dutch words that the
+    word embeddings pair with its words ("victims" ~ "slachtoffers")."""
+    candidates = await app.answers.rank("How many victims of trafficking were reported?")
+    lexical = [c for c in candidates if c.bm25_rank is not None and c.coverage > 0]
+    assert lexical
+    records = await app.store.letters.sentences_by_ids([c.sentence_id for c in lexical[:5]])
+    assert any("slachtoffer" in fold(r.text) for r in records)
+    dutch_only = await app.answers.rank("How many victims of trafficking were reported?",
+                                        mode="bm25")  # fmt: skip
+    assert not any(c.coverage > 0.5 for c in dutch_only)  # its own words alone barely match
