@@ -1,8 +1,9 @@
 """BM25 over stemmed, stopword-filtered sentences: pure, in memory, incremental per letter.
 
 Terms are the folded words of a sentence (see :func:`bot.core.text.fold`) without Dutch stopwords
-(negations are kept: "geen capaciteit" is not "capaciteit"), stemmed with Snowball's conservative
-``dutch_porter``. English questions are left to the embeddings (``bot.core.vectors``).
+(negations are kept: "geen capaciteit" is not "capaciteit"), stemmed with Snowball's Dutch
+stemmer (see ``STEMMER``). An English question is matched through the Dutch words that
+``bot.services.ask`` pairs with its words (as expansions, see :meth:`BM25Index.search`).
 
 Layout, built to answer in milliseconds at a million sentences:
 

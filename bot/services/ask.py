@@ -4,7 +4,9 @@ Retrieval is hybrid: BM25 over stemmed, stopword-filtered sentences (:mod:`bot.c
 with semantic search over sentence embeddings (:mod:`bot.core.vectors`, USE multilingual, weights
 shipped in a package), so paraphrases and English questions find Dutch passages. A query term
 is also expanded with index terms that share a compound part with it and whose word embedding
-is close (``coalitieakkoord`` -> ``regeerakkoord``), and each candidate's section (an answer
+is close (``coalitieakkoord`` -> ``regeerakkoord``), an English question's words are paired
+with the Dutch words of the sentences the embeddings found (``victims`` -> ``slachtoffers``,
+:meth:`AskService._translations`), and each candidate's section (an answer
 block, a headed part of a letter) is ranked by the share of the question it holds: a third
 vote. Around retrieval:
 
