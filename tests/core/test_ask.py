@@ -321,3 +321,10 @@ def test_bm25_counts_less_for_english_questions_and_more_for_keywords() -> None:
     assert core.bm25_weight("Waarom daalt het aantal gemelde slachtoffers?") == core.W_BM25
     assert core.bm25_weight("daling gemelde slachtoffers") == core.KEYWORD_W_BM25
     assert core.EN_W_BM25 < core.W_BM25 < core.KEYWORD_W_BM25
+
+
+def test_a_compound_name_is_also_named_by_its_head_role() -> None:
+    assert core.role_heads(["adviesraad", "funderend"]) == ["raad"]
+    assert core.role_heads(["adviescollege"]) == ["college"]
+    assert core.role_heads(["ministerie"]) == ["minister"]
+    assert core.role_heads(["raad", "stichting", "rapporteur", "kinderen"]) == []
