@@ -733,7 +733,11 @@ class AskService:
             [(h.sentence_id, h.letter_id) for h in dense[: core.TRANSLATE_FROM]]
         )
         n = max(len(bm25), 1)
-        pool = {t: df for t, df in pool.items() if df <= max(3, n // 10)}
+        # words in more than a tenth of the sentences are no one's translation; of the others
+        # the most frequent are kept (each is embedded once, then cached)
+        common = max(3, n // 10)
+        kept = sorted(((-df, t) for t, df in pool.items() if df <= common))
+        pool = {t: -neg for neg, t in kept[: core.TRANSLATE_POOL]}
         if not pool:
             return {}
         surfaces = {bm25.surface(t): t for t in pool}
