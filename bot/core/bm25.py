@@ -587,8 +587,15 @@ class BM25Index:
             found: dict[str, None] = {}
             # shared tail (the head of a compound), then shared start (its modifier)
             for size in range(len(term) - 1, MIN_SHARED - 1, -1):
-                for other in self._with_suffix(term[-size:]):
-                    if other != term and self._df[self._vocab[other]] > 0:
+                tail = term[-size:]
+                for other in self._with_suffix(tail):
+                    # the word as written must end in it too: a stem that lost a suffix
+                    # ("zichtbaar" -> "zicht") is no compound of "toezicht"
+                    if (
+                        other != term
+                        and self._df[self._vocab[other]] > 0
+                        and self.analyzer.surface(other).endswith(tail)
+                    ):
                         found.setdefault(other)
                 if len(found) >= limit:
                     break

@@ -170,3 +170,12 @@ def test_sentence_terms_are_the_terms_of_those_sentences_with_their_frequency() 
     assert set(terms) == own
     assert all(terms[t] == index.df(t) >= 1 for t in terms)
     assert index.sentence_terms([]) == {}
+
+
+def test_a_stem_that_lost_its_suffix_is_no_compound_part() -> None:
+    index = BM25Index()
+    index.add(1, [(1, "Het toezicht is streng."), (2, "De daling is zichtbaar."),
+                  (3, "Het markttoezicht groeit.")])  # fmt: skip
+    related = index.related(index.query_terms("toezicht")[0])
+    assert index.query_terms("markttoezicht")[0] in related
+    assert index.query_terms("zichtbaar")[0] not in related  # "zichtbaar" stems to "zicht"
