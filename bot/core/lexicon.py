@@ -32,6 +32,23 @@ def zipf(word: str) -> float:
     return round(math.log10(f) + 9, 2) if f else 0.0
 
 
+_en_freqs: dict[str, float] | None = None
+
+
+@lru_cache(maxsize=65536)
+def zipf_en(word: str) -> float:
+    """Zipf frequency of ``word`` in English (wordfreq's ``en`` list, shipped in the package)."""
+    global _en_freqs
+    if _en_freqs is None:
+        with _lock:
+            if _en_freqs is None:
+                from wordfreq import get_frequency_dict
+
+                _en_freqs = get_frequency_dict("en", wordlist="best")
+    f = _en_freqs.get(word.lower())
+    return round(math.log10(f) + 9, 2) if f else 0.0
+
+
 def is_rare_word(word: str, threshold: float = 3.0) -> bool:
     return zipf(word.strip(".")) < threshold
 
@@ -41,6 +58,7 @@ def warm_up() -> None:
     instead of on the first request, where loading would stall it for half a second."""
     _table()
     lemma("kinderen")
+    zipf_en("the")
 
 
 @lru_cache(maxsize=65536)

@@ -301,3 +301,30 @@ def test_no_such_topic_names_close_ones() -> None:
     assert "geen onderwerp “voetbal”" in line and "sport" in line and "Passages" not in line
     assert "no topic" in core.no_such_topic("recommendations on football", "football", [],
                                             found=True)  # fmt: skip
+
+
+def test_english_content_words_are_told_from_dutch_and_function_words() -> None:
+    for word in ("victims", "housing", "trafficking", "police"):
+        assert core.is_english_word(word), word
+    for word in ("slachtoffers", "huisvesting", "the", "what", "does", "letter", "is", "2023"):
+        assert not core.is_english_word(word), word
+
+
+def test_translation_weight_rises_from_the_minimum_to_full() -> None:
+    assert core.translation_weight(core.TRANSLATE_MIN - 0.01) == 0.0
+    assert 0.0 < core.translation_weight((core.TRANSLATE_MIN + core.TRANSLATE_FULL) / 2) < 1.0
+    assert core.translation_weight(core.TRANSLATE_FULL + 0.2) == 1.0
+
+
+def test_bm25_counts_less_for_english_questions_and_more_for_keywords() -> None:
+    assert core.bm25_weight("Why did the number of reported victims fall?") == core.EN_W_BM25
+    assert core.bm25_weight("Waarom daalt het aantal gemelde slachtoffers?") == core.W_BM25
+    assert core.bm25_weight("daling gemelde slachtoffers") == core.KEYWORD_W_BM25
+    assert core.EN_W_BM25 < core.W_BM25 < core.KEYWORD_W_BM25
+
+
+def test_a_compound_name_is_also_named_by_its_head_role() -> None:
+    assert core.role_heads(["adviesraad", "funderend"]) == ["raad"]
+    assert core.role_heads(["adviescollege"]) == ["college"]
+    assert core.role_heads(["ministerie"]) == ["minister"]
+    assert core.role_heads(["raad", "stichting", "rapporteur", "kinderen"]) == []

@@ -386,3 +386,60 @@ async def test_an_unknown_topic_is_said_never_answered_with_every_recommendation
     reply = await app.answers.answer("aanbevelingen over kinderporno", scope=OPERATOR)
     assert reply.kind == "recommendations" and reply.recommendations is not None
     assert len(reply.recommendations.recommendations) < len(every.recommendations)
+
+
+async def test_an_english_question_is_searched_by_the_dutch_words_it_means(app: Services) -> None:
+    """BM25 matches a Dutch sentence for an English question through the Dutch words that the
+    word embeddings pair with its words ("victims" ~ "slachtoffers")."""
+    candidates = await app.answers.rank("How many victims of trafficking were reported?")
+    lexical = [c for c in candidates if c.bm25_rank is not None and c.coverage > 0]
+    assert lexical
+    records = await app.store.letters.sentences_by_ids([c.sentence_id for c in lexical[:5]])
+    assert any("slachtoffer" in fold(r.text) for r in records)
+    dutch_only = await app.answers.rank("How many victims of trafficking were reported?",
+                                        mode="bm25")  # fmt: skip
+    assert not any(c.coverage > 0.5 for c in dutch_only)  # its own words alone barely match
+
+
+async def test_a_role_that_fits_many_letters_does_not_narrow_the_search(app: Services) -> None:
+    """ "de minister" is the addressee of six letters here: restricting the answer to those
+    would lose the one letter that says what is asked of housing corporations."""
+    await app.warm()
+    named = []
+    for i, name in enumerate(("Noord", "Zuid", "Oost", "West", "Midden", "Kust")):
+        record, _, _ = await app.letters.add_upload(
+            HandmadeLetter(
+                sender=f"Stichting Jeugdopvang {name}",
+                reference=f"R-{i}",
+                page2=[*HandmadeLetter().page2, "Wij vragen de minister om een reactie."],
+            )
+            .text()
+            .encode(),
+            filename=f"opvang-{i}.txt",
+            guild_id=None,
+        )
+        named.append(record.id)
+    housing, _, _ = await app.letters.add_upload(
+        HandmadeLetter(
+            sender="Gemeente Leerdingen",
+            recipient_lines=["De gemeenteraad van Leerdingen"],
+            salutation="Geachte leden van de raad,",
+            page1=[
+                "Met deze brief informeren wij u over de huisvesting van dakloze jongeren.",
+                "Woningen",
+                "Van woningcorporaties vragen wij om jongeren die uit de opvang komen",
+                "voorrang te geven bij de toewijzing van een sociale huurwoning, zodat",
+            ],
+        )
+        .text()
+        .encode(),
+        filename="huisvesting.txt",
+        guild_id=None,
+    )
+    assert app.catalog.view(OPERATOR).ids and len(app.catalog.view(OPERATOR).ids) == 8
+    answer = await app.answers.ask("Wat wil de minister van woningcorporaties?", scope=OPERATOR)
+    assert answer.found and not answer.letters
+    assert any(
+        p.letter_id == housing.id and "woningcorporaties" in fold(p.text)
+        for p in answer.passages[:3]
+    )
