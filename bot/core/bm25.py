@@ -306,7 +306,7 @@ class BM25Index:
     # ------------------------------------------------------------------ saving and loading
 
     _PER_LETTER = ("_letter_rows", "_letter_terms", "_letter_sids", "_letter_sec_ids",
-                   "_letter_row_sec", "_letter_entry_sec")  # fmt: skip
+                   "_letter_row_sec", "_letter_entry_sec", "_letter_counts")  # fmt: skip
 
     def export_state(self) -> tuple[dict[str, np.ndarray], dict[str, object], dict[str, object]]:
         """Everything the index is (storage only: nothing is recomputed, so a loaded index

@@ -448,6 +448,11 @@ class StoreBM25:
     def related(self, term: str, *, limit: int = 40) -> list[str]:
         return []  # compound-part expansion needs the whole vocabulary in memory
 
+    def sentence_terms(self, pairs: Sequence[tuple[int, int]]) -> dict[str, int]:
+        # the Dutch words an English question is matched by (bot.services.ask) come from the
+        # in-memory postings; here an English question is answered by its meaning alone
+        return {}
+
     def search(
         self,
         query: str,

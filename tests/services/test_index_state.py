@@ -123,6 +123,9 @@ def test_bm25_loaded_scores_and_changes_as_the_original(tmp_path: Path) -> None:
             pairs = [(data[2][1][0], 2), (data[3][0][0], 3), (12345, 9)]
             assert loaded.section_coverage(q, pairs) == original.section_coverage(q, pairs)
         assert loaded.related("coalitieakkoord") == original.related("coalitieakkoord")
+        held = [(data[2][1][0], 2), (data[3][0][0], 3), (data[10][2][0], 10)]
+        assert loaded.sentence_terms(held) == original.sentence_terms(held)
+        assert original.sentence_terms(held)  # the terms English questions are matched by
         assert loaded.surface("kinder") == original.surface("kinder")
         assert loaded.concentration("mensenhandel", {1, 2}) == original.concentration(
             "mensenhandel", {1, 2}
