@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
-from bot.core.state import StateError
+from bot.core.state import StateError, join_words, split_words
 from bot.core.text import fold
 from bot.core.vocabulary import NEGATIONS, STOPWORDS
 
@@ -336,9 +336,9 @@ class BM25Index:
                 arrays[name + ".ends"] = np.cumsum([len(p) for p in parts], dtype=np.int64)
                 arrays[name] = np.concatenate(parts) if parts else np.zeros(0, np.int64)
             blobs: dict[str, object] = {
-                "terms": "\n".join(terms).encode(),
-                "stems": "\n".join(stems).encode(),
-                "surfaces": "\n".join(self.analyzer._surface[t] for t in stems).encode(),
+                "terms": join_words(terms),
+                "stems": join_words(stems),
+                "surfaces": join_words([self.analyzer._surface[t] for t in stems]),
             }
             meta = {
                 "terms": len(terms),
@@ -362,7 +362,7 @@ class BM25Index:
         """The index :meth:`export_state` described (read-only memory maps are fine: what
         changes in place is copied). ValueError when the parts do not fit together."""
         index = cls(analyzer, k1=float(meta["k1"]), b=float(meta["b"]))  # type: ignore[arg-type]
-        terms = _lines(blobs["terms"], int(meta["terms"]))  # type: ignore[call-overload]
+        terms = split_words(blobs["terms"], int(meta["terms"]))  # type: ignore[call-overload]
         index._vocab = dict(zip(terms, range(len(terms)), strict=True))
         n = int(meta["rows"])  # type: ignore[call-overload]
         indptr = arrays["indptr"]
@@ -402,8 +402,8 @@ class BM25Index:
             setattr(index, name, {
                 lid: data[a:b] for lid, a, b in zip(lids, starts, ends, strict=True)
             })  # fmt: skip
-        stems = _lines(blobs["stems"], int(meta["stems"]))  # type: ignore[call-overload]
-        surfaces = _lines(blobs["surfaces"], int(meta["stems"]))  # type: ignore[call-overload]
+        stems = split_words(blobs["stems"], int(meta["stems"]))  # type: ignore[call-overload]
+        surfaces = split_words(blobs["surfaces"], int(meta["stems"]))  # type: ignore[call-overload]
         index.analyzer._surface.update(zip(stems, surfaces, strict=True))
         return index
 
@@ -750,16 +750,6 @@ class BM25Index:
             out.append(self._backward[i][::-1])
             i += 1
         return out
-
-
-def _lines(blob: object, count: int) -> list[str]:
-    """``count`` words stored a line each (index terms never hold a line break)."""
-    if count == 0:
-        return []
-    words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
-    if len(words) != count:
-        raise StateError(f"{len(words)} words stored, expected {count}")
-    return words
 
 
 def _grown(arr: np.ndarray, need: int) -> np.ndarray:

@@ -58,7 +58,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
-from bot.core.state import StateError
+from bot.core.state import StateError, join_words, split_words
 from bot.core.text import damage, fold
 from bot.core.vocabulary import STOPWORDS
 
@@ -955,8 +955,8 @@ class QuoteIndex:
             "sorted_ids": np.asarray(lk.sorted_ids, dtype=np.int32),
         }
         blobs: dict[str, object] = {
-            "words": _join(vocab.words),
-            "grams": _join(list(lk.gram_ids)),
+            "words": join_words(vocab.words),
+            "grams": join_words(list(lk.gram_ids)),
         }
         for i, seg in enumerate(self._segments):
             arrays |= {
@@ -987,7 +987,7 @@ class QuoteIndex:
         those that change are copied). ValueError when the parts do not fit together."""
         index = cls()
         vocab = index.vocab
-        words = _split(blobs["words"], int(meta["words"]))
+        words = split_words(blobs["words"], int(meta["words"]))
         if len(arrays["df"]) != len(words):
             raise StateError("the vocabulary does not match its counts")
         vocab.words = words
@@ -997,7 +997,7 @@ class QuoteIndex:
         vocab.df = np.zeros(max(1024, len(words)), dtype=np.int64)
         vocab.df[: len(words)] = arrays["df"]
         n = int(meta["lookup_n"])
-        grams = _split(blobs["grams"], int(meta["grams"]))
+        grams = split_words(blobs["grams"], int(meta["grams"]))
         sorted_ids = np.asarray(arrays["sorted_ids"], dtype=np.int64).tolist()
         gram_ptr, gram_words = arrays["gram_ptr"], arrays["gram_words"]
         if (
@@ -1113,24 +1113,6 @@ class QuoteIndexBuilder:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _join(strings: Sequence[str]) -> bytes:
-    """Words (never holding a line break) as one UTF-8 buffer, a line each."""
-    blob = "\n".join(strings).encode()
-    if strings and blob.count(b"\n") != len(strings) - 1:
-        raise StateError("a word holds a line break")
-    return blob
-
-
-def _split(blob: object, count: int) -> list[str]:
-    """The ``count`` words :func:`_join` wrote."""
-    if count == 0:
-        return []
-    words = bytes(blob).decode().split("\n")  # type: ignore[call-overload]
-    if len(words) != count:
-        raise StateError(f"{len(words)} words stored, expected {count}")
-    return words
 
 
 def _rows_of(seg: _Segment, rows: np.ndarray) -> Iterator[QuoteRow]:

@@ -59,7 +59,7 @@ from bot.core.vectors import (
 )
 from bot.services.background import off_the_query_path
 from bot.services.catalog import Catalog
-from bot.services.index_cache import IndexCache, code_version, diff, manifest
+from bot.services.index_cache import IndexCache, code_version, diff, manifest, saved_or_built
 from bot.services.lazy import LazyIndex
 from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
@@ -915,21 +915,16 @@ class AskService:
             log.exception("loading the question models failed")
 
     async def _build_indexes(self) -> _Indexes:
-        indexes = await self._load_saved()
         total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
-        cache = self.cache
-        # built and saved by a child process, then loaded: the loop never waits on it
-        if (
-            indexes is None
-            and cache is not None
-            and cache.builds_in_child(total)
-            and await cache.build_in_child("ask", lambda p: self._indexes.advance(0.9 * p))
-        ):
-            indexes = await self._load_saved()
-        if indexes is None:
-            indexes = await self._build_from_store()
-            if self.cache is not None and self.cache.enabled:
-                self.cache.spawn(self.save())
+        return await saved_or_built(
+            self.cache, "ask", total, load=self._load_saved, build=self._build_and_save,
+            progress=self._indexes.advance,
+        )  # fmt: skip
+
+    async def _build_and_save(self) -> _Indexes:
+        indexes = await self._build_from_store()
+        if self.cache is not None and self.cache.enabled:
+            self.cache.spawn(self.save())
         return indexes
 
     # ------------------------------------------------------------------ saved copy

@@ -39,10 +39,10 @@ import mmap
 import os
 import shutil
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -398,6 +398,32 @@ class IndexCache:
                 )
             out["indexes"][name] = entry
         return out
+
+
+T = TypeVar("T")
+
+
+async def saved_or_built(
+    cache: IndexCache | None,
+    name: str,
+    sentences: int,
+    *,
+    load: Callable[[], Awaitable[T | None]],
+    build: Callable[[], Awaitable[T]],
+    progress: Callable[[float], None],
+) -> T:
+    """Index ``name``: the saved copy (``load``: with what changed since), else built and saved
+    by a child process and then loaded (the bot's loop never waits on the build), else built
+    in this process (``build``, which saves it for the next start)."""
+    index = await load()
+    if (
+        index is None
+        and cache is not None
+        and cache.builds_in_child(sentences)
+        and await cache.build_in_child(name, lambda p: progress(0.9 * p))
+    ):
+        index = await load()
+    return index if index is not None else await build()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -23,7 +23,7 @@ from bot.core.quote_index import (
     QuoteRow,
 )
 from bot.services.catalog import Catalog
-from bot.services.index_cache import IndexCache, code_version, diff, manifest
+from bot.services.index_cache import IndexCache, code_version, diff, manifest, saved_or_built
 from bot.services.lazy import LazyIndex
 from bot.services.scope import Scope
 from bot.services.search_backend import StoreQuoteSearch
@@ -252,14 +252,9 @@ class QuoteService:
             if not isinstance(prefix, str) or not prefix.strip():
                 return []
             limit = max(1, min(int(limit), MAX_LIMIT))
-            allowed: Collection[int] | None
-            if letter is not None and str(letter).strip():
-                record = self._letter_in_scope(str(letter), scope)
-                if record is None:
-                    return []
-                allowed = (record.id,)
-            else:
-                allowed = self.catalog.visible_ids(scope)
+            known, allowed = self._suggesting_from(scope, letter)
+            if not known:
+                return []
             out = []
             for hit in index.suggest(prefix, letters=allowed, limit=limit):
                 if self._may_see(scope, hit):
@@ -269,6 +264,16 @@ class QuoteService:
         except Exception:
             log.exception("quote autocomplete failed for %r", prefix)
             return []
+
+    def _suggesting_from(
+        self, scope: Scope, letter: str | None
+    ) -> tuple[bool, Collection[int] | None]:
+        """The letters autocomplete draws from: the one named (False: not one ``scope`` sees),
+        else every letter ``scope`` sees."""
+        if letter is not None and str(letter).strip():
+            record = self._letter_in_scope(str(letter), scope)
+            return record is not None, (record.id,) if record is not None else ()
+        return True, self.catalog.visible_ids(scope)
 
     # ------------------------------------------------------------------ store-backed
 
@@ -298,14 +303,9 @@ class QuoteService:
         if not isinstance(prefix, str) or not prefix.strip():
             return []
         limit = max(1, min(int(limit), MAX_LIMIT))
-        allowed: Collection[int] | None
-        if letter is not None and str(letter).strip():
-            record = self._letter_in_scope(str(letter), scope)
-            if record is None:
-                return []
-            allowed = (record.id,)
-        else:
-            allowed = self.catalog.visible_ids(scope)
+        known, allowed = self._suggesting_from(scope, letter)
+        if not known:
+            return []
         base = (scope, letter, limit)
         key = (*base, prefix)
         if key not in self._suggested and key not in self._suggesting:
@@ -351,23 +351,19 @@ class QuoteService:
     # ------------------------------------------------------------------ internals
 
     async def _build(self) -> QuoteIndex:
-        index = await self._load_saved()
         total = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
-        cache = self.cache
-        # built and saved by a child process, then loaded: the loop never waits on it
-        if (
-            index is None
-            and cache is not None
-            and cache.builds_in_child(total)
-            and await cache.build_in_child("quote", lambda p: self._index.advance(0.9 * p))
-        ):
-            index = await self._load_saved()
-        if index is None:
+
+        async def build() -> QuoteIndex:
             index = await build_quote_index(self.store, total=total, progress=self._index.advance)
             await asyncio.to_thread(trim_heap)
             log.info("quote index built: %d sentences", len(index))
             self._save_later()
-        return index
+            return index
+
+        return await saved_or_built(
+            self.cache, "quote", total, load=self._load_saved, build=build,
+            progress=self._index.advance,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ saved copy
 
