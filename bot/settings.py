@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # process, the default: the best answers) or ``store`` (PostgreSQL finds them: the process
     # holds no index of every sentence, at some cost in answers and latency; see the README).
     search: Literal["memory", "store"] = Field(default="memory", alias="BRIEFBOT_SEARCH")
+    # Processes that read, parse and analyse files when many are ingested at once (unset: one
+    # per core, at most 4; 1 reads them in a thread of this process).
+    read_workers: int | None = Field(default=None, ge=1, le=32, alias="BRIEFBOT_READ_WORKERS")
 
     @field_validator("discord_token", mode="before")
     @classmethod

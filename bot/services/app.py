@@ -134,6 +134,7 @@ class Services:
             backfill=self.answers.backfill,
             pending=lambda: self.answers.pending().pending_sentences,
             bundled=settings.letters_dir,
+            read_workers=settings.read_workers,
             publish=self.changes.publish,
         )
         self.digests = DigestService(

@@ -7,6 +7,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from bot.services import letters as svc
 from bot.services.app import Services
 from bot.services.letters import pool
@@ -129,13 +132,15 @@ async def test_few_files_are_read_here(tmp_path, monkeypatch):
     assert [r.path for r in read] == many
 
 
-def test_reading_workers_follow_the_setting(monkeypatch):
-    monkeypatch.setenv("BRIEFBOT_READ_WORKERS", "1")
-    assert pool.reading_workers() == 1
+def test_reading_workers_follow_the_setting(monkeypatch, tmp_path):
     monkeypatch.setenv("BRIEFBOT_READ_WORKERS", "3")
-    assert pool.reading_workers() == 3
-    monkeypatch.delenv("BRIEFBOT_READ_WORKERS")
+    settings = Settings(BRIEFBOT_DB=str(tmp_path / "s.sqlite3"))
+    assert settings.read_workers == 3 and pool.reading_workers(settings.read_workers) == 3
+    assert pool.reading_workers(1) == 1
     assert 1 <= pool.reading_workers() <= pool.MAX_WORKERS
+    monkeypatch.setenv("BRIEFBOT_READ_WORKERS", "0")
+    with pytest.raises(ValidationError):
+        Settings(BRIEFBOT_DB=str(tmp_path / "s.sqlite3"))
 
 
 async def test_the_analysis_made_where_a_letter_is_read_is_the_one_used(tmp_path):

@@ -53,11 +53,10 @@ class FileReading:
     error: BaseException | None = None
 
 
-def reading_workers() -> int:
-    """Reading processes for a large ingest: every core this process may use, at most
-    :data:`MAX_WORKERS` (``BRIEFBOT_READ_WORKERS`` overrides; 1 reads in a thread)."""
-    configured = os.environ.get("BRIEFBOT_READ_WORKERS", "").strip()
-    if configured.isdigit():
+def reading_workers(configured: int | None = None) -> int:
+    """Reading processes for a large ingest: ``configured`` (``BRIEFBOT_READ_WORKERS``; 1 reads
+    in a thread), else every core this process may use, at most :data:`MAX_WORKERS`."""
+    if configured is not None:
         return max(1, min(int(configured), 32))
     try:
         cores = len(os.sched_getaffinity(0))

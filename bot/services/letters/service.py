@@ -17,6 +17,7 @@ from typing import Literal
 
 from bot.services.catalog import Catalog, LetterIndex
 from bot.services.letters.ingest import ingest_paths, ingest_upload, letter_view
+from bot.services.letters.pool import reading_workers
 from bot.services.letters.report import Ingested, IngestReport, LetterView, Warned
 from bot.services.vectors import EMBED_INLINE
 from bot.store import LetterRecord, Store
@@ -42,6 +43,7 @@ class LetterService:
         pending: Callable[[], int] | None = None,
         bundled: Path,
         publish: Publish = _unsaid,
+        read_workers: int | None = None,
     ) -> None:
         """``indexes`` hear of every letter added or removed; ``backfill`` computes the vectors
         the letters still wait for (the ask service's), ``pending`` says how many sentences
@@ -54,6 +56,7 @@ class LetterService:
         self._backfill = backfill
         self._pending = pending or (lambda: 0)
         self.bundled = bundled
+        self.read_workers = read_workers  # BRIEFBOT_READ_WORKERS (None: one per core)
         self._write_lock = asyncio.Lock()
         self._publish = publish
 
@@ -98,6 +101,7 @@ class LetterService:
                 replace=replace,
                 on_file=on_file,
                 on_stored=self._stored,
+                workers=reading_workers(self.read_workers),
             )
             if vectors == "wait":
                 await self._fill_vectors(report)
