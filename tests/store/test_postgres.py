@@ -223,6 +223,16 @@ def test_copy_moves_a_store_to_postgresql_checked(capsys, tmp_path: Path, pg_url
     )
     for table, n in counts.items():
         assert asyncio.run(scalar(pg_url, f"SELECT count(*) FROM {table}")) == n, table
+    # the vocabulary, counted once after the copy, is what its trigger would have kept
+    recount = (
+        "SELECT count(*) FROM (SELECT t.kind, t.term, count(*) AS df FROM sentences AS s,"
+        " briefbot_terms(s.norm) AS t GROUP BY t.kind, t.term) AS want FULL JOIN vocabulary AS v"
+        " USING (kind, term) WHERE v.df IS DISTINCT FROM want.df"
+    )
+    assert asyncio.run(scalar(pg_url, recount)) == 0
+    assert asyncio.run(scalar(pg_url, "SELECT count(*) FROM vocabulary")) > 100
+    trigger = "SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'sentences_vocabulary_add'"
+    assert asyncio.run(scalar(pg_url, trigger)) == "O"  # on again after the copy
 
     # the same answers from either store
     question = "Wat vraagt de rapporteur aan de informateur?"
