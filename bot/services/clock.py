@@ -27,8 +27,11 @@ class SystemClock:
         delay = min((when - self.now()), MAX_SLEEP).total_seconds()
         if delay <= 0:
             return
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+        # that arrives as its timeout fires, and a job that should stop would run on
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=delay)
+            async with asyncio.timeout(delay):
+                await wake.wait()
 
 
 class ManualClock:

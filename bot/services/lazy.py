@@ -83,8 +83,9 @@ class LazyIndex(Generic[T]):
         task = self._task
         if wait is None:
             return await asyncio.shield(task)
-        with contextlib.suppress(TimeoutError):
-            return await asyncio.wait_for(asyncio.shield(task), wait)
+        with contextlib.suppress(TimeoutError):  # (asyncio.timeout: see clock.sleep_until)
+            async with asyncio.timeout(wait):
+                return await asyncio.shield(task)
         raise Refused("still_loading", seconds=self.eta())
 
     @asynccontextmanager

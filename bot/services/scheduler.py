@@ -43,6 +43,15 @@ class _Entry:
     task: asyncio.Task[None] | None = None
 
 
+def _stop_if_asked() -> None:
+    """A job asked to stop stops, even when a library swallowed the cancellation on its way
+    (Python 3.11's ``asyncio.wait_for`` can, as its timeout fires): otherwise ``stop`` would
+    wait for it for ever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -105,6 +114,7 @@ class Scheduler:
                 entry.rounds += 1
                 entry.idle.set()
                 await clock.sleep_until(due or clock.now() + IDLE, entry.wake)
+                _stop_if_asked()
             except asyncio.CancelledError:
                 raise
             except Exception:

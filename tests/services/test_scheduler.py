@@ -85,3 +85,34 @@ def test_one_job_per_name() -> None:
     scheduler.add(Job(ManualClock(START), every=timedelta(hours=1)))
     with pytest.raises(RuntimeError, match="scheduled already"):
         scheduler.add(Job(ManualClock(START), every=timedelta(hours=1)))
+
+
+async def test_a_job_that_swallows_its_cancellation_still_stops() -> None:
+    """A cancellation lost inside a round (Python 3.11's ``asyncio.wait_for`` can lose one as
+    its timeout fires) must not keep the job running: ``stop`` would wait for ever."""
+
+    class Swallowing:
+        name = "job"
+
+        def __init__(self) -> None:
+            self.started = asyncio.Event()
+            self.swallowed = 0
+
+        async def run(self) -> datetime:
+            self.started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                self.swallowed += 1  # a library that lost it: the round ends as if nothing
+            return START
+
+    clock = ManualClock(START)
+    scheduler = Scheduler(clock)
+    job = Swallowing()
+    scheduler.add(job)
+    scheduler.start()
+    await asyncio.wait_for(job.started.wait(), 5)
+    stopping = asyncio.ensure_future(scheduler.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)  # (never cancels: a failure, not a hang)
+    assert done == {stopping}, "the job did not stop"
+    assert job.swallowed == 1 and not scheduler.running("job")

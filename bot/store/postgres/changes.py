@@ -132,8 +132,10 @@ class PostgresChangeFeed:
         if self._latest > cursor:
             return True
         self._notified.clear()
+        # asyncio.timeout, not wait_for (which can swallow a cancellation on Python 3.11)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._notified.wait(), within)
+            async with asyncio.timeout(within):
+                await self._notified.wait()
         if self._latest > cursor:
             return True
         # not notified (or the listening connection was lost): look at the table itself
