@@ -2,7 +2,7 @@
 
     python bench/ask_quality.py                 # dev and test, totals
     python bench/ask_quality.py --split dev -v  # dev only, every miss listed (for tuning)
-    python bench/ask_quality.py --split all+test3  # and the held-out test3 (score it once)
+    python bench/ask_quality.py --split all+test4  # and the held-out test4 (score it once)
 
 Three question sets, each split into **dev** (tune on it) and **test** (score once, at the end;
 misses are never listed):
@@ -55,11 +55,11 @@ from bot.settings import Settings  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
 DOCUMENTS = ROOT / "bench" / "eval" / "documents"
-SPLITS = ("dev", "test", "test2")
-# Held out in round 3 of issue 10 (``test`` and ``test2`` were held out in rounds 1 and 2 and are
-# tuning data since):
+SPLITS = ("dev", "test", "test2", "test3")
+# Held out in round 4 of issue 10 (``test``, ``test2`` and ``test3`` were held out in rounds 1-3 and
+# are tuning data since):
 # scored once, at the end, only when asked for; its misses are never listed.
-HELD_OUT = ("test3",)
+HELD_OUT = ("test4",)
 
 
 def load_questions() -> list[dict]:
@@ -218,11 +218,13 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--split", choices=("dev", "test", "test2", "all", "test3", "all+test3"), default="all"
+        "--split",
+        choices=("dev", "test", "test2", "test3", "all", "test4", "all+test4"),
+        default="all",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list the dev misses")
     args = parser.parse_args(argv)
-    splits = {"all": SPLITS, "all+test3": SPLITS + HELD_OUT}.get(args.split, (args.split,))
+    splits = {"all": SPLITS, "all+test4": SPLITS + HELD_OUT}.get(args.split, (args.split,))
     return asyncio.run(run(splits, args.verbose))
 
 

@@ -5,11 +5,12 @@ Run as ``python bench/metadata_quality.py`` from the repository root. It scores 
 
 * ``corpus``: the 26 letters of the Nationaal Rapporteur (``../shared/corpus/letters``;
   ``index.csv`` gives date, addressee and signatory; skipped when absent);
-* ``dev``, ``test``, ``test2`` and ``test3``: documents of other senders in
+* ``dev``, ``test``, ``test2``, ``test3`` and ``test4``: documents of other senders in
   ``bench/eval/documents`` (labels in the ``.json`` next to each ``.txt``). Rules are tuned on
-  ``dev``, ``test`` (since round 2) and ``test2`` (since round 3); ``test3`` is held out, scored
-  once, at the end: ``--splits ...,test3`` or ``--test`` (the default leaves it out) and its
-  misses are never listed. ``a+b`` pools splits into one figure (``dev+test+test2``).
+  ``dev``, ``test`` (since round 2), ``test2`` (since round 3) and ``test3`` (since round 4);
+  ``test4`` is held out, scored once, at the end: ``--splits ...,test4`` or ``--test`` (the
+  default leaves it out) and its misses are never listed. ``a+b`` pools splits into one figure
+  (``dev+test+test2+test3``).
 
 Each document is read in its clean form and in its damaged form (``bot.core.text.damage``:
 lowercase, no digits, no punctuation but ``.``, accents turned into gaps). In the damaged form
@@ -53,7 +54,8 @@ DOCS = ROOT / "bench" / "eval" / "documents"
 SHARED = ROOT.parent / "shared" / "corpus"
 FIELDS = ("sender", "signatory", "signatory_role", "recipient", "date", "subject", "reference")
 CORE = ("signatory", "date", "subject", "sender")
-HELD_OUT = ("test3/",)  # scored once, at the end; ``test`` and ``test2`` were held out before
+# Scored once, at the end; ``test``, ``test2`` and ``test3`` were held out before.
+HELD_OUT = ("test4/",)
 _TITLES = frozenset("mr drs dr prof ir ing mw mevr dhr ds bc ba ma msc llm phd".split())
 _ROLES = frozenset("minister staatssecretaris de heer mevrouw".split())
 _LEADING = frozenset({"aan", "de", "het", "t", "a"})
@@ -307,11 +309,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--splits",
-        default="corpus,dev,test,test2,dev+test+test2",
-        help="comma-separated: corpus, dev, test, test2 (tuning data; ``a+b`` pools splits), "
-        "test3 (held out: score it once, at the end; its misses are never listed)",
+        default="corpus,dev,test,test2,test3,dev+test+test2+test3",
+        help="comma-separated: corpus, dev, test, test2, test3 (tuning data; ``a+b`` pools), "
+        "test4 (held out: score it once, at the end; its misses are never listed)",
     )
-    ap.add_argument("--test", action="store_true", help="also score the held-out test3 (once)")
+    ap.add_argument("--test", action="store_true", help="also score the held-out test4 (once)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = ap.parse_args()
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]

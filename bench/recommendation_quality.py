@@ -1,10 +1,10 @@
 """Measure the recommendation classifier (bot.core.recommend) against hand labels.
 
 Run as ``python bench/recommendation_quality.py`` from the repository root. ``-v`` lists every
-disagreement; ``--splits rapporteur,dev,test,test2,dev+test+test2`` picks the sets (``a+b``
-pools splits into one figure; ``test`` and ``test2``, held out in rounds 1 and 2, are tuning
-data since; ``test3`` is held out: score it once, at the end; its disagreements are never
-listed; ``--test`` adds it).
+disagreement; ``--splits rapporteur,dev,test,test2,test3,dev+test+test2+test3`` picks the sets
+(``a+b`` pools splits into one figure; ``test``, ``test2`` and ``test3``, held out in rounds 1-3,
+are tuning data since; ``test4`` is held out: score it once, at the end; its disagreements are
+never listed; ``--test`` adds it).
 
 Two labelled sets:
 
@@ -15,8 +15,8 @@ Two labelled sets:
   ``damaged sentence`` (``bot.core.text.damage`` of it) and ``damaged letter`` (the whole letter
   damaged and parsed again, each label found again by fuzzy alignment; needs
   ``../shared/corpus``).
-- ``bench/eval/documents/{dev,test,test2,test3}``: documents of other senders (ministries, advisory
-  boards, associations, inspectorates, municipalities, answers to parliamentary questions,
+- ``bench/eval/documents/{dev,test,test2,test3,test4}``: documents of other senders (ministries,
+  advisory boards, associations, inspectorates, municipalities, answers to parliamentary questions,
   notes) with their recommendations labelled (every other sentence is not one). Each document is
   read as briefbot reads it (parsed, clean and damaged; see ``bench/eval_docs.py``), every
   sentence is classified with the author the document names
@@ -287,8 +287,8 @@ def main() -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="list the disagreements")
     add_splits(
         ap,
-        default="rapporteur,dev,test,test2,dev+test+test2",
-        names="rapporteur, dev, test, test2",
+        default="rapporteur,dev,test,test2,test3,dev+test+test2+test3",
+        names="rapporteur, dev, test, test2, test3",
     )
     args = ap.parse_args()
     splits = chosen_splits(args)

@@ -1,14 +1,14 @@
 """How much of a document's main points its summary covers, against plain methods.
 
 Run as ``python bench/summary_quality.py`` from the repository root; ``--splits
-dev,test,test2,dev+test+test2`` picks the sets (``a+b`` pools splits into one figure; ``test``
-and ``test2``, held out in rounds 1 and 2, are tuning data since; ``test3`` is held out: score
-it once, at the end; ``--test`` adds it); ``-v`` prints each tuning document's summary and the
-main points it misses.
+dev,test,test2,test3,dev+test+test2+test3`` picks the sets (``a+b`` pools splits into one
+figure; ``test``, ``test2`` and ``test3``, held out in rounds 1-3, are tuning data since; ``test4``
+is held out: score it once, at the end; ``--test`` adds it); ``-v`` prints each tuning
+document's summary and the main points it misses.
 
-The documents are ``bench/eval/documents/{dev,test,test2}`` (other senders: ministries, advisory
-boards, associations, inspectorates, municipalities, answers, notes): each has labelled main
-points, every point a short description and the sentences that carry it. A summary *covers* a
+The documents are ``bench/eval/documents/{dev,test,test2,test3}`` (other senders: ministries,
+advisory boards, associations, inspectorates, municipalities, answers, notes): each has labelled
+main points, every point a short description and the sentences that carry it. A summary *covers* a
 point when it holds one of those sentences. Each document is read as briefbot reads it
 (``bench/eval_docs.py``; clean, and damaged with ``bot.core.text.damage``), and every method of
 ``bot.core.summarize`` picks ``k`` sentences, for ``k`` = 3, 5 and 10 and for the length the
@@ -161,7 +161,9 @@ def bundled(*, verbose: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="print the dev summaries")
-    add_splits(ap, default="dev,test,test2,dev+test+test2", names="dev, test, test2")
+    add_splits(
+        ap, default="dev,test,test2,test3,dev+test+test2+test3", names="dev, test, test2, test3"
+    )
     args = ap.parse_args()
     splits = chosen_splits(args)
     for split in splits:

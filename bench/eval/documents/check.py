@@ -1,7 +1,7 @@
 """Check the held-out evaluation documents and their labels (stdlib only; does not import ``bot``).
 
 For every ``<split>/<stem>.json`` beside a ``<stem>.txt`` (splits ``dev``, ``test``, ``test2``,
-``test3``):
+``test3``, ``test4``):
 
 - the JSON parses and has the fields and values the README describes;
 - ``id`` is the file stem and ``split`` is the folder;
@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPLITS = ("dev", "test", "test2", "test3")
+SPLITS = ("dev", "test", "test2", "test3", "test4")
 ANSWERS_DEV2 = HERE.parent / "answers-dev2"
 GENRES = {"letter", "answers", "note", "report"}
 TEMPLATES = set(
