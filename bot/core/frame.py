@@ -24,6 +24,14 @@ _TOKEN = re.compile(r"\S+")
 _SUBJECT = re.compile(r"\b(?:onderwerp|betreft)\b")
 _SALUTATION = re.compile(r"\b" + SALUTATION_RE + r"\b")
 _CLOSING = re.compile(r"\b" + CLOSING_RE + r"\b")
+#: Any ``Met <adjective> groet(en)`` closing (``met sportieve groet``, ``met warme groeten``,
+#: ``met vriendelijke en collegiale groet``): an inflected adjective, not a determiner, before
+#: ``groet``. Taken as the closing only where it opens a printed line (clean text) or, in
+#: damaged text, where a name follows it within a few words.
+_ANY_GREETING = re.compile(
+    r"\bmet (?:zeer )?(?!(?:de|deze|die|een|onze|mijne|zijn|haar|hun|uw|elke|iedere)\b)"
+    r"[a-z]{3,}e (?:en (?:zeer )?[a-z]{3,}e )?groet(?:en)?\b"
+)
 _POSTBUS_TAIL = re.compile(r"\s?postbus(?: [a-z]{1,2})? (?:(?:den|de|het|s|ter|ten) )?[a-z]+$")
 # the postcode's letters are not a word that joins a name (``Voedselzekerheid en Natuur``)
 _STREET_TAIL = re.compile(
@@ -167,6 +175,10 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
         if not _inside_block(layout, m.start()):
             closing = m
             break
+    for m in _ANY_GREETING.finditer(text, body_start, closing.start() if closing else n):
+        if not _inside_block(layout, m.start()) and _greeting_closes(text, m, breaks):
+            closing = m
+            break
     body_end = n
     if closing:
         frame.closing = Span(closing.start(), closing.end())
@@ -185,6 +197,16 @@ def find_frame(text: str, layout: Layout, breaks: LineBreaks | None = None) -> F
             frame.annex = annex
     frame.body = Span(body_start, body_end)
     return frame
+
+
+def _greeting_closes(text: str, m: re.Match[str], breaks: LineBreaks | None) -> bool:
+    """A ``Met <adjective> groet`` match closes the letter: it opens a printed line (clean
+    text), or is the last sentence-like stretch before the signature (damaged text: no full
+    stop between it and the next words)."""
+    if breaks is not None:
+        return breaks.line_starts_at(m.start())
+    rest = text[m.end() : m.end() + 60].split()
+    return bool(rest) and not rest[0].endswith(".")
 
 
 def _is_label(text: str, m: re.Match[str], breaks: LineBreaks | None) -> bool:

@@ -182,6 +182,11 @@ def _join_address_lines(raw: str) -> str | None:
             continue
         if out and _PERSON_LINE.match(line):
             continue  # ``mevrouw drs. C.M. Oudejans`` under the function addressed
+        if out and _MINISTRY_LINE.match(line) and _ADDRESSED_OFFICE.match(out):
+            # ``de Minister van X`` / ``Ministerie van Y``: the ministry under the office
+            # addressed is where it sits (its address), not a second addressee
+            postal = postal or bool(out)
+            continue
         first = line.split(" ", 1)[0]
         if out and postal:
             out += " en " + (line[0].lower() + line[1:] if first in ("De", "Het") else line)
@@ -195,6 +200,12 @@ def _join_address_lines(raw: str) -> str | None:
     return out or None
 
 
+_MINISTRY_LINE = re.compile(r"ministerie\s+van\s+\S", re.IGNORECASE)
+_ADDRESSED_OFFICE = re.compile(
+    r"(?:aan\s+)?(?:de\s+)?(?:minister(?:-president)?|staatssecretaris)\s+(?:van|voor)\s",
+    re.IGNORECASE,
+)
+
 _PERSON_TAIL = re.compile(
     r"\s(?:t\.a\.v\.|ter attentie van|mevrouw|mevr\.|mw\.|de heer|dhr\.)\s.*$"
     r"|\s(?:(?:mr|drs|dr|prof|ir|ing)\. ?)*(?:[a-z]\.){1,5} (?:(?:van|de|der|den) )*[a-z]+$"
@@ -204,7 +215,11 @@ _PERSON_TAIL = re.compile(
 def _without_person(rec: str) -> str:
     """Damaged text: the addressed function without the person named after it."""
     person = _PERSON_TAIL.search(rec)
-    return rec[: person.start()].rstrip() if person and person.start() > 0 else rec
+    rec = rec[: person.start()].rstrip() if person and person.start() > 0 else rec
+    seat = rec.find(" ministerie van ")
+    if seat > 0 and _ADDRESSED_OFFICE.match(rec):
+        rec = rec[:seat]  # the ministry the office addressed sits in: its address
+    return rec
 
 
 #: A line that names a person under the body or function addressed: ``mevrouw drs. C.M.
@@ -328,12 +343,28 @@ def _sender(
         _column_org(proj, original, layout),
     ):
         if found:
-            return found
+            return _as_signed(found, proj.text, frame) if damaged else found
     if role and len(role.split()) >= 3 and not _MINISTER.match(role):
         return role
     if role and fold(role).split()[-1].endswith(("ombudsman", "ombudsvrouw", "rapporteur")):
         return role[0].upper() + role[1:]  # an office that is an institution of its own
     return None
+
+
+def _as_signed(org: str, text: str, frame: Frame) -> str:
+    """Damaged text (no line breaks): the letterhead's words may run on into a department
+    (``ggd x gezondheid en milieu``). When the signature names the organisation again, its name
+    is the longest opening of those words that the signature repeats."""
+    if frame.signature is None:
+        return org
+    signed = " " + text[frame.signature.start : frame.signature.end] + " "
+    words = org.split()
+    if f" {' '.join(words)} " in signed:
+        return org
+    for k in range(len(words) - 1, 1, -1):
+        if f" {' '.join(words[:k])} " in signed:
+            return " ".join(words[:k])
+    return org
 
 
 def _org_text(org: str) -> str:
@@ -355,7 +386,8 @@ _DOC_TYPES = re.compile(
     re.IGNORECASE,
 )
 _HEAD_STOP = re.compile(
-    r"\b(?:retouradres|postbus|aan|datum|onderwerp|betreft|kenmerk|ons kenmerk|uw kenmerk|"
+    r"\b(?:retouradres|bezoekadres|postadres|correspondentieadres|postbus|aan|datum|onderwerp|"
+    r"betreft|kenmerk|ons kenmerk|uw kenmerk|"
     r"geachte|excellentie|www\.\S+|[tf]|tel\.?|telefoon|e ?mail|pagina)\b"
 )
 _STREET_AND_CITY = re.compile(r"\b[a-z]+ [a-z]{2} (?:(?:den|de|het|s|ter|ten) )?[a-z]+\b")
@@ -367,7 +399,13 @@ def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Fram
     text = proj.text
     limit = min(len(text), 400)
     first_block = next((b.start for b in layout.blocks), limit)
-    if first_block < 3 and layout.blocks and layout.blocks[0].kind in {"page-header"}:
+    lead = layout.blocks[0] if layout.blocks and first_block < 3 else None
+    if lead is not None and lead.kind == "running":
+        # the organisation's name at the top, printed again on every page (a running line)
+        found = _head_org(original, proj, lead.start, lead.end)
+        if found:
+            return found
+    if lead is not None and lead.kind in {"page-header"}:
         start = layout.blocks[0].end + 1
         first_block = next((b.start for b in layout.blocks[1:]), limit)
     else:
@@ -377,6 +415,12 @@ def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Fram
         stop = min(stop, layout.return_address[0])
     if frame.recipient is not None:
         stop = min(stop, frame.recipient.start)
+    return _head_org(original, proj, start, stop)
+
+
+def _head_org(original: str, proj: Projection, start: int, stop: int) -> str | None:
+    """The organisation named in the projection's ``[start, stop)`` at the head of a letter."""
+    text = proj.text
     m = _HEAD_STOP.search(text, start, stop)
     if m:
         stop = m.start()
@@ -384,6 +428,13 @@ def _letterhead_org(original: str, proj: Projection, layout: Layout, frame: Fram
     if street and is_rare_word(street.group().split()[0], 3.5):
         stop = street.start()
     words = text[start:stop].split()
+    if words and words[0] in words[2:]:
+        # two bodies one above the other, the first printed again (``Inspectie X`` /
+        # ``Ministerie van Y`` / ``Inspectie X``): the first one, up to where its first word
+        # comes back or another body begins
+        end = next(k for k in range(2, len(words)) if words[k] == words[0] or words[k] in _NEW_BODY)
+        stop = start + len(" ".join(words[:end]))
+        words = words[:end]
     if not (1 <= len(words) <= 12):
         return None
     half = len(words) // 2

@@ -48,8 +48,9 @@ from bot.core.signature import Signature, read_signature
 from bot.core.text import fold, looks_damaged
 from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
-PARSER_VERSION = "4"  # 2: genres, annexes, signature blocks, running headers; 3: more templates;
-# 4: signature organisation lines, wrapped functions, portfolios, departments, t.a.v. lines
+PARSER_VERSION = "5"  # 2: genres, annexes, signature blocks, running headers; 3: more templates;
+# 4: signature organisation lines, wrapped functions, portfolios, departments, t.a.v. lines;
+# 5: any ``Met <adjective> groet``, running-header and stacked letterheads, ministry lines
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape

@@ -44,6 +44,9 @@ _STOP_WORDS = frozenset(
     | {"kamerstuk", "kamerstukken", "bezoekadres", "postadres", "retouradres", "postbus"}
 )
 _OPENERS = frozenset({"de", "het"})
+#: Words of a running sentence that no name holds (the particles ``van``, ``de``, ``in``,
+#: ``op``, ``ter`` do): where a damaged name runs into the text after the signature.
+_CLAUSE_WORDS = FUNCTION_WORDS - _PARTICLES - {"het", "te", "ten", "ter", "tot"}
 _DEBRIS = frozenset({"datum", "ons", "uw", "kenmerk", "pagina", "van", "ongerubriceerd"})
 #: Functions whose holder co-signs after the one who speaks for the body (a municipality's
 #: secretary next to the mayor): the other signer is the signatory.
@@ -523,6 +526,8 @@ def _name_end(toks: list[_Tok], i: int, clean: bool) -> int:
             break
         if not _name_word(t):
             break
+        if not clean and _bare(t.word) in _CLAUSE_WORDS:
+            break  # damaged text: ``... bij een ...`` is a sentence (a footnote), not a name
         if not (_is_title(t.word) or _is_initials(t.word) or _bare(t.word) in _PARTICLES):
             seen_word = True
         j += 1
