@@ -47,7 +47,16 @@ _ITEMS: list[tuple[str, re.Pattern[str], bool]] = [
         True,
     ),
     ("contact", re.compile(r"contactpersoon|inlichtingen bij|behandeld door"), True),
-    ("kenmerk", re.compile(r"(?:ons|uw) kenmerk|onze referentie|uw referentie"), True),
+    (
+        "kenmerk",
+        re.compile(
+            r"(?:ons|uw) kenmerk|onze referentie|uw referentie"
+            r"|(?:zaak|dossier|registratie|document)nummer"
+        ),
+        True,
+    ),
+    # who holds the matter in a municipality's or province's letterhead: a name follows
+    ("holder", re.compile(r"portefeuillehouder"), True),
     (
         "email",
         re.compile(
@@ -60,15 +69,18 @@ _ITEMS: list[tuple[str, re.Pattern[str], bool]] = [
     ("copies", re.compile(r"(?:kopie|afschrift)(?:en)? aan"), False),
     (
         "bijlage",
-        re.compile(r"bijlagen?(?: [a-z]\b)?|uw brief(?: van)?(?: " + MONTH_RE + ")?"),
+        re.compile(r"bijlagen?(?: [a-z]\b)?(?: geen\b)?|uw brief(?: van)?(?: " + MONTH_RE + ")?"),
         False,
     ),
     ("marking", re.compile(r"ongerubricee\w*"), False),
 ]
 _STRONG = re.compile(
-    r"\b(?:bij beantwoording|wilt u slechts|postbus|www\.|contactpersoon|ons kenmerk|uw kenmerk)"
+    r"\b(?:bij beantwoording|wilt u slechts|postbus|www\.|contactpersoon|ons kenmerk|uw kenmerk"
+    r"|(?:zaak|dossier|registratie|document)nummer)"
 )
-_CONSUMERS = {"contact", "copies"}
+#: ``datum <month>`` printed right above a column's first strong item belongs to the column.
+_DATE_ITEM = re.compile(r"\bdatum(?: " + MONTH_RE + r")?$")
+_CONSUMERS = {"contact", "copies", "holder"}
 # Labels of the letter's head: a contact person's name never runs into them.
 _NEVER_CONSUMED = frozenset(
     {"onderwerp", "betreft", "geachte", "excellentie", "aan", "hoogachtend", "datum"}
@@ -492,7 +504,15 @@ def find_layout(
         if m.start() < covered_until:
             continue
         end, fields, kinds = _grow_column(text, m.start())
-        strong = kinds & {"beantwoording", "wiltu", "postbus", "www", "contact", "kenmerk"}
+        strong = kinds & {
+            "beantwoording",
+            "wiltu",
+            "postbus",
+            "www",
+            "contact",
+            "kenmerk",
+            "holder",
+        }
         # the column goes on after a word it could not place (the path of a web address,
         # ``rijksoverheid.nl/jenv``): items right after a column belong to it
         goes_on = (
@@ -510,6 +530,12 @@ def find_layout(
         start = m.start()
         if "postbus" in kinds and text.startswith("postbus", start):
             start = _extend_address_left(text, start, fields.get("city"))
+        before = _tokens_before(text, start, 2)
+        if before and not blocks_cover(blocks, before[0].start()):
+            for k in (0, 1):
+                if k < len(before) and _DATE_ITEM.fullmatch(text, before[k].start(), start - 1):
+                    start = before[k].start()  # ``Datum 11 maart 2025`` above ``Zaaknummer``
+                    break
         start = _absorb_phrase_left(text, start, phrases)
         head = _column_head(text, start)
         if head is not None:
@@ -548,6 +574,11 @@ def find_layout(
         blocks.append(Block("page-footer", start, m.end()))
         footers.append(m.end())
     return Layout(_merge(blocks), headers, (ret.start(), ret.end()) if ret else None, footers)
+
+
+def blocks_cover(blocks: list[Block], pos: int) -> bool:
+    """True when a block already found holds projection position ``pos``."""
+    return any(b.start <= pos < b.end for b in blocks)
 
 
 def _running_prefix(text: str, blocks: list[Block]) -> None:

@@ -39,7 +39,7 @@ from typing import Literal, Protocol, TypeVar
 from bot.core.text import fold, prefiltered
 from bot.core.vocabulary import FINITE_VERBS, INSTITUTION_NOUNS, MONTH_RE
 
-RECOMMEND_VERSION = "4"
+RECOMMEND_VERSION = "5"
 
 Kind = Literal["request", "plea", "advice", "requirement", "concern"]
 KINDS: tuple[Kind, ...] = ("request", "advice", "plea", "concern", "requirement")
@@ -97,6 +97,8 @@ _AUTHOR_VERBS = frozenset(
     """.split()
 )
 _FIRST_PERSON = re.compile(r"\b(?:ik|mijn)\b")
+#: The country a national body's name ends with, which it leaves out when it names itself.
+_NATIONAL = frozenset({"nederland", "nl", "nederlands"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,10 @@ def author_of(
         if len(name) < 3:
             continue
         names.add(name)
+        words = name.split()
+        if len(words) >= 3 and words[-1] in _NATIONAL:
+            # ``Stichting X Nederland`` writes of itself as ``Stichting X``
+            names.add(" ".join(words[:-1]))
         sender_words.update(w for w in name.split() if len(w) > 3 and w not in _NAME_STOP)
         n, heads = _heads(name)
         nouns |= n
@@ -420,7 +426,7 @@ _REQUEST = _rx(
     rf"\bik (?:\w+ ){{0,3}}?{_NOT_NOUN}verzoek\b",
     r"\bverzoek ik\b",
     r"\b(?:ik|wil ik|zou ik) (?:\w+ ){0,5}?verzoeken\b",
-    r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op\b",
+    r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op (?:u|jullie)\b",
     r"\broep (?:ik )?(?:\w+ ){0,2}?(?:u|uw)\b(?: \w+){0,10}? op\b",
     r"\b(?:ik vraag|vraag ik) (?!me af\b|mij af\b)(?:\w+ ){0,3}?"
     r"(?:u|uw|de|het|hierbij|daarom|nogmaals|graag|alle|aandacht|om)\b",
@@ -480,6 +486,8 @@ _PLEA = _rx(
     # an appeal to others than the addressee ("ik roep inleners op"): to the addressee it is
     # a request (above)
     r"\broep (?:ik )?(?:\w+ ){0,12}?op\b|\bik roep\b",
+    # likewise an appeal made to others ("ik doe een beroep op werkgevers")
+    r"\b(?:ik doe|doe ik) (?:\w+ ){0,5}?beroep op\b",
 )
 
 _CONCERN = _rx(
@@ -559,6 +567,12 @@ _REQUIREMENT = _rx(
     r"\b(?:ik ga|ga ik) (?:\w+ ){0,2}?ervan uit dat (?:u|uw|de|het|zij|jullie)\b",
     r"\b(?:ik reken|reken ik) (?:\w+ ){0,2}?erop dat\b",
     r"\b(?:is|bestaat) (?:er )?(?:\w+ ){0,2}?behoefte aan\b|\bbehoefte (?:is|bestaat) aan\b",
+    # "daarnaast verwacht de inspectie dat ...": an expectation of what others do (a forecast
+    # is told apart below, see _FORECAST)
+    r"\b(?:ik verwacht|verwacht ik) (?:daarnaast |ook |voorts |bovendien |verder )?dat\b",
+    # "van X mag worden verwacht dat ...": what X may be expected to do is what X should do
+    r"\b(?:mag|mogen) (?:\w+ ){0,3}?(?:worden|word) verwacht dat\b"
+    r"|\b(?:mag|mogen) (?:\w+ ){0,3}?verwacht (?:worden|word) dat\b",
 )
 
 _ORDERED: tuple[tuple[Kind, re.Pattern[str]], ...] = (
@@ -806,7 +820,61 @@ def _stated_need(f: str, m: re.Match[str]) -> bool:
     before = f[: m.start()].split()
     if before and before[-1] in {"niet", "geen", "nauwelijks"}:
         return False
+    if "geen" in before[-4:] and not FINITE_VERBS & set(before[before.index("geen", -4) :]):
+        return False  # "er is geen extra geld nodig": no need
+    after = f[m.end() :].split()
+    if after[:1] and after[0] in _FINITE_BE and _NEED_IN_CLAUSE & set(before[-12:]):
+        return False  # "terwijl voor een ... ongeveer zes nodig is": verb-final, a subclause
     return not _NEED_IN_CLAUSE & set(before[-6:])
+
+
+_FINITE_BE = frozenset({"is", "zijn", "was", "waren", "blijft", "blijven", "wordt", "worden"})
+
+
+# "vragen" as a noun: questions received, asked or counted ("krijgen wij steeds vaker vragen").
+_QUESTIONS_NOUN = re.compile(
+    r"\b(?:krijg|krijgen|kreeg|kregen|ontvang|ontvangen|ontving|ontvingen|beantwoord|"
+    r"beantwoorden|beantwoordde|veel|vaker|meer|minder|enkele|diverse|talloze|nieuwe)"
+    r"(?: \w+){0,4}? vragen$"
+)
+# "ik adviseer de gemeenten in de regio over gezondheid": the author's task, not an advice
+# (no advice is given: no "te"-infinitive, "dat" or "om" follows).
+_ADVISES_ON = re.compile(r"^(?:ik adviseer|adviseer ik)$")
+_ADVICE_CONTENT = re.compile(r"\b(?:te|dat|om|aan|af|niet|geen)\b")
+# An evaluative word inside an indirect question ("wist niet welke meldingen zorgelijk waren").
+_EVALUATIVE = re.compile(r"^(?:zorgelijk\w*|zorgwekkend|verontrustend|alarmerend)$")
+_INDIRECT_OPEN = re.compile(r"\w \b(?:welke|welk|of|hoe|wat)\b(?: \w+){1,8}$")
+
+
+# What a forecast says: "ik verwacht dat het aantal meldingen stijgt", "... zal toenemen".
+_FORECAST = re.compile(
+    r"\b(?:zal|zullen|zou|zouden|gaat|gaan|komende|toekomst|straks|binnenkort|stijg\w*|"
+    r"daal\w*|groei\w*|toeneem\w*|toenemen|neemt|nemen|afneem\w*|afnemen|oploop\w*|"
+    r"oplopen|loopt|lopen|verdubbel\w*|halver\w*|meer|minder)\b"
+)
+
+
+def _not_the_cue(kind: str, f: str, m: re.Match[str]) -> bool:
+    """The match ``m`` of ``kind`` is a word used otherwise: ``vragen`` as questions received,
+    ``adviseert ... over`` as a task, an evaluative word inside an indirect question."""
+    cue = m.group(0).strip()
+    if kind == "request" and cue.endswith("vragen"):
+        return bool(_QUESTIONS_NOUN.search(f[: m.end()]))
+    if kind == "advice" and _ADVISES_ON.match(cue):
+        rest = f[m.end() :]
+        return " over " in f" {rest} " and not _ADVICE_CONTENT.search(rest)
+    if (
+        kind == "requirement"
+        and cue.startswith(("ik verwacht", "verwacht ik"))
+        and " van " not in cue
+    ):
+        return bool(_FORECAST.search(f, m.end()))
+    if kind == "concern" and _EVALUATIVE.match(cue):
+        # verb-final (``... zorgelijk waren``), not a main clause (``zorgwekkend is dat``)
+        after = f[m.end() :].split()
+        final = after[:1] and after[0] in _FINITE_BE and after[1:2] not in (["dat"], ["het"])
+        return bool(final) and bool(_INDIRECT_OPEN.search(f[: m.start()].rstrip()))
+    return False
 
 
 def _classify_first_person(text: str, f: str) -> Cue | None:
@@ -834,6 +902,7 @@ def _classify_first_person(text: str, f: str) -> Cue | None:
         while m and (
             _NAMED.search(f[: m.start()].rstrip())
             or (kind == "requirement" and not _stated_need(f, m))
+            or _not_the_cue(kind, f, m)
         ):
             m = pattern.search(f, m.end())
         if m:

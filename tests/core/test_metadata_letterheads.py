@@ -148,3 +148,44 @@ def test_two_bodies_stacked_in_the_letterhead_the_first_printed_again(form: str)
     assert meta.sender == _want("Inspectie Onderwijs en Kinderopvang", form)
     assert meta.signatory == _want("mr. J.C. Brouwer-Tan", form)
     assert meta.recipient == _want("de Minister van Onderwijs, Cultuur en Wetenschap", form)
+
+
+def test_a_municipal_side_column_printed_inside_a_sentence() -> None:
+    """``Datum`` / ``Zaaknummer`` / ``Portefeuillehouder`` / ``Contactpersoon`` / ``Bijlage(n)
+    geen``: the side column pdftotext prints in the middle of the first page's sentence."""
+    letter = parse_letter(
+        "\n".join(
+            [
+                "Gemeente Hoogewaard",
+                "Aan de leden van de gemeenteraad",
+                "Onderwerp: Onderhoud van de fietspaden",
+                "Geachte raadsleden,",
+                "Met deze brief informeren wij u over de staat van de fietspaden. De schouw van",
+                "dit voorjaar liet zien dat een op de vijf paden schade heeft, en de aannemer",
+                "Datum",
+                "2 april 2025",
+                "Zaaknummer",
+                "HGW-25-01188",
+                "Portefeuillehouder",
+                "wethouder P.J. Roelofsen",
+                "Contactpersoon",
+                "A. van Eck, team Openbare Ruimte",
+                "Telefoon",
+                "14 0599",
+                "Bijlage(n)",
+                "geen",
+                "kan die schade pas in het najaar herstellen. Wij houden u op de hoogte.",
+                "Met vriendelijke groet,",
+                "Burgemeester en wethouders van Hoogewaard,",
+                "de secretaris, de burgemeester,",
+                "drs. L. Smit mr. H.A. Jansen",
+            ]
+        )
+    )
+    texts = [s.text for s in letter.sentences]
+    assert (
+        "De schouw van dit voorjaar liet zien dat een op de vijf paden schade heeft, en de "
+        "aannemer kan die schade pas in het najaar herstellen." in texts
+    )
+    assert not any("Zaaknummer" in t or "Portefeuillehouder" in t for t in texts)
+    assert letter.metadata.date == "2025-04-02"

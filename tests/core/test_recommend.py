@@ -26,7 +26,9 @@ BUNDLED = Path(__file__).resolve().parents[2] / "data" / "letters"
 # Invented sentences in the genre's language: (sentence, kind).
 POSITIVES = [
     ("Ik verzoek u de financiering van de opvang voor drie jaar te garanderen.", "request"),
-    ("Ik doe een dringend beroep op de gemeenten om de wachtlijsten weg te werken.", "request"),
+    ("Ik doe een dringend beroep op u om de wachtlijsten weg te werken.", "request"),
+    # an appeal to others than the addressee is a plea (docs/summaries.md), like "ik roep ... op"
+    ("Ik doe een dringend beroep op de gemeenten om de wachtlijsten weg te werken.", "plea"),
     ("Daarom roep ik u op de handen ineen te slaan.", "request"),
     ("Daarom roep ik alle partijen op de handen ineen te slaan.", "plea"),
     ("Graag vraag ik uw aandacht voor de positie van minderjarige getuigen.", "request"),
