@@ -444,32 +444,60 @@ def running_lines(original: str) -> list[tuple[int, int]]:
     if not feeds:
         return []
     bounds = [0, *(f + 1 for f in feeds), len(original) + 1]
-    edges: dict[str, list[tuple[int, int]]] = {}
-    seen_on: dict[str, set[int]] = {}
+    near: dict[str, set[int]] = {}  # digits as ``#``: the lines within three of an edge
+    exact: dict[str, set[int]] = {}  # as printed: the lines further in
     real_pages = 0
+    pages: list[list[list[tuple[int, int, str]]]] = []
     for number in range(len(bounds) - 1):
         a, b = bounds[number], bounds[number + 1] - 1
-        lines = _edge_lines(original, a, b)
-        real_pages += bool(lines)
-        for start, end in lines:
-            line = original[start:end].strip()
-            if len(line.split()) > 15 or not any(ch.isalpha() for ch in line):
-                continue
-            key = _DIGITS.sub("#", line.lower())
-            edges.setdefault(key, []).append((start, end))
-            seen_on.setdefault(key, set()).add(number)
-    out = []
-    for key, spans in edges.items():
-        if len(seen_on[key]) >= max(2, real_pages // 2):
-            out.extend(dict.fromkeys(spans))
-    return sorted(out)
+        tops, bottoms = _edge_lines(original, a, b, _EDGE_REACH)
+        real_pages += bool(tops or bottoms)
+        sides: list[list[tuple[int, int, str]]] = []
+        for lines in (tops, bottoms[::-1]):  # each from its edge inwards
+            side = []
+            for k, (start, end) in enumerate(lines):
+                line = original[start:end].strip()
+                side.append((start, end, line))
+                if len(line.split()) > 15 or not any(ch.isalpha() for ch in line):
+                    continue
+                if k < 3:
+                    near.setdefault(_DIGITS.sub("#", line.lower()), set()).add(number)
+                exact.setdefault(line, set()).add(number)
+            sides.append(side)
+        pages.append(sides)
+    need = max(2, real_pages // 2)
+    out: list[tuple[int, int]] = []
+    for sides in pages:
+        # the three lines at each edge, their numbers aside (``Pagina 2 van 3``); further in,
+        # a line printed the same on several pages, while every line between it and the edge is
+        # running too (``Pagina 2 van 3`` / body / ``Datum`` / date / ``Ons kenmerk`` / number),
+        # so that a numbered heading (``Vraag 7``) at the top of a page is never taken
+        for side in sides:
+            for k, (start, end, line) in enumerate(side):
+                if k < 3:
+                    running = len(near.get(_DIGITS.sub("#", line.lower()), ())) >= need
+                else:
+                    running = len(exact.get(line, ())) >= need
+                if not running:
+                    if k >= 2:
+                        break
+                    continue
+                out.append((start, end))
+    return sorted(dict.fromkeys(out))
+
+
+#: How many lines from each edge of a page :func:`running_lines` looks at.
+_EDGE_REACH = 8
 
 
 _DIGITS = re.compile(r"\d+")
 
 
-def _edge_lines(text: str, a: int, b: int, count: int = 3) -> list[tuple[int, int]]:
-    """The first and last ``count`` non-empty lines of ``text[a:b]``, without splitting it."""
+def _edge_lines(
+    text: str, a: int, b: int, count: int = 3
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The first and the last ``count`` non-empty lines of ``text[a:b]`` (each in page order;
+    on a short page the two may share lines), without splitting it."""
     first: list[tuple[int, int]] = []
     pos = a
     while pos < b and len(first) < count:
@@ -483,10 +511,10 @@ def _edge_lines(text: str, a: int, b: int, count: int = 3) -> list[tuple[int, in
     while end > a and len(last) < count:
         nl = text.rfind("\n", a, end)
         start = a if nl < 0 else nl + 1
-        if text[start:end].strip() and (start, end) not in first:
-            last.append((start, end))
+        if text[start:end].strip():
+            last.append((start, end))  # a short page: the same lines may be in both
         end = start - 1
-    return first + last[::-1]
+    return first, last[::-1]
 
 
 def find_layout(

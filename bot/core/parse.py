@@ -50,7 +50,8 @@ from bot.core.vocabulary import FINITE_VERBS, FUNCTION_WORDS, MONTH_RE
 
 PARSER_VERSION = "5"  # 2: genres, annexes, signature blocks, running headers; 3: more templates;
 # 4: signature organisation lines, wrapped functions, portfolios, departments, t.a.v. lines;
-# 5: any ``Met <adjective> groet``, running-header and stacked letterheads, ministry lines
+# 5: any ``Met <adjective> groet``, running-header and stacked letterheads, ministry lines,
+# municipal side-column labels, running headers of more than three lines
 MAX_CHARS = 2_000_000  # about 600 pages of text; more is not a letter
 #: The time the ingest path gives one letter (PDF reading included). Every stage is linear in
 #: the length of the text; the largest text allowed (MAX_CHARS) of the most costly shape

@@ -189,3 +189,36 @@ def test_a_municipal_side_column_printed_inside_a_sentence() -> None:
     )
     assert not any("Zaaknummer" in t or "Portefeuillehouder" in t for t in texts)
     assert letter.metadata.date == "2025-04-02"
+
+
+def test_a_running_header_of_six_lines_is_cut_out_of_the_sentence_it_interrupts() -> None:
+    """``Pagina 2 van 3`` / organisation / ``Datum`` / date / ``Ons kenmerk`` / number at the top
+    of every later page, printed in the middle of a sentence that goes on from the page before."""
+    head = ["Rekenkamer Oostland", "Datum", "9 september 2025", "Ons kenmerk", "RK-2025-118"]
+    text = "\n".join(
+        [
+            "Rekenkamer Oostland",
+            "Aan de leden van Provinciale Staten",
+            "Datum 9 september 2025",
+            "Onderwerp Onderzoek naar de subsidies voor dorpshuizen",
+            "Geachte Statenleden,",
+            "Wij onderzochten hoe de provincie de subsidies voor dorpshuizen verdeelt. Wij lazen",
+            "veertig dossiers en spraken met besturen van dorpshuizen. In 2021 heeft de provincie",
+            "\fPagina 2 van 3",
+            *head,
+            "beloofd de aanvraag te vereenvoudigen, maar dat is nog niet gebeurd. Wij bevelen aan",
+            "het aanvraagformulier in te korten tot twee pagina's.",
+            "\fPagina 3 van 3",
+            *head,
+            "Het rapport verschijnt twee weken na deze brief op onze website.",
+            "Met vriendelijke groet,",
+            "drs. E.M. Koster",
+            "directeur",
+        ]
+    )
+    texts = [s.text for s in parse_letter(text).sentences]
+    assert (
+        "In 2021 heeft de provincie beloofd de aanvraag te vereenvoudigen, maar dat is nog niet "
+        "gebeurd." in texts
+    )
+    assert not any("kenmerk" in t or "RK-2025" in t for t in texts)
