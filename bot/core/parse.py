@@ -768,11 +768,25 @@ def _build_body(
                 omap.pop()
             emit(text, start)
             continue
+        after_table = k > 0 and text[:1].isupper() and _table_row(original, lines[k - 1])
+        if not damaged and after_table and not _table_row(original, ln):
+            body.breaks.append(len(out))  # a table's last row ends its "sentence"
         space(start)
         emit(text, start)
     body.text = "".join(out)
     body.to_orig = omap
     return body
+
+
+_NUMBER = re.compile(r"[\d.,%€-]*\d[\d.,%€-]*")
+
+
+def _table_row(original: str, line: _Line) -> bool:
+    """A printed line that is a row of a table: it ends in a number, and numbers are at least
+    half of its words (``Koninklijke Marine 1.035 1.120 1.290``, ``2015 2018 2021``)."""
+    words = original[line.start : line.end].split()
+    numbers = sum(bool(_NUMBER.fullmatch(w)) for w in words)
+    return numbers >= 2 and bool(_NUMBER.fullmatch(words[-1])) and 2 * numbers >= len(words)
 
 
 # Damaged answers: ``Vraag 3`` and ``Antwoord 3`` lost their digits and line breaks and run

@@ -115,6 +115,25 @@ _META = re.compile(
     r"in de bijlage|hierbij (?:\w+ ){0,2}?(?:bied|zend|stuur|informeer|ontvangt|treft)|"
     r"(?:mijn|onze|zijn|haar) (?:\w+ )?(?:taak|taken) (?:om|te|aan|is)\b|het mijn (?:\w+ )?taak)\b"
 )
+# A request about the handling of the document itself, not about the matter: "wij vragen uw
+# raad kennis te nemen van deze brief", "ik verzoek u deze brief te betrekken bij het debat",
+# "... het rapport met uw beleidsreactie aan de Tweede Kamer te sturen".
+_PROCEDURAL = re.compile(
+    r"\bkennis (?:te )?nemen van (?:deze|dit|de|bijgaande?|het) (?:\w+ )?(?:brief|notitie|"
+    r"rapport|informatie|rapportage|memo|advies)\b"
+    r"|\b(?:deze|dit|de|het) (?:\w+ )?(?:brief|notitie|rapport|rapportage|advies) (?:\w+ ){0,4}?"
+    r"(?:te )?betrekken bij\b"
+    r"|\b(?:rapport|advies|brief|rapportage) (?:\w+ ){0,8}?(?:aan|naar) de (?:tweede |eerste )?"
+    r"kamer (?:\w+ ){0,2}?(?:te )?(?:sturen|zenden|toe te zenden|aan te bieden)\b"
+)
+PROCEDURAL_PRIOR = 0.3  # times the weight of a request about handling the document itself
+# A sentence that only points at a table or figure: "Tabel 2 laat zien hoeveel ...".
+_POINTS_AT_TABLE = re.compile(
+    r"^(?:in )?(?:de )?(?:tabel|figuur|grafiek|overzicht|kaart) (?:\w+ )?(?:laat|laten|toont|"
+    r"tonen|geeft|geven|bevat|bevatten|staat|staan|vat|beschrijft)\b"
+)
+_NUMBER_TOKEN = re.compile(r"^[\d.,%€-]*\d[\d.,%€-]*$")
+TABLE_PRIOR = 0.2  # a table printed as a run of numbers, or a sentence that points at one
 # A finding on a trend: what grows, falls, doubles (the findings policy documents lead with).
 _TREND = re.compile(
     r"\b(?:stijging|stijgende|daling|dalende|toename|afname|toenemend\w*|afnemend\w*|verdubbel\w*|"
@@ -200,6 +219,10 @@ def prior(s: SummarySentence, author: Author = FIRST_PERSON_ONLY) -> float:
         weight *= 0.5
     if _META.search(f):
         weight *= 0.4
+    if _PROCEDURAL.search(f):
+        weight *= PROCEDURAL_PRIOR
+    if _POINTS_AT_TABLE.search(f) or _is_table_row(s.text):
+        weight *= TABLE_PRIOR
     if has_deleted_numbers(s.text):
         weight *= 0.3
     if _CONCLUSION.search(f):
@@ -214,6 +237,14 @@ def prior(s: SummarySentence, author: Author = FIRST_PERSON_ONLY) -> float:
     if cue is not None:
         weight *= ASK_PRIOR if cue.kind in ("request", "advice", "plea") else CONCERN_PRIOR
     return weight
+
+
+def _is_table_row(text: str) -> bool:
+    """A table flattened into a sentence: at least six numbers, and numbers at least a third of
+    its words (``Krijgsmachtdeel 2024 2025 2026 Landmacht 2.310 2.480 ...``)."""
+    words = text.split()
+    numbers = sum(bool(_NUMBER_TOKEN.match(w)) for w in words)
+    return numbers >= 6 and numbers * 3 >= len(words)
 
 
 def standalone(s: SummarySentence) -> float:

@@ -121,3 +121,54 @@ def test_footer_line_and_numbered_footnote_are_not_sentences() -> None:
     assert not any("Monitor jongerenwerk" in t or "www.buurtkracht" in t for t in texts), texts
     assert any(t.startswith("Wij verzoeken u het budget") for t in texts), texts
     assert any(t.startswith("Ook vragen wij u de huur") for t in texts), texts
+
+
+def test_requests_about_the_document_itself_and_tables_weigh_little() -> None:
+    """``Wij vragen uw raad kennis te nemen van deze brief``, ``Ik verzoek uw commissie deze
+    brief te betrekken bij het debat``, ``... het rapport aan de Tweede Kamer te sturen``: how to
+    handle the document, not what it asks about the matter; a table printed as a run of
+    numbers and a sentence that only points at a table say nothing alone."""
+    low = [
+        "Wij vragen uw raad kennis te nemen van deze brief.",
+        "Ik verzoek uw commissie deze brief te betrekken bij het commissiedebat over bibliotheken.",
+        "Ik verzoek u het advies met uw reactie binnen zes weken aan de Tweede Kamer te sturen.",
+        "Tabel 3 laat zien hoeveel bibliotheken per provincie een vestiging hebben gesloten.",
+        "Bibliotheken per provincie 2019 2022 2025 Drenthe 41 38 33 Flevoland 17 15 15 Friesland",
+    ]
+    matter = "Wij vragen u de bibliotheken in kleine kernen een vaste bijdrage te geven."
+    finding = "In 2025 sloten 64 bibliotheekvestigingen, tegen 21 in 2019."
+    sentences = _doc([(None, [*low, matter, finding])])
+    for s in sentences[: len(low)]:
+        assert prior(s) < 1.0, s.text
+    assert prior(sentences[len(low)]) > 1.0
+    assert len(low) + 1 in choose(sentences, 2)
+
+
+def test_a_table_does_not_run_into_the_sentence_after_it() -> None:
+    """pdftotext prints a table as lines of numbers; the sentence under it starts a sentence of
+    its own, so that it can be cited and summarised without the table."""
+    letter = parse_letter(
+        "\n".join(
+            [
+                "Stichting Speelruimte",
+                "Aan de Minister van Volksgezondheid, Welzijn en Sport",
+                "Datum 4 maart 2025",
+                "Onderwerp Speeltuinen in kleine kernen",
+                "Geachte minister,",
+                "Het aantal openbare speeltuinen daalt al jaren.",
+                "Tabel 1 Speeltuinen per jaar",
+                "2019 2021 2023 2025",
+                "Noord 410 388 351 320",
+                "Zuid 515 502 470 455",
+                "In 2025 had het land nog 775 openbare speeltuinen, een vijfde minder dan in 2019.",
+                "Wij vragen u gemeenten te helpen hun speeltuinen te behouden.",
+                "Met vriendelijke groet,",
+                "drs. M.A. de Ruiter",
+                "voorzitter",
+            ]
+        )
+    )
+    texts = [s.text for s in letter.sentences]
+    assert "In 2025 had het land nog 775 openbare speeltuinen, een vijfde minder dan in 2019." in (
+        texts
+    )
