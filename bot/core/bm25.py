@@ -602,11 +602,14 @@ class BM25Index:
                 return out, section_ids
             entries = np.concatenate(entries_parts)
             sections = np.concatenate(section_parts)
-            pos = np.searchsorted(tids, entries)
-            pos[pos >= len(tids)] = 0
-            hit = tids[pos] == entries
-            g = group_of[pos[hit]]
-            c = credit_of[pos[hit]]
+            # the entries of a query term: a lookup per entry, then a binary search for the
+            # few that are (the first of equal term ids, as one search over all would give)
+            wanted = np.zeros(max(len(self._df), int(tids[-1]) + 1), dtype=bool)
+            wanted[tids] = True
+            hit = np.flatnonzero(wanted[entries])
+            pos = np.searchsorted(tids, entries[hit])
+            g = group_of[pos]
+            c = credit_of[pos]
             sec = sections[hit]
             key = sec * len(groups) + g
             order = np.lexsort((-c, key))  # per key, the best credit first
