@@ -213,6 +213,9 @@ def main() -> None:
               f"{same3:.3f}, same five (as a set) {set5 / len(pairs):.3f}; answered "
               f"{sum(bool(a) for a, _ in pairs)} / {sum(bool(b) for _, b in pairs)}")  # fmt: skip
         print(f"quotes: same five matches in order as the baseline {quotes_same:.3f}")
+        for q, (a, b) in zip(qs, pairs, strict=True):
+            if a[:3] != b[:3]:
+                print(f"  first three differ: {q!r}\n    baseline {a[:5]}\n    this     {b[:5]}")
     for side in sides:
         stages = results[side][0].get("stages") or {}
         if stages:
