@@ -454,6 +454,7 @@ class BM25Index:
         scores = np.zeros(self._n_rows, dtype=np.float32)
         cover = np.zeros(self._n_rows, dtype=np.float32)
         total_idf = 0.0
+        touched: list[np.ndarray] = []  # posting lists of at least k rows (see _floor)
         for group in groups:
             known = [(self._vocab[t], w) for t, w in group if t in self._vocab and w > 0]
             head = group[0][0]
@@ -467,6 +468,8 @@ class BM25Index:
                 rows, part = self._postings(tid, avgdl)
                 if not len(rows):
                     continue
+                if len(rows) >= k:
+                    touched.append(rows)
                 # a row appears at most once per term, so fancy-index addition is exact
                 scores[rows] += np.float32(weight * self._idf(tid, n)) * part
                 credit = np.float32(min(1.0, weight * EXPANSION_COVER))
@@ -478,17 +481,30 @@ class BM25Index:
                 cover += group_cover * np.float32(group_idf)
         if total_idf <= 0:
             return []
-        cand = np.flatnonzero(scores[: self._n_rows])
-        cand = cand[self._alive[cand]]
+        cand = None
+        if letter_ids is None:
+            floor = self._floor(scores, touched, k)
+            if floor > 0:
+                cand = np.flatnonzero(scores[: self._n_rows] >= floor)
+                cand = cand[self._alive[cand]]
+                if len(cand) < k:
+                    cand = None
+        if cand is None:
+            cand = np.flatnonzero(scores[: self._n_rows])
+            cand = cand[self._alive[cand]]
         if letter_ids is not None:
             allowed = np.fromiter(letter_ids, dtype=np.int64)
             cand = cand[np.isin(self._letter[cand], allowed)]
         if not len(cand):
             return []
         cand_scores = scores[cand]
-        top = np.argpartition(-cand_scores, k - 1)[:k] if len(cand) > k else np.arange(len(cand))
-        # ties broken by row (insertion order), so results are deterministic
-        top = top[np.lexsort((cand[top], -cand_scores[top]))]
+        # the k best, ties broken by row (insertion order), so results are deterministic
+        if len(cand) > k:
+            kth = np.partition(cand_scores, len(cand) - k)[len(cand) - k]
+            top = np.flatnonzero(cand_scores >= kth)
+        else:
+            top = np.arange(len(cand))
+        top = top[np.lexsort((cand[top], -cand_scores[top]))][:k]
         return [
             BM25Hit(
                 sentence_id=int(self._sid[cand[i]]),
@@ -498,6 +514,21 @@ class BM25Index:
             )
             for i in top
         ]
+
+    def _floor(self, scores: np.ndarray, touched: list[np.ndarray], k: int) -> float:
+        """A score that at least ``k`` alive rows reach: the k-th best alive row of one term's
+        postings (a term's rows are distinct), the higher of the two rarest terms'. Every row
+        of the top ``k`` scores at least that much, so only rows at or above it are ranked: at
+        a million sentences a common word's hundreds of thousands of rows are never gathered."""
+        best = 0.0
+        # the rarest terms: their rows score highest, and they are the cheapest to look at
+        for postings in sorted(touched, key=len)[:2]:
+            rows = postings[self._alive[postings]]
+            if len(rows) < k:
+                continue
+            part = scores[rows]
+            best = max(best, float(np.partition(part, len(part) - k)[len(part) - k]))
+        return best
 
     def section_coverage(
         self,
@@ -571,11 +602,14 @@ class BM25Index:
                 return out, section_ids
             entries = np.concatenate(entries_parts)
             sections = np.concatenate(section_parts)
-            pos = np.searchsorted(tids, entries)
-            pos[pos >= len(tids)] = 0
-            hit = tids[pos] == entries
-            g = group_of[pos[hit]]
-            c = credit_of[pos[hit]]
+            # the entries of a query term: a lookup per entry, then a binary search for the
+            # few that are (the first of equal term ids, as one search over all would give)
+            wanted = np.zeros(max(len(self._df), int(tids[-1]) + 1), dtype=bool)
+            wanted[tids] = True
+            hit = np.flatnonzero(wanted[entries])
+            pos = np.searchsorted(tids, entries[hit])
+            g = group_of[pos]
+            c = credit_of[pos]
             sec = sections[hit]
             key = sec * len(groups) + g
             order = np.lexsort((-c, key))  # per key, the best credit first

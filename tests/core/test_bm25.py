@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -179,3 +180,34 @@ def test_a_stem_that_lost_its_suffix_is_no_compound_part() -> None:
     related = index.related(index.query_terms("toezicht")[0])
     assert index.query_terms("markttoezicht")[0] in related
     assert index.query_terms("zichtbaar")[0] not in related  # "zichtbaar" stems to "zicht"
+
+
+def test_top_k_from_the_rows_above_the_floor_equals_ranking_every_row() -> None:
+    """The unscoped search ranks only the rows that reach the k-th best score of a rare term's
+    postings; the scoped search (every letter allowed) ranks every matching row: the same hits,
+    in the same order, ties broken by row, with dead rows of removed letters among them."""
+    rng = random.Random(11)
+    common = ["beleid", "gemeente", "rapporteur"]  # in most sentences: long postings
+    words = [f"woord{i}" for i in range(60)]  # few words: many equal scores
+    index = BM25Index()
+    for lid in range(1, 61):
+        index.add(
+            lid,
+            [
+                (lid * 1000 + j, " ".join(rng.choices(common, k=2) + rng.choices(words, k=3)))
+                for j in range(25)
+            ],
+        )
+    for lid in range(1, 61, 4):
+        index.remove_letter(lid)
+    everyone = sorted(index.letters)
+    queries = ["beleid gemeente", "rapporteur woord3", "woord1 woord2 beleid", "woord59", "beleid"]
+    for query in queries:
+        for k in (1, 5, 50):
+            fast = index.search(query, k)
+            full = index.search(query, k, letter_ids=everyone)
+            assert [(h.sentence_id, h.score, h.coverage) for h in fast] == [
+                (h.sentence_id, h.score, h.coverage) for h in full
+            ]
+            assert len(fast) == min(k, len(full)) and fast
+            assert all(a.score >= b.score for a, b in itertools.pairwise(fast))
