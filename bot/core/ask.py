@@ -792,6 +792,7 @@ def _verb_like(word: str) -> bool:
 
 
 COMPOUND_PART = 3  # letters at least in each part of a split compound
+COMPOUND_SEARCHES = 3  # splits whose two parts are both index terms searched at most, longest first
 
 
 def compound_splits(word: str) -> list[tuple[str, str]]:

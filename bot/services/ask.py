@@ -722,7 +722,7 @@ class AskService:
                 terms_text, CANDIDATES, letter_ids=allowed, expansions=expansions
             )
             if notes is not None:
-                share, words = _absent_share(indexes.bm25, terms_text, expansions)
+                share, words = _absent_share(indexes.bm25, terms_text, expansions, allowed)
                 notes["absent"], notes["absent_words"] = share, words
         fused = core.fuse(
             [(h.sentence_id, h.letter_id, h.score, h.coverage) for h in bm],
@@ -1209,11 +1209,15 @@ def _take_evidence(into: core.Candidate, other: core.Candidate) -> None:
 
 
 def _absent_share(
-    bm25: BM25Index, text: str, expansions: dict[str, list[tuple[str, float]]]
+    bm25: BM25Index,
+    text: str,
+    expansions: dict[str, list[tuple[str, float]]],
+    allowed: Collection[int] | None = None,
 ) -> tuple[float, tuple[str, ...]]:
-    """The share of the idf mass of ``text``'s terms in words no indexed sentence holds and
-    that have no close relative among the index terms (:func:`bot.core.ask.counts_as_absent`),
-    and those words."""
+    """The share of the idf mass of ``text``'s terms in words no sentence of the ``allowed``
+    letters (None: all) holds and that have no close relative among the index terms
+    (:func:`bot.core.ask.counts_as_absent`), and those words. (Within the scope: whether a
+    letter the asker cannot see holds a word is not told.)"""
     n = max(len(bm25), 1)
     seen: dict[str, tuple[float, bool]] = {}
     words: list[str] = []
@@ -1223,9 +1227,10 @@ def _absent_share(
                 continue
             df = bm25.df(term)
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            seen_df = df if allowed is None or not df else bm25.concentration(word, allowed)[1]
             relatives = [w for _, w in expansions.get(term, ())]
-            absent = core.counts_as_absent(word, term, df, relatives)
-            if absent and _said_apart(bm25, word):
+            absent = core.counts_as_absent(word, term, seen_df, relatives)
+            if absent and _said_apart(bm25, word, allowed):
                 absent = False
             seen[term] = (idf, absent)
             if absent:
@@ -1233,16 +1238,21 @@ def _absent_share(
     return core.absent_share(list(seen.values())), tuple(words)
 
 
-def _said_apart(bm25: BM25Index, word: str) -> bool:
+def _said_apart(bm25: BM25Index, word: str, allowed: Collection[int] | None = None) -> bool:
     """Does one indexed sentence hold both parts of the compound ``word`` ("gastgegevens":
     "de gegevens van gasten")? Then the documents speak of it, in other words."""
+    searched = 0
     for head, tail in core.compound_splits(word):
         query = f"{head} {tail}"
-        if len(bm25.query_terms(query)) < 2 or not all(bm25.df(t) for t in bm25.query_terms(query)):
+        terms = bm25.query_terms(query)
+        if len(terms) < 2 or not all(bm25.df(t) for t in terms):
             continue
-        hits = bm25.search(query, 1)
+        hits = bm25.search(query, 1, letter_ids=allowed)
         if hits and hits[0].coverage >= 0.999:
             return True
+        searched += 1
+        if searched >= core.COMPOUND_SEARCHES:  # a search costs milliseconds at 1M sentences
+            break
     return False
 
 

@@ -510,3 +510,19 @@ async def test_a_question_about_what_no_letter_mentions_says_so(app: Services) -
         "Hoeveel avondvluchten van drones gaven meldingen?", scope=OPERATOR
     )
     assert apart.found and "noemt" not in apart.text
+    # a letter the asker cannot see does not tell whether a word is mentioned
+    await app.letters.add_upload(
+        HandmadeLetter(
+            sender="Stichting Luchtruim Vrij",
+            page2=[*HandmadeLetter().page2, "Er kwamen 80 klachten over heliumballonnen binnen."],
+        )
+        .text()
+        .encode(),
+        filename="ballonnen.txt",
+        guild_id=OWN_GUILD,
+    )
+    question = "Hoeveel klachten kwamen er over heliumballonnen?"
+    outside = await app.answers.ask(question, scope=Scope())
+    assert outside.text.startswith("Geen enkele brief noemt “heliumballonnen”")
+    inside = await app.answers.ask(question, scope=OPERATOR)
+    assert inside.found and "noemt" not in inside.text
