@@ -26,8 +26,9 @@ baseline of the same run (the service's BM25 alone, same index, same question):
 - hit@1 / hit@3: share of answerable questions with an answering sentence among the first 1 / 3
   passages of ``AskService.ask`` (the answer a user gets; a passage counts by its own sentence,
   not its context);
-- answered: share of answerable questions that got an answer; no-answer recall: share of
-  unanswerable questions answered "nothing found".
+- answered: share of answerable questions that got an answer; right / wrong: how many of them
+  were answered with an answering sentence in the top 3 / without one; no-answer recall: share
+  of unanswerable questions answered "nothing found".
 """
 
 from __future__ import annotations
@@ -180,7 +181,8 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
         finally:
             await app.close()
     print(f"\n{'set':16s} {'split':5s} {'n':>4s}  {'ask@1':>6s} {'ask@3':>6s} {'bm25@1':>6s} "
-          f"{'bm25@3':>6s} {'answered':>8s} {'no-ans':>6s}   ask@3 per kind")  # fmt: skip
+          f"{'bm25@3':>6s} {'answered':>8s} {'right':>5s} {'wrong':>5s} {'no-ans':>6s}"
+          f"   ask@3 per kind")  # fmt: skip
     for (qset, split), items in sorted(rows.items()):
         ans = [r for _, r in items if r[0]]
         unans = [r for _, r in items if not r[0]]
@@ -191,9 +193,12 @@ async def run(splits: tuple[str, ...], verbose: bool) -> int:
         per_kind = ", ".join(f"{k} {sum(v) / len(v):.2f}" for k, v in sorted(kinds.items()))
         share = [sum(r[i] for r in ans) / max(len(ans), 1) for i in (1, 2, 4, 5, 3)]
         no_ans = sum(not r[3] for r in unans) / len(unans) if unans else float("nan")
+        # answered and right (an answering sentence in the top 3), answered and wrong: counts
+        right = sum(r[3] and r[2] for r in ans)
+        wrong = sum(r[3] and not r[2] for r in ans)
         print(f"{qset:16s} {split:5s} {len(ans):4d}  {share[0]:6.3f} {share[1]:6.3f} "
-              f"{share[2]:6.3f} {share[3]:6.3f} {share[4]:8.3f} {no_ans:6.3f}   {per_kind}"
-              f"  (+{len(unans)} unanswerable)")  # fmt: skip
+              f"{share[2]:6.3f} {share[3]:6.3f} {share[4]:8.3f} {right:5d} {wrong:5d} "
+              f"{no_ans:6.3f}   {per_kind}  (+{len(unans)} unanswerable)")  # fmt: skip
     if unmatched:
         print(f"{len(unmatched)} questions skipped (answer sentence not found): {unmatched}")
     for folder in (ANSWERS_DEV, ANSWERS_DEV2):

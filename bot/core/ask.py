@@ -331,8 +331,11 @@ _CONCERN = re.compile(
 REQUEST_KINDS = frozenset({"request", "plea", "advice", "requirement"})
 CONCERN_KINDS = frozenset({"concern"})
 # A passage that is one of the author's requests (concerns) gains this much fused score when the
-# question asks what the author asks (worries about): about the gap between rank 1 and rank 4.
-REQUEST_BONUS = 0.02
+# question asks what the author asks (worries about): about a rank-1 vote, so the author's
+# request among the candidates comes first. Measured on the written sets (bench/ask_quality.py,
+# other senders, dev/test/test2/test3 hit@3 of 61/81/99/73): 0.02 36/40/56/45, 0.04
+# 36/40/58/45, 0.07 36/40/60/45, 0.12 and 0.2 36/41/61/46.
+REQUEST_BONUS = 0.1
 # A request of a letter the question named ("wat vraagt de NVVB?") is an answer even when the
 # question has no other words to match it by.
 NAMED_REQUEST_RELEVANCE = 0.25
@@ -736,6 +739,89 @@ def relevance(cosine: float | None, coverage: float) -> float:
     return min(1.0, max(dense, lexical) + 0.25 * min(dense, lexical))
 
 
+# --------------------------------------------------------------------------- absent words
+
+# A Dutch question with a content word that no document holds, nor a close relative of it (a
+# word sharing a compound part whose embedding is close: the query expansions), may ask about
+# something the documents do not have ("Hoeveel X werden beboet?" where no document speaks of
+# fines): its best passages then match the rest of the question and answer something else. When
+# such words carry at least ABSENT_SHARE of the question's idf mass, the answer says that no
+# letter mentions them, before the passages. An English question's words are absent from Dutch
+# documents as a rule, and a role that names a letter's author ("adviesraad") is the author, not a
+# subject: neither counts; nor does a number (damaged text lost its digits) or a verb.
+# It is a note, not a "nothing found": as a gate (no passages) it told 13 more of the 174
+# unanswerable questions of bench/ask_quality.py "nothing found" (0.3 chosen on dev) at a cost of
+# 1 right answer there, but on the answer documents scored as bench/kamervragen.py (members'
+# questions, written without the answers' words, over a few documents whose vocabulary is small)
+# it lost 9 of 62 hits on answers-dev2 (0.849 -> 0.726) and 11 of 32 on answers-dev: a word the
+# letters do not use is as often a paraphrase ("virus" for "vogelgriep") as a missing subject.
+ABSENT_SHARE = 0.3
+# A relative counts as the word when its expansion weight reaches this (bot.core.ask.
+# expansion_weight: 1.0 from word similarity 0.70; "coalitieakkoord" ~ "regeerakkoord" 0.35).
+ABSENT_RELATIVE = 0.3
+
+
+def counts_as_absent(word: str, term: str, df: int, relatives: Sequence[float]) -> bool:
+    """Is this query word (folded; ``term`` its index term, in ``df`` sentences) one the
+    documents do not have: in no sentence, without a close relative, and neither a role, a
+    number nor a verb (a verb is how a question is put more often than what it is about:
+    "afgeperst" asks about "afpersing")?"""
+    if df > 0 or any(ch.isdigit() for ch in word):
+        return False
+    if word in ROLES or term in ROLES or role_heads([word]):
+        return False
+    if any(w >= ABSENT_RELATIVE for w in relatives):
+        return False
+    return not _verb_like(word)
+
+
+VERB_ZIPF = 3.0
+
+
+def _verb_like(word: str) -> bool:
+    """A conjugated verb, a participle or an infinitive (``spoort``, ``beboet``,
+    ``bijhouden``: a common word that is its own lemma and ends in -en; the lemmatizer leaves a
+    word it does not know as it is, and a rare one is a plural noun more often,
+    "heliumballonnen")."""
+    from bot.core.lexicon import lemma, looks_like_verb_form, zipf
+
+    if looks_like_verb_form(word):
+        return True
+    lem = lemma(word)
+    return "_" in lem or (lem == word and word.endswith("en") and zipf(word) >= VERB_ZIPF)
+
+
+COMPOUND_PART = 3  # letters at least in each part of a split compound
+COMPOUND_SEARCHES = 3  # splits whose two parts are both index terms searched at most, longest first
+
+
+def compound_splits(word: str) -> list[tuple[str, str]]:
+    """The ways to read ``word`` as a Dutch compound of two parts, the linking ``s`` or ``e``
+    dropped from the first ("rijksorganisaties" -> ("rijk", "organisaties"), among others);
+    longest head part first."""
+    out = []
+    for i in range(len(word) - COMPOUND_PART, COMPOUND_PART - 1, -1):
+        head, tail = word[:i], word[i:]
+        out.append((head, tail))
+        if head.endswith(("s", "e")) and len(head) > COMPOUND_PART:
+            out.append((head[:-1], tail))
+    return out
+
+
+def absent_share(terms: Sequence[tuple[float, bool]]) -> float:
+    """The share of the question's idf mass (``(idf, absent)`` per query term) that its absent
+    words carry."""
+    total = sum(idf for idf, _ in terms)
+    if total <= 0:
+        return 0.0
+    return sum(idf for idf, absent in terms if absent) / total
+
+
+def asks_for_absent(question: str, share: float) -> bool:
+    """Does ``question`` ask about something the documents do not hold (see ABSENT_SHARE)?"""
+    return share >= ABSENT_SHARE and language(question) != "en"
+
+
 # --------------------------------------------------------------------------- answer types
 
 # What kind of answer a question wants, from its question word, and how a sentence that gives
@@ -823,6 +909,31 @@ def fits_answer_type(text: str, patterns: Sequence[re.Pattern[str]]) -> bool:
     stripped = text.strip(_EDGE_PUNCT + "-–•")
     return any(p.search(stripped) if p is not _YES_NO_ANSWER else p.match(stripped)
                for p in patterns)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- questions in the text
+
+# A sentence that is itself a question (a member's question quoted in the answers to
+# parliamentary questions, a letter's rhetorical question) is found because it says what the
+# user asks, but it answers nothing: the answer is what follows it. Measured on the written
+# sets (bench/ask_quality.py, all splits): 180 of 1656 top-3 passages were questions, none of
+# them an answer; none of the 436 labelled answers is a question.
+ANSWER_AFTER = 6  # at most this many questions in a row are stepped over to find the answer
+_ASKS_FOR_QUESTIONS = re.compile(
+    r"\b(?:kamervragen|schriftelijke\s+vragen|(?:welke|wat\s+voor|hoeveel|which|what|how\s+many)"
+    r"\s+(?:\w+\s+){0,2}(?:vragen|vraag|questions?))\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """Is this sentence a question (it ends in a question mark)?"""
+    return text.rstrip(_EDGE_PUNCT.replace("?", "") + "-–•»”’").endswith("?")
+
+
+def wants_questions(question: str) -> bool:
+    """Does ``question`` ask for the questions themselves ("welke vragen stelde het lid")?"""
+    return bool(_ASKS_FOR_QUESTIONS.search(" ".join(question.split())))
 
 
 # --------------------------------------------------------------------------- passages
@@ -916,18 +1027,39 @@ _DUTCH = _words(
 )
 
 
-def compose(question: str, passages: Sequence[Cited], *, found: bool) -> str:
+def compose(
+    question: str, passages: Sequence[Cited], *, found: bool, absent: Sequence[str] = ()
+) -> str:
     """The short answer: the passages grouped per letter (letters in order of their best
     passage, passages in reading order), each followed by its citation ``[n]`` (n = its place
     in ``passages``) and its page. Says so, in the question's language, when nothing relevant
-    was found."""
+    was found; ``absent``: the question's words that no letter holds, named first."""
     en = language(question) == "en"
+    note = ""
+    if absent:
+        shown = ", ".join(f"“{w}”" for w in absent[:3])
+        note = (
+            f"None of the letters mentions {shown}." if en else f"Geen enkele brief noemt {shown}."
+        )
     if not found or not passages:
-        return (
+        none = (
             "I found no passage in the letters that answers this question."
             if en
             else "Ik vond in de brieven geen passage die deze vraag beantwoordt."
         )
+        return f"{none} {note}" if note else none
+    body = _compose_passages(passages, en)
+    if note:
+        rest = (
+            " The passages that match the rest of the question:"
+            if en
+            else " De passages die bij de rest van de vraag passen:"
+        )
+        return f"{note}{rest}\n{body}"
+    return body
+
+
+def _compose_passages(passages: Sequence[Cited], en: bool) -> str:
     by_letter: dict[int, list[tuple[int, Cited]]] = {}
     for n, p in enumerate(passages, 1):
         by_letter.setdefault(p.letter_id, []).append((n, p))

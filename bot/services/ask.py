@@ -16,6 +16,11 @@ vote. Around retrieval:
   (:meth:`AskService._named_letters`);
 - what the question asks for ranks candidates: the author's requests or concerns (from the
   recommendations), a number, a time, a reason, a yes or no (:mod:`bot.core.ask`);
+- a candidate that is itself a question (a member's question kept in answers to parliamentary
+  questions, a rhetorical question) gives its place to the sentence that answers it;
+- when a Dutch question's content words that no document holds (nor a close relative of them)
+  carry a share of it, the answer says that no letter mentions them, before the passages that
+  match the rest (:func:`bot.core.ask.asks_for_absent`);
 - each passage carries the neighbouring sentences that complete it (``Passage.context``).
 
 Measured (``bench/ask_quality.py``, ``bench/kamervragen.py``, dev and test sets kept apart; see
@@ -308,7 +313,7 @@ class AskService:
             close = await self._unknown_topic(routing.arg, scope)
             if close is not None:
                 routing = core.Routing(None)
-        passages = await self.passages(
+        passages, absent = await self._passages(
             question,
             allowed=named or allowed,
             limit=limit,
@@ -334,7 +339,7 @@ class AskService:
             )
             for p in passages[:ANSWER_PASSAGES]
         ]
-        text = core.compose(question, cited, found=found)
+        text = core.compose(question, cited, found=found, absent=absent)
         if close is not None and unknown_topic:
             note = core.no_such_topic(question, unknown_topic, close, found=found)
             text = f"{note}\n{text}" if found else note
@@ -513,10 +518,25 @@ class AskService:
         """The relevant passages for ``question`` among ``allowed`` letters (None: all), best
         first, each with the neighbouring sentences that complete it; [] when none is
         relevant enough. ``drop``: words that named the letters (left out of the search when
-        the letters' text does not hold them); ``named``: the question named these letters,
-        so what it asks of their author (their requests, their concerns) is an answer."""
+        the letters' text does not hold them); ``named``: the question named these letters, so
+        what it asks of their author (their requests, their concerns) is an answer."""
+        found, _ = await self._passages(question, allowed=allowed, limit=limit, drop=drop,
+                                        named=named)  # fmt: skip
+        return found
+
+    async def _passages(
+        self,
+        question: str,
+        *,
+        allowed: Collection[int] | None,
+        limit: int,
+        drop: Sequence[str],
+        named: bool,
+    ) -> tuple[list[Passage], tuple[str, ...]]:
+        """:meth:`passages`, and the question's words that no letter holds when they carry a
+        share of it (:func:`bot.core.ask.asks_for_absent`): the answer says so."""
         if core.problem(question) is not None or (allowed is not None and not allowed):
-            return []
+            return [], ()
         indexes = await self._indexes.get(wait=self.ready_wait)
         kinds = core.request_kinds(question)
         extra: list[tuple[int, int]] = []
@@ -525,18 +545,24 @@ class AskService:
                 extra.append((rec.id, rec.letter_id))
         if kinds:
             drop = (*drop, *core.intent_words(question))
+        notes: dict[str, Any] = {}
         candidates = await asyncio.to_thread(
-            self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra
+            self._retrieve, indexes, question, allowed, "hybrid", tuple(drop), extra, notes
         )
+        absent: tuple[str, ...] = ()
+        if core.asks_for_absent(question, notes.get("absent", 0.0)):
+            absent = tuple(notes.get("absent_words", ()))
         records: dict[int, SentenceRecord] = {}
         types = core.answer_types(question)
-        if (kinds or types) and candidates:
+        if candidates:
             records = {
                 r.id: r
                 for r in await self.store.letters.sentences_by_ids(
                     [c.sentence_id for c in candidates]
                 )
             }
+            if not core.wants_questions(question):
+                candidates = await self._answers_for_questions(candidates, records)
         if types and candidates:
             for c in candidates:
                 rec = records.get(c.sentence_id)
@@ -560,7 +586,7 @@ class AskService:
         # The question is answered when one of its best candidates is relevant enough; then
         # the passages are its best candidates in order, down to those with any evidence.
         if not any(c.relevance >= core.FOUND_AT for c in candidates[: 2 * limit]):
-            return []
+            return [], absent
         chosen = [c for c in candidates if core.has_evidence(c)][:limit]
         missing = [c.sentence_id for c in chosen if c.sentence_id not in records]
         if missing:
@@ -570,7 +596,45 @@ class AskService:
             rec = records.get(c.sentence_id)
             if rec is not None:
                 out.append(_passage(rec, c.relevance, await self._context(rec)))
-        return out
+        return out, absent
+
+    async def _answers_for_questions(
+        self, candidates: list[core.Candidate], records: dict[int, SentenceRecord]
+    ) -> list[core.Candidate]:
+        """Each candidate that is itself a question gives its place (score, evidence) to the
+        sentence that answers it: the first one after it that is not a question (the answer
+        block after a quoted parliamentary question, the sentence after a rhetorical one).
+        When that sentence is a candidate already it keeps the better of both; a question
+        without such a sentence is dropped. ``records`` gains the sentences found."""
+        out: dict[int, core.Candidate] = {}
+        for c in candidates:
+            rec = records.get(c.sentence_id)
+            if rec is None or not core.is_question(rec.text):
+                have = out.get(c.sentence_id)
+                if have is None:
+                    out[c.sentence_id] = c
+                elif c.fused > have.fused:
+                    _take_evidence(have, c)
+                continue
+            answer = None
+            for step in range(1, core.ANSWER_AFTER + 1):
+                nxt = await self.store.letters.sentence(rec.letter_id, rec.number + step)
+                if nxt is None:
+                    break
+                if not core.is_question(nxt.text):
+                    answer = nxt
+                    break
+            if answer is None:
+                continue
+            records.setdefault(answer.id, answer)
+            have = out.get(answer.id)
+            if have is None:
+                moved = core.Candidate(answer.id, answer.letter_id)
+                _take_evidence(moved, c)
+                out[answer.id] = moved
+            elif c.fused > have.fused:
+                _take_evidence(have, c)
+        return sorted(out.values(), key=lambda c: (-c.fused, c.sentence_id))
 
     async def _requests_of(
         self, letter_ids: list[int], kinds: frozenset[str]
@@ -622,10 +686,13 @@ class AskService:
         mode: Mode = "hybrid",
         drop: Sequence[str] = (),
         extra: Sequence[tuple[int, int]] = (),
+        notes: dict[str, Any] | None = None,
     ) -> list[core.Candidate]:
         """Blocking: embed the question, search both indexes, fuse, score. ``drop``: words to
         leave out of the BM25 query unless the allowed letters' text holds them; ``extra``:
-        ``(sentence_id, letter_id)`` to score as candidates too."""
+        ``(sentence_id, letter_id)`` to score as candidates too; ``notes``: filled with
+        ``absent``, the share of the question's idf mass in words no document holds
+        (:func:`bot.core.ask.absent_share`), and ``absent_words``, those words."""
         # the encoder's tokenizer needs valid UTF-8: a lone surrogate becomes "?"
         question = question.encode("utf-8", "replace").decode("utf-8")
         terms_text = core.search_text(question)
@@ -660,6 +727,9 @@ class AskService:
             bm = indexes.bm25.search(
                 terms_text, CANDIDATES, letter_ids=allowed, expansions=expansions
             )
+            if notes is not None:
+                share, words = _absent_share(indexes.bm25, terms_text, expansions, allowed)
+                notes["absent"], notes["absent_words"] = share, words
         if scan is not None:
             dense = scan.result()
         fused = core.fuse(
@@ -1128,6 +1198,70 @@ def _meta(rec: LetterRecord) -> core.LetterMeta:
         subject=rec.subject,
         pages=rec.pages,
     )
+
+
+def _take_evidence(into: core.Candidate, other: core.Candidate) -> None:
+    """``into`` takes the better of its own and ``other``'s score and evidence."""
+    into.fused = max(into.fused, other.fused)
+    into.relevance = max(into.relevance, other.relevance)
+    into.coverage = max(into.coverage, other.coverage)
+    into.section_coverage = max(into.section_coverage, other.section_coverage)
+    if other.cosine is not None:
+        into.cosine = max(into.cosine or 0.0, other.cosine)
+    if into.bm25_rank is None or (other.bm25_rank is not None and other.bm25_rank < into.bm25_rank):
+        into.bm25_rank = other.bm25_rank
+    if into.dense_rank is None or (
+        other.dense_rank is not None and other.dense_rank < into.dense_rank
+    ):
+        into.dense_rank = other.dense_rank
+
+
+def _absent_share(
+    bm25: BM25Index,
+    text: str,
+    expansions: dict[str, list[tuple[str, float]]],
+    allowed: Collection[int] | None = None,
+) -> tuple[float, tuple[str, ...]]:
+    """The share of the idf mass of ``text``'s terms in words no sentence of the ``allowed``
+    letters (None: all) holds and that have no close relative among the index terms
+    (:func:`bot.core.ask.counts_as_absent`), and those words. (Within the scope: whether a
+    letter the asker cannot see holds a word is not told.)"""
+    n = max(len(bm25), 1)
+    seen: dict[str, tuple[float, bool]] = {}
+    words: list[str] = []
+    for word in dict.fromkeys(text.split()):
+        for term in bm25.query_terms(word)[:1]:
+            if term in seen:
+                continue
+            df = bm25.df(term)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            seen_df = df if allowed is None or not df else bm25.concentration(word, allowed)[1]
+            relatives = [w for _, w in expansions.get(term, ())]
+            absent = core.counts_as_absent(word, term, seen_df, relatives)
+            if absent and _said_apart(bm25, word, allowed):
+                absent = False
+            seen[term] = (idf, absent)
+            if absent:
+                words.append(word)
+    return core.absent_share(list(seen.values())), tuple(words)
+
+
+def _said_apart(bm25: BM25Index, word: str, allowed: Collection[int] | None = None) -> bool:
+    """Does one indexed sentence hold both parts of the compound ``word`` ("gastgegevens":
+    "de gegevens van gasten")? Then the documents speak of it, in other words."""
+    searched = 0
+    for head, tail in core.compound_splits(word):
+        query = f"{head} {tail}"
+        terms = bm25.query_terms(query)
+        if len(terms) < 2 or not all(bm25.df(t) for t in terms):
+            continue
+        hits = bm25.search(query, 1, letter_ids=allowed)
+        if hits and hits[0].coverage >= 0.999:
+            return True
+        searched += 1
+        if searched >= core.COMPOUND_SEARCHES:  # a search costs milliseconds at 1M sentences
+            break
+    return False
 
 
 def _add_bm25(index: BM25Index, letters: list[tuple[int, list[tuple[int, str, int]]]]) -> None:

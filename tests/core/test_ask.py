@@ -328,3 +328,80 @@ def test_a_compound_name_is_also_named_by_its_head_role() -> None:
     assert core.role_heads(["adviescollege"]) == ["college"]
     assert core.role_heads(["ministerie"]) == ["minister"]
     assert core.role_heads(["raad", "stichting", "rapporteur", "kinderen"]) == []
+
+
+# --------------------------------------------------------------------------- questions in the text
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Klopt het dat de wachttijd is opgelopen?", True),
+        ("Wat betekent dit voor de gemeenten? ", True),
+        ("Is dat zo?»", True),
+        ("Ja.", False),
+        ("Het aantal klachten steeg tot 412.", False),
+        ("Zie de vraag: wie betaalt?  Daarover later.", False),
+    ],
+)
+def test_a_sentence_that_asks_is_a_question(text: str, question: bool) -> None:
+    assert core.is_question(text) is question
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("Welke vragen stelde het Kamerlid over de wachtlijsten?", True),
+        ("Which questions did the member ask?", True),
+        ("Wat staat er in de Kamervragen over drones?", True),
+        ("Wat vraagt de minister aan de gemeenten?", False),
+        ("Hoeveel klachten kwamen er binnen?", False),
+    ],
+)
+def test_a_question_for_the_questions_themselves(question: str, wanted: bool) -> None:
+    assert core.wants_questions(question) is wanted
+
+
+# --------------------------------------------------------------------------- absent words
+
+
+def test_a_word_no_document_holds_counts_as_absent() -> None:
+    assert core.counts_as_absent("heliumballonnen", "heliumballon", 0, [])
+    assert not core.counts_as_absent("klachten", "klacht", 12, [])  # in the documents
+    assert not core.counts_as_absent("heliumballonnen", "heliumballon", 0, [0.8])  # a relative
+    assert core.counts_as_absent("heliumballonnen", "heliumballon", 0, [0.1])  # too far off
+    assert not core.counts_as_absent("beboet", "beboet", 0, [])  # a verb: how it is asked
+    assert not core.counts_as_absent("bijhouden", "bijhoud", 0, [])  # an infinitive
+    assert not core.counts_as_absent("adviesraad", "adviesraad", 0, [])  # a role: the author
+    assert not core.counts_as_absent("2031", "2031", 0, [])  # a number (damaged text has none)
+
+
+def test_absent_words_must_carry_a_share_of_the_question() -> None:
+    # (idf, absent) per query term
+    assert core.absent_share([(6.0, True), (2.0, False), (4.0, False)]) == pytest.approx(0.5)
+    assert core.absent_share([]) == 0.0
+    share = core.absent_share([(6.0, True), (2.0, False)])
+    assert core.asks_for_absent("Hoeveel heliumballonnen werden er verkocht?", share)
+    assert not core.asks_for_absent("Hoeveel heliumballonnen werden er verkocht?", 0.1)
+    # an English question's words are absent from Dutch documents as a rule
+    assert not core.asks_for_absent("How many helium balloons were sold?", share)
+
+
+def test_a_compound_is_split_into_its_parts() -> None:
+    splits = core.compound_splits("rijksorganisaties")
+    assert ("rijk", "organisaties") in splits and ("rijks", "organisaties") in splits
+    assert all(len(a) >= core.COMPOUND_PART and len(b) >= core.COMPOUND_PART for a, b in splits)
+    assert core.compound_splits("kat") == []
+
+
+def test_the_answer_names_the_words_no_letter_holds() -> None:
+    text = core.compose("Hoeveel heliumballonnen?", [], found=False, absent=("heliumballonnen",))
+    assert "geen passage" in text and "“heliumballonnen”" in text
+    english = core.compose("How many helium balloons?", [], found=False, absent=("helium",))
+    assert english.startswith("I found no passage") and "“helium”" in english
+    assert "noemt" not in core.compose("Hoeveel?", [], found=False)
+    cited = core.Cited("Er werden 412 klachten gemeld.", 1, "Brief", 2, 7, 0.6)
+    found = core.compose("Hoeveel heliumballonnen?", [cited], found=True, absent=("helium",))
+    first, rest = found.split("\n", 1)
+    assert first.startswith("Geen enkele brief noemt “helium”") and "412 klachten" in rest
+    assert core.compose("Hoeveel?", [cited], found=True).startswith("Volgens “Brief”")

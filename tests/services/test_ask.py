@@ -443,3 +443,86 @@ async def test_a_role_that_fits_many_letters_does_not_narrow_the_search(app: Ser
         p.letter_id == housing.id and "woningcorporaties" in fold(p.text)
         for p in answer.passages[:3]
     )
+
+
+# Invented answers to parliamentary questions (Aanhangsel style): the questions are kept in
+# the document, so a question put to briefbot finds its own wording first.
+DRONES = """Vragen van het lid Hoekstra (GL) aan de staatssecretaris van Infrastructuur over
+geluidsoverlast van bezorgdrones (ingezonden 3 februari 2025).
+Antwoord van staatssecretaris Verbeek (Infrastructuur) (ontvangen 20 februari 2025).
+Vraag 1
+Hoeveel klachten over geluidsoverlast van bezorgdrones kwamen er in 2024 binnen?
+Antwoord 1
+In 2024 ontving de inspectie 412 meldingen over bezorgdrones, bijna twee keer zoveel als in
+het jaar daarvoor. De meeste meldingen gingen over vluchten in de avond.
+Vraag 2
+Bent u bereid regels te stellen voor vliegroutes van drones boven woonwijken?
+Antwoord 2
+Ja. Ik werk aan een regeling die vluchten boven woonwijken alleen toestaat op een vaste
+hoogte en buiten de nachtelijke uren. Die regeling treedt naar verwachting in 2026 in werking.
+Vraag 3
+Wie houdt toezicht op de naleving van deze regels?
+Antwoord 3
+De Inspectie Leefomgeving en Transport houdt toezicht en kan bij overtredingen een boete
+opleggen aan de exploitant van de drone.
+"""
+
+
+async def test_a_question_in_the_text_gives_way_to_its_answer(app: Services) -> None:
+    await app.warm()
+    record, _, _ = await app.letters.add_upload(
+        DRONES.encode(), filename="drones.txt", guild_id=None
+    )
+    for question, words in (
+        ("Hoeveel klachten over geluidsoverlast van bezorgdrones kwamen er in 2024 binnen?", "412"),
+        ("Bent u bereid regels te stellen voor vliegroutes van drones boven woonwijken?", "ja"),
+        ("Wie houdt toezicht op de naleving van de regels voor drones?", "inspectie leefomgeving"),
+    ):
+        answer = await app.answers.ask(question, scope=OPERATOR)
+        assert answer.found, question
+        top = answer.passages[0]
+        assert top.letter_id == record.id and not core.is_question(top.text), question
+        shown = fold(" ".join([top.text, *(c.text for c in top.context)]))
+        assert words in shown, (question, shown)
+        assert not any(core.is_question(p.text) for p in answer.passages)
+    # asked for the questions themselves, the questions are answers
+    asked = await app.answers.ask("Welke vragen stelde het lid over bezorgdrones?", scope=OPERATOR)
+    assert asked.found and any(core.is_question(p.text) for p in asked.passages)
+
+
+async def test_a_question_about_what_no_letter_mentions_says_so(app: Services) -> None:
+    await app.warm()
+    await app.letters.add_upload(DRONES.encode(), filename="drones.txt", guild_id=None)
+    known = await app.answers.ask("Hoeveel klachten kwamen er over bezorgdrones?", scope=OPERATOR)
+    assert known.found and "noemt" not in known.text
+    # the same question about something no document speaks of: the answer says so first
+    absent = await app.answers.ask(
+        "Hoeveel klachten kwamen er over heliumballonnen?", scope=OPERATOR
+    )
+    assert absent.text.startswith("Geen enkele brief noemt “heliumballonnen”")
+    # a verb the documents do not use is how the question is put, not what it is about
+    verb = await app.answers.ask(
+        "Hoeveel meldingen over bezorgdrones werden ingediend?", scope=OPERATOR
+    )
+    assert verb.found and "noemt" not in verb.text
+    # a compound whose parts one sentence holds is spoken of ("vluchten ... in de avond")
+    apart = await app.answers.ask(
+        "Hoeveel avondvluchten van drones gaven meldingen?", scope=OPERATOR
+    )
+    assert apart.found and "noemt" not in apart.text
+    # a letter the asker cannot see does not tell whether a word is mentioned
+    await app.letters.add_upload(
+        HandmadeLetter(
+            sender="Stichting Luchtruim Vrij",
+            page2=[*HandmadeLetter().page2, "Er kwamen 80 klachten over heliumballonnen binnen."],
+        )
+        .text()
+        .encode(),
+        filename="ballonnen.txt",
+        guild_id=OWN_GUILD,
+    )
+    question = "Hoeveel klachten kwamen er over heliumballonnen?"
+    outside = await app.answers.ask(question, scope=Scope())
+    assert outside.text.startswith("Geen enkele brief noemt “heliumballonnen”")
+    inside = await app.answers.ask(question, scope=OPERATOR)
+    assert inside.found and "noemt" not in inside.text
