@@ -200,6 +200,13 @@ async def test_one_round_trip_lookups_agree_with_their_parts(pg_store: Store) ->
     assert [r.number for r in rows] == [3, 1, 4]  # fewer than five: the fill follows
     assert await search.sentences_with("word", [], letter_ids=None, limit=10, fill=fill) == rows[2:]
 
+    # a name's sentences inside some letters: counted in them, or (most letters) outside them
+    other, _ = await add(pg_store, letter_of("b", TEXTS[:1]), slug="b")
+    assert await search.count_holding("word", "kabinet", [letter.id]) == (3, 2)
+    assert await search.count_holding("word", "kabinet", [other.id]) == (3, 1)
+    assert await search.count_holding("word", "kabinet", [letter.id, other.id]) == (3, 3)
+    assert await search.count_holding("word", "onbekend", [letter.id, other.id]) == (0, 0)
+
 
 async def test_vectors_around(pg_store: Store) -> None:
     letter, _ = await add(pg_store, letter_of("a", TEXTS), slug="a")

@@ -340,18 +340,25 @@ class PgSearchRepository:
     ) -> tuple[int, int]:
         # the total is the vocabulary's (counting a common word's sentences took a second
         # at 1M sentences); those in the letters: the index intersects the term's postings
-        # with the letters' sentences, and only those are read
+        # with the letters' sentences, and only those are read; when the letters are most of
+        # them (a sender every letter has), those outside them are counted instead
         async with self._db.read() as conn:
             row = await conn.fetchrow(
                 "SELECT coalesce((SELECT df FROM vocabulary WHERE kind = $3 AND term = $4), 0),"
-                " (SELECT count(*) FROM sentences"
-                "  WHERE search @@ $1::tsquery AND letter_id = ANY($2::bigint[]))",
+                " CASE WHEN 2 * cardinality($2::bigint[]) > (SELECT count(*) FROM letters)"
+                "  THEN NULL ELSE (SELECT count(*) FROM sentences"
+                "   WHERE search @@ $1::tsquery AND letter_id = ANY($2::bigint[])) END,"
+                " CASE WHEN 2 * cardinality($2::bigint[]) > (SELECT count(*) FROM letters)"
+                "  THEN (SELECT count(*) FROM sentences WHERE search @@ $1::tsquery"
+                "   AND letter_id IN (SELECT id FROM letters WHERE id <> ALL($2::bigint[])))"
+                "  END",
                 _lexeme(term),
-                [int(i) for i in letter_ids],
+                sorted({int(i) for i in letter_ids}),
                 _KIND[kind],
                 term,
             )
-        inside = int(row[1])
+        total = int(row[0])
+        inside = int(row[1]) if row[1] is not None else max(0, total - int(row[2]))
         return max(int(row[0]), inside), inside
 
     async def vectors_around(
