@@ -176,7 +176,7 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             results["sqlite"] = reference
             print(f"SQLite mode: reused from {args.reference} (same store, probes, questions)",
                   file=sys.stderr)  # fmt: skip
-        runs = [("sqlite", str(lite), "memory", ROOT)] if reference is None else []
+        runs = [("sqlite", str(lite), "memory", ROOT)] if reference is None and args.sqlite else []
         if args.memory:
             runs.append(("pg-memory", url, "memory", ROOT))
         if args.baseline is not None:
@@ -196,8 +196,10 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             if proc.returncode != 0:
                 raise SystemExit(f"measuring {name} failed (exit code {proc.returncode})")
             results[name] = json.loads(out.decode().strip().splitlines()[-1])
+            if args.keep is not None:  # each run's figures as soon as they are there
+                args.keep.write_text(json.dumps(results))
             print(f"measured {name}: peak RSS {results[name]['rss_mib']:.0f} MiB", file=sys.stderr)
-        if reference is None and args.reference is not None:
+        if reference is None and args.reference is not None and args.sqlite:
             _save_reference(args, ready, results["sqlite"])
         probes = make_probes(ready, args.probes, seed=11)
         qs = questions()[: args.questions]
@@ -206,7 +208,7 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(results, len(probes), len(qs))
+    print_table(results, len(probes), len(qs))
 
 
 COLUMNS = (
@@ -217,17 +219,21 @@ COLUMNS = (
 )
 
 
-def report(results: dict[str, dict], n_probes: int, n_questions: int) -> None:
+def print_table(results: dict[str, dict], n_probes: int, n_questions: int) -> None:
     """The table: a column per run, then new/SQLite and new/old (the baseline checkout's
-    store mode when measured, else PostgreSQL with in-memory search)."""
+    store mode when measured, else PostgreSQL with in-memory search). Without SQLite mode
+    (``--no-sqlite``) the top passages are compared with the old code's."""
     cols = [(key, label) for key, label in COLUMNS if key in results]
-    s = results["sqlite"]
     old_key = "pg-before" if "pg-before" in results else "pg-memory"
     old = results.get(old_key)
+    ref_key = "sqlite" if "sqlite" in results else old_key
+    ref_label = "SQLite" if ref_key == "sqlite" else "old"
+    s = results[ref_key]
     print(f"\n{n_probes} quote probes, {n_questions} questions, end to end through the services")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores, shared)")
     print(
-        f"{'':36}" + "".join(f"{label:>11}" for _, label in cols) + f"{'new/SQLite':>11}"
+        f"{'':36}" + "".join(f"{label:>11}" for _, label in cols)
+        + (f"{'new/SQLite':>11}" if "sqlite" in results else "")
         + (f"{'new/old':>9}" if old is not None else "")
     )  # fmt: skip
 
@@ -235,8 +241,10 @@ def report(results: dict[str, dict], n_probes: int, n_questions: int) -> None:
         values = {key: get(results[key]) for key, _ in cols}
         text = f"{label:36}" + "".join(f"{fmt.format(values[k]):>11}" for k, _ in cols)
         if ratio:
-            a, c = values["sqlite"], values["pg-store"]
-            text += f"{(c / a if a else float('nan')):>10.2f}x"
+            c = values["pg-store"]
+            if "sqlite" in values:
+                a = values["sqlite"]
+                text += f"{(c / a if a else float('nan')):>10.2f}x"
             if old is not None:
                 b = values[old_key]
                 text += f"{(c / b if b else float('nan')):>8.2f}x"
@@ -253,13 +261,13 @@ def report(results: dict[str, dict], n_probes: int, n_questions: int) -> None:
         return sum(x == y for x, y in zip(s["tops"], b["tops"], strict=True)) / n_questions
 
     def in_top3(b: dict) -> float:
-        """SQLite's top passage among the other's first three."""
+        """The reference's top passage among the other's first three."""
         hits = [x is None or tuple(x) in {tuple(p) for p in t}
                 for x, t in zip(s["tops"], b["top3"], strict=True)]  # fmt: skip
         return sum(hits) / n_questions
 
-    line("question: same top passage as SQLite", same, "{:.3f}", ratio=False)
-    line("  SQLite top passage in the top 3", in_top3, "{:.3f}", ratio=False)
+    line(f"question: same top passage as {ref_label}"[:36], same, "{:.3f}", ratio=False)
+    line(f"  {ref_label} top passage in the top 3"[:36], in_top3, "{:.3f}", ratio=False)
     line(
         "  answered (a passage found)",
         lambda r: sum(t is not None for t in r["tops"]) / n_questions, "{:.3f}",
@@ -308,6 +316,10 @@ def main(argv: list[str] | None = None) -> None:
         "(e.g. `git worktree add /tmp/base main`): measured in the same run"
     )  # fmt: skip
     ap.add_argument(
+        "--sqlite", action=argparse.BooleanOptionalAction, default=True,
+        help="measure SQLite mode (at 1M sentences its indexes take ten minutes and more)",
+    )  # fmt: skip
+    ap.add_argument(
         "--memory", action=argparse.BooleanOptionalAction, default=True,
         help="also measure PostgreSQL with the in-memory indexes (the default search)",
     )  # fmt: skip
@@ -321,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
         help="open without analysing the recommendations of letters that lack current ones "
         "(on every backend alike; a store made by an older briefbot then opens in a minute)",
     )  # fmt: skip
+    ap.add_argument("--keep", type=Path, help="write every run's raw figures to this file")
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one backend, JSON out
     ap.add_argument("--probes-from", help=argparse.SUPPRESS)
     ap.add_argument("--search", default="store", help=argparse.SUPPRESS)
