@@ -2,6 +2,8 @@
 
     python bench/pg_store.py                    # 1,000 generated letters (~100k sentences)
     python bench/pg_store.py --letters 200      # quicker
+    python bench/pg_store.py --baseline /tmp/base --no-memory --reference /tmp/ref.json
+                                                # store mode against a checkout of older code
     python bench/pg_store.py --pg postgresql://user@host/db   # a running server (else one is
                                                 # started in a temporary directory)
 
@@ -56,8 +58,11 @@ async def measure(
     truth: dict[int, tuple[int, int]],
     qs: list[str],
     search: str = "store",
+    skip_analysis: bool = False,
 ):
     settings = Settings(BRIEFBOT_DB=location, BRIEFBOT_LETTERS_DIR=ROOT / "data" / "letters")
+    if skip_analysis:
+        _skip_analysis()
     started = time.perf_counter()
     services = await Services.open(settings, seed=False, search=search)  # type: ignore[arg-type]
     try:
@@ -102,6 +107,19 @@ async def measure(
         "tops": tops,
         "top3": top3,
     }
+
+
+def _skip_analysis() -> None:
+    """Open without analysing the recommendations and topics of letters that lack current
+    ones (``--skip-analysis``: at 1M sentences the analysis of 10,000 letters takes most of
+    an hour on two shared cores; quote lookups and questions do not search them, though a
+    question may be routed to them: run every backend of one comparison alike)."""
+    from bot.services.recommendations import RecommendationService
+
+    async def catalogue_only(self: RecommendationService) -> None:
+        await self._load_catalogue()
+
+    RecommendationService.load = catalogue_only  # type: ignore[method-assign]
 
 
 async def bring_up_to_date(db: Path) -> None:
@@ -153,23 +171,36 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
                 f"{sentences / took:,.0f} sentences/s)"
             )
         results = {}
-        runs = (
-            ("sqlite", str(lite), "memory"),
-            ("pg-memory", url, "memory"),
-            ("pg-store", url, "store"),
-        )
-        for name, location, search in runs:
-            # each in a fresh process: no cache, warm-up or frozen heap carried over
+        reference = _load_reference(args, ready)
+        if reference is not None:
+            results["sqlite"] = reference
+            print(f"SQLite mode: reused from {args.reference} (same store, probes, questions)",
+                  file=sys.stderr)  # fmt: skip
+        runs = [("sqlite", str(lite), "memory", ROOT)] if reference is None and args.sqlite else []
+        if args.memory:
+            runs.append(("pg-memory", url, "memory", ROOT))
+        if args.baseline is not None:
+            runs.append(("pg-before", url, "store", args.baseline))
+        runs.append(("pg-store", url, "store", ROOT))
+        for name, location, search, root in runs:
+            # each in a fresh process: no cache, warm-up or frozen heap carried over; the
+            # baseline with the code of its own checkout
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, __file__, "--measure", location, "--probes-from", str(lite),
-                "--probes", str(args.probes), "--questions", str(args.questions),
-                "--search", search, stdout=asyncio.subprocess.PIPE,
+                sys.executable, str(root / "bench" / "pg_store.py"), "--measure", location,
+                "--probes-from", str(lite), "--probes", str(args.probes),
+                "--questions", str(args.questions), "--search", search,
+                *(["--skip-analysis"] if args.skip_analysis else []),
+                stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
             out, _ = await proc.communicate()
             if proc.returncode != 0:
                 raise SystemExit(f"measuring {name} failed (exit code {proc.returncode})")
             results[name] = json.loads(out.decode().strip().splitlines()[-1])
+            if args.keep is not None:  # each run's figures as soon as they are there
+                args.keep.write_text(json.dumps(results))
             print(f"measured {name}: peak RSS {results[name]['rss_mib']:.0f} MiB", file=sys.stderr)
+        if reference is None and args.reference is not None and args.sqlite:
+            _save_reference(args, ready, results["sqlite"])
         probes = make_probes(ready, args.probes, seed=11)
         qs = questions()[: args.questions]
     finally:
@@ -177,50 +208,93 @@ async def run(args: argparse.Namespace, ready: Path) -> None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    s, old, new = results["sqlite"], results["pg-memory"], results["pg-store"]
-    print(f"\n{len(probes)} quote probes, {len(qs)} questions, end to end through the services")
+    print_table(results, len(probes), len(qs))
+
+
+COLUMNS = (
+    ("sqlite", "SQLite"),
+    ("pg-memory", "PG memory"),
+    ("pg-before", "store old"),
+    ("pg-store", "store new"),
+)
+
+
+def print_table(results: dict[str, dict], n_probes: int, n_questions: int) -> None:
+    """The table: a column per run, then new/SQLite and new/old (the baseline checkout's
+    store mode when measured, else PostgreSQL with in-memory search). Without SQLite mode
+    (``--no-sqlite``) the top passages are compared with the old code's."""
+    cols = [(key, label) for key, label in COLUMNS if key in results]
+    old_key = "pg-before" if "pg-before" in results else "pg-memory"
+    old = results.get(old_key)
+    ref_key = "sqlite" if "sqlite" in results else old_key
+    ref_label = "SQLite" if ref_key == "sqlite" else "old"
+    s = results[ref_key]
+    print(f"\n{n_probes} quote probes, {n_questions} questions, end to end through the services")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores, shared)")
-    print(f"{'':36}{'SQLite':>10}{'PG old':>10}{'PG new':>10}{'new/SQLite':>11}{'new/old':>9}")
+    print(
+        f"{'':36}" + "".join(f"{label:>11}" for _, label in cols)
+        + (f"{'new/SQLite':>11}" if "sqlite" in results else "")
+        + (f"{'new/old':>9}" if old is not None else "")
+    )  # fmt: skip
 
-    def line(label: str, a: float, b: float, c: float, fmt: str = "{:.1f}") -> None:
-        r1 = c / a if a else float("nan")
-        r2 = c / b if b else float("nan")
-        print(
-            f"{label:36}{fmt.format(a):>10}{fmt.format(b):>10}{fmt.format(c):>10}"
-            f"{r1:>10.2f}x{r2:>8.2f}x"
-        )
+    def line(label: str, get, fmt: str = "{:.1f}", ratio: bool = True) -> None:
+        values = {key: get(results[key]) for key, _ in cols}
+        text = f"{label:36}" + "".join(f"{fmt.format(values[k]):>11}" for k, _ in cols)
+        if ratio:
+            c = values["pg-store"]
+            if "sqlite" in values:
+                a = values["sqlite"]
+                text += f"{(c / a if a else float('nan')):>10.2f}x"
+            if old is not None:
+                b = values[old_key]
+                text += f"{(c / b if b else float('nan')):>8.2f}x"
+        print(text)
 
-    line("open + every index ready (s)", s["ready_s"], old["ready_s"], new["ready_s"])
+    line("open + every index ready (s)", lambda r: r["ready_s"])
     for q in (50, 95):
-        line(
-            f"quote lookup p{q} (ms)",
-            pct(s["quote_ms"], q), pct(old["quote_ms"], q), pct(new["quote_ms"], q),
-        )  # fmt: skip
-    line("quote top-1", s["quote_top1"], old["quote_top1"], new["quote_top1"], "{:.3f}")
+        line(f"quote lookup p{q} (ms)", lambda r, q=q: pct(r["quote_ms"], q))
+    line("quote top-1", lambda r: r["quote_top1"], "{:.3f}")
     for q in (50, 95):
-        line(
-            f"question p{q} (ms)", pct(s["ask_ms"], q), pct(old["ask_ms"], q),
-            pct(new["ask_ms"], q),
-        )  # fmt: skip
+        line(f"question p{q} (ms)", lambda r, q=q: pct(r["ask_ms"], q))
 
-    def same(a: dict, b: dict) -> float:
-        return sum(x == y for x, y in zip(a["tops"], b["tops"], strict=True)) / len(qs)
+    def same(b: dict) -> float:
+        return sum(x == y for x, y in zip(s["tops"], b["tops"], strict=True)) / n_questions
 
-    def in_top3(a: dict, b: dict) -> float:
+    def in_top3(b: dict) -> float:
         """The reference's top passage among the other's first three."""
         hits = [x is None or tuple(x) in {tuple(p) for p in t}
-                for x, t in zip(a["tops"], b["top3"], strict=True)]  # fmt: skip
-        return sum(hits) / len(qs)
+                for x, t in zip(s["tops"], b["top3"], strict=True)]  # fmt: skip
+        return sum(hits) / n_questions
 
-    print(f"{'question: same top passage as SQLite':36}{1.0:>10.3f}{same(s, old):>10.3f}"
-          f"{same(s, new):>10.3f}")  # fmt: skip
-    print(f"{'  SQLite top passage in the top 3':36}{1.0:>10.3f}{in_top3(s, old):>10.3f}"
-          f"{in_top3(s, new):>10.3f}")  # fmt: skip
-    print(f"{'  answered (a passage found)':36}"
-          + "".join(f"{sum(t is not None for t in r['tops']) / len(qs):>10.3f}"
-                    for r in (s, old, new)))  # fmt: skip
-    line("peak RSS of the bot's process (MiB)", s["rss_mib"], old["rss_mib"], new["rss_mib"],
-         "{:.0f}")  # fmt: skip
+    line(f"question: same top passage as {ref_label}"[:36], same, "{:.3f}", ratio=False)
+    line(f"  {ref_label} top passage in the top 3"[:36], in_top3, "{:.3f}", ratio=False)
+    line(
+        "  answered (a passage found)",
+        lambda r: sum(t is not None for t in r["tops"]) / n_questions, "{:.3f}",
+    )  # fmt: skip
+    line("peak RSS of the bot's process (MiB)", lambda r: r["rss_mib"], "{:.0f}")
+    if s.get("reused"):
+        print("(SQLite column reused from an earlier run on the same store, probes and questions)")
+
+
+def _reference_key(args: argparse.Namespace, ready: Path) -> dict:
+    return {"store": str(ready.resolve()), "probes": args.probes, "questions": args.questions}
+
+
+def _load_reference(args: argparse.Namespace, ready: Path) -> dict | None:
+    """SQLite mode's figures from an earlier run on the same store, probes and questions
+    (``--reference FILE``; at 1M sentences that run takes ten minutes and does not depend on
+    the PostgreSQL code under test)."""
+    if args.reference is None or not args.reference.exists():
+        return None
+    saved = json.loads(args.reference.read_text())
+    if saved.get("key") != _reference_key(args, ready):
+        return None
+    return {**saved["result"], "reused": True}
+
+
+def _save_reference(args: argparse.Namespace, ready: Path, result: dict) -> None:
+    args.reference.write_text(json.dumps({"key": _reference_key(args, ready), "result": result}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -237,6 +311,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--copied", action="store_true", help="the --pg database already holds a copy of --store"
     )
+    ap.add_argument(
+        "--baseline", type=Path, help="a checkout of the code to compare store mode with "
+        "(e.g. `git worktree add /tmp/base main`): measured in the same run"
+    )  # fmt: skip
+    ap.add_argument(
+        "--sqlite", action=argparse.BooleanOptionalAction, default=True,
+        help="measure SQLite mode (at 1M sentences its indexes take ten minutes and more)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--memory", action=argparse.BooleanOptionalAction, default=True,
+        help="also measure PostgreSQL with the in-memory indexes (the default search)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--reference", type=Path,
+        help="a file keeping SQLite mode's figures: reused when it holds this store's, probes' "
+        "and questions' (SQLite mode does not depend on the PostgreSQL code)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--skip-analysis", action="store_true",
+        help="open without analysing the recommendations of letters that lack current ones "
+        "(on every backend alike; a store made by an older briefbot then opens in a minute)",
+    )  # fmt: skip
+    ap.add_argument("--keep", type=Path, help="write every run's raw figures to this file")
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one backend, JSON out
     ap.add_argument("--probes-from", help=argparse.SUPPRESS)
     ap.add_argument("--search", default="store", help=argparse.SUPPRESS)
@@ -246,15 +343,17 @@ def main(argv: list[str] | None = None) -> None:
         probes = make_probes(source, args.probes, seed=11)
         truth = truth_of(source, probes)
         qs = questions()[: args.questions]
-        print(json.dumps(asyncio.run(measure(args.measure, probes, truth, qs, args.search))))
+        result = measure(args.measure, probes, truth, qs, args.search, args.skip_analysis)
+        print(json.dumps(asyncio.run(result)))
         return
     if args.copied and not (args.pg and args.store):
         ap.error("--copied needs --pg and --store")
     # builds (and caches) the store first: its own loop
     ready = args.store or ensure_ready_db(args.letters)
-    started = time.perf_counter()
-    asyncio.run(bring_up_to_date(ready))
-    print(f"derived data of the cached store up to date: {time.perf_counter() - started:.0f} s")
+    if not args.skip_analysis:
+        started = time.perf_counter()
+        asyncio.run(bring_up_to_date(ready))
+        print(f"derived data of the cached store up to date: {time.perf_counter() - started:.0f} s")
     asyncio.run(run(args, ready))
 
 

@@ -166,16 +166,17 @@ class StoreQuoteSearch:
         else:
             n = max(self._total(), 1)
             only = None if letters is None else list(letters)
-            rows = []
-            rare = plan.rare(n, PAIR_TERMS, set(q.words))
-            if len(rare) >= 2 and len(q.words) >= 3:  # sentences holding two rare words
-                rows = await self.search_repo.sentences_with(
-                    "word", rare, letter_ids=only, limit=QUOTE_POOL, at_least=2
-                )
-            if not rows:  # else those holding one of the rarest
-                rows = await self.search_repo.sentences_with(
-                    "word", plan.gather(n, QUOTE_BUDGET), letter_ids=only, limit=QUOTE_POOL
-                )
+            rare = affordable(plan.rare(n, PAIR_TERMS, set(q.words)), plan.df, n)
+            pair = rare if len(rare) >= 2 and len(q.words) >= 3 else []
+            # sentences holding three rare words when the fragment has three of its own
+            # (every one of them is in the sentence it came from), with those holding two
+            # when few do; else those holding two; none of these: those holding one of the
+            # rarest. One statement.
+            own = sum(t in q.words for t, _ in pair)
+            rows = await self.search_repo.sentences_with(
+                "word", pair, letter_ids=only, limit=QUOTE_POOL, at_least=3 if own >= 3 else 2,
+                fill=plan.gather(n, QUOTE_BUDGET), fill_below=1,
+            )  # fmt: skip
             if not rows:
                 return []
             top = rows[0].score
@@ -245,15 +246,17 @@ class StoreQuoteSearch:
                 wanted.update((word[:k], word[k:]))
         for a, b in pairwise(words):
             wanted.add(a + b)
-        df = await self.search_repo.frequencies("word", sorted(wanted))
-        unknown = [w for i, w in enumerate(words) if w not in df and not (q.prefix and i == last)]
-        joins = [a + b for a, b in pairwise(words) if a + b not in df]
-        look = [w for w in dict.fromkeys(unknown + joins) if len(w) >= 5]
-        near, near_df = await self._similar(look)  # measured: cheaper after than beside
+        # a word the letters never use, or two that are one when joined: its vocabulary
+        # neighbours (only those the vocabulary lacks are looked up, in the same round trip)
+        look = [w for i, w in enumerate(words) if not (q.prefix and i == last)]
+        look += [a + b for a, b in pairwise(words)]
+        look = [w for w in dict.fromkeys(look) if len(w) >= 5]
+        prefix = words[-1] if q.prefix and len(words[-1]) >= 2 else ""
+        df, found, completions = await self.search_repo.quote_vocabulary(
+            sorted(wanted), look, threshold=TRIGRAM_THRESHOLD, limit=40, prefix=prefix
+        )
+        near, near_df = _confirmed(found)
         df.update(near_df)
-        completions: list[tuple[str, int]] = []
-        if q.prefix and len(words[-1]) >= 2:
-            completions = await self.search_repo.words_with_prefix(words[-1], limit=12)
         df.update(completions)
 
         weights: dict[str, float] = {}
@@ -312,31 +315,48 @@ class StoreQuoteSearch:
         weights = {t: w for t, w in weights.items() if df.get(t, 0) > 0}
         return _Plan(weights, df, total if weights and any(found) else 0.0)
 
-    async def _similar(
-        self, words: list[str]
-    ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, int]]:
-        """Vocabulary words within Levenshtein distance 1 (2 from ten letters) of each of
-        ``words``, as ``(word, similarity 0-1)`` (most similar, then most frequent, first, at
-        most four); and their document frequencies."""
-        if not words:
-            return {}, {}
-        found = await self.search_repo.similar_words(words, threshold=TRIGRAM_THRESHOLD, limit=40)
-        out: dict[str, list[tuple[str, float]]] = {}
-        dfs: dict[str, int] = {}
-        for word, options in found.items():
-            max_dist = 1 if len(word) < 10 else 2
-            close = []
-            for other, d in options:
-                dist = Levenshtein.distance(word, other, score_cutoff=max_dist)
-                if dist <= max_dist:
-                    close.append((dist, -d, other))
-            close.sort()
-            out[word] = [
-                (other, 1.0 - dist / max(len(word), len(other))) for dist, _, other in close[:4]
-            ]
-            for _, negdf, other in close[:4]:
-                dfs[other] = -negdf
-        return out, dfs
+
+def _confirmed(
+    found: Mapping[str, Sequence[tuple[str, int]]],
+) -> tuple[dict[str, list[tuple[str, float]]], dict[str, int]]:
+    """Of the trigram neighbours of each word, those within Levenshtein distance 1 (2 from
+    ten letters), as ``(word, similarity 0-1)`` (most similar, then most frequent, first, at
+    most four); and their document frequencies."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    dfs: dict[str, int] = {}
+    for word, options in found.items():
+        max_dist = 1 if len(word) < 10 else 2
+        close = []
+        for other, d in options:
+            dist = Levenshtein.distance(word, other, score_cutoff=max_dist)
+            if dist <= max_dist:
+                close.append((dist, -d, other))
+        close.sort()
+        out[word] = [
+            (other, 1.0 - dist / max(len(word), len(other))) for dist, _, other in close[:4]
+        ]
+        for _, negdf, other in close[:4]:
+            dfs[other] = -negdf
+    return out, dfs
+
+
+#: Sentences a pair of terms may be expected to share (their dfs' product over the total,
+#: as if independent) for the pair to be asked for: each is a row the database reads.
+PAIR_COST = 1_500
+
+
+def affordable(
+    terms: Sequence[tuple[str, float]], df: Mapping[str, int], n: int
+) -> list[tuple[str, float]]:
+    """``terms`` (the two a sentence must hold one of first) without those whose pair with
+    one of the first two would be held by too many sentences (``PAIR_COST``): two common
+    words together ("tegen" and "kinderen") match thousands of sentences."""
+    kept: list[tuple[str, float]] = []
+    for term, weight in terms:
+        d = df.get(term, 0)
+        if all(df.get(x, 0) * d <= PAIR_COST * n for x, _ in kept[:2]):
+            kept.append((term, weight))
+    return kept
 
 
 def _idf(n: int, df: int) -> float:
@@ -408,19 +428,24 @@ class StoreBM25:
         self.bridge = bridge
         self.analyzer = Analyzer()
         self._stats: tuple[int, float] | None = None
-        self._stems: dict[str, list[str]] = {}  # word -> the store's stems (bounded)
-        self._df: dict[str, int] = {}  # stem -> df, until letters come or go
+        # word -> (its df, [(stem, df)]) as the store has them; stem -> df: until letters
+        # come or go (bounded)
+        self._words: dict[str, tuple[int, list[tuple[str, int]]]] = {}
+        self._df: dict[str, int] = {}
 
     # ---- the index is the store's: nothing to add, remove or count here
 
     def add(self, *args: object, **kwargs: object) -> None:
-        self._stats = None  # a letter came: the sentence count, mean length and dfs moved
-        self._df = {}
+        self._forget()  # a letter came: the sentence count, mean length and dfs moved
 
     def remove_letter(self, letter_id: int) -> int:
+        self._forget()
+        return 0
+
+    def _forget(self) -> None:
         self._stats = None
         self._df = {}
-        return 0
+        self._words = {}
 
     def flush(self) -> None:
         return None
@@ -477,27 +502,24 @@ class StoreBM25:
         only = None if letter_ids is None else list(letter_ids)
         limit = max(ASK_POOL, k)
         ranked = sorted(dfs, key=lambda x: (dfs[x], x))
-        rows: list[SearchRow] = []
-        if len(ranked) >= 2:  # sentences holding two of the rarest stems: cheap, and the best
-            pairs = [(x, idf[x]) for x in ranked[:PAIR_TERMS]]
-            rows = self.bridge.run(
-                self.search_repo.sentences_with(
-                    "stem", pairs, letter_ids=only, limit=limit, at_least=2
-                )
+        # sentences holding two of the rarest stems (cheap, and the best); fewer than
+        # ASK_ENOUGH so: those holding one, the rarest first, within budget (one statement)
+        pairs = affordable([(x, idf[x]) for x in ranked[:PAIR_TERMS]], dfs, n)
+        if len(pairs) < 2:
+            pairs = []
+        gather: list[tuple[str, float]] = []
+        spent = 0
+        for x in ranked:
+            if gather and spent + dfs[x] > ASK_BUDGET:
+                break
+            gather.append((x, idf[x]))
+            spent += dfs[x]
+        rows = self.bridge.run(
+            self.search_repo.sentences_with(
+                "stem", pairs, letter_ids=only, limit=limit, at_least=2,
+                fill=gather, fill_below=ASK_ENOUGH,
             )
-        if len(rows) < ASK_ENOUGH:  # and those holding one, the rarest first, within budget
-            gather: list[tuple[str, float]] = []
-            spent = 0
-            for x in ranked:
-                if gather and spent + dfs[x] > ASK_BUDGET:
-                    break
-                gather.append((x, idf[x]))
-                spent += dfs[x]
-            more = self.bridge.run(
-                self.search_repo.sentences_with("stem", gather, letter_ids=only, limit=limit)
-            )
-            have = {r.sentence_id for r in rows}
-            rows += [r for r in more if r.sentence_id not in have]
+        )  # fmt: skip
         k1, b = K1, B
         avgdl = max(avgdl, 1.0)
         scored: list[tuple[float, float, SearchRow]] = []
@@ -569,12 +591,15 @@ class StoreBM25:
         whole query (an unknown term counts as the rarest possible)."""
         dfs = self._frequencies(sorted({x for _, lex in groups for x in lex}))
         idf = {x: _idf(n, d) for x, d in dfs.items()}
-        bare = [term for term, lex in groups if not lex]
         words: dict[str, float] = {}
-        if bare:
-            surfaces = {t: self.analyzer.surface(t) for t in bare}
-            found = self.bridge.run(self.search_repo.frequencies("word", list(surfaces.values())))
-            words = {t: _idf(n, found[w]) for t, w in surfaces.items() if w in found}
+        for term, lex in groups:
+            if not lex:
+                surface = self.analyzer.surface(term)
+                if surface not in self._words:
+                    self._lookup([surface])
+                d = self._words[surface][0]
+                if d > 0:
+                    words[term] = _idf(n, d)
         unknown = math.log(1 + (n + 0.5) / 0.5)
         term_idf: dict[str, float] = {}
         total = 0.0
@@ -597,18 +622,26 @@ class StoreBM25:
         if not by_term:
             return []
         words = [w for ws in by_term.values() for w in ws]
-        todo = [w for w in dict.fromkeys(words) if w not in self._stems]
+        todo = [w for w in dict.fromkeys(words) if w not in self._words]
         if todo:
-            fresh = self.bridge.run(self.search_repo.stems(todo))
-            if len(self._stems) > 50_000:
-                self._stems.clear()
-            for w in todo:
-                self._stems[w] = fresh.get(w, [])
+            self._lookup(todo)
         out = []
         for term, ws in by_term.items():
-            lex = sorted({x for w in ws for x in self._stems.get(w, [])})
+            lex = sorted({x for w in ws for x, _ in self._words.get(w, (0, []))[1]})
             out.append((term, lex))
         return out
+
+    def _lookup(self, words: Sequence[str]) -> None:
+        """Each word's df, its stems and theirs, in one round trip (cached until letters
+        come or go)."""
+        fresh = self.bridge.run(self.search_repo.word_terms(list(words)))
+        if len(self._words) > 50_000:
+            self._words.clear()
+        for w in words:
+            entry = fresh.get(w, (0, []))
+            self._words[w] = entry
+            for x, d in entry[1]:
+                self._df[x] = d
 
     def _frequencies(self, lexemes: Sequence[str]) -> dict[str, int]:
         """df of stored stems (0: none), cached until letters come or go."""

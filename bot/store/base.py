@@ -539,8 +539,32 @@ class SearchRepository(Protocol):
         """Vocabulary words starting with ``prefix`` and their df, most frequent first."""
         ...
 
+    async def quote_vocabulary(
+        self,
+        words: Sequence[str],
+        similar_to: Sequence[str],
+        *,
+        threshold: float,
+        limit: int,
+        prefix: str = "",
+        prefix_limit: int = 12,
+    ) -> tuple[
+        dict[str, int], dict[str, builtins.list[tuple[str, int]]], builtins.list[tuple[str, int]]
+    ]:
+        """What a quote lookup needs of the vocabulary, at once: ``frequencies("word",
+        words)``; ``similar_words`` of each of ``similar_to`` that is not a stored word; and
+        ``words_with_prefix(prefix, limit=prefix_limit)`` when ``prefix`` is given."""
+        ...
+
     async def stems(self, words: Sequence[str]) -> dict[str, builtins.list[str]]:
         """Each word's stems as the full-text search makes them (none for a stopword)."""
+        ...
+
+    async def word_terms(
+        self, words: Sequence[str]
+    ) -> dict[str, tuple[int, builtins.list[tuple[str, int]]]]:
+        """For each of ``words``: its df as a word (0: none), and its stems as the full-text
+        search makes them (none for a stopword), each with its df (0: none)."""
         ...
 
     async def sentences_with(
@@ -551,13 +575,19 @@ class SearchRepository(Protocol):
         letter_ids: Sequence[int] | None,
         limit: int,
         at_least: int = 1,
+        fill: Sequence[tuple[str, float]] = (),
+        fill_below: int = 1,
     ) -> builtins.list[SearchRow]:
         """The ``limit`` sentences holding the most weight of ``terms`` (``(term, weight)``),
         best first (ties: the shorter sentence, then the lower id, first), only of ``letter_ids``
         when given; ``score`` is
         the sum of the weights of the terms a sentence holds. ``at_least=2``: only sentences
         holding one of the first two terms together with another one (the caller puts the
-        rarest first: cheap however common the others are together)."""
+        rarest first: cheap however common the others are together); ``at_least=3``: one of
+        them with two others, and when fewer than a quarter of ``limit`` do, with one other.
+        ``fill``: when fewer
+        than ``fill_below`` sentences were found so, the best ``limit`` holding one of ``fill``
+        follow them (scored by ``fill``'s weights; the same statement, one round trip)."""
         ...
 
     async def section_terms(

@@ -19,7 +19,7 @@ from bot.core.text import damage, fold
 from bot.core.vectors import to_blob
 from bot.services.app import Services
 from bot.services.scope import GLOBAL
-from bot.services.search_backend import SignIndex
+from bot.services.search_backend import PAIR_COST, SignIndex, affordable
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.base import SearchingStore, SearchRepository
@@ -147,6 +147,65 @@ async def test_lookups(pg_store: Store) -> None:
     assert await search.count_holding("word", "kabinet", [letter.id + 1]) == (2, 0)
     texts = await search.neighbours([(letter.id, 2), (letter.id, 5)])
     assert texts == {(letter.id, 2): TEXTS[1]}
+
+
+async def test_one_round_trip_lookups_agree_with_their_parts(pg_store: Store) -> None:
+    """``quote_vocabulary`` and ``word_terms`` return what the single lookups return;
+    ``sentences_with``'s stages (three terms, then two, then ``fill``) each run only when the
+    ones before found too few sentences."""
+    letter, _ = await add(pg_store, letter_of("a", TEXTS), slug="a")
+    search = search_of(pg_store)
+    words = ["coordinatie", "de", "onbekend", "jeugdhulp"]
+    look = ["coordinatei", "mensenhandle", "coordinatie"]  # a stored word is not looked up
+    df, similar, completions = await search.quote_vocabulary(
+        words, look, threshold=0.3, limit=5, prefix="jeugd"
+    )
+    assert df == await search.frequencies("word", words)
+    expected = await search.similar_words(look[:2], threshold=0.3, limit=5)
+    assert similar == expected and "coordinatie" not in similar
+    assert completions == await search.words_with_prefix("jeugd", limit=12)
+    _, _, none = await search.quote_vocabulary(words, [], threshold=0.3, limit=5)
+    assert none == []
+    higher, _, _ = await search.quote_vocabulary(words, look, threshold=0.9, limit=5)
+    assert higher == df  # a threshold above pg_trgm's default filters beside `%`
+
+    terms = await search.word_terms(["kinderen", "de", "onbekend"])
+    stems = await search.stems(["kinderen"])
+    stem_df = await search.frequencies("stem", stems["kinderen"])
+    assert terms["kinderen"] == (1, [(x, stem_df.get(x, 0)) for x in stems["kinderen"]])
+    assert terms["de"] == (3, [])  # a stopword: no stem
+    assert terms["onbekend"][0] == 0 and all(d == 0 for _, d in terms["onbekend"][1])
+
+    three = [("coordinatie", 2.0), ("aanpak", 1.0), ("kabinet", 1.0), ("mensenhandel", 0.5)]
+    rows = await search.sentences_with("word", three, letter_ids=None, limit=4, at_least=3)
+    # sentence 1 holds three of them; fewer than a quarter of the limit (1): sentence 3's two
+    # are not asked for
+    assert [r.number for r in rows] == [1]
+    rows = await search.sentences_with("word", three, letter_ids=None, limit=8, at_least=3)
+    assert [r.number for r in rows] == [1, 3]  # 1 < 8 // 4: the pairs follow
+    fill = [("opvang", 1.0)]
+    pair = [("coordinatie", 2.0), ("opvang", 1.0)]  # no sentence holds both
+    rows = await search.sentences_with(
+        "word", pair, letter_ids=None, limit=10, at_least=2, fill=fill
+    )
+    assert [(r.number, r.score) for r in rows] == [(4, 1.0)]
+    two = [("coordinatie", 2.0), ("kabinet", 1.0)]
+    rows = await search.sentences_with(
+        "word", two, letter_ids=None, limit=10, at_least=2, fill=fill
+    )
+    assert [r.number for r in rows] == [3, 1]  # found (the same score: shorter first): no fill
+    rows = await search.sentences_with(
+        "word", two, letter_ids=[letter.id], limit=10, at_least=2, fill=fill, fill_below=5
+    )
+    assert [r.number for r in rows] == [3, 1, 4]  # fewer than five: the fill follows
+    assert await search.sentences_with("word", [], letter_ids=None, limit=10, fill=fill) == rows[2:]
+
+    # a name's sentences inside some letters: counted in them, or (most letters) outside them
+    other, _ = await add(pg_store, letter_of("b", TEXTS[:1]), slug="b")
+    assert await search.count_holding("word", "kabinet", [letter.id]) == (3, 2)
+    assert await search.count_holding("word", "kabinet", [other.id]) == (3, 1)
+    assert await search.count_holding("word", "kabinet", [letter.id, other.id]) == (3, 3)
+    assert await search.count_holding("word", "onbekend", [letter.id, other.id]) == (0, 0)
 
 
 async def test_vectors_around(pg_store: Store) -> None:
@@ -305,3 +364,16 @@ def test_sign_index_finds_the_nearest_vectors() -> None:
     signs.remove_letter(2)
     assert all(lid == 1 for _, lid in signs.nearest(query, 10, None))
     assert signs.nearest(query, 0, None) == []
+
+
+def test_affordable_pairs_leave_out_two_common_words() -> None:
+    """A term is asked for in pairs with the first two only when the pair is not expected in
+    more than ``PAIR_COST`` sentences: the rare anchor pairs with a common word, two common
+    words do not pair."""
+    n = 1_000_000
+    df = {"zeldzaam": 500, "tegen": 60_000, "kinderen": 100_000, "uniek": 3}
+    terms = [("zeldzaam", 5.0), ("tegen", 2.8), ("kinderen", 2.3), ("uniek", 9.0)]
+    kept = [t for t, _ in affordable(terms, df, n)]
+    assert 500 * 60_000 <= PAIR_COST * n < 60_000 * 100_000
+    assert kept == ["zeldzaam", "tegen", "uniek"]  # "kinderen" with "tegen": too many
+    assert [t for t, _ in affordable(terms[1:3], df, n)] == ["tegen"]

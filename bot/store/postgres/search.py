@@ -27,6 +27,62 @@ def _lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern of the words starting with ``prefix``."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+#: ``at_least=3``: sentences holding two terms too when those holding three are fewer than
+#: the limit over this
+TRIPLES_SHARE = 4
+
+#: pg_trgm.similarity_threshold's default: the `%` operator's cut unless a session changes it
+_TRGM_DEFAULT = 0.3
+
+
+def _ranked(terms: Sequence[tuple[str, float]], at_least: int, where: str, args: list[Any]) -> str:
+    """The best ``$1`` sentences holding ``terms`` (one of the first two with another when
+    ``at_least`` is 2), scored by the weights of the terms they hold; ``args`` takes the
+    statement's parameters."""
+    lexemes = [_lexeme(t) for t, _ in terms]
+    if at_least >= 3 and len(lexemes) >= 3:
+        # one of the two rarest with two others
+        triples = {
+            tuple(sorted((a, b, c)))
+            for a in lexemes[:2]
+            for i, b in enumerate(lexemes)
+            for c in lexemes[i + 1 :]
+            if a not in (b, c)
+        }
+        match = " | ".join(f"{a} & {b} & {c}" for a, b, c in sorted(triples))
+    elif at_least >= 2 and len(lexemes) >= 2:
+        # one of the two rarest terms (the first two: the caller orders them) with another:
+        # the index intersects their postings, and only the sentences holding such a pair are
+        # read, however common the other terms are together
+        pairs = [(a, b) for i, a in enumerate(lexemes[:2]) for b in lexemes[i + 1 :]]
+        match = " | ".join(f"{a} & {b}" for a, b in pairs)
+    else:
+        match = " | ".join(lexemes)
+    args.append(match)
+    at = len(args)
+    # the score: one term test per term, inline (an unnest per row costs three times more)
+    score = []
+    for lexeme, (_, weight) in zip(lexemes, terms, strict=True):
+        args += [lexeme, float(weight)]
+        score.append(
+            f"CASE WHEN s.search @@ ${len(args) - 1}::tsquery THEN ${len(args)}::float8 ELSE 0 END"
+        )
+    # ties (the same terms held) go to the shorter sentence, as BM25's length normalisation
+    # would rank them
+    return (
+        "SELECT s.id, s.letter_id, s.section_id, s.number, s.page, s.text, s.norm, "
+        + " + ".join(score)
+        + f" AS score, length(s.search) AS len FROM sentences AS s WHERE s.search @@ ${at}::tsquery"
+        + where
+        + " ORDER BY score DESC, len, s.id LIMIT $1"
+    )
+
+
 class PgSearchRepository:
     def __init__(self, db: Pg) -> None:
         self._db = db
@@ -86,10 +142,66 @@ class PgSearchRepository:
             out.setdefault(str(r[0]), []).append((str(r[1]), int(r[2])))
         return out
 
+    async def quote_vocabulary(
+        self,
+        words: Sequence[str],
+        similar_to: Sequence[str],
+        *,
+        threshold: float,
+        limit: int,
+        prefix: str = "",
+        prefix_limit: int = 12,
+    ) -> tuple[
+        dict[str, int], dict[str, builtins.list[tuple[str, int]]], builtins.list[tuple[str, int]]
+    ]:
+        # one statement: pg_trgm's `%` takes its threshold from a setting (default 0.3); a
+        # higher one is a plain filter beside it, a lower one needs the setting (a transaction)
+        if threshold < _TRGM_DEFAULT:
+            df = await self.frequencies("word", words)
+            similar = await self.similar_words(
+                [w for w in similar_to if w not in df], threshold=threshold, limit=limit
+            )
+            completions = await self.words_with_prefix(prefix, limit=prefix_limit) if prefix else []
+            return df, similar, completions
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                "WITH f AS (SELECT term, df FROM vocabulary"
+                "  WHERE kind = 'w' AND term = ANY($1::text[]) AND df > 0)"
+                " SELECT 0, NULL, term, df FROM f"
+                " UNION ALL SELECT 1, q.word, v.term, v.df FROM unnest($2::text[]) AS q(word)"
+                " CROSS JOIN LATERAL ("
+                "   SELECT term, df, similarity(term, q.word) AS sim FROM vocabulary"
+                "   WHERE kind = 'w' AND term % q.word AND df > 0 AND term <> q.word"
+                "   AND similarity(term, q.word) >= $3"
+                "   ORDER BY sim DESC, df DESC, term LIMIT $4) AS v"
+                " WHERE NOT EXISTS (SELECT 1 FROM f WHERE f.term = q.word)"
+                " UNION ALL (SELECT 2, NULL, term, df FROM vocabulary"
+                "  WHERE $5 <> '' AND kind = 'w' AND term LIKE $6 AND df > 0"
+                "  ORDER BY df DESC, term LIMIT $7)",
+                list(dict.fromkeys(words)),
+                list(dict.fromkeys(similar_to)),
+                float(threshold),
+                limit,
+                prefix,
+                _like_prefix(prefix),
+                prefix_limit,
+            )
+        df: dict[str, int] = {}
+        similar: dict[str, builtins.list[tuple[str, int]]] = {}
+        completions: builtins.list[tuple[str, int]] = []
+        for r in rows:
+            if r[0] == 0:
+                df[str(r[2])] = int(r[3])
+            elif r[0] == 1:
+                similar.setdefault(str(r[1]), []).append((str(r[2]), int(r[3])))
+            else:
+                completions.append((str(r[2]), int(r[3])))
+        return df, similar, completions
+
     async def words_with_prefix(self, prefix: str, *, limit: int) -> builtins.list[tuple[str, int]]:
         if not prefix:
             return []
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _like_prefix(prefix)
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT term, df FROM vocabulary WHERE kind = 'w' AND term LIKE $1 AND df > 0"
@@ -110,6 +222,29 @@ class PgSearchRepository:
             )
         return {str(r[0]): [str(x) for x in r[1]] for r in rows}
 
+    async def word_terms(
+        self, words: Sequence[str]
+    ) -> dict[str, tuple[int, builtins.list[tuple[str, int]]]]:
+        if not words:
+            return {}
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                "SELECT q.w, coalesce((SELECT df FROM vocabulary"
+                "  WHERE kind = 'w' AND term = q.w AND df > 0), 0),"
+                " array(SELECT x FROM unnest(tsvector_to_array("
+                "  to_tsvector('briefbot_nl'::regconfig, q.w))) AS x ORDER BY x),"
+                " array(SELECT coalesce(v.df, 0) FROM unnest(tsvector_to_array("
+                "  to_tsvector('briefbot_nl'::regconfig, q.w))) AS x"
+                "  LEFT JOIN vocabulary AS v ON v.kind = 's' AND v.term = x AND v.df > 0"
+                "  ORDER BY x)"
+                " FROM unnest($1::text[]) AS q(w)",
+                list(dict.fromkeys(words)),
+            )
+        return {
+            str(r[0]): (int(r[1]), [(str(x), int(d)) for x, d in zip(r[2], r[3], strict=True)])
+            for r in rows
+        }
+
     async def sentences_with(
         self,
         kind: TermKind,
@@ -118,54 +253,65 @@ class PgSearchRepository:
         letter_ids: Sequence[int] | None,
         limit: int,
         at_least: int = 1,
+        fill: Sequence[tuple[str, float]] = (),
+        fill_below: int = 1,
     ) -> builtins.list[SearchRow]:
-        if not terms or limit < 1 or (letter_ids is not None and not letter_ids):
+        if limit < 1 or (letter_ids is not None and not letter_ids) or not (terms or fill):
             return []
         del kind  # words and stems are both lexemes of the `search` column
-        lexemes = [_lexeme(t) for t, _ in terms]
-        if at_least >= 2 and len(lexemes) >= 2:
-            # one of the two rarest terms (the first two: the caller orders them) with another:
-            # the index intersects their postings, and only the sentences holding such a pair
-            # are read, however common the other terms are together
-            pairs = [(a, b) for i, a in enumerate(lexemes[:2]) for b in lexemes[i + 1 :]]
-            match = " | ".join(f"{a} & {b}" for a, b in pairs)
-        else:
-            match = " | ".join(lexemes)
-        # the score: one term test per term, inline (an unnest per row costs three times more)
-        first = 3 if letter_ids is None else 4
-        score = " + ".join(
-            f"CASE WHEN s.search @@ ${first + 2 * i}::tsquery THEN ${first + 2 * i + 1}::float8"
-            " ELSE 0 END"
-            for i in range(len(lexemes))
-        )
-        sql = (
-            f"SELECT s.id, s.letter_id, s.section_id, s.number, s.page, s.text, s.norm, {score}"
-            " AS score FROM sentences AS s WHERE s.search @@ $1::tsquery"
-            + (" AND s.letter_id = ANY($3::bigint[])" if letter_ids is not None else "")
-            # ties (the same terms held) go to the shorter sentence, as BM25's length
-            # normalisation would rank them
-            + " ORDER BY score DESC, length(s.search), s.id LIMIT $2"
-        )
-        args: list[Any] = [match, limit]
+        args: list[Any] = [limit]
+        only = ""
         if letter_ids is not None:
             args.append([int(i) for i in letter_ids])
-        for lexeme, (_, weight) in zip(lexemes, terms, strict=True):
-            args += [lexeme, float(weight)]
+            only = " AND s.letter_id = ANY($2::bigint[])"
+        # stages, each only when those before found too few sentences: the test is evaluated
+        # once, before the stage's scan (a one-time filter)
+        stages: list[tuple[Sequence[tuple[str, float]], int, int]] = []
+        if terms:
+            if at_least >= 3 and len(terms) >= 3:
+                stages.append((terms, 3, 0))
+                stages.append((terms, 2, max(1, limit // TRIPLES_SHARE)))
+            else:
+                stages.append((terms, at_least, 0))
+        if fill:
+            stages.append((fill, 1, fill_below))
+        parts: list[str] = []
+        for i, (stage_terms, stage_least, below) in enumerate(stages):
+            gate = ""
+            if i:
+                args.append(below)
+                found = " + ".join(f"(SELECT count(*) FROM c{j})" for j in range(i))
+                gate = f" AND {found} < ${len(args)}::int"
+            parts.append(_ranked(stage_terms, stage_least, only + gate, args))
+        sql = (
+            "WITH "
+            + ", ".join(f"c{i} AS ({part})" for i, part in enumerate(parts))
+            + " "
+            + " UNION ALL ".join(f"SELECT {i} AS part, * FROM c{i}" for i in range(len(parts)))
+            + " ORDER BY part, score DESC, len, id"
+        )
         async with self._db.read() as conn:
             rows = await conn.fetch(sql, *args)
-        return [
-            SearchRow(
-                sentence_id=int(r[0]),
-                letter_id=int(r[1]),
-                section_id=int(r[2]),
-                number=int(r[3]),
-                page=int(r[4]),
-                text=str(r[5]),
-                norm=str(r[6]),
-                score=float(r[7] or 0.0),
+        seen: set[int] = set()
+        out: builtins.list[SearchRow] = []
+        for r in rows:
+            sid = int(r["id"])
+            if sid in seen:
+                continue
+            seen.add(sid)
+            out.append(
+                SearchRow(
+                    sentence_id=sid,
+                    letter_id=int(r["letter_id"]),
+                    section_id=int(r["section_id"]),
+                    number=int(r["number"]),
+                    page=int(r["page"]),
+                    text=str(r["text"]),
+                    norm=str(r["norm"]),
+                    score=float(r["score"] or 0.0),
+                )
             )
-            for r in rows
-        ]
+        return out
 
     async def section_terms(
         self, kind: TermKind, terms: Sequence[str], sentence_ids: Sequence[int]
@@ -192,15 +338,28 @@ class PgSearchRepository:
     async def count_holding(
         self, kind: TermKind, term: str, letter_ids: Sequence[int]
     ) -> tuple[int, int]:
-        del kind
+        # the total is the vocabulary's (counting a common word's sentences took a second
+        # at 1M sentences); those in the letters: the index intersects the term's postings
+        # with the letters' sentences, and only those are read; when the letters are most of
+        # them (a sender every letter has), those outside them are counted instead
         async with self._db.read() as conn:
             row = await conn.fetchrow(
-                "SELECT count(*), count(*) FILTER (WHERE letter_id = ANY($2::bigint[]))"
-                " FROM sentences WHERE search @@ $1::tsquery",
+                "SELECT coalesce((SELECT df FROM vocabulary WHERE kind = $3 AND term = $4), 0),"
+                " CASE WHEN 2 * cardinality($2::bigint[]) > (SELECT count(*) FROM letters)"
+                "  THEN NULL ELSE (SELECT count(*) FROM sentences"
+                "   WHERE search @@ $1::tsquery AND letter_id = ANY($2::bigint[])) END,"
+                " CASE WHEN 2 * cardinality($2::bigint[]) > (SELECT count(*) FROM letters)"
+                "  THEN (SELECT count(*) FROM sentences WHERE search @@ $1::tsquery"
+                "   AND letter_id IN (SELECT id FROM letters WHERE id <> ALL($2::bigint[])))"
+                "  END",
                 _lexeme(term),
-                [int(i) for i in letter_ids],
+                sorted({int(i) for i in letter_ids}),
+                _KIND[kind],
+                term,
             )
-        return int(row[0]), int(row[1])
+        total = int(row[0])
+        inside = int(row[1]) if row[1] is not None else max(0, total - int(row[2]))
+        return max(int(row[0]), inside), inside
 
     async def vectors_around(
         self, sentence_ids: Sequence[int]
