@@ -113,6 +113,7 @@ class Result:
     first_ms: list[float] = field(default_factory=list)
     complete_ms: list[float] = field(default_factory=list)
     within_3s: int = 0
+    unanswered: int = 0  # no first response within 60 s, or no answer after a defer in 120 s
     interactions_s: float = 0.0
     measured_from: float = 0.0  # time.monotonic() when the measured interactions began
     load: list[float] = field(default_factory=list)  # load average at start and end
@@ -199,9 +200,14 @@ async def interactions(server, rooms, users, args, result: Result, bots: list[Bo
                     "recommendations", "topic", "kind", user=user, channel=room
                 )
             measured.append(rec)
-            await server.wait_for_response(rec, timeout=60)
-            if rec.response_type == 5:
-                await server.wait_for_followups(rec, 1, timeout=120)
+            try:
+                await server.wait_for_response(rec, timeout=60)
+                if rec.response_type == 5:
+                    await server.wait_for_followups(rec, 1, timeout=120)
+            except TimeoutError:  # counted (and printed), never a crash of the whole bench
+                result.unanswered += 1
+                if rec.latency is None:
+                    return
             result.first_ms.append(rec.latency * 1000)
             result.complete_ms.append((time.monotonic() - rec.dispatched_at) * 1000)
             result.within_3s += rec.latency < 3.0
@@ -566,6 +572,7 @@ def interaction_table(results: list[Result], args) -> list[str]:
     row("complete answer p99 (ms)", [ms(r.complete_ms, 0.99) for r in results])
     row("interactions/s", [f"{args.interactions / r.interactions_s:.1f}" for r in results])
     row("answered within 3 s", [str(r.within_3s) for r in results])
+    row("never answered", [str(r.unanswered) for r in results])
     row("load average start/end", [f"{r.load[0]:.1f}/{r.load[-1]:.1f}" for r in results])
     if args.trace:
         row("server->bot p50/p99 (ms)", [f"{ms(r.to_bot_ms, .5)}/{ms(r.to_bot_ms, .99)}"
