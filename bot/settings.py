@@ -65,12 +65,6 @@ class Settings(BaseSettings):
     # Processes that read, parse and analyse files when many are ingested at once (unset: one
     # per core, at most 4; 1 reads them in a thread of this process).
     read_workers: int | None = Field(default=None, ge=1, le=32, alias="BRIEFBOT_READ_WORKERS")
-    # The bot's event loop: ``uvloop`` (libuv: its sockets never give the interpreter away
-    # mid-callback, so a worker thread busy with a search cannot hold up a reply; the
-    # default where it is installed) or ``asyncio`` (the standard library's).
-    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
-        default="auto", alias="BRIEFBOT_EVENT_LOOP"
-    )
 
     @field_validator("discord_token", mode="before")
     @classmethod

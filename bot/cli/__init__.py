@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -97,16 +96,6 @@ def explain(exc: BaseException) -> str:
     return clause(str(exc.args[0]) if exc.args else str(exc))
 
 
-def loop_factory(handler: object, choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """The bot (``briefbot run``) runs on uvloop where it can (``BRIEFBOT_EVENT_LOOP``); the
-    other commands on asyncio's own loop."""
-    if not getattr(handler, "long_running", False):
-        return None
-    from bot.chat.loop import event_loop_factory
-
-    return event_loop_factory(choice)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -124,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     # ``--db``/``--json`` may come before or after the command name.
     args.db = args.db or settings.database
     try:
-        with asyncio.Runner(loop_factory=loop_factory(args.handler, settings.event_loop)) as r:
-            return r.run(args.handler(args))
+        return asyncio.run(args.handler(args))
     except KeyboardInterrupt:
         return fail(args, "interrupted", code=130)
     except (LookupError, ValueError, StoreError) as exc:  # a store that cannot be opened too

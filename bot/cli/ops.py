@@ -383,8 +383,6 @@ def _refused(args: argparse.Namespace, message: str) -> int:
     return fail(args, message)
 
 
-run.long_running = True  # type: ignore[attr-defined]  # the bot's own event loop (bot.cli)
-
 COMMANDS = [
     ("run", "start the Discord bot (needs DISCORD_TOKEN)", _configure_run, run),
     ("sync", "sync the slash commands with Discord now", lambda p: None, sync),
