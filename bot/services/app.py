@@ -34,6 +34,7 @@ keeps user or server data, its hooks in ``privacy``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from datetime import timedelta
@@ -263,7 +264,8 @@ class Services:
         if not cache.enabled:
             return
         sentences = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
-        saved = any(e.get("saved") for e in cache.status()["indexes"].values())
+        status = await asyncio.to_thread(cache.status)  # reads files: not on the event loop
+        saved = any(e.get("saved") for e in status["indexes"].values())
         if not saved and not cache.builds_in_child(sentences):
             return
         try:
