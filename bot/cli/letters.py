@@ -82,7 +82,8 @@ async def ingest(args: argparse.Namespace) -> int:
         else:
             report = await services.letters.add_path(args.paths, replace=replace, vectors="later")
         pending = report.vectors_pending
-        if pending and (wait or (wait is None and pending <= AUTO_WAIT_SENTENCES)):
+        waited = bool(pending and (wait or (wait is None and pending <= AUTO_WAIT_SENTENCES)))
+        if waited:
             if not args.json:
                 _print_report(report, vectors=False)  # answerable now: say so before the wait
             try:
@@ -94,9 +95,11 @@ async def ingest(args: argparse.Namespace) -> int:
                 if not args.json:
                     err.print(f"[yellow]warning[/yellow] (vectors): {escape(str(exc))}")
             report.vectors_pending = services.answers.pending().pending_sentences
-            if not args.json:
-                _print_vectors(report)
-                return 1 if report.errors else 0
+        if any(i.status == "added" for i in report.ingested):
+            await services.refresh_saved_indexes()  # the bot's next start loads, not builds
+        if waited and not args.json:
+            _print_vectors(report)
+            return 1 if report.errors else 0
     if args.json:
         out_json: dict[str, object] = {
             "ingested": [_item_json(i) for i in report.ingested],

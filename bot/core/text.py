@@ -129,7 +129,8 @@ class Prefiltered:
     (removing an alternative would renumber them); a case-insensitive one is left as it is.
     Used like the pattern (``search``, ``finditer``, ``sub``; anything else is the pattern's)."""
 
-    __slots__ = ("_all_literals", "_alternatives", "_cache", "_needs", "literals", "pattern_object")
+    __slots__ = ("_alternatives", "_always", "_cache", "_full", "_literal_bits", "literals",
+                 "pattern_object")  # fmt: skip
 
     MAX_CACHED = 2048  # reduced patterns kept per pattern
 
@@ -137,7 +138,7 @@ class Prefiltered:
         self.pattern_object = pattern
         self.literals = required_literals(pattern)
         self._alternatives: list[tuple[tuple[str, ...] | None, str]] = []
-        self._cache: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self._cache: dict[int, re.Pattern[str]] = {}  # alternatives run (bits) -> their regex
         if pattern.groups == 0 and not pattern.flags & re.IGNORECASE:
             pieces = _top_level_alternatives(pattern.pattern)
             if len(pieces) > 1:
@@ -148,8 +149,18 @@ class Prefiltered:
                         self._alternatives = []
                         break
                     self._alternatives.append((required_literals(sub), piece))
-        self._needs = [None if lits is None else frozenset(lits) for lits, _ in self._alternatives]
-        self._all_literals = tuple(sorted({x for lits in self._needs if lits for x in lits}))
+        # which alternatives each literal lets run, as bits (alternative i: bit i); those that
+        # need no literal always run
+        bits: dict[str, int] = {}
+        self._always = 0
+        for i, (lits, _) in enumerate(self._alternatives):
+            if lits is None:
+                self._always |= 1 << i
+            else:
+                for lit in lits:
+                    bits[lit] = bits.get(lit, 0) | 1 << i
+        self._literal_bits = tuple(sorted(bits.items()))
+        self._full = (1 << len(self._alternatives)) - 1
 
     def _runnable(self, text: str, pos: int, endpos: int | None = None) -> re.Pattern[str] | None:
         """What to run on ``text[pos:endpos]``: None when nothing can match."""
@@ -157,20 +168,26 @@ class Prefiltered:
             text = text[pos:endpos]  # a match, and so what it must hold, lies in there
         if not self._alternatives:
             lits = self.literals
-            if lits is not None and not any(lit in text for lit in lits):
-                return None
-            return self.pattern_object
-        here = frozenset(lit for lit in self._all_literals if lit in text)
-        present = tuple(
-            i for i, lits in enumerate(self._needs) if lits is None or not lits.isdisjoint(here)
-        )
+            if lits is None:
+                return self.pattern_object
+            for lit in lits:  # a loop, not any(): this runs thousands of times per letter
+                if lit in text:
+                    return self.pattern_object
+            return None
+        present = self._always
+        for lit, bits in self._literal_bits:
+            if lit in text:
+                present |= bits
         if not present:
             return None
-        if len(present) == len(self._alternatives):
+        if present == self._full:
             return self.pattern_object
         compiled = self._cache.get(present)
         if compiled is None:
-            source = "|".join(self._alternatives[i][1] for i in present)
+            alternatives = self._alternatives
+            source = "|".join(
+                alternatives[i][1] for i in range(len(alternatives)) if present >> i & 1
+            )
             compiled = re.compile(source, self.pattern_object.flags)
             if len(self._cache) >= self.MAX_CACHED:
                 self._cache.clear()

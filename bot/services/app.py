@@ -34,6 +34,7 @@ keeps user or server data, its hooks in ``privacy``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from datetime import timedelta
@@ -251,6 +252,29 @@ class Services:
         gc.freeze()
         if vectors:
             await self.answers.backfill()
+
+    async def refresh_saved_indexes(self) -> None:
+        """After ``briefbot ingest`` stored letters: the saved quote and question indexes
+        (``bot.services.index_cache``) brought up to date, so that the bot's next start loads
+        them instead of building them from the store: each is loaded with what the ingest added
+        (and saved again when that was much), or built and saved when no usable copy was
+        there. Only where it pays: a copy is saved already, or the store is large enough for a
+        start to build in a child process. Never raises (the next start builds instead)."""
+        cache = self.index_cache
+        if not cache.enabled:
+            return
+        sentences = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
+        status = await asyncio.to_thread(cache.status)  # reads files: not on the event loop
+        saved = any(e.get("saved") for e in status["indexes"].values())
+        if not saved and not cache.builds_in_child(sentences):
+            return
+        try:
+            await self.quotes.warm()
+            await self.answers.warm()
+            await cache.drain()
+        except Exception:
+            log.warning("could not update the saved indexes; the next start builds them",
+                        exc_info=True)  # fmt: skip
 
     def start(self, *, sender: Sender) -> None:
         """Start the periodic jobs: digests delivered through ``sender``, and the purge of the

@@ -70,7 +70,7 @@ from bot.services.quotes import SLICE, QuoteMatch, QuoteService
 from bot.services.recommendations import RecommendationsAnswer, RecommendationService
 from bot.services.scope import Scope
 from bot.services.summary import Summary, SummaryService
-from bot.services.vectors import EMBED_INLINE, VectorProgress
+from bot.services.vectors import EMBED_INLINE, ENCODE_AHEAD, VectorProgress
 from bot.store import Store
 from bot.store.records import LetterRecord, SentenceRecord
 
@@ -902,6 +902,7 @@ class AskService:
         done = 0
         todo = sorted(self._pending_sentences, reverse=True)  # oldest letter last: popped
         stored = await self.store.vectors.versions()  # what other processes computed already
+        ahead: dict[int, tuple[list[SentenceRecord], np.ndarray]] = {}  # encoded, not stored
         while todo:
             letter_id = todo.pop()
             if not todo:  # letters added meanwhile are done in this run too
@@ -913,12 +914,17 @@ class AskService:
                 continue
             if letter_id not in self._pending_sentences:
                 continue
-            records = await self.store.letters.sentences(letter_id)
+            records, computed = ahead.pop(letter_id, (None, None))
+            if records is None:
+                records = await self.store.letters.sentences(letter_id)
             vectors = None
-            if stored.get(letter_id) == self.version:
+            if computed is None and stored.get(letter_id) == self.version:
                 vectors = await self._stored_vectors(letter_id, records)
             if vectors is None:
-                vectors = await self._embed_and_store(letter_id, records)
+                if computed is None:  # this letter and the next few, encoded in one go
+                    ahead = await self._encode_ahead(letter_id, records, todo, stored)
+                    computed = ahead.pop(letter_id)[1]
+                vectors = await self._embed_and_store(letter_id, records, computed)
                 if vectors is not None:
                     done += 1
                     self.embedded_sentences += len(records)
@@ -946,12 +952,51 @@ class AskService:
             return None  # incomplete or stale: computed again
         return await off_the_query_path(from_blobs, [v.vector for v in stored])
 
+    async def _encode_ahead(
+        self,
+        letter_id: int,
+        records: list[SentenceRecord],
+        todo: list[int],
+        stored: dict[int, str],
+    ) -> dict[int, tuple[list[SentenceRecord], np.ndarray]]:
+        """The vectors of ``letter_id`` and of the letters next in ``todo`` (popped from its
+        end) that wait too, up to :data:`ENCODE_AHEAD` sentences, encoded in one call: the
+        threads stay busy to the end of a batch instead of a letter, and a sentence several
+        letters share is encoded once. Nothing is stored here (the caller stores each letter
+        when its turn comes, so a letter removed meanwhile is skipped as before)."""
+        group = [(letter_id, records)]
+        size = len(records)
+        for next_id in reversed(todo):
+            if size >= ENCODE_AHEAD:
+                break
+            if (
+                next_id not in self._pending_sentences
+                or next_id not in self.catalog.by_id
+                or stored.get(next_id) == self.version
+            ):
+                continue
+            more = await self.store.letters.sentences(next_id)
+            group.append((next_id, more))
+            size += len(more)
+        texts = [r.text for _, rs in group for r in rs]
+        vectors = await off_the_query_path(self.encoder.encode, texts, workers=self._workers)
+        out: dict[int, tuple[list[SentenceRecord], np.ndarray]] = {}
+        start = 0
+        for lid, rs in group:
+            out[lid] = (rs, vectors[start : start + len(rs)])
+            start += len(rs)
+        return out
+
     async def _embed_and_store(
-        self, letter_id: int, records: Sequence[SentenceRecord]
+        self,
+        letter_id: int,
+        records: Sequence[SentenceRecord],
+        vectors: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        vectors = await off_the_query_path(
-            self.encoder.encode, [r.text for r in records], workers=self._workers
-        )
+        if vectors is None:
+            vectors = await off_the_query_path(
+                self.encoder.encode, [r.text for r in records], workers=self._workers
+            )
         blobs = await off_the_query_path(lambda: [to_blob(v) for v in vectors])
         stored = await self.store.vectors.replace(
             letter_id,

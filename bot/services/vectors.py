@@ -23,6 +23,10 @@ from bot.store import LetterRecord, Store
 
 log = logging.getLogger(__name__)
 
+#: Sentences the catch-up encodes in one call (the letter whose turn it is and the next that
+#: wait): about a second of one core; the encoding threads stay busy across letters.
+ENCODE_AHEAD = 512
+
 #: Set by the letter service around an upload: the letter's vectors are computed as part of
 #: adding it (one letter, the user waits for the reply anyway), so that a failure to store
 #: them (a full disk) removes the letter again, all or nothing, as an upload always was.

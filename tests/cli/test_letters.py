@@ -122,3 +122,49 @@ def test_python_dash_m_bot_is_the_same_program(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["letters"]) == 1
+
+
+def _long_letter(n: int) -> str:
+    """A letter of ``n`` different sentences (made up; a report's annex, say)."""
+    places = ["Assen", "Breda", "Delft", "Ede", "Goes", "Hoorn", "Lelystad", "Venlo", "Zwolle"]
+    themes = ["jeugdzorg", "opvang", "toezicht", "voogdij", "huisvesting", "begeleiding"]
+    lines = [
+        f"In {places[i % len(places)]} meldt team {i} dat de {themes[i % len(themes)]} in wijk "
+        f"{i * 7 % 101} dit kwartaal {i % 13 + 2} keer is besproken met ouders en scholen."
+        for i in range(n)
+    ]
+    return HandmadeLetter(subject="Overzicht van de regionale meldingen", page1=lines).text()
+
+
+def test_ingest_leaves_the_saved_indexes_current(capsys, db, tmp_path):
+    # a bot ran on this store: its quote and question indexes are saved next to it
+    first = tmp_path / "eerste.txt"
+    first.write_text(HandmadeLetter().text(), encoding="utf-8")
+    assert run(capsys, "--db", db, "ingest", str(first), "--json")[0] == 0
+
+    async def warm_and_close() -> dict:
+        from bot.services.app import Services
+        from bot.settings import get_settings
+
+        services = await Services.open(get_settings().model_copy(update={"database": db}))
+        try:
+            await services.warm(vectors=False)
+        finally:
+            await services.close()  # the saves finish first
+        return services.index_cache.status()["indexes"]
+
+    import asyncio
+
+    saved = asyncio.run(warm_and_close())
+    assert saved["quote"]["saved"] and saved["quote"]["letters"] == 1
+    # an ingest of many sentences: the saved copies hold the new letter when it returns
+    long = tmp_path / "overzicht.txt"
+    long.write_text(_long_letter(1200), encoding="utf-8")
+    code, data = run(capsys, "--db", db, "ingest", str(long), "--json", "--no-wait-vectors")
+    assert code == 0 and data["ingested"][0]["status"] == "added"
+    from bot.services.index_cache import IndexCache, default_dir
+
+    status = IndexCache(default_dir(db)).status()["indexes"]
+    assert status["quote"]["letters"] == 2
+    assert status["ask"]["letters"] == 2
+    assert status["quote"]["rows"] > 1200 or status["ask"]["rows"] > 1200

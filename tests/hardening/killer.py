@@ -99,13 +99,17 @@ def _announce_vectors() -> None:
     campaign's vector phase is then known to the second. The work itself is unchanged."""
     from bot.services.ask import AskService
 
-    real = AskService._embed_and_store
+    def announcing(real):  # type: ignore[no-untyped-def]
+        async def announced(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _say(f"vectors {os.getpid()}")
+            return await real(self, *args, **kwargs)
 
-    async def announced(self, letter_id, records):  # type: ignore[no-untyped-def]
-        _say(f"vectors {os.getpid()}")
-        return await real(self, letter_id, records)
+        return announced
 
-    AskService._embed_and_store = announced  # type: ignore[method-assign]
+    # the catch-up encodes several letters at once (_encode_ahead), then stores each
+    # (_embed_and_store, which an upload's inline vectors also take)
+    AskService._encode_ahead = announcing(AskService._encode_ahead)  # type: ignore[method-assign]
+    AskService._embed_and_store = announcing(AskService._embed_and_store)  # type: ignore[method-assign]
 
 
 async def _ask(job: dict[str, Any]) -> str:

@@ -151,3 +151,40 @@ async def test_a_letter_removed_before_its_vectors_is_not_embedded(tmp_path: Pat
         assert await app.store.vectors.count(item.letter.id) == 0
     finally:
         await app.close()
+
+
+async def test_the_catch_up_encodes_letters_together_and_stores_each_its_own(
+    tmp_path: Path,
+) -> None:
+    # the catch-up encodes the waiting letters in batches across letters
+    # (bot.services.vectors.ENCODE_AHEAD); each letter must get exactly its own sentences'
+    # vectors, in order
+    import numpy as np
+
+    from bot.core.vectors import from_blobs
+
+    topics = ["de opvang van kinderen", "het toezicht op gemeenten", "de huisvesting van gezinnen"]
+    paths = []
+    for i, topic in enumerate(topics):
+        lines = [
+            f"Over {topic} meldt regio {i * 10 + k} dat overleg {k + 2} keer per jaar plaatsvindt."
+            for k in range(12 + 5 * i)
+        ]
+        letter = HandmadeLetter(subject=f"Rapportage over {topic}", reference=f"R-{i}", page1=lines)
+        path = tmp_path / f"brief-{i}.txt"
+        path.write_text(letter.text(), encoding="utf-8")
+        paths.append(path)
+    app = await Services.open(settings_for(tmp_path))
+    try:
+        report = await app.letters.add_path(paths, vectors="later")
+        added = [i.letter for i in report.ingested if i.status == "added"]
+        assert len(added) == 3
+        assert await app.answers.backfill(workers=2) == 3
+        for letter in added:
+            records = await app.store.letters.sentences(letter.id)
+            stored = from_blobs([v.vector for v in await app.store.vectors.for_letter(letter.id)])
+            alone = app.answers.encoder.encode([r.text for r in records])
+            assert stored.shape == alone.shape
+            assert np.allclose(stored, alone, atol=2e-3)  # float16 as stored
+    finally:
+        await app.close()
