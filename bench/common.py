@@ -4,6 +4,7 @@ before issue 14 as a baseline, the evaluation splits."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import resource
 import subprocess
@@ -65,6 +66,18 @@ class LagMonitor:
     def stop(self) -> None:
         if self._task:
             self._task.cancel()
+
+
+def child_json(code: str, *args: object, cwd: str | Path) -> dict:
+    """Run ``python -c code args...`` in ``cwd`` (a tree under test) and return the JSON object
+    its last line of output prints; a failed child ends the bench with its error."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True, text=True, cwd=str(cwd), check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"child failed ({cwd}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def baseline_tree(rev: str, into: Path) -> Path:

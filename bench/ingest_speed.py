@@ -25,7 +25,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import BASELINE_REV, baseline_tree, corpus_dir, peak_rss_mb, pin_one_core
+from common import BASELINE_REV, baseline_tree, child_json, corpus_dir, peak_rss_mb, pin_one_core
 
 from bot.core.decode import decode_text
 from bot.core.lexicon import warm_up
@@ -170,14 +170,7 @@ print(json.dumps(asyncio.run(archive_run(sys.argv[3], sys.argv[4], sys.argv[5] =
 
 def _archive_child(root: str, folder: Path, db: Path, new: bool) -> dict[str, float]:
     bench = str(Path(__file__).resolve().parent)
-    done = subprocess.run(
-        [sys.executable, "-c", _ARCHIVE_CHILD, root, bench, str(folder), str(db),
-         "new" if new else "old"],
-        capture_output=True, text=True, cwd=root, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({root}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_json(_ARCHIVE_CHILD, root, bench, folder, db, "new" if new else "old", cwd=root)
 
 
 def archive(n: int, baseline_rev: str, baseline_letters: int) -> None:

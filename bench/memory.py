@@ -16,14 +16,11 @@ memory-mapped: their pages count in RSS as they are read, and the system may dro
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from common import BASELINE_REV, REPO, baseline_tree
+from common import BASELINE_REV, REPO, baseline_tree, child_json
 from startup import ensure_store, working_copy
 
 _CHILD = """
@@ -35,14 +32,8 @@ print(json.dumps(asyncio.run(measure(sys.argv[3], sys.argv[4], sys.argv[5]))))
 
 
 def _child(root: str, db: Path, index_dir: str = "off") -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, root, str(Path(__file__).parent), str(db),
-         str(REPO / "data" / "letters"), index_dir],
-        capture_output=True, text=True, cwd=root, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({root}):\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    letters = REPO / "data" / "letters"
+    return child_json(_CHILD, root, Path(__file__).parent, db, letters, index_dir, cwd=root)
 
 
 def main() -> None:

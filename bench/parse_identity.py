@@ -15,13 +15,12 @@ sentences with offsets, repairs, genre) and its recommendations and topics
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import REPO, baseline_tree, corpus_dir
+from common import REPO, baseline_tree, child_json, corpus_dir
 
 # The child puts the tree under test first on sys.path and imports nothing of this one.
 _CHILD = """
@@ -36,14 +35,8 @@ print(json.dumps(parse_digests(sys.argv[3], sys.argv[4], sys.argv[5])))
 
 def _run(root: Path, synthetic: str) -> dict[str, str]:
     bench = str(Path(__file__).resolve().parent)
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(root), bench, str(corpus_dir() or ""),
-         str(REPO / "bench/eval/documents/dev"), synthetic],
-        capture_output=True, text=True, cwd=root, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({root}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    dev = REPO / "bench/eval/documents/dev"
+    return child_json(_CHILD, root, bench, corpus_dir() or "", dev, synthetic, cwd=root)
 
 
 def main() -> None:

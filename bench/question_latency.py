@@ -26,13 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import OUT, REPO, baseline_tree
+from common import OUT, REPO, baseline_tree, child_json
 
 #: The code path before this work (main at the start of the question-latency round).
 BASELINE_REV = "4681c0d"
@@ -110,13 +109,7 @@ def pct(values: list[float], q: float) -> float:
 def run_child(root: Path, job: dict, tmp: Path) -> dict:
     spec = tmp / f"job-{os.getpid()}.json"
     spec.write_text(json.dumps(job), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(root), str(spec)],
-        capture_output=True, text=True, cwd=str(root), check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({root}):\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_json(_CHILD, root, spec, cwd=root)
 
 
 def main() -> None:

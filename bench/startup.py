@@ -24,16 +24,14 @@ the code that stalled it is printed (``--stalls``).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import BASELINE_REV, OUT, REPO, baseline_tree
+from common import BASELINE_REV, OUT, REPO, baseline_tree, child_json
 
 STEP = 0.25  # seconds between requests
 LIMIT = 3.0  # Discord's: an interaction is answered (or deferred) within this
@@ -87,14 +85,9 @@ print(json.dumps(asyncio.run(measure(sys.argv[3], float(sys.argv[4]), sys.argv[5
 
 
 def _child(root: str, db: Path, seconds: float, index_dir: str = "off") -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, root, str(Path(__file__).parent), str(db), str(seconds),
-         str(REPO / "data" / "letters"), index_dir],
-        capture_output=True, text=True, cwd=root, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({root}):\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    letters = REPO / "data" / "letters"
+    here = Path(__file__).parent
+    return child_json(_CHILD, root, here, db, seconds, letters, index_dir, cwd=root)
 
 
 def main() -> None:
