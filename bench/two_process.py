@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import REPO
+from common import REPO, baseline_tree
 
 sys.path.insert(0, str(REPO))
 
@@ -554,16 +554,24 @@ def ms(values: list[float], q: float, scale: float = 1.0) -> str:
     return f"{pct(values, q) * scale:.0f}" if values else "-"
 
 
+class _Table:
+    """A title, a header of the runs' labels, and one row per figure."""
+
+    def __init__(self, title: str, results: list[Result], width: int = 16) -> None:
+        self.width = width
+        self.lines = [title, f"{'':<30}" + "".join(f"{r.label:>{width}}" for r in results)]
+
+    def row(self, name: str, cells: list[str]) -> None:
+        self.lines.append(f"{name:<30}" + "".join(f"{c:>{self.width}}" for c in cells))
+
+
 def interaction_table(results: list[Result], args) -> list[str]:
-    w = 16
-    lines = [
+    table = _Table(
         f"{args.interactions} interactions {args.concurrency} at a time over 8 servers on 2 "
         f"shards ({args.backend})",
-        f"{'':<30}" + "".join(f"{r.label:>{w}}" for r in results),
-    ]
-
-    def row(name: str, cells: list[str]) -> None:
-        lines.append(f"{name:<30}" + "".join(f"{c:>{w}}" for c in cells))
+        results,
+    )
+    row = table.row
 
     row("first response p50 (ms)", [ms(r.first_ms, 0.5) for r in results])
     row("first response p99 (ms)", [ms(r.first_ms, 0.99) for r in results])
@@ -591,19 +599,16 @@ def interaction_table(results: list[Result], args) -> list[str]:
         row("server's loop >20 ms late", [
             f"{len(r.server_lag_ms)}/{max(r.server_lag_ms, default=0):.0f}" for r in results
         ])  # fmt: skip
-    return lines
+    return table.lines
 
 
 def digest_table(results: list[Result], args) -> list[str]:
-    w = 16
-    lines = [
+    table = _Table(
         f"{args.digests} digests due within {args.window:.0f} s ({args.backend}; claims stale "
         f"after {args.stale} s; each post answered after {args.post_delay} s)",
-        f"{'':<30}" + "".join(f"{r.label:>{w}}" for r in results),
-    ]
-
-    def row(name: str, cells: list[str]) -> None:
-        lines.append(f"{name:<30}" + "".join(f"{c:>{w}}" for c in cells))
+        results,
+    )
+    row = table.row
 
     row("digests missing", [str(r.missing) for r in results])
     row("digests posted twice", [str(r.doubled) for r in results])
@@ -627,17 +632,12 @@ def digest_table(results: list[Result], args) -> list[str]:
         f"{max(r.taken_late_s):.1f}" if r.taken_late_s else "-" for r in results])  # fmt: skip
     row("load average start/end", [f"{r.digest_load[0]:.1f}/{r.digest_load[-1]:.1f}"
                                    if r.digest_load else "-" for r in results])  # fmt: skip
-    return lines
+    return table.lines
 
 
 def baseline_code(rev: str) -> Path:
     """``bot/`` as it was at ``rev`` (``git archive``), in a temporary directory."""
-    into = Path(tempfile.mkdtemp(prefix="briefbot-two-base-"))
-    archive = subprocess.run(
-        ["git", "archive", rev, "bot"], capture_output=True, check=True, cwd=REPO
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
+    return baseline_tree(rev, Path(tempfile.mkdtemp(prefix="briefbot-two-base-")))
 
 
 def default_baseline() -> str:
