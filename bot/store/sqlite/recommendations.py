@@ -65,20 +65,34 @@ class SqliteRecommendationRepository:
                 "INSERT INTO letter_topics (letter_id, topic_id, weight) VALUES (?, ?, ?)",
                 [(letter_id, ids[slug], float(weights.get(slug, 0.0))) for slug in sorted(ids)],
             )
-            for position, rec in enumerate(recommendations):
-                cursor = await conn.execute(
-                    "INSERT INTO recommendations (letter_id, sentence_number, kind, cue, position)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (letter_id, rec.sentence_number, rec.kind, rec.cue, position),
+            # three statements for the whole letter, not two per recommendation
+            await conn.executemany(
+                "INSERT INTO recommendations (letter_id, sentence_number, kind, cue, position)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (letter_id, rec.sentence_number, rec.kind, rec.cue, position)
+                    for position, rec in enumerate(recommendations)
+                ],
+            )
+            rec_ids = {
+                row[0]: row[1]
+                for row in await _fetchall(
+                    conn,
+                    "SELECT position, id FROM recommendations WHERE letter_id = ?",
+                    (letter_id,),
                 )
-                rec_id = cursor.lastrowid
-                await cursor.close()
-                # rowid order keeps the topics' order: the first is the primary topic
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO recommendation_topics (recommendation_id, topic_id)"
-                    " VALUES (?, ?)",
-                    [(rec_id, ids[slug]) for slug in rec.topics if slug in ids],
-                )
+            }
+            # rowid order keeps the topics' order: the first is the primary topic
+            await conn.executemany(
+                "INSERT OR IGNORE INTO recommendation_topics (recommendation_id, topic_id)"
+                " VALUES (?, ?)",
+                [
+                    (rec_ids[position], ids[slug])
+                    for position, rec in enumerate(recommendations)
+                    for slug in rec.topics
+                    if slug in ids
+                ],
+            )
             await conn.execute(
                 "INSERT INTO derived (letter_id, kind, version) VALUES (?, ?, ?)"
                 " ON CONFLICT (letter_id, kind) DO UPDATE SET version = excluded.version",
