@@ -249,12 +249,10 @@ class QuoteService:
             if index is None:
                 self._start_warm()
                 return []
-            if not isinstance(prefix, str) or not prefix.strip():
+            bounds = self._suggest_bounds(prefix, scope, limit, letter)
+            if bounds is None:
                 return []
-            limit = max(1, min(int(limit), MAX_LIMIT))
-            known, allowed = self._suggesting_from(scope, letter)
-            if not known:
-                return []
+            limit, allowed = bounds
             out = []
             for hit in index.suggest(prefix, letters=allowed, limit=limit):
                 if self._may_see(scope, hit):
@@ -265,15 +263,23 @@ class QuoteService:
             log.exception("quote autocomplete failed for %r", prefix)
             return []
 
-    def _suggesting_from(
-        self, scope: Scope, letter: str | None
-    ) -> tuple[bool, Collection[int] | None]:
-        """The letters autocomplete draws from: the one named (False: not one ``scope`` sees),
-        else every letter ``scope`` sees."""
+    def _suggest_bounds(
+        self, prefix: object, scope: Scope, limit: int, letter: str | None
+    ) -> tuple[int, Collection[int] | None] | None:
+        """The limit, clamped, and the letters autocomplete draws from: the one named, else
+        every letter ``scope`` sees. None when there is nothing to suggest: an empty prefix,
+        or a named letter ``scope`` does not see."""
+        if not isinstance(prefix, str) or not prefix.strip():
+            return None
+        allowed: Collection[int] | None
         if letter is not None and str(letter).strip():
             record = self._letter_in_scope(str(letter), scope)
-            return record is not None, (record.id,) if record is not None else ()
-        return True, self.catalog.visible_ids(scope)
+            if record is None:
+                return None
+            allowed = (record.id,)
+        else:
+            allowed = self.catalog.visible_ids(scope)
+        return max(1, min(int(limit), MAX_LIMIT)), allowed
 
     # ------------------------------------------------------------------ store-backed
 
@@ -300,12 +306,10 @@ class QuoteService:
         """Autocomplete is answered synchronously: what the store found for this text (or,
         while that is looked up, for the longest part of it typed before), the lookup of
         the text itself started in the background for the next keystroke."""
-        if not isinstance(prefix, str) or not prefix.strip():
+        bounds = self._suggest_bounds(prefix, scope, limit, letter)
+        if bounds is None:
             return []
-        limit = max(1, min(int(limit), MAX_LIMIT))
-        known, allowed = self._suggesting_from(scope, letter)
-        if not known:
-            return []
+        limit, allowed = bounds
         base = (scope, letter, limit)
         key = (*base, prefix)
         if key not in self._suggested and key not in self._suggesting:

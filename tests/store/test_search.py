@@ -5,6 +5,7 @@ path on the same letters. SQLite has no such repository (its indexes live in the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import replace
@@ -377,3 +378,32 @@ def test_affordable_pairs_leave_out_two_common_words() -> None:
     assert 500 * 60_000 <= PAIR_COST * n < 60_000 * 100_000
     assert kept == ["zeldzaam", "tegen", "uniek"]  # "kinderen" with "tegen": too many
     assert [t for t, _ in affordable(terms[1:3], df, n)] == ["tegen"]
+
+
+async def test_autocomplete_from_the_store(both: tuple[Services, Services]) -> None:
+    """Store mode answers autocomplete at once from what it looked up for an earlier keystroke
+    and looks the new text up in the background; a named letter the scope does not see, or an
+    empty prefix, gives nothing."""
+    _, pg = both
+    letter = next(iter(pg.catalog.by_id))
+    records = await pg.store.letters.sentences(letter)
+    rec = next(r for r in records if len(r.norm.split()) >= 8)
+    typed = " ".join(rec.text.split()[:4])
+    assert pg.quotes.suggest(typed, GLOBAL) == []  # nothing looked up yet: started now
+    found = await _suggested(pg, typed)
+    assert any(s.text == rec.text for s in found)
+    ref = pg.catalog.ref(letter)
+    in_letter = await _suggested(pg, typed, letter=ref)
+    assert in_letter and all(s.value.startswith(f"{ref}:") for s in in_letter)
+    assert pg.quotes.suggest(typed, GLOBAL, letter="999") == []
+    assert pg.quotes.suggest("   ", GLOBAL) == []
+
+
+async def _suggested(services: Services, typed: str, **kwargs: str) -> list:
+    """Autocomplete once its background lookup for ``typed`` has come back (at most 4 s)."""
+    for _ in range(200):
+        found = services.quotes.suggest(typed, GLOBAL, **kwargs)
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    return []
