@@ -95,8 +95,7 @@ async def ingest(args: argparse.Namespace) -> int:
                 if not args.json:
                     err.print(f"[yellow]warning[/yellow] (vectors): {escape(str(exc))}")
             report.vectors_pending = services.answers.pending().pending_sentences
-        if any(i.status == "added" for i in report.ingested):
-            await services.refresh_saved_indexes()  # the bot's next start loads, not builds
+        await services.refresh_saved_indexes(report)  # the bot's next start loads, not builds
         if waited and not args.json:
             _print_vectors(report)
             return 1 if report.errors else 0

@@ -50,7 +50,7 @@ from bot.services.conversation import ConversationService
 from bot.services.digests import Claims, DigestJob, DigestService, Sender
 from bot.services.index_cache import IndexCache, store_identity
 from bot.services.lazy import READY_WAIT
-from bot.services.letters import LetterService
+from bot.services.letters import IngestReport, LetterService
 from bot.services.privacy import Forgotten, PrivacyService, PurgeJob
 from bot.services.quotes import QuoteService
 from bot.services.recommendations import RecommendationService
@@ -253,15 +253,16 @@ class Services:
         if vectors:
             await self.answers.backfill()
 
-    async def refresh_saved_indexes(self) -> None:
-        """After ``briefbot ingest`` stored letters: the saved quote and question indexes
-        (``bot.services.index_cache``) brought up to date, so that the bot's next start loads
-        them instead of building them from the store: each is loaded with what the ingest added
-        (and saved again when that was much), or built and saved when no usable copy was
-        there. Only where it pays: a copy is saved already, or the store is large enough for a
-        start to build in a child process. Never raises (the next start builds instead)."""
+    async def refresh_saved_indexes(self, report: IngestReport) -> None:
+        """After ``briefbot ingest`` stored letters (nothing when ``report`` added none): the
+        saved quote and question indexes (``bot.services.index_cache``) brought up to date, so
+        that the bot's next start loads them instead of building them from the store: each is
+        loaded with what the ingest added (and saved again when that was much), or built and
+        saved when no usable copy was there. Only where it pays: a copy is saved already, or
+        the store is large enough for a start to build in a child process. Never raises (the
+        next start builds instead)."""
         cache = self.index_cache
-        if not cache.enabled:
+        if not cache.enabled or not any(i.status == "added" for i in report.ingested):
             return
         sentences = sum(r.sentence_count for r in list(self.catalog.by_id.values()))
         status = await asyncio.to_thread(cache.status)  # reads files: not on the event loop
